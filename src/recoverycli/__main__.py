@@ -1,0 +1,3 @@
+from recoverycli.cli import main
+
+main()

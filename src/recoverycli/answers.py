@@ -1,0 +1,99 @@
+"""`--answers FILE`: canned answers fed through the same wizard as a live call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from recoverycli.errors import AnswersError
+from recoverycli.wizard import Call, StepView, missing_required
+from recoverycli.models import Prompt
+from recoverycli.yamlsource import YamlProblem, read_yaml
+
+TOP_KEYS = {"staff", "customer", "answers", "playbook"}
+CUSTOMER_KEYS = {"name", "contact", "segment"}
+
+
+@dataclass
+class AnswersFile:
+    path: str
+    staff: str | None
+    playbook: str | None
+    customer: dict[str, Any]
+    answers: dict[str, Any]
+
+
+def load_answers(path: Path) -> AnswersFile:
+    """Read an answers file; structural problems are one error listing them all."""
+    try:
+        src = read_yaml(path)
+    except YamlProblem as e:
+        raise AnswersError(str(e.problem)) from None
+    data = src.data
+    if not isinstance(data, dict):
+        raise AnswersError(str(src.problem((), "an answers file is a mapping with staff, customer and answers — see playbooks/examples/")))
+    problems = [str(src.problem((k,), f"unknown key '{k}' — use staff, customer and answers", key=True)) for k in data if k not in TOP_KEYS]
+    customer = data.get("customer") or {}
+    answers = data.get("answers") or {}
+    if not isinstance(customer, dict):
+        problems.append(str(src.problem(("customer",), "'customer' must be a mapping {name, contact, segment}")))
+        customer = {}
+    if not isinstance(answers, dict):
+        problems.append(str(src.problem(("answers",), "'answers' must be a mapping of prompt id to answer")))
+        answers = {}
+    problems += [str(src.problem(("customer", k), f"unknown customer key '{k}' — use name, contact and segment", key=True))
+                 for k in customer if k not in CUSTOMER_KEYS]
+    if problems:
+        raise AnswersError(_listing(str(path), problems))
+    staff = data.get("staff")
+    pb = data.get("playbook")
+    return AnswersFile(str(path), str(staff) if staff is not None else None, str(pb) if pb is not None else None,
+                       {str(k): v for k, v in customer.items()}, {str(k): v for k, v in answers.items()})
+
+
+def _listing(path: str, problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{path}: {len(problems)} problems: " + "; ".join(problems)
+
+
+@dataclass
+class FileAsker:
+    """Answers from a file; a bad value is recorded instead of asked again."""
+
+    data: AnswersFile
+    errors: list[str] = field(default_factory=list)
+
+    def show_step(self, view: StepView) -> None:
+        pass
+
+    def ask(self, prompt: Prompt, call: Call) -> Any:
+        if prompt.id.startswith("customer."):
+            return self.data.customer.get(prompt.id.removeprefix("customer."))
+        return self.data.answers.get(prompt.id)
+
+    def rejected(self, prompt: Prompt, message: str) -> bool:
+        self.errors.append(f"{prompt.id}: {message}")
+        return False
+
+    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None:
+        pass
+
+    def review(self, call: Call) -> str | None:
+        return None
+
+    def unknown_ids(self, call: Call) -> list[str]:
+        known = {p.id for p in call.prompts()}
+        return [f"{k}: no such prompt in playbook '{call.playbook.id}' — remove it or check the spelling"
+                for k in self.data.answers if k not in known]
+
+    def verdict(self, call: Call) -> None:
+        """Raise one error naming every problem, so nothing half-right is saved."""
+        problems = self.unknown_ids(call) + self.errors
+        reported = {e.split(":", 1)[0] for e in self.errors}
+        problems += [f"{pid}: required answer missing — add it under answers" if not pid.startswith("customer.")
+                     else f"{pid}: required — add it under customer"
+                     for pid in missing_required(call) if pid not in reported]
+        if problems:
+            raise AnswersError(f"{self.data.path}: nothing saved; {len(problems)} problem(s): " + "; ".join(problems))

@@ -1,0 +1,208 @@
+"""The Typer layer: parse arguments, call the core, render. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional, TypeVar
+
+import typer
+
+app = typer.Typer(
+    name="recover",
+    help="Service recovery, step by step: apologise, review, fix and follow up, document.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+StoreOpt = Annotated[
+    Optional[Path],
+    typer.Option("--store", envvar="RECOVER_STORE", help="Case store file (default: per-user data dir).", show_default=False),
+]
+PlaybooksOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option("--playbooks", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.", show_default=False),
+]
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg="red", err=True)
+    raise typer.Exit(code)
+
+
+def guarded(fn: F) -> F:
+    """Turn our errors into one red line and an exit code; never show a traceback to the clerk."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from recoverycli.errors import RecoverError
+
+        try:
+            return fn(*args, **kwargs)
+        except RecoverError as e:
+            fail(e.message, e.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence
+            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _log_crash() -> str:
+    import traceback
+    from datetime import datetime, timezone
+
+    from recoverycli.config import data_dir
+
+    try:
+        path = data_dir() / "recover.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {' '.join(sys.argv[1:2])}\n")
+            fh.write(traceback.format_exc())
+        path.chmod(0o600)
+        return str(path)
+    except OSError:
+        return "(no log: data directory not writable)"
+
+
+def _store(path: Optional[Path]):
+    from recoverycli.config import default_store
+    from recoverycli.store import open_store
+
+    return open_store(path or default_store())
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _print_json(data: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+@guarded
+def start(
+    playbook: Annotated[Optional[str], typer.Argument(help="Playbook id, e.g. room-failure; omit to pick from a list.", show_default=False)] = None,
+    answers: Annotated[Optional[Path], typer.Option("--answers", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Walk through a recovery during a live call and save the case."""
+    from datetime import date
+
+    from recoverycli.playbooks import Library
+    from recoverycli.wizard import Call, run_call, case_from_call
+
+    lib = Library.default(playbooks)
+    if answers is not None:
+        from recoverycli.answers import FileAsker, load_answers
+        from recoverycli.config import staff_name
+        from recoverycli.errors import AnswersError
+
+        data = load_answers(answers)
+        pb = lib.get(playbook or data.playbook or "other")
+        who = (staff or "").strip() or data.staff or staff_name(None)
+        if not who:
+            raise AnswersError(f"{answers}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
+        asker = FileAsker(data)
+        call = run_call(asker, Call(playbook=pb, staff=who, today=date.today()))
+        asker.verdict(call)
+        saved = _store(store).add(case_from_call(call, via="answers"))
+        sys.stdout.write(saved.id + "\n")
+        return
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("recover start needs a terminal to ask its questions — run it in a terminal, or pass --answers FILE")
+    from recoverycli import terminal
+    from recoverycli.config import remember, staff_name
+
+    console = _console()
+    pb_id = playbook or terminal.choose_playbook(lib.catalogue())
+    pb = lib.get(pb_id)
+    who = staff_name(staff)
+    if who is None:
+        who = terminal.ask_staff()
+        remember("staff", who)
+    console.print(f"[bold]{pb.title}[/bold] · {pb.description}")
+    call = run_call(terminal.TerminalAsker(console), Call(playbook=pb, staff=who, today=date.today()))
+    saved = _store(store).add(case_from_call(call, via="wizard"))
+    console.print(f"\n[bold green]Saved case {saved.id}[/bold green] · follow-up on {call.answers.get('follow_up_date', '—')}")
+
+
+@app.command()
+@guarded
+def show(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. RC-7K3QX.")],
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Show one case: customer, answers and history."""
+    case = _store(store).get(case_id)
+    if format is Format.json:
+        _print_json(case.model_dump(mode="json"))
+        return
+    from recoverycli import render
+
+    _console().print(render.case_view(case, _playbook_or_none(case.playbook.id, playbooks)))
+
+
+def _playbook_or_none(playbook_id: str, dirs: Optional[list[Path]]):
+    """Labels for a case view; a case must still show if its playbook is gone or broken."""
+    from recoverycli.errors import RecoverError
+    from recoverycli.playbooks import Library
+
+    try:
+        return Library.default(dirs).get(playbook_id)
+    except RecoverError:
+        return None
+
+
+@app.command("list")
+@guarded
+def list_cases(
+    status: Annotated[Optional[str], typer.Option("--status", help="Only cases with this status (draft, open, closed).", show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 20,
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    store: StoreOpt = None,
+) -> None:
+    """List recent cases, newest first."""
+    cases = _store(store).recent(limit=limit, status=status)
+    if format is Format.json:
+        _print_json([c.model_dump(mode="json") for c in cases])
+        return
+    from recoverycli import render
+
+    if not cases:
+        _console(stderr=True).print("No cases yet. Start one with `recover start`.")
+        return
+    _console().print(render.cases_table(cases))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The only exceptions the CLI turns into one-line messages."""
+
+from __future__ import annotations
+
+
+class RecoverError(Exception):
+    """A problem the user can fix; `message` is shown as is, on one line."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class PlaybookError(RecoverError):
+    """A playbook file is wrong; the message starts with file:line:col."""
+
+
+class AnswersError(RecoverError):
+    """An --answers file cannot be used; the message lists every problem."""
+
+
+class StoreError(RecoverError):
+    """The case store cannot be opened or written."""
+
+
+class NotFoundError(RecoverError):
+    """A case or playbook id that does not exist."""
+
+
+class Interrupted(RecoverError):
+    """The clerk pressed Ctrl-C; what was typed is kept where possible."""
+
+    exit_code = 130

@@ -1,0 +1,171 @@
+"""Pydantic models: the one definition of a playbook and of a case record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from recoverycli.tips import TIPS
+
+Segment = Literal["family", "business", "couple", "group", "vip", "other"]
+SEGMENTS: tuple[str, ...] = ("family", "business", "couple", "group", "vip", "other")
+PromptType = Literal["text", "multiline", "choice", "confirm", "date", "number"]
+Status = Literal["draft", "open", "closed"]
+
+ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
+PROMPT_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+# Every call asks these; incident playbooks may add to them, never take them away.
+BASE_PROMPTS: tuple[str, ...] = (
+    "apology",
+    "customer_words",
+    "desired_outcome",
+    "commitment",
+    "gesture",
+    "follow_up_date",
+    "root_cause",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Gesture(_Strict):
+    """Something extra beyond making things right [kaufman-gesture]."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1)
+    consumable: bool = False
+    cost: float | None = Field(default=None, ge=0, description="rough cost in local currency")
+
+
+class Prompt(_Strict):
+    """One question the clerk answers during the call."""
+
+    id: str = Field(pattern=PROMPT_ID_PATTERN)
+    label: str = Field(min_length=1)
+    help: str = ""
+    type: PromptType = "text"
+    required: bool = False
+    choices: list[str] = Field(default_factory=list)
+    choices_from: Literal["gestures"] | None = None
+    allow_other: bool = True
+    max_length: int = Field(default=4000, ge=1, le=20000)
+
+    @model_validator(mode="after")
+    def _choices_fit_type(self) -> Prompt:
+        if self.type == "choice" and not (self.choices or self.choices_from):
+            raise ValueError("a choice prompt needs 'choices' or 'choices_from: gestures'")
+        if self.type != "choice" and (self.choices or self.choices_from):
+            raise ValueError("'choices' only fit a prompt of type 'choice'")
+        return self
+
+
+class When(_Strict):
+    segment: list[Segment]
+
+    @field_validator("segment", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class Adapt(_Strict):
+    """Guidance that only applies to some customers [kuzmeski-individual]."""
+
+    when: When
+    guidance: str = Field(min_length=1)
+
+
+class Step(_Strict):
+    """One of the recovery steps; in a child playbook any field may be left out to inherit it."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str | None = None
+    guidance: str | None = None
+    say: list[str] = Field(default_factory=list)
+    avoid: list[str] = Field(default_factory=list)
+    tips: list[str] = Field(default_factory=list)
+    adapt: list[Adapt] = Field(default_factory=list)
+    prompts: list[Prompt] = Field(default_factory=list)
+    before: str | None = None
+    after: str | None = None
+
+    @field_validator("tips")
+    @classmethod
+    def _known_tips(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if tag not in TIPS:
+                raise ValueError(f"unknown tip tag '{tag}' (known: {', '.join(sorted(TIPS))})")
+        return tags
+
+    def guidance_for(self, segment: str | None) -> list[str]:
+        extra = [a.guidance for a in self.adapt if segment in a.when.segment]
+        return ([self.guidance] if self.guidance else []) + extra
+
+
+class Playbook(_Strict):
+    """A recovery playbook as a trainer writes it; `extends` names its parent."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str | None = None
+    version: int = Field(default=1, ge=1)
+    category: str = "general"
+    description: str = ""
+    extends: str | None = None
+    steps: list[Step] = Field(default_factory=list)
+    gestures: list[Gesture] = Field(default_factory=list)
+
+    def prompts(self) -> list[Prompt]:
+        return [p for s in self.steps for p in s.prompts]
+
+    def prompt(self, prompt_id: str) -> Prompt | None:
+        return next((p for p in self.prompts() if p.id == prompt_id), None)
+
+    def gesture(self, gesture_id: str) -> Gesture | None:
+        return next((g for g in self.gestures if g.id == gesture_id), None)
+
+    def content_hash(self) -> str:
+        """Changes whenever anything a clerk would meet changes; drafts remember it."""
+        body = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+class Customer(_Strict):
+    name: str = ""
+    contact: str = ""
+    segment: Segment = "other"
+
+
+class Event(_Strict):
+    """An append-only line of the case's history: who did what, when."""
+
+    at: datetime
+    staff: str
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class PlaybookRef(_Strict):
+    id: str
+    version: int
+    hash: str
+
+
+class Case(_Strict):
+    """The structured record of one recovery."""
+
+    id: str
+    status: Status = "open"
+    created_at: datetime
+    updated_at: datetime
+    staff: str
+    customer: Customer
+    playbook: PlaybookRef
+    answers: dict[str, Any] = Field(default_factory=dict)
+    events: list[Event] = Field(default_factory=list)

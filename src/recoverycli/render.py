@@ -1,0 +1,108 @@
+"""Rich views of steps, calls and cases for people; scripts get JSON instead."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from recoverycli.models import Case, Playbook
+    from recoverycli.wizard import Call, StepView
+
+
+def local(dt: datetime) -> str:
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def step_panel(view: StepView) -> Panel:
+    parts: list[object] = []
+    for g in view.guidance:
+        parts.append(Text(g.strip()))
+    if view.say:
+        parts.append(Text("\nYou could say", style="bold green"))
+        parts += [Text(f"  “{s}”", style="green") for s in view.say]
+    if view.avoid:
+        parts.append(Text("\nAvoid", style="bold red"))
+        parts += [Text(f"  ✗ {a}", style="red") for a in view.avoid]
+    if view.tips:
+        parts.append(Text("\nTips", style="bold cyan"))
+        for tag, title, text in view.tips:
+            line = Text("  ★ ", style="cyan")
+            line.append(title, style="bold")
+            line.append(f" — {text} ")
+            line.append(f"[{tag}]", style="dim")
+            parts.append(line)
+    title = f"Step {view.index} of {view.total} · {view.step.title}"
+    return Panel(Group(*parts), title=escape(title), title_align="left", border_style="blue")
+
+
+def call_summary(call: Call) -> Panel:
+    table = Table(show_header=True, header_style="bold", expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Question")
+    table.add_column("Answer", ratio=2)
+    for i, prompt in enumerate(call.prompts(), 1):
+        answer = call.display(prompt)
+        table.add_row(str(i), escape(prompt.label), escape(answer) if answer else Text("—", style="dim"))
+    return Panel(table, title=escape(f"Case summary · {call.playbook.title}"), title_align="left", border_style="magenta")
+
+
+def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:
+    value = case.answers[key]
+    label = key
+    if playbook is not None and (p := playbook.prompt(key)) is not None:
+        label = p.label
+        if p.choices_from == "gestures" and (g := playbook.gesture(str(value))) is not None:
+            value = g.label
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    return label, str(value)
+
+
+def case_view(case: Case, playbook: Playbook | None) -> Group:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("Case", case.id)
+    head.add_row("Status", case.status)
+    head.add_row("Playbook", escape(f"{case.playbook.id} (v{case.playbook.version})"))
+    head.add_row("Staff", escape(case.staff))
+    head.add_row("Customer", escape(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
+    head.add_row("Created", local(case.created_at))
+    head.add_row("Updated", local(case.updated_at))
+    answers = Table(show_header=True, header_style="bold", expand=True)
+    answers.add_column("Question")
+    answers.add_column("Answer", ratio=2)
+    order = [p.id for p in playbook.prompts()] if playbook else []
+    keys = [k for k in order if k in case.answers] + [k for k in case.answers if k not in order]
+    for key in keys:
+        label, value = _answer_text(case, playbook, key)
+        answers.add_row(escape(label), escape(value))
+    events = Table(show_header=True, header_style="bold", expand=True)
+    events.add_column("When", no_wrap=True)
+    events.add_column("Who")
+    events.add_column("What")
+    for ev in case.events:
+        detail = ", ".join(f"{k}={v}" for k, v in ev.data.items())
+        events.add_row(local(ev.at), escape(ev.staff), escape(ev.kind + (f" ({detail})" if detail else "")))
+    return Group(
+        Panel(head, title=f"Case {case.id}", title_align="left", border_style="blue"),
+        Panel(answers, title="Answers", title_align="left"),
+        Panel(events, title="History", title_align="left"),
+    )
+
+
+def cases_table(cases: list[Case]) -> Table:
+    table = Table(show_header=True, header_style="bold")
+    for col in ("Case", "Status", "Created", "Playbook", "Customer", "Staff", "Follow-up"):
+        table.add_column(col, no_wrap=col in ("Case", "Created"))
+    for c in cases:
+        table.add_row(c.id, c.status, local(c.created_at), escape(c.playbook.id), escape(c.customer.name),
+                      escape(c.staff), escape(str(c.answers.get("follow_up_date", ""))))
+    return table

@@ -1,0 +1,268 @@
+"""The case store: SQLite with WAL, short transactions and a versioned schema.
+
+The CLI talks to `CaseStore`; SQL lives only here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.models import Case, Customer, Event, PlaybookRef
+
+ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
+ID_LENGTH = 5
+BUSY_TIMEOUT_MS = 10_000
+
+# Each entry upgrades the schema by one version; never edit a released one, append.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        customer_name TEXT NOT NULL DEFAULT '',
+        customer_contact TEXT NOT NULL DEFAULT '',
+        segment TEXT NOT NULL DEFAULT 'other',
+        playbook_id TEXT NOT NULL,
+        playbook_version INTEGER NOT NULL,
+        playbook_hash TEXT NOT NULL,
+        answers TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX cases_created ON cases(created_at);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_case ON events(case_id, seq);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def new_case_id() -> str:
+    return "RC-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+class CaseStore(Protocol):
+    """What the CLI needs from a store; SQLite today, others later."""
+
+    def add(self, case: Case) -> Case: ...
+
+    def get(self, case_id: str) -> Case: ...
+
+    def recent(self, limit: int = 20, status: str | None = None) -> list[Case]: ...
+
+    def close(self) -> None: ...
+
+
+def _private_dir(path: Path) -> None:
+    if not path.exists():
+        old = os.umask(0o077)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        finally:
+            os.umask(old)
+
+
+class SqliteStore:
+    """Cases in one SQLite file, safe for several processes at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).expanduser()
+        try:
+            _private_dir(self.path.parent)
+            if not self.path.exists():
+                self._create_atomically()
+            self.conn = self._connect(self.path)
+            self._upgrade()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: {_describe(e)}") from None
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot open the case store ({e.strerror}) — check the path and its permissions, or pass --store") from None
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def _create_atomically(self) -> None:
+        """Build the schema in a temp file and rename it in, so a crash never leaves half a store."""
+        tmp = self.path.with_name(f".new-{self.path.name}.{os.getpid()}")
+        old = os.umask(0o077)
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = DELETE")
+                self._migrate(conn, 0)
+            finally:
+                conn.close()
+            os.chmod(tmp, 0o600)
+            if self.path.exists():  # another process won the race; theirs is as good as ours
+                tmp.unlink()
+            else:
+                os.replace(tmp, self.path)
+        finally:
+            os.umask(old)
+            if tmp.exists():
+                tmp.unlink()
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection, current: int) -> None:
+        for version in range(current, SCHEMA_VERSION):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                now = conn.execute("PRAGMA user_version").fetchone()[0]
+                if now == version:  # not done by another process meanwhile
+                    for stmt in MIGRATIONS[version].split(";"):
+                        if stmt.strip():
+                            conn.execute(stmt)
+                    conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def _upgrade(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: this store has schema version {version}, newer than this recover understands "
+                f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)"
+            )
+        if version < SCHEMA_VERSION:
+            self._migrate(self.conn, version)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction; the lock is taken up front so it never deadlocks mid-way."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{self.path}: {_describe(e)}") from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.DatabaseError as e:
+            self.conn.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: {_describe(e)}") from None
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def add(self, case: Case) -> Case:
+        """Insert a new case under a fresh unique id, with its events."""
+        for _ in range(50):
+            candidate = case.model_copy(update={"id": new_case_id()})
+            try:
+                with self.transaction() as conn:
+                    conn.execute(
+                        "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact,"
+                        " segment, playbook_id, playbook_version, playbook_hash, answers)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        _row(candidate),
+                    )
+                    for ev in candidate.events:
+                        _insert_event(conn, candidate.id, ev)
+                return candidate
+            except sqlite3.IntegrityError:
+                continue  # id collision: draw again
+        raise StoreError(f"{self.path}: could not find a free case id — run `recover check`")
+
+    def get(self, case_id: str) -> Case:
+        row = self.conn.execute("SELECT * FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no case '{case_id}' in {self.path} — `recover list` shows the cases there")
+        return self._case(row)
+
+    def recent(self, limit: int = 20, status: str | None = None) -> list[Case]:
+        sql = "SELECT * FROM cases"
+        args: list[Any] = []
+        if status:
+            sql += " WHERE status = ?"
+            args.append(status)
+        sql += " ORDER BY created_at DESC, id LIMIT ?"
+        args.append(limit)
+        return [self._case(r) for r in self.conn.execute(sql, args).fetchall()]
+
+    def _case(self, row: sqlite3.Row) -> Case:
+        events = [
+            Event(at=datetime.fromisoformat(e["at"]), staff=e["staff"], kind=e["kind"], data=json.loads(e["data"]))
+            for e in self.conn.execute("SELECT * FROM events WHERE case_id = ? ORDER BY seq", (row["id"],))
+        ]
+        return Case(
+            id=row["id"],
+            status=row["status"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+            staff=row["staff"],
+            customer=Customer(name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"]),
+            playbook=PlaybookRef(id=row["playbook_id"], version=row["playbook_version"], hash=row["playbook_hash"]),
+            answers=json.loads(row["answers"]),
+            events=events,
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _row(case: Case) -> tuple[Any, ...]:
+    return (
+        case.id, case.status, iso(case.created_at), iso(case.updated_at), case.staff,
+        case.customer.name, case.customer.contact, case.customer.segment,
+        case.playbook.id, case.playbook.version, case.playbook.hash,
+        json.dumps(case.answers, ensure_ascii=False),
+    )
+
+
+def _insert_event(conn: sqlite3.Connection, case_id: str, ev: Event) -> None:
+    conn.execute(
+        "INSERT INTO events (case_id, at, staff, kind, data) VALUES (?,?,?,?,?)",
+        (case_id, iso(ev.at), ev.staff, ev.kind, json.dumps(ev.data, ensure_ascii=False)),
+    )
+
+
+def _describe(e: sqlite3.DatabaseError) -> str:
+    text = str(e)
+    if "not a database" in text or "malformed" in text:
+        return "this file is not a recover case store (not SQLite, or damaged) — point --store at another file, or restore a backup"
+    if "readonly" in text or "read-only" in text:
+        return "the case store is read-only — check its permissions, or use --store for a writable file"
+    if "locked" in text or "busy" in text:
+        return "the case store stayed busy for too long — try again in a moment"
+    if "disk" in text and "full" in text:
+        return "the disk is full; nothing new was saved — free some space and try again"
+    if "unable to open" in text:
+        return "cannot open the case store — check the path and its permissions, or pass --store"
+    return f"database error ({text}) — run `recover check`"
+
+
+def open_store(path: Path) -> SqliteStore:
+    return SqliteStore(path)

@@ -1,0 +1,93 @@
+"""Asking a real person at a real terminal, through questionary."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import questionary
+from questionary import Choice
+from rich.console import Console
+
+from recoverycli import render
+from recoverycli.models import Playbook, Prompt
+from recoverycli.wizard import Call, StepView
+
+TYPE_YOUR_OWN = "\x00other"
+SAVE = "\x00save"
+MULTILINE_HINT = "(Enter for a new line; finish with Esc then Enter, or Alt+Enter)"
+
+
+def _label(prompt: Prompt) -> str:
+    return prompt.label + ("" if prompt.required else " ")
+
+
+class TerminalAsker:
+    """Questionary prompts plus rich panels; every prompt re-asks until the answer is usable."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def show_step(self, view: StepView) -> None:
+        self.console.print()
+        self.console.print(render.step_panel(view))
+
+    def ask(self, prompt: Prompt, call: Call) -> Any:
+        current = call.value(prompt.id)
+        if prompt.type == "multiline":
+            return questionary.text(
+                prompt.label, default=str(current or ""), multiline=True,
+                instruction=f"{prompt.help} {MULTILINE_HINT}".strip(),
+            ).unsafe_ask()
+        if prompt.type == "choice":
+            return self._choice(prompt, call, current)
+        if prompt.type == "confirm":
+            return questionary.confirm(prompt.label, default=bool(current) if current is not None else False,
+                                       instruction=prompt.help or None).unsafe_ask()
+        hint = f"({prompt.help})" if prompt.help else None
+        return questionary.text(prompt.label, default=str(current or ""), instruction=hint).unsafe_ask()
+
+    def _choice(self, prompt: Prompt, call: Call, current: Any) -> Any:
+        options = call.choices(prompt)
+        choices = [Choice(title=label, value=value) for value, label in options]
+        if prompt.allow_other:
+            choices.append(Choice(title="Something else (type it)", value=TYPE_YOUR_OWN))
+        known = {v for v, _ in options}
+        default = current if current in known else (TYPE_YOUR_OWN if current and prompt.allow_other else None)
+        picked = questionary.select(prompt.label, choices=choices, default=default, instruction=prompt.help or None).unsafe_ask()
+        if picked == TYPE_YOUR_OWN:
+            return questionary.text("Type it:", default=str(current) if current and current not in known else "").unsafe_ask()
+        return picked
+
+    def rejected(self, prompt: Prompt, message: str) -> bool:
+        self.console.print(f"[red]✗ {message}[/red]")
+        return True
+
+    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None:
+        if prompt.type == "date" and value:
+            d = date.fromisoformat(value)
+            self.console.print(f"[green]→ follow-up on {d:%A %-d %B %Y}[/green]")
+
+    def review(self, call: Call) -> str | None:
+        self.console.print()
+        self.console.print(render.call_summary(call))
+        choices = [Choice(title="Save the case", value=SAVE)]
+        for i, p in enumerate(call.prompts(), 1):
+            choices.append(Choice(title=f"Change {i}. {p.label}", value=p.id))
+        picked = questionary.select("Save, or change an answer first?", choices=choices, default=SAVE).unsafe_ask()
+        return None if picked == SAVE else picked
+
+
+def choose_playbook(playbooks: list[Playbook]) -> str:
+    choices = [Choice(title=f"{pb.title} — {pb.description}", value=pb.id) for pb in playbooks]
+    return questionary.select(
+        "What went wrong?", choices=choices, use_search_filter=True, use_jk_keys=False,
+        instruction="(type to filter, arrows to move, Enter to pick)",
+    ).unsafe_ask()
+
+
+def ask_staff() -> str:
+    return questionary.text(
+        "Your name (staff)?", instruction="(asked once, then remembered)",
+        validate=lambda s: bool(s.strip()) or "Please type your name",
+    ).unsafe_ask().strip()

@@ -1,0 +1,260 @@
+"""The live walk-through, independent of how questions are asked.
+
+The same `run_call` serves the interactive terminal and `--answers FILE`: only the Asker
+differs, so a drill exercises exactly what a clerk meets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Protocol
+
+from recoverycli.dates import parse_future_date
+from recoverycli.models import SEGMENTS, Case, Customer, Event, Playbook, PlaybookRef, Prompt, Step
+from recoverycli.tips import TIPS
+
+OTHER = "other"
+
+CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
+    Prompt.model_construct(id="customer.name", label="Customer's name?", help="As they would like to be addressed.",
+                           type="text", required=True, choices=[], choices_from=None, allow_other=True, max_length=200),
+    Prompt.model_construct(id="customer.contact", label="Phone, email or booking reference?", help="How we reach them for the follow-up.",
+                           type="text", required=True, choices=[], choices_from=None, allow_other=True, max_length=200),
+    Prompt.model_construct(id="customer.segment", label="Who is the customer?", help="Guidance adapts to them.",
+                           type="choice", required=True, choices=list(SEGMENTS), choices_from=None, allow_other=False, max_length=20),
+)
+
+
+@dataclass
+class StepView:
+    """What the clerk sees before a step's questions: already adapted to this customer."""
+
+    step: Step
+    index: int
+    total: int
+    guidance: list[str]
+    say: list[str]
+    avoid: list[str]
+    tips: list[tuple[str, str, str]]  # (tag, title, text)
+
+
+class Asker(Protocol):
+    """How a call gets its answers: a terminal, a file, or a test."""
+
+    def show_step(self, view: StepView) -> None: ...
+
+    def ask(self, prompt: Prompt, call: Call) -> Any:
+        """Raw answer for `prompt` (text, bool, or None for nothing given)."""
+
+    def rejected(self, prompt: Prompt, message: str) -> bool:
+        """The answer was not usable; True to ask again."""
+
+    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None: ...
+
+    def review(self, call: Call) -> str | None:
+        """A prompt id to change before saving, or None to save as it is."""
+
+
+@dataclass
+class Call:
+    """Everything captured so far during one call."""
+
+    playbook: Playbook
+    staff: str
+    today: date
+    customer: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+    on_answer: Callable[[Call, str], None] | None = None
+
+    def value(self, prompt_id: str) -> Any:
+        if prompt_id.startswith("customer."):
+            return self.customer.get(prompt_id.removeprefix("customer."))
+        return self.answers.get(prompt_id)
+
+    def set(self, prompt_id: str, value: Any) -> None:
+        target = self.customer if prompt_id.startswith("customer.") else self.answers
+        key = prompt_id.removeprefix("customer.")
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+        if self.on_answer is not None:
+            self.on_answer(self, prompt_id)
+
+    def to_customer(self) -> Customer:
+        return Customer(
+            name=self.customer.get("name", ""),
+            contact=self.customer.get("contact", ""),
+            segment=self.customer.get("segment", "other"),
+        )
+
+    def prompts(self) -> list[Prompt]:
+        return [*CUSTOMER_PROMPTS, *self.playbook.prompts()]
+
+    def prompt(self, prompt_id: str) -> Prompt | None:
+        return next((p for p in self.prompts() if p.id == prompt_id), None)
+
+    def choices(self, prompt: Prompt) -> list[tuple[str, str]]:
+        """(value, label) pairs offered for a choice prompt."""
+        if prompt.choices_from == "gestures":
+            return [(g.id, g.label) for g in self.playbook.gestures]
+        return [(c, c) for c in prompt.choices]
+
+    def display(self, prompt: Prompt) -> str:
+        """An answer as a person reads it back."""
+        v = self.value(prompt.id)
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if prompt.choices_from == "gestures" and (g := self.playbook.gesture(str(v))):
+            return g.label
+        return str(v)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(raw: str, multiline: bool) -> str:
+    """Strip control characters (keeping newlines in multi-line answers) but never touch other Unicode."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split("\n"))
+    text = _CONTROL.sub("", text.replace("\t", " "))
+    return text.strip()
+
+
+_YES = {"y", "yes", "true", "1", "on", "ja", "oui", "si"}
+_NO = {"n", "no", "false", "0", "off", "nein", "non"}
+
+
+def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
+    """The stored value for a raw answer, or ValueError saying what to give instead."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if prompt.required:
+            raise ValueError("an answer is needed here — ask the customer, or write what you know")
+        return None
+    if prompt.type == "confirm":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        raise ValueError(f"'{raw}' is not yes or no — answer yes or no")
+    if isinstance(raw, (dict, list)):
+        raise ValueError("expected a single answer, not a list or mapping — write it as text")
+    text = clean_text(str(raw), prompt.type == "multiline")
+    if not text:
+        return check_answer(prompt, None, call)
+    if len(text) > prompt.max_length:
+        raise ValueError(f"answer is {len(text)} characters, over the {prompt.max_length} limit — shorten it")
+    if prompt.type == "date":
+        return parse_future_date(text, call.today).isoformat()
+    if prompt.type == "number":
+        num = text.replace(",", "").lstrip("$€£¥ ").rstrip("$€£¥ ")
+        try:
+            return float(num) if "." in num else int(num)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a number — type digits, e.g. 40 or 12.50") from None
+    if prompt.type == "choice":
+        for value, label in call.choices(prompt):
+            if text.lower() in (value.lower(), label.lower()):
+                return value
+        if prompt.allow_other:
+            return text
+        options = ", ".join(v for v, _ in call.choices(prompt))
+        raise ValueError(f"'{text}' is not one of the choices — use one of: {options}")
+    return text
+
+
+def fill(text: str, call: Call) -> str:
+    """Fill {customer.first_name}-style placeholders with what the call knows so far."""
+    name = str(call.customer.get("name") or "")
+    values = {
+        "customer.name": name,
+        "customer.first_name": name.split()[0] if name.split() else "",
+        "staff.name": call.staff,
+        "staff.first_name": call.staff.split()[0] if call.staff.split() else call.staff,
+        "playbook.title": call.playbook.title or "",
+    }
+
+    def sub(m: re.Match[str]) -> str:
+        v = values.get(m.group(1))
+        return v if v else m.group(0)
+
+    return re.sub(r"\{([a-z_]+\.[a-z_]+)\}", sub, text)
+
+
+def step_view(call: Call, index: int) -> StepView:
+    step = call.playbook.steps[index]
+    segment = call.customer.get("segment")
+    return StepView(
+        step=step,
+        index=index + 1,
+        total=len(call.playbook.steps),
+        guidance=[fill(g, call) for g in step.guidance_for(segment)],
+        say=[fill(s, call) for s in step.say],
+        avoid=list(step.avoid),
+        tips=[(t, TIPS[t].title, TIPS[t].text) for t in step.tips],
+    )
+
+
+def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
+    """Ask until the answer is usable, or the asker gives up (a file with a bad value)."""
+    while True:
+        raw = asker.ask(prompt, call)
+        try:
+            value = check_answer(prompt, raw, call)
+        except ValueError as e:
+            if asker.rejected(prompt, str(e)):
+                continue
+            return
+        if prompt.id == "customer.segment" and value is not None:
+            value = str(value).lower()
+        call.set(prompt.id, value)
+        asker.accepted(prompt, value, call)
+        return
+
+
+def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
+    """Walk the customer questions and every step, then let the clerk review; returns the call."""
+    for prompt in CUSTOMER_PROMPTS:
+        if not (skip_answered and call.value(prompt.id) is not None):
+            ask_one(asker, call, prompt)
+    for i, step in enumerate(call.playbook.steps):
+        pending = [p for p in step.prompts if not (skip_answered and call.value(p.id) is not None)]
+        if skip_answered and not pending:
+            continue
+        asker.show_step(step_view(call, i))
+        for prompt in pending:
+            ask_one(asker, call, prompt)
+    while (change := asker.review(call)) is not None:
+        prompt = call.prompt(change)
+        if prompt is not None:
+            ask_one(asker, call, prompt)
+    return call
+
+
+def missing_required(call: Call) -> list[str]:
+    return [p.id for p in call.prompts() if p.required and call.value(p.id) is None]
+
+
+def case_from_call(call: Call, via: str, now: datetime | None = None) -> Case:
+    """The record to save; the store gives it its id."""
+    now = now or datetime.now(timezone.utc)
+    return Case(
+        id="RC-NEW",
+        status="open",
+        created_at=now,
+        updated_at=now,
+        staff=call.staff,
+        customer=call.to_customer(),
+        playbook=PlaybookRef(id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash()),
+        answers=dict(call.answers),
+        events=[Event(at=now, staff=call.staff, kind="created", data={"via": via})],
+    )

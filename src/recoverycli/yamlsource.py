@@ -1,0 +1,153 @@
+"""Safe YAML reading that remembers where every value came from, for file:line:col errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 512 * 1024
+MAX_VALUES = 20_000
+MAX_DEPTH = 64
+
+Loc = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, printed as `file:line:col: message`."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class YamlProblem(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass
+class Source:
+    """Parsed data plus the position of every value (and of every mapping key)."""
+
+    file: str
+    data: Any
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Loc, key: bool = False) -> tuple[int, int]:
+        """Position of `loc`, or of its nearest parent that has one."""
+        table = self.keys if key else self.values
+        for n in range(len(loc), -1, -1):
+            if (pos := table.get(tuple(loc[:n]))) is not None:
+                return pos
+            if (pos := self.values.get(tuple(loc[:n]))) is not None:
+                return pos
+        return (1, 1)
+
+    def problem(self, loc: Loc, message: str, key: bool = False, level: str = "error") -> Problem:
+        line, col = self.where(loc, key)
+        return Problem(self.file, line, col, message, level)
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.count = 0
+        self.src = Source(file, None)
+        self.constructor = yaml.SafeLoader("")
+
+    def fail(self, node: yaml.Node, message: str) -> YamlProblem:
+        line, col = _pos(node)
+        return YamlProblem(Problem(self.file, line, col, message))
+
+    def value(self, node: yaml.Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.fail(node, f"more than {MAX_VALUES} values (aliases expanding?) — remove repeated anchors and aliases")
+        if len(loc) > MAX_DEPTH:
+            raise self.fail(node, f"nested deeper than {MAX_DEPTH} levels — flatten the structure")
+        self.src.values[loc] = _pos(node)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for knode, vnode in node.value:
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise self.fail(knode, "a key must be plain text — write `name: value`")
+                if knode.tag == "tag:yaml.org,2002:merge":
+                    raise self.fail(knode, "merge keys (<<) are not supported — write the keys out")
+                key = self.scalar(knode)
+                if not isinstance(key, (str, int, bool)) and key is not None:
+                    key = knode.value
+                if key in out:
+                    first = self.src.keys[loc + (key,)][0]
+                    raise self.fail(knode, f"duplicate key '{key}' (first on line {first}) — keep only one")
+                self.src.keys[loc + (key,)] = _pos(knode)
+                out[key] = self.value(vnode, loc + (key,))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, loc + (i,)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay text; the model parses them
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.YAMLError as e:
+            raise self.fail(node, f"cannot read this value ({getattr(e, 'problem', e)}) — remove the '!' tag") from None
+
+
+def read_yaml(path: Path, label: str | None = None) -> Source:
+    """Read one YAML document safely; any problem is a YamlProblem with file:line:col."""
+    file = label or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise YamlProblem(Problem(file, 1, 1, f"file is {size} bytes, over the {MAX_BYTES} limit — split it into smaller files"))
+        raw = path.read_bytes()
+    except OSError as e:
+        raise YamlProblem(Problem(file, 1, 1, f"cannot read file ({e.strerror}) — check the path and its permissions")) from None
+    return parse_yaml(raw, file)
+
+
+def parse_yaml(raw: bytes | str, file: str) -> Source:
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = raw[: e.start].count(b"\n") + 1
+            raise YamlProblem(Problem(file, line, 1, "not UTF-8 text — save the file as UTF-8")) from None
+    else:
+        text = raw
+    reader = _Reader(file)
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = (e.problem or e.context or "invalid YAML").strip()
+        raise YamlProblem(Problem(file, line, col, f"YAML syntax error: {what} — check indentation, colons and quotes here")) from None
+    except yaml.YAMLError as e:
+        raise YamlProblem(Problem(file, 1, 1, f"YAML error: {e} — check the file")) from None
+    if node is None:
+        reader.src.data = None
+        return reader.src
+    reader.src.data = reader.value(node, ())
+    return reader.src
