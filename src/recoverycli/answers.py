@@ -73,7 +73,10 @@ class FileAsker:
             return self.data.customer.get(prompt.id.removeprefix("customer."))
         return self.data.answers.get(prompt.id)
 
-    def rejected(self, prompt: Prompt, message: str) -> bool:
+    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
+        if raw is None:
+            where = "customer" if prompt.id.startswith("customer.") else "answers"
+            message = f"required answer missing — add `{prompt.id.removeprefix('customer.')}:` under {where}"
         self.errors.append(f"{prompt.id}: {message}")
         return False
 
@@ -92,8 +95,6 @@ class FileAsker:
         """Raise one error naming every problem, so nothing half-right is saved."""
         problems = self.unknown_ids(call) + self.errors
         reported = {e.split(":", 1)[0] for e in self.errors}
-        problems += [f"{pid}: required answer missing — add it under answers" if not pid.startswith("customer.")
-                     else f"{pid}: required — add it under customer"
-                     for pid in missing_required(call) if pid not in reported]
+        problems += [f"{pid}: required answer missing" for pid in missing_required(call) if pid not in reported]
         if problems:
             raise AnswersError(f"{self.data.path}: nothing saved; {len(problems)} problem(s): " + "; ".join(problems))

@@ -80,11 +80,11 @@ def _log_crash() -> str:
         return "(no log: data directory not writable)"
 
 
-def _store(path: Optional[Path]):
+def _store(path: Optional[Path], create: bool = True):
     from recoverycli.config import default_store
     from recoverycli.store import open_store
 
-    return open_store(path or default_store())
+    return open_store(path or default_store(), create=create)
 
 
 def _console(stderr: bool = False):
@@ -159,7 +159,7 @@ def show(
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Show one case: customer, answers and history."""
-    case = _store(store).get(case_id)
+    case = _store(store, create=False).get(case_id)
     if format is Format.json:
         _print_json(case.model_dump(mode="json"))
         return
@@ -188,7 +188,12 @@ def list_cases(
     store: StoreOpt = None,
 ) -> None:
     """List recent cases, newest first."""
-    cases = _store(store).recent(limit=limit, status=status)
+    from recoverycli.errors import NotFoundError
+
+    try:
+        cases = _store(store, create=False).recent(limit=limit, status=status)
+    except NotFoundError:
+        cases = []
     if format is Format.json:
         _print_json([c.model_dump(mode="json") for c in cases])
         return

@@ -44,6 +44,13 @@ class Gesture(_Strict):
     cost: float | None = Field(default=None, ge=0, description="rough cost in local currency")
 
 
+class Option(_Strict):
+    """A choice shown with a friendly label but stored by its short value."""
+
+    value: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+
+
 class Prompt(_Strict):
     """One question the clerk answers during the call."""
 
@@ -52,7 +59,7 @@ class Prompt(_Strict):
     help: str = ""
     type: PromptType = "text"
     required: bool = False
-    choices: list[str] = Field(default_factory=list)
+    choices: list[str | Option] = Field(default_factory=list)
     choices_from: Literal["gestures"] | None = None
     allow_other: bool = True
     max_length: int = Field(default=4000, ge=1, le=20000)
@@ -60,9 +67,9 @@ class Prompt(_Strict):
     @model_validator(mode="after")
     def _choices_fit_type(self) -> Prompt:
         if self.type == "choice" and not (self.choices or self.choices_from):
-            raise ValueError("a choice prompt needs 'choices' or 'choices_from: gestures'")
+            raise ValueError(f"choice prompt '{self.id}' has nothing to choose — add `choices:` or `choices_from: gestures`")
         if self.type != "choice" and (self.choices or self.choices_from):
-            raise ValueError("'choices' only fit a prompt of type 'choice'")
+            raise ValueError(f"prompt '{self.id}' has choices but type '{self.type}' — set `type: choice` or remove the choices")
         return self
 
 
@@ -101,7 +108,7 @@ class Step(_Strict):
     def _known_tips(cls, tags: list[str]) -> list[str]:
         for tag in tags:
             if tag not in TIPS:
-                raise ValueError(f"unknown tip tag '{tag}' (known: {', '.join(sorted(TIPS))})")
+                raise ValueError(f"unknown tip tag '{tag}' — use a tag from DOMAIN.md: {', '.join(sorted(TIPS))}")
         return tags
 
     def guidance_for(self, segment: str | None) -> list[str]:
@@ -129,6 +136,9 @@ class Playbook(_Strict):
 
     def gesture(self, gesture_id: str) -> Gesture | None:
         return next((g for g in self.gestures if g.id == gesture_id), None)
+
+    def listed(self) -> bool:
+        return self.category != "base"
 
     def content_hash(self) -> str:
         """Changes whenever anything a clerk would meet changes; drafts remember it."""

@@ -58,8 +58,11 @@ def problem_from_validation(src: Source, err: dict[str, Any], base: tuple[Any, .
     if kind == "missing":
         return src.problem(loc[:-1], f"missing '{name}' — add `{name}:` here")
     msg = err["msg"].removeprefix("Value error, ")
-    field = next((p for p in reversed(loc) if isinstance(p, str)), "value")
-    return src.problem(loc, f"'{field}': {msg} — fix the value")
+    if " — " not in msg:
+        msg += " — fix the value"
+    if loc and isinstance(loc[-1], str):
+        msg = f"'{loc[-1]}': {msg}"
+    return src.problem(loc, msg)
 
 
 @dataclass
@@ -251,9 +254,9 @@ class Library:
         return out
 
     def catalogue(self) -> list[Playbook]:
-        """Every playbook the clerk can pick, merged, in a stable order (base playbook last)."""
-        ids = sorted(self.entries, key=lambda i: (i == BASE_ID, i == "other", i))
-        return [self.get(i) for i in ids]
+        """The playbooks a clerk picks from, merged, by title with 'other' last; the base is not offered."""
+        books = [self.get(i) for i in self.entries]
+        return sorted((b for b in books if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower()))
 
 
 def _step_loc(pb: Playbook, step_id: str, fallback: int) -> tuple[Any, ...]:

@@ -20,10 +20,16 @@ def local(dt: datetime) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def unwrap(text: str) -> str:
+    """YAML block text keeps the trainer's line breaks; let the terminal wrap paragraphs instead."""
+    paras = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paras if p)
+
+
 def step_panel(view: StepView) -> Panel:
     parts: list[object] = []
     for g in view.guidance:
-        parts.append(Text(g.strip()))
+        parts.append(Text(unwrap(g)))
     if view.say:
         parts.append(Text("\nYou could say", style="bold green"))
         parts += [Text(f"  “{s}”", style="green") for s in view.say]
@@ -101,7 +107,7 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
 def cases_table(cases: list[Case]) -> Table:
     table = Table(show_header=True, header_style="bold")
     for col in ("Case", "Status", "Created", "Playbook", "Customer", "Staff", "Follow-up"):
-        table.add_column(col, no_wrap=col in ("Case", "Created"))
+        table.add_column(col, no_wrap=col in ("Case", "Status", "Created", "Follow-up"))
     for c in cases:
         table.add_row(c.id, c.status, local(c.created_at), escape(c.playbook.id), escape(c.customer.name),
                       escape(c.staff), escape(str(c.answers.get("follow_up_date", ""))))

@@ -264,5 +264,9 @@ def _describe(e: sqlite3.DatabaseError) -> str:
     return f"database error ({text}) — run `recover check`"
 
 
-def open_store(path: Path) -> SqliteStore:
+def open_store(path: Path, create: bool = True) -> SqliteStore:
+    """Open (or first create) the store; read-only commands pass create=False."""
+    path = Path(path).expanduser()
+    if not create and not path.exists():
+        raise NotFoundError(f"no case store at {path} yet — `recover start` creates it, or pass --store")
     return SqliteStore(path)

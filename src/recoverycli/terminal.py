@@ -27,13 +27,14 @@ class TerminalAsker:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.retry: dict[str, Any] = {}  # what was typed before a rejection, offered again to edit
 
     def show_step(self, view: StepView) -> None:
         self.console.print()
         self.console.print(render.step_panel(view))
 
     def ask(self, prompt: Prompt, call: Call) -> Any:
-        current = call.value(prompt.id)
+        current = self.retry.pop(prompt.id, call.value(prompt.id))
         if prompt.type == "multiline":
             return questionary.text(
                 prompt.label, default=str(current or ""), multiline=True,
@@ -59,8 +60,10 @@ class TerminalAsker:
             return questionary.text("Type it:", default=str(current) if current and current not in known else "").unsafe_ask()
         return picked
 
-    def rejected(self, prompt: Prompt, message: str) -> bool:
+    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
         self.console.print(f"[red]✗ {message}[/red]")
+        if isinstance(raw, str):
+            self.retry[prompt.id] = raw
         return True
 
     def accepted(self, prompt: Prompt, value: Any, call: Call) -> None:
@@ -71,11 +74,14 @@ class TerminalAsker:
     def review(self, call: Call) -> str | None:
         self.console.print()
         self.console.print(render.call_summary(call))
-        choices = [Choice(title="Save the case", value=SAVE)]
-        for i, p in enumerate(call.prompts(), 1):
-            choices.append(Choice(title=f"Change {i}. {p.label}", value=p.id))
-        picked = questionary.select("Save, or change an answer first?", choices=choices, default=SAVE).unsafe_ask()
-        return None if picked == SAVE else picked
+        action = questionary.select(
+            "Save this case?", choices=[Choice("Save the case", value=SAVE), Choice("Change an answer first", value="change")],
+        ).unsafe_ask()
+        if action == SAVE:
+            return None
+        choices = [Choice(title=f"{i}. {p.label}", value=p.id) for i, p in enumerate(call.prompts(), 1)]
+        return questionary.select("Which answer?", choices=choices, use_search_filter=True, use_jk_keys=False,
+                                  instruction="(type to filter, Enter to pick)").unsafe_ask()
 
 
 def choose_playbook(playbooks: list[Playbook]) -> str:

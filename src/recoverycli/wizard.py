@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Protocol
 
 from recoverycli.dates import parse_future_date
-from recoverycli.models import SEGMENTS, Case, Customer, Event, Playbook, PlaybookRef, Prompt, Step
+from recoverycli.models import Case, Option, Customer, Event, Playbook, PlaybookRef, Prompt, Step
 from recoverycli.tips import TIPS
 
 OTHER = "other"
@@ -24,7 +24,13 @@ CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
     Prompt.model_construct(id="customer.contact", label="Phone, email or booking reference?", help="How we reach them for the follow-up.",
                            type="text", required=True, choices=[], choices_from=None, allow_other=True, max_length=200),
     Prompt.model_construct(id="customer.segment", label="Who is the customer?", help="Guidance adapts to them.",
-                           type="choice", required=True, choices=list(SEGMENTS), choices_from=None, allow_other=False, max_length=20),
+                           type="choice", required=True, choices=[
+                               Option(value="family", label="Family (children, meal and bed times)"),
+                               Option(value="business", label="Business (a meeting, a deadline)"),
+                               Option(value="couple", label="Couple (maybe a special occasion)"),
+                               Option(value="group", label="Group (one contact speaks for many)"),
+                               Option(value="vip", label="VIP (a long-standing or high-value guest)"),
+                               Option(value="other", label="Other")], choices_from=None, allow_other=False, max_length=20),
 )
 
 
@@ -49,8 +55,8 @@ class Asker(Protocol):
     def ask(self, prompt: Prompt, call: Call) -> Any:
         """Raw answer for `prompt` (text, bool, or None for nothing given)."""
 
-    def rejected(self, prompt: Prompt, message: str) -> bool:
-        """The answer was not usable; True to ask again."""
+    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
+        """`raw` was not usable; True to ask again (offering `raw` to edit)."""
 
     def accepted(self, prompt: Prompt, value: Any, call: Call) -> None: ...
 
@@ -101,7 +107,7 @@ class Call:
         """(value, label) pairs offered for a choice prompt."""
         if prompt.choices_from == "gestures":
             return [(g.id, g.label) for g in self.playbook.gestures]
-        return [(c, c) for c in prompt.choices]
+        return [(c, c) if isinstance(c, str) else (c.value, c.label) for c in prompt.choices]
 
     def display(self, prompt: Prompt) -> str:
         """An answer as a person reads it back."""
@@ -110,8 +116,8 @@ class Call:
             return ""
         if isinstance(v, bool):
             return "yes" if v else "no"
-        if prompt.choices_from == "gestures" and (g := self.playbook.gesture(str(v))):
-            return g.label
+        if prompt.type == "choice":
+            return next((label for value, label in self.choices(prompt) if value == v), str(v))
         return str(v)
 
 
@@ -211,11 +217,9 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
         try:
             value = check_answer(prompt, raw, call)
         except ValueError as e:
-            if asker.rejected(prompt, str(e)):
+            if asker.rejected(prompt, raw, str(e)):
                 continue
             return
-        if prompt.id == "customer.segment" and value is not None:
-            value = str(value).lower()
         call.set(prompt.id, value)
         asker.accepted(prompt, value, call)
         return

@@ -59,6 +59,13 @@ class Source:
         return Problem(self.file, line, col, message, level)
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
 def _pos(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -81,6 +88,8 @@ class _Reader:
         if len(loc) > MAX_DEPTH:
             raise self.fail(node, f"nested deeper than {MAX_DEPTH} levels — flatten the structure")
         self.src.values[loc] = _pos(node)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise self.fail(node, f"unsupported tag '{_short(node.tag)}' — remove it; playbooks are plain YAML")
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for knode, vnode in node.value:
@@ -107,7 +116,7 @@ class _Reader:
         try:
             return self.constructor.construct_object(node)
         except yaml.YAMLError as e:
-            raise self.fail(node, f"cannot read this value ({getattr(e, 'problem', e)}) — remove the '!' tag") from None
+            raise self.fail(node, f"unsupported tag '{_short(node.tag)}' — remove it; playbooks are plain YAML") from None
 
 
 def read_yaml(path: Path, label: str | None = None) -> Source:
