@@ -74,7 +74,7 @@ class FileAsker:
         return self.data.answers.get(prompt.id)
 
     def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
-        if raw is None:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             where = "customer" if prompt.id.startswith("customer.") else "answers"
             message = f"required answer missing — add `{prompt.id.removeprefix('customer.')}:` under {where}"
         self.errors.append(f"{prompt.id}: {message}")

@@ -8,6 +8,7 @@ from typing import Any
 import questionary
 from questionary import Choice
 from rich.console import Console
+from rich.markup import escape
 
 from recoverycli import render
 from recoverycli.models import Playbook, Prompt
@@ -15,7 +16,8 @@ from recoverycli.wizard import Call, StepView
 
 TYPE_YOUR_OWN = "\x00other"
 SAVE = "\x00save"
-MULTILINE_HINT = "(Enter for a new line; finish with Esc then Enter, or Alt+Enter)"
+MULTILINE_HINT = "Enter starts a new line; finish with Esc then Enter (or Alt+Enter)."
+FINISH_HINT = "(Esc then Enter to finish)"
 
 
 def _label(prompt: Prompt) -> str:
@@ -36,10 +38,9 @@ class TerminalAsker:
     def ask(self, prompt: Prompt, call: Call) -> Any:
         current = self.retry.pop(prompt.id, call.value(prompt.id))
         if prompt.type == "multiline":
-            return questionary.text(
-                prompt.label, default=str(current or ""), multiline=True,
-                instruction=f"{prompt.help} {MULTILINE_HINT}".strip(),
-            ).unsafe_ask()
+            # a multi-line prompt wider than the terminal renders blank, so hints go on their own line
+            self.console.print(f"[dim]{escape(prompt.help)} {MULTILINE_HINT}[/dim]".replace("[dim] ", "[dim]"))
+            return questionary.text(prompt.label, default=str(current or ""), multiline=True, instruction=FINISH_HINT).unsafe_ask()
         if prompt.type == "choice":
             return self._choice(prompt, call, current)
         if prompt.type == "confirm":

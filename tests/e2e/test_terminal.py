@@ -1,0 +1,111 @@
+"""The installed `recover` in a real pty, typed into like a clerk would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+RECOVER = Path(sys.executable).with_name("recover")
+ENTER, DOWN, FINISH = "\r", "\x1b[B", "\x1b\r"
+
+pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
+
+
+def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
+    child = pexpect.spawn(str(RECOVER), list(args), env={**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", **(env or {})},
+                          encoding="utf-8", timeout=20, dimensions=(50, 140))
+    return child
+
+
+def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
+    """Wait for `prompt` on screen, then type. (pexpect does not answer cursor-position requests, hence NO_CPR.)"""
+    child.expect_exact(prompt)
+    child.send(keys)
+
+
+def recover_json(*args: str) -> object:
+    out = subprocess.run([str(RECOVER), *args, "--format", "json"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None:
+    child = spawn("start")
+    answer(child, "What went wrong?", "room failed")
+    child.expect_exact("Something in the room failed")
+    child.send(ENTER)
+    answer(child, "Your name (staff)?", "Dana Reyes" + ENTER)
+    answer(child, "Customer's name?", "Ana Souza" + ENTER)
+    answer(child, "Phone, email or booking reference?", "+1 555 0100" + ENTER)
+    answer(child, "Who is the customer?", DOWN + ENTER)
+    child.expect_exact("Step 1 of 4")
+    answer(child, "What did you say to apologise?", "I'm so sorry, Ana. I'll fix this now." + ENTER)
+    child.expect_exact("Step 2 of 4")
+    answer(child, "customer's own words?", "The power went off at 7:40.")
+    child.send(ENTER)
+    child.send("My meeting is at 9 and I can't dry my hair.")
+    child.send(FINISH)
+    answer(child, "What outcome would they like?", "Power back before 8:30" + ENTER)
+    answer(child, "Room number?", "412" + ENTER)
+    answer(child, "What failed?", ENTER)
+    answer(child, "What do they need it for", "A 9:00 meeting" + ENTER)
+    child.expect_exact("Step 3 of 4")
+    answer(child, "What will be done, by whom, by when?", "Sam resets the breaker by 8:15; I call Ana at 8:20" + ENTER)
+    answer(child, "What extra will you offer?", ENTER)
+    answer(child, "When will you follow up", "yesterday" + ENTER)
+    child.expect_exact("is not a date I know")
+    child.send("\x15" + "+1d" + ENTER)
+    child.expect_exact("→ follow-up on")
+    answer(child, "real arrival time?", "Sam, floor 4, at the door by 8:10" + ENTER)
+    answer(child, "Did you call them to check", "y")
+    answer(child, "Was a room move offered?", "n")
+    child.expect_exact("Step 4 of 4")
+    answer(child, "What caused it", "Breaker overloaded" + ENTER)
+    child.expect_exact("Case summary")
+    answer(child, "Save this case?", ENTER)
+    child.expect(r"Saved case (RC-[0-9A-Z]{5})")
+    case_id = child.match.group(1)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    case = recover_json("show", case_id)
+    assert case["staff"] == "Dana Reyes"
+    assert case["customer"] == {"name": "Ana Souza", "contact": "+1 555 0100", "segment": "business"}
+    assert case["answers"]["customer_words"] == "The power went off at 7:40.\nMy meeting is at 9 and I can't dry my hair."
+    assert case["answers"]["apology"] == "I'm so sorry, Ana. I'll fix this now."
+    assert case["answers"]["technician_checked"] is True and case["answers"]["room_move"] is False
+    assert case["answers"]["gesture"] == "meal"
+    assert case["playbook"]["id"] == "room-failure"
+
+    # the staff name was remembered: a second call does not ask for it
+    child = spawn("start", "other")
+    child.expect_exact("Customer's name?")
+    assert "Your name (staff)?" not in child.before
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+def test_answers_file_in_a_pty_prints_only_the_case_id(isolated_home: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "playbooks" / "examples" / "wrong-booking.answers.yaml"
+    child = spawn("start", "wrong-booking", "--answers", str(example))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    output = child.before.strip()
+    assert output.startswith("RC-") and len(output) == 8
+    case = recover_json("show", output)
+    assert case["answers"]["booking_channel"] == "DriveDeals.example"
+    assert case["customer"]["segment"] == "family"
+
+
+def test_help_is_available_through_python_dash_m() -> None:
+    out = subprocess.run([sys.executable, "-m", "recoverycli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "start" in out.stdout and "show" in out.stdout

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recoverycli.cli import app
+from recoverycli.store import open_store
+
+from conftest import EXAMPLES
+
+runner = CliRunner()
+SMOKE = """
+staff: Smoke Test
+customer: {name: "Jo Smoke", contact: "jo@example.com", segment: couple}
+answers:
+  customer_words: |-
+    We waited an hour for a taxi that was booked for us.
+    Nobody called to say it was late.
+  desired_outcome: "A refund of the taxi fare"
+  commitment: "Front desk refunds the fare to the card on file today by 17:00"
+  gesture: "Breakfast for two tomorrow, on us"
+  follow_up_date: "+2d"
+"""
+
+
+def answers_file(tmp_path: Path, text: str = SMOKE) -> Path:
+    path = tmp_path / "answers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_answers_mode_prints_the_case_id_alone_and_saves(tmp_path: Path, store_path: Path) -> None:
+    result = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))])
+    assert result.exit_code == 0, result.output
+    case_id = result.stdout.strip()
+    assert result.stdout == case_id + "\n"
+    case = open_store(store_path).get(case_id)
+    assert case.customer.name == "Jo Smoke" and case.staff == "Smoke Test"
+    assert case.answers["customer_words"] == "We waited an hour for a taxi that was booked for us.\nNobody called to say it was late."
+    assert case.answers["gesture"] == "Breakfast for two tomorrow, on us"
+    assert case.playbook.id == "other" and case.status == "open"
+
+
+def test_show_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
+    case_id = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))]).stdout.strip()
+    result = runner.invoke(app, ["show", case_id, "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert list(data) == ["id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers", "events"]
+    assert data["customer"] == {"name": "Jo Smoke", "contact": "jo@example.com", "segment": "couple"}
+    assert datetime.fromisoformat(data["created_at"]).utcoffset() == timedelta(0)
+    assert data["events"][0]["kind"] == "created"
+
+
+def test_show_table_displays_what_was_saved(tmp_path: Path) -> None:
+    case_id = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))]).stdout.strip()
+    result = runner.invoke(app, ["show", case_id], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "We waited an hour for a taxi that was booked for us." in result.stdout
+    assert "What happened, in the customer's own words?" in result.stdout
+    assert case_id in result.stdout
+
+
+def test_list_json_is_an_array_of_case_objects(tmp_path: Path) -> None:
+    ids = [runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))]).stdout.strip() for _ in range(3)]
+    result = runner.invoke(app, ["list", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert sorted(c["id"] for c in data) == sorted(ids)
+    assert runner.invoke(app, ["list", "--format", "json", "--status", "closed"]).stdout.strip() == "[]"
+
+
+def test_list_on_a_fresh_machine_is_empty_not_an_error() -> None:
+    result = runner.invoke(app, ["list", "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.answers.yaml")), ids=lambda p: p.name)
+def test_every_bundled_example_saves_clean(example: Path, store_path: Path) -> None:
+    playbook_id = example.name.removesuffix(".answers.yaml")
+    result = runner.invoke(app, ["start", playbook_id, "--answers", str(example)])
+    assert result.exit_code == 0, result.output
+    case = open_store(store_path).get(result.stdout.strip())
+    assert case.playbook.id == playbook_id
+    assert case.answers["customer_words"] and case.answers["follow_up_date"]
+
+
+def test_every_incident_has_an_example() -> None:
+    assert {p.name.removesuffix(".answers.yaml") for p in EXAMPLES.glob("*.answers.yaml")} == {
+        "room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other"}
+
+
+def test_bad_answers_file_lists_every_problem_and_saves_nothing(tmp_path: Path, store_path: Path) -> None:
+    path = answers_file(tmp_path, """
+staff: Dana
+customer: {name: Ana, contact: "x", segment: alien}
+answers:
+  customer_words: ""
+  follow_up_date: someday
+  roomnumber: "412"
+""")
+    result = runner.invoke(app, ["start", "room-failure", "--answers", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    err = result.stderr.strip()
+    assert "\n" not in err and "nothing saved" in err
+    for expected in (
+        "roomnumber: no such prompt in playbook 'room-failure'",
+        "customer.segment: 'alien' is not one of the choices",
+        "customer_words: required answer missing — add `customer_words:` under answers",
+        "follow_up_date: 'someday' is not a date I know",
+        "desired_outcome: required answer missing",
+        "room_number: required answer missing",
+    ):
+        assert expected in err
+    assert not store_path.exists() or open_store(store_path).recent() == []
+
+
+def test_answers_file_with_unknown_top_level_key_names_the_line(tmp_path: Path) -> None:
+    path = answers_file(tmp_path, "staff: Dana\ncustomr: {name: Ana}\nanswers: {}\n")
+    result = runner.invoke(app, ["start", "other", "--answers", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2:1: unknown key 'customr' — use staff, customer and answers" in result.stderr
+
+
+def test_staff_from_flag_or_environment_when_the_file_has_none(tmp_path: Path, store_path: Path) -> None:
+    path = answers_file(tmp_path, SMOKE.replace("staff: Smoke Test\n", ""))
+    result = runner.invoke(app, ["start", "other", "--answers", str(path)])
+    assert result.exit_code == 1 and "no staff name" in result.stderr
+    result = runner.invoke(app, ["start", "other", "--answers", str(path)], env={"RECOVER_STAFF": "Env Clerk"})
+    assert open_store(store_path).get(result.stdout.strip()).staff == "Env Clerk"
+    result = runner.invoke(app, ["start", "other", "--answers", str(path), "--staff", "Flag Clerk"])
+    assert open_store(store_path).get(result.stdout.strip()).staff == "Flag Clerk"
+
+
+def test_without_a_terminal_start_says_so() -> None:
+    result = runner.invoke(app, ["start", "other"], input="")
+    assert result.exit_code == 1
+    assert "needs a terminal" in result.stderr and "--answers" in result.stderr
+
+
+def test_unknown_case_and_unknown_playbook_are_one_line_errors(tmp_path: Path) -> None:
+    runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))])
+    result = runner.invoke(app, ["show", "RC-22222"])
+    assert result.exit_code == 1 and result.stderr.startswith("no case 'RC-22222'")
+    result = runner.invoke(app, ["start", "nope", "--answers", str(answers_file(tmp_path))])
+    assert result.exit_code == 1 and "no playbook 'nope'" in result.stderr
+
+
+def test_broken_user_playbook_is_reported_with_file_and_line(tmp_path: Path) -> None:
+    d = tmp_path / "mine"
+    d.mkdir()
+    (d / "bad.yaml").write_text("id: bad\ntitle: Bad\nextends: four-step\nsteps:\n  - id: review\n    guidence: x\n")
+    result = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path)), "--playbooks", str(d)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{d}/bad.yaml:6:5: unknown key 'guidence'")
+    assert "Traceback" not in result.output
+
+
+def test_store_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("not a database" * 200)
+    result = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path)), "--store", str(bogus)])
+    assert result.exit_code == 1
+    assert "not a recover case store" in result.stderr
+    assert bogus.read_text().startswith("not a database")

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import re
+import sqlite3
+import stat
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.models import Case, Customer, Event, PlaybookRef
+from recoverycli.store import SCHEMA_VERSION, SqliteStore, open_store
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+
+
+def make_case(**answers: object) -> Case:
+    return Case(
+        id="RC-NEW", status="open", created_at=NOW, updated_at=NOW, staff="Dana Reyes",
+        customer=Customer(name="Ana Souza", contact="+1 555 0100", segment="business"),
+        playbook=PlaybookRef(id="other", version=1, hash="abc"),
+        answers=answers or {"customer_words": "It broke.\nTwice.", "follow_up_date": "2026-11-27"},
+        events=[Event(at=NOW, staff="Dana Reyes", kind="created", data={"via": "wizard"})],
+    )
+
+
+def test_saved_case_comes_back_identical(store_path: Path) -> None:
+    store = open_store(store_path)
+    saved = store.add(make_case())
+    assert re.fullmatch(r"RC-[2-9A-HJKMNP-TV-Z]{5}", saved.id)
+    again = open_store(store_path).get(saved.id)
+    assert again == saved
+    assert open_store(store_path).get(saved.id.lower()) == saved  # ids are read back case-insensitively
+
+
+def test_ids_are_unique(store_path: Path) -> None:
+    store = open_store(store_path)
+    ids = {store.add(make_case()).id for _ in range(300)}
+    assert len(ids) == 300
+
+
+def test_store_file_and_directory_are_private(store_path: Path) -> None:
+    open_store(store_path).add(make_case())
+    assert stat.S_IMODE(store_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store_path.parent.stat().st_mode) == 0o700
+    assert not list(store_path.parent.glob(".new-*"))
+
+
+def test_wal_mode_and_schema_version(store_path: Path) -> None:
+    store = open_store(store_path)
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_recent_is_newest_first_and_filters_status(store_path: Path) -> None:
+    store = open_store(store_path)
+    first = store.add(make_case())
+    later = store.add(make_case().model_copy(update={"created_at": NOW.replace(hour=10)}))
+    assert [c.id for c in store.recent()] == [later.id, first.id]
+    assert store.recent(status="closed") == []
+    assert len(store.recent(limit=1)) == 1
+
+
+def test_unknown_case_is_a_clear_error(store_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no case 'RC-ZZZZZ'"):
+        open_store(store_path).get("RC-ZZZZZ")
+
+
+def test_newer_schema_is_refused(store_path: Path) -> None:
+    open_store(store_path).close()
+    conn = sqlite3.connect(store_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this recover understands .* upgrade recover"):
+        open_store(store_path)
+
+
+def test_file_that_is_not_sqlite_is_refused_and_left_alone(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    store_path.write_text("these are my holiday notes\n" * 100)
+    with pytest.raises(StoreError, match="not a recover case store"):
+        open_store(store_path)
+    assert store_path.read_text().startswith("these are my holiday notes")
+
+
+def test_empty_store_from_schema_zero_is_migrated(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    sqlite3.connect(store_path).close()  # an empty SQLite file: schema version 0
+    store = SqliteStore(store_path)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.get(store.add(make_case()).id).staff == "Dana Reyes"
+
+
+def test_read_only_commands_do_not_create_a_store(store_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no case store at .* yet"):
+        open_store(store_path, create=False)
+    assert not store_path.exists()
+
+
+answer_values = st.one_of(st.text(max_size=200), st.booleans(), st.integers(-10**6, 10**6), st.none())
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.text(max_size=80),
+    answers=st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True), answer_values, max_size=8),
+)
+def test_round_trip_any_unicode(store_path: Path, name: str, answers: dict[str, object]) -> None:
+    case = make_case().model_copy(update={"customer": Customer(name=name, contact=name[::-1], segment="family"), "answers": answers})
+    store = open_store(store_path)
+    saved = store.add(case)
+    assert store.get(saved.id).model_dump() == saved.model_dump()
+    store.close()

@@ -1,0 +1,160 @@
+"""The wizard driven in-process through real questionary prompts (prompt_toolkit pipe input)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+from rich.console import Console
+
+from recoverycli.playbooks import Library, bundled_dir
+from recoverycli.terminal import TerminalAsker
+from recoverycli.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
+
+ENTER, DOWN, FINISH, CLEAR = "\r", "\x1b[B", "\x1b\r", "\x15"
+TODAY = date(2026, 11, 25)
+
+
+def drive(playbook_id: str, keys: str) -> tuple[Call, str]:
+    """Run a whole call with `keys` typed, and return it with what the screen showed."""
+    pb = Library([bundled_dir()]).get(playbook_id)
+    out = io.StringIO()
+    console = Console(file=out, width=100, color_system=None)
+    with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
+        inp.send_text(keys)
+        call = run_call(TerminalAsker(console), Call(playbook=pb, staff="Dana Reyes", today=TODAY))
+    return call, out.getvalue()
+
+
+CUSTOMER = "Ana Souza\r" + "+1 555 0100\r" + DOWN + ENTER  # business
+
+
+def test_full_room_failure_call_captures_every_answer_exactly() -> None:
+    keys = (
+        CUSTOMER
+        + "Sorry, Ana — we'll fix it now.\r"                             # apology
+        + "Power died at 7:40 💡\rMeeting at 9 — 会议" + FINISH          # customer_words (multi-line)
+        + "Power back by 8:30\r"                                         # desired_outcome
+        + "412\r" + ENTER + "Dress for 9:00 meeting\r"                   # room_number, what_failed, needed_by
+        + "Sam resets the breaker by 8:15; I call at 8:20\r"             # commitment
+        + DOWN + ENTER                                                   # gesture: second in the catalogue
+        + "fri\r"                                                        # follow_up_date
+        + "Sam, floor 4, at the door by 8:10\r" + "y" + "n"              # technician, checked, room move
+        + "Breaker overloaded\r"                                         # root_cause
+        + ENTER                                                          # save
+    )
+    call, screen = drive("room-failure", keys)
+    assert call.customer == {"name": "Ana Souza", "contact": "+1 555 0100", "segment": "business"}
+    assert call.answers == {
+        "apology": "Sorry, Ana — we'll fix it now.",
+        "customer_words": "Power died at 7:40 💡\nMeeting at 9 — 会议",
+        "desired_outcome": "Power back by 8:30",
+        "room_number": "412",
+        "what_failed": "power",
+        "needed_by": "Dress for 9:00 meeting",
+        "commitment": "Sam resets the breaker by 8:15; I call at 8:20",
+        "gesture": "drink",
+        "follow_up_date": "2026-11-27",
+        "technician": "Sam, floor 4, at the door by 8:10",
+        "technician_checked": True,
+        "room_move": False,
+        "root_cause": "Breaker overloaded",
+    }
+    assert "Step 1 of 4" in screen and "Step 4 of 4" in screen
+    assert "Check before you promise" in screen  # kuzmeski-verify shown at the fix step
+    assert "follow-up on Friday 27 November 2026" in screen
+    assert "Deadlines" in screen or "deadlines" in screen  # business guidance, not family
+    assert "bedtimes" not in screen
+
+
+def test_bad_answers_are_asked_again_with_the_text_kept() -> None:
+    keys = (
+        CUSTOMER
+        + ENTER                       # apology skipped (optional)
+        + FINISH                      # customer_words empty: refused
+        + "They waited an hour" + FINISH
+        + "\r" + "A refund\r"         # desired_outcome empty then given
+        + "Refund by 17:00 today\r"
+        + ENTER
+        + "2020-01-01\r" + CLEAR + "+2d\r"   # past date refused, then cleared and retyped
+        + ENTER                       # root_cause skipped
+        + ENTER
+    )
+    call, screen = drive("other", keys)
+    assert screen.count("an answer is needed here") == 2
+    assert "2020-01-01 is in the past" in screen
+    assert call.answers["customer_words"] == "They waited an hour"
+    assert call.answers["follow_up_date"] == "2026-11-27"
+    assert "apology" not in call.answers and "root_cause" not in call.answers
+
+
+def test_gesture_of_your_own_and_changing_an_answer_at_the_summary() -> None:
+    other = DOWN * 6  # past the six catalogue gestures to "Something else"
+    keys = (
+        "Jo Okafor\r" + "jo@example.com\r" + ENTER      # family
+        + ENTER + "Charged twice" + FINISH + "Refund\r" + "Refund today by 12:00\r"
+        + other + ENTER + "Tickets to the zoo for the kids\r"
+        + "tomorrow\r" + ENTER
+        + DOWN + ENTER                                  # change an answer…
+        + "outcome" + ENTER                             # …filtered to desired_outcome
+        + CLEAR + "Refund and a written apology\r"
+        + ENTER                                         # now save
+    )
+    call, screen = drive("other", keys)
+    assert call.answers["gesture"] == "Tickets to the zoo for the kids"
+    assert call.answers["desired_outcome"] == "Refund and a written apology"
+    assert screen.count("Case summary") == 2
+    assert "children" in screen  # family guidance
+
+
+def test_case_from_call_records_playbook_hash_and_creation_event() -> None:
+    pb = Library([bundled_dir()]).get("other")
+    call = Call(playbook=pb, staff="Dana", today=TODAY, customer={"name": "Jo", "contact": "x", "segment": "vip"},
+                answers={"customer_words": "hi"})
+    case = case_from_call(call, via="answers")
+    assert case.playbook.hash == pb.content_hash()
+    assert case.customer.segment == "vip"
+    assert [e.kind for e in case.events] == ["created"] and case.events[0].data == {"via": "answers"}
+    assert case.created_at.tzinfo is not None
+
+
+@pytest.fixture
+def call() -> Call:
+    pb = Library([bundled_dir()]).get("room-failure")
+    return Call(playbook=pb, staff="Dana Reyes", today=TODAY, customer={"name": "Ana Souza"})
+
+
+def test_check_answer_types(call: Call) -> None:
+    p = call.playbook.prompt
+    assert check_answer(p("technician_checked"), "Yes", call) is True
+    assert check_answer(p("room_move"), "no", call) is False
+    with pytest.raises(ValueError, match="not yes or no"):
+        check_answer(p("room_move"), "maybe", call)
+    assert check_answer(p("what_failed"), "POWER", call) == "power"
+    assert check_answer(p("gesture"), "Late checkout", call) == "late-checkout"
+    assert check_answer(p("gesture"), "A bottle of wine", call) == "A bottle of wine"
+    assert check_answer(p("follow_up_date"), "tomorrow", call) == "2026-11-26"
+    assert check_answer(p("apology"), "   ", call) is None
+    with pytest.raises(ValueError, match="an answer is needed"):
+        check_answer(p("desired_outcome"), "", call)
+
+
+def test_absurd_length_is_refused_with_the_limit(call: Call) -> None:
+    with pytest.raises(ValueError, match="answer is 5000 characters, over the 4000 limit — shorten it"):
+        check_answer(call.playbook.prompt("desired_outcome"), "x" * 5000, call)
+
+
+def test_control_characters_go_and_unicode_stays() -> None:
+    text = "Ça\x1b[31m va 👨‍👩‍👧 مرحبا 東京 e\u0301\x00\x07"
+    assert clean_text(text, multiline=False) == "Ça[31m va 👨‍👩‍👧 مرحبا 東京 e\u0301"
+    assert clean_text("a\r\nb\rc", multiline=True) == "a\nb\nc"
+    assert clean_text("a\nb", multiline=False) == "a b"
+
+
+def test_placeholders_filled_from_the_call(call: Call) -> None:
+    assert fill("{customer.first_name}, I'm {staff.first_name}", call) == "Ana, I'm Dana"
+    assert fill("{customer.unknown} stays", call) == "{customer.unknown} stays"
