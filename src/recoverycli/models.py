@@ -149,7 +149,7 @@ class Playbook(_Strict):
 class Customer(_Strict):
     name: str = ""
     contact: str = ""
-    segment: Segment = "other"
+    segment: Segment | None = None  # None only in a draft, before it was asked
 
 
 class Event(_Strict):

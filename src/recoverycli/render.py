@@ -48,7 +48,7 @@ def step_panel(view: StepView) -> Panel:
     return Panel(Group(*parts), title=escape(title), title_align="left", border_style="blue")
 
 
-def call_summary(call: Call) -> Panel:
+def call_summary(call: Call, title: str | None = None) -> Panel:
     table = Table(show_header=True, header_style="bold", expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("Question")
@@ -56,7 +56,7 @@ def call_summary(call: Call) -> Panel:
     for i, prompt in enumerate(call.prompts(), 1):
         answer = call.display(prompt)
         table.add_row(str(i), escape(prompt.label), escape(answer) if answer else Text("—", style="dim"))
-    return Panel(table, title=escape(f"Case summary · {call.playbook.title}"), title_align="left", border_style="magenta")
+    return Panel(table, title=escape(title or f"Case summary · {call.playbook.title}"), title_align="left", border_style="magenta")
 
 
 def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:

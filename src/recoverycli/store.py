@@ -21,6 +21,7 @@ from recoverycli.models import Case, Customer, Event, PlaybookRef
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 ID_LENGTH = 5
 BUSY_TIMEOUT_MS = 10_000
+BUSY_RETRIES = 20
 
 # Each entry upgrades the schema by one version; never edit a released one, append.
 MIGRATIONS: list[str] = [
@@ -73,7 +74,13 @@ class CaseStore(Protocol):
 
     def get(self, case_id: str) -> Case: ...
 
-    def recent(self, limit: int = 20, status: str | None = None) -> list[Case]: ...
+    def recent(self, limit: int = 20, status: str | None = None, staff: str | None = None) -> list[Case]: ...
+
+    def save_draft(self, case: Case) -> None: ...
+
+    def finish_draft(self, case: Case, event: Event) -> None: ...
+
+    def discard(self, case_id: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -162,20 +169,38 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction; the lock is taken up front so it never deadlocks mid-way."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise StoreError(f"{self.path}: {_describe(e)}") from None
+        """A short write transaction; the write lock is taken up front, so it never deadlocks mid-way.
+
+        sqlite3.IntegrityError passes through untouched (callers retry with a new id);
+        every other database error becomes one StoreError line.
+        """
+        for attempt in range(BUSY_RETRIES):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as e:
+                if not _is_busy(e) or attempt == BUSY_RETRIES - 1:
+                    raise StoreError(f"{self.path}: {_describe(e)}") from None
+                time.sleep(0.05 * (attempt + 1))
         try:
             yield self.conn
             self.conn.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            self._rollback()
+            raise
         except sqlite3.DatabaseError as e:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise StoreError(f"{self.path}: {_describe(e)}") from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass
 
     def add(self, case: Case) -> Case:
         """Insert a new case under a fresh unique id, with its events."""
@@ -196,18 +221,51 @@ class SqliteStore:
                 continue  # id collision: draw again
         raise StoreError(f"{self.path}: could not find a free case id — run `recover check`")
 
+    def save_draft(self, case: Case) -> None:
+        """Write what a call has captured so far; only a draft can be written this way."""
+        with self.transaction() as conn:
+            self.save_draft_in(conn, case)
+
+    def finish_draft(self, case: Case, event: Event) -> None:
+        """Turn a draft into an open case, with its final answers, in one transaction."""
+        with self.transaction() as conn:
+            self.save_draft_in(conn, case)
+            conn.execute("UPDATE cases SET status = 'open' WHERE id = ?", (case.id,))
+            _insert_event(conn, case.id, event)
+
+    def save_draft_in(self, conn: sqlite3.Connection, case: Case) -> None:
+        cur = conn.execute(
+            "UPDATE cases SET updated_at = ?, staff = ?, customer_name = ?, customer_contact = ?, segment = ?,"
+            " playbook_version = ?, playbook_hash = ?, answers = ? WHERE id = ? AND status = 'draft'",
+            (iso(case.updated_at), case.staff, case.customer.name, case.customer.contact, case.customer.segment or "",
+             case.playbook.version, case.playbook.hash, json.dumps(case.answers, ensure_ascii=False), case.id),
+        )
+        if cur.rowcount != 1:
+            raise NotFoundError(f"no draft '{case.id}' in {self.path} — it was saved or discarded meanwhile")
+
+    def discard(self, case_id: str) -> None:
+        """Drop a draft; open and closed cases are never deleted."""
+        case = self.get(case_id)
+        if case.status != "draft":
+            raise StoreError(f"case {case.id} is {case.status}, not a draft — only drafts can be discarded")
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
+
     def get(self, case_id: str) -> Case:
         row = self.conn.execute("SELECT * FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
         if row is None:
             raise NotFoundError(f"no case '{case_id}' in {self.path} — `recover list` shows the cases there")
         return self._case(row)
 
-    def recent(self, limit: int = 20, status: str | None = None) -> list[Case]:
-        sql = "SELECT * FROM cases"
-        args: list[Any] = []
+    def recent(self, limit: int = 20, status: str | None = None, staff: str | None = None) -> list[Case]:
+        where, args = [], []
         if status:
-            sql += " WHERE status = ?"
+            where.append("status = ?")
             args.append(status)
+        if staff:
+            where.append("staff = ?")
+            args.append(staff)
+        sql = "SELECT * FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY created_at DESC, id LIMIT ?"
         args.append(limit)
         return [self._case(r) for r in self.conn.execute(sql, args).fetchall()]
@@ -223,7 +281,7 @@ class SqliteStore:
             created_at=datetime.fromisoformat(row["created_at"]),
             updated_at=datetime.fromisoformat(row["updated_at"]),
             staff=row["staff"],
-            customer=Customer(name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"]),
+            customer=Customer(name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"] or None),
             playbook=PlaybookRef(id=row["playbook_id"], version=row["playbook_version"], hash=row["playbook_hash"]),
             answers=json.loads(row["answers"]),
             events=events,
@@ -236,7 +294,7 @@ class SqliteStore:
 def _row(case: Case) -> tuple[Any, ...]:
     return (
         case.id, case.status, iso(case.created_at), iso(case.updated_at), case.staff,
-        case.customer.name, case.customer.contact, case.customer.segment,
+        case.customer.name, case.customer.contact, case.customer.segment or "",
         case.playbook.id, case.playbook.version, case.playbook.hash,
         json.dumps(case.answers, ensure_ascii=False),
     )
@@ -247,6 +305,10 @@ def _insert_event(conn: sqlite3.Connection, case_id: str, ev: Event) -> None:
         "INSERT INTO events (case_id, at, staff, kind, data) VALUES (?,?,?,?,?)",
         (case_id, iso(ev.at), ev.staff, ev.kind, json.dumps(ev.data, ensure_ascii=False)),
     )
+
+
+def _is_busy(e: sqlite3.OperationalError) -> bool:
+    return "locked" in str(e) or "busy" in str(e)
 
 
 def _describe(e: sqlite3.DatabaseError) -> str:

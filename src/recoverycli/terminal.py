@@ -98,3 +98,12 @@ def ask_staff() -> str:
         "Your name (staff)?", instruction="(asked once, then remembered)",
         validate=lambda s: bool(s.strip()) or "Please type your name",
     ).unsafe_ask().strip()
+
+
+def choose_draft(drafts: list) -> str:
+    choices = [
+        Choice(title=f"{c.id} · {render.local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · {len(c.answers)} answers",
+               value=c.id)
+        for c in drafts
+    ]
+    return questionary.select("Which call do you want to continue?", choices=choices).unsafe_ask()

@@ -94,7 +94,7 @@ class Call:
         return Customer(
             name=self.customer.get("name", ""),
             contact=self.customer.get("contact", ""),
-            segment=self.customer.get("segment", "other"),
+            segment=self.customer.get("segment"),
         )
 
     def prompts(self) -> list[Prompt]:
@@ -225,6 +225,12 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
         return
 
 
+def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
+    """A draft picked up again: what it captured, on the playbook as it is now."""
+    customer = {k: v for k, v in case.customer.model_dump().items() if v not in (None, "")}
+    return Call(playbook=playbook, staff=case.staff, today=today, customer=customer, answers=dict(case.answers))
+
+
 def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
     """Walk the customer questions and every step, then let the clerk review; returns the call."""
     for prompt in CUSTOMER_PROMPTS:
@@ -248,12 +254,12 @@ def missing_required(call: Call) -> list[str]:
     return [p.id for p in call.prompts() if p.required and call.value(p.id) is None]
 
 
-def case_from_call(call: Call, via: str, now: datetime | None = None) -> Case:
+def case_from_call(call: Call, via: str, now: datetime | None = None, status: str = "open") -> Case:
     """The record to save; the store gives it its id."""
     now = now or datetime.now(timezone.utc)
     return Case(
         id="RC-NEW",
-        status="open",
+        status=status,
         created_at=now,
         updated_at=now,
         staff=call.staff,
