@@ -22,6 +22,7 @@ ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to re
 ID_LENGTH = 5
 BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRIES = 20
+ERASED = "[erased]"
 
 # Each entry upgrades the schema by one version; never edit a released one, append.
 MIGRATIONS: list[str] = [
@@ -50,6 +51,11 @@ MIGRATIONS: list[str] = [
         data TEXT NOT NULL DEFAULT '{}'
     );
     CREATE INDEX events_case ON events(case_id, seq);
+    """,
+    """
+    CREATE INDEX cases_status ON cases(status, created_at);
+    CREATE INDEX cases_contact ON cases(customer_contact);
+    CREATE INDEX cases_name ON cases(customer_name COLLATE NOCASE);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -81,6 +87,12 @@ class CaseStore(Protocol):
     def finish_draft(self, case: Case, event: Event) -> None: ...
 
     def discard(self, case_id: str) -> None: ...
+
+    def forget(self, who: str, staff: str, now: datetime) -> list[str]: ...
+
+    def backup(self, dest: Path) -> None: ...
+
+    def check(self) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
 
@@ -251,6 +263,68 @@ class SqliteStore:
         with self.transaction() as conn:
             conn.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
 
+    def forget(self, who: str, staff: str, now: datetime) -> list[str]:
+        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure."""
+        term = " ".join(who.split())
+        if not term or term == ERASED:
+            return []
+        done: list[str] = []
+        with self.transaction() as conn:
+            conn.execute("PRAGMA secure_delete = ON")
+            rows = conn.execute(
+                "SELECT * FROM cases WHERE customer_contact = ? COLLATE NOCASE OR customer_name = ? COLLATE NOCASE", (term, term)
+            ).fetchall()
+            for row in rows:
+                answers = json.loads(row["answers"])
+                quoted = [s for s in (row["customer_name"], row["customer_contact"], *row["customer_name"].split()) if len(s) >= 3]
+                erased = ["customer_name", "customer_contact"]
+                for key, value in answers.items():
+                    if key == "customer_words" or (isinstance(value, str) and any(q.lower() in value.lower() for q in quoted)):
+                        answers[key] = ERASED
+                        erased.append(key)
+                conn.execute(
+                    "UPDATE cases SET customer_name = ?, customer_contact = ?, answers = ?, updated_at = ? WHERE id = ?",
+                    (ERASED, ERASED, json.dumps(answers, ensure_ascii=False), iso(now), row["id"]),
+                )
+                _insert_event(conn, row["id"], Event(at=now, staff=staff, kind="forgotten", data={"fields": erased}))
+                done.append(row["id"])
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old pages must not linger in the WAL
+        return done
+
+    def backup(self, dest: Path) -> None:
+        """A consistent copy while others keep writing (SQLite's online backup API)."""
+        dest = Path(dest).expanduser()
+        if dest.exists():
+            raise StoreError(f"{dest} already exists — choose a new file name for the backup")
+        tmp = dest.with_name(f".{dest.name}.partial")
+        old = os.umask(0o077)
+        try:
+            target = sqlite3.connect(tmp)
+            try:
+                self.conn.backup(target, pages=1024)
+            finally:
+                target.close()
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, dest)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{dest}: {_describe(e)}") from None
+        except OSError as e:
+            raise StoreError(f"{dest}: cannot write the backup ({e.strerror}) — check the directory and free space") from None
+        finally:
+            os.umask(old)
+            if tmp.exists():
+                tmp.unlink()
+
+    def check(self) -> dict[str, Any]:
+        """Integrity check plus the figures a person wants to see after it."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
+        problems += [f"event {r[1]} points at a missing case" for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
+        by_status = dict(self.conn.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
+        events = self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return {"path": str(self.path), "ok": not problems, "problems": problems, "schema_version": version,
+                "cases": by_status, "events": events}
+
     def get(self, case_id: str) -> Case:
         row = self.conn.execute("SELECT * FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
         if row is None:
@@ -329,6 +403,11 @@ def _describe(e: sqlite3.DatabaseError) -> str:
 def open_store(path: Path, create: bool = True) -> SqliteStore:
     """Open (or first create) the store; read-only commands pass create=False."""
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory — give a file path for the store, e.g. {path / 'cases.db'}")
+    blocker = next((p for p in path.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise StoreError(f"{path}: {blocker} is a file, not a directory — choose another --store path")
     if not create and not path.exists():
         raise NotFoundError(f"no case store at {path} yet — `recover start` creates it, or pass --store")
     return SqliteStore(path)

@@ -153,8 +153,14 @@ def parse_yaml(raw: bytes | str, file: str) -> Source:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (e.problem or e.context or "invalid YAML").strip()
         raise YamlProblem(Problem(file, line, col, f"YAML syntax error: {what} — check indentation, colons and quotes here")) from None
+    except yaml.reader.ReaderError as e:
+        before = text[: e.position]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        raise YamlProblem(Problem(file, line, col, f"control character U+{code:04X} is not allowed in YAML — delete it")) from None
     except yaml.YAMLError as e:
-        raise YamlProblem(Problem(file, 1, 1, f"YAML error: {e} — check the file")) from None
+        what = " ".join(str(e).split())
+        raise YamlProblem(Problem(file, 1, 1, f"YAML error: {what} — check the file")) from None
     if node is None:
         reader.src.data = None
         return reader.src

@@ -1,0 +1,75 @@
+"""A call cut short by Ctrl-C, a closed terminal or kill -9 loses nothing, and resumes."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.e2e.test_terminal import ENTER, FINISH, RECOVER, answer, recover_json, spawn
+
+pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
+STAFF = {"RECOVER_STAFF": "Dana Reyes"}
+
+
+def three_answers_then(stop: str) -> str:
+    child = spawn("start", "other", env=STAFF)
+    answer(child, "Customer's name?", "Zoë Ångström" + ENTER)
+    answer(child, "Phone, email or booking reference?", "zoe@example.se" + ENTER)
+    answer(child, "Who is the customer?", ENTER)
+    child.expect_exact("Step 1 of 4")  # the third answer is in, and written
+    child.expect_exact("What did you say to apologise?")
+    if stop == "ctrl-c":
+        child.sendcontrol("c")
+        child.expect(r"recover resume (RC-[0-9A-Z]{5})")
+        case_id = child.match.group(1)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 130
+        return case_id
+    child.kill(signal.SIGKILL if stop == "kill" else signal.SIGHUP)
+    child.close(force=True)
+    assert child.signalstatus in (signal.SIGKILL, signal.SIGHUP) or child.exitstatus not in (0, None)
+    drafts = recover_json("list", "--status", "draft")
+    assert len(drafts) == 1
+    return drafts[0]["id"]
+
+
+def finish_call(child: pexpect.spawn) -> None:
+    child.expect_exact("Captured so far")
+    answer(child, "What did you say to apologise?", "Zoë, I'm so sorry." + ENTER)
+    answer(child, "customer's own words?", "The taxi never came." + FINISH)
+    answer(child, "What outcome would they like?", "Fare refunded" + ENTER)
+    answer(child, "What will be done, by whom, by when?", "I refund the fare by 17:00 today" + ENTER)
+    answer(child, "What extra will you offer?", ENTER)
+    answer(child, "When will you follow up", "tomorrow" + ENTER)
+    answer(child, "What caused it", ENTER)
+    answer(child, "Save this case?", ENTER)
+    child.expect(r"Saved case RC-")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("stop", ["kill", "ctrl-c", "hangup"])
+def test_interrupted_call_keeps_its_answers_and_resumes(isolated_home: Path, stop: str) -> None:
+    case_id = three_answers_then(stop)
+    draft = recover_json("show", case_id)
+    assert draft["status"] == "draft"
+    assert draft["customer"] == {"name": "Zoë Ångström", "contact": "zoe@example.se", "segment": "family"}
+
+    # with no CASE, resume offers this clerk's drafts; with one, it goes straight there
+    child = spawn("resume", env=STAFF) if stop == "hangup" else spawn("resume", case_id, env=STAFF)
+    if stop == "hangup":
+        answer(child, "Which call do you want to continue?", ENTER)
+    finish_call(child)
+
+    case = recover_json("show", case_id)
+    assert case["status"] == "open"
+    assert case["customer"]["name"] == "Zoë Ångström"
+    assert case["answers"]["customer_words"] == "The taxi never came."
+    assert case["answers"]["apology"] == "Zoë, I'm so sorry."
+    assert [e["kind"] for e in case["events"]] == ["created", "saved"]
+    assert recover_json("list", "--status", "draft") == []
