@@ -182,7 +182,7 @@ def test_backup_is_a_consistent_private_copy_and_check_reports(store_path: Path,
     assert report.exit_code == 0
     assert json.loads(report.stdout)["cases"] == {"open": 5} and json.loads(report.stdout)["ok"] is True
     text = runner.invoke(app, ["check"]).stdout
-    assert ": ok · schema v2 · 5 open · 5 events" in text
+    assert f": ok · schema v{SCHEMA_VERSION} · 5 open · 5 events" in text
 
 
 def test_check_finds_damage(store_path: Path) -> None:

@@ -265,30 +265,254 @@ def _playbook_or_none(playbook_id: str, dirs: Optional[list[Path]]):
         return None
 
 
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+    json = "json"
+
+
+class Zone(str, Enum):
+    utc = "utc"
+    local = "local"
+
+
+StatusOpt = Annotated[Optional[str], typer.Option("--status", help="draft, open or closed.", show_default=False)]
+PlaybookFilter = Annotated[Optional[str], typer.Option("--playbook", help="Only this playbook id.", show_default=False)]
+CustomerOpt = Annotated[Optional[str], typer.Option("--customer", help="Name or contact contains this text.", show_default=False)]
+StaffFilter = Annotated[Optional[str], typer.Option("--staff", help="Only cases taken by this staff member.", show_default=False)]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False)]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
+OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
+
+
+def _filter(status, playbook, customer, staff, since, until, overdue):
+    from datetime import date
+
+    from recoverycli.query import CaseFilter, as_date
+
+    today = date.today()
+    return CaseFilter(status=status, playbook=playbook, customer=customer, staff=staff,
+                      since=as_date(since, today, "--since"), until=as_date(until, today, "--until"),
+                      overdue=overdue, today=today)
+
+
 @app.command("list")
 @guarded
 def list_cases(
-    status: Annotated[Optional[str], typer.Option("--status", help="Only cases with this status (draft, open, closed).", show_default=False)] = None,
+    status: StatusOpt = None,
+    playbook: PlaybookFilter = None,
+    customer: CustomerOpt = None,
+    staff: StaffFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    overdue: OverdueOpt = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 20,
-    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
     store: StoreOpt = None,
 ) -> None:
     """List recent cases, newest first."""
     from recoverycli.errors import NotFoundError
 
+    where, args = _filter(status, playbook, customer, staff, since, until, overdue).sql()
     try:
-        cases = _store(store, create=False).recent(limit=limit, status=status)
+        st = _store(store, create=False)
     except NotFoundError:
-        cases = []
-    if format is Format.json:
+        st = None
+    if format is ListFormat.csv:
+        from recoverycli import export
+
+        rows = st.select(where, args, "created_at DESC, id", limit) if st else []
+        export.write_csv(export.records(rows, export.COLUMNS), sys.stdout, export.COLUMNS)
+        return
+    cases = st.cases(where, args, limit=limit) if st else []
+    if format is ListFormat.json:
         _print_json([c.model_dump(mode="json") for c in cases])
         return
     from recoverycli import render
 
     if not cases:
-        _console(stderr=True).print("No cases yet. Start one with `recover start`.")
+        _console(stderr=True).print("No cases match." if st else "No cases yet. Start one with `recover start`.")
         return
     _console().print(render.cases_table(cases))
+
+
+@app.command()
+@guarded
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="csv, jsonl (one object a line) or json (an array).")] = ExportFormat.csv,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False)] = None,
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Comma-separated columns to keep, in this order.", show_default=False)] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="CSV: do not neutralise cells that look like formulas.")] = False,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV: start with a UTF-8 BOM so Excel shows accents.")] = False,
+    tz: Annotated[Zone, typer.Option("--tz", help="Timestamps in UTC or in this machine's local time.")] = Zone.utc,
+    status: StatusOpt = None,
+    playbook: PlaybookFilter = None,
+    customer: CustomerOpt = None,
+    staff: StaffFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    overdue: OverdueOpt = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many.", show_default=False)] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""
+    import os
+
+    from recoverycli import export as ex
+
+    cols = ex.pick_columns(columns)
+    where, args = _filter(status, playbook, customer, staff, since, until, overdue).sql()
+    st = _store(store, create=False)
+    recs = ex.records(st.select(where, args, "created_at, id", limit), cols, local=tz is Zone.local)
+    if output is not None:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        out = open(fd, "w", encoding="utf-8", newline="")
+    else:
+        sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+        out = sys.stdout
+    try:
+        if format is ExportFormat.csv:
+            n = ex.write_csv(recs, out, cols, raw=raw, excel=excel)
+        elif format is ExportFormat.jsonl:
+            n = ex.write_jsonl(recs, out)
+        else:
+            n = ex.write_json(recs, out)
+    finally:
+        if output is not None:
+            out.close()
+    if output is not None:
+        typer.echo(f"exported {n} case(s) to {output}", err=True)
+
+
+@app.command()
+@guarded
+def followups(
+    upcoming: Annotated[int, typer.Option("--upcoming", min=0, help="Also those due in the next N days.")] = 0,
+    format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
+    ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write them as an iCalendar file for staff calendars.", show_default=False)] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Follow-ups due today and overdue, most urgent first: the promises to keep."""
+    from datetime import date
+
+    from recoverycli import followups as fu
+    from recoverycli.errors import NotFoundError
+    from recoverycli.query import due_followups
+
+    today = date.today()
+    try:
+        st = _store(store, create=False)
+        rows = list(fu.due(st.select(*due_followups(today, upcoming), None), today))
+    except NotFoundError:
+        rows = []
+    if ics is not None:
+        fu.write_ics(rows, ics)
+        typer.echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
+    if format is ListFormat.json:
+        _print_json(rows)
+    elif format is ListFormat.csv:
+        from recoverycli import export
+
+        export.write_csv(rows, sys.stdout, fu.FIELDS)
+    elif not rows:
+        _console(stderr=True).print("Nothing due. Every promise is kept.")
+    else:
+        from recoverycli import render
+
+        _console().print(render.followups_table(rows))
+
+
+def _staff(given: Optional[str]) -> str:
+    from recoverycli.config import staff_name
+
+    who = staff_name(given)
+    if who is None:
+        fail("who is making this change? — pass --staff NAME or set RECOVER_STAFF")
+    return who
+
+
+StaffOpt = Annotated[Optional[str], typer.Option("--staff", help="Who makes the change (else RECOVER_STAFF or the remembered name).", show_default=False)]
+
+
+@app.command()
+@guarded
+def followup(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    done: Annotated[bool, typer.Option("--done", help="The follow-up happened.")] = False,
+    note: Annotated[Optional[str], typer.Option("--note", help="How it went, how the customer felt.", show_default=False)] = None,
+    reschedule_to: Annotated[Optional[str], typer.Option("--reschedule", metavar="DATE", help="Move the follow-up to DATE.", show_default=False)] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why it moves (required with --reschedule).", show_default=False)] = None,
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Record a follow-up as done, or move it to another day."""
+    from datetime import date
+
+    from recoverycli import casework
+
+    if done == (reschedule_to is not None):
+        fail("give either --done or --reschedule DATE", 2)
+    if reschedule_to is not None and not reason:
+        fail("--reschedule needs --reason \"…\" — say why the promise moves", 2)
+    who = _staff(staff)
+    st = _store(store, create=False)
+    if done:
+        case = casework.follow_up_done(st, case_id, who, note)
+        typer.echo(f"{case.id}: follow-up done", err=True)
+    else:
+        case = casework.reschedule(st, case_id, who, reschedule_to, reason, date.today())
+        typer.echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
+
+
+@app.command()
+@guarded
+def note(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    text: Annotated[str, typer.Argument(help="The note, in quotes.")],
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Add a note to a case's history."""
+    from recoverycli import casework
+
+    case = casework.add_note(_store(store, create=False), case_id, _staff(staff), text)
+    typer.echo(f"{case.id}: note added", err=True)
+
+
+@app.command()
+@guarded
+def close(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    resolution: Annotated[str, typer.Option("--resolution", help="How it ended.")],
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Close a case with its resolution."""
+    from recoverycli import casework
+
+    case = casework.close(_store(store, create=False), case_id, _staff(staff), resolution)
+    typer.echo(f"{case.id}: closed", err=True)
+
+
+@app.command()
+@guarded
+def reopen(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why it is open again.", show_default=False)] = None,
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Reopen a closed case."""
+    from recoverycli import casework
+
+    case = casework.reopen(_store(store, create=False), case_id, _staff(staff), reason)
+    typer.echo(f"{case.id}: open again", err=True)
 
 
 @app.command()

@@ -9,6 +9,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "week": 7, "weeks": 7}
 
 _RELATIVE = re.compile(r"^(?:\+|in\s+)(\d{1,4})\s*([a-z]+)$")
+_AGO = re.compile(r"^(?:-(\d{1,4})\s*([a-z]+)|(\d{1,4})\s*([a-z]+)\s+ago)$")
 HOW = "try today, tomorrow, fri, next monday, +3d, in 2 weeks or 2026-12-01"
 
 
@@ -35,6 +36,13 @@ def parse_date(text: str, today: date) -> date:
         if unit not in UNITS:
             raise ValueError(f"unknown unit '{unit}' in '{text.strip()}' — use days or weeks: {HOW}")
         return today + timedelta(days=n * UNITS[unit])
+    if s == "yesterday":
+        return today - timedelta(days=1)
+    if m := _AGO.match(s):
+        n, unit = int(m.group(1) or m.group(3)), m.group(2) or m.group(4)
+        if unit not in UNITS:
+            raise ValueError(f"unknown unit '{unit}' in '{text.strip()}' — use days or weeks: {HOW}")
+        return today - timedelta(days=n * UNITS[unit])
     word = s.removeprefix("next ").removeprefix("this ")
     if (wd := _weekday(word)) is not None:
         ahead = (wd - today.weekday()) % 7 or 7

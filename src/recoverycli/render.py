@@ -112,3 +112,16 @@ def cases_table(cases: list[Case]) -> Table:
         table.add_row(c.id, c.status, local(c.created_at), escape(c.playbook.id), escape(c.customer.name),
                       escape(c.staff), escape(str(c.answers.get("follow_up_date", ""))))
     return table
+
+
+def followups_table(rows: list[dict]) -> Table:
+    table = Table(show_header=True, header_style="bold")
+    for col in ("Case", "Due", "Customer", "Contact", "Promise", "Owner"):
+        table.add_column(col, no_wrap=col in ("Case", "Due"))
+    for r in rows:
+        late = r["days_overdue"]
+        due = Text(r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
+                   style="bold red" if late > 0 else "yellow" if late == 0 else "")
+        table.add_row(r["case_id"], due, escape(r["customer_name"]), escape(r["customer_contact"]),
+                      escape(r["promise"] or ""), escape(r["owner"]))
+    return table

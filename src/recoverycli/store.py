@@ -57,6 +57,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX cases_contact ON cases(customer_contact);
     CREATE INDEX cases_name ON cases(customer_name COLLATE NOCASE);
     """,
+    """
+    ALTER TABLE cases ADD COLUMN follow_up_date TEXT;
+    ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT;
+    ALTER TABLE cases ADD COLUMN closed_at TEXT;
+    ALTER TABLE cases ADD COLUMN resolution TEXT;
+    ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
+    UPDATE cases SET follow_up_date = json_extract(answers, '$.follow_up_date');
+    CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -89,6 +98,13 @@ class CaseStore(Protocol):
     def discard(self, case_id: str) -> None: ...
 
     def forget(self, who: str, staff: str, now: datetime) -> list[str]: ...
+
+    def apply(self, case_id: str, event: Event, allowed: tuple[str, ...], columns: dict[str, Any],
+              answers: dict[str, Any] | None = None) -> Case: ...
+
+    def select(self, where: str, args: list[Any], order: str, limit: int | None) -> Iterator[Any]: ...
+
+    def cases(self, where: str, args: list[Any], order: str = ..., limit: int | None = None) -> list[Case]: ...
 
     def backup(self, dest: Path) -> None: ...
 
@@ -222,8 +238,8 @@ class SqliteStore:
                 with self.transaction() as conn:
                     conn.execute(
                         "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact,"
-                        " segment, playbook_id, playbook_version, playbook_hash, answers)"
-                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        " segment, playbook_id, playbook_version, playbook_hash, answers, follow_up_date)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         _row(candidate),
                     )
                     for ev in candidate.events:
@@ -248,9 +264,10 @@ class SqliteStore:
     def save_draft_in(self, conn: sqlite3.Connection, case: Case) -> None:
         cur = conn.execute(
             "UPDATE cases SET updated_at = ?, staff = ?, customer_name = ?, customer_contact = ?, segment = ?,"
-            " playbook_version = ?, playbook_hash = ?, answers = ? WHERE id = ? AND status = 'draft'",
+            " playbook_version = ?, playbook_hash = ?, answers = ?, follow_up_date = ? WHERE id = ? AND status = 'draft'",
             (iso(case.updated_at), case.staff, case.customer.name, case.customer.contact, case.customer.segment or "",
-             case.playbook.version, case.playbook.hash, json.dumps(case.answers, ensure_ascii=False), case.id),
+             case.playbook.version, case.playbook.hash, json.dumps(case.answers, ensure_ascii=False),
+             case.answers.get("follow_up_date"), case.id),
         )
         if cur.rowcount != 1:
             raise NotFoundError(f"no draft '{case.id}' in {self.path} — it was saved or discarded meanwhile")
@@ -262,6 +279,35 @@ class SqliteStore:
             raise StoreError(f"case {case.id} is {case.status}, not a draft — only drafts can be discarded")
         with self.transaction() as conn:
             conn.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
+
+    def apply(self, case_id: str, event: Event, allowed: tuple[str, ...], columns: dict[str, Any],
+              answers: dict[str, Any] | None = None) -> Case:
+        """Change a case and log why, in one transaction: nothing changes without its event."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, status, answers FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no case '{case_id}' in {self.path} — `recover list` shows the cases there")
+            if row["status"] not in allowed:
+                raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
+            updates = {**columns, "updated_at": iso(event.at)}
+            if answers:
+                updates["answers"] = json.dumps({**json.loads(row["answers"]), **answers}, ensure_ascii=False)
+            assert all(k in _CHANGEABLE for k in updates)
+            conn.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?", (*updates.values(), row["id"]))
+            _insert_event(conn, row["id"], event)
+        return self.get(row["id"])
+
+    def select(self, where: str, args: list[Any], order: str, limit: int | None) -> Iterator[sqlite3.Row]:
+        """Stream case rows with derived export fields; the filter SQL comes from `query.py` only."""
+        sql = f"SELECT cases.*, {_EXPORT_FIELDS} FROM cases" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        cur = self.conn.execute(sql, args)
+        while batch := cur.fetchmany(500):
+            yield from batch
+
+    def cases(self, where: str, args: list[Any], order: str = "created_at DESC, id", limit: int | None = None) -> list[Case]:
+        return [self._case(r) for r in self.select(where, args, order, limit)]
 
     def forget(self, who: str, staff: str, now: datetime) -> list[str]:
         """Erase one customer's personal data from every case, keep the anonymised case, log the erasure."""
@@ -286,6 +332,12 @@ class SqliteStore:
                     "UPDATE cases SET customer_name = ?, customer_contact = ?, answers = ?, updated_at = ? WHERE id = ?",
                     (ERASED, ERASED, json.dumps(answers, ensure_ascii=False), iso(now), row["id"]),
                 )
+                for ev in conn.execute("SELECT seq, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
+                    data = json.loads(ev["data"])
+                    hits = [k for k, v in data.items() if isinstance(v, str) and any(q.lower() in v.lower() for q in quoted)]
+                    if hits:
+                        conn.execute("UPDATE events SET data = ? WHERE seq = ?",
+                                     (json.dumps({**data, **{k: ERASED for k in hits}}, ensure_ascii=False), ev["seq"]))
                 _insert_event(conn, row["id"], Event(at=now, staff=staff, kind="forgotten", data={"fields": erased}))
                 done.append(row["id"])
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old pages must not linger in the WAL
@@ -365,12 +417,20 @@ class SqliteStore:
         self.conn.close()
 
 
+_CHANGEABLE = {"status", "follow_up_date", "follow_up_done_at", "closed_at", "resolution", "updated_at", "answers"}
+BASE_ANSWERS = ("customer_words", "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "root_cause")
+_EXPORT_FIELDS = ", ".join(
+    [f"json_extract(answers, '$.{k}') AS a_{k}" for k in BASE_ANSWERS]
+    + ["json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ") AS extra"]
+)
+
+
 def _row(case: Case) -> tuple[Any, ...]:
     return (
         case.id, case.status, iso(case.created_at), iso(case.updated_at), case.staff,
         case.customer.name, case.customer.contact, case.customer.segment or "",
         case.playbook.id, case.playbook.version, case.playbook.hash,
-        json.dumps(case.answers, ensure_ascii=False),
+        json.dumps(case.answers, ensure_ascii=False), case.answers.get("follow_up_date"),
     )
 
 

@@ -58,7 +58,7 @@ def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None
     answer(child, "What will be done, by whom, by when?", "Sam resets the breaker by 8:15; I call Ana at 8:20" + ENTER)
     answer(child, "What extra will you offer?", ENTER)
     answer(child, "When will you follow up", "yesterday" + ENTER)
-    child.expect_exact("is not a date I know")
+    child.expect_exact("is in the past")
     child.send("\x15" + "+1d" + ENTER)
     child.expect_exact("→ follow-up on")
     answer(child, "real arrival time?", "Sam, floor 4, at the door by 8:10" + ENTER)

@@ -1,0 +1,62 @@
+"""After the call: follow-ups, notes, closing and reopening — each change an event with staff and time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from recoverycli.dates import parse_future_date
+from recoverycli.errors import RecoverError
+from recoverycli.models import Case, Event
+from recoverycli.store import CaseStore, iso, utcnow
+
+LIVE = ("open",)
+
+
+def _text(value: str, what: str) -> str:
+    from recoverycli.wizard import clean_text
+
+    text = clean_text(value, multiline=True)
+    if not text:
+        raise RecoverError(f"{what} is empty — write a few words")
+    if len(text) > 4000:
+        raise RecoverError(f"{what} is {len(text)} characters, over the 4000 limit — shorten it")
+    return text
+
+
+def add_note(store: CaseStore, case_id: str, staff: str, text: str) -> Case:
+    now = utcnow()
+    return store.apply(case_id, Event(at=now, staff=staff, kind="note", data={"text": _text(text, "the note")}),
+                       allowed=("draft", "open", "closed"), columns={})
+
+
+def close(store: CaseStore, case_id: str, staff: str, resolution: str) -> Case:
+    now = utcnow()
+    text = _text(resolution, "the resolution")
+    return store.apply(case_id, Event(at=now, staff=staff, kind="closed", data={"resolution": text}),
+                       allowed=LIVE, columns={"status": "closed", "closed_at": iso(now), "resolution": text})
+
+
+def reopen(store: CaseStore, case_id: str, staff: str, reason: str | None = None) -> Case:
+    now = utcnow()
+    data = {"reason": _text(reason, "the reason")} if reason else {}
+    return store.apply(case_id, Event(at=now, staff=staff, kind="reopened", data=data),
+                       allowed=("closed",), columns={"status": "open", "closed_at": None, "resolution": None})
+
+
+def follow_up_done(store: CaseStore, case_id: str, staff: str, note: str | None) -> Case:
+    now = utcnow()
+    data = {"note": _text(note, "the note")} if note else {}
+    return store.apply(case_id, Event(at=now, staff=staff, kind="follow_up_done", data=data),
+                       allowed=LIVE, columns={"follow_up_done_at": iso(now)})
+
+
+def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: str, today: date) -> Case:
+    try:
+        new = parse_future_date(when, today).isoformat()
+    except ValueError as e:
+        raise RecoverError(f"--reschedule: {e}") from None
+    old = store.get(case_id).answers.get("follow_up_date")
+    now = utcnow()
+    event = Event(at=now, staff=staff, kind="follow_up_rescheduled", data={"from": old, "to": new, "reason": _text(reason, "the reason")})
+    return store.apply(case_id, event, allowed=LIVE, columns={"follow_up_date": new, "follow_up_done_at": None},
+                       answers={"follow_up_date": new})

@@ -1,0 +1,49 @@
+"""Promises due: the follow-up list and its iCalendar file."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+FIELDS = ("case_id", "follow_up_date", "days_overdue", "customer_name", "customer_contact", "promise", "owner", "playbook_id")
+
+
+def due(rows: Iterable[Any], today: date) -> Iterator[dict[str, Any]]:
+    for r in rows:
+        when = date.fromisoformat(r["follow_up_date"])
+        yield {
+            "case_id": r["id"], "follow_up_date": r["follow_up_date"], "days_overdue": (today - when).days,
+            "customer_name": r["customer_name"], "customer_contact": r["customer_contact"],
+            "promise": r["a_commitment"], "owner": r["staff"], "playbook_id": r["playbook_id"],
+        }
+
+
+def uid(case_id: str) -> str:
+    """Stable per case: re-importing updates the calendar entry instead of adding another."""
+    return f"{case_id}-follow-up@recover"
+
+
+def write_ics(rows: list[dict[str, Any]], path: Path, now: datetime | None = None) -> None:
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//recover//follow-ups//EN")
+    cal.add("version", "2.0")
+    stamp = now or datetime.now(timezone.utc)
+    for r in rows:
+        day = date.fromisoformat(r["follow_up_date"])
+        ev = Event()
+        ev.add("uid", uid(r["case_id"]))
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", day)
+        ev.add("dtend", day + timedelta(days=1))
+        ev.add("summary", f"Follow up {r['case_id']}: {r['customer_name']}")
+        ev.add("description", f"Promise: {r['promise'] or '—'}\nContact: {r['customer_contact']}\nOwner: {r['owner']}")
+        # a moved date must replace the old entry: calendars take the higher sequence
+        ev.add("sequence", int(day.toordinal() - date(2000, 1, 1).toordinal()))
+        cal.add_component(ev)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "wb") as fh:
+        fh.write(cal.to_ical())
