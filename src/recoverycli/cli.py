@@ -54,6 +54,11 @@ def guarded(fn: F) -> F:
             fail(e.message, e.exit_code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as e:  # noqa: BLE001 - the last line of defence
@@ -327,8 +332,8 @@ def list_cases(
     if format is ListFormat.csv:
         from recoverycli import export
 
-        rows = st.select(where, args, "created_at DESC, id", limit) if st else []
-        export.write_csv(export.records(rows, export.COLUMNS), sys.stdout, export.COLUMNS)
+        rows = st.export_rows(export.COLUMNS, where, args, "created_at DESC, id", limit, neutralise=True) if st else []
+        export.write_csv(rows, sys.stdout, export.COLUMNS)
         return
     cases = st.cases(where, args, limit=limit) if st else []
     if format is ListFormat.json:
@@ -369,25 +374,48 @@ def export(
     cols = ex.pick_columns(columns)
     where, args = _filter(status, playbook, customer, staff, since, until, overdue).sql()
     st = _store(store, create=False)
-    recs = ex.records(st.select(where, args, "created_at, id", limit), cols, local=tz is Zone.local)
+    csv_out = format is ExportFormat.csv
+    rows = st.export_rows(cols, where, args, "created_at, id", limit, neutralise=csv_out and not raw)
+    if tz is Zone.local:
+        rows = ex.localised(rows, cols)
     if output is not None:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         out = open(fd, "w", encoding="utf-8", newline="")
     else:
-        sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
-        out = sys.stdout
+        out = _raw_stdout()
     try:
-        if format is ExportFormat.csv:
-            n = ex.write_csv(recs, out, cols, raw=raw, excel=excel)
+        if csv_out:
+            ex.write_csv(rows, out, cols, excel=excel)
         elif format is ExportFormat.jsonl:
-            n = ex.write_jsonl(recs, out)
+            ex.write_jsonl(rows, out, cols)
         else:
-            n = ex.write_json(recs, out)
-    finally:
-        if output is not None:
-            out.close()
+            ex.write_json(rows, out, cols)
+        out.close()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        fail(f"cannot write {output or 'stdout'} ({e.strerror}) — check free space and permissions; the store is unchanged")
     if output is not None:
-        typer.echo(f"exported {n} case(s) to {output}", err=True)
+        typer.echo(f"exported to {output}", err=True)
+
+
+def _raw_stdout():
+    """stdout as UTF-8 with no newline translation (CSV wants CRLF) and a large buffer."""
+    import io
+
+    sys.stdout.flush()
+    try:
+        return open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", buffering=1 << 20, closefd=False)
+    except (OSError, io.UnsupportedOperation, AttributeError):  # an in-memory stdout, as in tests
+        return _Unclosable(sys.stdout)
+
+
+class _Unclosable:
+    def __init__(self, stream) -> None:
+        self.write, self.writelines = stream.write, stream.writelines
+
+    def close(self) -> None:
+        pass
 
 
 @app.command()
@@ -419,7 +447,8 @@ def followups(
     elif format is ListFormat.csv:
         from recoverycli import export
 
-        export.write_csv(rows, sys.stdout, fu.FIELDS)
+        cells = (tuple(export.neutralise(v) if isinstance(v, str) else v for v in r.values()) for r in rows)
+        export.write_csv(cells, sys.stdout, fu.FIELDS)
     elif not rows:
         _console(stderr=True).print("Nothing due. Every promise is kept.")
     else:

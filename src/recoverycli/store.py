@@ -106,6 +106,9 @@ class CaseStore(Protocol):
 
     def cases(self, where: str, args: list[Any], order: str = ..., limit: int | None = None) -> list[Case]: ...
 
+    def export_rows(self, columns: tuple[str, ...], where: str, args: list[Any], order: str, limit: int | None,
+                    neutralise: bool) -> Iterator[tuple[Any, ...]]: ...
+
     def backup(self, dest: Path) -> None: ...
 
     def check(self) -> dict[str, Any]: ...
@@ -306,6 +309,19 @@ class SqliteStore:
         while batch := cur.fetchmany(500):
             yield from batch
 
+    def export_rows(self, columns: tuple[str, ...], where: str, args: list[Any], order: str, limit: int | None,
+                    neutralise: bool) -> Iterator[tuple[Any, ...]]:
+        """Plain tuples in `columns` order, computed by SQLite itself so a CSV export runs at C speed."""
+        inner = f"SELECT {', '.join(f'{EXPORT_SQL[c]} AS {c}' for c in columns)} FROM cases"
+        inner += (f" WHERE {where}" if where else "") + f" ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
+        outer = [_neutralised(c) if neutralise and c in TEXT_COLUMNS else c for c in columns]
+        sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        cur.execute(sql, args)
+        while batch := cur.fetchmany(1000):
+            yield from batch
+
     def cases(self, where: str, args: list[Any], order: str = "created_at DESC, id", limit: int | None = None) -> list[Case]:
         return [self._case(r) for r in self.select(where, args, order, limit)]
 
@@ -423,6 +439,26 @@ _EXPORT_FIELDS = ", ".join(
     [f"json_extract(answers, '$.{k}') AS a_{k}" for k in BASE_ANSWERS]
     + ["json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ") AS extra"]
 )
+
+
+EXPORT_SQL: dict[str, str] = {
+    "case_id": "id", "status": "status", "created_at": "created_at", "updated_at": "updated_at", "staff": "staff",
+    "playbook_id": "playbook_id", "playbook_version": "playbook_version", "customer_name": "customer_name",
+    "customer_contact": "customer_contact", "segment": "segment", "complaint_number": "complaint_number",
+    **{k: f"json_extract(answers, '$.{k}')" for k in BASE_ANSWERS if k != "follow_up_date"},
+    "follow_up_date": "follow_up_date", "follow_up_done_at": "follow_up_done_at", "closed_at": "closed_at",
+    "resolution": "resolution",
+    "extra": "json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ")",
+}
+TEXT_COLUMNS = {"staff", "customer_name", "customer_contact", "customer_words", "desired_outcome", "apology",
+                "commitment", "gesture", "root_cause", "resolution", "extra"}
+QUOTE = "''''"  # SQL for a one-character string holding a single quote
+
+
+def _neutralised(expr: str) -> str:
+    """A cell that a spreadsheet would run as a formula gets a leading quote."""
+    return (f"CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13))"
+            f" THEN {QUOTE} || {expr} ELSE {expr} END")
 
 
 def _row(case: Case) -> tuple[Any, ...]:

@@ -1,0 +1,206 @@
+"""After the call: follow-ups, notes, closing, filters and exports for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recoverycli.cli import app
+from recoverycli.export import COLUMNS, neutralise
+from recoverycli.models import Customer
+from recoverycli.store import open_store
+
+from tests.test_store import make_case
+
+runner = CliRunner()
+TODAY = date.today()
+HEADER = ("case_id,status,created_at,updated_at,staff,playbook_id,playbook_version,customer_name,customer_contact,"
+          "segment,complaint_number,customer_words,desired_outcome,apology,commitment,gesture,follow_up_date,"
+          "follow_up_done_at,root_cause,closed_at,resolution,extra")
+NASTY = 'She said "no, thanks", then:\nline two, with commas; tabs\tand emoji 🧳\n=HYPERLINK("http://x")'
+
+
+def seed(store_path: Path, **answers: object) -> str:
+    base = {"customer_words": "It broke.", "commitment": "Fix by 18:00", "follow_up_date": TODAY.isoformat()}
+    return open_store(store_path).add(make_case(**{**base, **answers})).id
+
+
+def invoke(*args: str, **kw: object):
+    result = runner.invoke(app, list(args), env={"RECOVER_STAFF": "Lee Park"}, **kw)
+    return result
+
+
+def test_export_header_is_pinned() -> None:
+    assert ",".join(COLUMNS) == HEADER
+
+
+def test_csv_round_trip_keeps_every_character_and_neutralises_formulas(store_path: Path) -> None:
+    seed(store_path, customer_words=NASTY, desired_outcome="-5 euros back", room_number="412")
+    result = invoke("export", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["customer_words"] == NASTY  # starts with 'S': untouched, newlines and quotes intact
+    assert row["desired_outcome"] == "'-5 euros back"
+    assert json.loads(row["extra"]) == {"room_number": "412"}
+    assert row["complaint_number"] == "1" and row["status"] == "open"
+    assert datetime.fromisoformat(row["created_at"]).utcoffset() == timedelta(0)
+    assert result.stdout.startswith(HEADER)  # CRLF line ends are checked on a real file below
+
+
+def test_formula_cells_neutralised_unless_raw(store_path: Path) -> None:
+    seed(store_path, customer_words='=HYPERLINK("http://x")', apology="@SUM(A1)")
+    safe = list(csv.DictReader(io.StringIO(invoke("export").stdout, newline="")))[0]
+    assert safe["customer_words"] == '\'=HYPERLINK("http://x")' and safe["apology"] == "'@SUM(A1)"
+    raw = list(csv.DictReader(io.StringIO(invoke("export", "--raw").stdout, newline="")))[0]
+    assert raw["customer_words"] == '=HYPERLINK("http://x")'
+    for cell in ("+1", "\tx", "\rx"):
+        assert neutralise(cell) == "'" + cell
+
+
+def test_excel_bom_columns_and_local_time(store_path: Path, tmp_path: Path) -> None:
+    seed(store_path, customer_words="Café crème")
+    out = tmp_path / "log.csv"
+    result = invoke("export", "--excel", "--output", str(out), "--columns", "customer_words,case_id", "--tz", "local")
+    assert result.exit_code == 0 and result.stdout == ""
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfcustomer_words,case_id\r\n")
+    assert "Café crème" in data.decode("utf-8-sig")
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    local = list(csv.DictReader(io.StringIO(invoke("export", "--tz", "local").stdout)))[0]["created_at"]
+    assert datetime.fromisoformat(local).utcoffset() == datetime.now().astimezone().utcoffset()
+    bad = invoke("export", "--columns", "case_id,nope")
+    assert bad.exit_code == 2 and "unknown column(s) nope" in bad.stderr
+
+
+def test_jsonl_and_json_exports_have_typed_extra(store_path: Path) -> None:
+    seed(store_path, room_number="412", technician_checked=True)
+    seed(store_path)
+    lines = invoke("export", "--format", "jsonl").stdout.splitlines()
+    extras = sorted((json.loads(line)["extra"] for line in lines), key=len)
+    assert extras == [{}, {"room_number": "412", "technician_checked": True}]
+    array = json.loads(invoke("export", "--format", "json").stdout)
+    assert [r["case_id"] for r in array] == [json.loads(line)["case_id"] for line in lines]
+    assert list(array[0]) == list(COLUMNS)
+    assert json.loads(invoke("export", "--format", "json", "--status", "closed").stdout) == []
+
+
+def test_every_change_is_an_event_with_staff_and_time(store_path: Path) -> None:
+    case_id = seed(store_path)
+    assert invoke("note", case_id, "Guest called back, calmer now").exit_code == 0
+    assert invoke("followup", case_id, "--reschedule", "+2d", "--reason", "Guest away until Friday").exit_code == 0
+    assert invoke("followup", case_id, "--done", "--note", "Happy with the refund").exit_code == 0
+    assert invoke("close", case_id, "--resolution", "Refunded; breakfast given").exit_code == 0
+    assert invoke("close", case_id, "--resolution", "again").exit_code == 1  # already closed
+    assert invoke("reopen", case_id, "--reason", "Charged again").exit_code == 0
+    case = open_store(store_path).get(case_id)
+    kinds = [e.kind for e in case.events]
+    assert kinds == ["created", "note", "follow_up_rescheduled", "follow_up_done", "closed", "reopened"]
+    assert all(e.staff == "Lee Park" and e.at.tzinfo for e in case.events[1:])
+    moved = case.events[2].data
+    assert moved == {"from": TODAY.isoformat(), "to": (TODAY + timedelta(days=2)).isoformat(), "reason": "Guest away until Friday"}
+    assert case.answers["follow_up_date"] == (TODAY + timedelta(days=2)).isoformat()
+    assert case.status == "open"
+    row = list(csv.DictReader(io.StringIO(invoke("export").stdout)))[0]
+    assert row["follow_up_done_at"] and row["closed_at"] == "" and row["resolution"] == ""
+
+
+def test_changes_need_a_staff_name_and_valid_input(store_path: Path) -> None:
+    case_id = seed(store_path)
+    result = runner.invoke(app, ["note", case_id, "x"])
+    assert result.exit_code == 1 and "--staff" in result.stderr
+    assert invoke("followup", case_id).exit_code == 2
+    assert invoke("followup", case_id, "--reschedule", "tomorrow").exit_code == 2
+    assert "in the past" in invoke("followup", case_id, "--reschedule", "2020-01-01", "--reason", "x").stderr
+    assert invoke("note", "RC-99999", "x").exit_code == 1
+
+
+def test_followups_due_today_and_overdue_most_urgent_first(store_path: Path) -> None:
+    late = seed(store_path, follow_up_date=(TODAY - timedelta(days=3)).isoformat())
+    today = seed(store_path)
+    soon = seed(store_path, follow_up_date=(TODAY + timedelta(days=2)).isoformat())
+    done = seed(store_path, follow_up_date=(TODAY - timedelta(days=1)).isoformat())
+    invoke("followup", done, "--done")
+    rows = json.loads(invoke("followups", "--format", "json").stdout)
+    assert [r["case_id"] for r in rows] == [late, today]
+    assert rows[0]["days_overdue"] == 3 and rows[0]["promise"] == "Fix by 18:00" and rows[0]["owner"] == "Dana Reyes"
+    assert [r["case_id"] for r in json.loads(invoke("followups", "--upcoming", "2", "--format", "json").stdout)] == [late, today, soon]
+    csv_rows = list(csv.DictReader(io.StringIO(invoke("followups", "--format", "csv").stdout)))
+    assert [r["case_id"] for r in csv_rows] == [late, today]
+    assert [json.loads(invoke("list", "--overdue", "--format", "json").stdout)[0]["id"]] == [late]
+
+
+def test_due_logic_uses_the_local_calendar_day(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recoverycli.query import day_start_utc
+
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    import time
+
+    time.tzset()
+    try:
+        start = datetime.fromisoformat(day_start_utc(date(2026, 11, 25)))
+        assert start == datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)  # NZDT is UTC+13
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_path: Path, tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    a = seed(store_path, follow_up_date=(TODAY - timedelta(days=1)).isoformat())
+    b = seed(store_path)
+    ics = tmp_path / "due.ics"
+    assert invoke("followups", "--ics", str(ics), "--format", "json").exit_code == 0
+    cal = Calendar.from_ical(ics.read_bytes())
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    assert set(events) == {f"{a}-follow-up@recover", f"{b}-follow-up@recover"}
+    assert events[f"{b}-follow-up@recover"].decoded("dtstart") == TODAY
+    assert "Fix by 18:00" in str(events[f"{b}-follow-up@recover"]["description"])
+    first_seq = int(events[f"{a}-follow-up@recover"]["sequence"])
+    invoke("followup", a, "--reschedule", "today", "--reason", "Called early")
+    invoke("followups", "--ics", str(ics))
+    again = {str(e["uid"]): e for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")}
+    assert set(again) == set(events)  # same UIDs: a re-import updates, never duplicates
+    assert int(again[f"{a}-follow-up@recover"]["sequence"]) > first_seq
+
+
+def test_list_filters(store_path: Path) -> None:
+    store = open_store(store_path)
+    ana = store.add(make_case()).id
+    bo = store.add(make_case().model_copy(update={"staff": "Bo Lind", "customer": Customer(name="Zed Q", contact="zed@x.org", segment="vip"),
+                                                  "playbook": make_case().playbook.model_copy(update={"id": "room-failure"})})).id
+    old = store.add(make_case().model_copy(update={"created_at": datetime(2025, 1, 1, tzinfo=timezone.utc)})).id
+
+    def ids(*args: str) -> set[str]:
+        result = invoke("list", "--format", "json", *args)
+        assert result.exit_code == 0, result.output
+        return {c["id"] for c in json.loads(result.stdout)}
+
+    assert ids() == {ana, bo, old}
+    assert ids("--playbook", "room-failure") == {bo}
+    assert ids("--customer", "zed@") == {bo} and ids("--customer", "SOUZA") == {ana, old}
+    assert ids("--staff", "bo lind") == {bo}
+    assert ids("--since", "2026-01-01") == {ana, bo}
+    assert ids("--until", "2025-06-30") == {old}
+    assert ids("--since", "-7d") == {ana, bo} or TODAY > date(2026, 12, 1)
+    assert len(ids("--limit", "1")) == 1
+    assert invoke("list", "--since", "someday").exit_code == 2
+    rows = list(csv.DictReader(io.StringIO(invoke("list", "--format", "csv").stdout)))
+    assert {r["case_id"] for r in rows} == {ana, bo, old}
+
+
+def test_forget_also_erases_notes_that_quote_the_customer(store_path: Path) -> None:
+    case_id = seed(store_path)
+    invoke("note", case_id, "Ana Souza rang again about the bill")
+    invoke("note", case_id, "Invoice sent")
+    assert invoke("forget", "--customer", "Ana Souza", "--yes").exit_code == 0
+    notes = [e.data["text"] for e in open_store(store_path).get(case_id).events if e.kind == "note"]
+    assert notes == ["[erased]", "Invoice sent"]
