@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.errors import PlaybookError, StoreError
-from recoverycli.models import Event, Prompt
+from recoverycli.models import Prompt
 from recoverycli.playbooks import Library, bundled_dir, parse_playbook
 from recoverycli.session import Autosave
 from recoverycli.store import ERASED, MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_store

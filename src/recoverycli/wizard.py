@@ -7,7 +7,6 @@ differs, so a drill exercises exactly what a clerk meets.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Protocol

@@ -115,7 +115,7 @@ class _Reader:
             return node.value  # dates stay text; the model parses them
         try:
             return self.constructor.construct_object(node)
-        except yaml.YAMLError as e:
+        except yaml.YAMLError:
             raise self.fail(node, f"unsupported tag '{_short(node.tag)}' — remove it; playbooks are plain YAML") from None
 
 

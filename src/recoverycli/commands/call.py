@@ -1,0 +1,149 @@
+"""The live call: start, resume and discard."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from recoverycli.commands.common import (
+    PlaybooksOpt,
+    StoreOpt,
+    make_console,
+    fail,
+    guarded,
+    store_at,
+)
+
+
+@guarded
+def start(
+    playbook: Annotated[Optional[str], typer.Argument(help="Playbook id, e.g. room-failure; omit to pick from a list.", show_default=False)] = None,
+    answers: Annotated[Optional[Path], typer.Option("--answers", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Walk through a recovery during a live call and save the case."""
+    from datetime import date
+
+    from recoverycli.playbooks import Library
+    from recoverycli.wizard import Call, case_from_call, run_call
+
+    lib = Library.default(playbooks)
+    if answers is not None:
+        from recoverycli.answers import FileAsker, load_answers
+        from recoverycli.config import staff_name
+        from recoverycli.errors import AnswersError
+
+        data = load_answers(answers)
+        pb = lib.get(playbook or data.playbook or "other")
+        who = (staff or "").strip() or data.staff or staff_name(None)
+        if not who:
+            raise AnswersError(f"{answers}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
+        st = store_at(store)
+        asker = FileAsker(data)
+        call = run_call(asker, Call(playbook=pb, staff=who, today=date.today()))
+        asker.verdict(call)
+        saved = st.add(case_from_call(call, via="answers"))
+        sys.stdout.write(saved.id + "\n")
+        return
+
+    need_terminal("recover start")
+    from recoverycli import terminal
+    from recoverycli.config import remember, staff_name
+
+    st = store_at(store)  # open it before the first question: a bad store must not cost a typed call
+    pb_id = playbook or terminal.choose_playbook(lib.catalogue())
+    pb = lib.get(pb_id)
+    who = staff_name(staff)
+    if who is None:
+        who = terminal.ask_staff()
+        remember("staff", who)
+    console = make_console()
+    console.print(f"[bold]{pb.title}[/bold] · {pb.description}")
+    live_call(console, st, Call(playbook=pb, staff=who, today=date.today()), draft=None)
+
+
+def need_terminal(what: str) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail(f"{what} needs a terminal to ask its questions — run it in a terminal, or pass --answers FILE")
+
+
+def live_call(console, st, call, draft) -> None:
+    """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again."""
+    from recoverycli import terminal
+    from recoverycli.session import Autosave
+    from recoverycli.wizard import run_call
+
+    autosave = Autosave(st, via="wizard", draft=draft)
+    call.on_answer = autosave
+    try:
+        run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None)
+    except KeyboardInterrupt:
+        if autosave.case_id is None:
+            fail("interrupted — nothing had been answered, so nothing was saved", 130)
+        fail(f"interrupted — every answer so far is kept; continue with: recover resume {autosave.case_id}", 130)
+    saved = autosave.finish(call)
+    console.print(f"\n[bold green]Saved case {saved.id}[/bold green] · follow-up on {call.answers.get('follow_up_date', '—')}")
+
+
+@guarded
+def resume(
+    case_id: Annotated[Optional[str], typer.Argument(metavar="[CASE]", help="Draft to continue; omit to choose from your drafts.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Whose drafts to list (else RECOVER_STAFF or the remembered name).", show_default=False)] = None,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Continue a call that was interrupted, at the first unanswered question."""
+    from datetime import date
+
+    from recoverycli import render, terminal
+    from recoverycli.config import staff_name
+    from recoverycli.errors import NotFoundError, RecoverError
+    from recoverycli.playbooks import Library
+    from recoverycli.wizard import call_from_case
+
+    need_terminal("recover resume")
+    st = store_at(store, create=False)
+    if case_id is None:
+        who = staff_name(staff)
+        drafts = st.recent(limit=50, status="draft", staff=who)
+        if not drafts:
+            raise NotFoundError(f"no drafts to resume{f' for {who}' if who else ''} — `recover list --status draft` shows every draft")
+        case_id = terminal.choose_draft(drafts)
+    case = st.get(case_id)
+    if case.status != "draft":
+        raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
+    pb = Library.default(playbooks).get(case.playbook.id)
+    console = make_console()
+    if pb.content_hash() != case.playbook.hash:
+        console.print(f"[yellow]Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
+                      "Every answer is kept; any new questions will be asked.[/yellow]")
+    call = call_from_case(case, pb, date.today())
+    console.print(render.call_summary(call, title=f"Captured so far · {case.id}"))
+    live_call(console, st, call, draft=case)
+
+
+@guarded
+def discard(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="The draft to drop.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm (for scripts).")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Drop a draft for good (open and closed cases are never deleted)."""
+    from recoverycli.errors import RecoverError
+
+    st = store_at(store, create=False)
+    case = st.get(case_id)
+    if case.status != "draft":
+        raise RecoverError(f"case {case.id} is {case.status}, not a draft — only drafts can be discarded")
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"discarding {case.id} needs confirmation — run it in a terminal, or pass --yes")
+        if not typer.confirm(f"Discard draft {case.id} ({len(case.answers)} answers)? This cannot be undone", default=False):
+            fail("kept — nothing discarded")
+    st.discard(case.id)
+    typer.echo(f"discarded {case.id}", err=True)

@@ -1,0 +1,168 @@
+"""Reading cases: show, list and export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from recoverycli.commands.common import (
+    CustomerOpt,
+    ExportFormat,
+    Format,
+    ListFormat,
+    OverdueOpt,
+    PlaybookFilter,
+    PlaybooksOpt,
+    SinceOpt,
+    StaffFilter,
+    StatusOpt,
+    StoreOpt,
+    UntilOpt,
+    Zone,
+    case_filter,
+    make_console,
+    fail,
+    guarded,
+    print_json,
+    store_at,
+)
+
+
+@guarded
+def show(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. RC-7K3QX.")],
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Show one case: customer, answers and history."""
+    case = store_at(store, create=False).get(case_id)
+    if format is Format.json:
+        print_json(case.model_dump(mode="json"))
+        return
+    from recoverycli import render
+
+    make_console().print(render.case_view(case, playbook_or_none(case.playbook.id, playbooks)))
+
+
+def playbook_or_none(playbook_id: str, dirs: Optional[list[Path]]):
+    """Labels for a case view; a case must still show if its playbook is gone or broken."""
+    from recoverycli.errors import RecoverError
+    from recoverycli.playbooks import Library
+
+    try:
+        return Library.default(dirs).get(playbook_id)
+    except RecoverError:
+        return None
+
+
+@guarded
+def list_cases(
+    status: StatusOpt = None,
+    playbook: PlaybookFilter = None,
+    customer: CustomerOpt = None,
+    staff: StaffFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    overdue: OverdueOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 20,
+    format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
+    store: StoreOpt = None,
+) -> None:
+    """List recent cases, newest first."""
+    from recoverycli.errors import NotFoundError
+
+    where, args = case_filter(status, playbook, customer, staff, since, until, overdue).sql()
+    try:
+        st = store_at(store, create=False)
+    except NotFoundError:
+        st = None
+    if format is ListFormat.csv:
+        from recoverycli import export
+
+        rows = st.export_rows(export.COLUMNS, where, args, "created_at DESC, id", limit, neutralise=True) if st else []
+        export.write_csv(rows, sys.stdout, export.COLUMNS)
+        return
+    cases = st.cases(where, args, limit=limit) if st else []
+    if format is ListFormat.json:
+        print_json([c.model_dump(mode="json") for c in cases])
+        return
+    from recoverycli import render
+
+    if not cases:
+        make_console(stderr=True).print("No cases match." if st else "No cases yet. Start one with `recover start`.")
+        return
+    make_console().print(render.cases_table(cases))
+
+
+@guarded
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="csv, jsonl (one object a line) or json (an array).")] = ExportFormat.csv,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False)] = None,
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Comma-separated columns to keep, in this order.", show_default=False)] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="CSV: do not neutralise cells that look like formulas.")] = False,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV: start with a UTF-8 BOM so Excel shows accents.")] = False,
+    tz: Annotated[Zone, typer.Option("--tz", help="Timestamps in UTC or in this machine's local time.")] = Zone.utc,
+    status: StatusOpt = None,
+    playbook: PlaybookFilter = None,
+    customer: CustomerOpt = None,
+    staff: StaffFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    overdue: OverdueOpt = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many.", show_default=False)] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""
+    import os
+
+    from recoverycli import export as ex
+
+    cols = ex.pick_columns(columns)
+    where, args = case_filter(status, playbook, customer, staff, since, until, overdue).sql()
+    st = store_at(store, create=False)
+    csv_out = format is ExportFormat.csv
+    rows = st.export_rows(cols, where, args, "created_at, id", limit, neutralise=csv_out and not raw)
+    if tz is Zone.local:
+        rows = ex.localised(rows, cols)
+    if output is not None:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        out = open(fd, "w", encoding="utf-8", newline="")
+    else:
+        out = raw_stdout()
+    try:
+        if csv_out:
+            ex.write_csv(rows, out, cols, excel=excel)
+        elif format is ExportFormat.jsonl:
+            ex.write_jsonl(rows, out, cols)
+        else:
+            ex.write_json(rows, out, cols)
+        out.close()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        fail(f"cannot write {output or 'stdout'} ({e.strerror}) — check free space and permissions; the store is unchanged")
+    if output is not None:
+        typer.echo(f"exported to {output}", err=True)
+
+
+def raw_stdout():
+    """stdout as UTF-8 with no newline translation (CSV wants CRLF) and a large buffer."""
+    import io
+
+    sys.stdout.flush()
+    try:
+        return open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", buffering=1 << 20, closefd=False)
+    except (OSError, io.UnsupportedOperation, AttributeError):  # an in-memory stdout, as in tests
+        return _Unclosable(sys.stdout)
+
+
+class _Unclosable:
+    def __init__(self, stream) -> None:
+        self.write, self.writelines = stream.write, stream.writelines
+
+    def close(self) -> None:
+        pass

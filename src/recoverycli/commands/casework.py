@@ -1,0 +1,130 @@
+"""After the call: follow-ups, notes, closing and reopening."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from recoverycli.commands.common import (
+    ListFormat,
+    StaffOpt,
+    StoreOpt,
+    make_console,
+    fail,
+    guarded,
+    print_json,
+    staff_for_change,
+    store_at,
+)
+
+
+@guarded
+def followups(
+    upcoming: Annotated[int, typer.Option("--upcoming", min=0, help="Also those due in the next N days.")] = 0,
+    format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
+    ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write them as an iCalendar file for staff calendars.", show_default=False)] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Follow-ups due today and overdue, most urgent first: the promises to keep."""
+    from datetime import date
+
+    from recoverycli import followups as fu
+    from recoverycli.errors import NotFoundError
+    from recoverycli.query import due_followups
+
+    today = date.today()
+    try:
+        st = store_at(store, create=False)
+        rows = list(fu.due(st.select(*due_followups(today, upcoming), None), today))
+    except NotFoundError:
+        rows = []
+    if ics is not None:
+        fu.write_ics(rows, ics)
+        typer.echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
+    if format is ListFormat.json:
+        print_json(rows)
+    elif format is ListFormat.csv:
+        from recoverycli import export
+
+        cells = (tuple(export.neutralise(v) if isinstance(v, str) else v for v in r.values()) for r in rows)
+        export.write_csv(cells, sys.stdout, fu.FIELDS)
+    elif not rows:
+        make_console(stderr=True).print("Nothing due. Every promise is kept.")
+    else:
+        from recoverycli import render
+
+        make_console().print(render.followups_table(rows))
+
+
+@guarded
+def followup(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    done: Annotated[bool, typer.Option("--done", help="The follow-up happened.")] = False,
+    note: Annotated[Optional[str], typer.Option("--note", help="How it went, how the customer felt.", show_default=False)] = None,
+    reschedule_to: Annotated[Optional[str], typer.Option("--reschedule", metavar="DATE", help="Move the follow-up to DATE.", show_default=False)] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why it moves (required with --reschedule).", show_default=False)] = None,
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Record a follow-up as done, or move it to another day."""
+    from datetime import date
+
+    from recoverycli import casework
+
+    if done == (reschedule_to is not None):
+        fail("give either --done or --reschedule DATE", 2)
+    if reschedule_to is not None and not reason:
+        fail("--reschedule needs --reason \"…\" — say why the promise moves", 2)
+    who = staff_for_change(staff)
+    st = store_at(store, create=False)
+    if done:
+        case = casework.follow_up_done(st, case_id, who, note)
+        typer.echo(f"{case.id}: follow-up done", err=True)
+    else:
+        case = casework.reschedule(st, case_id, who, reschedule_to, reason, date.today())
+        typer.echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
+
+
+@guarded
+def note(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    text: Annotated[str, typer.Argument(help="The note, in quotes.")],
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Add a note to a case's history."""
+    from recoverycli import casework
+
+    case = casework.add_note(store_at(store, create=False), case_id, staff_for_change(staff), text)
+    typer.echo(f"{case.id}: note added", err=True)
+
+
+@guarded
+def close(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    resolution: Annotated[str, typer.Option("--resolution", help="How it ended.")],
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Close a case with its resolution."""
+    from recoverycli import casework
+
+    case = casework.close(store_at(store, create=False), case_id, staff_for_change(staff), resolution)
+    typer.echo(f"{case.id}: closed", err=True)
+
+
+@guarded
+def reopen(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why it is open again.", show_default=False)] = None,
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Reopen a closed case."""
+    from recoverycli import casework
+
+    case = casework.reopen(store_at(store, create=False), case_id, staff_for_change(staff), reason)
+    typer.echo(f"{case.id}: open again", err=True)
