@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from datetime import date
 from typing import Any
 
 from recoverycli.errors import AnswersError
-from recoverycli.wizard import Call, StepView, missing_required
+from recoverycli.models import Case
+from recoverycli.wizard import Call, StepView, case_from_call, missing_required, run_call
 from recoverycli.models import Prompt
 from recoverycli.yamlsource import YamlProblem, read_yaml
 
@@ -52,6 +54,21 @@ def load_answers(path: Path) -> AnswersFile:
                        {str(k): v for k, v in customer.items()}, {str(k): v for k, v in answers.items()})
 
 
+def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | None, today: date, via: str = "answers") -> Case:
+    """A whole call from an answers file, through the wizard; one error naming every problem, or the case to save."""
+    from recoverycli.config import staff_name
+
+    data = load_answers(path)
+    pb = lib.get(playbook_id or data.playbook or "other")
+    who = (staff or "").strip() or data.staff or staff_name(None)
+    if not who:
+        raise AnswersError(f"{path}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
+    asker = FileAsker(data)
+    call = run_call(asker, Call(playbook=pb, staff=who, today=today))
+    asker.verdict(call)
+    return case_from_call(call, via=via)
+
+
 def _listing(path: str, problems: list[str]) -> str:
     if len(problems) == 1:
         return problems[0]
@@ -87,9 +104,13 @@ class FileAsker:
         return None
 
     def unknown_ids(self, call: Call) -> list[str]:
-        known = {p.id for p in call.prompts()}
-        return [f"{k}: no such prompt in playbook '{call.playbook.id}' — remove it or check the spelling"
-                for k in self.data.answers if k not in known]
+        known = {p.id: p for p in call.prompts()}
+        out = [f"{k}: no such prompt in playbook '{call.playbook.id}' — remove it or check the spelling"
+               for k in self.data.answers if k not in known]
+        asked = {p.id for p in call.asked()}
+        out += [f"{k}: answered, but only asked when {known[k].when} — remove it or change the earlier answer"
+                for k in self.data.answers if k in known and k not in asked]
+        return out
 
     def verdict(self, call: Call) -> None:
         """Raise one error naming every problem, so nothing half-right is saved."""

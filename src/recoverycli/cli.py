@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from recoverycli.commands import call, cases, casework, store
+from recoverycli.commands import call, cases, casework, playbook, store
 
 app = typer.Typer(
     name="recover",
@@ -22,6 +22,7 @@ for name, fn in [
     ("backup", store.backup), ("check", store.check), ("forget", store.forget),
 ]:
     app.command(name)(fn)
+app.add_typer(playbook.app, name="playbook")
 
 
 def main() -> None:

@@ -18,6 +18,10 @@ class RecoverError(Exception):
 class PlaybookError(RecoverError):
     """A playbook file is wrong; the message starts with file:line:col."""
 
+    def __init__(self, problem: object) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
 
 class AnswersError(RecoverError):
     """An --answers file cannot be used; the message lists every problem."""

@@ -63,6 +63,17 @@ class Prompt(_Strict):
     choices_from: Literal["gestures"] | None = None
     allow_other: bool = True
     max_length: int = Field(default=4000, ge=1, le=20000)
+    when: dict[str, str | bool | int | list[str | bool | int]] | None = Field(
+        default=None, description="ask only if earlier answers match, e.g. {what_failed: [power, water]} or {segment: family}")
+
+    def applies(self, value_of: Any) -> bool:
+        """Whether this prompt is asked, given a lookup of earlier answers."""
+        for key, wanted in (self.when or {}).items():
+            options = wanted if isinstance(wanted, list) else [wanted]
+            have = value_of(key)
+            if not any(have == w or (isinstance(have, str) and isinstance(w, str) and have.lower() == w.lower()) for w in options):
+                return False
+        return True
 
     @model_validator(mode="after")
     def _choices_fit_type(self) -> Prompt:
@@ -74,12 +85,10 @@ class Prompt(_Strict):
 
 
 class When(_Strict):
-    segment: list[Segment]
+    segment: Segment | list[Segment]
 
-    @field_validator("segment", mode="before")
-    @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
+    def segments(self) -> list[str]:
+        return [self.segment] if isinstance(self.segment, str) else list(self.segment)
 
 
 class Adapt(_Strict):
@@ -100,6 +109,7 @@ class Step(_Strict):
     tips: list[str] = Field(default_factory=list)
     adapt: list[Adapt] = Field(default_factory=list)
     prompts: list[Prompt] = Field(default_factory=list)
+    remove_tips: list[str] = Field(default_factory=list, description="tip tags inherited from the parent to drop")
     before: str | None = None
     after: str | None = None
 
@@ -112,7 +122,7 @@ class Step(_Strict):
         return tags
 
     def guidance_for(self, segment: str | None) -> list[str]:
-        extra = [a.guidance for a in self.adapt if segment in a.when.segment]
+        extra = [a.guidance for a in self.adapt if segment in a.when.segments()]
         return ([self.guidance] if self.guidance else []) + extra
 
 
@@ -127,6 +137,7 @@ class Playbook(_Strict):
     extends: str | None = None
     steps: list[Step] = Field(default_factory=list)
     gestures: list[Gesture] = Field(default_factory=list)
+    remove_gestures: list[str] = Field(default_factory=list, description="gesture ids inherited from the parent to drop")
 
     def prompts(self) -> list[Prompt]:
         return [p for s in self.steps for p in s.prompts]

@@ -78,38 +78,49 @@ class Entry:
         return self.directory == bundled_dir()
 
 
-def parse_playbook(path: Path) -> Entry:
+def check_file(path: Path) -> tuple[Entry | None, list[Problem]]:
+    """Read and validate one file, collecting every problem a trainer should fix (lint wants them all)."""
     try:
         src = read_yaml(path)
     except YamlProblem as e:
-        raise PlaybookError(str(e.problem)) from None
+        return None, [e.problem]
     if not isinstance(src.data, dict):
-        raise PlaybookError(str(src.problem((), "a playbook must be a mapping with id, title and steps — start with `id: my-playbook`")))
+        return None, [src.problem((), "a playbook must be a mapping with id, title and steps — start with `id: my-playbook`")]
     try:
         pb = Playbook.model_validate(src.data)
     except ValidationError as e:
-        raise PlaybookError(str(problem_from_validation(src, e.errors()[0]))) from None
-    _check_unique(src, pb)
-    return Entry(src, pb, path.parent)
+        return None, [problem_from_validation(src, err) for err in e.errors()]
+    problems = _duplicates(src, pb)
+    return (None if problems else Entry(src, pb, path.parent)), problems
 
 
-def _check_unique(src: Source, pb: Playbook) -> None:
-    seen: dict[str, int] = {}
+def parse_playbook(path: Path) -> Entry:
+    entry, problems = check_file(path)
+    if problems:
+        raise PlaybookError(problems[0])
+    assert entry is not None
+    return entry
+
+
+def _duplicates(src: Source, pb: Playbook) -> list[Problem]:
+    out: list[Problem] = []
+    seen: set[str] = set()
     for i, step in enumerate(pb.steps):
         if step.id in seen:
-            raise PlaybookError(str(src.problem(("steps", i, "id"), f"duplicate step id '{step.id}' — give each step its own id")))
-        seen[step.id] = i
+            out.append(src.problem(("steps", i, "id"), f"duplicate step id '{step.id}' — give each step its own id"))
+        seen.add(step.id)
     prompts: set[str] = set()
     for i, step in enumerate(pb.steps):
         for j, p in enumerate(step.prompts):
             if p.id in prompts:
-                raise PlaybookError(str(src.problem(("steps", i, "prompts", j, "id"), f"duplicate prompt id '{p.id}' — give each prompt its own id")))
+                out.append(src.problem(("steps", i, "prompts", j, "id"), f"duplicate prompt id '{p.id}' — give each prompt its own id"))
             prompts.add(p.id)
     gestures: set[str] = set()
     for i, g in enumerate(pb.gestures):
         if g.id in gestures:
-            raise PlaybookError(str(src.problem(("gestures", i, "id"), f"duplicate gesture id '{g.id}' — give each gesture its own id")))
+            out.append(src.problem(("gestures", i, "id"), f"duplicate gesture id '{g.id}' — give each gesture its own id"))
         gestures.add(g.id)
+    return out
 
 
 def playbook_files(directory: Path) -> list[Path]:
@@ -117,7 +128,8 @@ def playbook_files(directory: Path) -> list[Path]:
         return []
     return sorted(
         p for p in directory.iterdir()
-        if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith((".", "_")) and p.name not in NOT_PLAYBOOKS
+        if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith((".", "_"))
+        and p.name not in NOT_PLAYBOOKS and not p.name.endswith((".answers.yaml", ".answers.yml"))
     )
 
 
@@ -129,7 +141,7 @@ def merge_step(parent: Step, child: Step) -> Step:
             setattr(merged, name, getattr(child, name))
     merged.say = parent.say + [s for s in child.say if s not in parent.say]
     merged.avoid = parent.avoid + [s for s in child.avoid if s not in parent.avoid]
-    merged.tips = parent.tips + [t for t in child.tips if t not in parent.tips]
+    merged.tips = [t for t in parent.tips if t not in child.remove_tips] + [t for t in child.tips if t not in parent.tips]
     merged.adapt = parent.adapt + child.adapt
     prompts = list(merged.prompts)
     for p in child.prompts:
@@ -140,6 +152,7 @@ def merge_step(parent: Step, child: Step) -> Step:
             prompts[idx] = p
     merged.prompts = prompts
     merged.before = merged.after = None
+    merged.remove_tips = []
     return merged
 
 
@@ -159,9 +172,13 @@ def merge(parent: Playbook, child: Playbook, src: Source) -> Playbook:
         if at is None:
             key = "before" if cs.before else "after"
             known = ", ".join(s.id for s in steps)
-            raise PlaybookError(str(src.problem(("steps", i, key), f"no step '{anchor}' to insert {key} — use one of: {known}")))
+            raise PlaybookError(src.problem(("steps", i, key), f"no step '{anchor}' to insert {key} — use one of: {known}"))
         steps.insert(at if cs.before else at + 1, new)
-    gestures = list(parent.gestures)
+    for i, gid in enumerate(child.remove_gestures):
+        if not any(g.id == gid for g in parent.gestures):
+            known = ", ".join(g.id for g in parent.gestures)
+            raise PlaybookError(src.problem(("remove_gestures", i), f"no inherited gesture '{gid}' to remove — use one of: {known}"))
+    gestures = [g for g in parent.gestures if g.id not in child.remove_gestures]
     for g in child.gestures:
         idx = next((k for k, h in enumerate(gestures) if h.id == g.id), None)
         if idx is None:
@@ -169,25 +186,40 @@ def merge(parent: Playbook, child: Playbook, src: Source) -> Playbook:
         else:
             gestures[idx] = g
     fields = {name: getattr(child, name) for name in ("title", "version", "category", "description") if name in child.model_fields_set}
-    return parent.model_copy(update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures, **fields}, deep=True)
+    return parent.model_copy(update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures,
+                                     "remove_gestures": [], **fields}, deep=True)
 
 
 class Library:
-    """Every playbook the user can reach, by id, with user directories overriding bundled ones."""
+    """Every playbook the user can reach, by id, with user directories overriding bundled ones.
 
-    def __init__(self, dirs: list[Path]) -> None:
+    strict=False keeps going past broken files and records their problems, for lint.
+    """
+
+    def __init__(self, dirs: list[Path], strict: bool = True) -> None:
         self.dirs = dirs
         self.entries: dict[str, Entry] = {}
         self.overridden: dict[str, Entry] = {}
+        self.by_path: dict[Path, Entry] = {}
+        self.problems: dict[Path, list[Problem]] = {}
         self._merged: dict[str, Playbook] = {}
         for d in dirs:
             here: dict[str, Path] = {}
             for path in playbook_files(d):
-                entry = parse_playbook(path)
+                entry, problems = check_file(path)
+                if entry is not None and entry.playbook.id in here:
+                    pid = entry.playbook.id
+                    problems = [entry.source.problem(("id",), f"playbook id '{pid}' is also used by {here[pid]} — give each playbook its own id")]
+                    entry = None
+                if problems:
+                    if strict:
+                        raise PlaybookError(problems[0])
+                    self.problems[path] = problems
+                    continue
+                assert entry is not None
                 pid = entry.playbook.id
-                if pid in here:
-                    raise PlaybookError(str(entry.source.problem(("id",), f"playbook id '{pid}' is also used by {here[pid]} — give each playbook its own id")))
                 here[pid] = path
+                self.by_path[path.resolve()] = entry
                 if pid in self.entries:
                     self.overridden[pid] = self.entries[pid]
                 self.entries[pid] = entry
@@ -204,50 +236,58 @@ class Library:
         if playbook_id not in self.entries:
             known = ", ".join(sorted(self.entries))
             raise NotFoundError(f"no playbook '{playbook_id}' — choose one of: {known}")
-        return self._resolve(playbook_id, ())
+        if playbook_id not in self._merged:
+            entry = self.entries[playbook_id]
+            merged = self.resolve(entry)
+            problems = self.merged_problems(merged, entry)
+            if problems:
+                raise PlaybookError(problems[0])
+            self._merged[playbook_id] = merged
+        return self._merged[playbook_id]
 
-    def _resolve(self, playbook_id: str, chain: tuple[str, ...]) -> Playbook:
-        if playbook_id in self._merged:
-            return self._merged[playbook_id]
-        entry = self.entries[playbook_id]
+    def resolve(self, entry: Entry, chain: tuple[str, ...] = ()) -> Playbook:
+        """Apply `extends` all the way up; loops and unknown parents are errors at the `extends` line."""
         pb, src = entry.playbook, entry.source
         if pb.extends is None:
-            merged = pb
-        else:
-            if pb.extends in chain + (playbook_id,):
-                loop = " -> ".join(chain + (playbook_id, pb.extends))
-                raise PlaybookError(str(src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead")))
-            if pb.extends not in self.entries:
-                known = ", ".join(sorted(self.entries))
-                raise PlaybookError(str(src.problem(("extends",), f"extends '{pb.extends}', which no playbook has — use one of: {known}")))
-            merged = merge(self._resolve(pb.extends, chain + (playbook_id,)), pb, src)
-        self._validate_merged(merged, entry, chain)
-        self._merged[playbook_id] = merged
-        return merged
+            return pb
+        if pb.extends in chain + (pb.id,):
+            loop = " -> ".join(chain + (pb.id, pb.extends))
+            raise PlaybookError(src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead"))
+        if pb.extends not in self.entries:
+            known = ", ".join(sorted(self.entries))
+            raise PlaybookError(src.problem(("extends",), f"extends '{pb.extends}', which no playbook has — use one of: {known}"))
+        return merge(self.resolve(self.entries[pb.extends], chain + (pb.id,)), pb, src)
 
-    def _validate_merged(self, pb: Playbook, entry: Entry, chain: tuple[str, ...]) -> None:
-        src = entry.source
-        lineage = self._lineage(entry.playbook.id)
-        if BASE_ID not in lineage:
-            raise PlaybookError(str(src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`")))
+    def merged_problems(self, pb: Playbook, entry: Entry) -> list[Problem]:
+        """What makes a merged playbook unusable in a call."""
+        src, own = entry.source, entry.playbook
+        out: list[Problem] = []
+        if BASE_ID not in self._lineage(own):
+            out.append(src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`"))
         for i, step in enumerate(pb.steps):
             if not step.title:
-                loc = _step_loc(entry.playbook, step.id, i)
-                raise PlaybookError(str(src.problem(loc, f"step '{step.id}' has no title — add `title:` to it")))
+                out.append(src.problem(_step_loc(own, step.id, i), f"step '{step.id}' has no title — add `title:` to it"))
         ids = [p.id for p in pb.prompts()]
-        dupes = {x for x in ids if ids.count(x) > 1}
-        if dupes:
-            raise PlaybookError(str(src.problem(("steps",), f"prompt id '{sorted(dupes)[0]}' is used in two steps — rename one")))
+        for dupe in sorted({x for x in ids if ids.count(x) > 1}):
+            out.append(src.problem(("steps",), f"prompt id '{dupe}' is used in two steps — rename one"))
         missing = [p for p in BASE_PROMPTS if p not in ids]
         if missing:
-            raise PlaybookError(str(src.problem(("steps",), f"playbook '{pb.id}' lacks base prompt(s) {', '.join(missing)} — extend '{BASE_ID}' and keep them")))
+            out.append(src.problem(("steps",), f"playbook '{pb.id}' lacks base prompt(s) {', '.join(missing)} — extend '{BASE_ID}' and keep them"))
         gesture = pb.prompt("gesture")
         if gesture is not None and gesture.choices_from == "gestures" and not pb.gestures:
-            raise PlaybookError(str(src.problem(("gestures",), "the gesture prompt has no gestures to offer — add a `gestures:` list")))
+            out.append(src.problem(("gestures",), "the gesture prompt has no gestures to offer — add a `gestures:` list"))
+        asked: set[str] = {"segment"}
+        for prompt in pb.prompts():
+            for key in (prompt.when or {}):
+                if key not in asked:
+                    out.append(src.problem(_prompt_loc(own, prompt.id, "when"),
+                                           f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier prompt id or segment"))
+            asked.add(prompt.id)
+        return out
 
-    def _lineage(self, playbook_id: str) -> list[str]:
-        out = []
-        pid: str | None = playbook_id
+    def _lineage(self, pb: Playbook) -> list[str]:
+        out = [pb.id]
+        pid = pb.extends
         while pid is not None and pid in self.entries and pid not in out:
             out.append(pid)
             pid = self.entries[pid].playbook.extends
@@ -257,6 +297,14 @@ class Library:
         """The playbooks a clerk picks from, merged, by title with 'other' last; the base is not offered."""
         books = [self.get(i) for i in self.entries]
         return sorted((b for b in books if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower()))
+
+
+def _prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
+    for i, step in enumerate(pb.steps):
+        for j, p in enumerate(step.prompts):
+            if p.id == prompt_id:
+                return ("steps", i, "prompts", j, key)
+    return ("steps",)
 
 
 def _step_loc(pb: Playbook, step_id: str, fallback: int) -> tuple[Any, ...]:

@@ -53,7 +53,7 @@ def call_summary(call: Call, title: str | None = None) -> Panel:
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("Question")
     table.add_column("Answer", ratio=2)
-    for i, prompt in enumerate(call.prompts(), 1):
+    for i, prompt in enumerate(call.asked(), 1):
         answer = call.display(prompt)
         table.add_row(str(i), escape(prompt.label), escape(answer) if answer else Text("—", style="dim"))
     return Panel(table, title=escape(title or f"Case summary · {call.playbook.title}"), title_align="left", border_style="magenta")
@@ -125,3 +125,41 @@ def followups_table(rows: list[dict]) -> Table:
         table.add_row(r["case_id"], due, escape(r["customer_name"]), escape(r["customer_contact"]),
                       escape(r["promise"] or ""), escape(r["owner"]))
     return table
+
+
+def playbook_view(pb: Playbook) -> Group:
+    """A playbook as a clerk meets it, with every segment's guidance and every prompt."""
+    from recoverycli.tips import TIPS
+
+    parts: list[object] = [Panel(Text(f"{pb.description}\nid {pb.id} · version {pb.version} · {pb.category}"),
+                                 title=escape(pb.title or pb.id), title_align="left", border_style="magenta")]
+    for i, step in enumerate(pb.steps, 1):
+        body: list[object] = [Text(unwrap(step.guidance or ""))]
+        for a in step.adapt:
+            body.append(Text(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
+        if step.say:
+            body.append(Text("You could say", style="bold green"))
+            body += [Text(f"  “{s}”", style="green") for s in step.say]
+        if step.avoid:
+            body.append(Text("Avoid", style="bold red"))
+            body += [Text(f"  ✗ {a}", style="red") for a in step.avoid]
+        for tag in step.tips:
+            body.append(Text(f"  ★ {TIPS[tag].title} — {TIPS[tag].text} [{tag}]", style="cyan"))
+        prompts = Table(show_header=True, header_style="bold", expand=True)
+        for col in ("Prompt", "Question", "Type", "Needed", "Asked when"):
+            prompts.add_column(col)
+        for p in step.prompts:
+            kind = p.type + (f" ({', '.join(c if isinstance(c, str) else c.value for c in p.choices)})" if p.choices else "")
+            kind += " (from gestures)" if p.choices_from else ""
+            prompts.add_row(p.id, escape(p.label), escape(kind), "required" if p.required else "optional",
+                            escape(", ".join(f"{k} = {v}" for k, v in (p.when or {}).items())))
+        if step.prompts:
+            body.append(prompts)
+        parts.append(Panel(Group(*body), title=escape(f"Step {i} · {step.title}"), title_align="left", border_style="blue"))
+    gestures = Table(show_header=True, header_style="bold")
+    for col in ("Gesture", "Label", "Consumable", "Rough cost"):
+        gestures.add_column(col)
+    for g in pb.gestures:
+        gestures.add_row(g.id, escape(g.label), "yes" if g.consumable else "no", "" if g.cost is None else f"{g.cost:g}")
+    parts.append(Panel(gestures, title="Gestures", title_align="left"))
+    return Group(*parts)

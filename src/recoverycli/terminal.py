@@ -80,7 +80,7 @@ class TerminalAsker:
         ).unsafe_ask()
         if action == SAVE:
             return None
-        choices = [Choice(title=f"{i}. {p.label}", value=p.id) for i, p in enumerate(call.prompts(), 1)]
+        choices = [Choice(title=f"{i}. {p.label}", value=p.id) for i, p in enumerate(call.asked(), 1)]
         return questionary.select("Which answer?", choices=choices, use_search_filter=True, use_jk_keys=False,
                                   instruction="(type to filter, Enter to pick)").unsafe_ask()
 

@@ -99,6 +99,14 @@ class Call:
     def prompts(self) -> list[Prompt]:
         return [*CUSTOMER_PROMPTS, *self.playbook.prompts()]
 
+    def lookup(self, key: str) -> Any:
+        """An earlier answer by prompt id, or the segment, for `when:` conditions."""
+        return self.customer.get("segment") if key == "segment" else self.value(key)
+
+    def asked(self) -> list[Prompt]:
+        """The prompts that apply to this call, given its answers so far."""
+        return [p for p in self.prompts() if p.applies(self.lookup)]
+
     def prompt(self, prompt_id: str) -> Prompt | None:
         return next((p for p in self.prompts() if p.id == prompt_id), None)
 
@@ -177,6 +185,9 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
     return text
 
 
+PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.first_name", "playbook.title")
+
+
 def fill(text: str, call: Call) -> str:
     """Fill {customer.first_name}-style placeholders with what the call knows so far."""
     name = str(call.customer.get("name") or "")
@@ -241,7 +252,8 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
             continue
         asker.show_step(step_view(call, i))
         for prompt in pending:
-            ask_one(asker, call, prompt)
+            if prompt.applies(call.lookup):
+                ask_one(asker, call, prompt)
     while (change := asker.review(call)) is not None:
         prompt = call.prompt(change)
         if prompt is not None:
@@ -250,7 +262,7 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
 
 
 def missing_required(call: Call) -> list[str]:
-    return [p.id for p in call.prompts() if p.required and call.value(p.id) is None]
+    return [p.id for p in call.asked() if p.required and call.value(p.id) is None]
 
 
 def case_from_call(call: Call, via: str, now: datetime | None = None, status: str = "open") -> Case:

@@ -166,3 +166,19 @@ def parse_yaml(raw: bytes | str, file: str) -> Source:
         return reader.src
     reader.src.data = reader.value(node, ())
     return reader.src
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line text as `|` blocks, the way a trainer writes it."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)

@@ -30,24 +30,14 @@ def start(
     from datetime import date
 
     from recoverycli.playbooks import Library
-    from recoverycli.wizard import Call, case_from_call, run_call
+    from recoverycli.wizard import Call
 
     lib = Library.default(playbooks)
     if answers is not None:
-        from recoverycli.answers import FileAsker, load_answers
-        from recoverycli.config import staff_name
-        from recoverycli.errors import AnswersError
+        from recoverycli.answers import case_from_file
 
-        data = load_answers(answers)
-        pb = lib.get(playbook or data.playbook or "other")
-        who = (staff or "").strip() or data.staff or staff_name(None)
-        if not who:
-            raise AnswersError(f"{answers}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
         st = store_at(store)
-        asker = FileAsker(data)
-        call = run_call(asker, Call(playbook=pb, staff=who, today=date.today()))
-        asker.verdict(call)
-        saved = st.add(case_from_call(call, via="answers"))
+        saved = st.add(case_from_file(lib, playbook, answers, staff, date.today()))
         sys.stdout.write(saved.id + "\n")
         return
 

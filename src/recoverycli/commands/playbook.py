@@ -1,0 +1,173 @@
+"""The trainer's toolkit: list, show, lint, scaffold, schema and drill playbooks."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from recoverycli.commands.common import Format, PlaybooksOpt, fail, guarded, make_console, print_json
+
+app = typer.Typer(help="Author, check and preview playbooks (for trainers).", no_args_is_help=True)
+SCHEMA_FILE = "playbook.schema.json"
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    yaml = "yaml"
+    json = "json"
+
+
+@guarded
+def list_playbooks(
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Every playbook: id, title, version, category, where it comes from, and what it overrides."""
+    from recoverycli.playbooks import Library
+
+    lib = Library.default(playbooks)
+    rows = [
+        {"id": e.playbook.id, "title": lib.get(pid).title, "version": lib.get(pid).version, "category": lib.get(pid).category,
+         "source": "bundled" if e.bundled else str(e.directory), "file": str(e.source.file),
+         "overrides_bundled": pid in lib.overridden and lib.overridden[pid].bundled}
+        for pid, e in lib.entries.items()
+    ]
+    if format is Format.json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold")
+    for col in ("Id", "Title", "Version", "Category", "Source", "Overrides"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], r["title"] or "", str(r["version"]), r["category"], r["source"], "yes" if r["overrides_bundled"] else "")
+    make_console().print(table)
+
+
+@guarded
+def show_playbook(
+    playbook_id: Annotated[str, typer.Argument(metavar="ID")],
+    format: Annotated[ShowFormat, typer.Option("--format", help="table as a clerk meets it; yaml or json: the merged playbook.")] = ShowFormat.table,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """The fully merged playbook (after `extends`), as a clerk will meet it."""
+    from recoverycli.playbooks import Library
+
+    pb = Library.default(playbooks).get(playbook_id)
+    data = pb.model_dump(mode="json", exclude_defaults=True, exclude={"extends", "remove_gestures"})
+    if format is ShowFormat.json:
+        print_json(data)
+    elif format is ShowFormat.yaml:
+        from recoverycli.yamlsource import dump_yaml
+
+        sys.stdout.write(dump_yaml(data))
+    else:
+        from recoverycli import render
+
+        make_console().print(render.playbook_view(pb))
+
+
+@guarded
+def lint_playbooks(
+    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH]...", help="Files or directories (default: every playbook directory).", show_default=False)] = None,
+    format: Annotated[Format, typer.Option("--format", help="table: file:line:col lines; json for editors and CI.")] = Format.table,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Check playbook files and print every problem; exit 1 if any is an error."""
+    from recoverycli.lint import lint, line
+
+    problems = lint(paths, playbooks)
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    if format is Format.json:
+        print_json({"problems": [{"file": p.file, "line": p.line, "col": p.col, "level": p.level, "message": p.message} for p in problems],
+                    "errors": errors, "warnings": warnings})
+    else:
+        for p in problems:
+            typer.echo(line(p))
+        typer.echo(f"{errors} error(s), {warnings} warning(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@guarded
+def new_playbook(
+    playbook_id: Annotated[str, typer.Argument(metavar="ID", help="Lower-case id, e.g. late-checkin.")],
+    parent: Annotated[str, typer.Option("--from", help="The playbook to extend.")] = "four-step",
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write ID.yaml (and the schema file).")] = Path("."),
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Scaffold a commented playbook that extends four-step (or --from PARENT) and passes lint."""
+    import json
+    import re
+
+    from recoverycli.models import ID_PATTERN, Playbook
+    from recoverycli.playbooks import Library, bundled_dir
+    from recoverycli.scaffold import playbook_yaml
+
+    if not re.match(ID_PATTERN, playbook_id):
+        fail(f"'{playbook_id}' is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin", 2)
+    lib = Library.default([*(playbooks or []), directory] if directory.is_dir() else playbooks)
+    base = lib.get(parent)
+    bundled = Library([bundled_dir()], strict=False).entries.get(playbook_id)
+    version = bundled.playbook.version + 1 if bundled else 1
+    target = directory / f"{playbook_id}.yaml"
+    if target.exists():
+        fail(f"{target} already exists — choose another id, or edit that file")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(playbook_yaml(playbook_id, base, version, target), encoding="utf-8")
+    (directory / SCHEMA_FILE).write_text(json.dumps(schema_of(Playbook), indent=2) + "\n", encoding="utf-8")
+    typer.echo(str(target))
+    typer.echo(f"check it with: recover playbook lint {target}", err=True)
+
+
+def schema_of(model) -> dict:
+    schema = model.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "recover playbook"}
+
+
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of a playbook file, for editors (yaml-language-server) and CI."""
+    from recoverycli.models import Playbook
+
+    print_json(schema_of(Playbook))
+
+
+@guarded
+def drill(
+    playbook_id: Annotated[str, typer.Argument(metavar="ID")],
+    answers: Annotated[Path, typer.Option("--answers", help="Canned answers, as for `recover start --answers`.")],
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff name if the file has none.", show_default=False)] = None,
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Run a playbook end to end with canned answers into a throwaway store, and show the case it makes."""
+    import tempfile
+    from datetime import date
+
+    from recoverycli.answers import case_from_file
+    from recoverycli.playbooks import Library
+    from recoverycli.store import open_store
+
+    lib = Library.default(playbooks)
+    with tempfile.TemporaryDirectory(prefix="recover-drill-") as tmp:
+        st = open_store(Path(tmp) / "drill.db")
+        case = st.get(st.add(case_from_file(lib, playbook_id, answers, staff, date.today(), via="drill")).id)
+        st.close()
+    if format is Format.json:
+        print_json(case.model_dump(mode="json"))
+        return
+    from recoverycli import render
+
+    make_console().print(render.case_view(case, lib.get(playbook_id)))
+
+
+for _name, _fn in [("list", list_playbooks), ("show", show_playbook), ("lint", lint_playbooks), ("new", new_playbook),
+                   ("schema", schema), ("drill", drill)]:
+    app.command(_name)(_fn)

@@ -1,0 +1,95 @@
+"""`recover playbook lint`: every problem in a trainer's files, not just the first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from recoverycli.errors import PlaybookError
+from recoverycli.models import Playbook
+from recoverycli.playbooks import BASE_ID, Entry, Library, bundled_dir, playbook_files, search_dirs
+from recoverycli.wizard import PLACEHOLDERS
+from recoverycli.yamlsource import Problem
+
+PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        out += playbook_files(p) if p.is_dir() else [p]
+    return out
+
+
+def lint(paths: list[Path] | None, extra_dirs: list[Path] | None = None) -> list[Problem]:
+    """Problems for the given files or directories (default: every playbook directory), in file order."""
+    dirs = search_dirs(extra_dirs)
+    files = expand(paths) if paths else [f for d in dirs for f in playbook_files(d)]
+    missing = [f for f in files if not f.is_file()]
+    lib = Library(dirs + sorted({f.parent for f in files if f.is_file()} - set(dirs)), strict=False)
+    base = Library([bundled_dir()], strict=False)
+    problems: list[Problem] = [Problem(str(f), 1, 1, "no such file — check the path") for f in missing]
+    for f in files:
+        if f in missing:
+            continue
+        problems += _file_problems(f, lib, base)
+    return problems
+
+
+def _file_problems(f: Path, lib: Library, base: Library) -> list[Problem]:
+    """One file's problems in line order."""
+    problems = list(lib.problems.get(f, []))
+    entry = lib.by_path.get(f.resolve())
+    if entry is not None:
+        try:
+            merged = lib.resolve(entry)
+        except PlaybookError as e:
+            problems.append(e.problem)  # type: ignore[arg-type]
+        else:
+            problems += lib.merged_problems(merged, entry) + advice(merged, entry, base)
+    return sorted(problems, key=lambda p: (p.line, p.col))
+
+
+def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
+    """Beyond the schema: what would make the playbook weaker in a real call."""
+    src, own = entry.source, entry.playbook
+    out: list[Problem] = []
+    for i, step in enumerate(own.steps):
+        merged_step = next(s for s in pb.steps if s.id == step.id)
+        if not merged_step.prompts:
+            out.append(src.problem(("steps", i, "id"), f"step '{step.id}' asks nothing — add a prompt so the clerk records this step", level="warning"))
+        texts = [("guidance", step.guidance or "")] + [(f"say[{k}]", t) for k, t in enumerate(step.say)]
+        texts += [(f"adapt[{k}]", a.guidance) for k, a in enumerate(step.adapt)]
+        for where, text in texts:
+            for name in PLACEHOLDER.findall(text):
+                if name not in PLACEHOLDERS:
+                    loc = ("steps", i, where.split("[")[0]) + ((int(where.split("[")[1][:-1]),) if "[" in where else ())
+                    out.append(src.problem(loc, f"unknown placeholder '{{{name}}}' — use one of: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"))
+    if pb.gestures and not any(g.consumable for g in pb.gestures):
+        out.append(src.problem(("gestures",), "no gesture is consumable — add something they can enjoy and use up (a meal, flowers, an upgrade)", level="warning"))
+    if own.id != BASE_ID and BASE_ID in base.entries:
+        four = base.get(BASE_ID)
+        for p in four.prompts():
+            mine = pb.prompt(p.id)
+            if mine is not None and p.required and not mine.required:
+                out.append(src.problem(_prompt_loc(own, p.id), f"base prompt '{p.id}' must stay required — set `required: true`"))
+    original = base.entries.get(own.id)
+    if original is not None and not entry.bundled:
+        changed = original.playbook.model_dump(exclude={"version"}) != own.model_dump(exclude={"version"})
+        if changed and own.version <= original.playbook.version:
+            out.append(src.problem(("version",) if "version" in src.data else ("id",),
+                                   f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: {original.playbook.version + 1}`",
+                                   level="warning"))
+    return out
+
+
+def _prompt_loc(pb: Playbook, prompt_id: str) -> tuple:
+    for i, step in enumerate(pb.steps):
+        for j, p in enumerate(step.prompts):
+            if p.id == prompt_id:
+                return ("steps", i, "prompts", j, "required")
+    return ("steps",)
+
+
+def line(p: Problem) -> str:
+    return f"{p.file}:{p.line}:{p.col}: {p.level}: {p.message}"

@@ -1,0 +1,170 @@
+"""The trainer's toolkit: lint, schema, scaffold, show, list and drill."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from recoverycli.cli import app
+from recoverycli.commands.playbook import schema_of
+from recoverycli.models import Playbook
+from recoverycli.playbooks import Library, bundled_dir, playbook_files
+
+from tests.conftest import ROOT
+
+runner = CliRunner()
+LINT = Path("tests/lint_playbooks")
+EXPECTED_LINT = """\
+tests/lint_playbooks/broken-syntax.yaml:3:1: error: YAML syntax error: found unexpected end of stream — check indentation, colons and quotes here
+tests/lint_playbooks/conditions.yaml:10:15: error: prompt 'police' depends on 'witness', which is not asked before it — use an earlier prompt id or segment
+tests/lint_playbooks/many-schema-errors.yaml:3:10: error: 'version': Input should be a valid integer, unable to parse string as an integer — fix the value
+tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after
+tests/lint_playbooks/many-schema-errors.yaml:9:9: error: missing 'label' — add `label:` here
+tests/lint_playbooks/remove-unknown.yaml:4:19: error: no inherited gesture 'caviar' to remove — use one of: meal, drink, fruit-basket, flowers, next-discount, keepsake
+tests/lint_playbooks/room-failure.yaml:1:5: warning: content differs from the bundled 'room-failure' but version is still 1 — set `version: 2`
+tests/lint_playbooks/weak.yaml:6:9: warning: step 'reflect' asks nothing — add a prompt so the clerk records this step
+tests/lint_playbooks/weak.yaml:8:15: error: unknown placeholder '{customer.nickname}' — use one of: {customer.name}, {customer.first_name}, {staff.name}, {staff.first_name}, {playbook.title}
+tests/lint_playbooks/weak.yaml:11:9: error: base prompt 'customer_words' must stay required — set `required: true`
+tests/lint_playbooks/weak.yaml:15:3: warning: no gesture is consumable — add something they can enjoy and use up (a meal, flowers, an upgrade)
+8 error(s), 3 warning(s)
+"""
+
+
+@pytest.fixture(autouse=True)
+def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # lint prints paths as given
+
+
+def test_lint_prints_every_problem_with_file_line_col() -> None:
+    result = runner.invoke(app, ["playbook", "lint", str(LINT)])
+    assert result.exit_code == 1
+    assert result.stdout == EXPECTED_LINT
+
+
+def test_lint_json_for_editors() -> None:
+    result = runner.invoke(app, ["playbook", "lint", str(LINT / "weak.yaml"), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1 and data["errors"] == 2 and data["warnings"] == 2
+    assert data["problems"][0] == {"file": "tests/lint_playbooks/weak.yaml", "line": 6, "col": 9, "level": "warning",
+                                   "message": "step 'reflect' asks nothing — add a prompt so the clerk records this step"}
+
+
+def test_bundled_playbooks_lint_clean_and_warnings_alone_pass() -> None:
+    result = runner.invoke(app, ["playbook", "lint"])
+    assert result.exit_code == 0 and result.stdout == "0 error(s), 0 warning(s)\n"
+    only_warning = runner.invoke(app, ["playbook", "lint", str(LINT / "room-failure.yaml")])
+    assert only_warning.exit_code == 0 and only_warning.stdout.endswith("0 error(s), 1 warning(s)\n")
+
+
+def test_missing_path_is_reported() -> None:
+    result = runner.invoke(app, ["playbook", "lint", "nope.yaml"])
+    assert result.exit_code == 1 and "nope.yaml:1:1: error: no such file — check the path" in result.stdout
+
+
+def test_json_schema_accepts_every_bundled_playbook_and_rejects_broken_ones() -> None:
+    schema = json.loads(runner.invoke(app, ["playbook", "schema"]).stdout)
+    assert schema == schema_of(Playbook)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in playbook_files(bundled_dir()):
+        validator.validate(yaml.safe_load(path.read_text()))
+    for bad in ("tests/lint_playbooks/many-schema-errors.yaml", "tests/broken_playbooks/unknown-key.yaml",
+                "tests/broken_playbooks/wrong-type.yaml", "tests/broken_playbooks/missing-id.yaml"):
+        assert list(validator.iter_errors(yaml.safe_load(Path(bad).read_text()))), bad
+
+
+def test_new_playbook_passes_lint_and_drill(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["playbook", "new", "late-checkin", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "late-checkin.yaml"
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=./playbook.schema.json\n")
+    assert json.loads((tmp_path / "playbook.schema.json").read_text())["title"] == "recover playbook"
+    lint = runner.invoke(app, ["playbook", "lint", str(path)])
+    assert lint.exit_code == 0 and lint.stdout == "0 error(s), 0 warning(s)\n"
+    answers = tmp_path / "late.answers.yaml"
+    answers.write_text(textwrap.dedent("""
+        staff: Trainer
+        customer: {name: Test Guest, contact: t@example.com, segment: business}
+        answers:
+          customer_words: Arrived at 23:00 and the room was not ready.
+          desired_outcome: A room now
+          reference: BK-1
+          commitment: Room 210 ready by 23:20; I walk them up
+          gesture: coffee-and-cake
+          follow_up_date: tomorrow
+    """))
+    drill = runner.invoke(app, ["playbook", "drill", "late-checkin", "--answers", str(answers), "--playbooks", str(tmp_path), "--format", "json"])
+    assert drill.exit_code == 0, drill.output
+    case = json.loads(drill.stdout)
+    assert case["playbook"]["id"] == "late-checkin" and case["answers"]["reference"] == "BK-1"
+    assert runner.invoke(app, ["playbook", "new", "late-checkin", "--dir", str(tmp_path)]).exit_code == 1  # never overwrites
+    assert runner.invoke(app, ["playbook", "new", "Bad Id", "--dir", str(tmp_path)]).exit_code == 2
+
+
+def test_new_from_a_parent_and_overriding_a_bundled_id(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["playbook", "new", "airport-pickup", "--from", "wrong-booking", "--dir", str(tmp_path)]).exit_code == 0
+    assert "extends: wrong-booking" in (tmp_path / "airport-pickup.yaml").read_text()
+    assert runner.invoke(app, ["playbook", "new", "room-failure", "--dir", str(tmp_path)]).exit_code == 0
+    assert "version: 2" in (tmp_path / "room-failure.yaml").read_text()
+    lint = runner.invoke(app, ["playbook", "lint", str(tmp_path)])
+    assert lint.exit_code == 0 and lint.stdout == "0 error(s), 0 warning(s)\n"
+
+
+def test_drill_leaves_the_real_store_alone(tmp_path: Path, store_path: Path) -> None:
+    example = ROOT / "playbooks" / "examples" / "theft-or-loss.answers.yaml"
+    result = runner.invoke(app, ["playbook", "drill", "theft-or-loss", "--answers", str(example)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Blue silk dress" in result.stdout and "Property stolen or lost" not in result.stderr
+    assert not store_path.exists()
+
+
+def test_list_shows_source_and_overrides(tmp_path: Path) -> None:
+    (tmp_path / "room.yaml").write_text("id: room-failure\ntitle: Ours\nversion: 2\nextends: four-step\n")
+    rows = json.loads(runner.invoke(app, ["playbook", "list", "--format", "json", "--playbooks", str(tmp_path)]).stdout)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["room-failure"]["source"] == str(tmp_path) and by_id["room-failure"]["overrides_bundled"] is True
+    assert by_id["other"]["source"] == "bundled" and by_id["other"]["overrides_bundled"] is False
+    assert {"id", "title", "version", "category", "source", "file", "overrides_bundled"} == set(rows[0])
+
+
+def test_show_gives_the_merged_playbook() -> None:
+    merged = yaml.safe_load(runner.invoke(app, ["playbook", "show", "room-failure", "--format", "yaml"]).stdout)
+    assert [s["id"] for s in merged["steps"]] == ["apologise", "review", "fix", "document"]
+    review = next(s for s in merged["steps"] if s["id"] == "review")
+    assert [p["id"] for p in review["prompts"]][:2] == ["customer_words", "desired_outcome"]
+    table = runner.invoke(app, ["playbook", "show", "room-failure"], env={"COLUMNS": "200"}).stdout
+    assert "Check before you promise" in table and "For family:" in table and "Late checkout" in table
+
+
+def test_removing_tips_and_gestures(tmp_path: Path) -> None:
+    (tmp_path / "lean.yaml").write_text(textwrap.dedent("""
+        id: lean
+        title: Fewer tips
+        extends: four-step
+        remove_gestures: [keepsake]
+        steps:
+          - id: fix
+            remove_tips: [lifetime-value]
+    """))
+    pb = Library([bundled_dir(), tmp_path]).get("lean")
+    assert "keepsake" not in [g.id for g in pb.gestures]
+    assert "lifetime-value" not in next(s for s in pb.steps if s.id == "fix").tips
+    assert "kuzmeski-verify" in next(s for s in pb.steps if s.id == "fix").tips
+
+
+def test_prompt_asked_only_when_an_earlier_answer_matches(tmp_path: Path, store_path: Path) -> None:
+    example = (ROOT / "playbooks" / "examples" / "theft-or-loss.answers.yaml").read_text()
+    no_report = tmp_path / "a.answers.yaml"
+    no_report.write_text(example.replace("police_report: no", "police_report: no\n  police_reference: PR-1"))
+    result = runner.invoke(app, ["start", "theft-or-loss", "--answers", str(no_report)])
+    assert result.exit_code == 1 and "police_reference: answered, but only asked when {'police_report': True}" in result.stderr
+    with_report = tmp_path / "b.answers.yaml"
+    with_report.write_text(example.replace("police_report: no", "police_report: yes\n  police_reference: PR-1"))
+    result = runner.invoke(app, ["start", "theft-or-loss", "--answers", str(with_report)])
+    assert result.exit_code == 0, result.output
