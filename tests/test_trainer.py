@@ -168,3 +168,16 @@ def test_prompt_asked_only_when_an_earlier_answer_matches(tmp_path: Path, store_
     with_report.write_text(example.replace("police_report: no", "police_report: yes\n  police_reference: PR-1"))
     result = runner.invoke(app, ["start", "theft-or-loss", "--answers", str(with_report)])
     assert result.exit_code == 0, result.output
+
+
+def test_the_worked_example_in_the_guide_lints_and_drills(tmp_path: Path) -> None:
+    import re
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs" / "playbooks.md").read_text(), re.S)
+    (tmp_path / "late-checkin.yaml").write_text(blocks[0])
+    (tmp_path / "late-checkin.answers.yaml").write_text(blocks[1])
+    assert runner.invoke(app, ["playbook", "lint", str(tmp_path)]).stdout == "0 error(s), 0 warning(s)\n"
+    drill = runner.invoke(app, ["playbook", "drill", "late-checkin", "--answers", str(tmp_path / "late-checkin.answers.yaml"),
+                                "--playbooks", str(tmp_path), "--format", "json"])
+    assert drill.exit_code == 0, drill.output
+    assert json.loads(drill.stdout)["answers"]["meeting_time"] == "08:00"
