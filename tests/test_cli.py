@@ -27,8 +27,11 @@ answers:
 """
 
 
-def answers_file(tmp_path: Path, text: str = SMOKE) -> Path:
-    path = tmp_path / "answers.yaml"
+def answers_file(tmp_path: Path, text: str = SMOKE, n: int = 0) -> Path:
+    """An answers file; n > 0 makes it another customer, so it is not a repeat complaint."""
+    path = tmp_path / f"answers{n}.yaml"
+    if n:
+        text = text.replace("Jo Smoke", f"Jo Smoke {n}").replace("jo@example.com", f"jo{n}@example.com")
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -50,7 +53,8 @@ def test_show_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
     result = runner.invoke(app, ["show", case_id, "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers", "events"]
+    assert list(data) == ["id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers",
+                          "complaint_number", "severity", "events"]
     assert data["customer"] == {"name": "Jo Smoke", "contact": "jo@example.com", "segment": "couple"}
     assert datetime.fromisoformat(data["created_at"]).utcoffset() == timedelta(0)
     assert data["events"][0]["kind"] == "created"
@@ -66,7 +70,7 @@ def test_show_table_displays_what_was_saved(tmp_path: Path) -> None:
 
 
 def test_list_json_is_an_array_of_case_objects(tmp_path: Path) -> None:
-    ids = [runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))]).stdout.strip() for _ in range(3)]
+    ids = [runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path, n=n))]).stdout.strip() for n in (1, 2, 3)]
     result = runner.invoke(app, ["list", "--format", "json"])
     data = json.loads(result.stdout)
     assert sorted(c["id"] for c in data) == sorted(ids)
@@ -132,6 +136,7 @@ def test_staff_from_flag_or_environment_when_the_file_has_none(tmp_path: Path, s
     assert result.exit_code == 1 and "no staff name" in result.stderr
     result = runner.invoke(app, ["start", "other", "--answers", str(path)], env={"RECOVER_STAFF": "Env Clerk"})
     assert open_store(store_path).get(result.stdout.strip()).staff == "Env Clerk"
+    path = answers_file(tmp_path, SMOKE.replace("staff: Smoke Test\n", ""), n=2)
     result = runner.invoke(app, ["start", "other", "--answers", str(path), "--staff", "Flag Clerk"])
     assert open_store(store_path).get(result.stdout.strip()).staff == "Flag Clerk"
 

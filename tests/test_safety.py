@@ -77,7 +77,7 @@ def test_every_answer_is_in_the_store_the_moment_it_is_given(store_path: Path) -
     asker = Scripted(FULL)
     resumed.on_answer = again = Autosave(store, via="wizard", draft=draft)
     run_call(asker, resumed, skip_answered=True)
-    assert asker.asked == ["apology", "commitment", "gesture", "follow_up_date", "root_cause"]
+    assert asker.asked == ["incident_at", "customer_chased", "apology", "commitment", "gesture", "follow_up_date", "root_cause"]
     case = again.finish(resumed)
     stored = open_store(store_path).get(case.id)
     assert stored.status == "open" and stored.answers["commitment"] == FULL["commitment"]

@@ -22,7 +22,7 @@ runner = CliRunner()
 LINT = Path("tests/lint_playbooks")
 EXPECTED_LINT = """\
 tests/lint_playbooks/broken-syntax.yaml:3:1: error: YAML syntax error: found unexpected end of stream — check indentation, colons and quotes here
-tests/lint_playbooks/conditions.yaml:10:15: error: prompt 'police' depends on 'witness', which is not asked before it — use an earlier prompt id or segment
+tests/lint_playbooks/conditions.yaml:10:15: error: prompt 'police' depends on 'witness', which is not asked before it — use an earlier prompt id, segment or repeat
 tests/lint_playbooks/many-schema-errors.yaml:3:10: error: 'version': Input should be a valid integer, unable to parse string as an integer — fix the value
 tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after
 tests/lint_playbooks/many-schema-errors.yaml:9:9: error: missing 'label' — add `label:` here

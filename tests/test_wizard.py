@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from prompt_toolkit.application import create_app_session
@@ -11,12 +11,14 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
+from recoverycli.dates import parse_when
 from recoverycli.playbooks import Library, bundled_dir
 from recoverycli.terminal import TerminalAsker
 from recoverycli.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
 
 ENTER, DOWN, FINISH, CLEAR = "\r", "\x1b[B", "\x1b\r", "\x15"
 TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
 
 def drive(playbook_id: str, keys: str) -> tuple[Call, str]:
@@ -26,7 +28,7 @@ def drive(playbook_id: str, keys: str) -> tuple[Call, str]:
     console = Console(file=out, width=100, color_system=None)
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         inp.send_text(keys)
-        call = run_call(TerminalAsker(console), Call(playbook=pb, staff="Dana Reyes", today=TODAY))
+        call = run_call(TerminalAsker(console), Call(playbook=pb, staff="Dana Reyes", today=TODAY, now=NOW))
     return call, out.getvalue()
 
 
@@ -36,6 +38,7 @@ CUSTOMER = "Ana Souza\r" + "+1 555 0100\r" + DOWN + ENTER  # business
 def test_full_room_failure_call_captures_every_answer_exactly() -> None:
     keys = (
         CUSTOMER
+        + "07:40\r" + "n"                                                # incident_at, customer_chased
         + "Sorry, Ana — we'll fix it now.\r"                             # apology
         + "Power died at 7:40 💡\rMeeting at 9 — 会议" + FINISH          # customer_words (multi-line)
         + "Power back by 8:30\r"                                         # desired_outcome
@@ -43,7 +46,7 @@ def test_full_room_failure_call_captures_every_answer_exactly() -> None:
         + "Sam resets the breaker by 8:15; I call at 8:20\r"             # commitment
         + DOWN + ENTER                                                   # gesture: second in the catalogue
         + "fri\r"                                                        # follow_up_date
-        + "Sam, floor 4, at the door by 8:10\r" + "y" + "n"              # technician, checked, room move
+        + "Sam, floor 4, at the door by 8:10\r" + "y" + "n"              # technician, verified, room move
         + "Breaker overloaded\r"                                         # root_cause
         + ENTER                                                          # save
     )
@@ -57,12 +60,14 @@ def test_full_room_failure_call_captures_every_answer_exactly() -> None:
         "what_failed": "power",
         "needed_by": "Dress for 9:00 meeting",
         "commitment": "Sam resets the breaker by 8:15; I call at 8:20",
-        "gesture": "drink",
+        "gesture": "next-discount",  # second of the gestures that suit business travellers
         "follow_up_date": "2026-11-27",
         "technician": "Sam, floor 4, at the door by 8:10",
-        "technician_checked": True,
+        "technician_verified": True,
+        "customer_chased": False,
         "room_move": False,
         "root_cause": "Breaker overloaded",
+        "incident_at": parse_when("07:40", NOW).isoformat(timespec="minutes"),
     }
     assert "Step 1 of 4" in screen and "Step 4 of 4" in screen
     assert "Check before you promise" in screen  # kuzmeski-verify shown at the fix step
@@ -74,6 +79,7 @@ def test_full_room_failure_call_captures_every_answer_exactly() -> None:
 def test_bad_answers_are_asked_again_with_the_text_kept() -> None:
     keys = (
         CUSTOMER
+        + ENTER + "n"                 # incident_at skipped, not chased
         + ENTER                       # apology skipped (optional)
         + FINISH                      # customer_words empty: refused
         + "They waited an hour" + FINISH
@@ -89,13 +95,14 @@ def test_bad_answers_are_asked_again_with_the_text_kept() -> None:
     assert "2020-01-01 is in the past" in screen
     assert call.answers["customer_words"] == "They waited an hour"
     assert call.answers["follow_up_date"] == "2026-11-27"
-    assert "apology" not in call.answers and "root_cause" not in call.answers
+    assert "apology" not in call.answers and "root_cause" not in call.answers and "incident_at" not in call.answers
 
 
 def test_gesture_of_your_own_and_changing_an_answer_at_the_summary() -> None:
     other = DOWN * 6  # past the six catalogue gestures to "Something else"
     keys = (
         "Jo Okafor\r" + "jo@example.com\r" + ENTER      # family
+        + ENTER + "n"                                   # incident_at skipped, not chased
         + ENTER + "Charged twice" + FINISH + "Refund\r" + "Refund today by 12:00\r"
         + other + ENTER + "Tickets to the zoo for the kids\r"
         + "tomorrow\r" + ENTER
@@ -130,7 +137,7 @@ def call() -> Call:
 
 def test_check_answer_types(call: Call) -> None:
     p = call.playbook.prompt
-    assert check_answer(p("technician_checked"), "Yes", call) is True
+    assert check_answer(p("technician_verified"), "Yes", call) is True
     assert check_answer(p("room_move"), "no", call) is False
     with pytest.raises(ValueError, match="not yes or no"):
         check_answer(p("room_move"), "maybe", call)

@@ -9,7 +9,7 @@ from typing import Any
 
 from recoverycli.errors import AnswersError
 from recoverycli.models import Case
-from recoverycli.wizard import Call, StepView, case_from_call, missing_required, run_call
+from recoverycli.wizard import Call, Repeat, StepView, case_from_call, missing_required, run_call
 from recoverycli.models import Prompt
 from recoverycli.yamlsource import YamlProblem, read_yaml
 
@@ -54,7 +54,8 @@ def load_answers(path: Path) -> AnswersFile:
                        {str(k): v for k, v in customer.items()}, {str(k): v for k, v in answers.items()})
 
 
-def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | None, today: date, via: str = "answers") -> Case:
+def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | None, today: date, via: str = "answers",
+                   equip: Any = None, notices: list[str] | None = None) -> Case:
     """A whole call from an answers file, through the wizard; one error naming every problem, or the case to save."""
     from recoverycli.config import staff_name
 
@@ -64,7 +65,12 @@ def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | N
     if not who:
         raise AnswersError(f"{path}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
     asker = FileAsker(data)
-    call = run_call(asker, Call(playbook=pb, staff=who, today=today))
+    call = Call(playbook=pb, staff=who, today=today)
+    if equip is not None:
+        equip(call)
+    run_call(asker, call)
+    if notices is not None:
+        notices += asker.notices
     asker.verdict(call)
     return case_from_call(call, via=via)
 
@@ -81,6 +87,7 @@ class FileAsker:
 
     data: AnswersFile
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # for stderr: stdout carries the case id alone
 
     def show_step(self, view: StepView) -> None:
         pass
@@ -102,6 +109,19 @@ class FileAsker:
 
     def review(self, call: Call) -> str | None:
         return None
+
+    def emergency(self, call: Call, repeat: Repeat) -> None:
+        last = repeat.previous[0] if repeat.previous else None
+        about = f"; last case {last.id} ({last.status}) promised: {last.answers.get('commitment', '—')}" if last else ""
+        self.notices.append(f"EMERGENCY: complaint number {repeat.complaint_number} from this customer{about}")
+
+    def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
+        lines = "; ".join(f"{f.rule} ('{f.match}'): {f.suggestion}" for f in flags)
+        if blocking:
+            self.errors.append(f"{prompt.id}: cannot be saved as written — {lines}")
+        else:
+            self.notices.append(f"coach on {prompt.id}: {lines}")
+        return False
 
     def unknown_ids(self, call: Call) -> list[str]:
         known = {p.id: p for p in call.prompts()}

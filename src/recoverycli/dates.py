@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNITS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "week": 7, "weeks": 7}
@@ -60,3 +60,38 @@ def parse_future_date(text: str, today: date) -> date:
     if d < today:
         raise ValueError(f"{d.isoformat()} is in the past — give today or a later date")
     return d
+
+
+_CLOCK = re.compile(r"^(?:(yesterday|today)\s+)?(?:at\s+)?(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
+_AGO_TIME = re.compile(r"^(\d{1,3})\s*(m|min|mins|minutes?|h|hrs?|hours?)\s+ago$")
+
+
+def parse_when(text: str, now: datetime) -> datetime:
+    """When something happened: '07:40', 'yesterday 18:00', '2 hours ago', '2026-11-24 18:00'; never in the future."""
+    s = " ".join(text.strip().lower().split())
+    local_now = now.astimezone()
+    if s in ("now", "just now"):
+        return local_now
+    if m := _AGO_TIME.match(s):
+        n, unit = int(m.group(1)), m.group(2)
+        return local_now - (timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n))
+    if (m := _CLOCK.match(s)) and (m.group(2) and (m.group(3) or m.group(4) or m.group(1))):
+        hour, minute = int(m.group(2)), int(m.group(3) or 0)
+        if m.group(4) == "pm" and hour < 12:
+            hour += 12
+        if m.group(4) == "am" and hour == 12:
+            hour = 0
+        if hour > 23 or minute > 59:
+            raise ValueError(f"'{text.strip()}' is not a time of day — try 07:40, yesterday 18:00 or 2 hours ago")
+        at = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if m.group(1) == "yesterday" or (m.group(1) is None and at > local_now):
+            at -= timedelta(days=1)  # a time later than now, without a day, was yesterday
+        return at
+    try:
+        at = datetime.fromisoformat(s.replace(" ", "T"))
+    except ValueError:
+        raise ValueError(f"'{text.strip()}' is not a time I know — try 07:40, yesterday 18:00, 2 hours ago or 2026-11-24 18:00") from None
+    at = at if at.tzinfo else at.astimezone()
+    if at > local_now + timedelta(minutes=1):
+        raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the future — give when it happened")
+    return at

@@ -13,7 +13,7 @@ from recoverycli.tips import TIPS
 
 Segment = Literal["family", "business", "couple", "group", "vip", "other"]
 SEGMENTS: tuple[str, ...] = ("family", "business", "couple", "group", "vip", "other")
-PromptType = Literal["text", "multiline", "choice", "confirm", "date", "number"]
+PromptType = Literal["text", "multiline", "choice", "confirm", "date", "time", "number"]
 Status = Literal["draft", "open", "closed"]
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
@@ -42,6 +42,7 @@ class Gesture(_Strict):
     label: str = Field(min_length=1)
     consumable: bool = False
     cost: float | None = Field(default=None, ge=0, description="rough cost in local currency")
+    suits: list[Segment] = Field(default_factory=list, description="segments it suits best; ranked first for them")
 
 
 class Option(_Strict):
@@ -65,6 +66,13 @@ class Prompt(_Strict):
     max_length: int = Field(default=4000, ge=1, le=20000)
     when: dict[str, str | bool | int | list[str | bool | int]] | None = Field(
         default=None, description="ask only if earlier answers match, e.g. {what_failed: [power, water]} or {segment: family}")
+    verify: str | None = Field(default=None, description="a promise to check before saying it: the clerk confirms they did")
+    coach: bool = Field(default=False, description="check the answer for excuses, blame and vague promises")
+
+    def verification(self) -> Prompt:
+        """The confirm question that follows a prompt marked `verify` [kuzmeski-verify]."""
+        return Prompt(id=f"{self.id}_verified", label=self.verify or "Did you check it?", type="confirm", required=True,
+                      help="Say yes only once you have checked.", when=self.when)
 
     def applies(self, value_of: Any) -> bool:
         """Whether this prompt is asked, given a lookup of earlier answers."""
@@ -138,9 +146,21 @@ class Playbook(_Strict):
     steps: list[Step] = Field(default_factory=list)
     gestures: list[Gesture] = Field(default_factory=list)
     remove_gestures: list[str] = Field(default_factory=list, description="gesture ids inherited from the parent to drop")
+    supplier: str | None = Field(default=None, description="who else serves this customer (airline, cruise line, booking site)")
+
+    def step_prompts(self, step: Step) -> list[Prompt]:
+        """A step's questions as asked: its own, each verification, and the supplier questions at the fix step."""
+        out: list[Prompt] = []
+        for p in step.prompts:
+            out.append(p)
+            if p.verify:
+                out.append(p.verification())
+        if self.supplier and step.id == "fix":
+            out += supplier_prompts(self.supplier)
+        return out
 
     def prompts(self) -> list[Prompt]:
-        return [p for s in self.steps for p in s.prompts]
+        return [p for s in self.steps for p in self.step_prompts(s)]
 
     def prompt(self, prompt_id: str) -> Prompt | None:
         return next((p for p in self.prompts() if p.id == prompt_id), None)
@@ -155,6 +175,16 @@ class Playbook(_Strict):
         """Changes whenever anything a clerk would meet changes; drafts remember it."""
         body = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def supplier_prompts(supplier: str) -> list[Prompt]:
+    """[kaufman-supplier, riffey-ownership] we call the supplier; the customer never has to."""
+    return [
+        Prompt(id="supplier_contacted", label=f"Have you contacted the {supplier} yourself?", type="confirm", required=True,
+               help="Our shared customer: win them back together. Never ask the customer to call them."),
+        Prompt(id="supplier_action", label=f"What will the {supplier} do, and by when?", required=True, coach=True,
+               when={"supplier_contacted": True}),
+    ]
 
 
 class Customer(_Strict):
@@ -189,4 +219,6 @@ class Case(_Strict):
     customer: Customer
     playbook: PlaybookRef
     answers: dict[str, Any] = Field(default_factory=dict)
+    complaint_number: int = Field(default=1, ge=1)
+    severity: Literal["normal", "emergency"] = "normal"
     events: list[Event] = Field(default_factory=list)

@@ -185,7 +185,7 @@ def merge(parent: Playbook, child: Playbook, src: Source) -> Playbook:
             gestures.append(g)
         else:
             gestures[idx] = g
-    fields = {name: getattr(child, name) for name in ("title", "version", "category", "description") if name in child.model_fields_set}
+    fields = {name: getattr(child, name) for name in ("title", "version", "category", "description", "supplier") if name in child.model_fields_set}
     return parent.model_copy(update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures,
                                      "remove_gestures": [], **fields}, deep=True)
 
@@ -276,12 +276,12 @@ class Library:
         gesture = pb.prompt("gesture")
         if gesture is not None and gesture.choices_from == "gestures" and not pb.gestures:
             out.append(src.problem(("gestures",), "the gesture prompt has no gestures to offer — add a `gestures:` list"))
-        asked: set[str] = {"segment"}
+        asked: set[str] = {"segment", "repeat"}
         for prompt in pb.prompts():
             for key in (prompt.when or {}):
                 if key not in asked:
                     out.append(src.problem(_prompt_loc(own, prompt.id, "when"),
-                                           f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier prompt id or segment"))
+                                           f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier prompt id, segment or repeat"))
             asked.add(prompt.id)
         return out
 

@@ -13,7 +13,7 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from recoverycli.models import Case, Playbook
-    from recoverycli.wizard import Call, StepView
+    from recoverycli.wizard import Call, Repeat, StepView
 
 
 def local(dt: datetime) -> str:
@@ -163,3 +163,28 @@ def playbook_view(pb: Playbook) -> Group:
         gestures.add_row(g.id, escape(g.label), "yes" if g.consumable else "no", "" if g.cost is None else f"{g.cost:g}")
     parts.append(Panel(gestures, title="Gestures", title_align="left"))
     return Group(*parts)
+
+
+def emergency_panel(call: Call, repeat: Repeat) -> Panel:
+    """Unmistakable: complaint number two is an emergency [kuzmeski-second-complaint]."""
+    lines: list[object] = [Text(f"Complaint number {repeat.complaint_number} from {call.customer.get('name') or 'this customer'}. "
+                                "Drop everything: alert the duty manager now and fix it on this call.", style="bold")]
+    for case in repeat.previous:
+        done = "done" if any(e.kind == "follow_up_done" for e in case.events) else "NOT done"
+        lines.append(Text(f"\n{case.id} · {local(case.created_at)} · {case.playbook.id} · {case.status}", style="bold"))
+        words = " ".join(str(case.answers.get("customer_words", "")).split())
+        lines.append(Text(f"They said: {words[:160]}{'…' if len(words) > 160 else ''}"))
+        lines.append(Text(f"We promised: {case.answers.get('commitment', '—')}"))
+        lines.append(Text(f"Follow-up {case.answers.get('follow_up_date', '—')}: {done}"))
+    return Panel(Group(*lines), title="⚠ EMERGENCY — SECOND COMPLAINT", title_align="left", border_style="bold red", style="red")
+
+
+def coach_flags(text: str, flags: list) -> Panel:
+    lines: list[object] = []
+    for f in flags:
+        line = Text("⚑ ", style="yellow" if f.level == "warning" else "red")
+        line.append(f"“{f.match}”", style="bold")
+        line.append(f" — {f.reason}\n   Try: {f.suggestion} ")
+        line.append(f"[{f.rule}]", style="dim")
+        lines.append(line)
+    return Panel(Group(*lines), title="Coach", title_align="left", border_style="yellow")

@@ -2,9 +2,51 @@
 
 from __future__ import annotations
 
-from recoverycli.models import Case, Event, PlaybookRef
-from recoverycli.store import CaseStore, utcnow
-from recoverycli.wizard import Call, case_from_call
+import os
+from datetime import timedelta
+from typing import Any
+
+from recoverycli.models import Case, Event, PlaybookRef, Prompt
+from recoverycli.store import CaseStore, iso, utcnow
+from recoverycli.wizard import Call, Repeat, case_from_call, coaching_events
+
+REPEAT_DAYS = 30
+
+
+def repeat_days() -> int:
+    """How far back an earlier complaint still counts (RECOVER_REPEAT_DAYS, else config `repeat_days`, else 30)."""
+    from recoverycli.config import read_config
+
+    for candidate in (os.environ.get("RECOVER_REPEAT_DAYS"), read_config().get("repeat_days")):
+        try:
+            if candidate is not None and int(candidate) >= 0:
+                return int(candidate)
+        except (TypeError, ValueError):
+            pass
+    return REPEAT_DAYS
+
+
+def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: int | None = None) -> Call:
+    """Give a call its memory (earlier complaints) and its coach; the wizard itself does no I/O."""
+    from recoverycli import coach
+    from recoverycli.identity import contact_key, name_key
+
+    window = repeat_days() if days is None else days
+    compiled = coach.default_rules() if rules is None else rules
+
+    def identify(c: Call) -> Repeat:
+        since = iso(c.now - timedelta(days=window))
+        count, previous = store.earlier_cases(contact_key(str(c.customer.get("contact", ""))),
+                                              name_key(str(c.customer.get("name", ""))), since)
+        return Repeat(complaint_number=count + 1, previous=previous)
+
+    def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
+        ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
+        return coach.check(text, compiled, ctx)
+
+    call.identify = identify
+    call.coach = coach_answer
+    return call
 
 
 class Autosave:
@@ -36,6 +78,8 @@ class Autosave:
             "staff": call.staff,
             "customer": call.to_customer(),
             "answers": dict(call.answers),
+            "complaint_number": call.complaint_number,
+            "severity": "emergency" if call.complaint_number >= 2 else "normal",
             "playbook": self._ref,
         })
 
@@ -44,7 +88,7 @@ class Autosave:
         if self.case is None:
             self(call, "")
         case = self._updated(call)
-        event = Event(at=utcnow(), staff=call.staff, kind="saved", data={"via": self.via})
-        self.store.finish_draft(case, event)
+        now = utcnow()
+        self.store.finish_draft(case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})])
         self.case = case.model_copy(update={"status": "open"})
         return self.case

@@ -24,8 +24,27 @@ BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRIES = 20
 ERASED = "[erased]"
 
+def _add_identity(conn: sqlite3.Connection) -> None:
+    """v4: normalised customer keys for the repeat-complaint lookup, severity, the system-fix track."""
+    from recoverycli.identity import contact_key, name_key
+
+    for stmt in (
+        "ALTER TABLE cases ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cases ADD COLUMN name_key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cases ADD COLUMN severity TEXT NOT NULL DEFAULT 'normal'",
+        "ALTER TABLE cases ADD COLUMN system_fix_done_at TEXT",
+    ):
+        conn.execute(stmt)
+    rows = conn.execute("SELECT id, customer_name, customer_contact FROM cases").fetchall()
+    conn.executemany("UPDATE cases SET contact_key = ?, name_key = ? WHERE id = ?",
+                     [(contact_key(r[2]), name_key(r[1]), r[0]) for r in rows])
+    conn.execute("CREATE INDEX cases_contact_key ON cases(contact_key, created_at) WHERE contact_key != ''")
+    conn.execute("CREATE INDEX cases_name_key ON cases(name_key, created_at) WHERE name_key != ''")
+
+
 # Each entry upgrades the schema by one version; never edit a released one, append.
-MIGRATIONS: list[str] = [
+# An entry is SQL, or a function for what SQL alone cannot do (normalising phone numbers).
+MIGRATIONS: list[Any] = [
     """
     CREATE TABLE cases (
         id TEXT PRIMARY KEY,
@@ -66,6 +85,7 @@ MIGRATIONS: list[str] = [
     UPDATE cases SET follow_up_date = json_extract(answers, '$.follow_up_date');
     CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
     """,
+    lambda conn: _add_identity(conn),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -93,7 +113,7 @@ class CaseStore(Protocol):
 
     def save_draft(self, case: Case) -> None: ...
 
-    def finish_draft(self, case: Case, event: Event) -> None: ...
+    def finish_draft(self, case: Case, events: list[Event]) -> None: ...
 
     def discard(self, case_id: str) -> None: ...
 
@@ -105,6 +125,9 @@ class CaseStore(Protocol):
     def select(self, where: str, args: list[Any], order: str, limit: int | None) -> Iterator[Any]: ...
 
     def cases(self, where: str, args: list[Any], order: str = ..., limit: int | None = None) -> list[Case]: ...
+
+    def earlier_cases(self, contact_key: str, name_key: str, since: str, exclude: str | None = None,
+                      limit: int = 3) -> tuple[int, list[Case]]: ...
 
     def export_rows(self, columns: tuple[str, ...], where: str, args: list[Any], order: str, limit: int | None,
                     neutralise: bool) -> Iterator[tuple[Any, ...]]: ...
@@ -179,9 +202,13 @@ class SqliteStore:
             try:
                 now = conn.execute("PRAGMA user_version").fetchone()[0]
                 if now == version:  # not done by another process meanwhile
-                    for stmt in MIGRATIONS[version].split(";"):
-                        if stmt.strip():
-                            conn.execute(stmt)
+                    step = MIGRATIONS[version]
+                    if callable(step):
+                        step(conn)
+                    else:
+                        for stmt in step.split(";"):
+                            if stmt.strip():
+                                conn.execute(stmt)
                     conn.execute(f"PRAGMA user_version = {version + 1}")
                 conn.execute("COMMIT")
             except BaseException:
@@ -239,12 +266,8 @@ class SqliteStore:
             candidate = case.model_copy(update={"id": new_case_id()})
             try:
                 with self.transaction() as conn:
-                    conn.execute(
-                        "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact,"
-                        " segment, playbook_id, playbook_version, playbook_hash, answers, follow_up_date)"
-                        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        _row(candidate),
-                    )
+                    cols = _columns(candidate)
+                    conn.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
                     for ev in candidate.events:
                         _insert_event(conn, candidate.id, ev)
                 return candidate
@@ -257,21 +280,18 @@ class SqliteStore:
         with self.transaction() as conn:
             self.save_draft_in(conn, case)
 
-    def finish_draft(self, case: Case, event: Event) -> None:
-        """Turn a draft into an open case, with its final answers, in one transaction."""
+    def finish_draft(self, case: Case, events: list[Event]) -> None:
+        """Turn a draft into an open case, with its final answers and events, in one transaction."""
         with self.transaction() as conn:
             self.save_draft_in(conn, case)
             conn.execute("UPDATE cases SET status = 'open' WHERE id = ?", (case.id,))
-            _insert_event(conn, case.id, event)
+            for event in events:
+                _insert_event(conn, case.id, event)
 
     def save_draft_in(self, conn: sqlite3.Connection, case: Case) -> None:
-        cur = conn.execute(
-            "UPDATE cases SET updated_at = ?, staff = ?, customer_name = ?, customer_contact = ?, segment = ?,"
-            " playbook_version = ?, playbook_hash = ?, answers = ?, follow_up_date = ? WHERE id = ? AND status = 'draft'",
-            (iso(case.updated_at), case.staff, case.customer.name, case.customer.contact, case.customer.segment or "",
-             case.playbook.version, case.playbook.hash, json.dumps(case.answers, ensure_ascii=False),
-             case.answers.get("follow_up_date"), case.id),
-        )
+        cols = {k: v for k, v in _columns(case).items() if k not in ("id", "status", "created_at", "playbook_id")}
+        cur = conn.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ? AND status = 'draft'",
+                           (*cols.values(), case.id))
         if cur.rowcount != 1:
             raise NotFoundError(f"no draft '{case.id}' in {self.path} — it was saved or discarded meanwhile")
 
@@ -321,6 +341,18 @@ class SqliteStore:
         cur.execute(sql, args)
         while batch := cur.fetchmany(1000):
             yield from batch
+
+    def earlier_cases(self, contact_key: str, name_key: str, since: str, exclude: str | None = None,
+                      limit: int = 3) -> tuple[int, list[Case]]:
+        """The customer's earlier complaints still open or made since `since`: (how many, the newest few).
+
+        Both keys are indexed; the OR becomes two index look-ups, so this stays fast at a million cases.
+        """
+        where = ("status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != ''))"
+                 " AND (status = 'open' OR created_at >= ?)")
+        args = [exclude or "", contact_key, name_key, since]
+        count = self.conn.execute(f"SELECT count(*) FROM cases WHERE {where}", args).fetchone()[0]
+        return count, (self.cases(where, args, limit=limit) if count else [])
 
     def cases(self, where: str, args: list[Any], order: str = "created_at DESC, id", limit: int | None = None) -> list[Case]:
         return [self._case(r) for r in self.select(where, args, order, limit)]
@@ -426,6 +458,8 @@ class SqliteStore:
             customer=Customer(name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"] or None),
             playbook=PlaybookRef(id=row["playbook_id"], version=row["playbook_version"], hash=row["playbook_hash"]),
             answers=json.loads(row["answers"]),
+            complaint_number=row["complaint_number"],
+            severity=row["severity"],
             events=events,
         )
 
@@ -461,13 +495,18 @@ def _neutralised(expr: str) -> str:
             f" THEN {QUOTE} || {expr} ELSE {expr} END")
 
 
-def _row(case: Case) -> tuple[Any, ...]:
-    return (
-        case.id, case.status, iso(case.created_at), iso(case.updated_at), case.staff,
-        case.customer.name, case.customer.contact, case.customer.segment or "",
-        case.playbook.id, case.playbook.version, case.playbook.hash,
-        json.dumps(case.answers, ensure_ascii=False), case.answers.get("follow_up_date"),
-    )
+def _columns(case: Case) -> dict[str, Any]:
+    """The one mapping from a Case to its row, for inserts and draft updates alike."""
+    from recoverycli.identity import contact_key, name_key
+
+    return {
+        "id": case.id, "status": case.status, "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),
+        "staff": case.staff, "customer_name": case.customer.name, "customer_contact": case.customer.contact,
+        "segment": case.customer.segment or "", "playbook_id": case.playbook.id, "playbook_version": case.playbook.version,
+        "playbook_hash": case.playbook.hash, "answers": json.dumps(case.answers, ensure_ascii=False),
+        "follow_up_date": case.answers.get("follow_up_date"), "complaint_number": case.complaint_number,
+        "severity": case.severity, "contact_key": contact_key(case.customer.contact), "name_key": name_key(case.customer.name),
+    }
 
 
 def _insert_event(conn: sqlite3.Connection, case_id: str, ev: Event) -> None:

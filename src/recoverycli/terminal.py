@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from recoverycli import render
 from recoverycli.models import Playbook, Prompt
-from recoverycli.wizard import Call, StepView
+from recoverycli.wizard import Call, Repeat, StepView, notice
 
 TYPE_YOUR_OWN = "\x00other"
 SAVE = "\x00save"
@@ -71,6 +71,23 @@ class TerminalAsker:
         if prompt.type == "date" and value:
             d = date.fromisoformat(value)
             self.console.print(f"[green]→ follow-up on {d:%A %-d %B %Y}[/green]")
+        if (note := notice(prompt, value, call)) is not None:
+            self.console.print(f"[yellow]{escape(note)}[/yellow]")
+
+    def emergency(self, call: Call, repeat: Repeat) -> None:
+        self.console.print(render.emergency_panel(call, repeat))
+
+    def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
+        self.console.print(render.coach_flags(value, flags))
+        self.retry[prompt.id] = value
+        if blocking:
+            self.console.print("[red]This cannot be saved as it is — please rewrite it.[/red]")
+            return True
+        keep = questionary.select("Revise it, or keep it as it is?", choices=[
+            Choice("Revise it", value=False), Choice("Keep it as it is", value=True)]).unsafe_ask()
+        if keep:
+            self.retry.pop(prompt.id, None)
+        return not keep
 
     def review(self, call: Call) -> str | None:
         self.console.print()

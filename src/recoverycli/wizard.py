@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Protocol
 
-from recoverycli.dates import parse_future_date
-from recoverycli.models import Case, Option, Customer, Event, Playbook, PlaybookRef, Prompt, Step
+from recoverycli.dates import parse_future_date, parse_when
+from recoverycli.models import Case, Gesture, Option, Customer, Event, Playbook, PlaybookRef, Prompt, Step
 from recoverycli.tips import TIPS
 
 OTHER = "other"
@@ -46,6 +46,14 @@ class StepView:
     tips: list[tuple[str, str, str]]  # (tag, title, text)
 
 
+@dataclass
+class Repeat:
+    """This customer's earlier complaints, found when they were identified."""
+
+    complaint_number: int
+    previous: list[Case]
+
+
 class Asker(Protocol):
     """How a call gets its answers: a terminal, a file, or a test."""
 
@@ -62,6 +70,12 @@ class Asker(Protocol):
     def review(self, call: Call) -> str | None:
         """A prompt id to change before saving, or None to save as it is."""
 
+    def emergency(self, call: Call, repeat: Repeat) -> None:
+        """Complaint number two or more: make it unmistakable [kuzmeski-second-complaint]."""
+
+    def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
+        """The coach flagged an answer; True to revise it, False to keep it (not allowed when blocking)."""
+
 
 @dataclass
 class Call:
@@ -73,6 +87,12 @@ class Call:
     customer: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
     on_answer: Callable[[Call, str], None] | None = None
+    identify: Callable[[Call], Repeat] | None = None
+    coach: Callable[[Prompt, str, Call], list[Any]] | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    repeat: Repeat | None = None
+    complaint_number: int = 1
+    coaching: list[dict[str, Any]] = field(default_factory=list)
 
     def value(self, prompt_id: str) -> Any:
         if prompt_id.startswith("customer."):
@@ -100,7 +120,9 @@ class Call:
         return [*CUSTOMER_PROMPTS, *self.playbook.prompts()]
 
     def lookup(self, key: str) -> Any:
-        """An earlier answer by prompt id, or the segment, for `when:` conditions."""
+        """An earlier answer by prompt id, the segment, or `repeat` (complaint number two or more), for `when:`."""
+        if key == "repeat":
+            return self.complaint_number >= 2
         return self.customer.get("segment") if key == "segment" else self.value(key)
 
     def asked(self) -> list[Prompt]:
@@ -113,7 +135,7 @@ class Call:
     def choices(self, prompt: Prompt) -> list[tuple[str, str]]:
         """(value, label) pairs offered for a choice prompt."""
         if prompt.choices_from == "gestures":
-            return [(g.id, g.label) for g in self.playbook.gestures]
+            return [(g.id, g.label) for g in rank_gestures(self.playbook.gestures, self.customer.get("segment"), self.complaint_number)]
         return [(c, c) if isinstance(c, str) else (c.value, c.label) for c in prompt.choices]
 
     def display(self, prompt: Prompt) -> str:
@@ -168,6 +190,8 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
         raise ValueError(f"answer is {len(text)} characters, over the {prompt.max_length} limit — shorten it")
     if prompt.type == "date":
         return parse_future_date(text, call.today).isoformat()
+    if prompt.type == "time":
+        return parse_when(text, call.now).isoformat(timespec="minutes")
     if prompt.type == "number":
         num = text.replace(",", "").lstrip("$€£¥ ").rstrip("$€£¥ ")
         try:
@@ -221,7 +245,7 @@ def step_view(call: Call, index: int) -> StepView:
 
 
 def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
-    """Ask until the answer is usable, or the asker gives up (a file with a bad value)."""
+    """Ask until the answer is usable (and, where the playbook asks, coached), or the asker gives up."""
     while True:
         raw = asker.ask(prompt, call)
         try:
@@ -230,9 +254,42 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
             if asker.rejected(prompt, raw, str(e)):
                 continue
             return
+        if prompt.coach and call.coach is not None and isinstance(value, str):
+            flags = call.coach(prompt, value, call)
+            if flags:
+                blocking = any(f.level == "error" for f in flags)
+                revise = asker.coached(prompt, value, flags, blocking)
+                call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise})
+                if revise:
+                    continue
+                if blocking:
+                    return
         call.set(prompt.id, value)
         asker.accepted(prompt, value, call)
         return
+
+
+def notice(prompt: Prompt, value: Any, call: Call) -> str | None:
+    """[kaufman-respond-now] how long the customer waited, and whether they had to chase us."""
+    if prompt.type == "time" and value:
+        waited = call.now - datetime.fromisoformat(value)
+        minutes = max(int(waited.total_seconds() // 60), 0)
+        return f"→ {minutes // 60} h {minutes % 60:02d} min between the incident and this call"
+    if prompt.id == "customer_chased" and value is True:
+        return "→ They had to chase us: blame has already landed. Apologise for the wait as well, and act now."
+    return None
+
+
+def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number: int) -> list[Gesture]:
+    """[kaufman-gesture, lifetime-value] consumables first, then what suits this segment; the costliest first for a VIP
+    or a repeat complaint, otherwise the playbook's order."""
+    generous = complaint_number >= 2 or segment == "vip"
+
+    def key(g: Gesture) -> tuple[Any, ...]:
+        cost = g.cost if g.cost is not None else 0.0
+        return (not g.consumable, segment not in g.suits, -cost if generous else 0.0)  # else the trainer's order
+
+    return sorted(gestures, key=key)
 
 
 def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
@@ -246,8 +303,13 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
     for prompt in CUSTOMER_PROMPTS:
         if not (skip_answered and call.value(prompt.id) is not None):
             ask_one(asker, call, prompt)
+    if call.identify is not None:
+        call.repeat = call.identify(call)
+        call.complaint_number = call.repeat.complaint_number
+        if call.complaint_number >= 2:
+            asker.emergency(call, call.repeat)
     for i, step in enumerate(call.playbook.steps):
-        pending = [p for p in step.prompts if not (skip_answered and call.value(p.id) is not None)]
+        pending = [p for p in call.playbook.step_prompts(step) if not (skip_answered and call.value(p.id) is not None)]
         if skip_answered and not pending:
             continue
         asker.show_step(step_view(call, i))
@@ -277,5 +339,12 @@ def case_from_call(call: Call, via: str, now: datetime | None = None, status: st
         customer=call.to_customer(),
         playbook=PlaybookRef(id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash()),
         answers=dict(call.answers),
-        events=[Event(at=now, staff=call.staff, kind="created", data={"via": via})],
+        complaint_number=call.complaint_number,
+        severity="emergency" if call.complaint_number >= 2 else "normal",
+        events=[Event(at=now, staff=call.staff, kind="created", data={"via": via}), *coaching_events(call, now)],
     )
+
+
+def coaching_events(call: Call, now: datetime) -> list[Event]:
+    """Which coach flags were shown on which answer, and whether the clerk kept the text (not the text itself)."""
+    return [Event(at=now, staff=call.staff, kind="coached", data=c) for c in call.coaching]

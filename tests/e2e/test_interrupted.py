@@ -20,7 +20,7 @@ def three_answers_then(stop: str) -> str:
     answer(child, "Phone, email or booking reference?", "zoe@example.se" + ENTER)
     answer(child, "Who is the customer?", ENTER)
     child.expect_exact("Step 1 of 4")  # the third answer is in, and written
-    child.expect_exact("What did you say to apologise?")
+    child.expect_exact("When did it happen?")
     if stop == "ctrl-c":
         child.sendcontrol("c")
         child.expect(r"recover resume (RC-[0-9A-Z]{5})")
@@ -39,6 +39,9 @@ def three_answers_then(stop: str) -> str:
 
 def finish_call(child: pexpect.spawn) -> None:
     child.expect_exact("Captured so far")
+    answer(child, "When did it happen?", ENTER)
+    answer(child, "Did the customer have to chase us", "y")
+    child.expect_exact("They had to chase us")
     answer(child, "What did you say to apologise?", "Zoë, I'm so sorry." + ENTER)
     answer(child, "customer's own words?", "The taxi never came." + FINISH)
     answer(child, "What outcome would they like?", "Fare refunded" + ENTER)

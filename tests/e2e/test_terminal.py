@@ -44,6 +44,9 @@ def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None
     answer(child, "Phone, email or booking reference?", "+1 555 0100" + ENTER)
     answer(child, "Who is the customer?", DOWN + ENTER)
     child.expect_exact("Step 1 of 4")
+    answer(child, "When did it happen?", "20 min ago" + ENTER)
+    child.expect_exact("between the incident and this call")
+    answer(child, "Did the customer have to chase us", "n")
     answer(child, "What did you say to apologise?", "I'm so sorry, Ana. I'll fix this now." + ENTER)
     child.expect_exact("Step 2 of 4")
     answer(child, "customer's own words?", "The power went off at 7:40.")
@@ -62,7 +65,7 @@ def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None
     child.send("\x15" + "+1d" + ENTER)
     child.expect_exact("→ follow-up on")
     answer(child, "real arrival time?", "Sam, floor 4, at the door by 8:10" + ENTER)
-    answer(child, "Did you call them to check", "y")
+    answer(child, "Did you call them to check where they really are?", "y")
     answer(child, "Was a room move offered?", "n")
     child.expect_exact("Step 4 of 4")
     answer(child, "What caused it", "Breaker overloaded" + ENTER)
@@ -79,8 +82,9 @@ def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None
     assert case["customer"] == {"name": "Ana Souza", "contact": "+1 555 0100", "segment": "business"}
     assert case["answers"]["customer_words"] == "The power went off at 7:40.\nMy meeting is at 9 and I can't dry my hair."
     assert case["answers"]["apology"] == "I'm so sorry, Ana. I'll fix this now."
-    assert case["answers"]["technician_checked"] is True and case["answers"]["room_move"] is False
-    assert case["answers"]["gesture"] == "meal"
+    assert case["answers"]["technician_verified"] is True and case["answers"]["room_move"] is False
+    assert case["answers"]["customer_chased"] is False and case["answers"]["incident_at"]
+    assert case["answers"]["gesture"] == "drink"  # the first suggestion for a business traveller
     assert case["playbook"]["id"] == "room-failure"
 
     # the staff name was remembered: a second call does not ask for it

@@ -35,9 +35,14 @@ def start(
     lib = Library.default(playbooks)
     if answers is not None:
         from recoverycli.answers import case_from_file
+        from recoverycli.session import equip
 
         st = store_at(store)
-        saved = st.add(case_from_file(lib, playbook, answers, staff, date.today()))
+        notices: list[str] = []
+        case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
+        for line in notices:
+            typer.secho(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
+        saved = st.add(case)
         sys.stdout.write(saved.id + "\n")
         return
 
@@ -65,11 +70,12 @@ def need_terminal(what: str) -> None:
 def live_call(console, st, call, draft) -> None:
     """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again."""
     from recoverycli import terminal
-    from recoverycli.session import Autosave
+    from recoverycli.session import Autosave, equip
     from recoverycli.wizard import run_call
 
     autosave = Autosave(st, via="wizard", draft=draft)
     call.on_answer = autosave
+    equip(call, st)
     try:
         run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None)
     except KeyboardInterrupt:

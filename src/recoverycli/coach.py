@@ -1,0 +1,321 @@
+"""Checks on what staff say or send: excuses, blame, deflection, vague promises, the wrong name.
+
+Pure functions over text and a little context; the rules themselves live in playbooks/coach.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+APOSTROPHES = "'’‘ʼ`´"
+_APOS = "[" + re.escape(APOSTROPHES) + "]"
+SUFFIX = r"(?:s|es|ed|d|ing)?"
+
+
+class Rule(BaseModel):
+    """One coaching rule, as a trainer writes it in coach.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    category: str
+    level: Literal["warning", "error"] = "warning"
+    phrases: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    exceptions: list[str] = Field(default_factory=list)
+    reason: str
+    suggestion: str
+    examples_flag: list[str] = Field(default_factory=list)
+    examples_pass: list[str] = Field(default_factory=list)
+
+    @field_validator("patterns", "exceptions")
+    @classmethod
+    def _compiles(cls, values: list[str]) -> list[str]:
+        for v in values:
+            try:
+                re.compile(v)
+            except re.error as e:
+                raise ValueError(f"pattern {v!r} is not a valid regular expression ({e}) — fix or quote it") from None
+        return values
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[Rule]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checker knows about the case, so it can catch what a prose linter cannot."""
+
+    customer_name: str | None = None
+    follow_up_date: date | None = None
+    today: date | None = None
+    prompt: str | None = None  # 'apology', 'commitment', or None for a reply draft
+
+
+@dataclass
+class Flag:
+    rule: str
+    category: str
+    level: str
+    start: int
+    end: int
+    match: str
+    reason: str
+    suggestion: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fold(text: str) -> str:
+    """Lower-case, one apostrophe style; the same length as the input so spans stay valid."""
+    return "".join("'" if ch in APOSTROPHES else ch for ch in text.lower())
+
+
+def phrase_regex(phrase: str) -> str:
+    """Word-boundary, case-insensitive, any apostrophe, light inflection on each word."""
+    words = _fold(phrase).split()
+    parts = []
+    for w in words:
+        w_re = re.escape(w).replace("'", _APOS)
+        parts.append(w_re + (SUFFIX if w[-1].isalpha() and "'" not in w else ""))
+    return r"(?<![\w])" + r"\s+".join(parts) + r"(?![\w])"
+
+
+@dataclass
+class Compiled:
+    rule: Rule
+    matchers: list[re.Pattern[str]] = field(default_factory=list)
+    exceptions: list[re.Pattern[str]] = field(default_factory=list)
+
+
+def compile_rules(rules: RuleSet) -> list[Compiled]:
+    out = []
+    for r in rules.rules:
+        matchers = [re.compile(phrase_regex(p), re.I) for p in r.phrases] + [re.compile(p, re.I) for p in r.patterns]
+        out.append(Compiled(r, matchers, [re.compile(e, re.I) for e in r.exceptions]))
+    return out
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= pos < m.end():
+            return m.group(0)
+    return text
+
+
+def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
+    """Every flag for `text`, in reading order."""
+    ctx = ctx or Context()
+    folded = _fold(text)
+    flags: list[Flag] = []
+    for c in rules:
+        for m in (m for rx in c.matchers for m in rx.finditer(folded)):
+            sentence = _fold(_sentence_at(text, m.start()))
+            if any(e.search(sentence) for e in c.exceptions):
+                continue
+            if any(f.rule == c.rule.id and f.start <= m.start() < f.end for f in flags):
+                continue
+            flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, m.start(), m.end(), text[m.start():m.end()],
+                              c.rule.reason, c.rule.suggestion))
+    flags += placeholder_flags(text)
+    if ctx.customer_name:
+        flags += name_flags(text, ctx.customer_name)
+    if ctx.prompt is None and ctx.follow_up_date and ctx.today:
+        flags += date_flags(text, ctx.follow_up_date, ctx.today)
+    if ctx.prompt == "commitment":
+        flags += specific_flags(text)
+    return sorted(flags, key=lambda f: (f.start, f.rule))
+
+
+_PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Z][A-Za-z]*)(?:[ _][A-Z][A-Za-z]*)*\]|<[A-Z][A-Z _]*>|%[A-Z_]+%")
+
+
+def placeholder_flags(text: str) -> list[Flag]:
+    return [Flag("unfilled-placeholder", "template", "error", m.start(), m.end(), m.group(0),
+                 "A template placeholder was left in: the customer sees a form letter.",
+                 "Replace it with the real detail, or rewrite the sentence in your own words.")
+            for m in _PLACEHOLDER.finditer(text)]
+
+
+_TITLES = r"(?:(?:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
+_GREETING = re.compile(r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I)
+_VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*([A-Z][^\W\d_]*[\w'’-]*),(?=\s)")
+_NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "please", "so", "again", "all", "everyone",
+              "team", "guest", "guests", "customer", "sir", "madam", "there", "friend", "friends", "first", "unfortunately",
+              "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but"}
+
+
+def _plain(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c)).replace("’", "'")
+
+
+def name_flags(text: str, customer: str) -> list[Flag]:
+    """A greeting that names someone other than this case's customer (the canned-reply disaster)."""
+    known = {_plain(p) for p in re.split(r"[\s,]+", customer) if p}
+    out = []
+    for rx in (_GREETING, _VOCATIVE):
+        for m in rx.finditer(text):
+            name = m.group(1).strip("'’-")
+            plain = _plain(name)
+            if plain in _NOT_NAMES or plain in known or not name[:1].isupper():
+                continue
+            out.append(Flag("wrong-name", "template", "error", m.start(1), m.start(1) + len(name), name,
+                            f"This names '{name}', but the customer on this case is {customer}: a reply with another "
+                            "customer's name destroys trust.",
+                            f"Use the customer's own name: {customer.split()[0] if customer.split() else customer}."))
+    return out
+
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\b|"
+    r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?\b|\b(tomorrow|today|tonight)\b|"
+    r"\b(?:on\s+|by\s+|this\s+|next\s+)(" + "|".join(_DAYS) + r")\b", re.I)
+
+
+def _resolve(m: re.Match[str], today: date) -> date | None:
+    iso, d1, mon1, mon2, d2, rel, wd = m.groups()
+    try:
+        if iso:
+            return date.fromisoformat(iso)
+        if d1 or d2:
+            month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith((mon1 or mon2).lower()[:3]))
+            day = int(d1 or d2)
+            candidate = date(today.year, month, day)
+            return candidate if candidate >= today - timedelta(days=7) else date(today.year + 1, month, day)
+    except ValueError:
+        return None
+    if rel:
+        return today + timedelta(days=0 if rel.lower() in ("today", "tonight") else 1)
+    if wd:
+        ahead = (_DAYS.index(wd.lower()) - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    return None
+
+
+def date_flags(text: str, promised: date, today: date) -> list[Flag]:
+    out = []
+    for m in _DATE.finditer(text):
+        d = _resolve(m, today)
+        if d is not None and d != promised:
+            out.append(Flag("date-mismatch", "promise", "warning", m.start(), m.end(), m.group(0),
+                            f"'{m.group(0)}' is {d:%a %d %b}, but the follow-up promised on this case is {promised:%a %d %b}.",
+                            f"Use the promised date ({promised:%A %d %B}), or reschedule the follow-up first."))
+    return out
+
+
+_WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+                   r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
+                   + "|".join(_DAYS) + r"|\d{4}-\d{2}-\d{2}|(?:" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+\d{1,2})\b", re.I)
+_WHO = re.compile(r"\b(?:I|we|I'll|we'll|I’ll|we’ll)\b|\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|"
+                  r"concierge|accounts|engineering|security|the (?:chef|kitchen|driver|technician|supplier|airline|cruise line))\b|"
+                  r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+\b", re.I | re.M)
+
+
+def specific_flags(text: str) -> list[Flag]:
+    """[kuzmeski-specific] a commitment says what will happen, who does it, and when."""
+    missing = []
+    if not _WHEN.search(text):
+        missing.append("when")
+    if not re.search(r"\b(?:I|we)\b|I'll|we'll|I’ll|we’ll", text, re.I) and not _WHO.search(text):
+        missing.append("who")
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    if len(words) < 3:
+        missing.append("what")
+    if not missing:
+        return []
+    return [Flag("not-specific", "specific", "warning", 0, len(text), text,
+                 f"The commitment does not say {' or '.join(missing)}: vague promises leave the customer anxious.",
+                 "Say what will happen, who does it and by when, e.g. 'Sam from maintenance fixes the heating by 18:00; I call you at 18:15.'")]
+
+
+def bundled_rules_path() -> Path:
+    from recoverycli.playbooks import bundled_dir
+
+    return bundled_dir() / "coach.yaml"
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    """Rules from coach.yaml; errors name file:line:col like playbook errors."""
+    from pydantic import ValidationError
+
+    from recoverycli.errors import PlaybookError
+    from recoverycli.playbooks import problem_from_validation
+    from recoverycli.yamlsource import YamlProblem, read_yaml
+
+    path = path or bundled_rules_path()
+    try:
+        src = read_yaml(path)
+    except YamlProblem as e:
+        raise PlaybookError(e.problem) from None
+    try:
+        rules = RuleSet.model_validate(src.data)
+    except ValidationError as e:
+        raise PlaybookError(problem_from_validation(src, e.errors()[0])) from None
+    ids = [r.id for r in rules.rules]
+    for i, rid in enumerate(ids):
+        if rid in ids[:i]:
+            raise PlaybookError(src.problem(("rules", i, "id"), f"duplicate rule id '{rid}' — give each rule its own id"))
+    return rules
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> list[Compiled]:
+    return compile_rules(load_rules(Path(path)))
+
+
+def default_rules(path: Path | None = None) -> list[Compiled]:
+    return _cached(str(path or bundled_rules_path()))
+
+
+@dataclass
+class Score:
+    rule: str
+    flagged: int = 0       # examples_flag that were flagged (true positives)
+    missed: int = 0        # examples_flag not flagged (false negatives)
+    wrongly: int = 0       # examples_pass that were flagged (false positives)
+    passed: int = 0        # examples_pass left alone
+
+    @property
+    def precision(self) -> float:
+        return self.flagged / (self.flagged + self.wrongly) if self.flagged + self.wrongly else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.flagged / (self.flagged + self.missed) if self.flagged + self.missed else 1.0
+
+
+def score_rules(rules: list[Compiled]) -> list[Score]:
+    """Each rule against its own examples: what it catches and what it wrongly flags."""
+    out = []
+    for c in rules:
+        single = [c]
+        s = Score(c.rule.id)
+        for ex in c.rule.examples_flag:
+            if any(f.rule == c.rule.id for f in check(ex, single)):
+                s.flagged += 1
+            else:
+                s.missed += 1
+        for ex in c.rule.examples_pass:
+            if any(f.rule == c.rule.id for f in check(ex, single)):
+                s.wrongly += 1
+            else:
+                s.passed += 1
+        out.append(s)
+    return out

@@ -1,0 +1,39 @@
+"""Who the customer is, normalised, so their second call finds their first [kuzmeski-second-complaint]."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]{7,}$")
+
+
+def phone_region() -> str:
+    """The region for numbers typed without +country (RECOVER_PHONE_REGION, default US)."""
+    return (os.environ.get("RECOVER_PHONE_REGION") or "US").upper()
+
+
+def contact_key(contact: str, region: str | None = None) -> str:
+    """E.164 for phone numbers, lower case for e-mail, upper case without spaces or dashes for references."""
+    text = " ".join(contact.split())
+    if not text:
+        return ""
+    if "@" in text:
+        return text.casefold()
+    if _PHONE_CHARS.match(text):
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(text, region or phone_region())
+            if phonenumbers.is_possible_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            pass
+    return re.sub(r"[\s\-_/.]", "", text).upper()
+
+
+def name_key(name: str) -> str:
+    """Case, accents and spacing do not make a different person."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
