@@ -60,3 +60,23 @@ def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: st
     event = Event(at=now, staff=staff, kind="follow_up_rescheduled", data={"from": old, "to": new, "reason": _text(reason, "the reason")})
     return store.apply(case_id, event, allowed=LIVE, columns={"follow_up_date": new, "follow_up_done_at": None},
                        answers={"follow_up_date": new})
+
+
+def system_fix(store: CaseStore, case_id: str, staff: str, root_cause: str | None, owner: str | None, due: str | None,
+               done: bool, today: date) -> Case:
+    """[kaufman-customer-first, step-document] the system side, after the customer: cause, owner, due date, done."""
+    answers: dict[str, str] = {}
+    if root_cause:
+        answers["root_cause"] = _text(root_cause, "the root cause")
+    if owner:
+        answers["system_fix_owner"] = _text(owner, "the owner")
+    if due:
+        try:
+            answers["system_fix_due"] = parse_future_date(due, today).isoformat()
+        except ValueError as e:
+            raise RecoverError(f"--due: {e}") from None
+    now = utcnow()
+    data: dict[str, object] = {**answers, **({"done": True} if done else {})}
+    kind = "system_fix_done" if done else "system_fix_updated"
+    return store.apply(case_id, Event(at=now, staff=staff, kind=kind, data=data), allowed=("open", "closed"),
+                       columns={"system_fix_done_at": iso(now)} if done else {}, answers=answers or None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from recoverycli.commands import call, cases, casework, playbook, store
+from recoverycli.commands import call, cases, casework, coach, playbook, store
 
 app = typer.Typer(
     name="recover",
@@ -18,11 +18,12 @@ for name, fn in [
     ("start", call.start), ("resume", call.resume), ("discard", call.discard),
     ("show", cases.show), ("list", cases.list_cases), ("export", cases.export),
     ("followups", casework.followups), ("followup", casework.followup), ("note", casework.note),
-    ("close", casework.close), ("reopen", casework.reopen),
+    ("close", casework.close), ("reopen", casework.reopen), ("system-fix", casework.system_fix),
     ("backup", store.backup), ("check", store.check), ("forget", store.forget),
 ]:
     app.command(name)(fn)
 app.add_typer(playbook.app, name="playbook")
+app.add_typer(coach.app, name="coach")
 
 
 def main() -> None:

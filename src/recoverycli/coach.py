@@ -319,3 +319,20 @@ def score_rules(rules: list[Compiled]) -> list[Score]:
                 s.passed += 1
         out.append(s)
     return out
+
+
+def rules_for(dirs: list[Path]) -> list[Compiled]:
+    """Bundled rules, then each playbook directory's coach.yaml: a same-id rule replaces, a new one adds."""
+    merged: dict[str, Rule] = {}
+    for d in dirs:
+        path = d / "coach.yaml"
+        if path.is_file():
+            for rule in load_rules(path).rules:
+                merged[rule.id] = rule
+    return compile_rules(RuleSet(rules=list(merged.values())))
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1

@@ -52,6 +52,9 @@ def _file_problems(f: Path, lib: Library, base: Library) -> list[Problem]:
 
 def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
     """Beyond the schema: what would make the playbook weaker in a real call."""
+    from recoverycli import coach
+
+    rules = coach.default_rules()
     src, own = entry.source, entry.playbook
     out: list[Problem] = []
     for i, step in enumerate(own.steps):
@@ -61,6 +64,10 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
         texts = [("guidance", step.guidance or "")] + [(f"say[{k}]", t) for k, t in enumerate(step.say)]
         texts += [(f"adapt[{k}]", a.guidance) for k, a in enumerate(step.adapt)]
         for where, text in texts:
+            for flag in coach.check(PLACEHOLDER.sub("Ana", text), rules):  # what the clerk is told to say must pass the coach
+                loc = ("steps", i, where.split("[")[0]) + ((int(where.split("[")[1][:-1]),) if "[" in where else ())
+                out.append(src.problem(loc, f"{where.split('[')[0]} contains “{flag.match}” ({flag.rule}): {flag.reason} — {flag.suggestion}",
+                                       level="warning"))
             for name in PLACEHOLDER.findall(text):
                 if name not in PLACEHOLDERS:
                     loc = ("steps", i, where.split("[")[0]) + ((int(where.split("[")[1][:-1]),) if "[" in where else ())

@@ -33,6 +33,7 @@ class CaseFilter:
     since: date | None = None
     until: date | None = None
     overdue: bool = False
+    system_fix_open: bool = False
     today: date | None = None
 
     def sql(self) -> tuple[str, list[Any]]:
@@ -60,6 +61,8 @@ class CaseFilter:
         if self.overdue:
             where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date < ?")
             args.append((self.today or date.today()).isoformat())
+        if self.system_fix_open:
+            where.append("status != 'draft' AND system_fix_done_at IS NULL")
         return " AND ".join(where), args
 
 

@@ -77,6 +77,10 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     head.add_column()
     head.add_row("Case", case.id)
     head.add_row("Status", case.status)
+    if case.complaint_number >= 2:
+        head.add_row("Severity", Text(f"EMERGENCY · complaint number {case.complaint_number}", style="bold red"))
+    else:
+        head.add_row("Complaint", "first")
     head.add_row("Playbook", escape(f"{case.playbook.id} (v{case.playbook.version})"))
     head.add_row("Staff", escape(case.staff))
     head.add_row("Customer", escape(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
@@ -109,7 +113,7 @@ def cases_table(cases: list[Case]) -> Table:
     for col in ("Case", "Status", "Created", "Playbook", "Customer", "Staff", "Follow-up"):
         table.add_column(col, no_wrap=col in ("Case", "Status", "Created", "Follow-up"))
     for c in cases:
-        table.add_row(c.id, c.status, local(c.created_at), escape(c.playbook.id), escape(c.customer.name),
+        table.add_row(c.id + (" !" if c.complaint_number >= 2 else ""), c.status, local(c.created_at), escape(c.playbook.id), escape(c.customer.name),
                       escape(c.staff), escape(str(c.answers.get("follow_up_date", ""))))
     return table
 

@@ -467,7 +467,8 @@ class SqliteStore:
         self.conn.close()
 
 
-_CHANGEABLE = {"status", "follow_up_date", "follow_up_done_at", "closed_at", "resolution", "updated_at", "answers"}
+_CHANGEABLE = {"status", "follow_up_date", "follow_up_done_at", "closed_at", "resolution", "updated_at", "answers",
+               "system_fix_done_at"}
 BASE_ANSWERS = ("customer_words", "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "root_cause")
 _EXPORT_FIELDS = ", ".join(
     [f"json_extract(answers, '$.{k}') AS a_{k}" for k in BASE_ANSWERS]

@@ -20,6 +20,7 @@ from recoverycli.commands.common import (
     StaffFilter,
     StatusOpt,
     StoreOpt,
+    SystemFixOpt,
     UntilOpt,
     Zone,
     case_filter,
@@ -68,6 +69,7 @@ def list_cases(
     since: SinceOpt = None,
     until: UntilOpt = None,
     overdue: OverdueOpt = False,
+    system_fix_open: SystemFixOpt = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 20,
     format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
     store: StoreOpt = None,
@@ -75,7 +77,7 @@ def list_cases(
     """List recent cases, newest first."""
     from recoverycli.errors import NotFoundError
 
-    where, args = case_filter(status, playbook, customer, staff, since, until, overdue).sql()
+    where, args = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open).sql()
     try:
         st = store_at(store, create=False)
     except NotFoundError:
@@ -113,6 +115,7 @@ def export(
     since: SinceOpt = None,
     until: UntilOpt = None,
     overdue: OverdueOpt = False,
+    system_fix_open: SystemFixOpt = False,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many.", show_default=False)] = None,
     store: StoreOpt = None,
 ) -> None:
@@ -122,7 +125,7 @@ def export(
     from recoverycli import export as ex
 
     cols = ex.pick_columns(columns)
-    where, args = case_filter(status, playbook, customer, staff, since, until, overdue).sql()
+    where, args = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open).sql()
     st = store_at(store, create=False)
     csv_out = format is ExportFormat.csv
     rows = st.export_rows(cols, where, args, "created_at, id", limit, neutralise=csv_out and not raw)

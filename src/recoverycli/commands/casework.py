@@ -128,3 +128,24 @@ def reopen(
 
     case = casework.reopen(store_at(store, create=False), case_id, staff_for_change(staff), reason)
     typer.echo(f"{case.id}: open again", err=True)
+
+
+@guarded
+def system_fix(
+    case_id: Annotated[str, typer.Argument(metavar="CASE")],
+    root_cause: Annotated[Optional[str], typer.Option("--root-cause", help="What caused it.", show_default=False)] = None,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Who fixes the system side.", show_default=False)] = None,
+    due: Annotated[Optional[str], typer.Option("--due", help="By when (dates as the follow-up takes them).", show_default=False)] = None,
+    done: Annotated[bool, typer.Option("--done", help="The system fix is done.")] = False,
+    staff: StaffOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """The second track: root cause, owner, due date, done — filled in after the customer is looked after."""
+    from datetime import date
+
+    from recoverycli import casework
+
+    if not (root_cause or owner or due or done):
+        fail("give --root-cause, --owner, --due and/or --done", 2)
+    case = casework.system_fix(store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today())
+    typer.echo(f"{case.id}: system fix {'done' if done else 'updated'}", err=True)

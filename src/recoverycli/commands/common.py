@@ -123,9 +123,10 @@ StaffFilter = Annotated[Optional[str], typer.Option("--staff", help="Only cases 
 SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False)]
 UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
+SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 
 
-def case_filter(status, playbook, customer, staff, since, until, overdue):
+def case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open=False):
     from datetime import date
 
     from recoverycli.query import CaseFilter, as_date
@@ -133,7 +134,7 @@ def case_filter(status, playbook, customer, staff, since, until, overdue):
     today = date.today()
     return CaseFilter(status=status, playbook=playbook, customer=customer, staff=staff,
                       since=as_date(since, today, "--since"), until=as_date(until, today, "--until"),
-                      overdue=overdue, today=today)
+                      overdue=overdue, system_fix_open=system_fix_open, today=today)
 
 
 def staff_for_change(given: Optional[str]) -> str:

@@ -1,0 +1,106 @@
+"""The apology and reply coach, outside a call: check a draft, test the rules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from recoverycli.commands.common import Format, PlaybooksOpt, StoreOpt, fail, guarded, make_console, print_json, store_at
+
+app = typer.Typer(help="Check what you say or send, and test the coaching rules.", no_args_is_help=True)
+
+
+def _rules(rules_file: Optional[Path], playbooks: Optional[list[Path]]):
+    from recoverycli import coach
+    from recoverycli.playbooks import search_dirs
+
+    if rules_file is not None:
+        return coach.compile_rules(coach.load_rules(rules_file))
+    return coach.rules_for(search_dirs(playbooks))
+
+
+@guarded
+def check(
+    text: Annotated[Optional[str], typer.Argument(help="The sentence or reply to check (or use --file).", show_default=False)] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="An e-mail or reply draft to check.", show_default=False)] = None,
+    customer: Annotated[Optional[str], typer.Option("--customer", help="The customer's name, to catch another customer's name.", show_default=False)] = None,
+    case_id: Annotated[Optional[str], typer.Option("--case", help="Take the customer and the promised follow-up date from this case.", show_default=False)] = None,
+    format: Annotated[Format, typer.Option("--format", help="table: one line a flag; json for scripts.")] = Format.table,
+    rules_file: Annotated[Optional[Path], typer.Option("--rules", help="A coach.yaml to use instead of the usual rules.", show_default=False)] = None,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Flag excuses, blame, deflection, vague promises, wrong names and unfilled placeholders; exit 1 if any."""
+    from datetime import date
+
+    from recoverycli import coach
+
+    if (text is None) == (file is None):
+        fail("give the text to check, or --file FILE (not both)", 2)
+    if file is not None:
+        try:
+            body = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            fail(f"{file}: cannot read it ({getattr(e, 'strerror', None) or 'not UTF-8 text'}) — check the path")
+    else:
+        body = text or ""
+    follow_up = None
+    if case_id is not None:
+        case = store_at(store, create=False).get(case_id)
+        customer = customer or case.customer.name
+        if case.answers.get("follow_up_date"):
+            follow_up = date.fromisoformat(case.answers["follow_up_date"])
+    ctx = coach.Context(customer_name=customer, follow_up_date=follow_up, today=date.today())
+    flags = coach.check(body, _rules(rules_file, playbooks), ctx)
+    if format is Format.json:
+        print_json([{**f.as_dict(), "line": coach.position(body, f.start)[0], "col": coach.position(body, f.start)[1]} for f in flags])
+    else:
+        prefix = f"{file}:" if file else ""
+        for f in flags:
+            line, col = coach.position(body, f.start)
+            _, end = coach.position(body, f.end)
+            typer.echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
+        typer.echo(f"{len(flags)} flag(s)" if flags else "no flags: sounds sincere", err=True)
+    if flags:
+        raise typer.Exit(1)
+
+
+@guarded
+def test(
+    rules_file: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", help="A coach.yaml (default: the rules in use).", show_default=False)] = None,
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Run every rule against its own examples; print precision and recall; exit 1 if any example fails."""
+    from recoverycli import coach
+
+    compiled = _rules(rules_file, playbooks)
+    scores = coach.score_rules(compiled)
+    misses = [(c.rule.id, ex, "not flagged") for c in compiled for ex in c.rule.examples_flag
+              if not any(f.rule == c.rule.id for f in coach.check(ex, [c]))]
+    misses += [(c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass
+               if any(f.rule == c.rule.id for f in coach.check(ex, [c]))]
+    if format is Format.json:
+        print_json({"rules": [{"rule": s.rule, "precision": round(s.precision, 3), "recall": round(s.recall, 3), "caught": s.flagged,
+                               "missed": s.missed, "wrongly_flagged": s.wrongly, "passed": s.passed} for s in scores],
+                    "failures": [{"rule": r, "example": ex, "problem": p} for r, ex, p in misses]})
+    else:
+        from rich.table import Table
+
+        table = Table(show_header=True, header_style="bold")
+        for col in ("Rule", "Caught", "Missed", "Wrongly flagged", "Precision", "Recall"):
+            table.add_column(col, justify="left" if col == "Rule" else "right")
+        for s in scores:
+            table.add_row(s.rule, str(s.flagged), str(s.missed), str(s.wrongly), f"{s.precision:.0%}", f"{s.recall:.0%}")
+        make_console().print(table)
+        for rule, ex, problem in misses:
+            sys.stdout.write(f"{rule}: {problem}: {ex}\n")
+    if misses:
+        raise typer.Exit(1)
+
+
+for _name, _fn in [("check", check), ("test", test)]:
+    app.command(_name)(_fn)
