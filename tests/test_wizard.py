@@ -28,6 +28,7 @@ def drive(playbook_id: str, keys: str) -> tuple[Call, str]:
     console = Console(file=out, width=100, color_system=None)
     with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
         inp.send_text(keys)
+        inp.close()  # out of keys means EOF, a failure, never a hang
         call = run_call(TerminalAsker(console), Call(playbook=pb, staff="Dana Reyes", today=TODAY, now=NOW))
     return call, out.getvalue()
 

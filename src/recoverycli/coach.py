@@ -88,6 +88,9 @@ def phrase_regex(phrase: str) -> str:
     words = _fold(phrase).split()
     parts = []
     for w in words:
+        if len(w) > 3 and w.endswith("y") and w[-2] not in "aeiou":  # policy, policies, policied
+            parts.append(re.escape(w[:-1]) + r"(?:y|ies|ied|ying)")
+            continue
         w_re = re.escape(w).replace("'", _APOS)
         parts.append(w_re + (SUFFIX if w[-1].isalpha() and "'" not in w else ""))
     return r"(?<![\w])" + r"\s+".join(parts) + r"(?![\w])"
@@ -223,9 +226,9 @@ def date_flags(text: str, promised: date, today: date) -> list[Flag]:
 _WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
                    r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
                    + "|".join(_DAYS) + r"|\d{4}-\d{2}-\d{2}|(?:" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+\d{1,2})\b", re.I)
-_WHO = re.compile(r"\b(?:I|we|I'll|we'll|I’ll|we’ll)\b|\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|"
-                  r"concierge|accounts|engineering|security|the (?:chef|kitchen|driver|technician|supplier|airline|cruise line))\b|"
-                  r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+\b", re.I | re.M)
+_ROLE = re.compile(r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
+                   r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
 
 
 def specific_flags(text: str) -> list[Flag]:
@@ -233,7 +236,7 @@ def specific_flags(text: str) -> list[Flag]:
     missing = []
     if not _WHEN.search(text):
         missing.append("when")
-    if not re.search(r"\b(?:I|we)\b|I'll|we'll|I’ll|we’ll", text, re.I) and not _WHO.search(text):
+    if not re.search(r"\b(?:I|we)\b|I'll|we'll|I’ll|we’ll", text, re.I) and not _ROLE.search(text) and not _NAME.search(text):
         missing.append("who")
     words = re.findall(r"[^\W\d_]{2,}", text)
     if len(words) < 3:

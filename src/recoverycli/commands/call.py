@@ -39,9 +39,11 @@ def start(
 
         st = store_at(store)
         notices: list[str] = []
-        case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
-        for line in notices:
-            typer.secho(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
+        try:
+            case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
+        finally:  # the emergency must show even when the file is refused
+            for line in notices:
+                typer.secho(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
         saved = st.add(case)
         sys.stdout.write(saved.id + "\n")
         return
