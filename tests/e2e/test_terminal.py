@@ -113,3 +113,45 @@ def test_answers_file_in_a_pty_prints_only_the_case_id(isolated_home: Path) -> N
 def test_help_is_available_through_python_dash_m() -> None:
     out = subprocess.run([sys.executable, "-m", "recoverycli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "start" in out.stdout and "show" in out.stdout
+
+
+def test_the_same_customer_calling_twice_gets_the_emergency_banner(isolated_home: Path) -> None:
+    staff = {"RECOVER_STAFF": "Dana Reyes"}
+
+    def call(contact: str, chased: str, extra: list[tuple[str, str]]) -> pexpect.spawn:
+        child = spawn("start", "other", env=staff)
+        answer(child, "Customer's name?", "Priya Shah" + ENTER)
+        answer(child, "Phone, email or booking reference?", contact + ENTER)
+        answer(child, "Who is the customer?", ENTER)
+        for prompt, keys in extra:
+            answer(child, prompt, keys)
+        answer(child, "When did it happen?", ENTER)
+        answer(child, "Did the customer have to chase us", chased)
+        answer(child, "What did you say to apologise?", "Priya, I'm so sorry." + ENTER)
+        answer(child, "customer's own words?", "The safe in our room will not open." + FINISH)
+        answer(child, "What outcome would they like?", "Our passports back before the 14:00 ferry" + ENTER)
+        answer(child, "What will be done, by whom, by when?", "I bring the engineer to open the safe by 12:00" + ENTER)
+        answer(child, "What extra will you offer?", ENTER)
+        answer(child, "When will you follow up", "today" + ENTER)
+        answer(child, "What caused it", ENTER)
+        answer(child, "Save this case?", ENTER)
+        child.expect(r"Saved case (RC-[0-9A-Z]{5})")
+        return child
+
+    first = call("+44 20 7946 0000", "n", [])
+    assert "EMERGENCY" not in first.before
+    first.expect(pexpect.EOF)
+    second = spawn("start", "other", env=staff)
+    answer(second, "Customer's name?", "priya shah" + ENTER)
+    answer(second, "Phone, email or booking reference?", "+44 (0)20 7946 0000" + ENTER)
+    answer(second, "Who is the customer?", ENTER)
+    second.expect_exact("EMERGENCY")
+    second.expect_exact("Complaint number 2 from priya shah")
+    second.expect_exact("The safe in our room will not open.")
+    second.expect_exact("I bring the engineer to open the safe by 12:00")
+    answer(second, "who did you alert, and when?", "Duty manager Omar, 11:20" + ENTER)
+    second.sendcontrol("c")
+    second.expect(r"recover resume (RC-[0-9A-Z]{5})")
+    draft = recover_json("show", second.match.group(1))
+    assert draft["answers"]["escalated_to"] == "Duty manager Omar, 11:20"
+    assert draft["complaint_number"] == 2 and draft["severity"] == "emergency"
