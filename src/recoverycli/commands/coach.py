@@ -92,7 +92,7 @@ def test(
 
         table = Table(show_header=True, header_style="bold")
         for col in ("Rule", "Caught", "Missed", "Wrongly flagged", "Precision", "Recall"):
-            table.add_column(col, justify="left" if col == "Rule" else "right")
+            table.add_column(col, justify="left" if col == "Rule" else "right", no_wrap=col == "Rule")
         for s in scores:
             table.add_row(s.rule, str(s.flagged), str(s.missed), str(s.wrongly), f"{s.precision:.0%}", f"{s.recall:.0%}")
         make_console().print(table)
