@@ -16,7 +16,7 @@ app = typer.Typer(
 
 for name, fn in [
     ("start", call.start), ("resume", call.resume), ("discard", call.discard),
-    ("show", cases.show), ("list", cases.list_cases), ("export", cases.export),
+    ("show", cases.show), ("list", cases.list_cases), ("export", cases.export), ("report", cases.report),
     ("followups", casework.followups), ("followup", casework.followup), ("note", casework.note),
     ("close", casework.close), ("reopen", casework.reopen), ("system-fix", casework.system_fix),
     ("backup", store.backup), ("check", store.check), ("forget", store.forget),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -169,3 +170,64 @@ class _Unclosable:
 
     def close(self) -> None:
         pass
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
+@guarded
+def report(
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    playbook: PlaybookFilter = None,
+    staff: StaffFilter = None,
+    show_customers: Annotated[bool, typer.Option("--show-customers", help="Name the customers who complained again.")] = False,
+    format: Annotated[ReportFormat, typer.Option("--format", help="table in the terminal, json for scripts, html for a page.")] = ReportFormat.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the page (or JSON) here.", show_default=False)] = None,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Trends, root causes, promises kept and speed: the last 30 days unless --since/--until."""
+    import json
+    import os
+    from datetime import date
+
+    from recoverycli import report as rp
+    from recoverycli.errors import RecoverError
+    from recoverycli.playbooks import Library
+    from recoverycli.query import CaseFilter, as_date
+
+    today = date.today()
+    start, end = rp.default_period(today)
+    start = as_date(since, today, "--since") or start
+    end = as_date(until, today, "--until") or end
+    where, args = CaseFilter(playbook=playbook, staff=staff, since=start, until=end).sql()
+    lib = Library.default(playbooks)
+    books = {pid: lib.get(pid) for pid in lib.ids()}
+    st = store_at(store, create=False)
+    data = rp.build(st.aggregates(where, args, today.isoformat()), start, end, books, show_customers,
+                    {"playbook": playbook, "staff": staff})
+    if format is ReportFormat.table:
+        from recoverycli import report_view
+
+        console = make_console()
+        console.print(report_view.terminal(data, console.width))
+        return
+    if format is ReportFormat.html:
+        from recoverycli import report_view
+
+        text = report_view.html(data)
+    else:
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        if format is ReportFormat.html:
+            raise RecoverError("--format html needs --output FILE (a page is not for the terminal)", exit_code=2)
+        sys.stdout.write(text)
+        return
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    typer.echo(f"wrote {output}", err=True)
