@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
+import re
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -53,7 +53,8 @@ def test_phrases_tolerate_apostrophes_case_spacing_and_inflection(text: str, rul
 def test_word_boundaries_keep_words_apart() -> None:
     assert "vague-time" not in rules_hit("The room is in the south wing by 18:00, no monsoon here.")
     assert "blame-policy" not in rules_hit("Your travel insurance policyholder number is on the card.")
-    assert phrase_regex("isn't") == r"(?<![\w])isn[" + r"'’‘ʼ`´".replace("'", "'") + "]t(?![\\w])" or True
+    assert re.fullmatch(phrase_regex("isn't"), "isn't") and re.fullmatch(phrase_regex("isn't"), "isn’t")
+    assert not re.search(phrase_regex("policy"), "policyholder")
 
 
 def test_exceptions_let_a_specific_time_through() -> None:
@@ -148,8 +149,7 @@ def test_broken_rules_file_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Traceback" not in result.output
 
 
-def test_rules_compile_once_and_stay_pure() -> None:
+def test_rules_compile_once_and_checks_are_repeatable() -> None:
     rules = compile_rules(load_rules())
     assert check("It's not our fault.", rules) == check("It's not our fault.", rules)
     assert default_rules() is default_rules()
-    assert io  # the module does no I/O of its own beyond load_rules

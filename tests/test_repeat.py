@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.identity import contact_key, name_key
-from recoverycli.models import Customer, Gesture
+from recoverycli.models import Gesture
 from recoverycli.playbooks import Library, bundled_dir
 from recoverycli.session import Autosave, equip
 from recoverycli.store import open_store
@@ -132,7 +132,7 @@ def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_path: Path
         {"prompt": "apology", "flags": ["blame-system", "excuse"], "kept": True},
         {"prompt": "commitment", "flags": ["deflect-contact-them", "not-specific"], "kept": False},
     ]
-    assert all("fault" not in json.dumps(e.data) or "flags" in e.data for e in events)
+    assert all("fault" not in json.dumps(e.data) for e in events)  # which rules fired, never the text itself
 
 
 def test_emergency_banner_and_escalation_in_the_live_call(store_path: Path) -> None:
@@ -205,4 +205,3 @@ def test_system_fix_track_after_the_customer(store_path: Path) -> None:
     assert runner.invoke(app, ["system-fix", a], env=env).exit_code == 2
     row = next(r for r in csv.DictReader(io.StringIO(runner.invoke(app, ["export"]).stdout)) if r["case_id"] == a)
     assert json.loads(row["extra"])["system_fix_owner"] == "Sam (maintenance)"
-    assert Customer  # imported for type clarity in other tests
