@@ -26,24 +26,29 @@ def unwrap(text: str) -> str:
     return "\n\n".join(p for p in paras if p)
 
 
-def step_panel(view: StepView) -> Panel:
-    parts: list[object] = []
-    for g in view.guidance:
-        parts.append(Text(unwrap(g)))
-    if view.say:
+def say_avoid_tips(say: list[str], avoid: list[str], tips: list[tuple[str, str, str]]) -> list[Text]:
+    """What to say, what to avoid and the tips: the same lines in a call and in `playbook show`."""
+    parts: list[Text] = []
+    if say:
         parts.append(Text("\nYou could say", style="bold green"))
-        parts += [Text(f"  “{s}”", style="green") for s in view.say]
-    if view.avoid:
+        parts += [Text(f"  “{s}”", style="green") for s in say]
+    if avoid:
         parts.append(Text("\nAvoid", style="bold red"))
-        parts += [Text(f"  ✗ {a}", style="red") for a in view.avoid]
-    if view.tips:
+        parts += [Text(f"  ✗ {a}", style="red") for a in avoid]
+    if tips:
         parts.append(Text("\nTips", style="bold cyan"))
-        for tag, title, text in view.tips:
+        for tag, title, text in tips:
             line = Text("  ★ ", style="cyan")
             line.append(title, style="bold")
             line.append(f" — {text} ")
             line.append(f"[{tag}]", style="dim")
             parts.append(line)
+    return parts
+
+
+def step_panel(view: StepView) -> Panel:
+    parts: list[object] = [Text(unwrap(g)) for g in view.guidance]
+    parts += say_avoid_tips(view.say, view.avoid, view.tips)
     title = f"Step {view.index} of {view.total} · {view.step.title}"
     return Panel(Group(*parts), title=escape(title), title_align="left", border_style="blue")
 
@@ -141,14 +146,7 @@ def playbook_view(pb: Playbook) -> Group:
         body: list[object] = [Text(unwrap(step.guidance or ""))]
         for a in step.adapt:
             body.append(Text(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
-        if step.say:
-            body.append(Text("You could say", style="bold green"))
-            body += [Text(f"  “{s}”", style="green") for s in step.say]
-        if step.avoid:
-            body.append(Text("Avoid", style="bold red"))
-            body += [Text(f"  ✗ {a}", style="red") for a in step.avoid]
-        for tag in step.tips:
-            body.append(Text(f"  ★ {TIPS[tag].title} — {TIPS[tag].text} [{tag}]", style="cyan"))
+        body += say_avoid_tips(step.say, step.avoid, [(t, TIPS[t].title, TIPS[t].text) for t in step.tips])
         prompts = Table(show_header=True, header_style="bold", expand=True)
         for col in ("Prompt", "Question", "Type", "Needed", "Asked when"):
             prompts.add_column(col)
