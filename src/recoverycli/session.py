@@ -32,7 +32,6 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
     from recoverycli.identity import contact_key, name_key
 
     window = repeat_days() if days is None else days
-    compiled = coach.default_rules() if rules is None else rules
 
     def identify(c: Call) -> Repeat:
         since = iso(c.now - timedelta(days=window))
@@ -42,7 +41,8 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
 
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
         ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
-        return coach.check(text, compiled, ctx)
+        # rules load on first use, not before the first prompt
+        return coach.check(text, coach.default_rules() if rules is None else rules, ctx)
 
     call.identify = identify
     call.coach = coach_answer

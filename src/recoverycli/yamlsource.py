@@ -59,6 +59,7 @@ class Source:
         return Problem(self.file, line, col, message, level)
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: same nodes, faster
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
@@ -119,6 +120,14 @@ class _Reader:
             raise self.fail(node, f"unsupported tag '{_short(node.tag)}' — remove it; playbooks are plain YAML") from None
 
 
+def _compose(text: str, loader_class: Any) -> yaml.Node | None:
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def read_yaml(path: Path, label: str | None = None) -> Source:
     """Read one YAML document safely; any problem is a YamlProblem with file:line:col."""
     file = label or str(path)
@@ -143,11 +152,10 @@ def parse_yaml(raw: bytes | str, file: str) -> Source:
         text = raw
     reader = _Reader(file)
     try:
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+            node = _compose(text, _Loader)
+        except yaml.YAMLError:
+            node = _compose(text, yaml.SafeLoader)  # the pure-Python parser words errors the same everywhere
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -10,7 +10,7 @@ import typer
 
 from recoverycli.commands.common import Format, PlaybooksOpt, StoreOpt, fail, guarded, make_console, print_json, store_at
 
-app = typer.Typer(help="Check what you say or send, and test the coaching rules.", no_args_is_help=True)
+app = typer.Typer(help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None)
 
 
 def _rules(rules_file: Optional[Path], playbooks: Optional[list[Path]]):

@@ -11,7 +11,7 @@ import typer
 
 from recoverycli.commands.common import Format, PlaybooksOpt, fail, guarded, make_console, print_json
 
-app = typer.Typer(help="Author, check and preview playbooks (for trainers).", no_args_is_help=True)
+app = typer.Typer(help="Author, check and preview playbooks (for trainers).", no_args_is_help=True, rich_markup_mode=None)
 SCHEMA_FILE = "playbook.schema.json"
 
 
