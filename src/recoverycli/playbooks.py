@@ -266,7 +266,7 @@ class Library:
             out.append(src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`"))
         for i, step in enumerate(pb.steps):
             if not step.title:
-                out.append(src.problem(_step_loc(own, step.id, i), f"step '{step.id}' has no title — add `title:` to it"))
+                out.append(src.problem(_step_loc(own, step.id), f"step '{step.id}' has no title — add `title:` to it"))
         ids = [p.id for p in pb.prompts()]
         for dupe in sorted({x for x in ids if ids.count(x) > 1}):
             out.append(src.problem(("steps",), f"prompt id '{dupe}' is used in two steps — rename one"))
@@ -307,6 +307,6 @@ def _prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
     return ("steps",)
 
 
-def _step_loc(pb: Playbook, step_id: str, fallback: int) -> tuple[Any, ...]:
+def _step_loc(pb: Playbook, step_id: str) -> tuple[Any, ...]:
     idx = next((k for k, s in enumerate(pb.steps) if s.id == step_id), None)
     return ("steps", idx) if idx is not None else ("steps",)

@@ -480,17 +480,8 @@ class SqliteStore:
         return self._case(row)
 
     def recent(self, limit: int = 20, status: str | None = None, staff: str | None = None) -> list[Case]:
-        where, args = [], []
-        if status:
-            where.append("status = ?")
-            args.append(status)
-        if staff:
-            where.append("staff = ?")
-            args.append(staff)
-        sql = "SELECT * FROM cases" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY created_at DESC, id LIMIT ?"
-        args.append(limit)
-        return [self._case(r) for r in self.conn.execute(sql, args).fetchall()]
+        where = [c for c, v in (("status = ?", status), ("staff = ?", staff)) if v]
+        return self.cases(" AND ".join(where), [v for v in (status, staff) if v], limit=limit)
 
     def _case(self, row: sqlite3.Row) -> Case:
         events = [

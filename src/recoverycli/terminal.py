@@ -39,7 +39,7 @@ class TerminalAsker:
         current = self.retry.pop(prompt.id, call.value(prompt.id))
         if prompt.type == "multiline":
             # a multi-line prompt wider than the terminal renders blank, so hints go on their own line
-            self.console.print(f"[dim]{escape(prompt.help)} {MULTILINE_HINT}[/dim]".replace("[dim] ", "[dim]"))
+            self.console.print(f"[dim]{escape(' '.join(filter(None, (prompt.help, MULTILINE_HINT))))}[/dim]")
             return questionary.text(prompt.label, default=str(current or ""), multiline=True, instruction=FINISH_HINT).unsafe_ask()
         if prompt.type == "choice":
             return self._choice(prompt, call, current)
