@@ -67,7 +67,8 @@ class Prompt(_Strict):
     when: dict[str, str | bool | int | list[str | bool | int]] | None = Field(
         default=None, description="ask only if earlier answers match, e.g. {what_failed: [power, water]} or {segment: family}")
     verify: str | None = Field(default=None, description="a promise to check before saying it: the clerk confirms they did")
-    coach: bool = Field(default=False, description="check the answer for excuses, blame and vague promises")
+    coach: bool | Literal["strict"] = Field(
+        default=False, description="check the answer for excuses, blame and vague promises; strict: error-level flags cannot be kept")
 
     def verification(self) -> Prompt:
         """The confirm question that follows a prompt marked `verify` [kuzmeski-verify]."""
@@ -182,7 +183,7 @@ def supplier_prompts(supplier: str) -> list[Prompt]:
     return [
         Prompt(id="supplier_contacted", label=f"Have you contacted the {supplier} yourself?", type="confirm", required=True,
                help="Our shared customer: win them back together. Never ask the customer to call them."),
-        Prompt(id="supplier_action", label=f"What will the {supplier} do, and by when?", required=True, coach=True,
+        Prompt(id="supplier_action", label=f"What will the {supplier} do, and by when?", required=True, coach="strict",
                when={"supplier_contacted": True}),
     ]
 

@@ -257,7 +257,7 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
         if prompt.coach and call.coach is not None and isinstance(value, str):
             flags = call.coach(prompt, value, call)
             if flags:
-                blocking = any(f.level == "error" for f in flags)
+                blocking = prompt.coach == "strict" and any(f.level == "error" for f in flags)
                 revise = asker.coached(prompt, value, flags, blocking)
                 call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise})
                 if revise:
