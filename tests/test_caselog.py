@@ -204,3 +204,19 @@ def test_forget_also_erases_notes_that_quote_the_customer(store_path: Path) -> N
     assert invoke("forget", "--customer", "Ana Souza", "--yes").exit_code == 0
     notes = [e.data["text"] for e in open_store(store_path).get(case_id).events if e.kind == "note"]
     assert notes == ["[erased]", "Invoice sent"]
+
+
+def test_watch_feed_reports_a_follow_up_falling_overdue_once(store_path: Path) -> None:
+    from recoverycli.feed import FeedState, poll
+
+    store = open_store(store_path)
+    case_id = seed(store_path, follow_up_date="2026-11-25")
+    state = FeedState()
+    assert poll(store, state, date(2026, 11, 25)) == []  # the first look only remembers
+    assert poll(store, state, date(2026, 11, 25)) == []  # due today is not overdue yet
+    items = poll(store, state, date(2026, 11, 26))
+    assert [(i.kind, i.case_id) for i in items] == [("overdue", case_id)]
+    assert "promised: Fix by 18:00" in items[0].text
+    assert poll(store, state, date(2026, 11, 26)) == []  # reported once
+    invoke("followup", case_id, "--done")
+    assert poll(store, state, date(2026, 11, 27)) == []

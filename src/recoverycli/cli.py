@@ -18,7 +18,7 @@ for name, fn in [
     ("start", call.start), ("resume", call.resume), ("discard", call.discard),
     ("show", cases.show), ("list", cases.list_cases), ("export", cases.export), ("report", cases.report),
     ("followups", casework.followups), ("followup", casework.followup), ("note", casework.note),
-    ("close", casework.close), ("reopen", casework.reopen), ("system-fix", casework.system_fix),
+    ("close", casework.close), ("reopen", casework.reopen), ("system-fix", casework.system_fix), ("watch", casework.watch),
     ("backup", store.backup), ("check", store.check), ("forget", store.forget),
 ]:
     app.command(name)(fn)

@@ -155,3 +155,26 @@ def test_the_same_customer_calling_twice_gets_the_emergency_banner(isolated_home
     draft = recover_json("show", second.match.group(1))
     assert draft["answers"]["escalated_to"] == "Duty manager Omar, 11:20"
     assert draft["complaint_number"] == 2 and draft["severity"] == "emergency"
+
+
+def test_watch_shows_new_cases_and_emergencies_as_they_happen(isolated_home: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "playbooks" / "examples" / "other.answers.yaml"
+    subprocess.run([str(RECOVER), "start", "other", "--answers", str(example)], check=True, capture_output=True)
+    child = spawn("watch", "--interval", "0.3")
+    child.expect_exact("Ctrl-C to stop")
+    text = example.read_text()
+    other = isolated_home / "other.yaml"
+    other.write_text(text.replace("Jo Okafor", "Kim Lee").replace("jo.okafor@example.com", "kim@example.com"))
+    new_id = subprocess.run([str(RECOVER), "start", "other", "--answers", str(other)], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    child.expect_exact(f"{new_id}  new case from Kim Lee (other)")
+    again = isolated_home / "again.yaml"
+    again.write_text(text.replace("answers:\n", "answers:\n  escalated_to: Duty manager Lena, 10:05\n"))
+    repeat_id = subprocess.run([str(RECOVER), "start", "other", "--answers", str(again)], check=True, capture_output=True,
+                               text=True).stdout.strip()
+    child.expect_exact(f"{repeat_id}  EMERGENCY: complaint number 2 from Jo Okafor")
+    child.sendcontrol("c")
+    child.expect_exact("stopped watching")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -149,3 +149,29 @@ def system_fix(
         fail("give --root-cause, --owner, --due and/or --done", 2)
     case = casework.system_fix(store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today())
     typer.echo(f"{case.id}: system fix {'done' if done else 'updated'}", err=True)
+
+
+@guarded
+def watch(
+    interval: Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between looks at the store.")] = 2.0,
+    store: StoreOpt = None,
+) -> None:
+    """A live feed for the duty manager: new cases, second-complaint emergencies, follow-ups falling overdue."""
+    import time
+    from datetime import date, datetime
+
+    from recoverycli.feed import FeedState, poll
+
+    st = store_at(store, create=False)
+    state = FeedState()
+    poll(st, state, date.today())
+    typer.echo(f"watching {st.path} every {interval:g} s — Ctrl-C to stop", err=True)
+    colours = {"emergency": "red", "overdue": "yellow", "new-case": None}
+    try:
+        while True:
+            time.sleep(interval)
+            for item in poll(st, state, date.today()):
+                typer.secho(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],
+                            bold=item.kind == "emergency")
+    except KeyboardInterrupt:
+        typer.echo("stopped watching", err=True)
