@@ -220,3 +220,12 @@ def test_watch_feed_reports_a_follow_up_falling_overdue_once(store_path: Path) -
     assert poll(store, state, date(2026, 11, 26)) == []  # reported once
     invoke("followup", case_id, "--done")
     assert poll(store, state, date(2026, 11, 27)) == []
+
+
+def test_export_leaves_drafts_out_unless_asked(store_path: Path) -> None:
+    store = open_store(store_path)
+    kept = seed(store_path)
+    draft = store.add(make_case().model_copy(update={"status": "draft"})).id
+    ids = lambda *a: [json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()]  # noqa: E731
+    assert ids() == [kept]
+    assert ids("--status", "draft") == [draft]

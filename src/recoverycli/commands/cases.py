@@ -127,6 +127,8 @@ def export(
 
     cols = ex.pick_columns(columns)
     where, args = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open).sql()
+    if status is None:  # a draft is a call still in progress, not yet a case to report on
+        where = " AND ".join(filter(None, (where, "status != 'draft'")))
     st = store_at(store, create=False)
     csv_out = format is ExportFormat.csv
     rows = st.export_rows(cols, where, args, "created_at, id", limit, neutralise=csv_out and not raw)
