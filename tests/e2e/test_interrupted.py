@@ -76,3 +76,33 @@ def test_interrupted_call_keeps_its_answers_and_resumes(isolated_home: Path, sto
     assert case["answers"]["apology"] == "Zoë, I'm so sorry."
     assert [e["kind"] for e in case["events"]] == ["created", "saved"]
     assert recover_json("list", "--status", "draft") == []
+
+
+def test_resume_on_a_changed_playbook_says_so_and_asks_the_new_question(isolated_home: Path) -> None:
+    case_id = three_answers_then("ctrl-c")
+    mine = isolated_home / "playbooks"
+    mine.mkdir()
+    (mine / "other.yaml").write_text(
+        "id: other\ntitle: Something else went wrong\nversion: 2\nextends: four-step\n"
+        "steps:\n  - id: review\n    prompts:\n      - {id: booking_ref, label: Booking reference for this stay, required: true}\n")
+    child = spawn("resume", case_id, env={**STAFF, "RECOVER_PLAYBOOKS": str(mine)})
+    child.expect_exact("has changed since this call began (v1 → v2)")
+    child.expect_exact("Every answer is kept")
+    child.expect_exact("Captured so far")
+    answer(child, "When did it happen?", ENTER)
+    answer(child, "Did the customer have to chase us", "n")
+    answer(child, "What did you say to apologise?", ENTER)
+    answer(child, "customer's own words?", "Lost booking." + FINISH)
+    answer(child, "What outcome would they like?", "A room tonight" + ENTER)
+    answer(child, "Booking reference for this stay", "BK-77" + ENTER)
+    answer(child, "What will be done, by whom, by when?", "I book room 210 for you by 21:00 tonight" + ENTER)
+    answer(child, "What extra will you offer?", ENTER)
+    answer(child, "When will you follow up", "tomorrow" + ENTER)
+    answer(child, "What caused it", ENTER)
+    answer(child, "Save this case?", ENTER)
+    child.expect(r"Saved case RC-")
+    child.expect(pexpect.EOF)
+    child.close()
+    case = recover_json("show", case_id)
+    assert case["answers"]["booking_ref"] == "BK-77" and case["playbook"]["version"] == 2
+    assert case["customer"]["name"] == "Zoë Ångström"
