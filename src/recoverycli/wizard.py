@@ -12,10 +12,8 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Protocol
 
 from recoverycli.dates import parse_future_date, parse_when
-from recoverycli.models import Case, Gesture, Option, Customer, Event, Playbook, PlaybookRef, Prompt, Step
+from recoverycli.models import Case, Customer, Event, Gesture, Option, Playbook, PlaybookRef, Prompt, Step
 from recoverycli.tips import TIPS
-
-OTHER = "other"
 
 CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
     Prompt.model_construct(id="customer.name", label="Customer's name?", help="As they would like to be addressed.",
