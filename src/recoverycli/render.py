@@ -181,7 +181,7 @@ def emergency_panel(call: Call, repeat: Repeat) -> Panel:
     return Panel(Group(*lines), title="⚠ EMERGENCY — SECOND COMPLAINT", title_align="left", border_style="bold red", style="red")
 
 
-def coach_flags(text: str, flags: list) -> Panel:
+def coach_flags(flags: list) -> Panel:
     lines: list[object] = []
     for f in flags:
         line = Text("⚑ ", style="yellow" if f.level == "warning" else "red")

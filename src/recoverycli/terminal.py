@@ -78,7 +78,7 @@ class TerminalAsker:
         self.console.print(render.emergency_panel(call, repeat))
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
-        self.console.print(render.coach_flags(value, flags))
+        self.console.print(render.coach_flags(flags))
         self.retry[prompt.id] = value
         if blocking:
             self.console.print("[red]This cannot be saved as it is — please rewrite it.[/red]")

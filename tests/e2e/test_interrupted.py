@@ -37,7 +37,8 @@ def three_answers_then(stop: str) -> str:
     return drafts[0]["id"]
 
 
-def finish_call(child: pexpect.spawn) -> None:
+def finish_call(child: pexpect.spawn, extra: tuple[tuple[str, str], ...] = ()) -> None:
+    """Answer the rest of a resumed 'other' call (plus any `extra` prompts after the outcome) and save it."""
     child.expect_exact("Captured so far")
     answer(child, "When did it happen?", ENTER)
     answer(child, "Did the customer have to chase us", "y")
@@ -45,6 +46,8 @@ def finish_call(child: pexpect.spawn) -> None:
     answer(child, "What did you say to apologise?", "Zoë, I'm so sorry." + ENTER)
     answer(child, "customer's own words?", "The taxi never came." + FINISH)
     answer(child, "What outcome would they like?", "Fare refunded" + ENTER)
+    for prompt, keys in extra:
+        answer(child, prompt, keys)
     answer(child, "What will be done, by whom, by when?", "I refund the fare by 17:00 today" + ENTER)
     answer(child, "What extra will you offer?", ENTER)
     answer(child, "When will you follow up", "tomorrow" + ENTER)
@@ -88,21 +91,7 @@ def test_resume_on_a_changed_playbook_says_so_and_asks_the_new_question(isolated
     child = spawn("resume", case_id, env={**STAFF, "RECOVER_PLAYBOOKS": str(mine)})
     child.expect_exact("has changed since this call began (v1 → v2)")
     child.expect_exact("Every answer is kept")
-    child.expect_exact("Captured so far")
-    answer(child, "When did it happen?", ENTER)
-    answer(child, "Did the customer have to chase us", "n")
-    answer(child, "What did you say to apologise?", ENTER)
-    answer(child, "customer's own words?", "Lost booking." + FINISH)
-    answer(child, "What outcome would they like?", "A room tonight" + ENTER)
-    answer(child, "Booking reference for this stay", "BK-77" + ENTER)
-    answer(child, "What will be done, by whom, by when?", "I book room 210 for you by 21:00 tonight" + ENTER)
-    answer(child, "What extra will you offer?", ENTER)
-    answer(child, "When will you follow up", "tomorrow" + ENTER)
-    answer(child, "What caused it", ENTER)
-    answer(child, "Save this case?", ENTER)
-    child.expect(r"Saved case RC-")
-    child.expect(pexpect.EOF)
-    child.close()
+    finish_call(child, extra=(("Booking reference for this stay", "BK-77" + ENTER),))
     case = recover_json("show", case_id)
     assert case["answers"]["booking_ref"] == "BK-77" and case["playbook"]["version"] == 2
     assert case["customer"]["name"] == "Zoë Ångström"
