@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -24,3 +26,42 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def store_path(isolated_home: Path) -> Path:
     return isolated_home / "data" / "cases.db"
+
+
+REQUIRE_PG = "RECOVER_REQUIRE_POSTGRES"  # set by .ci/run: in CI the PostgreSQL tests run, never skip
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the whole run; each test gets its own database."""
+    from tests import pgserver
+
+    reason = pgserver.why_unavailable()
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        reason = reason or "psycopg is not installed (pip install '.[test]')"
+    if reason:
+        if os.environ.get(REQUIRE_PG):
+            pytest.fail(f"PostgreSQL tests must run here ({REQUIRE_PG} is set): {reason}")
+        pytest.skip(reason)
+    cluster = pgserver.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, empty database on the test cluster, set as RECOVER_STORE."""
+    url = pg_cluster.new_database()
+    monkeypatch.setenv("RECOVER_STORE", url)
+    yield url
+    pg_cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, isolated_home: Path) -> str:
+    """The store suite's one fixture: every test using it runs on both backends."""
+    if request.param == "sqlite":
+        return str(isolated_home / "data" / "cases.db")
+    return request.getfixturevalue("pg_url")

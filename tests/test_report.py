@@ -29,9 +29,9 @@ CAUSES = ["Breaker overloaded"] * 3 + ["breaker  OVERLOADED"] * 2 + ["Overloaded
 
 
 @pytest.fixture
-def known(store_path: Path) -> Path:
+def known(store_url: str) -> str:
     """20 cases: 7 repeats, 10 follow-ups due by the 20th (4 on time, 3 late by 2 days, 3 overdue), 4 closed after 48 h."""
-    store = open_store(store_path)
+    store = open_store(store_url)
     for i in range(20):
         created = datetime(2026, 11, 2 + i % 14, 10, 0, tzinfo=timezone.utc)
         answers = {"customer_words": f"Problem {i}", "commitment": "Fix by 18:00",
@@ -54,18 +54,17 @@ def known(store_path: Path) -> Path:
         saved = store.add(case)
         done = "2026-11-09T12:00:00+00:00" if i < 4 else "2026-11-12T12:00:00+00:00" if i < 7 else None
         closed = iso(created + timedelta(hours=48)) if 16 <= i < 20 else None
-        store.conn.execute("UPDATE cases SET follow_up_done_at = ?, closed_at = ?, status = ? WHERE id = ?",
+        store.execute("UPDATE cases SET follow_up_done_at = ?, closed_at = ?, status = ? WHERE id = ?",
                            (done, closed, "closed" if closed else "open", saved.id))
-    return store_path
+    return store_url
 
 
-def figures(store_path: Path, **filters: str) -> dict:
-    where, args = CaseFilter(since=SINCE, until=UNTIL, **filters).sql()
+def figures(store_url: str, **filters: str) -> dict:
     books = {pid: Library([bundled_dir()]).get(pid) for pid in ("room-failure", "other")}
-    return rp.build(open_store(store_path).aggregates(where, args, TODAY), SINCE, UNTIL, books, True, {})
+    return rp.build(open_store(store_url).aggregates(CaseFilter(since=SINCE, until=UNTIL, **filters), TODAY), SINCE, UNTIL, books, True, {})
 
 
-def test_figures_from_a_store_with_known_answers(known: Path) -> None:
+def test_figures_from_a_store_with_known_answers(known: str) -> None:
     r = figures(known)
     assert r["cases"]["total"] == 20
     assert r["cases"]["by_playbook"] == {"room-failure": 12, "other": 8}
@@ -84,12 +83,12 @@ def test_figures_from_a_store_with_known_answers(known: Path) -> None:
     assert r["coaching"] == [{"rule": "excuse", "count": 3, "kept": 2}]
 
 
-def test_filters_narrow_the_report(known: Path) -> None:
+def test_filters_narrow_the_report(known: str) -> None:
     assert figures(known, playbook="other")["cases"]["total"] == 8
     assert figures(known, staff="nobody")["cases"]["total"] == 0
 
 
-def test_json_keys_are_pinned(known: Path) -> None:
+def test_json_keys_are_pinned(known: str) -> None:
     result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -106,7 +105,7 @@ def test_json_keys_are_pinned(known: Path) -> None:
     assert len(shown["repeats"]["customers"]) == 7
 
 
-def test_terminal_report_fits_80_columns_without_colour(known: Path) -> None:
+def test_terminal_report_fits_80_columns_without_colour(known: str) -> None:
     result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30"], env={"COLUMNS": "80"})
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
@@ -115,7 +114,7 @@ def test_terminal_report_fits_80_columns_without_colour(known: Path) -> None:
     assert "Breaker overloaded" in result.stdout and "█" in result.stdout and "35 %" in result.stdout
 
 
-def test_html_needs_an_output_file(known: Path) -> None:
+def test_html_needs_an_output_file(known: str) -> None:
     assert runner.invoke(app, ["report", "--format", "html"]).exit_code == 2
 
 
@@ -138,7 +137,7 @@ class Charts(HTMLParser):
                 self.external.append(a[key] or "")
 
 
-def test_html_page_carries_every_chart_with_its_data(known: Path, tmp_path: Path) -> None:
+def test_html_page_carries_every_chart_with_its_data(known: str, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "html", "-o", str(page)])
     assert result.exit_code == 0, result.output
@@ -155,7 +154,7 @@ def test_html_page_carries_every_chart_with_its_data(known: Path, tmp_path: Path
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_html_page_renders_in_a_real_browser(known: Path, tmp_path: Path) -> None:
+def test_html_page_renders_in_a_real_browser(known: str, tmp_path: Path) -> None:
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("CI must render the page: .ci/run installs Debian's chromium")

@@ -61,14 +61,14 @@ class Scripted:
         return None
 
 
-def test_every_answer_is_in_the_store_the_moment_it_is_given(store_path: Path) -> None:
-    store = open_store(store_path)
+def test_every_answer_is_in_the_store_the_moment_it_is_given(store_url: str) -> None:
+    store = open_store(store_url)
     pb = Library([bundled_dir()]).get("other")
     autosave = Autosave(store, via="wizard")
     call = Call(playbook=pb, staff="Dana", today=TODAY, on_answer=autosave)
     with pytest.raises(KeyboardInterrupt):
         run_call(Scripted(FULL, stop_at="commitment"), call)
-    draft = open_store(store_path).get(autosave.case_id)  # a second connection sees it: it is committed
+    draft = open_store(store_url).get(autosave.case_id)  # a second connection sees it: it is committed
     assert draft.status == "draft"
     assert draft.customer.name == "Ana Souza" and draft.answers["desired_outcome"] == "A warm room tonight"
     assert "commitment" not in draft.answers
@@ -79,13 +79,13 @@ def test_every_answer_is_in_the_store_the_moment_it_is_given(store_path: Path) -
     run_call(asker, resumed, skip_answered=True)
     assert asker.asked == ["incident_at", "customer_chased", "apology", "commitment", "gesture", "follow_up_date", "root_cause"]
     case = again.finish(resumed)
-    stored = open_store(store_path).get(case.id)
+    stored = open_store(store_url).get(case.id)
     assert stored.status == "open" and stored.answers["commitment"] == FULL["commitment"]
     assert [e.kind for e in stored.events] == ["created", "saved"]
 
 
-def test_resume_on_a_changed_playbook_asks_the_new_required_prompt(store_path: Path, tmp_path: Path) -> None:
-    store = open_store(store_path)
+def test_resume_on_a_changed_playbook_asks_the_new_required_prompt(store_url: str, tmp_path: Path) -> None:
+    store = open_store(store_url)
     old = Library([bundled_dir()]).get("other")
     autosave = Autosave(store, via="wizard")
     with pytest.raises(KeyboardInterrupt):
@@ -113,8 +113,8 @@ def test_resume_on_a_changed_playbook_asks_the_new_required_prompt(store_path: P
     assert store.get(case.id).playbook.version == 2 and store.get(case.id).answers["booking_ref"] == "BK-1"
 
 
-def test_discard_drops_drafts_only(store_path: Path) -> None:
-    store = open_store(store_path)
+def test_discard_drops_drafts_only(store_url: str) -> None:
+    store = open_store(store_url)
     draft = store.add(make_case().model_copy(update={"status": "draft"}))
     kept = store.add(make_case())
     result = runner.invoke(app, ["discard", kept.id, "--yes"])
@@ -127,35 +127,35 @@ def test_discard_drops_drafts_only(store_path: Path) -> None:
 
 WRITER = textwrap.dedent("""
     import sys
-    from pathlib import Path
     from tests.test_store import make_case
     from recoverycli.store import open_store
-    store = open_store(Path(sys.argv[1]))
+    store = open_store(sys.argv[1])
     for i in range(int(sys.argv[2])):
         store.add(make_case(customer_words=f"writer {sys.argv[3]} case {i}", n=i))
 """)
 
 
-def test_four_writers_at_once_lose_nothing(store_path: Path) -> None:
-    open_store(store_path).close()
+def test_four_writers_at_once_lose_nothing(store_url: str) -> None:
+    open_store(store_url).close()
     root = Path(__file__).resolve().parents[1]
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(store_path), "250", str(w)], cwd=root,
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, store_url, "250", str(w)], cwd=root,
                               stderr=subprocess.PIPE, text=True) for w in range(4)]
     errors = [p.communicate()[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     assert not any("locked" in e for e in errors)
-    rows = sqlite3.connect(store_path).execute("SELECT id, answers FROM cases").fetchall()
-    assert len(rows) == 1000
-    assert len({r[0] for r in rows}) == 1000
-    words = {json.loads(r[1])["customer_words"] for r in rows}
+    cases = open_store(store_url).cases(events=True)
+    assert len(cases) == 1000
+    assert len({c.id for c in cases}) == 1000
+    assert all([e.kind for e in c.events] == ["created"] for c in cases)
+    words = {c.answers["customer_words"] for c in cases}
     assert words == {f"writer {w} case {i}" for w in range(4) for i in range(250)}
-    assert open_store(store_path).check()["ok"]
+    assert open_store(store_url).check()["ok"]
 
 
 def test_store_from_the_first_schema_is_migrated_with_its_cases(store_path: Path) -> None:
     store_path.parent.mkdir(parents=True)
     conn = sqlite3.connect(store_path)
-    conn.executescript(MIGRATIONS[0])
+    conn.executescript(MIGRATIONS[0].sqlite)
     conn.execute("PRAGMA user_version = 1")
     conn.execute("INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
                  " playbook_id, playbook_version, playbook_hash, answers) VALUES ('RC-AAAAA', 'open', ?, ?, 'Old Desk',"
@@ -178,6 +178,12 @@ def test_backup_is_a_consistent_private_copy_and_check_reports(store_path: Path,
     copy = SqliteStore(tmp_path / "copy.db")
     assert sorted(c.id for c in copy.recent(limit=10)) == sorted(ids)
     assert runner.invoke(app, ["backup", str(tmp_path / "copy.db")]).exit_code == 1  # never overwrites
+
+
+def test_check_reports_the_store(store_url: str) -> None:
+    store = open_store(store_url)
+    for _ in range(5):
+        store.add(make_case())
     report = runner.invoke(app, ["check", "--format", "json"])
     assert report.exit_code == 0
     assert json.loads(report.stdout)["cases"] == {"open": 5} and json.loads(report.stdout)["ok"] is True
@@ -194,8 +200,8 @@ def test_check_finds_damage(store_path: Path) -> None:
     assert result.exit_code == 1 and "DAMAGED" in result.stdout and "missing case" in result.stdout
 
 
-def test_forget_erases_personal_data_and_keeps_the_anonymised_case(store_path: Path) -> None:
-    store = open_store(store_path)
+def test_forget_erases_personal_data_and_keeps_the_anonymised_case(store_url: str) -> None:
+    store = open_store(store_url)
     theirs = store.add(make_case(customer_words="My name is Ana Souza and I'm furious", apology="Sorry Ana",
                                  commitment="Refund by Friday", follow_up_date="2026-11-27"))
     other = store.add(make_case().model_copy(update={"customer": make_case().customer.model_copy(update={"name": "Bo", "contact": "bo@x"})}))
@@ -210,9 +216,11 @@ def test_forget_erases_personal_data_and_keeps_the_anonymised_case(store_path: P
     assert case.events[-1].kind == "forgotten" and case.events[-1].staff == "Privacy Officer"
     assert "Ana" not in json.dumps(case.events[-1].data)
     assert store.get(other.id).customer.name == "Bo"
-    raw = store_path.read_bytes() + (store_path.with_name(store_path.name + "-wal").read_bytes()
-                                     if store_path.with_name(store_path.name + "-wal").exists() else b"")
-    assert b"furious" not in raw  # not lingering in free pages or the WAL
+    if not store_url.startswith("postgresql://"):
+        path = Path(store_url)
+        raw = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes()
+                                   if path.with_name(path.name + "-wal").exists() else b"")
+        assert b"furious" not in raw  # not lingering in free pages or the WAL
     assert runner.invoke(app, ["forget", "--customer", "+1 555 0100", "--yes"]).exit_code == 1  # already gone
     assert runner.invoke(app, ["forget", "--customer", "bo@x"]).exit_code == 1  # no terminal, no --yes: refuses
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from recoverycli.query import due_followups
+from recoverycli.query import CaseFilter, due_filter
 
 
 @dataclass
@@ -28,7 +28,7 @@ class FeedState:
 def poll(store: Any, state: FeedState, today: date) -> list[Item]:
     """One look at the store; the first look only remembers what is already there."""
     items: list[Item] = []
-    recent = store.cases("status != 'draft'", [], limit=200)
+    recent = store.cases(CaseFilter(live_only=True), limit=200, events=False)
     for case in reversed(recent):
         if case.id in state.seen_cases:
             continue
@@ -41,13 +41,13 @@ def poll(store: Any, state: FeedState, today: date) -> list[Item]:
                                                     f"({case.playbook.id}), taken by {case.staff}"))
         else:
             items.append(Item("new-case", case.id, f"new case from {who} ({case.playbook.id}), taken by {case.staff}"))
-    where, args, order = due_followups(today - timedelta(days=1))  # due by yesterday and not done: overdue
-    overdue = {r["id"]: r for r in store.select(where, args, order, None)}
+    due = store.cases(due_filter(today - timedelta(days=1)), order="follow_up", events=False)  # due by yesterday: overdue
+    overdue = {c.id: c for c in due}
     for case_id in sorted(set(overdue) - state.overdue):
         if state.started:
-            r = overdue[case_id]
-            items.append(Item("overdue", case_id, f"follow-up overdue since {r['follow_up_date']}: {r['customer_name']}, "
-                                                  f"owner {r['staff']}, promised: {r['a_commitment'] or '—'}"))
+            c = overdue[case_id]
+            items.append(Item("overdue", case_id, f"follow-up overdue since {c.answers.get('follow_up_date')}: "
+                                                  f"{c.customer.name}, owner {c.staff}, promised: {c.answers.get('commitment') or '—'}"))
     state.overdue = set(overdue)
     state.started = True
     return items

@@ -10,13 +10,13 @@ from typing import Any, Iterable, Iterator
 FIELDS = ("case_id", "follow_up_date", "days_overdue", "customer_name", "customer_contact", "promise", "owner", "playbook_id")
 
 
-def due(rows: Iterable[Any], today: date) -> Iterator[dict[str, Any]]:
-    for r in rows:
-        when = date.fromisoformat(r["follow_up_date"])
+def due(cases: Iterable[Any], today: date) -> Iterator[dict[str, Any]]:
+    for c in cases:
+        when_text = c.answers["follow_up_date"]
         yield {
-            "case_id": r["id"], "follow_up_date": r["follow_up_date"], "days_overdue": (today - when).days,
-            "customer_name": r["customer_name"], "customer_contact": r["customer_contact"],
-            "promise": r["a_commitment"], "owner": r["staff"], "playbook_id": r["playbook_id"],
+            "case_id": c.id, "follow_up_date": when_text, "days_overdue": (today - date.fromisoformat(when_text)).days,
+            "customer_name": c.customer.name, "customer_contact": c.customer.contact,
+            "promise": c.answers.get("commitment"), "owner": c.staff, "playbook_id": c.playbook.id,
         }
 
 

@@ -1,11 +1,9 @@
-"""Which cases a list, an export or the follow-up list means: filters turned into SQL for the store."""
+"""Which cases a list, an export or the follow-up list means; each store turns a filter into its own SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
-
 from recoverycli.dates import parse_date
 from recoverycli.errors import RecoverError
 
@@ -34,39 +32,11 @@ class CaseFilter:
     until: date | None = None
     overdue: bool = False
     system_fix_open: bool = False
+    live_only: bool = False  # leave drafts (calls still in progress) out
+    due_by: date | None = None  # open follow-ups due on or before this day
     today: date | None = None
 
-    def sql(self) -> tuple[str, list[Any]]:
-        where: list[str] = []
-        args: list[Any] = []
-        if self.status:
-            where.append("status = ?")
-            args.append(self.status)
-        if self.playbook:
-            where.append("playbook_id = ?")
-            args.append(self.playbook)
-        if self.customer:
-            where.append("(customer_name LIKE ? ESCAPE '\\' OR customer_contact LIKE ? ESCAPE '\\')")
-            pattern = "%" + self.customer.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            args += [pattern, pattern]
-        if self.staff:
-            where.append("staff = ? COLLATE NOCASE")
-            args.append(self.staff)
-        if self.since:
-            where.append("created_at >= ?")
-            args.append(day_start_utc(self.since))
-        if self.until:
-            where.append("created_at < ?")
-            args.append(day_start_utc(self.until + timedelta(days=1)))
-        if self.overdue:
-            where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date < ?")
-            args.append((self.today or date.today()).isoformat())
-        if self.system_fix_open:
-            where.append("status != 'draft' AND system_fix_done_at IS NULL")
-        return " AND ".join(where), args
 
-
-def due_followups(today: date, upcoming: int = 0) -> tuple[str, list[Any], str]:
-    """Open promises due by today (+ upcoming days), most overdue first."""
-    where = "status = 'open' AND follow_up_done_at IS NULL AND follow_up_date IS NOT NULL AND follow_up_date <= ?"
-    return where, [(today + timedelta(days=upcoming)).isoformat()], "follow_up_date, created_at"
+def due_filter(today: date, upcoming: int = 0) -> CaseFilter:
+    """Open promises due by today (+ upcoming days); the store lists them most overdue first (order 'follow_up')."""
+    return CaseFilter(due_by=today + timedelta(days=upcoming))

@@ -78,7 +78,7 @@ def list_cases(
     """List recent cases, newest first."""
     from recoverycli.errors import NotFoundError
 
-    where, args = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open).sql()
+    filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
     try:
         st = store_at(store, create=False)
     except NotFoundError:
@@ -86,10 +86,10 @@ def list_cases(
     if format is ListFormat.csv:
         from recoverycli import export
 
-        rows = st.export_rows(export.COLUMNS, where, args, "created_at DESC, id", limit, neutralise=True) if st else []
+        rows = st.export_rows(export.COLUMNS, filt, "newest", limit, neutralise=True) if st else []
         export.write_csv(rows, sys.stdout, export.COLUMNS)
         return
-    cases = st.cases(where, args, limit=limit) if st else []
+    cases = st.cases(filt, limit=limit) if st else []
     if format is ListFormat.json:
         print_json([c.model_dump(mode="json") for c in cases])
         return
@@ -126,12 +126,11 @@ def export(
     from recoverycli import export as ex
 
     cols = ex.pick_columns(columns)
-    where, args = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open).sql()
-    if status is None:  # a draft is a call still in progress, not yet a case to report on
-        where = " AND ".join(filter(None, (where, "status != 'draft'")))
+    filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
+    filt.live_only = True  # a draft is a call still in progress, not yet a case to report on (unless --status draft)
     st = store_at(store, create=False)
     csv_out = format is ExportFormat.csv
-    rows = st.export_rows(cols, where, args, "created_at, id", limit, neutralise=csv_out and not raw)
+    rows = st.export_rows(cols, filt, "oldest", limit, neutralise=csv_out and not raw)
     if tz is Zone.local:
         rows = ex.localised(rows, cols)
     if output is not None:
@@ -206,11 +205,11 @@ def report(
     start, end = rp.default_period(today)
     start = as_date(since, today, "--since") or start
     end = as_date(until, today, "--until") or end
-    where, args = CaseFilter(playbook=playbook, staff=staff, since=start, until=end).sql()
+    filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
     lib = Library.default(playbooks)
     books = {pid: lib.get(pid) for pid in lib.ids()}
     st = store_at(store, create=False)
-    data = rp.build(st.aggregates(where, args, today.isoformat()), start, end, books, show_customers,
+    data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
                     {"playbook": playbook, "staff": staff})
     if format is ReportFormat.table:
         from recoverycli import report_view

@@ -33,12 +33,12 @@ def followups(
 
     from recoverycli import followups as fu
     from recoverycli.errors import NotFoundError
-    from recoverycli.query import due_followups
+    from recoverycli.query import due_filter
 
     today = date.today()
     try:
         st = store_at(store, create=False)
-        rows = list(fu.due(st.select(*due_followups(today, upcoming), None), today))
+        rows = list(fu.due(st.cases(due_filter(today, upcoming), order="follow_up", events=False), today))
     except NotFoundError:
         rows = []
     if ics is not None:
@@ -157,7 +157,6 @@ def watch(
     store: StoreOpt = None,
 ) -> None:
     """A live feed for the duty manager: new cases, second-complaint emergencies, follow-ups falling overdue."""
-    import time
     from datetime import date, datetime
 
     from recoverycli.feed import FeedState, poll
@@ -165,11 +164,12 @@ def watch(
     st = store_at(store, create=False)
     state = FeedState()
     poll(st, state, date.today())
-    typer.echo(f"watching {st.path} every {interval:g} s — Ctrl-C to stop", err=True)
+    how = "as it happens (PostgreSQL notifications)" if st.live else f"every {interval:g} s"
+    typer.echo(f"watching {st.label} {how} — Ctrl-C to stop", err=True)
     colours = {"emergency": "red", "overdue": "yellow", "new-case": None}
     try:
         while True:
-            time.sleep(interval)
+            st.wait_for_change(interval)
             for item in poll(st, state, date.today()):
                 typer.secho(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],
                             bold=item.kind == "emergency")

@@ -19,8 +19,9 @@ class Format(str, Enum):
 
 
 StoreOpt = Annotated[
-    Optional[Path],
-    typer.Option("--store", envvar="RECOVER_STORE", help="Case store file (default: per-user data dir).", show_default=False),
+    Optional[str],
+    typer.Option("--store", envvar="RECOVER_STORE", metavar="FILE|URL",
+                 help="Case store: a SQLite file (default: per-user data dir) or a postgresql:// URL.", show_default=False),
 ]
 PlaybooksOpt = Annotated[
     Optional[list[Path]],
@@ -80,11 +81,11 @@ def _log_crash() -> str:
         return "(no log: data directory not writable)"
 
 
-def store_at(path: Optional[Path], create: bool = True):
+def store_at(location: Optional[str], create: bool = True, migrate: bool = False):
     from recoverycli.config import default_store
     from recoverycli.store import open_store
 
-    return open_store(path or default_store(), create=create)
+    return open_store(location or default_store(), create=create, migrate=migrate)
 
 
 def make_console(stderr: bool = False):

@@ -1,0 +1,508 @@
+"""What both case stores share: the Case↔row mapping, the migrations list, the filters and the case logic.
+
+SQL is written once here with `?` placeholders in the SQL both engines speak; each backend
+supplies its connection, its transactions and the few expressions where the dialects differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterator
+
+from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.models import Case, Customer, Event, PlaybookRef
+from recoverycli.query import CaseFilter, day_start_utc
+
+ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
+ID_LENGTH = 5
+ERASED = "[erased]"
+NOTIFY_CHANNEL = "recover_cases"
+
+ORDERS = {"newest": "created_at DESC, id", "oldest": "created_at, id", "follow_up": "follow_up_date, created_at, id"}
+_CHANGEABLE = {"status", "follow_up_date", "follow_up_done_at", "closed_at", "resolution", "updated_at", "answers",
+               "system_fix_done_at"}
+BASE_ANSWERS = ("customer_words", "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "root_cause")
+# Export column -> the case column it is read from (answers are read from the answers JSON).
+PLAIN_EXPORT = {
+    "case_id": "id", "status": "status", "created_at": "created_at", "updated_at": "updated_at", "staff": "staff",
+    "playbook_id": "playbook_id", "playbook_version": "playbook_version", "customer_name": "customer_name",
+    "customer_contact": "customer_contact", "segment": "segment", "complaint_number": "complaint_number",
+    "follow_up_date": "follow_up_date", "follow_up_done_at": "follow_up_done_at", "closed_at": "closed_at",
+    "resolution": "resolution",
+}
+TEXT_COLUMNS = {"staff", "customer_name", "customer_contact", "customer_words", "desired_outcome", "apology",
+                "commitment", "gesture", "root_cause", "resolution", "extra"}
+RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def add_identity(db: Any) -> None:
+    """v4: normalised customer keys for the repeat-complaint lookup, severity, the system-fix track."""
+    from recoverycli.identity import contact_key, name_key
+
+    for stmt in (
+        "ALTER TABLE cases ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cases ADD COLUMN name_key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE cases ADD COLUMN severity TEXT NOT NULL DEFAULT 'normal'",
+        "ALTER TABLE cases ADD COLUMN system_fix_done_at TEXT",
+    ):
+        db.execute(stmt)
+    rows = db.execute("SELECT id, customer_name, customer_contact FROM cases").fetchall()
+    if rows:
+        db.executemany("UPDATE cases SET contact_key = ?, name_key = ? WHERE id = ?",
+                       [(contact_key(r[2]), name_key(r[1]), r[0]) for r in rows])
+    db.execute("CREATE INDEX cases_contact_key ON cases(contact_key, created_at) WHERE contact_key != ''")
+    db.execute("CREATE INDEX cases_name_key ON cases(name_key, created_at) WHERE name_key != ''")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One schema version, for both engines: SQL, or a function for what SQL alone cannot do."""
+
+    why: str
+    sqlite: str | Callable[[Any], None]
+    postgres: str | Callable[[Any], None]
+
+
+_PG_NOTIFY = f"""
+CREATE FUNCTION recover_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{NOTIFY_CHANNEL}', NEW.id);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER cases_notify AFTER INSERT OR UPDATE ON cases
+    FOR EACH ROW WHEN (NEW.status <> 'draft') EXECUTE FUNCTION recover_notify();
+CREATE VIEW recover_export AS SELECT * FROM cases;
+"""
+
+# Each entry upgrades the schema by one version on both engines; never edit a released one, append.
+MIGRATIONS: list[Step] = [
+    Step(
+        "cases and their events",
+        """
+        CREATE TABLE cases (
+            id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            staff TEXT NOT NULL, customer_name TEXT NOT NULL DEFAULT '', customer_contact TEXT NOT NULL DEFAULT '',
+            segment TEXT NOT NULL DEFAULT 'other', playbook_id TEXT NOT NULL, playbook_version INTEGER NOT NULL,
+            playbook_hash TEXT NOT NULL, answers TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX cases_created ON cases(created_at);
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            at TEXT NOT NULL, staff TEXT NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_case ON events(case_id, seq);
+        """,
+        # timestamps stay ISO-8601 UTC text, as in SQLite, so both sort, compare and export identically;
+        # json (not jsonb) keeps the answers in the order the call asked them
+        """
+        CREATE TABLE cases (
+            id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            staff TEXT NOT NULL, customer_name TEXT NOT NULL DEFAULT '', customer_contact TEXT NOT NULL DEFAULT '',
+            segment TEXT NOT NULL DEFAULT 'other', playbook_id TEXT NOT NULL, playbook_version INTEGER NOT NULL,
+            playbook_hash TEXT NOT NULL, answers JSON NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX cases_created ON cases(created_at);
+        CREATE TABLE events (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            at TEXT NOT NULL, staff TEXT NOT NULL, kind TEXT NOT NULL, data JSON NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_case ON events(case_id, seq);
+        """,
+    ),
+    Step(
+        "list and search indexes",
+        """
+        CREATE INDEX cases_status ON cases(status, created_at);
+        CREATE INDEX cases_contact ON cases(customer_contact);
+        CREATE INDEX cases_name ON cases(customer_name COLLATE NOCASE);
+        """,
+        """
+        CREATE INDEX cases_status ON cases(status, created_at);
+        CREATE INDEX cases_contact ON cases(lower(customer_contact));
+        CREATE INDEX cases_name ON cases(lower(customer_name));
+        """,
+    ),
+    Step(
+        "follow-up and close columns",
+        """
+        ALTER TABLE cases ADD COLUMN follow_up_date TEXT;
+        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT;
+        ALTER TABLE cases ADD COLUMN closed_at TEXT;
+        ALTER TABLE cases ADD COLUMN resolution TEXT;
+        ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
+        UPDATE cases SET follow_up_date = json_extract(answers, '$.follow_up_date');
+        CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
+        """,
+        """
+        ALTER TABLE cases ADD COLUMN follow_up_date TEXT;
+        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT;
+        ALTER TABLE cases ADD COLUMN closed_at TEXT;
+        ALTER TABLE cases ADD COLUMN resolution TEXT;
+        ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
+        UPDATE cases SET follow_up_date = answers->>'follow_up_date';
+        CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
+        """,
+    ),
+    Step("customer keys for the repeat lookup, severity, system fix", add_identity, add_identity),
+    Step(
+        "live feed and the managers' export view",
+        "",  # SQLite: the feed polls, and a file has no roles
+        _PG_NOTIFY,
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def new_case_id() -> str:
+    return "RC-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def columns(case: Case) -> dict[str, Any]:
+    """The one mapping from a Case to its row, for inserts and draft updates alike."""
+    from recoverycli.identity import contact_key, name_key
+
+    return {
+        "id": case.id, "status": case.status, "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),
+        "staff": case.staff, "customer_name": case.customer.name, "customer_contact": case.customer.contact,
+        "segment": case.customer.segment or "", "playbook_id": case.playbook.id, "playbook_version": case.playbook.version,
+        "playbook_hash": case.playbook.hash, "answers": json.dumps(case.answers, ensure_ascii=False),
+        "follow_up_date": case.answers.get("follow_up_date"), "complaint_number": case.complaint_number,
+        "severity": case.severity, "contact_key": contact_key(case.customer.contact), "name_key": name_key(case.customer.name),
+    }
+
+
+# Columns set by later commands (follow-up, close, system fix) that a copy must carry over too.
+LATER_COLUMNS = ("follow_up_done_at", "closed_at", "resolution", "system_fix_done_at")
+
+
+def content_hash(case: Case, row_extra: dict[str, Any] | None = None) -> str:
+    """A fingerprint of everything a case holds except its id, so a copy can be verified field by field."""
+    body = case.model_dump(mode="json", exclude={"id"})
+    body["events"] = [e for e in body["events"] if e["kind"] != "copied"]
+    body["later"] = {k: (row_extra or {}).get(k) for k in LATER_COLUMNS}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def load_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def sqlite_json_value(value: Any) -> Any:
+    """A JSON answer as SQLite's json_extract gives it, so both backends export the same cells."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+def neutralise_cell(value: Any) -> Any:
+    text = value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) and value < 0 else None
+    return "'" + text if text is not None and text.startswith(RISKY_STARTS) else value
+
+
+def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any, ...]:
+    """One export row computed in Python from a case row (the PostgreSQL path; SQLite does it in SQL)."""
+    answers = load_json(row["answers"])
+    out = []
+    for c in cols:
+        if c in PLAIN_EXPORT:
+            v = row[PLAIN_EXPORT[c]]
+        elif c == "extra":
+            rest = {k: v for k, v in answers.items() if k not in BASE_ANSWERS}
+            v = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+        else:
+            v = sqlite_json_value(answers.get(c))
+        out.append(neutralise_cell(v) if neutralise and c in TEXT_COLUMNS else v)
+    return tuple(out)
+
+
+class BaseStore:
+    """The case logic both backends share; subclasses bring the connection and the dialect."""
+
+    label: str  # where the store is, safe to show (a PostgreSQL password never appears)
+    live = False  # True where a save at another desk wakes wait_for_change at once (PostgreSQL)
+    lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
+    duplicate_errors: tuple[type[BaseException], ...] = ()
+
+    # --- what a backend provides ---------------------------------------------------------
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def execute(self, sql: str, args: Any = ()) -> Any:
+        raise NotImplementedError
+
+    def ci_equal(self, column: str) -> str:
+        """`column` equals a parameter, ignoring case."""
+        raise NotImplementedError
+
+    def contains(self, column: str) -> str:
+        """`column` contains a LIKE pattern parameter (escaped with backslash), ignoring case."""
+        raise NotImplementedError
+
+    def after_forget(self) -> None:
+        pass
+
+    def wait_for_change(self, timeout: float) -> None:
+        """Block until another desk saves or changes a case, or `timeout` seconds pass."""
+        import time
+
+        time.sleep(timeout)
+
+    def schema_version(self) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # --- filters ---------------------------------------------------------------------------
+    def where(self, f: CaseFilter) -> tuple[str, list[Any]]:
+        """A filter as SQL for this backend; the only place list/export/report filters become SQL."""
+        from datetime import date
+
+        where: list[str] = []
+        args: list[Any] = []
+        if f.status:
+            where.append("status = ?")
+            args.append(f.status)
+        elif f.live_only:
+            where.append("status != 'draft'")
+        if f.playbook:
+            where.append("playbook_id = ?")
+            args.append(f.playbook)
+        if f.customer:
+            where.append(f"({self.contains('customer_name')} OR {self.contains('customer_contact')})")
+            pattern = "%" + f.customer.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            args += [pattern, pattern]
+        if f.staff:
+            where.append(self.ci_equal("staff"))
+            args.append(f.staff)
+        if f.since:
+            where.append("created_at >= ?")
+            args.append(day_start_utc(f.since))
+        if f.until:
+            where.append("created_at < ?")
+            args.append(day_start_utc(f.until + timedelta(days=1)))
+        if f.overdue:
+            where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date < ?")
+            args.append((f.today or date.today()).isoformat())
+        if f.due_by:
+            where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date IS NOT NULL AND follow_up_date <= ?")
+            args.append(f.due_by.isoformat())
+        if f.system_fix_open:
+            where.append("status != 'draft' AND system_fix_done_at IS NULL")
+        return " AND ".join(where), args
+
+    # --- reading ---------------------------------------------------------------------------
+    def rows(self, f: CaseFilter, order: str = "newest", limit: int | None = None, table: str = "cases") -> Iterator[Any]:
+        where, args = self.where(f)
+        sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + f" ORDER BY {ORDERS[order]}"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        cur = self.execute(sql, args)
+        while batch := cur.fetchmany(500):
+            yield from batch
+
+    def cases(self, f: CaseFilter | None = None, order: str = "newest", limit: int | None = None,
+              events: bool = True) -> list[Case]:
+        return [self.case_from_row(r, events) for r in self.rows(f or CaseFilter(), order, limit)]
+
+    def get(self, case_id: str) -> Case:
+        row = self.execute("SELECT * FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
+        return self.case_from_row(row)
+
+    def recent(self, limit: int = 20, status: str | None = None, staff: str | None = None) -> list[Case]:
+        where = [c for c, v in (("status = ?", status), ("staff = ?", staff)) if v]
+        sql = "SELECT * FROM cases" + (f" WHERE {' AND '.join(where)}" if where else "")
+        rows = self.execute(sql + f" ORDER BY {ORDERS['newest']} LIMIT {int(limit)}", [v for v in (status, staff) if v])
+        return [self.case_from_row(r) for r in rows.fetchall()]
+
+    def earlier_cases(self, contact_key: str, name_key: str, since: str, exclude: str | None = None,
+                      limit: int = 3) -> tuple[int, list[Case]]:
+        """The customer's earlier complaints still open or made since `since`: (how many, the newest few).
+
+        Both keys are indexed on both backends; the OR becomes two index look-ups, fast at a million cases.
+        """
+        where = ("status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != ''))"
+                 " AND (status = 'open' OR created_at >= ?)")
+        args = [exclude or "", contact_key, name_key, since]
+        count = self.execute(f"SELECT count(*) FROM cases WHERE {where}", args).fetchone()[0]
+        if not count:
+            return 0, []
+        rows = self.execute(f"SELECT * FROM cases WHERE {where} ORDER BY {ORDERS['newest']} LIMIT {int(limit)}", args)
+        return count, [self.case_from_row(r) for r in rows.fetchall()]
+
+    def case_from_row(self, row: Any, events: bool = True) -> Case:
+        evs = [
+            Event(at=datetime.fromisoformat(e["at"]), staff=e["staff"], kind=e["kind"], data=load_json(e["data"]))
+            for e in self.execute("SELECT at, staff, kind, data FROM events WHERE case_id = ? ORDER BY seq", (row["id"],)).fetchall()
+        ] if events else []
+        return Case(
+            id=row["id"],
+            status=row["status"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+            staff=row["staff"],
+            customer=Customer(name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"] or None),
+            playbook=PlaybookRef(id=row["playbook_id"], version=row["playbook_version"], hash=row["playbook_hash"]),
+            answers=load_json(row["answers"]),
+            complaint_number=row["complaint_number"],
+            severity=row["severity"],
+            events=evs,
+        )
+
+    # --- writing ---------------------------------------------------------------------------
+    def add(self, case: Case, keep_id: bool = False) -> Case:
+        """Insert a new case under a fresh unique id (unique across every desk), with its events."""
+        for _ in range(50):
+            candidate = case if keep_id else case.model_copy(update={"id": new_case_id()})
+            try:
+                with self.transaction() as tx:
+                    self.insert_case(tx, candidate)
+                return candidate
+            except self.duplicate_errors:
+                if keep_id:
+                    raise
+                continue  # id taken, here or by another desk: draw again
+        raise StoreError(f"{self.label}: could not find a free case id — run `recover check`")
+
+    def insert_case(self, tx: Any, case: Case, later: dict[str, Any] | None = None) -> None:
+        cols = {**columns(case), **(later or {})}
+        tx.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
+        for ev in case.events:
+            insert_event(tx, case.id, ev)
+
+    def save_draft(self, case: Case) -> None:
+        """Write what a call has captured so far; only a draft can be written this way."""
+        with self.transaction() as tx:
+            self._save_draft_in(tx, case)
+
+    def finish_draft(self, case: Case, events: list[Event]) -> None:
+        """Turn a draft into an open case, with its final answers and events, in one transaction."""
+        with self.transaction() as tx:
+            self._save_draft_in(tx, case)
+            tx.execute("UPDATE cases SET status = 'open' WHERE id = ?", (case.id,))
+            for event in events:
+                insert_event(tx, case.id, event)
+
+    def _save_draft_in(self, tx: Any, case: Case) -> None:
+        cols = {k: v for k, v in columns(case).items() if k not in ("id", "status", "created_at", "playbook_id")}
+        cur = tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ? AND status = 'draft'",
+                         (*cols.values(), case.id))
+        if cur.rowcount != 1:
+            raise NotFoundError(f"no draft '{case.id}' in {self.label} — it was saved or discarded meanwhile")
+
+    def discard(self, case_id: str) -> None:
+        """Drop a draft; open and closed cases are never deleted."""
+        case = self.get(case_id)
+        if case.status != "draft":
+            raise StoreError(f"case {case.id} is {case.status}, not a draft — only drafts can be discarded")
+        with self.transaction() as tx:
+            tx.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
+
+    def apply(self, case_id: str, event: Event, allowed: tuple[str, ...], columns: dict[str, Any],
+              answers: dict[str, Any] | None = None) -> Case:
+        """Change a case and log why, in one transaction with the row locked: nothing changes without its event."""
+        with self.transaction() as tx:
+            row = tx.execute(f"SELECT id, status, answers FROM cases WHERE id = ?{self.lock_rows}",
+                             (case_id.strip().upper(),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
+            if row["status"] not in allowed:
+                raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
+            updates = {**columns, "updated_at": iso(event.at)}
+            if answers:
+                updates["answers"] = json.dumps({**load_json(row["answers"]), **answers}, ensure_ascii=False)
+            assert all(k in _CHANGEABLE for k in updates)
+            tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?", (*updates.values(), row["id"]))
+            insert_event(tx, row["id"], event)
+        return self.get(row["id"])
+
+    def forget(self, who: str, staff: str, now: datetime) -> list[str]:
+        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure."""
+        term = " ".join(who.split())
+        if not term or term == ERASED:
+            return []
+        done: list[str] = []
+        with self.transaction() as tx:
+            self.before_forget(tx)
+            rows = tx.execute(
+                f"SELECT * FROM cases WHERE {self.ci_equal('customer_contact')} OR {self.ci_equal('customer_name')}"
+                f" ORDER BY id{self.lock_rows}", (term, term)
+            ).fetchall()
+            for row in rows:
+                answers = load_json(row["answers"])
+                quoted = [s for s in (row["customer_name"], row["customer_contact"], *row["customer_name"].split()) if len(s) >= 3]
+                erased = ["customer_name", "customer_contact"]
+                for key, value in answers.items():
+                    if key == "customer_words" or (isinstance(value, str) and any(q.lower() in value.lower() for q in quoted)):
+                        answers[key] = ERASED
+                        erased.append(key)
+                tx.execute(
+                    "UPDATE cases SET customer_name = ?, customer_contact = ?, contact_key = '', name_key = '',"
+                    " answers = ?, updated_at = ? WHERE id = ?",
+                    (ERASED, ERASED, json.dumps(answers, ensure_ascii=False), iso(now), row["id"]),
+                )
+                for ev in tx.execute("SELECT seq, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
+                    data = load_json(ev["data"])
+                    hits = [k for k, v in data.items() if isinstance(v, str) and any(q.lower() in v.lower() for q in quoted)]
+                    if hits:
+                        tx.execute("UPDATE events SET data = ? WHERE seq = ?",
+                                   (json.dumps({**data, **{k: ERASED for k in hits}}, ensure_ascii=False), ev["seq"]))
+                insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten", data={"fields": erased}))
+                done.append(row["id"])
+        self.after_forget()
+        return done
+
+    def before_forget(self, tx: Any) -> None:
+        pass
+
+    # --- copying between stores ------------------------------------------------------------
+    def later_columns(self, case_id: str) -> dict[str, Any]:
+        row = self.execute(f"SELECT {', '.join(LATER_COLUMNS)} FROM cases WHERE id = ?", (case_id,)).fetchone()
+        return {k: row[k] for k in LATER_COLUMNS} if row else {}
+
+    def copied_as(self, original_id: str, created_at: str, staff: str) -> str | None:
+        """The id a copied case has here: its own if free, or the one it was given when that was taken."""
+        for row in self.execute("SELECT id FROM cases WHERE created_at = ? AND staff = ? ORDER BY id",
+                                (created_at, staff)).fetchall():
+            if row["id"] == original_id:
+                return row["id"]
+            marks = self.execute("SELECT data FROM events WHERE case_id = ? AND kind = 'copied'", (row["id"],)).fetchall()
+            if any(load_json(m["data"]).get("from_id") == original_id for m in marks):
+                return row["id"]
+        return None
+
+    def replace_copy(self, target_id: str, case: Case, later: dict[str, Any]) -> None:
+        """Bring an earlier copy up to date with its source: columns, answers and the events added since."""
+        with self.transaction() as tx:
+            cols = {k: v for k, v in columns(case).items() if k != "id"}
+            cols.update(later)
+            tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", (*cols.values(), target_id))
+            have = tx.execute("SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)).fetchone()[0]
+            for ev in [e for e in case.events if e.kind != "copied"][have:]:
+                insert_event(tx, target_id, ev)
+
+
+def insert_event(tx: Any, case_id: str, ev: Event) -> None:
+    tx.execute(
+        "INSERT INTO events (case_id, at, staff, kind, data) VALUES (?,?,?,?,?)",
+        (case_id, iso(ev.at), ev.staff, ev.kind, json.dumps(ev.data, ensure_ascii=False)),
+    )

@@ -1,0 +1,305 @@
+"""The shared case store: PostgreSQL through psycopg 3, one log for every desk and site.
+
+The case logic is BaseStore's; this module brings the connection (libpq conventions: the URL,
+PGHOST, PGUSER, ~/.pgpass, sslmode), transactions with row locks, the PostgreSQL dialect, the
+migrations lock, LISTEN/NOTIFY for the live feed, and error messages that never show a password.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Iterator
+
+from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.query import CaseFilter
+from recoverycli.store.base import MIGRATIONS, NOTIFY_CHANNEL, ORDERS, SCHEMA_VERSION, BaseStore, export_cells
+
+GUIDE = "docs/shared-store.md"
+MIGRATE_LOCK = 0x7265636F  # any fixed number: one `recover store migrate` at a time
+
+
+def redact(url: str) -> str:
+    """The URL as it may be shown: the password, in the user part or as a parameter, becomes ***."""
+    url = re.sub(r"^(postgres(?:ql)?://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
+
+
+def _password(url: str) -> str | None:
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        return conninfo_to_dict(url).get("password") or None
+    except Exception:  # noqa: BLE001 - a URL psycopg cannot parse has no password we could find either
+        m = re.match(r"^postgres(?:ql)?://[^:/@?#]*:([^@/?#]*)@", url)
+        return m.group(1) if m else None
+
+
+@lru_cache(maxsize=256)
+def pg_sql(sql: str) -> str:
+    """Our SQL is written with ? placeholders; psycopg wants %s (and a literal % doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _Row(tuple):
+    """A row readable by column name or position, like sqlite3.Row."""
+
+    __slots__ = ()
+    _index: dict[str, int] = {}
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        return tuple.__getitem__(self, self._index[key] if isinstance(key, str) else key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _row_factory(cursor: Any) -> Any:
+    names = [c.name for c in cursor.description or ()]
+    return type("Row", (_Row,), {"__slots__": (), "_index": {n: i for i, n in enumerate(names)}})
+
+
+class PgStore(BaseStore):
+    """Cases in a PostgreSQL database shared by many desks; every command behaves as on SQLite."""
+
+    lock_rows = " FOR UPDATE"
+    live = True
+
+    def __init__(self, url: str, create: bool = True, migrate: bool = False) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError("PostgreSQL support is not installed — pip install 'recoverycli[postgresql]'") from None
+        self._pg = psycopg
+        self.url = url
+        self.label = redact(url)
+        self.duplicate_errors = (psycopg.errors.UniqueViolation,)
+        self._listener: Any = None
+        self.conn = self._connect()
+        self.user = self.conn.info.user
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.label}: this store has schema version {version}, newer than this recover understands "
+                             f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)")
+        if migrate or (version == 0 and create):
+            self.migrated_from = version
+            self._migrate(version)
+        elif version == 0:
+            raise NotFoundError(f"no recover store in {self.label} yet — create it with `recover store migrate --store URL` ({GUIDE})")
+        elif version < SCHEMA_VERSION:
+            raise StoreError(f"{self.label}: the shared store has schema v{version}, this recover needs v{SCHEMA_VERSION} — "
+                             f"run `recover store migrate --store URL` as the store's owner first ({GUIDE})")
+
+    def _connect(self) -> Any:
+        import os
+
+        kwargs: dict[str, Any] = {"autocommit": True, "row_factory": _row_factory, "application_name": "recover"}
+        if "connect_timeout" not in self.url and "PGCONNECT_TIMEOUT" not in os.environ:
+            kwargs["connect_timeout"] = 10
+        try:
+            conn = self._pg.connect(self.url, **kwargs)
+            conn.execute("SET TIME ZONE 'UTC'")  # naive times mean UTC, as in SQLite's julianday()
+            return conn
+        except self._pg.Error as e:
+            raise StoreError(f"{self.label}: cannot connect to PostgreSQL ({self._first_line(e)}) — check the server, "
+                             f"the URL, PGHOST/PGUSER/PGPASSWORD or ~/.pgpass") from None
+
+    # --- errors --------------------------------------------------------------------------
+    def _first_line(self, e: BaseException) -> str:
+        text = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        text = re.sub(r"^(connection failed|connection to server .*? failed):\s*", "", text).strip() or text
+        secret = _password(self.url)
+        return text.replace(secret, "***") if secret else text
+
+    def _describe(self, e: BaseException) -> StoreError:
+        errors = self._pg.errors
+        if isinstance(e, errors.InsufficientPrivilege):
+            return self.no_right("do this", str(getattr(e.diag, "message_primary", "") or self._first_line(e)))
+        if isinstance(e, self._pg.OperationalError):
+            return StoreError(f"{self.label}: the connection to PostgreSQL failed ({self._first_line(e)}) — nothing "
+                              f"half-done was kept; try again")
+        return StoreError(f"{self.label}: database error ({self._first_line(e)}) — run `recover check`")
+
+    def no_right(self, what: str, why: str, role: str = "") -> StoreError:
+        need = f" — that needs the {role} role" if role else " — ask the store's owner for the grant"
+        return StoreError(f"{self.label}: the PostgreSQL role {self.user!r} may not {what} ({why}){need} ({GUIDE})")
+
+    def _require(self, table: str, right: str, what: str, role: str) -> None:
+        ok = self.execute("SELECT has_table_privilege(?, ?)", (table, right)).fetchone()[0]
+        if not ok:
+            raise self.no_right(what, f"no {right} on {table}", role)
+
+    # --- what BaseStore needs --------------------------------------------------------------
+    def execute(self, sql: str, args: Any = ()) -> Any:
+        try:
+            return self.conn.execute(pg_sql(sql), args) if args else self.conn.execute(sql)
+        except self.duplicate_errors:
+            raise
+        except self._pg.Error as e:
+            raise self._describe(e) from None
+
+    def executemany(self, sql: str, seq: Any) -> None:
+        try:
+            with self.conn.cursor() as cur:
+                cur.executemany(pg_sql(sql), seq)
+        except self._pg.Error as e:
+            raise self._describe(e) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgStore]:
+        """One transaction; rows are locked with FOR UPDATE where two desks may change the same case."""
+        try:
+            with self.conn.transaction():
+                yield self
+        except (StoreError, NotFoundError) + self.duplicate_errors:
+            raise
+        except self._pg.Error as e:
+            raise self._describe(e) from None
+
+    def ci_equal(self, column: str) -> str:
+        return f"lower({column}) = lower(?)"
+
+    def contains(self, column: str) -> str:
+        return f"{column} ILIKE ? ESCAPE '\\'"
+
+    def schema_version(self) -> int:
+        tables = self.execute("SELECT to_regclass('recover_schema') IS NOT NULL, to_regclass('cases') IS NOT NULL").fetchone()
+        if not tables[0]:
+            if tables[1]:
+                raise StoreError(f"{self.label}: this database has a 'cases' table that is not a recover store — "
+                                 f"use another database or schema for recover")
+            return 0
+        return self.execute("SELECT version FROM recover_schema").fetchone()[0]
+
+    def _migrate(self, current: int) -> None:
+        """Each version in its own transaction, under an advisory lock so two desks never migrate at once."""
+        for version in range(current, SCHEMA_VERSION):
+            try:
+                with self.transaction():
+                    self.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
+                    self.execute("CREATE TABLE IF NOT EXISTS recover_schema (version INTEGER NOT NULL)")
+                    now = self.execute("SELECT version FROM recover_schema").fetchone()
+                    if now is None:
+                        self.execute("INSERT INTO recover_schema (version) VALUES (0)")
+                        now = (0,)
+                    if now[0] != version:  # done by another process meanwhile
+                        continue
+                    step = MIGRATIONS[version].postgres
+                    if callable(step):
+                        step(self)
+                    elif step.strip():
+                        self.execute(step)
+                    self.execute("UPDATE recover_schema SET version = ?", (version + 1,))
+            except StoreError as e:
+                if "may not" in e.message:
+                    raise self.no_right("change the schema", "creating or altering tables",
+                                        "store's owner (run `recover store migrate` as the owner)") from None
+                raise
+
+    def migrate(self) -> tuple[int, int]:
+        return self.migrated_from if self.migrated_from is not None else self.schema_version(), self.schema_version()
+
+    migrated_from: int | None = None
+
+    def before_forget(self, tx: Any) -> None:
+        self._require("events", "UPDATE", "erase a customer's data", "recover_manager")
+
+    def wait_for_change(self, timeout: float) -> None:
+        """LISTEN on a second connection: a save at any desk wakes the feed at once."""
+        if self._listener is None:
+            self._listener = self._pg.connect(self.url, autocommit=True, application_name="recover watch")
+            self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        try:
+            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                pass
+        except self._pg.Error as e:
+            raise self._describe(e) from None
+
+    def close(self) -> None:
+        for conn in (self._listener, self.conn):
+            if conn is not None:
+                conn.close()
+
+    # --- what only this backend does --------------------------------------------------------
+    def export_rows(self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None,
+                    neutralise: bool) -> Iterator[tuple[Any, ...]]:
+        """Streamed through a server-side cursor on the managers' export view, cell by cell as SQLite gives them."""
+        self._require("recover_export", "SELECT", "export the case log", "recover_manager")
+        where, args = self.where(f)
+        sql = "SELECT * FROM recover_export" + (f" WHERE {where}" if where else "") + f" ORDER BY {ORDERS[order]}"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        try:
+            with self.conn.transaction(), self.conn.cursor(name="recover_export", row_factory=_row_factory) as cur:
+                cur.execute(pg_sql(sql), args or None)
+                while batch := cur.fetchmany(2000):
+                    for row in batch:
+                        yield export_cells(row, cols, neutralise)
+        except self._pg.Error as e:
+            raise self._describe(e) from None
+
+    def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
+        """The same figures as SqliteStore.aggregates, in PostgreSQL's words."""
+        where, args = self.where(f)
+        w = "WHERE status != 'draft'" + (f" AND {where}" if where else "")
+        q = lambda sql, before=(), after=(): self.execute(sql, [*before, *args, *after]).fetchall()  # noqa: E731
+        out: dict[str, Any] = {}
+        out["total"] = q(f"SELECT count(*) FROM cases {w}")[0][0]
+        out["by_status"] = dict(tuple(r) for r in q(f"SELECT status, count(*) FROM cases {w} GROUP BY status"))
+        out["by_playbook"] = dict(tuple(r) for r in q(
+            f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC"))
+        out["weeks"] = [tuple(r) for r in q(
+            f"SELECT to_char(date_trunc('week', left(created_at, 10)::date), 'YYYY-MM-DD') AS week, playbook_id, status, count(*)"
+            f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1")]
+        out["root_causes"] = [tuple(r) for r in q(
+            f"SELECT min(rc), playbook_id, place, count(*) FROM (SELECT answers->>'root_cause' AS rc, playbook_id,"
+            f" coalesce(answers->>'room_number', answers->>'location', '') AS place FROM cases {w}) s"
+            f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place")]
+        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
+        out["repeat_customers"] = [r[0] for r in q(
+            f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")]
+        done = "(left(follow_up_done_at, 10)::date - follow_up_date::date)"
+        due = q(f"SELECT count(*), count(*) FILTER (WHERE follow_up_done_at IS NOT NULL AND {done} <= 0),"
+                f" count(*) FILTER (WHERE follow_up_done_at IS NOT NULL AND {done} > 0),"
+                f" count(*) FILTER (WHERE follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ?)"
+                f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?", [today], [today])[0]
+        # SQLite's sum() over no rows is NULL; keep the figures identical
+        out["promises"] = dict(zip(("due", "on_time", "late", "overdue"), due if due[0] else (0, None, None, None)))
+        out["late_days"] = self._percentiles(
+            f"SELECT ({done})::float8 AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args)
+        out["to_contact_minutes"] = self._percentiles(
+            f"SELECT extract(epoch FROM created_at::timestamptz - (answers->>'incident_at')::timestamptz)::float8 / 60 AS v"
+            f" FROM cases {w} AND answers->>'incident_at' IS NOT NULL", args)
+        out["to_close_hours"] = self._percentiles(
+            f"SELECT extract(epoch FROM closed_at::timestamptz - created_at::timestamptz)::float8 / 3600 AS v"
+            f" FROM cases {w} AND closed_at IS NOT NULL", args)
+        out["gestures"] = [tuple(r) for r in q(
+            f"SELECT playbook_id, answers->>'gesture' AS g, count(*) FROM cases {w} AND answers->>'gesture' IS NOT NULL"
+            f" GROUP BY 1, 2 ORDER BY count(*) DESC")]
+        out["coaching"] = [tuple(r) for r in q(
+            f"SELECT f.value, count(*), sum(CASE WHEN (e.data->>'kept')::boolean THEN 1 ELSE 0 END)"
+            f" FROM events e CROSS JOIN LATERAL json_array_elements_text(e.data->'flags') AS f(value)"
+            f" WHERE e.kind = 'coached' AND e.case_id IN (SELECT id FROM cases {w}) GROUP BY f.value ORDER BY count(*) DESC")]
+        return out
+
+    def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
+        """Nearest rank, exactly as the SQLite store computes it (not percentile_disc, which ranks differently)."""
+        row = self.execute(
+            f"SELECT n, max(CASE WHEN rn = least(floor(n * 0.5)::int + 1, n) THEN v END),"
+            f" max(CASE WHEN rn = least(floor(n * 0.9)::int + 1, n) THEN v END)"
+            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
+            args).fetchone()
+        n, median, p90 = row if row else (0, None, None)
+        return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
+
+    def backup(self, dest: Any) -> None:
+        raise StoreError(f"`recover backup` copies a SQLite file; back up the shared store at {self.label} with pg_dump ({GUIDE})")
+
+    def check(self) -> dict[str, Any]:
+        problems = [f"event {r[0]} points at a missing case" for r in self.execute(
+            "SELECT e.seq FROM events e LEFT JOIN cases c ON c.id = e.case_id WHERE c.id IS NULL LIMIT 100").fetchall()]
+        by_status = dict(tuple(r) for r in self.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
+        events = self.execute("SELECT count(*) FROM events").fetchone()[0]
+        return {"path": self.label, "backend": "postgresql", "ok": not problems, "problems": problems,
+                "schema_version": self.schema_version(), "cases": by_status, "events": events}
