@@ -26,9 +26,9 @@ HEADER = ("case_id,status,created_at,updated_at,staff,playbook_id,playbook_versi
 NASTY = 'She said "no, thanks", then:\nline two, with commas; tabs\tand emoji 🧳\n=HYPERLINK("http://x")'
 
 
-def seed(store_path: Path, **answers: object) -> str:
+def seed(store_url: str, **answers: object) -> str:
     base = {"customer_words": "It broke.", "commitment": "Fix by 18:00", "follow_up_date": TODAY.isoformat()}
-    return open_store(store_path).add(make_case(**{**base, **answers})).id
+    return open_store(store_url).add(make_case(**{**base, **answers})).id
 
 
 def invoke(*args: str, **kw: object):
@@ -40,8 +40,8 @@ def test_export_header_is_pinned() -> None:
     assert ",".join(COLUMNS) == HEADER
 
 
-def test_csv_round_trip_keeps_every_character_and_neutralises_formulas(store_path: Path) -> None:
-    seed(store_path, customer_words=NASTY, desired_outcome="-5 euros back", room_number="412")
+def test_csv_round_trip_keeps_every_character_and_neutralises_formulas(store_url: str) -> None:
+    seed(store_url, customer_words=NASTY, desired_outcome="-5 euros back", room_number="412")
     result = invoke("export", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
@@ -55,8 +55,8 @@ def test_csv_round_trip_keeps_every_character_and_neutralises_formulas(store_pat
     assert result.stdout.startswith(HEADER)  # CRLF line ends are checked on a real file below
 
 
-def test_formula_cells_neutralised_unless_raw(store_path: Path) -> None:
-    seed(store_path, customer_words='=HYPERLINK("http://x")', apology="@SUM(A1)")
+def test_formula_cells_neutralised_unless_raw(store_url: str) -> None:
+    seed(store_url, customer_words='=HYPERLINK("http://x")', apology="@SUM(A1)")
     safe = list(csv.DictReader(io.StringIO(invoke("export").stdout, newline="")))[0]
     assert safe["customer_words"] == '\'=HYPERLINK("http://x")' and safe["apology"] == "'@SUM(A1)"
     raw = list(csv.DictReader(io.StringIO(invoke("export", "--raw").stdout, newline="")))[0]
@@ -65,8 +65,8 @@ def test_formula_cells_neutralised_unless_raw(store_path: Path) -> None:
         assert neutralise(cell) == "'" + cell
 
 
-def test_excel_bom_columns_and_local_time(store_path: Path, tmp_path: Path) -> None:
-    seed(store_path, customer_words="Café crème")
+def test_excel_bom_columns_and_local_time(store_url: str, tmp_path: Path) -> None:
+    seed(store_url, customer_words="Café crème")
     out = tmp_path / "log.csv"
     result = invoke("export", "--excel", "--output", str(out), "--columns", "customer_words,case_id", "--tz", "local")
     assert result.exit_code == 0 and result.stdout == ""
@@ -80,9 +80,9 @@ def test_excel_bom_columns_and_local_time(store_path: Path, tmp_path: Path) -> N
     assert bad.exit_code == 2 and "unknown column(s) nope" in bad.stderr
 
 
-def test_jsonl_and_json_exports_have_typed_extra(store_path: Path) -> None:
-    seed(store_path, room_number="412", technician_checked=True)
-    seed(store_path)
+def test_jsonl_and_json_exports_have_typed_extra(store_url: str) -> None:
+    seed(store_url, room_number="412", technician_checked=True)
+    seed(store_url)
     lines = invoke("export", "--format", "jsonl").stdout.splitlines()
     extras = sorted((json.loads(line)["extra"] for line in lines), key=len)
     assert extras == [{}, {"room_number": "412", "technician_checked": True}]
@@ -92,15 +92,15 @@ def test_jsonl_and_json_exports_have_typed_extra(store_path: Path) -> None:
     assert json.loads(invoke("export", "--format", "json", "--status", "closed").stdout) == []
 
 
-def test_every_change_is_an_event_with_staff_and_time(store_path: Path) -> None:
-    case_id = seed(store_path)
+def test_every_change_is_an_event_with_staff_and_time(store_url: str) -> None:
+    case_id = seed(store_url)
     assert invoke("note", case_id, "Guest called back, calmer now").exit_code == 0
     assert invoke("followup", case_id, "--reschedule", "+2d", "--reason", "Guest away until Friday").exit_code == 0
     assert invoke("followup", case_id, "--done", "--note", "Happy with the refund").exit_code == 0
     assert invoke("close", case_id, "--resolution", "Refunded; breakfast given").exit_code == 0
     assert invoke("close", case_id, "--resolution", "again").exit_code == 1  # already closed
     assert invoke("reopen", case_id, "--reason", "Charged again").exit_code == 0
-    case = open_store(store_path).get(case_id)
+    case = open_store(store_url).get(case_id)
     kinds = [e.kind for e in case.events]
     assert kinds == ["created", "note", "follow_up_rescheduled", "follow_up_done", "closed", "reopened"]
     assert all(e.staff == "Lee Park" and e.at.tzinfo for e in case.events[1:])
@@ -112,8 +112,8 @@ def test_every_change_is_an_event_with_staff_and_time(store_path: Path) -> None:
     assert row["follow_up_done_at"] and row["closed_at"] == "" and row["resolution"] == ""
 
 
-def test_changes_need_a_staff_name_and_valid_input(store_path: Path) -> None:
-    case_id = seed(store_path)
+def test_changes_need_a_staff_name_and_valid_input(store_url: str) -> None:
+    case_id = seed(store_url)
     result = runner.invoke(app, ["note", case_id, "x"])
     assert result.exit_code == 1 and "--staff" in result.stderr
     assert invoke("followup", case_id).exit_code == 2
@@ -122,11 +122,11 @@ def test_changes_need_a_staff_name_and_valid_input(store_path: Path) -> None:
     assert invoke("note", "RC-99999", "x").exit_code == 1
 
 
-def test_followups_due_today_and_overdue_most_urgent_first(store_path: Path) -> None:
-    late = seed(store_path, follow_up_date=(TODAY - timedelta(days=3)).isoformat())
-    today = seed(store_path)
-    soon = seed(store_path, follow_up_date=(TODAY + timedelta(days=2)).isoformat())
-    done = seed(store_path, follow_up_date=(TODAY - timedelta(days=1)).isoformat())
+def test_followups_due_today_and_overdue_most_urgent_first(store_url: str) -> None:
+    late = seed(store_url, follow_up_date=(TODAY - timedelta(days=3)).isoformat())
+    today = seed(store_url)
+    soon = seed(store_url, follow_up_date=(TODAY + timedelta(days=2)).isoformat())
+    done = seed(store_url, follow_up_date=(TODAY - timedelta(days=1)).isoformat())
     invoke("followup", done, "--done")
     rows = json.loads(invoke("followups", "--format", "json").stdout)
     assert [r["case_id"] for r in rows] == [late, today]
@@ -137,7 +137,7 @@ def test_followups_due_today_and_overdue_most_urgent_first(store_path: Path) -> 
     assert [json.loads(invoke("list", "--overdue", "--format", "json").stdout)[0]["id"]] == [late]
 
 
-def test_due_logic_uses_the_local_calendar_day(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_due_logic_uses_the_local_calendar_day(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from recoverycli.query import day_start_utc
 
     monkeypatch.setenv("TZ", "Pacific/Auckland")
@@ -152,11 +152,11 @@ def test_due_logic_uses_the_local_calendar_day(store_path: Path, monkeypatch: py
         time.tzset()
 
 
-def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_path: Path, tmp_path: Path) -> None:
+def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_url: str, tmp_path: Path) -> None:
     from icalendar import Calendar
 
-    a = seed(store_path, follow_up_date=(TODAY - timedelta(days=1)).isoformat())
-    b = seed(store_path)
+    a = seed(store_url, follow_up_date=(TODAY - timedelta(days=1)).isoformat())
+    b = seed(store_url)
     ics = tmp_path / "due.ics"
     assert invoke("followups", "--ics", str(ics), "--format", "json").exit_code == 0
     cal = Calendar.from_ical(ics.read_bytes())
@@ -172,8 +172,8 @@ def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_path: Path, 
     assert int(again[f"{a}-follow-up@recover"]["sequence"]) > first_seq
 
 
-def test_list_filters(store_path: Path) -> None:
-    store = open_store(store_path)
+def test_list_filters(store_url: str) -> None:
+    store = open_store(store_url)
     ana = store.add(make_case()).id
     bo = store.add(make_case().model_copy(update={"staff": "Bo Lind", "customer": Customer(name="Zed Q", contact="zed@x.org", segment="vip"),
                                                   "playbook": make_case().playbook.model_copy(update={"id": "room-failure"})})).id
@@ -197,20 +197,20 @@ def test_list_filters(store_path: Path) -> None:
     assert {r["case_id"] for r in rows} == {ana, bo, old}
 
 
-def test_forget_also_erases_notes_that_quote_the_customer(store_path: Path) -> None:
-    case_id = seed(store_path)
+def test_forget_also_erases_notes_that_quote_the_customer(store_url: str) -> None:
+    case_id = seed(store_url)
     invoke("note", case_id, "Ana Souza rang again about the bill")
     invoke("note", case_id, "Invoice sent")
     assert invoke("forget", "--customer", "Ana Souza", "--yes").exit_code == 0
-    notes = [e.data["text"] for e in open_store(store_path).get(case_id).events if e.kind == "note"]
+    notes = [e.data["text"] for e in open_store(store_url).get(case_id).events if e.kind == "note"]
     assert notes == ["[erased]", "Invoice sent"]
 
 
-def test_watch_feed_reports_a_follow_up_falling_overdue_once(store_path: Path) -> None:
+def test_watch_feed_reports_a_follow_up_falling_overdue_once(store_url: str) -> None:
     from recoverycli.feed import FeedState, poll
 
-    store = open_store(store_path)
-    case_id = seed(store_path, follow_up_date="2026-11-25")
+    store = open_store(store_url)
+    case_id = seed(store_url, follow_up_date="2026-11-25")
     state = FeedState()
     assert poll(store, state, date(2026, 11, 25)) == []  # the first look only remembers
     assert poll(store, state, date(2026, 11, 25)) == []  # due today is not overdue yet
@@ -222,9 +222,9 @@ def test_watch_feed_reports_a_follow_up_falling_overdue_once(store_path: Path) -
     assert poll(store, state, date(2026, 11, 27)) == []
 
 
-def test_export_leaves_drafts_out_unless_asked(store_path: Path) -> None:
-    store = open_store(store_path)
-    kept = seed(store_path)
+def test_export_leaves_drafts_out_unless_asked(store_url: str) -> None:
+    store = open_store(store_url)
+    kept = seed(store_url)
     draft = store.add(make_case().model_copy(update={"status": "draft"})).id
     ids = lambda *a: [json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()]  # noqa: E731
     assert ids() == [kept]

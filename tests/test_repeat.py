@@ -51,7 +51,7 @@ def test_names_ignore_case_accents_and_spacing() -> None:
     assert name_key("  Zoë  ÅNGSTRÖM ") == name_key("zoe angstrom")
 
 
-def test_second_call_with_answers_needs_an_escalation_and_is_an_emergency(tmp_path: Path, store_path: Path) -> None:
+def test_second_call_with_answers_needs_an_escalation_and_is_an_emergency(tmp_path: Path, store_url: str) -> None:
     first = save(tmp_path)
     assert first.exit_code == 0
     again = save(tmp_path, OTHER.replace("jo.okafor@example.com", "JO.OKAFOR@example.com"), "b.yaml")
@@ -71,8 +71,8 @@ def test_second_call_with_answers_needs_an_escalation_and_is_an_emergency(tmp_pa
     assert "EMERGENCY · complaint number 2" in table
 
 
-def test_only_open_or_recent_cases_count(store_path: Path) -> None:
-    store = open_store(store_path)
+def test_only_open_or_recent_cases_count(store_url: str) -> None:
+    store = open_store(store_url)
     old = make_case().model_copy(update={"created_at": datetime.now(timezone.utc) - timedelta(days=90)})
     closed_old = store.add(old.model_copy(update={"status": "closed"}))
     since = (datetime.now(timezone.utc) - timedelta(days=30)).isoformat()
@@ -99,9 +99,9 @@ def test_lookup_uses_the_indexes(store_path: Path) -> None:
 ENTER, DOWN, FINISH = "\r", "\x1b[B", "\x1b\r"
 
 
-def live(store_path: Path, playbook: str, keys: str, now: datetime | None = None) -> tuple[Call, str, str]:
+def live(store_url: str, playbook: str, keys: str, now: datetime | None = None) -> tuple[Call, str, str]:
     """A live call in-process, autosaved and equipped like `recover start`."""
-    store = open_store(store_path)
+    store = open_store(store_url)
     pb = Library([bundled_dir()]).get(playbook)
     out = io.StringIO()
     call = Call(playbook=pb, staff="Dana Reyes", today=date.today(), now=now or datetime.now(timezone.utc))
@@ -116,18 +116,18 @@ def live(store_path: Path, playbook: str, keys: str, now: datetime | None = None
     return call, out.getvalue(), case.id
 
 
-def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_path: Path) -> None:
+def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_url: str) -> None:
     keys = ("Ana Souza\r+1 555 0100\r" + ENTER + ENTER + "n"
             + "Sorry, it's not our fault, the system lost it.\r" + DOWN + ENTER    # coached: keep it
             + "It broke" + FINISH + "Refund\r"
             + "Please contact the booking site yourself.\r"                     # blocked: must revise
             + "\x15I refund the fare by 17:00 today\r"
             + ENTER + "tomorrow\r" + ENTER + ENTER)
-    call, screen, case_id = live(store_path, "other", keys)
+    call, screen, case_id = live(store_url, "other", keys)
     assert "Coach" in screen and "not our fault" in screen and "This cannot be saved as it is" in screen
     assert call.answers["apology"] == "Sorry, it's not our fault, the system lost it."
     assert call.answers["commitment"] == "I refund the fare by 17:00 today"
-    events = [e for e in open_store(store_path).get(case_id).events if e.kind == "coached"]
+    events = [e for e in open_store(store_url).get(case_id).events if e.kind == "coached"]
     assert [e.data for e in events] == [
         {"prompt": "apology", "flags": ["blame-system", "excuse"], "kept": True},
         {"prompt": "commitment", "flags": ["deflect-contact-them", "not-specific"], "kept": False},
@@ -135,25 +135,25 @@ def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_path: Path
     assert all("fault" not in json.dumps(e.data) for e in events)  # which rules fired, never the text itself
 
 
-def test_emergency_banner_and_escalation_in_the_live_call(store_path: Path) -> None:
-    store = open_store(store_path)
+def test_emergency_banner_and_escalation_in_the_live_call(store_url: str) -> None:
+    store = open_store(store_url)
     store.add(make_case(customer_words="The shower was cold all morning.", commitment="Plumber by 18:00 today",
                         follow_up_date="2026-11-26"))
     keys = ("Ana Souza\r+1-555-0100\r" + DOWN + ENTER
             + "Duty manager Lena, alerted 10:05\r" + ENTER + "y"
             + "So sorry, Ana.\r" + "Still cold" + FINISH + "Fix it now\r" + "I move you to room 512 by 10:30\r"
             + ENTER + "today\r" + ENTER + ENTER)
-    call, screen, case_id = live(store_path, "other", keys)
+    call, screen, case_id = live(store_url, "other", keys)
     assert "EMERGENCY" in screen and "Complaint number 2 from Ana Souza" in screen
     assert "The shower was cold all morning." in screen and "Plumber by 18:00 today" in screen
     assert "They had to chase us" in screen
-    case = open_store(store_path).get(case_id)
+    case = open_store(store_url).get(case_id)
     assert case.complaint_number == 2 and case.severity == "emergency"
     assert case.answers["escalated_to"] == "Duty manager Lena, alerted 10:05"
     assert screen.index("EMERGENCY") < screen.index("Step 1 of 4")
 
 
-def test_verify_prompt_follows_a_promise(store_path: Path) -> None:
+def test_verify_prompt_follows_a_promise(store_url: str) -> None:
     pb = Library([bundled_dir()]).get("room-failure")
     ids = [p.id for p in pb.prompts()]
     assert ids[ids.index("technician") + 1] == "technician_verified"
@@ -187,8 +187,8 @@ def test_gestures_rank_consumables_first_then_segment_then_generosity() -> None:
     assert [g.id for g in rank_gestures(gs, "vip", 1)][0] == "suite"
 
 
-def test_system_fix_track_after_the_customer(store_path: Path) -> None:
-    store = open_store(store_path)
+def test_system_fix_track_after_the_customer(store_url: str) -> None:
+    store = open_store(store_url)
     a = store.add(make_case()).id
     b = store.add(make_case()).id
     env = {"RECOVER_STAFF": "Lee Park"}

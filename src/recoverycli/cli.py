@@ -24,6 +24,7 @@ for name, fn in [
     app.command(name)(fn)
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(coach.app, name="coach")
+app.add_typer(store.app, name="store")
 
 
 def main() -> None:

@@ -60,7 +60,7 @@ def finish_call(child: pexpect.spawn, extra: tuple[tuple[str, str], ...] = ()) -
 
 
 @pytest.mark.parametrize("stop", ["kill", "ctrl-c", "hangup"])
-def test_interrupted_call_keeps_its_answers_and_resumes(isolated_home: Path, stop: str) -> None:
+def test_interrupted_call_keeps_its_answers_and_resumes(store_url: str, stop: str) -> None:
     case_id = three_answers_then(stop)
     draft = recover_json("show", case_id)
     assert draft["status"] == "draft"

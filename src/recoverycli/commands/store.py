@@ -69,3 +69,81 @@ def forget(
         fail("no case matches that customer — give the exact contact or full name as saved")
     sys.stdout.write("\n".join(ids) + "\n")
     typer.echo(f"erased personal data from {len(ids)} case(s)", err=True)
+
+
+app = typer.Typer(help="The store itself: bring its schema up to date, copy a desk's log into the shared store.",
+                  no_args_is_help=True)
+
+
+@app.command("migrate")
+@guarded
+def migrate(store: StoreOpt = None) -> None:
+    """Bring a store's schema up to date (creating it in an empty PostgreSQL database). Run as the store's owner."""
+    st = store_at(store, create=True, migrate=True)
+    before, after = st.migrate()
+    if before == after:
+        typer.echo(f"{st.label}: schema v{after}, already up to date", err=True)
+    else:
+        typer.echo(f"{st.label}: schema v{before} → v{after}", err=True)
+
+
+@app.command("copy")
+@guarded
+def copy(
+    source: Annotated[Path, typer.Option("--from", metavar="SQLITE_PATH", help="The desk's own case store file.")],
+    target: Annotated[str, typer.Option("--to", metavar="URL", help="The shared store: a postgresql:// URL (or another file).")],
+    staff: Annotated[Optional[str], typer.Option("--staff", help="Who runs the copy (for the event on a renumbered case).", show_default=False)] = None,
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+) -> None:
+    """Copy every case (not drafts) into another store; running it again copies nothing twice. Verified case by case."""
+    from recoverycli.config import staff_name
+    from recoverycli.store import open_store
+    from recoverycli.store.copy import copy_cases
+
+    src = open_store(source, create=False)
+    dst = open_store(target, create=True)
+    if src.label == dst.label:
+        fail("--from and --to are the same store — give the desk's file and the shared store's URL")
+    total = src.count(_live())
+    progress = _progress(total)
+    with progress:
+        task = progress.add_task("copying cases", total=total)
+        report = copy_cases(src, dst, staff_name(staff) or "store copy", tick=lambda: progress.advance(task))
+    if format is Format.json:
+        from dataclasses import asdict
+
+        print_json({**asdict(report), "ok": report.ok, "from": src.label, "to": dst.label})
+    else:
+        typer.echo(f"{report.source_cases} case(s) in {src.label}: {len(report.copied)} copied, "
+                   f"{len(report.renumbered)} copied under a new id, {len(report.updated)} brought up to date, "
+                   f"{len(report.unchanged)} already there", err=True)
+        for old, new in report.renumbered.items():
+            typer.echo(f"  {old} is {new} in {dst.label} (its id was taken there)", err=True)
+        if report.drafts_left:
+            typer.echo(f"  {report.drafts_left} draft(s) not copied: calls still in progress — finish or discard them, "
+                       f"then copy again", err=True)
+        for case_id in report.conflicts:
+            typer.secho(f"  {case_id} changed in both stores since the last copy — left as it is in {dst.label}",
+                        fg="yellow", err=True)
+        verdict = "verified" if not report.mismatched else "MISMATCH"
+        typer.echo(f"{verdict}: {report.verified} of {report.source_cases - len(report.conflicts)} case(s) read back "
+                   f"with the same content hash", err=True)
+        for case_id in report.mismatched:
+            typer.secho(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _live():
+    from recoverycli.query import CaseFilter
+
+    return CaseFilter(live_only=True)
+
+
+def _progress(total: int):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from recoverycli.commands.common import make_console
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=make_console(stderr=True), transient=True, disable=total == 0)

@@ -318,6 +318,10 @@ class BaseStore:
         while batch := cur.fetchmany(500):
             yield from batch
 
+    def count(self, f: CaseFilter) -> int:
+        where, args = self.where(f)
+        return self.execute("SELECT count(*) FROM cases" + (f" WHERE {where}" if where else ""), args).fetchone()[0]
+
     def cases(self, f: CaseFilter | None = None, order: str = "newest", limit: int | None = None,
               events: bool = True) -> list[Case]:
         return [self.case_from_row(r, events) for r in self.rows(f or CaseFilter(), order, limit)]
@@ -489,6 +493,25 @@ class BaseStore:
             if any(load_json(m["data"]).get("from_id") == original_id for m in marks):
                 return row["id"]
         return None
+
+    def add_copy(self, case: Case, later: dict[str, Any], staff: str) -> str:
+        """Insert a case from another store under its own id, or a fresh one (marked `copied`) if that id is taken."""
+        try:
+            with self.transaction() as tx:
+                self.insert_case(tx, case, later)
+            return case.id
+        except self.duplicate_errors:
+            pass
+        for _ in range(50):
+            mark = Event(at=utcnow(), staff=staff, kind="copied", data={"from_id": case.id})
+            moved = case.model_copy(update={"id": new_case_id(), "events": [*case.events, mark]})
+            try:
+                with self.transaction() as tx:
+                    self.insert_case(tx, moved, later)
+                return moved.id
+            except self.duplicate_errors:
+                continue
+        raise StoreError(f"{self.label}: could not find a free case id — run `recover check`")
 
     def replace_copy(self, target_id: str, case: Case, later: dict[str, Any]) -> None:
         """Bring an earlier copy up to date with its source: columns, answers and the events added since."""

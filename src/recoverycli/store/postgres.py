@@ -121,14 +121,13 @@ class PgStore(BaseStore):
                               f"half-done was kept; try again")
         return StoreError(f"{self.label}: database error ({self._first_line(e)}) — run `recover check`")
 
-    def no_right(self, what: str, why: str, role: str = "") -> StoreError:
-        need = f" — that needs the {role} role" if role else " — ask the store's owner for the grant"
-        return StoreError(f"{self.label}: the PostgreSQL role {self.user!r} may not {what} ({why}){need} ({GUIDE})")
+    def no_right(self, what: str, why: str, need: str = "ask the store's owner for the grant") -> StoreError:
+        return StoreError(f"{self.label}: the PostgreSQL role {self.user!r} may not {what} ({why}) — {need} ({GUIDE})")
 
     def _require(self, table: str, right: str, what: str, role: str) -> None:
         ok = self.execute("SELECT has_table_privilege(?, ?)", (table, right)).fetchone()[0]
         if not ok:
-            raise self.no_right(what, f"no {right} on {table}", role)
+            raise self.no_right(what, f"no {right} on {table}", f"that needs the {role} role")
 
     # --- what BaseStore needs --------------------------------------------------------------
     def execute(self, sql: str, args: Any = ()) -> Any:
@@ -193,8 +192,8 @@ class PgStore(BaseStore):
                     self.execute("UPDATE recover_schema SET version = ?", (version + 1,))
             except StoreError as e:
                 if "may not" in e.message:
-                    raise self.no_right("change the schema", "creating or altering tables",
-                                        "store's owner (run `recover store migrate` as the owner)") from None
+                    raise self.no_right("create or upgrade the store's tables", f"schema v{version}",
+                                        "run `recover store migrate --store URL` as the store's owner") from None
                 raise
 
     def migrate(self) -> tuple[int, int]:
@@ -224,8 +223,15 @@ class PgStore(BaseStore):
     # --- what only this backend does --------------------------------------------------------
     def export_rows(self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None,
                     neutralise: bool) -> Iterator[tuple[Any, ...]]:
-        """Streamed through a server-side cursor on the managers' export view, cell by cell as SQLite gives them."""
+        """Streamed through a server-side cursor on the managers' export view, cell by cell as SQLite gives them.
+
+        The right to export is checked now, before the caller writes a header, not when the first row is read.
+        """
         self._require("recover_export", "SELECT", "export the case log", "recover_manager")
+        return self._export(cols, f, order, limit, neutralise)
+
+    def _export(self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None,
+                neutralise: bool) -> Iterator[tuple[Any, ...]]:
         where, args = self.where(f)
         sql = "SELECT * FROM recover_export" + (f" WHERE {where}" if where else "") + f" ORDER BY {ORDERS[order]}"
         if limit:

@@ -1,0 +1,269 @@
+"""Many desks, one store: roles, migrations, copying a desk's log in, passwords kept out of sight, locks."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recoverycli.cli import app
+from recoverycli.models import Event
+from recoverycli.store import SCHEMA_VERSION, content_hash, open_store
+
+from tests.conftest import ROOT
+from tests.test_store import NOW, make_case
+
+runner = CliRunner()
+EXAMPLE = ROOT / "playbooks" / "examples" / "other.answers.yaml"
+GUIDE = ROOT / "docs" / "shared-store.md"
+ROLES = ("recover_owner", "recover_desk", "recover_manager", "desk_lobby", "mgr_lena")
+
+
+def cli(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, list(args), env={"RECOVER_STAFF": "Lee Park", **(env or {})})
+
+
+def guide_sql() -> list[str]:
+    return re.findall(r"```sql\n(.*?)```", GUIDE.read_text(), flags=re.S)
+
+
+def as_role(url: str, role: str) -> str:
+    """The same database, logged in as another role (the test cluster trusts loopback; a password is ignored)."""
+    return re.sub(r"^postgresql://[^@/]*@", f"postgresql://{role}:change-me@", url)
+
+
+@pytest.fixture
+def guide_roles(pg_cluster, pg_url: str):
+    """The guide's own SQL, run as written (names made unique, so a reused server is not disturbed)."""
+    tag = uuid.uuid4().hex[:6]
+    names = {r: f"{r}_{tag}" for r in ROLES}
+    db = pg_url.rpartition("/")[2]
+
+    def adapt(sql: str) -> str:
+        sql = re.sub(r"\b(" + "|".join(ROLES) + r")\b", lambda m: names[m.group(1)], sql)
+        return re.sub(r"DATABASE recover\b", f'DATABASE "{db}"', sql)
+
+    superuser, grants = guide_sql()
+    superuser = adapt(superuser).replace(f'CREATE DATABASE "{db}" OWNER', f'ALTER DATABASE "{db}" OWNER TO')
+    for stmt in filter(str.strip, superuser.split(";")):
+        pg_cluster.sql(stmt)
+    owner = as_role(pg_url, names["recover_owner"])
+    assert cli("store", "migrate", "--store", owner).exit_code == 0
+    pg_cluster.sql(adapt(grants), owner)
+    yield {role: as_role(pg_url, name) for role, name in names.items()}
+    pg_cluster.drop_database(pg_url)
+    for name in reversed(list(names.values())):
+        pg_cluster.sql(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_desks_take_calls_managers_also_export_and_forget(guide_roles: dict[str, str]) -> None:
+    desk, manager = guide_roles["desk_lobby"], guide_roles["mgr_lena"]
+    saved = cli("start", "other", "--answers", str(EXAMPLE), "--store", desk)
+    assert saved.exit_code == 0, saved.output
+    case_id = saved.stdout.strip()
+    assert cli("note", case_id, "Called back, all fine", "--store", desk).exit_code == 0
+    assert cli("followup", case_id, "--done", "--note", "Refund seen", "--store", desk).exit_code == 0
+    assert json.loads(cli("show", case_id, "--format", "json", "--store", desk).stdout)["status"] == "open"
+    assert cli("report", "--format", "json", "--store", desk).exit_code == 0
+
+    denied = cli("export", "--store", desk)
+    assert denied.exit_code == 1 and denied.stdout == ""
+    line = denied.stderr.strip()
+    assert "may not export the case log" in line and "recover_manager role" in line and "docs/shared-store.md" in line
+    assert "\n" not in line and "Traceback" not in denied.output and "change-me" not in line
+    erase = cli("forget", "--customer", "Jo Okafor", "--yes", "--store", desk)
+    assert erase.exit_code == 1 and "may not erase a customer's data" in erase.stderr
+    assert json.loads(cli("show", case_id, "--format", "json", "--store", desk).stdout)["customer"]["name"] == "Jo Okafor"
+
+    exported = cli("export", "--store", manager)
+    assert exported.exit_code == 0 and case_id in exported.stdout and "Jo Okafor" in exported.stdout
+    assert cli("forget", "--customer", "Jo Okafor", "--yes", "--store", manager).stdout.split() == [case_id]
+    migrate = cli("store", "migrate", "--store", desk)  # nothing to do: no right needed
+    assert migrate.exit_code == 0 and "already up to date" in migrate.stderr
+
+
+def test_a_desk_cannot_create_the_store_and_says_who_can(pg_cluster, pg_url: str) -> None:
+    tag = uuid.uuid4().hex[:6]
+    pg_cluster.sql(f"CREATE ROLE desk_{tag} LOGIN")
+    pg_cluster.sql(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC", pg_url)
+    try:
+        result = cli("start", "other", "--answers", str(EXAMPLE), "--store", as_role(pg_url, f"desk_{tag}"))
+        assert result.exit_code == 1
+        assert "may not create or upgrade the store's tables" in result.stderr
+        assert "as the store's owner" in result.stderr and "change-me" not in result.stderr
+    finally:
+        pg_cluster.drop_database(pg_url)
+        pg_cluster.sql(f"DROP ROLE desk_{tag}")
+
+
+def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
+    case_id = open_store(pg_url).add(make_case()).id
+    store = open_store(pg_url)
+    # back to v4 exactly as v4 left it: no feed trigger, no export view
+    for stmt in ("DROP VIEW recover_export", "DROP TRIGGER cases_notify ON cases", "DROP FUNCTION recover_notify()",
+                 f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}"):
+        store.execute(stmt)
+    refused = cli("list")
+    assert refused.exit_code == 1
+    assert f"schema v{SCHEMA_VERSION - 1}, this recover needs v{SCHEMA_VERSION}" in refused.stderr
+    assert "recover store migrate" in refused.stderr
+    assert cli("start", "other", "--answers", str(EXAMPLE)).exit_code == 1  # no silent upgrade by a desk either
+    migrated = cli("store", "migrate")
+    assert migrated.exit_code == 0 and f"schema v{SCHEMA_VERSION - 1} → v{SCHEMA_VERSION}" in migrated.stderr
+    assert open_store(pg_url).get(case_id).answers == make_case().answers
+    assert "already up to date" in cli("store", "migrate").stderr
+
+
+def test_an_empty_database_is_created_on_first_save_but_not_by_a_reader(pg_url: str) -> None:
+    listed = cli("list", "--format", "json")
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+    missing = cli("export")
+    assert missing.exit_code == 1 and "no recover store in" in missing.stderr and "recover store migrate" in missing.stderr
+    assert cli("start", "other", "--answers", str(EXAMPLE)).exit_code == 0
+    assert len(json.loads(cli("list", "--format", "json").stdout)) == 1
+
+
+@pytest.mark.parametrize("shape", ["user-part", "parameter"])
+def test_a_password_never_appears_in_output_or_errors(pg_url: str, shape: str, isolated_home: Path) -> None:
+    secret = "s3cret-Pa55"
+    open_store(pg_url).close()
+    good = (re.sub(r"^postgresql://([^@/]*)@", rf"postgresql://\1:{secret}@", pg_url) if shape == "user-part"
+            else f"{pg_url}?password={secret}")
+    bad = re.sub(r":\d+/", ":1/", good)  # nothing listens on port 1
+    checked = cli("check", "--store", good)
+    assert checked.exit_code == 0 and "***" in checked.stdout
+    failed = cli("list", "--store", bad)
+    assert failed.exit_code == 1 and "cannot connect to PostgreSQL" in failed.stderr and "***" in failed.stderr
+    watched = cli("watch", "--store", bad)
+    for result in (checked, failed, watched):
+        assert secret not in result.output
+    logs = list(isolated_home.rglob("*.log"))
+    assert all(secret not in p.read_text() for p in logs)
+
+
+def test_lookup_is_index_backed_on_postgresql(pg_url: str) -> None:
+    store = open_store(pg_url)
+    store.add(make_case())
+    store.execute("SET enable_seqscan = off")  # may the planner use the indexes at all? then it would at scale
+    plan = " ".join(r[0] for r in store.execute(
+        "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != 'x' AND ((contact_key = '+15550100'"
+        " AND contact_key != '') OR (name_key = 'ana souza' AND name_key != '')) AND (status = 'open' OR created_at >= '2026')"
+    ).fetchall())
+    assert "cases_contact_key" in plan and "cases_name_key" in plan, plan
+
+
+NOTER = textwrap.dedent("""
+    import sys
+    from recoverycli import casework
+    from recoverycli.store import open_store
+    store = open_store(sys.argv[1])
+    for i in range(int(sys.argv[3])):
+        casework.add_note(store, sys.argv[2], f"Desk {sys.argv[4]}", f"desk {sys.argv[4]} note {i}")
+""")
+
+
+def test_four_desks_writing_to_one_case_lose_no_event(store_url: str) -> None:
+    case_id = open_store(store_url).add(make_case()).id
+    procs = [subprocess.Popen([sys.executable, "-c", NOTER, store_url, case_id, "40", str(d)], cwd=ROOT,
+                              stderr=subprocess.PIPE, text=True) for d in range(4)]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    notes = [e.data["text"] for e in open_store(store_url).get(case_id).events if e.kind == "note"]
+    assert sorted(notes) == sorted(f"desk {d} note {i}" for d in range(4) for i in range(40))
+    for d in range(4):  # each desk's notes in the order it wrote them
+        mine = [n for n in notes if n.startswith(f"desk {d} ")]
+        assert mine == [f"desk {d} note {i}" for i in range(40)]
+
+
+def desk_log(tmp_path: Path) -> tuple[str, list[str]]:
+    """A desk's SQLite log: open cases, one followed up and closed, one with notes, and a draft."""
+    path = str(tmp_path / "desk.db")
+    store = open_store(path)
+    ids = [store.add(make_case(customer_words=f"case {i}", follow_up_date="2026-11-27")).id for i in range(6)]
+    store.add(make_case().model_copy(update={"status": "draft"}))
+    env = {"RECOVER_STORE": path}
+    assert cli("followup", ids[0], "--done", "--note", "Called", env=env).exit_code == 0
+    assert cli("close", ids[0], "--resolution", "Refunded", env=env).exit_code == 0
+    assert cli("note", ids[1], "Guest was kind about it", env=env).exit_code == 0
+    return path, ids
+
+
+def copy(src: str, dst: str):
+    result = cli("store", "copy", "--from", src, "--to", dst, "--format", "json")
+    return result, (json.loads(result.stdout) if result.stdout.strip() else None)
+
+
+def test_store_copy_is_idempotent_verified_and_keeps_every_field(store_url: str, tmp_path: Path) -> None:
+    src, ids = desk_log(tmp_path)
+    shared = open_store(store_url)
+    taken = shared.add(make_case(customer_words="someone else's case at another desk"))
+    # another desk already holds the id of our case 5: it must be copied under a new id, not overwrite theirs
+    collide = make_case(customer_words="their own case").model_copy(update={"id": ids[5], "created_at": NOW.replace(hour=8)})
+    shared.add(collide, keep_id=True)
+
+    result, report = copy(src, store_url)
+    assert result.exit_code == 0, result.output
+    assert report["source_cases"] == 6 and report["drafts_left"] == 1
+    assert sorted(report["copied"]) == sorted(ids[:5]) and list(report["renumbered"]) == [ids[5]]
+    assert report["verified"] == 6 and report["ok"] is True
+    source = open_store(src)
+    for case_id in ids[:5]:
+        mine, theirs = source.get(case_id), shared.get(case_id)
+        assert theirs == mine and content_hash(theirs, shared.later_columns(case_id)) == content_hash(mine, source.later_columns(case_id))
+    assert shared.later_columns(ids[0])["closed_at"] == source.later_columns(ids[0])["closed_at"] is not None
+    moved = shared.get(report["renumbered"][ids[5]])
+    assert moved.answers == source.get(ids[5]).answers and moved.events[-1].kind == "copied"
+    assert moved.events[-1].data == {"from_id": ids[5]}
+    assert shared.get(ids[5]).answers["customer_words"] == "their own case"  # theirs untouched
+    assert shared.get(taken.id).answers["customer_words"] == "someone else's case at another desk"
+
+    again, report2 = copy(src, store_url)
+    assert again.exit_code == 0 and sorted(report2["unchanged"]) == sorted(ids) and not report2["copied"]
+    assert not report2["renumbered"] and report2["verified"] == 6
+    assert shared.count(_all()) == 8  # 6 copied + 2 that were there: nothing twice
+
+    assert cli("note", ids[2], "A later note at the desk", env={"RECOVER_STORE": src}).exit_code == 0
+    third, report3 = copy(src, store_url)
+    assert third.exit_code == 0 and report3["updated"] == [ids[2]] and report3["verified"] == 6
+    assert shared.get(ids[2]) == source.get(ids[2])
+
+    # changed on both sides since: reported and left alone, exit 1
+    assert cli("note", ids[3], "at the desk", env={"RECOVER_STORE": src}).exit_code == 0
+    assert cli("note", ids[3], "in the shared store", env={"RECOVER_STORE": store_url}).exit_code == 0
+    fourth, report4 = copy(src, store_url)
+    assert fourth.exit_code == 1 and report4["conflicts"] == [ids[3]]
+    assert [e.data.get("text") for e in shared.get(ids[3]).events][-1] == "in the shared store"
+    text = cli("store", "copy", "--from", src, "--to", store_url)
+    assert f"{ids[3]} changed in both stores since the last copy" in text.stderr
+    assert "verified: 5 of 5 case(s) read back with the same content hash" in text.stderr
+
+
+def _all():
+    from recoverycli.query import CaseFilter
+
+    return CaseFilter()
+
+
+def test_store_copy_refuses_the_same_store_and_a_missing_source(store_url: str, tmp_path: Path) -> None:
+    open_store(store_url).add(make_case())
+    missing = cli("store", "copy", "--from", str(tmp_path / "nope.db"), "--to", store_url)
+    assert missing.exit_code == 1 and "no case store at" in missing.stderr
+    if not store_url.startswith("postgresql://"):
+        same = cli("store", "copy", "--from", store_url, "--to", store_url)
+        assert same.exit_code == 1 and "the same store" in same.stderr
+
+
+def test_copied_events_keep_their_staff_and_time(store_url: str, tmp_path: Path) -> None:
+    src = str(tmp_path / "desk.db")
+    case = make_case().model_copy(update={"events": [Event(at=NOW, staff="Night Desk", kind="created", data={"via": "wizard"})]})
+    case_id = open_store(src).add(case).id
+    result, report = copy(src, store_url)
+    assert result.exit_code == 0 and report["copied"] == [case_id]
+    assert open_store(store_url).get(case_id).events == open_store(src).get(case_id).events
