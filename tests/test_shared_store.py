@@ -267,3 +267,29 @@ def test_copied_events_keep_their_staff_and_time(store_url: str, tmp_path: Path)
     result, report = copy(src, store_url)
     assert result.exit_code == 0 and report["copied"] == [case_id]
     assert open_store(store_url).get(case_id).events == open_store(src).get(case_id).events
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql://desk:pa:ss@db.example.org:5433/recover", "postgresql://desk:***@db.example.org:5433/recover"),
+    ("postgres://desk:secret@db/recover?sslmode=require", "postgres://desk:***@db/recover?sslmode=require"),
+    ("postgresql://db/recover?user=desk&password=secret&sslmode=require",
+     "postgresql://db/recover?user=desk&password=***&sslmode=require"),
+    ("postgresql://desk@db/recover", "postgresql://desk@db/recover"),
+])
+def test_urls_are_shown_without_their_password(url: str, shown: str) -> None:
+    from recoverycli.store.postgres import redact
+
+    assert redact(url) == shown
+
+
+def test_without_the_driver_the_message_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if psycopg were not installed
+    result = cli("list", "--store", "postgresql://desk@db.example.org/recover")
+    assert result.exit_code == 1
+    assert "pip install 'recoverycli[postgresql]'" in result.stderr and "Traceback" not in result.output
+
+
+def test_backup_of_a_shared_store_points_at_pg_dump(pg_url: str, tmp_path: Path) -> None:
+    open_store(pg_url).close()
+    result = cli("backup", str(tmp_path / "copy.db"))
+    assert result.exit_code == 1 and "pg_dump" in result.stderr and not (tmp_path / "copy.db").exists()

@@ -206,10 +206,10 @@ class PgStore(BaseStore):
 
     def wait_for_change(self, timeout: float) -> None:
         """LISTEN on a second connection: a save at any desk wakes the feed at once."""
-        if self._listener is None:
-            self._listener = self._pg.connect(self.url, autocommit=True, application_name="recover watch")
-            self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
         try:
+            if self._listener is None:
+                self._listener = self._pg.connect(self.url, autocommit=True, application_name="recover watch")
+                self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
             for _ in self._listener.notifies(timeout=timeout, stop_after=1):
                 pass
         except self._pg.Error as e:
