@@ -92,7 +92,7 @@ def test_desks_take_calls_managers_also_export_and_forget(guide_roles: dict[str,
 def test_a_desk_cannot_create_the_store_and_says_who_can(pg_cluster, pg_url: str) -> None:
     tag = uuid.uuid4().hex[:6]
     pg_cluster.sql(f"CREATE ROLE desk_{tag} LOGIN")
-    pg_cluster.sql(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC", pg_url)
+    pg_cluster.sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC", pg_url)
     try:
         result = cli("start", "other", "--answers", str(EXAMPLE), "--store", as_role(pg_url, f"desk_{tag}"))
         assert result.exit_code == 1

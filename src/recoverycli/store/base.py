@@ -255,6 +255,28 @@ class BaseStore:
         """`column` contains a LIKE pattern parameter (escaped with backslash), ignoring case."""
         raise NotImplementedError
 
+    # the report's few expressions where the dialects differ
+    def json_text(self, key: str, column: str = "answers") -> str:
+        raise NotImplementedError
+
+    def week_of(self, column: str) -> str:
+        """The Monday (ISO week start) of a timestamp's UTC date, as YYYY-MM-DD."""
+        raise NotImplementedError
+
+    def days_between(self, later: str, earlier: str) -> str:
+        """Whole calendar days between the UTC dates of two columns, as a float."""
+        raise NotImplementedError
+
+    def hours_between(self, later: str, earlier: str) -> str:
+        raise NotImplementedError
+
+    def flags_of(self, column: str) -> str:
+        """A FROM item `f` with one row per element (`f.value`) of the JSON array at `column`.flags."""
+        raise NotImplementedError
+
+    def is_true(self, expr: str) -> str:
+        raise NotImplementedError
+
     def after_forget(self) -> None:
         pass
 
@@ -371,6 +393,61 @@ class BaseStore:
             severity=row["severity"],
             events=evs,
         )
+
+    # --- the manager's report ------------------------------------------------------------
+    def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
+        """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases)."""
+        where, args = self.where(f)
+        w = "WHERE status != 'draft'" + (f" AND {where}" if where else "")
+        q = lambda sql, before=(), after=(): [tuple(r) for r in self.execute(sql, [*before, *args, *after]).fetchall()]  # noqa: E731
+        j = self.json_text
+        out: dict[str, Any] = {}
+        out["total"] = q(f"SELECT count(*) FROM cases {w}")[0][0]
+        out["by_status"] = dict(q(f"SELECT status, count(*) FROM cases {w} GROUP BY status"))
+        out["by_playbook"] = dict(q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC"))
+        out["weeks"] = q(f"SELECT {self.week_of('created_at')} AS week, playbook_id, status, count(*)"
+                         f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1")
+        out["root_causes"] = q(
+            f"SELECT min(rc), playbook_id, place, count(*) FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
+            f" coalesce({j('room_number')}, {j('location')}, '') AS place FROM cases {w}) s"
+            f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place")
+        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
+        out["repeat_customers"] = [r[0] for r in q(
+            f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")]
+        done = self.days_between("follow_up_done_at", "follow_up_date")
+        out["promises"] = dict(zip(("due", "on_time", "late", "overdue"), q(
+            f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} <= 0 THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} > 0 THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
+            f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?", [today], [today])[0]))
+        out["late_days"] = self._percentiles(
+            f"SELECT {done} AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args)
+        out["to_contact_minutes"] = self._percentiles(
+            f"SELECT {self.hours_between('created_at', j('incident_at'))} * 60 AS v FROM cases {w}"
+            f" AND {j('incident_at')} IS NOT NULL", args)
+        out["to_close_hours"] = self._percentiles(
+            f"SELECT {self.hours_between('closed_at', 'created_at')} AS v FROM cases {w} AND closed_at IS NOT NULL", args)
+        out["gestures"] = q(
+            f"SELECT playbook_id, g, count(*) FROM (SELECT playbook_id, {j('gesture')} AS g FROM cases {w}) s"
+            f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC")
+        out["coaching"] = q(
+            f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(j('kept', 'e.data'))} THEN 1 ELSE 0 END)"
+            f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
+            f" WHERE e.kind = 'coached' AND e.case_id IN (SELECT id FROM cases {w}) GROUP BY f.value ORDER BY count(*) DESC")
+        return out
+
+    def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
+        """Nearest-rank median and 90th percentile in one pass with window functions (SQLite has no median).
+
+        Integer division truncates on both engines, so both pick the same rank.
+        """
+        rank = lambda tenths: f"CASE WHEN n * {tenths} / 10 + 1 < n THEN n * {tenths} / 10 + 1 ELSE n END"  # noqa: E731
+        row = self.execute(
+            f"SELECT n, max(CASE WHEN rn = {rank(5)} THEN v END), max(CASE WHEN rn = {rank(9)} THEN v END)"
+            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
+            args).fetchone()
+        n, median, p90 = row if row else (0, None, None)
+        return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
 
     # --- writing ---------------------------------------------------------------------------
     def add(self, case: Case, keep_id: bool = False) -> Case:

@@ -162,6 +162,24 @@ class PgStore(BaseStore):
     def contains(self, column: str) -> str:
         return f"{column} ILIKE ? ESCAPE '\\'"
 
+    def json_text(self, key: str, column: str = "answers") -> str:
+        return f"({column}->>'{key}')"
+
+    def week_of(self, column: str) -> str:
+        return f"to_char(date_trunc('week', left({column}, 10)::date), 'YYYY-MM-DD')"
+
+    def days_between(self, later: str, earlier: str) -> str:
+        return f"(left({later}, 10)::date - left({earlier}, 10)::date)::float8"
+
+    def hours_between(self, later: str, earlier: str) -> str:
+        return f"(extract(epoch FROM {later}::timestamptz - {earlier}::timestamptz)::float8 / 3600)"
+
+    def flags_of(self, column: str) -> str:
+        return f"LATERAL json_array_elements_text({column}->'flags') AS f(value)"
+
+    def is_true(self, expr: str) -> str:
+        return f"({expr})::boolean"
+
     def schema_version(self) -> int:
         tables = self.execute("SELECT to_regclass('recover_schema') IS NOT NULL, to_regclass('cases') IS NOT NULL").fetchone()
         if not tables[0]:
@@ -244,60 +262,6 @@ class PgStore(BaseStore):
                         yield export_cells(row, cols, neutralise)
         except self._pg.Error as e:
             raise self._describe(e) from None
-
-    def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
-        """The same figures as SqliteStore.aggregates, in PostgreSQL's words."""
-        where, args = self.where(f)
-        w = "WHERE status != 'draft'" + (f" AND {where}" if where else "")
-        q = lambda sql, before=(), after=(): self.execute(sql, [*before, *args, *after]).fetchall()  # noqa: E731
-        out: dict[str, Any] = {}
-        out["total"] = q(f"SELECT count(*) FROM cases {w}")[0][0]
-        out["by_status"] = dict(tuple(r) for r in q(f"SELECT status, count(*) FROM cases {w} GROUP BY status"))
-        out["by_playbook"] = dict(tuple(r) for r in q(
-            f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC"))
-        out["weeks"] = [tuple(r) for r in q(
-            f"SELECT to_char(date_trunc('week', left(created_at, 10)::date), 'YYYY-MM-DD') AS week, playbook_id, status, count(*)"
-            f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1")]
-        out["root_causes"] = [tuple(r) for r in q(
-            f"SELECT min(rc), playbook_id, place, count(*) FROM (SELECT answers->>'root_cause' AS rc, playbook_id,"
-            f" coalesce(answers->>'room_number', answers->>'location', '') AS place FROM cases {w}) s"
-            f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place")]
-        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
-        out["repeat_customers"] = [r[0] for r in q(
-            f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")]
-        done = "(left(follow_up_done_at, 10)::date - follow_up_date::date)"
-        due = q(f"SELECT count(*), count(*) FILTER (WHERE follow_up_done_at IS NOT NULL AND {done} <= 0),"
-                f" count(*) FILTER (WHERE follow_up_done_at IS NOT NULL AND {done} > 0),"
-                f" count(*) FILTER (WHERE follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ?)"
-                f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?", [today], [today])[0]
-        # SQLite's sum() over no rows is NULL; keep the figures identical
-        out["promises"] = dict(zip(("due", "on_time", "late", "overdue"), due if due[0] else (0, None, None, None)))
-        out["late_days"] = self._percentiles(
-            f"SELECT ({done})::float8 AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args)
-        out["to_contact_minutes"] = self._percentiles(
-            f"SELECT extract(epoch FROM created_at::timestamptz - (answers->>'incident_at')::timestamptz)::float8 / 60 AS v"
-            f" FROM cases {w} AND answers->>'incident_at' IS NOT NULL", args)
-        out["to_close_hours"] = self._percentiles(
-            f"SELECT extract(epoch FROM closed_at::timestamptz - created_at::timestamptz)::float8 / 3600 AS v"
-            f" FROM cases {w} AND closed_at IS NOT NULL", args)
-        out["gestures"] = [tuple(r) for r in q(
-            f"SELECT playbook_id, answers->>'gesture' AS g, count(*) FROM cases {w} AND answers->>'gesture' IS NOT NULL"
-            f" GROUP BY 1, 2 ORDER BY count(*) DESC")]
-        out["coaching"] = [tuple(r) for r in q(
-            f"SELECT f.value, count(*), sum(CASE WHEN (e.data->>'kept')::boolean THEN 1 ELSE 0 END)"
-            f" FROM events e CROSS JOIN LATERAL json_array_elements_text(e.data->'flags') AS f(value)"
-            f" WHERE e.kind = 'coached' AND e.case_id IN (SELECT id FROM cases {w}) GROUP BY f.value ORDER BY count(*) DESC")]
-        return out
-
-    def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
-        """Nearest rank, exactly as the SQLite store computes it (not percentile_disc, which ranks differently)."""
-        row = self.execute(
-            f"SELECT n, max(CASE WHEN rn = least(floor(n * 0.5)::int + 1, n) THEN v END),"
-            f" max(CASE WHEN rn = least(floor(n * 0.9)::int + 1, n) THEN v END)"
-            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
-            args).fetchone()
-        n, median, p90 = row if row else (0, None, None)
-        return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
 
     def backup(self, dest: Any) -> None:
         raise StoreError(f"`recover backup` copies a SQLite file; back up the shared store at {self.label} with pg_dump ({GUIDE})")

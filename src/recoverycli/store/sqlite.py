@@ -160,6 +160,24 @@ class SqliteStore(BaseStore):
     def contains(self, column: str) -> str:
         return f"{column} LIKE ? ESCAPE '\\'"
 
+    def json_text(self, key: str, column: str = "answers") -> str:
+        return f"json_extract({column}, '$.{key}')"
+
+    def week_of(self, column: str) -> str:
+        return f"strftime('%Y-%m-%d', {column}, 'weekday 0', '-6 days')"
+
+    def days_between(self, later: str, earlier: str) -> str:
+        return f"(julianday(date({later})) - julianday(date({earlier})))"
+
+    def hours_between(self, later: str, earlier: str) -> str:
+        return f"((julianday({later}) - julianday({earlier})) * 24)"
+
+    def flags_of(self, column: str) -> str:
+        return f"json_each({column}, '$.flags') f"
+
+    def is_true(self, expr: str) -> str:
+        return f"{expr} = 1"
+
     def before_forget(self, tx: sqlite3.Connection) -> None:
         tx.execute("PRAGMA secure_delete = ON")  # erased text is overwritten in the file, not just unlinked
 
@@ -187,53 +205,6 @@ class SqliteStore(BaseStore):
         cur.execute(sql, args)
         while batch := cur.fetchmany(1000):
             yield from batch
-
-    def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
-        """The manager's figures, computed by SQLite in aggregate queries (never a Python loop over cases)."""
-        where, args = self.where(f)
-        w = "WHERE status != 'draft'" + (f" AND {where}" if where else "")
-        q = lambda sql, before=(), after=(): self.conn.execute(sql, [*before, *args, *after]).fetchall()  # noqa: E731
-        out: dict[str, Any] = {}
-        out["total"] = q(f"SELECT count(*) FROM cases {w}")[0][0]
-        out["by_status"] = dict(q(f"SELECT status, count(*) FROM cases {w} GROUP BY status"))
-        out["by_playbook"] = dict(q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC"))
-        out["weeks"] = [tuple(r) for r in q(
-            f"SELECT strftime('%Y-%m-%d', created_at, 'weekday 0', '-6 days') AS week, playbook_id, status, count(*)"
-            f" FROM cases {w} GROUP BY week, playbook_id, status ORDER BY week")]
-        out["root_causes"] = [tuple(r) for r in q(
-            f"SELECT json_extract(answers, '$.root_cause') AS rc, playbook_id,"
-            f" coalesce(json_extract(answers, '$.room_number'), json_extract(answers, '$.location'), '') AS place, count(*)"
-            f" FROM cases {w} AND rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place")]
-        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
-        out["repeat_customers"] = [r[0] for r in q(
-            f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")]
-        done = "(julianday(date(follow_up_done_at)) - julianday(follow_up_date))"
-        out["promises"] = dict(zip(("due", "on_time", "late", "overdue"), q(
-            f"SELECT count(*), sum(follow_up_done_at IS NOT NULL AND {done} <= 0), sum(follow_up_done_at IS NOT NULL AND {done} > 0),"
-            f" sum(follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ?)"
-            f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?", [today], [today])[0]))
-        out["late_days"] = self._percentiles(f"SELECT {done} AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args)
-        out["to_contact_minutes"] = self._percentiles(
-            f"SELECT (julianday(created_at) - julianday(json_extract(answers, '$.incident_at'))) * 1440 AS v FROM cases {w}"
-            f" AND json_extract(answers, '$.incident_at') IS NOT NULL", args)
-        out["to_close_hours"] = self._percentiles(
-            f"SELECT (julianday(closed_at) - julianday(created_at)) * 24 AS v FROM cases {w} AND closed_at IS NOT NULL", args)
-        out["gestures"] = [tuple(r) for r in q(
-            f"SELECT playbook_id, json_extract(answers, '$.gesture') AS g, count(*) FROM cases {w} AND g IS NOT NULL"
-            f" GROUP BY playbook_id, g ORDER BY count(*) DESC")]
-        out["coaching"] = [tuple(r) for r in q(
-            f"SELECT f.value, count(*), sum(json_extract(e.data, '$.kept')) FROM events e, json_each(e.data, '$.flags') f"
-            f" WHERE e.kind = 'coached' AND e.case_id IN (SELECT id FROM cases {w}) GROUP BY f.value ORDER BY count(*) DESC")]
-        return out
-
-    def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
-        """Nearest-rank median and 90th percentile in one pass with window functions (SQLite has no median)."""
-        rows = self.conn.execute(
-            f"SELECT n, max(CASE WHEN rn = min(CAST(n * 0.5 AS INTEGER) + 1, n) THEN v END),"
-            f" max(CASE WHEN rn = min(CAST(n * 0.9 AS INTEGER) + 1, n) THEN v END)"
-            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}))", args).fetchone()
-        n, median, p90 = rows if rows and rows[0] else (0, None, None)
-        return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
 
     def backup(self, dest: Path) -> None:
         """A consistent copy while others keep writing (SQLite's online backup API)."""
