@@ -51,6 +51,20 @@ def generate(path: Path, n: int) -> int:
     return customers
 
 
+def time_lookups(store, customers: int) -> list[float]:
+    """LOOKUPS look-ups of random customers, half never seen; milliseconds each, sorted."""
+    rnd = random.Random(1)
+    since = iso(datetime.now(timezone.utc) - timedelta(days=30))
+    times = []
+    for _ in range(LOOKUPS):
+        c = rnd.randrange(customers * 2)
+        phone = f"+1 415 {c // 10000:03d} {c % 10000:04d}"
+        t = time.perf_counter()
+        store.earlier_cases(contact_key(phone), name_key(f"Guest {c}"), since)
+        times.append((time.perf_counter() - t) * 1000)
+    return sorted(times)
+
+
 def main() -> None:
     print(f"{'cases':>10}  {'median':>9}  {'p95':>9}  {'max':>9}   (ms per look-up, {LOOKUPS} look-ups)")
     for n in SIZES:
@@ -58,16 +72,7 @@ def main() -> None:
             path = Path(tmp) / "cases.db"
             customers = generate(path, n)
             store = open_store(path)
-            rnd = random.Random(1)
-            since = iso(datetime.now(timezone.utc) - timedelta(days=30))
-            times = []
-            for k in range(LOOKUPS):
-                c = rnd.randrange(customers * 2)  # half are customers the store has never seen
-                phone = f"+1 415 {c // 10000:03d} {c % 10000:04d}"
-                t = time.perf_counter()
-                store.earlier_cases(contact_key(phone), name_key(f"Guest {c}"), since)
-                times.append((time.perf_counter() - t) * 1000)
-            times.sort()
+            times = time_lookups(store, customers)
             print(f"{n:>10,}  {statistics.median(times):9.3f}  {times[int(len(times) * 0.95)]:9.3f}  {times[-1]:9.3f}")
             store.close()
 

@@ -26,12 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from recoverycli.identity import contact_key, name_key  # noqa: E402
 from recoverycli.store import iso, open_store  # noqa: E402
+from repeat_lookup import LOOKUPS, time_lookups  # noqa: E402  (bench/ is on the path when run as a script)
 from tests import pgserver  # noqa: E402
 
 WRITERS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 PER_WRITER = int(sys.argv[2]) if len(sys.argv) > 2 else 500
 LOOKUP_CASES = int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000
-LOOKUPS = 300
 
 WRITER = textwrap.dedent("""
     import json, sys, time
@@ -112,22 +112,15 @@ def generate_pg(url: str, n: int) -> int:
 
 def lookups(url: str, customers: int) -> list[float]:
     store = open_store(url)
-    rnd = random.Random(1)
+    times = time_lookups(store, customers)
     since = iso(datetime.now(timezone.utc) - timedelta(days=30))
-    times = []
-    for _ in range(LOOKUPS):
-        c = rnd.randrange(customers * 2)  # half are customers the store has never seen
-        phone = f"+1 415 {c // 10000:03d} {c % 10000:04d}"
-        t = time.perf_counter()
-        store.earlier_cases(contact_key(phone), name_key(f"Guest {c}"), since)
-        times.append((time.perf_counter() - t) * 1000)
     plan = " ".join(r[0] for r in store.execute(
         "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != '' AND ((contact_key = ? AND contact_key != '')"
         " OR (name_key = ? AND name_key != '')) AND (status = 'open' OR created_at >= ?)",
         ("+14150001234", "guest 1234", since)).fetchall())
     store.close()
     print(f"plan: {'index scans on cases_contact_key and cases_name_key' if 'cases_contact_key' in plan and 'cases_name_key' in plan else plan}")
-    return sorted(times)
+    return times
 
 
 def main() -> None:
