@@ -293,3 +293,23 @@ def test_backup_of_a_shared_store_points_at_pg_dump(pg_url: str, tmp_path: Path)
     open_store(pg_url).close()
     result = cli("backup", str(tmp_path / "copy.db"))
     assert result.exit_code == 1 and "pg_dump" in result.stderr and not (tmp_path / "copy.db").exists()
+
+
+def test_both_stores_export_the_same_bytes(pg_url: str, tmp_path: Path) -> None:
+    """The PostgreSQL export is built in Python, SQLite's in SQL: the same cases must give the same files."""
+    odd = {"customer_words": 'She said "no"\nthen left 🧳', "desired_outcome": "-5 euros back", "apology": "=SUM(A1)",
+           "gesture": "meal", "follow_up_date": "2026-11-27", "room_number": 412, "checked": True, "dry": False,
+           "parts": ["valve", "seal"], "where": {"floor": 4, "wing": "Nord"}, "score": -3, "ratio": 0.5, "none": None}
+    sqlite_url = str(tmp_path / "desk.db")
+    for url in (sqlite_url, pg_url):
+        store = open_store(url)
+        for i, answers in enumerate((odd, {"customer_words": "plain", "follow_up_date": "2026-11-28"})):
+            store.add(make_case(**answers).model_copy(update={"id": f"RC-SAME{i}"}), keep_id=True)
+        store.close()
+    for args in (["--format", "csv"], ["--format", "csv", "--raw", "--excel"], ["--format", "jsonl"], ["--format", "json"],
+                 ["--format", "csv", "--columns", "extra,customer_words,complaint_number"]):
+        mine = cli("export", *args, "--store", sqlite_url)
+        shared = cli("export", *args, "--store", pg_url)
+        assert mine.exit_code == shared.exit_code == 0, shared.output
+        assert shared.stdout == mine.stdout, args
+    assert cli("list", "--format", "csv", "--store", pg_url).stdout == cli("list", "--format", "csv", "--store", sqlite_url).stdout

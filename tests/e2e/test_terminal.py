@@ -181,3 +181,20 @@ def test_watch_shows_new_cases_and_emergencies_as_they_happen(isolated_home: Pat
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_store_copy_shows_a_progress_bar_in_a_terminal(store_url: str, tmp_path: Path) -> None:
+    from recoverycli.store import open_store
+
+    from tests.test_store import make_case
+
+    desk = open_store(str(tmp_path / "desk.db"))
+    for i in range(300):
+        desk.add(make_case(customer_words=f"case {i}"))
+    child = spawn("store", "copy", "--from", str(tmp_path / "desk.db"), "--to", store_url)
+    child.expect(r"copying cases .*\d+/300")
+    child.expect_exact("300 case(s) in")
+    child.expect_exact("verified: 300 of 300 case(s) read back with the same content hash")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
