@@ -313,3 +313,14 @@ def test_both_stores_export_the_same_bytes(pg_url: str, tmp_path: Path) -> None:
         assert mine.exit_code == shared.exit_code == 0, shared.output
         assert shared.stdout == mine.stdout, args
     assert cli("list", "--format", "csv", "--store", pg_url).stdout == cli("list", "--format", "csv", "--store", sqlite_url).stdout
+
+
+def test_without_a_server_the_postgresql_tests_say_why_they_skip(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import pgserver
+
+    monkeypatch.delenv(pgserver.ENV_URL, raising=False)
+    monkeypatch.setattr(pgserver, "find_bin", lambda name: None)
+    reason = pgserver.why_unavailable()
+    assert reason and "initdb/pg_ctl not found" in reason and "apt install postgresql" in reason and pgserver.ENV_URL in reason
+    monkeypatch.setenv(pgserver.ENV_URL, "postgresql://someone@db/recover")
+    assert pgserver.why_unavailable() is None

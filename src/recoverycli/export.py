@@ -17,7 +17,7 @@ COLUMNS: tuple[str, ...] = (
     "root_cause", "closed_at", "resolution", "extra",
 )
 _TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
+RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
 def pick_columns(spec: str | None) -> tuple[str, ...]:
@@ -32,7 +32,7 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
 
 def neutralise(cell: str) -> str:
     """A spreadsheet runs a cell that starts like a formula; a leading quote makes it text (the store does this in SQL)."""
-    return "'" + cell if cell.startswith(_RISKY) else cell
+    return "'" + cell if cell.startswith(RISKY) else cell
 
 
 def localised(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:

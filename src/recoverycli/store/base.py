@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
 from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.export import RISKY
 from recoverycli.models import Case, Customer, Event, PlaybookRef
 from recoverycli.query import CaseFilter, day_start_utc
 
@@ -37,7 +38,6 @@ PLAIN_EXPORT = {
 }
 TEXT_COLUMNS = {"staff", "customer_name", "customer_contact", "customer_words", "desired_outcome", "apology",
                 "commitment", "gesture", "root_cause", "resolution", "extra"}
-RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def add_identity(db: Any) -> None:
@@ -98,20 +98,24 @@ MIGRATIONS: list[Step] = [
         );
         CREATE INDEX events_case ON events(case_id, seq);
         """,
-        # timestamps stay ISO-8601 UTC text, as in SQLite, so both sort, compare and export identically;
-        # json (not jsonb) keeps the answers in the order the call asked them
+        # timestamps stay ISO-8601 UTC text, as in SQLite, and text compares byte by byte (COLLATE "C", whatever
+        # the database's locale), so both stores sort, filter and export identically; json (not jsonb) keeps the
+        # answers in the order the call asked them
         """
         CREATE TABLE cases (
-            id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-            staff TEXT NOT NULL, customer_name TEXT NOT NULL DEFAULT '', customer_contact TEXT NOT NULL DEFAULT '',
-            segment TEXT NOT NULL DEFAULT 'other', playbook_id TEXT NOT NULL, playbook_version INTEGER NOT NULL,
-            playbook_hash TEXT NOT NULL, answers JSON NOT NULL DEFAULT '{}'
+            id TEXT COLLATE "C" PRIMARY KEY, status TEXT COLLATE "C" NOT NULL,
+            created_at TEXT COLLATE "C" NOT NULL, updated_at TEXT COLLATE "C" NOT NULL,
+            staff TEXT COLLATE "C" NOT NULL, customer_name TEXT COLLATE "C" NOT NULL DEFAULT '',
+            customer_contact TEXT COLLATE "C" NOT NULL DEFAULT '', segment TEXT COLLATE "C" NOT NULL DEFAULT 'other',
+            playbook_id TEXT COLLATE "C" NOT NULL, playbook_version INTEGER NOT NULL,
+            playbook_hash TEXT COLLATE "C" NOT NULL, answers JSON NOT NULL DEFAULT '{}'
         );
         CREATE INDEX cases_created ON cases(created_at);
         CREATE TABLE events (
             seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-            at TEXT NOT NULL, staff TEXT NOT NULL, kind TEXT NOT NULL, data JSON NOT NULL DEFAULT '{}'
+            case_id TEXT COLLATE "C" NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            at TEXT COLLATE "C" NOT NULL, staff TEXT COLLATE "C" NOT NULL, kind TEXT COLLATE "C" NOT NULL,
+            data JSON NOT NULL DEFAULT '{}'
         );
         CREATE INDEX events_case ON events(case_id, seq);
         """,
@@ -141,10 +145,10 @@ MIGRATIONS: list[Step] = [
         CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
         """,
         """
-        ALTER TABLE cases ADD COLUMN follow_up_date TEXT;
-        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT;
-        ALTER TABLE cases ADD COLUMN closed_at TEXT;
-        ALTER TABLE cases ADD COLUMN resolution TEXT;
+        ALTER TABLE cases ADD COLUMN follow_up_date TEXT COLLATE "C";
+        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT COLLATE "C";
+        ALTER TABLE cases ADD COLUMN closed_at TEXT COLLATE "C";
+        ALTER TABLE cases ADD COLUMN resolution TEXT COLLATE "C";
         ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
         UPDATE cases SET follow_up_date = answers->>'follow_up_date';
         CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
@@ -213,7 +217,7 @@ def sqlite_json_value(value: Any) -> Any:
 
 def neutralise_cell(value: Any) -> Any:
     text = value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) and value < 0 else None
-    return "'" + text if text is not None and text.startswith(RISKY_STARTS) else value
+    return "'" + text if text is not None and text.startswith(RISKY) else value
 
 
 def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any, ...]:
