@@ -72,6 +72,8 @@ def test_desks_take_calls_managers_also_export_and_forget(guide_roles: dict[str,
     assert cli("followup", case_id, "--done", "--note", "Refund seen", "--store", desk).exit_code == 0
     assert json.loads(cli("show", case_id, "--format", "json", "--store", desk).stdout)["status"] == "open"
     assert cli("report", "--format", "json", "--store", desk).exit_code == 0
+    draft = open_store(desk).add(make_case().model_copy(update={"status": "draft"}))
+    assert cli("discard", draft.id, "--yes", "--store", desk).exit_code == 0  # its events go with it (cascade)
 
     denied = cli("export", "--store", desk)
     assert denied.exit_code == 1 and denied.stdout == ""

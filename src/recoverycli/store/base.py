@@ -350,7 +350,7 @@ class BaseStore:
 
     def cases(self, f: CaseFilter | None = None, order: str = "newest", limit: int | None = None,
               events: bool = True) -> list[Case]:
-        return [self.case_from_row(r, events) for r in self.rows(f or CaseFilter(), order, limit)]
+        return self._with_events(list(self.rows(f or CaseFilter(), order, limit)), events)
 
     def get(self, case_id: str) -> Case:
         row = self.execute("SELECT * FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
@@ -362,7 +362,7 @@ class BaseStore:
         where = [c for c, v in (("status = ?", status), ("staff = ?", staff)) if v]
         sql = "SELECT * FROM cases" + (f" WHERE {' AND '.join(where)}" if where else "")
         rows = self.execute(sql + f" ORDER BY {ORDERS['newest']} LIMIT {int(limit)}", [v for v in (status, staff) if v])
-        return [self.case_from_row(r) for r in rows.fetchall()]
+        return self._with_events(rows.fetchall())
 
     def earlier_cases(self, contact_key: str, name_key: str, since: str, exclude: str | None = None,
                       limit: int = 3) -> tuple[int, list[Case]]:
@@ -377,13 +377,23 @@ class BaseStore:
         if not count:
             return 0, []
         rows = self.execute(f"SELECT * FROM cases WHERE {where} ORDER BY {ORDERS['newest']} LIMIT {int(limit)}", args)
-        return count, [self.case_from_row(r) for r in rows.fetchall()]
+        return count, self._with_events(rows.fetchall())
 
-    def case_from_row(self, row: Any, events: bool = True) -> Case:
-        evs = [
-            Event(at=datetime.fromisoformat(e["at"]), staff=e["staff"], kind=e["kind"], data=load_json(e["data"]))
-            for e in self.execute("SELECT at, staff, kind, data FROM events WHERE case_id = ? ORDER BY seq", (row["id"],)).fetchall()
-        ] if events else []
+    def _with_events(self, rows: list[Any], events: bool = True) -> list[Case]:
+        """Cases with their events read in a few queries, not one per case (a round trip each on a remote server)."""
+        found: dict[str, list[Event]] = {r["id"]: [] for r in rows}
+        ids = list(found) if events else []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for e in self.execute(f"SELECT case_id, at, staff, kind, data FROM events WHERE case_id IN ({', '.join('?' * len(chunk))})"
+                                  " ORDER BY seq", chunk).fetchall():
+                found[e["case_id"]].append(_event(e))
+        return [self.case_from_row(r, events=False, evs=found[r["id"]]) for r in rows]
+
+    def case_from_row(self, row: Any, events: bool = True, evs: list[Event] | None = None) -> Case:
+        if events:
+            evs = [_event(e) for e in self.execute("SELECT at, staff, kind, data FROM events WHERE case_id = ? ORDER BY seq",
+                                                   (row["id"],)).fetchall()]
         return Case(
             id=row["id"],
             status=row["status"],
@@ -395,7 +405,7 @@ class BaseStore:
             answers=load_json(row["answers"]),
             complaint_number=row["complaint_number"],
             severity=row["severity"],
-            events=evs,
+            events=evs or [],
         )
 
     # --- the manager's report ------------------------------------------------------------
@@ -603,6 +613,10 @@ class BaseStore:
             have = tx.execute("SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
+
+
+def _event(row: Any) -> Event:
+    return Event(at=datetime.fromisoformat(row["at"]), staff=row["staff"], kind=row["kind"], data=load_json(row["data"]))
 
 
 def insert_event(tx: Any, case_id: str, ev: Event) -> None:
