@@ -326,3 +326,14 @@ def test_without_a_server_the_postgresql_tests_say_why_they_skip(monkeypatch: py
     assert reason and "initdb/pg_ctl not found" in reason and "apt install postgresql" in reason and pgserver.ENV_URL in reason
     monkeypatch.setenv(pgserver.ENV_URL, "postgresql://someone@db/recover")
     assert pgserver.why_unavailable() is None
+
+
+def test_libpq_environment_fills_in_what_the_url_leaves_out(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = re.match(r"postgresql://([^@:/]+)@([^:/]+):(\d+)/(.+)$", pg_url)
+    assert m, pg_url
+    user, host, port, db = m.groups()
+    for var, value in (("PGUSER", user), ("PGHOST", host), ("PGPORT", port), ("PGCONNECT_TIMEOUT", "5")):
+        monkeypatch.setenv(var, value)
+    saved = cli("start", "other", "--answers", str(EXAMPLE), "--store", f"postgresql:///{db}")
+    assert saved.exit_code == 0, saved.output
+    assert saved.stdout.strip() in cli("list", "--format", "csv").stdout  # RECOVER_STORE: the same database
