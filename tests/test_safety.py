@@ -335,3 +335,51 @@ def test_playbook_loader_never_crashes(tmp_path: Path, parts: list[str], noise: 
         if type(e).__name__ == "NotFoundError":
             return
         raise
+
+
+class Flaky:
+    """A store that stops answering for a while, as a shared server can in the middle of a call."""
+
+    def __init__(self, store: Any, down: set[int]) -> None:
+        self.store, self.down, self.calls = store, down, 0
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self.store, name)
+        if name not in ("add", "save_draft", "finish_draft"):
+            return real
+
+        def maybe(*args: Any, **kw: Any) -> Any:
+            self.calls += 1
+            if self.calls in self.down:
+                raise StoreError("the connection to PostgreSQL failed (server closed the connection) — try again")
+            return real(*args, **kw)
+        return maybe
+
+
+def test_a_store_that_stops_answering_mid_call_costs_no_answer(store_url: str) -> None:
+    flaky = Flaky(open_store(store_url), down={1, 4, 5})  # the first save and two in the middle fail
+    shown: list[str] = []
+    autosave = Autosave(flaky, via="wizard", warn=shown.append)
+    call = Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=TODAY, on_answer=autosave)
+    run_call(Scripted(FULL), call)
+    case = autosave.finish(call)
+    assert [m.split(" (")[0] for m in shown] == ["not saved just now", "the store answers again: every answer so far is saved",
+                                                 "not saved just now", "the store answers again: every answer so far is saved"]
+    stored = open_store(store_url).get(case.id)
+    assert stored.status == "open" and stored.answers == call.answers and stored.customer.name == "Ana Souza"
+    assert len(open_store(store_url).cases()) == 1
+
+
+def test_a_call_the_store_will_not_take_is_kept_in_a_file_that_replays(store_url: str, isolated_home: Path) -> None:
+    from recoverycli.session import rescue
+
+    call = Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=date.today())
+    run_call(Scripted({**FULL, "follow_up_date": "2026-12-24"}), call)
+    path, text = rescue(call, "postgresql://desk:***@db/recover", "the connection to PostgreSQL failed")
+    assert path is not None and path.parent == isolated_home / "share" / "recover" / "unsaved"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == text
+    assert text.startswith("# Not saved to postgresql://desk:***@db/recover (the connection to PostgreSQL failed)")
+    result = runner.invoke(app, ["start", "--answers", str(path)])
+    assert result.exit_code == 0, result.output
+    saved = open_store(store_url).get(result.stdout.strip())
+    assert saved.answers == call.answers and saved.customer == call.to_customer() and saved.staff == "Dana"

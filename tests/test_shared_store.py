@@ -337,3 +337,16 @@ def test_libpq_environment_fills_in_what_the_url_leaves_out(pg_url: str, monkeyp
     saved = cli("start", "other", "--answers", str(EXAMPLE), "--store", f"postgresql:///{db}")
     assert saved.exit_code == 0, saved.output
     assert saved.stdout.strip() in cli("list", "--format", "csv").stdout  # RECOVER_STORE: the same database
+
+
+def test_a_dropped_connection_is_reopened_between_saves(pg_cluster, pg_url: str) -> None:
+    """An idle connection cut during a long call (server restart, idle timeout) must not cost the next save."""
+    store = open_store(pg_url)
+    first = store.add(make_case())
+    for again in ("add", "get"):
+        pg_cluster.sql(f"SELECT pg_terminate_backend({store.conn.info.backend_pid})")
+        if again == "add":
+            second = store.add(make_case(customer_words="after the drop"))
+        else:
+            assert store.get(second.id).answers["customer_words"] == "after the drop"
+    assert {c.id for c in store.cases()} == {first.id, second.id}

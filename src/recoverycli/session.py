@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
+from recoverycli.errors import StoreError
 from recoverycli.models import Case, Event, PlaybookRef, Prompt
 from recoverycli.store import CaseStore, iso, utcnow
 from recoverycli.wizard import Call, Repeat, case_from_call, coaching_events
@@ -26,8 +28,12 @@ def repeat_days() -> int:
     return REPEAT_DAYS
 
 
-def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: int | None = None) -> Call:
-    """Give a call its memory (earlier complaints) and its coach; the wizard itself does no I/O."""
+def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: int | None = None,
+          warn: Callable[[str], None] | None = None) -> Call:
+    """Give a call its memory (earlier complaints) and its coach; the wizard itself does no I/O.
+
+    With `warn` (a live call), an unreachable store costs the look-up, not the call.
+    """
     from recoverycli import coach
     from recoverycli.identity import contact_key, name_key
 
@@ -35,8 +41,15 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
 
     def identify(c: Call) -> Repeat:
         since = iso(c.now - timedelta(days=window))
-        count, previous = store.earlier_cases(contact_key(str(c.customer.get("contact", ""))),
-                                              name_key(str(c.customer.get("name", ""))), since)
+        try:
+            count, previous = store.earlier_cases(contact_key(str(c.customer.get("contact", ""))),
+                                                  name_key(str(c.customer.get("name", ""))), since)
+        except StoreError as e:
+            if warn is None:
+                raise
+            warn(f"could not look for this customer's earlier complaints ({e.message}) — ask them whether they "
+                 f"have called before")
+            return Repeat(complaint_number=1, previous=[])
         return Repeat(complaint_number=count + 1, previous=previous)
 
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
@@ -52,10 +65,13 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
 class Autosave:
     """The wizard's on_answer hook: nothing answered is lost to Ctrl-C, a closed terminal or kill -9."""
 
-    def __init__(self, store: CaseStore, via: str, draft: Case | None = None) -> None:
+    def __init__(self, store: CaseStore, via: str, draft: Case | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
         self.store = store
         self.via = via
         self.case = draft
+        self.warn = warn  # given: a store that stops answering mid-call is reported and retried, not fatal
+        self.trouble: str | None = None  # why the last answer is not in the store yet
         self._ref: PlaybookRef | None = None
 
     @property
@@ -63,11 +79,25 @@ class Autosave:
         return self.case.id if self.case else None
 
     def __call__(self, call: Call, prompt_id: str) -> None:
-        if self.case is None:
-            self.case = self.store.add(case_from_call(call, self.via, utcnow(), status="draft"))
-        else:
-            self.case = self._updated(call)
-            self.store.save_draft(self.case)
+        try:
+            if self.case is None:
+                self.case = self.store.add(case_from_call(call, self.via, utcnow(), status="draft"))
+            else:
+                updated = self._updated(call)
+                self.store.save_draft(updated)
+                self.case = updated
+        except StoreError as e:
+            if self.warn is None:
+                raise
+            if self.trouble is None:
+                self.warn(f"not saved just now ({e.message}) — carry on: every answer is held here and saved "
+                          f"as soon as the store answers again")
+            self.trouble = e.message
+            return
+        if self.trouble is not None:
+            self.trouble = None
+            if self.warn:
+                self.warn("the store answers again: every answer so far is saved")
 
     def _updated(self, call: Call) -> Case:
         assert self.case is not None
@@ -92,3 +122,37 @@ class Autosave:
         self.store.finish_draft(case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})])
         self.case = case.model_copy(update={"status": "open"})
         return self.case
+
+
+def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
+    """The whole call as an --answers file when the store will not take it: replayed later, nothing is retyped.
+
+    Returns where it was written (None if nowhere could be) and the file's text.
+    """
+    import tempfile
+    from datetime import datetime
+
+    from recoverycli.config import data_dir
+    from recoverycli.yamlsource import dump_yaml
+
+    customer = {k: v for k, v in call.to_customer().model_dump().items() if v not in (None, "")}
+    body = dump_yaml({"playbook": call.playbook.id, "staff": call.staff, "customer": customer, "answers": dict(call.answers)})
+    name = f"{datetime.now():%Y%m%d-%H%M%S}-{call.playbook.id}.answers.yaml"
+    head = (f"# Not saved to {store_label} ({why}).\n"
+            f"# Every answer is here. When the store is back, save it with:\n"
+            f"#   recover start --answers <this file>\n# then delete this file: it holds the customer's details.\n")
+    for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir())):
+        try:
+            old = os.umask(0o077)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / name
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            finally:
+                os.umask(old)
+            with open(fd, "w", encoding="utf-8") as fh:
+                fh.write(head + body)
+            return path, head + body
+        except OSError:
+            continue
+    return None, head + body

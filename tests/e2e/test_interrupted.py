@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 from pathlib import Path
 
 import pexpect
@@ -95,3 +96,42 @@ def test_resume_on_a_changed_playbook_says_so_and_asks_the_new_question(isolated
     case = recover_json("show", case_id)
     assert case["answers"]["booking_ref"] == "BK-77" and case["playbook"]["version"] == 2
     assert case["customer"]["name"] == "Zoë Ångström"
+
+
+def test_the_shared_store_going_away_mid_call_loses_nothing(pg_cluster, pg_url: str) -> None:
+    """The server stops answering twice: once mid-call (the call goes on) and once at the save (a file keeps it)."""
+    away, back = "ALTER TABLE cases RENAME TO cases_away", "ALTER TABLE cases_away RENAME TO cases"
+    child = spawn("start", "other", env=STAFF)
+    answer(child, "Customer's name?", "Zoë Ångström" + ENTER)
+    child.expect_exact("Phone, email or booking reference?")
+    pg_cluster.sql(away, pg_url)
+    child.send("zoe@example.se" + ENTER)
+    child.expect_exact("not saved just now")
+    answer(child, "Who is the customer?", ENTER)
+    child.expect_exact("could not look for this customer's earlier complaints")
+    pg_cluster.sql(back, pg_url)
+    answer(child, "When did it happen?", ENTER)
+    child.expect_exact("the store answers again")
+    answer(child, "Did the customer have to chase us", "n")
+    answer(child, "What did you say to apologise?", "Zoë, I'm so sorry." + ENTER)
+    answer(child, "customer's own words?", "The taxi never came." + FINISH)
+    answer(child, "What outcome would they like?", "Fare refunded" + ENTER)
+    answer(child, "What will be done, by whom, by when?", "I refund the fare by 17:00 today" + ENTER)
+    answer(child, "What extra will you offer?", ENTER)
+    answer(child, "When will you follow up", "tomorrow" + ENTER)
+    answer(child, "What caused it", ENTER)
+    child.expect_exact("Save this case?")
+    pg_cluster.sql(away, pg_url)
+    child.send(ENTER)
+    child.expect(r"every answer is in (\S+\.answers\.yaml); when the store is back")
+    kept = child.match.group(1)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    pg_cluster.sql(back, pg_url)
+
+    case_id = subprocess.run([str(RECOVER), "start", "--answers", kept], capture_output=True, text=True, check=True).stdout.strip()
+    case = recover_json("show", case_id)
+    assert case["status"] == "open" and case["customer"]["name"] == "Zoë Ångström"
+    assert case["answers"]["customer_words"] == "The taxi never came."
+    assert case["answers"]["commitment"] == "I refund the fare by 17:00 today"

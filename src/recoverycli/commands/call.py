@@ -75,17 +75,41 @@ def live_call(console, st, call, draft) -> None:
     from recoverycli.session import Autosave, equip
     from recoverycli.wizard import run_call
 
-    autosave = Autosave(st, via="wizard", draft=draft)
+    from recoverycli.errors import StoreError
+
+    def warn(message: str) -> None:
+        console.print(f"[yellow]{message}[/yellow]")
+
+    autosave = Autosave(st, via="wizard", draft=draft, warn=warn)
     call.on_answer = autosave
-    equip(call, st)
+    equip(call, st, warn=warn)
     try:
         run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None)
     except KeyboardInterrupt:
+        if autosave.trouble is not None:
+            rescued(st, call, autosave.trouble, 130, autosave.case_id)
         if autosave.case_id is None:
             fail("interrupted — nothing had been answered, so nothing was saved", 130)
         fail(f"interrupted — every answer so far is kept; continue with: recover resume {autosave.case_id}", 130)
-    saved = autosave.finish(call)
+    try:
+        saved = autosave.finish(call)
+    except StoreError as e:
+        rescued(st, call, e.message, 1, autosave.case_id)
     console.print(f"\n[bold green]Saved case {saved.id}[/bold green] · follow-up on {call.answers.get('follow_up_date', '—')}")
+
+
+def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
+    """The store would not take the call: put every answer in a file that `start --answers` can replay."""
+    from recoverycli.session import rescue
+
+    path, text = rescue(call, st.label, why)
+    if draft_id:
+        typer.echo(f"(the unfinished draft {draft_id} in the store can be discarded once the file is saved)", err=True)
+    if path is None:
+        sys.stderr.write(text)
+        fail(f"not saved ({why}) and no file could be written — the answers are printed above: copy them into a file "
+             f"and run `recover start --answers FILE` when the store is back", code)
+    fail(f"not saved ({why}) — every answer is in {path}; when the store is back: recover start --answers {path}", code)
 
 
 @guarded

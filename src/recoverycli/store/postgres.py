@@ -8,7 +8,7 @@ migrations lock, LISTEN/NOTIFY for the live feed, and error messages that never 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -76,6 +76,7 @@ class PgStore(BaseStore):
         self.label = redact(url)
         self.duplicate_errors = (psycopg.errors.UniqueViolation,)
         self._listener: Any = None
+        self._depth = 0  # > 0 inside a transaction: never silently reconnect there
         self.conn = self._connect()
         self.user = self.conn.info.user
         version = self.schema_version()
@@ -130,13 +131,27 @@ class PgStore(BaseStore):
             raise self.no_right(what, f"no {right} on {table}", f"that needs the {role} role")
 
     # --- what BaseStore needs --------------------------------------------------------------
-    def execute(self, sql: str, args: Any = ()) -> Any:
+    def _reconnect(self) -> None:
+        """A connection dropped between statements (a server restart, an idle timeout during a long call)."""
         try:
-            return self.conn.execute(pg_sql(sql), args) if args else self.conn.execute(sql)
-        except self.duplicate_errors:
-            raise
-        except self._pg.Error as e:
-            raise self._describe(e) from None
+            self.conn.close()
+        except self._pg.Error:
+            pass
+        self.conn = self._connect()
+
+    def execute(self, sql: str, args: Any = ()) -> Any:
+        """Outside a transaction a dropped connection is reopened and the read tried once more."""
+        for attempt in (1, 2):
+            try:
+                return self.conn.execute(pg_sql(sql), args) if args else self.conn.execute(sql)
+            except self.duplicate_errors:
+                raise
+            except self._pg.OperationalError as e:
+                if self._depth or attempt == 2 or not self.conn.broken:
+                    raise self._describe(e) from None
+                self._reconnect()
+            except self._pg.Error as e:
+                raise self._describe(e) from None
 
     def executemany(self, sql: str, seq: Any) -> None:
         try:
@@ -147,14 +162,31 @@ class PgStore(BaseStore):
 
     @contextmanager
     def transaction(self) -> Iterator[PgStore]:
-        """One transaction; rows are locked with FOR UPDATE where two desks may change the same case."""
+        """One transaction; rows are locked with FOR UPDATE where two desks may change the same case.
+
+        If the connection turns out dead at BEGIN, nothing was sent yet: reconnect and begin again.
+        """
+        stack = ExitStack()
+        for attempt in (1, 2):
+            try:
+                if self.conn.broken or self.conn.closed:
+                    self._reconnect()
+                stack.enter_context(self.conn.transaction())
+                break
+            except self._pg.OperationalError as e:
+                if attempt == 2:
+                    raise self._describe(e) from None
+                self._reconnect()
+        self._depth += 1
         try:
-            with self.conn.transaction():
+            with stack:
                 yield self
         except (StoreError, NotFoundError) + self.duplicate_errors:
             raise
         except self._pg.Error as e:
             raise self._describe(e) from None
+        finally:
+            self._depth -= 1
 
     def ci_equal(self, column: str) -> str:
         return f"lower({column}) = lower(?)"
@@ -230,6 +262,12 @@ class PgStore(BaseStore):
                 self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
             for _ in self._listener.notifies(timeout=timeout, stop_after=1):
                 pass
+        except self._pg.OperationalError:
+            # the server went away: wait, then the next look at the store reconnects (or says why it cannot)
+            self._listener = None
+            import time
+
+            time.sleep(timeout)
         except self._pg.Error as e:
             raise self._describe(e) from None
 
