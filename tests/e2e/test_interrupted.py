@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import subprocess
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.e2e.test_terminal import ENTER, FINISH, RECOVER, answer, recover_json, spawn
+from tests.e2e.test_terminal import ENTER, RECOVER, answer, answer_steps, recover_json, spawn
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 STAFF = {"RECOVER_STAFF": "Dana Reyes"}
@@ -38,22 +39,16 @@ def three_answers_then(stop: str) -> str:
     return drafts[0]["id"]
 
 
+def answer_taxi_call(child: pexpect.spawn, chased: str, after_outcome: tuple[tuple[str, str], ...] = ()) -> None:
+    answer_steps(child, "The taxi never came.", "Fare refunded", "Zoë, I'm so sorry.", "I refund the fare by 17:00 today",
+                 chased, after_outcome=after_outcome)
+
+
 def finish_call(child: pexpect.spawn, extra: tuple[tuple[str, str], ...] = ()) -> None:
     """Answer the rest of a resumed 'other' call (plus any `extra` prompts after the outcome) and save it."""
     child.expect_exact("Captured so far")
-    answer(child, "When did it happen?", ENTER)
-    answer(child, "Did the customer have to chase us", "y")
-    child.expect_exact("They had to chase us")
-    answer(child, "What did you say to apologise?", "Zoë, I'm so sorry." + ENTER)
-    answer(child, "customer's own words?", "The taxi never came." + FINISH)
-    answer(child, "What outcome would they like?", "Fare refunded" + ENTER)
-    for prompt, keys in extra:
-        answer(child, prompt, keys)
-    answer(child, "What will be done, by whom, by when?", "I refund the fare by 17:00 today" + ENTER)
-    answer(child, "What extra will you offer?", ENTER)
-    answer(child, "When will you follow up", "tomorrow" + ENTER)
-    answer(child, "What caused it", ENTER)
-    answer(child, "Save this case?", ENTER)
+    answer_taxi_call(child, chased="y", after_outcome=extra)
+    child.send(ENTER)
     child.expect(r"Saved case RC-")
     child.expect(pexpect.EOF)
     child.close()
@@ -110,17 +105,10 @@ def test_the_shared_store_going_away_mid_call_loses_nothing(pg_cluster, pg_url: 
     answer(child, "Who is the customer?", ENTER)
     child.expect_exact("could not look for this customer's earlier complaints")
     pg_cluster.sql(back, pg_url)
-    answer(child, "When did it happen?", ENTER)
-    child.expect_exact("the store answers again")
-    answer(child, "Did the customer have to chase us", "n")
-    answer(child, "What did you say to apologise?", "Zoë, I'm so sorry." + ENTER)
-    answer(child, "customer's own words?", "The taxi never came." + FINISH)
-    answer(child, "What outcome would they like?", "Fare refunded" + ENTER)
-    answer(child, "What will be done, by whom, by when?", "I refund the fare by 17:00 today" + ENTER)
-    answer(child, "What extra will you offer?", ENTER)
-    answer(child, "When will you follow up", "tomorrow" + ENTER)
-    answer(child, "What caused it", ENTER)
-    child.expect_exact("Save this case?")
+    transcript = io.StringIO()
+    child.logfile_read = transcript
+    answer_taxi_call(child, chased="n")
+    assert "the store answers again: every answer so far is saved" in transcript.getvalue()
     pg_cluster.sql(away, pg_url)
     child.send(ENTER)
     child.expect(r"every answer is in (\S+\.answers\.yaml); when the store is back")

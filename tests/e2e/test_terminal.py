@@ -29,6 +29,25 @@ def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
     child.send(keys)
 
 
+def answer_steps(child: pexpect.spawn, words: str, outcome: str, apology: str, commitment: str, chased: str = "n",
+                 follow_up: str = "tomorrow", after_outcome: tuple[tuple[str, str], ...] = ()) -> None:
+    """The four steps of the bundled 'other' playbook, answered up to the question whether to save."""
+    answer(child, "When did it happen?", ENTER)
+    answer(child, "Did the customer have to chase us", chased)
+    if chased == "y":
+        child.expect_exact("They had to chase us")
+    answer(child, "What did you say to apologise?", apology + ENTER)
+    answer(child, "customer's own words?", words + FINISH)
+    answer(child, "What outcome would they like?", outcome + ENTER)
+    for prompt, keys in after_outcome:
+        answer(child, prompt, keys)
+    answer(child, "What will be done, by whom, by when?", commitment + ENTER)
+    answer(child, "What extra will you offer?", ENTER)
+    answer(child, "When will you follow up", follow_up + ENTER)
+    answer(child, "What caused it", ENTER)
+    child.expect_exact("Save this case?")
+
+
 def recover_json(*args: str) -> object:
     out = subprocess.run([str(RECOVER), *args, "--format", "json"], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -125,16 +144,9 @@ def test_the_same_customer_calling_twice_gets_the_emergency_banner(isolated_home
         answer(child, "Who is the customer?", ENTER)
         for prompt, keys in extra:
             answer(child, prompt, keys)
-        answer(child, "When did it happen?", ENTER)
-        answer(child, "Did the customer have to chase us", chased)
-        answer(child, "What did you say to apologise?", "Priya, I'm so sorry." + ENTER)
-        answer(child, "customer's own words?", "The safe in our room will not open." + FINISH)
-        answer(child, "What outcome would they like?", "Our passports back before the 14:00 ferry" + ENTER)
-        answer(child, "What will be done, by whom, by when?", "I bring the engineer to open the safe by 12:00" + ENTER)
-        answer(child, "What extra will you offer?", ENTER)
-        answer(child, "When will you follow up", "today" + ENTER)
-        answer(child, "What caused it", ENTER)
-        answer(child, "Save this case?", ENTER)
+        answer_steps(child, "The safe in our room will not open.", "Our passports back before the 14:00 ferry",
+                     "Priya, I'm so sorry.", "I bring the engineer to open the safe by 12:00", chased, "today")
+        child.send(ENTER)
         child.expect(r"Saved case (RC-[0-9A-Z]{5})")
         return child
 
