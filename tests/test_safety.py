@@ -383,3 +383,15 @@ def test_a_call_the_store_will_not_take_is_kept_in_a_file_that_replays(store_url
     assert result.exit_code == 0, result.output
     saved = open_store(store_url).get(result.stdout.strip())
     assert saved.answers == call.answers and saved.customer == call.to_customer() and saved.staff == "Dana"
+
+
+def test_store_migrate_reports_the_upgrade_of_a_desk_file(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(store_path)
+    conn.executescript(MIGRATIONS[0].sqlite)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    result = runner.invoke(app, ["store", "migrate"])
+    assert result.exit_code == 0 and f"{store_path}: schema v1 → v{SCHEMA_VERSION}" in result.stderr
+    again = runner.invoke(app, ["store", "migrate"])
+    assert f"schema v{SCHEMA_VERSION}, already up to date" in again.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+
 from recoverycli.dates import parse_date
 from recoverycli.errors import RecoverError
 
