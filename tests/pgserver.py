@@ -76,6 +76,16 @@ class Cluster:
         with psycopg.connect(url or self.url, autocommit=True) as conn:
             conn.execute(statement)
 
+    def require_password(self, role: str) -> bool:
+        """Make `role` log in with a password (scram) on our own cluster; False on a reused server."""
+        if self.base is None:
+            return False
+        hba = self.base / "data" / "pg_hba.conf"
+        hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+        subprocess.run([*(self.as_user or []), find_bin("pg_ctl") or "pg_ctl", "-D", str(self.base / "data"), "reload"],
+                       check=True, capture_output=True)
+        return True
+
     def stop(self) -> None:
         if self.base is None:
             return

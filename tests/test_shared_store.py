@@ -350,3 +350,31 @@ def test_a_dropped_connection_is_reopened_between_saves(pg_cluster, pg_url: str)
         else:
             assert store.get(second.id).answers["customer_words"] == "after the drop"
     assert {c.id for c in store.cases()} == {first.id, second.id}
+
+
+def test_pgpass_supplies_the_password_and_a_wrong_one_is_never_echoed(pg_cluster, pg_url: str, isolated_home: Path) -> None:
+    tag = uuid.uuid4().hex[:6]
+    role, secret = f"desk_pw_{tag}", f"Corr3ct-{tag}"
+    pg_cluster.sql(f"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{secret}'")
+    try:
+        if not pg_cluster.require_password(role):
+            pytest.skip("a reused server's authentication is not ours to change")
+        m = re.match(r"postgresql://[^@]+@([^:/]+):(\d+)/(.+)$", pg_url)
+        host, port, db = m.groups()
+        url = f"postgresql://{role}@{host}:{port}/{db}"
+        no_password = cli("list", "--store", url)
+        assert no_password.exit_code == 1 and "no password supplied" in no_password.stderr
+        wrong = f"Wr0ng-{tag}"
+        refused = cli("list", "--store", f"postgresql://{role}:{wrong}@{host}:{port}/{db}")
+        assert refused.exit_code == 1 and "password authentication failed" in refused.stderr
+        assert wrong not in refused.output and "***" in refused.stderr
+        home = isolated_home / "home"
+        home.mkdir(exist_ok=True)
+        (home / ".pgpass").write_text(f"{host}:{port}:{db}:{role}:{secret}\n")
+        (home / ".pgpass").chmod(0o600)
+        saved = cli("start", "other", "--answers", str(EXAMPLE), "--store", url)
+        assert saved.exit_code == 0, saved.output
+        assert secret not in cli("check", "--store", url).output
+    finally:
+        pg_cluster.sql(f"DROP OWNED BY {role}", pg_url)
+        pg_cluster.sql(f"DROP ROLE {role}")
