@@ -1,4 +1,4 @@
-"""Many desks at once: 8 writers x 500 cases on PostgreSQL and on SQLite; repeat lookup at 1M cases on PostgreSQL.
+"""Many desks at once: 8 writers x 500 cases on PostgreSQL and on SQLite; a desk log copied in; repeat lookup at 1M.
 
 Run by hand from the repository, in an installed venv with the test extra (psycopg):
     python bench/shared_store.py [writers] [cases-per-writer] [lookup-cases]
@@ -123,6 +123,35 @@ def lookups(url: str, customers: int) -> list[float]:
     return times
 
 
+def copy_desk_log(cluster: pgserver.Cluster, n: int = 5_000) -> None:
+    """`recover store copy` of a desk's SQLite log into PostgreSQL, then again (nothing to copy, all verified)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        desk = str(Path(tmp) / "desk.db")
+        store = open_store(desk)
+        now = datetime.now(timezone.utc)
+        from recoverycli.models import Case, Customer, Event, PlaybookRef
+
+        with store.transaction() as tx:
+            for i in range(n):
+                case = Case(id=f"RC-{i:05d}", status="open", created_at=now - timedelta(minutes=i), updated_at=now,
+                            staff="Desk", customer=Customer(name=f"Guest {i}", contact=f"g{i}@example.com"),
+                            playbook=PlaybookRef(id="other", version=1, hash="bench"),
+                            answers={"customer_words": "The shower ran cold. " * 4, "follow_up_date": "2026-12-01"},
+                            events=[Event(at=now, staff="Desk", kind="created"), Event(at=now, staff="Desk", kind="saved")])
+                store.insert_case(tx, case)
+        url = cluster.new_database()
+        open_store(url).close()
+        for run in ("first copy", "second copy"):
+            t = time.perf_counter()
+            out = subprocess.run([str(Path(sys.executable).with_name("recover")), "store", "copy", "--from", desk, "--to", url,
+                                  "--format", "json"], capture_output=True, text=True, check=True)
+            report = json.loads(out.stdout)
+            elapsed = time.perf_counter() - t
+            print(f"store copy, {run}: {n:,} cases in {elapsed:5.1f} s = {n / elapsed:5.0f} cases/s; copied "
+                  f"{len(report['copied'])}, already there {len(report['unchanged'])}, verified {report['verified']}")
+        cluster.drop_database(url)
+
+
 def main() -> None:
     cluster = pgserver.start(fsync=True)
     try:
@@ -132,6 +161,8 @@ def main() -> None:
         url = cluster.new_database()
         report("PostgreSQL", *writers(url))
         cluster.drop_database(url)
+
+        copy_desk_log(cluster)
 
         url = cluster.new_database()
         t = time.perf_counter()

@@ -11,6 +11,7 @@ import json
 import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from itertools import chain
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
@@ -573,6 +574,25 @@ class BaseStore:
     def later_columns(self, case_id: str) -> dict[str, Any]:
         row = self.execute(f"SELECT {', '.join(LATER_COLUMNS)} FROM cases WHERE id = ?", (case_id,)).fetchone()
         return {k: row[k] for k in LATER_COLUMNS} if row else {}
+
+    def fingerprint(self, case_id: str) -> tuple[Case, str]:
+        """A case as stored and its content hash (everything but the id), read in two queries."""
+        row = self.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no case '{case_id}' in {self.label}")
+        case = self.case_from_row(row)
+        return case, content_hash(case, {k: row[k] for k in LATER_COLUMNS})
+
+    def live_batches(self, size: int = 500) -> Iterator[list[tuple[Case, dict[str, Any]]]]:
+        """Every case but drafts, oldest first, with the columns later commands set; events read per batch."""
+        batch: list[Any] = []
+        for row in chain(self.rows(CaseFilter(live_only=True), "oldest"), [None]):
+            if row is not None:
+                batch.append(row)
+            if batch and (row is None or len(batch) == size):
+                cases = self._with_events(batch)
+                yield [(c, {k: r[k] for k in LATER_COLUMNS}) for c, r in zip(cases, batch)]
+                batch = []
 
     def copied_as(self, original_id: str, created_at: str, staff: str) -> str | None:
         """The id a copied case has here: its own if free, or the one it was given when that was taken."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
+from recoverycli.models import Case
 from recoverycli.query import CaseFilter
-from recoverycli.store.base import LATER_COLUMNS, BaseStore, content_hash, iso
+from recoverycli.store.base import BaseStore, content_hash, iso
 
 
 @dataclass
@@ -31,34 +32,36 @@ def copy_cases(src: BaseStore, dst: BaseStore, staff: str, tick: Callable[[], No
     the source moved on. Each case is read back from the target and its hash compared with the source's."""
     report = CopyReport(source_cases=src.count(CaseFilter(live_only=True)),
                         drafts_left=src.count(CaseFilter(status="draft")))
-    for row in src.rows(CaseFilter(live_only=True), "oldest"):
-        case = src.case_from_row(row)
-        later = {k: row[k] for k in LATER_COLUMNS}
-        want = content_hash(case, later)
-        target = dst.copied_as(case.id, iso(case.created_at), case.staff)
-        if target is None:
-            target = dst.add_copy(case, later, staff)
-            if target == case.id:
-                report.copied.append(case.id)
-            else:
-                report.renumbered[case.id] = target
-        else:
-            there = dst.get(target)
-            if content_hash(there, dst.later_columns(target)) == want:
-                report.unchanged.append(case.id)
-            else:
-                theirs = [e for e in there.events if e.kind != "copied"]
-                if case.events[:len(theirs)] != theirs:
-                    report.conflicts.append(case.id)
-                    if tick:
-                        tick()
-                    continue
-                dst.replace_copy(target, case, later)
-                report.updated.append(case.id)
-        if content_hash(dst.get(target), dst.later_columns(target)) == want:
-            report.verified += 1
-        else:
-            report.mismatched.append(case.id)
-        if tick:
-            tick()
+    for batch in src.live_batches():
+        for case, later in batch:
+            _copy_one(case, later, dst, staff, report)
+            if tick:
+                tick()
     return report
+
+
+def _copy_one(case: Case, later: dict[str, Any], dst: BaseStore, staff: str, report: CopyReport) -> None:
+    want = content_hash(case, later)
+    target = dst.copied_as(case.id, iso(case.created_at), case.staff)
+    if target is not None:
+        there, have = dst.fingerprint(target)
+        if have == want:
+            report.unchanged.append(case.id)
+            report.verified += 1
+            return
+        theirs = [e for e in there.events if e.kind != "copied"]
+        if case.events[:len(theirs)] != theirs:
+            report.conflicts.append(case.id)
+            return
+        dst.replace_copy(target, case, later)
+        report.updated.append(case.id)
+    else:
+        target = dst.add_copy(case, later, staff)
+        if target == case.id:
+            report.copied.append(case.id)
+        else:
+            report.renumbered[case.id] = target
+    if dst.fingerprint(target)[1] == want:
+        report.verified += 1
+    else:
+        report.mismatched.append(case.id)
