@@ -31,6 +31,10 @@ class StoreError(RecoverError):
     """The case store cannot be opened or written."""
 
 
+class NoRightError(StoreError):
+    """The shared store's database role lacks a privilege the command needs."""
+
+
 class NotFoundError(RecoverError):
     """A case or playbook id that does not exist."""
 

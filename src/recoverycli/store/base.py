@@ -78,7 +78,7 @@ END $$;
 CREATE TRIGGER cases_notify AFTER INSERT OR UPDATE ON cases
     FOR EACH ROW WHEN (NEW.status <> 'draft') EXECUTE FUNCTION recover_notify();
 CREATE VIEW recover_export AS SELECT * FROM cases;
-"""
+"""  # the view's * is fixed when it is made: a later step that adds an exported column must replace the view
 
 # Each entry upgrades the schema by one version on both engines; never edit a released one, append.
 MIGRATIONS: list[Step] = [

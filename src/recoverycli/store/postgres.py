@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from typing import Any, Iterator
 
-from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.errors import NoRightError, NotFoundError, StoreError
 from recoverycli.query import CaseFilter
 from recoverycli.store.base import MIGRATIONS, NOTIFY_CHANNEL, ORDERS, SCHEMA_VERSION, BaseStore, export_cells
 
@@ -65,6 +65,7 @@ class PgStore(BaseStore):
 
     lock_rows = " FOR UPDATE"
     live = True
+    migrated_from: int | None = None  # the version `store migrate` started from, when it ran
 
     def __init__(self, url: str, create: bool = True, migrate: bool = False) -> None:
         try:
@@ -122,8 +123,8 @@ class PgStore(BaseStore):
                               f"half-done was kept; try again")
         return StoreError(f"{self.label}: database error ({self._first_line(e)}) — run `recover check`")
 
-    def no_right(self, what: str, why: str, need: str = "ask the store's owner for the grant") -> StoreError:
-        return StoreError(f"{self.label}: the PostgreSQL role {self.user!r} may not {what} ({why}) — {need} ({GUIDE})")
+    def no_right(self, what: str, why: str, need: str = "ask the store's owner for the grant") -> NoRightError:
+        return NoRightError(f"{self.label}: the PostgreSQL role {self.user!r} may not {what} ({why}) — {need} ({GUIDE})")
 
     def _require(self, table: str, right: str, what: str, role: str) -> None:
         ok = self.execute("SELECT has_table_privilege(?, ?)", (table, right)).fetchone()[0]
@@ -240,16 +241,12 @@ class PgStore(BaseStore):
                     elif step.strip():
                         self.execute(step)
                     self.execute("UPDATE recover_schema SET version = ?", (version + 1,))
-            except StoreError as e:
-                if "may not" in e.message:
-                    raise self.no_right("create or upgrade the store's tables", f"schema v{version}",
-                                        "run `recover store migrate --store URL` as the store's owner") from None
-                raise
+            except NoRightError:
+                raise self.no_right("create or upgrade the store's tables", f"schema v{version}",
+                                    "run `recover store migrate --store URL` as the store's owner") from None
 
     def migrate(self) -> tuple[int, int]:
         return self.migrated_from if self.migrated_from is not None else self.schema_version(), self.schema_version()
-
-    migrated_from: int | None = None
 
     def before_forget(self, tx: Any) -> None:
         self._require("events", "UPDATE", "erase a customer's data", "recover_manager")
