@@ -218,8 +218,8 @@ def test_store_copy_is_idempotent_verified_and_keeps_every_field(store_url: str,
     source = open_store(src)
     for case_id in ids[:5]:
         mine, theirs = source.get(case_id), shared.get(case_id)
-        assert theirs == mine and content_hash(theirs, shared.later_columns(case_id)) == content_hash(mine, source.later_columns(case_id))
-    assert shared.later_columns(ids[0])["closed_at"] == source.later_columns(ids[0])["closed_at"] is not None
+        assert theirs == mine and content_hash(*shared.snapshot(case_id)) == content_hash(*source.snapshot(case_id))
+    assert shared.snapshot(ids[0])[1]["closed_at"] == source.snapshot(ids[0])[1]["closed_at"] is not None
     moved = shared.get(report["renumbered"][ids[5]])
     assert moved.answers == source.get(ids[5]).answers and moved.events[-1].kind == "copied"
     assert moved.events[-1].data == {"from_id": ids[5]}

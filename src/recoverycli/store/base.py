@@ -465,13 +465,16 @@ class BaseStore:
         return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
 
     # --- writing ---------------------------------------------------------------------------
-    def add(self, case: Case, keep_id: bool = False) -> Case:
-        """Insert a new case under a fresh unique id (unique across every desk), with its events."""
+    def add(self, case: Case, keep_id: bool = False, later: dict[str, Any] | None = None) -> Case:
+        """Insert a new case under a fresh unique id (unique across every desk), with its events.
+
+        keep_id: insert under case.id or raise the duplicate error; later: columns set by later commands (a copy).
+        """
         for _ in range(50):
             candidate = case if keep_id else case.model_copy(update={"id": new_case_id()})
             try:
                 with self.transaction() as tx:
-                    self.insert_case(tx, candidate)
+                    self.insert_case(tx, candidate, later)
                 return candidate
             except self.duplicate_errors:
                 if keep_id:
@@ -571,17 +574,12 @@ class BaseStore:
         pass
 
     # --- copying between stores ------------------------------------------------------------
-    def later_columns(self, case_id: str) -> dict[str, Any]:
-        row = self.execute(f"SELECT {', '.join(LATER_COLUMNS)} FROM cases WHERE id = ?", (case_id,)).fetchone()
-        return {k: row[k] for k in LATER_COLUMNS} if row else {}
-
-    def fingerprint(self, case_id: str) -> tuple[Case, str]:
-        """A case as stored and its content hash (everything but the id), read in two queries."""
+    def snapshot(self, case_id: str) -> tuple[Case, dict[str, Any]]:
+        """A case as stored with the columns later commands set: all that content_hash covers, in two queries."""
         row = self.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no case '{case_id}' in {self.label}")
-        case = self.case_from_row(row)
-        return case, content_hash(case, {k: row[k] for k in LATER_COLUMNS})
+        return self.case_from_row(row), {k: row[k] for k in LATER_COLUMNS}
 
     def live_batches(self, size: int = 500) -> Iterator[list[tuple[Case, dict[str, Any]]]]:
         """Every case but drafts, oldest first, with the columns later commands set; events read per batch."""
@@ -608,21 +606,10 @@ class BaseStore:
     def add_copy(self, case: Case, later: dict[str, Any], staff: str) -> str:
         """Insert a case from another store under its own id, or a fresh one (marked `copied`) if that id is taken."""
         try:
-            with self.transaction() as tx:
-                self.insert_case(tx, case, later)
-            return case.id
+            return self.add(case, keep_id=True, later=later).id
         except self.duplicate_errors:
-            pass
-        for _ in range(50):
             mark = Event(at=utcnow(), staff=staff, kind="copied", data={"from_id": case.id})
-            moved = case.model_copy(update={"id": new_case_id(), "events": [*case.events, mark]})
-            try:
-                with self.transaction() as tx:
-                    self.insert_case(tx, moved, later)
-                return moved.id
-            except self.duplicate_errors:
-                continue
-        raise StoreError(f"{self.label}: could not find a free case id — run `recover check`")
+            return self.add(case.model_copy(update={"events": [*case.events, mark]}), later=later).id
 
     def replace_copy(self, target_id: str, case: Case, later: dict[str, Any]) -> None:
         """Bring an earlier copy up to date with its source: columns, answers and the events added since."""

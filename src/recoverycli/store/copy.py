@@ -44,8 +44,8 @@ def _copy_one(case: Case, later: dict[str, Any], dst: BaseStore, staff: str, rep
     want = content_hash(case, later)
     target = dst.copied_as(case.id, iso(case.created_at), case.staff)
     if target is not None:
-        there, have = dst.fingerprint(target)
-        if have == want:
+        there, there_later = dst.snapshot(target)
+        if content_hash(there, there_later) == want:
             report.unchanged.append(case.id)
             report.verified += 1
             return
@@ -61,7 +61,7 @@ def _copy_one(case: Case, later: dict[str, Any], dst: BaseStore, staff: str, rep
             report.copied.append(case.id)
         else:
             report.renumbered[case.id] = target
-    if dst.fingerprint(target)[1] == want:
+    if content_hash(*dst.snapshot(target)) == want:
         report.verified += 1
     else:
         report.mismatched.append(case.id)

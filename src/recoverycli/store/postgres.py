@@ -51,9 +51,6 @@ class _Row(tuple):
     def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
         return tuple.__getitem__(self, self._index[key] if isinstance(key, str) else key)
 
-    def keys(self) -> list[str]:
-        return list(self._index)
-
 
 def _row_factory(cursor: Any) -> Any:
     names = [c.name for c in cursor.description or ()]
