@@ -72,10 +72,9 @@ def need_terminal(what: str) -> None:
 def live_call(console, st, call, draft) -> None:
     """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again."""
     from recoverycli import terminal
+    from recoverycli.errors import StoreError
     from recoverycli.session import Autosave, equip
     from recoverycli.wizard import run_call
-
-    from recoverycli.errors import StoreError
 
     def warn(message: str) -> None:
         console.print(f"[yellow]{message}[/yellow]")

@@ -98,17 +98,17 @@ def copy(
     """Copy every case (not drafts) into another store; running it again copies nothing twice. Verified case by case."""
     from recoverycli.config import staff_name
     from recoverycli.store import open_store
-    from recoverycli.store.copy import copy_cases
+    from recoverycli.store.copy import copy_cases, live_count
 
     src = open_store(source, create=False)
     dst = open_store(target, create=True)
     if src.label == dst.label:
         fail("--from and --to are the same store — give the desk's file and the shared store's URL")
-    total = src.count(_live())
+    total = live_count(src)
     progress = _progress(total)
     with progress:
         task = progress.add_task("copying cases", total=total)
-        report = copy_cases(src, dst, staff_name(staff) or "store copy", tick=lambda: progress.advance(task))
+        report = copy_cases(src, dst, staff_name(staff) or "store copy", tick=lambda: progress.advance(task), total=total)
     if format is Format.json:
         from dataclasses import asdict
 
@@ -132,12 +132,6 @@ def copy(
             typer.secho(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _live():
-    from recoverycli.query import CaseFilter
-
-    return CaseFilter(live_only=True)
 
 
 def _progress(total: int):

@@ -12,7 +12,7 @@ import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import chain
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
 from recoverycli.errors import NotFoundError, StoreError
@@ -300,8 +300,6 @@ class BaseStore:
     # --- filters ---------------------------------------------------------------------------
     def where(self, f: CaseFilter) -> tuple[str, list[Any]]:
         """A filter as SQL for this backend; the only place list/export/report filters become SQL."""
-        from datetime import date
-
         where: list[str] = []
         args: list[Any] = []
         if f.status:

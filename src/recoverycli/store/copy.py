@@ -27,10 +27,18 @@ class CopyReport:
         return not self.conflicts and not self.mismatched and self.verified == self.source_cases - len(self.conflicts)
 
 
-def copy_cases(src: BaseStore, dst: BaseStore, staff: str, tick: Callable[[], None] | None = None) -> CopyReport:
+def live_count(src: BaseStore) -> int:
+    return src.count(CaseFilter(live_only=True))
+
+
+def copy_cases(src: BaseStore, dst: BaseStore, staff: str, tick: Callable[[], None] | None = None,
+               total: int | None = None) -> CopyReport:
     """Every case but drafts; a case already there is skipped when identical, or brought up to date if only
-    the source moved on. Each case is read back from the target and its hash compared with the source's."""
-    report = CopyReport(source_cases=src.count(CaseFilter(live_only=True)),
+    the source moved on. Each case is read back from the target and its hash compared with the source's.
+
+    total: live_count(src), when the caller has it already (for its progress bar).
+    """
+    report = CopyReport(source_cases=live_count(src) if total is None else total,
                         drafts_left=src.count(CaseFilter(status="draft")))
     for batch in src.live_batches():
         for case, later in batch:
