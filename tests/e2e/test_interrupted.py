@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.e2e.test_terminal import ENTER, RECOVER, answer, answer_steps, recover_json, spawn
+from tests.e2e.test_terminal import ENTER, RECOVER, answer, answer_steps, exit_status, recover_json, spawn
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 STAFF = {"RECOVER_STAFF": "Dana Reyes"}
@@ -27,9 +27,7 @@ def three_answers_then(stop: str) -> str:
         child.sendcontrol("c")
         child.expect(r"recover resume (RC-[0-9A-Z]{5})")
         case_id = child.match.group(1)
-        child.expect(pexpect.EOF)
-        child.close()
-        assert child.exitstatus == 130
+        assert exit_status(child) == 130
         return case_id
     child.kill(signal.SIGKILL if stop == "kill" else signal.SIGHUP)
     child.close(force=True)
@@ -50,9 +48,7 @@ def finish_call(child: pexpect.spawn, extra: tuple[tuple[str, str], ...] = ()) -
     answer_taxi_call(child, chased="y", after_outcome=extra)
     child.send(ENTER)
     child.expect(r"Saved case RC-")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert exit_status(child) == 0
 
 
 @pytest.mark.parametrize("stop", ["kill", "ctrl-c", "hangup"])
@@ -113,9 +109,7 @@ def test_the_shared_store_going_away_mid_call_loses_nothing(pg_cluster, pg_url: 
     child.send(ENTER)
     child.expect(r"every answer is in (\S+\.answers\.yaml); when the store is back")
     kept = child.match.group(1)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 1
+    assert exit_status(child) == 1
     pg_cluster.sql(back, pg_url)
 
     case_id = subprocess.run([str(RECOVER), "start", "--answers", kept], capture_output=True, text=True, check=True).stdout.strip()

@@ -23,6 +23,13 @@ def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
     return child
 
 
+def exit_status(child: pexpect.spawn) -> int | None:
+    """Wait for the program to end; its exit code."""
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
 def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
     """Wait for `prompt` on screen, then type. (pexpect does not answer cursor-position requests, hence NO_CPR.)"""
     child.expect_exact(prompt)
@@ -92,9 +99,7 @@ def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None
     answer(child, "Save this case?", ENTER)
     child.expect(r"Saved case (RC-[0-9A-Z]{5})")
     case_id = child.match.group(1)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert exit_status(child) == 0
 
     case = recover_json("show", case_id)
     assert case["staff"] == "Dana Reyes"
@@ -111,17 +116,13 @@ def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None
     child.expect_exact("Customer's name?")
     assert "Your name (staff)?" not in child.before
     child.sendcontrol("c")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    assert exit_status(child) == 130
 
 
 def test_answers_file_in_a_pty_prints_only_the_case_id(isolated_home: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "playbooks" / "examples" / "wrong-booking.answers.yaml"
     child = spawn("start", "wrong-booking", "--answers", str(example))
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert exit_status(child) == 0
     output = child.before.strip()
     assert output.startswith("RC-") and len(output) == 8
     case = recover_json("show", output)
@@ -190,9 +191,7 @@ def test_watch_shows_new_cases_and_emergencies_as_they_happen(isolated_home: Pat
     child.expect_exact(f"{repeat_id}  EMERGENCY: complaint number 2 from Jo Okafor")
     child.sendcontrol("c")
     child.expect_exact("stopped watching")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert exit_status(child) == 0
 
 
 def test_store_copy_shows_a_progress_bar_in_a_terminal(store_url: str, tmp_path: Path) -> None:
@@ -207,6 +206,4 @@ def test_store_copy_shows_a_progress_bar_in_a_terminal(store_url: str, tmp_path:
     child.expect(r"copying cases .*\d+/300")
     child.expect_exact("300 case(s) in")
     child.expect_exact("verified: 300 of 300 case(s) read back with the same content hash")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert exit_status(child) == 0
