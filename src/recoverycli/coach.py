@@ -15,9 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-APOSTROPHES = "'’‘ʼ`´"
-_APOS = "[" + re.escape(APOSTROPHES) + "]"
-SUFFIX = r"(?:s|es|ed|d|ing)?"
+from recoverycli.coachtext import fold, normalise, phrase_pattern
 
 
 class Rule(BaseModel):
@@ -28,15 +26,17 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     category: str
     level: Literal["warning", "error"] = "warning"
-    phrases: list[str] = Field(default_factory=list)
-    patterns: list[str] = Field(default_factory=list)
-    exceptions: list[str] = Field(default_factory=list)
+    phrases: list[str] = Field(default_factory=list)        # matched on the normalised text: any inflection
+    patterns: list[str] = Field(default_factory=list)       # regular expressions over the text as typed (lower case)
+    normal_patterns: list[str] = Field(default_factory=list)  # regular expressions over the normalised text
+    exceptions: list[str] = Field(default_factory=list)     # over the sentence, as typed or normalised
+    fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
     reason: str
     suggestion: str
     examples_flag: list[str] = Field(default_factory=list)
     examples_pass: list[str] = Field(default_factory=list)
 
-    @field_validator("patterns", "exceptions")
+    @field_validator("patterns", "normal_patterns", "exceptions")
     @classmethod
     def _compiles(cls, values: list[str]) -> list[str]:
         for v in values:
@@ -78,36 +78,20 @@ class Flag:
         return asdict(self)
 
 
-def _fold(text: str) -> str:
-    """Lower-case, one apostrophe style; the same length as the input so spans stay valid."""
-    return "".join("'" if ch in APOSTROPHES else ch for ch in text.lower())
-
-
-def phrase_regex(phrase: str) -> str:
-    """Word-boundary, case-insensitive, any apostrophe, light inflection on each word."""
-    words = _fold(phrase).split()
-    parts = []
-    for w in words:
-        if len(w) > 3 and w.endswith("y") and w[-2] not in "aeiou":  # policy, policies, policied
-            parts.append(re.escape(w[:-1]) + r"(?:y|ies|ied|ying)")
-            continue
-        w_re = re.escape(w).replace("'", _APOS)
-        parts.append(w_re + (SUFFIX if w[-1].isalpha() and "'" not in w else ""))
-    return r"(?<![\w])" + r"\s+".join(parts) + r"(?![\w])"
-
-
 @dataclass
 class Compiled:
     rule: Rule
-    matchers: list[re.Pattern[str]] = field(default_factory=list)
+    matchers: list[re.Pattern[str]] = field(default_factory=list)  # over the text as typed, folded
+    normal: list[re.Pattern[str]] = field(default_factory=list)    # over the normalised text
     exceptions: list[re.Pattern[str]] = field(default_factory=list)
 
 
 def compile_rules(rules: RuleSet) -> list[Compiled]:
     out = []
     for r in rules.rules:
-        matchers = [re.compile(phrase_regex(p), re.I) for p in r.phrases] + [re.compile(p, re.I) for p in r.patterns]
-        out.append(Compiled(r, matchers, [re.compile(e, re.I) for e in r.exceptions]))
+        normal = [re.compile(phrase_pattern(p)) for p in r.phrases if normalise(p).text]
+        normal += [re.compile(p, re.I) for p in r.normal_patterns]
+        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [re.compile(e, re.I) for e in r.exceptions]))
     return out
 
 
@@ -121,20 +105,45 @@ def _sentence_at(text: str, pos: int) -> str:
     return text
 
 
-def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
-    """Every flag for `text`, in reading order."""
-    ctx = ctx or Context()
-    folded = _fold(text)
+def _hits(c: Compiled, folded: str, text: str) -> list[tuple[int, int]]:
+    """Where a rule's phrases and patterns match, as spans of the text as typed."""
+    spans = [(m.start(), m.end()) for rx in c.matchers for m in rx.finditer(folded)]
+    if c.normal:
+        norm = normalise(text)
+        spans += [norm.original_span(m.start(), m.end()) for rx in c.normal for m in rx.finditer(norm.text)]
+    return sorted(spans)
+
+
+def _excepted(c: Compiled, text: str, pos: int) -> bool:
+    if not c.exceptions:
+        return False
+    sentence = _sentence_at(text, pos)
+    readings = (fold(sentence), normalise(sentence).text)
+    return any(e.search(r) for e in c.exceptions for r in readings)
+
+
+def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
+    """The flags of the trainers' rules (coach.yaml), for the prompt being answered."""
+    where = (ctx.prompt if ctx else None) or "reply"
+    folded = fold(text)
     flags: list[Flag] = []
     for c in rules:
-        for m in (m for rx in c.matchers for m in rx.finditer(folded)):
-            sentence = _fold(_sentence_at(text, m.start()))
-            if any(e.search(sentence) for e in c.exceptions):
+        if c.rule.fields and where not in c.rule.fields:
+            continue
+        for start, end in _hits(c, folded, text):
+            if _excepted(c, text, start):
                 continue
-            if any(f.rule == c.rule.id and f.start <= m.start() < f.end for f in flags):
+            if any(f.rule == c.rule.id and f.start <= start < f.end for f in flags):
                 continue
-            flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, m.start(), m.end(), text[m.start():m.end()],
+            flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, start, end, text[start:end],
                               c.rule.reason, c.rule.suggestion))
+    return flags
+
+
+def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: Any = None) -> list[Flag]:
+    """Every flag for `text`, in reading order: the rules, the context checks, then what the model hears."""
+    ctx = ctx or Context()
+    flags = rule_flags(text, rules, ctx)
     flags += placeholder_flags(text)
     if ctx.customer_name:
         flags += name_flags(text, ctx.customer_name)
@@ -142,6 +151,8 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[
         flags += date_flags(text, ctx.follow_up_date, ctx.today)
     if ctx.prompt == "commitment":
         flags += specific_flags(text)
+    if model is not None:
+        flags += model.flags(text, ctx, flags)
     return sorted(flags, key=lambda f: (f.start, f.rule))
 
 
