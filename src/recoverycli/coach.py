@@ -47,10 +47,20 @@ class Rule(BaseModel):
         return values
 
 
+class Move(BaseModel):
+    """What the coach tells the clerk when the model hears this move in words no rule names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str
+    suggestion: str
+
+
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rules: list[Rule]
+    moves: dict[str, Move] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,8 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: A
     return sorted(flags, key=lambda f: (f.start, f.rule))
 
 
-_PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Z][A-Za-z]*)(?:[ _][A-Z][A-Za-z]*)*\]|<[A-Z][A-Z _]*>|%[A-Z_]+%")
+_PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
+                          r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}")
 
 
 def placeholder_flags(text: str) -> list[Flag]:
@@ -166,27 +177,46 @@ def placeholder_flags(text: str) -> list[Flag]:
             for m in _PLACEHOLDER.finditer(text)]
 
 
+_NAME_WORD = r"[A-Z][^\W\d_]*(?:[-'’][A-Za-z][^\W\d_]*)*"
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister)\.?"
 _TITLES = r"(?:(?:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
 _GREETING = re.compile(r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I)
-_VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*([A-Z][^\W\d_]*[\w'’-]*),(?=\s)")
+_VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?:our|the|my|from|who|at|your|a|an)\b)")
+# a title and a name spoken to the customer: at the start, after a comma, or closing a sentence
+_TITLED = re.compile(r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
+                     r"\s*" + _TITLE + r"\s+(" + _NAME_WORD + r")(?=\s*(?:$|[.!?;:]|,(?!\s+(?:our|the|my|from|who|at|will|has|is|was|can|could|would|and (?:he|she|they))\b)))",
+                     re.I | re.M)
 _NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "please", "so", "again", "all", "everyone",
               "team", "guest", "guests", "customer", "sir", "madam", "there", "friend", "friends", "first", "unfortunately",
-              "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but"}
+              "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but",
+              "sincerely", "regards", "best", "cheers", "warmly", "warm", "kind", "yours", "respectfully", "cordially", "love",
+              "hi", "hey", "hello", "dear", "morning", "evening", "afternoon", "oh", "ah", "great", "sure", "absolutely",
+              "certainly", "good", "understood", "alright", "mate", "folks", "ladies", "gentlemen", "ma'am", "apologies",
+              "however", "meanwhile", "again", "finally", "firstly", "secondly", "also", "p.s", "ps"}
 
 
 def _plain(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c)).replace("’", "'")
 
 
+def _is_word(name: str) -> bool:
+    """A capitalised dictionary word at the start of a line ('However,', 'Grace,') is not taken for a name."""
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(name.lower()))
+
+
 def name_flags(text: str, customer: str) -> list[Flag]:
-    """A greeting that names someone other than this case's customer (the canned-reply disaster)."""
+    """A greeting or address that names someone other than this case's customer (the canned-reply disaster)."""
     known = {_plain(p) for p in re.split(r"[\s,]+", customer) if p}
-    out = []
-    for rx in (_GREETING, _VOCATIVE):
+    out: list[Flag] = []
+    for rx in (_GREETING, _TITLED, _VOCATIVE):
         for m in rx.finditer(text):
             name = m.group(1).strip("'’-")
             plain = _plain(name)
-            if plain in _NOT_NAMES or plain in known or not name[:1].isupper():
+            if plain in _NOT_NAMES or plain in known or not name[:1].isupper() or any(f.start == m.start(1) for f in out):
+                continue
+            if rx is _VOCATIVE and _is_word(name):
                 continue
             out.append(Flag("wrong-name", "template", "error", m.start(1), m.start(1) + len(name), name,
                             f"This names '{name}', but the customer on this case is {customer}: a reply with another "
@@ -240,6 +270,7 @@ _WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:today|to
 _ROLE = re.compile(r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
                    r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
+_WHO = re.compile(r"\b(?:I|we|he|she|they|our \w+)\b|^\s*(?:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)", re.I)
 
 
 def specific_flags(text: str) -> list[Flag]:
@@ -247,7 +278,7 @@ def specific_flags(text: str) -> list[Flag]:
     missing = []
     if not _WHEN.search(text):
         missing.append("when")
-    if not re.search(r"\b(?:I|we)\b|I'll|we'll|I’ll|we’ll", text, re.I) and not _ROLE.search(text) and not _NAME.search(text):
+    if not _WHO.search(text) and not _ROLE.search(text) and not _NAME.search(text):
         missing.append("who")
     words = re.findall(r"[^\W\d_]{2,}", text)
     if len(words) < 3:
@@ -299,6 +330,25 @@ def default_rules(path: Path | None = None) -> list[Compiled]:
 
 
 @dataclass
+class Heard:
+    """The trained model with the words it explains itself in (coach.yaml `moves`)."""
+
+    model: Any
+    moves: dict[str, Move]
+
+    def flags(self, text: str, ctx: Context, already: list[Flag]) -> list[Flag]:
+        return list(self.model.flags(text, ctx, already, self.moves))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Heard:
+    """The shipped model, loaded on first use (not before the first prompt of a call)."""
+    from recoverycli.coachmodel import load_model
+
+    return Heard(load_model(), load_rules().moves)
+
+
+@dataclass
 class Score:
     rule: str
     flagged: int = 0       # examples_flag that were flagged (true positives)
@@ -315,19 +365,24 @@ class Score:
         return self.flagged / (self.flagged + self.missed) if self.flagged + self.missed else 1.0
 
 
+def fires(c: Compiled, example: str) -> bool:
+    """Whether a rule flags one of its examples (in the first prompt it applies to, if it names any)."""
+    ctx = Context(prompt=c.rule.fields[0] if c.rule.fields and c.rule.fields[0] != "reply" else None)
+    return any(f.rule == c.rule.id for f in rule_flags(example, [c], ctx))
+
+
 def score_rules(rules: list[Compiled]) -> list[Score]:
     """Each rule against its own examples: what it catches and what it wrongly flags."""
     out = []
     for c in rules:
-        single = [c]
         s = Score(c.rule.id)
         for ex in c.rule.examples_flag:
-            if any(f.rule == c.rule.id for f in check(ex, single)):
+            if fires(c, ex):
                 s.flagged += 1
             else:
                 s.missed += 1
         for ex in c.rule.examples_pass:
-            if any(f.rule == c.rule.id for f in check(ex, single)):
+            if fires(c, ex):
                 s.wrongly += 1
             else:
                 s.passed += 1
