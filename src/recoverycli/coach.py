@@ -30,6 +30,7 @@ class Rule(BaseModel):
     patterns: list[str] = Field(default_factory=list)       # regular expressions over the text as typed (lower case)
     normal_patterns: list[str] = Field(default_factory=list)  # regular expressions over the normalised text
     exceptions: list[str] = Field(default_factory=list)     # over the sentence, as typed or normalised
+    exceptions_in: Literal["sentence", "reply"] = "sentence"  # where an exception is looked for
     fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
     reason: str
     suggestion: str
@@ -47,20 +48,10 @@ class Rule(BaseModel):
         return values
 
 
-class Move(BaseModel):
-    """What the coach tells the clerk when the model hears this move in words no rule names."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str
-    suggestion: str
-
-
 class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rules: list[Rule]
-    moves: dict[str, Move] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,7 +118,7 @@ def _hits(c: Compiled, folded: str, text: str) -> list[tuple[int, int]]:
 def _excepted(c: Compiled, text: str, pos: int) -> bool:
     if not c.exceptions:
         return False
-    sentence = _sentence_at(text, pos)
+    sentence = text if c.rule.exceptions_in == "reply" else _sentence_at(text, pos)
     readings = (fold(sentence), normalise(sentence).text)
     return any(e.search(r) for e in c.exceptions for r in readings)
 
@@ -145,13 +136,15 @@ def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> 
                 continue
             if any(f.rule == c.rule.id and f.start <= start < f.end for f in flags):
                 continue
+            if any(f.start <= start and end <= f.end for f in flags):  # the same words, already explained
+                continue
             flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, start, end, text[start:end],
                               c.rule.reason, c.rule.suggestion))
     return flags
 
 
-def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: Any = None) -> list[Flag]:
-    """Every flag for `text`, in reading order: the rules, the context checks, then what the model hears."""
+def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
+    """Every flag for `text`, in reading order: the trainers' rules, then the checks that need the case's context."""
     ctx = ctx or Context()
     flags = rule_flags(text, rules, ctx)
     flags += placeholder_flags(text)
@@ -161,8 +154,6 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: A
         flags += date_flags(text, ctx.follow_up_date, ctx.today)
     if ctx.prompt == "commitment":
         flags += specific_flags(text)
-    if model is not None:
-        flags += model.flags(text, ctx, flags)
     return sorted(flags, key=lambda f: (f.start, f.rule))
 
 
@@ -264,7 +255,8 @@ def date_flags(text: str, promised: date, today: date) -> list[Flag]:
     return out
 
 
-_WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+_WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am\b|pm\b|a\.m\.?|p\.m\.?)|\bat \d{1,2}\b|"
+                   r"\b(?:now|right now|just now|already|immediately|this minute)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
                    r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
                    + "|".join(_DAYS) + r"|\d{4}-\d{2}-\d{2}|(?:" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+\d{1,2})\b", re.I)
 _ROLE = re.compile(r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
@@ -327,25 +319,6 @@ def _cached(path: str) -> list[Compiled]:
 
 def default_rules(path: Path | None = None) -> list[Compiled]:
     return _cached(str(path or bundled_rules_path()))
-
-
-@dataclass
-class Heard:
-    """The trained model with the words it explains itself in (coach.yaml `moves`)."""
-
-    model: Any
-    moves: dict[str, Move]
-
-    def flags(self, text: str, ctx: Context, already: list[Flag]) -> list[Flag]:
-        return list(self.model.flags(text, ctx, already, self.moves))
-
-
-@lru_cache(maxsize=1)
-def default_model() -> Heard:
-    """The shipped model, loaded on first use (not before the first prompt of a call)."""
-    from recoverycli.coachmodel import load_model
-
-    return Heard(load_model(), load_rules().moves)
 
 
 @dataclass

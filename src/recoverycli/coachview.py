@@ -22,8 +22,8 @@ def _plain(text: str) -> str:
     return _CONTROL.sub("", " ".join(text.split()))
 
 
-def halves_table(cards: list[Scorecard], model: bool) -> Table:
-    title = "On each labelled corpus (rules" + (" and model" if model else " alone") + ")"
+def halves_table(cards: list[Scorecard]) -> Table:
+    title = "On each labelled corpus: bad replies caught, sincere ones flagged, sincere ones a strict prompt would block"
     table = Table(show_header=True, header_style="bold", title=title, title_justify="left")
     for col in ("Corpus", "Bad", "Caught", "Recall", "Sincere", "False flags", "Rate", "Precision", "False blocks"):
         table.add_column(col, justify="left" if col == "Corpus" else "right", no_wrap=True)
@@ -71,10 +71,10 @@ def mistakes_lines(card: Scorecard) -> list[Text]:
     return out
 
 
-def coach_scorecards(cards: list[Scorecard], mistakes: bool, model: bool) -> list[object]:
+def coach_scorecards(cards: list[Scorecard], mistakes: bool) -> list[object]:
     if not cards:
         return []
-    out: list[object] = [halves_table(cards, model), moves_table(cards)]
+    out: list[object] = [halves_table(cards), moves_table(cards)]
     if mistakes:
         for c in cards:
             out += mistakes_lines(c)

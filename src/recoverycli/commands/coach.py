@@ -73,7 +73,6 @@ def test(
     rules_arg: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", help="A coach.yaml to score instead of the usual rules (same as --rules).", show_default=False)] = None,
     rules_file: Annotated[Optional[Path], typer.Option("--rules", help="A trainer's coach.yaml to score instead of the usual rules.", show_default=False)] = None,
     corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves).", show_default=False)] = None,
-    model: Annotated[bool, typer.Option("--model/--no-model", help="Include what the trained model hears (as in a call), or score the rules alone.")] = True,
     mistakes: Annotated[bool, typer.Option("--mistakes", help="List every reply the coach got wrong, with file:line.")] = False,
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
     playbooks: PlaybooksOpt = None,
@@ -89,17 +88,15 @@ def test(
     misses = [(c.rule.id, ex, "not flagged") for c in compiled for ex in c.rule.examples_flag if not coach.fires(c, ex)]
     misses += [(c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass if coach.fires(c, ex)]
     files = corpus if corpus is not None else coachcorpus.bundled_halves()
-    heard = coach.default_model() if model else None
     cards = []
     for path in files:
         replies = coachcorpus.load_corpus(path)
         cards.append(coachcorpus.score(path.stem, str(path), replies,
-                                       lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r), heard)))
+                                       lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r))))
     if format is Format.json:
         print_json({"rules": [{"rule": s.rule, "precision": round(s.precision, 3), "recall": round(s.recall, 3), "caught": s.flagged,
                                "missed": s.missed, "wrongly_flagged": s.wrongly, "passed": s.passed} for s in scores],
                     "failures": [{"rule": r, "example": ex, "problem": p} for r, ex, p in misses],
-                    "model": heard is not None,
                     "corpus": [c.as_dict(with_mistakes=mistakes) for c in cards]})
     else:
         from rich.table import Table
@@ -117,7 +114,7 @@ def test(
             sys.stdout.write(f"{rule}: {problem}: {ex}\n")
         if not files:
             typer.echo("no labelled corpus found: give one with --corpus FILE (docs/coach.md gives the format)", err=True)
-        for renderable in coach_scorecards(cards, mistakes, model=heard is not None):
+        for renderable in coach_scorecards(cards, mistakes):
             console.print(renderable)
     if misses:
         raise typer.Exit(1)
