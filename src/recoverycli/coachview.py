@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -23,10 +24,11 @@ def _plain(text: str) -> str:
 
 
 def halves_table(cards: list[Scorecard]) -> Table:
-    title = "On each labelled corpus: bad replies caught, sincere ones flagged, sincere ones a strict prompt would block"
-    table = Table(show_header=True, header_style="bold", title=title, title_justify="left")
-    for col in ("Corpus", "Bad", "Caught", "Recall", "Sincere", "False flags", "Rate", "Precision", "False blocks"):
-        table.add_column(col, justify="left" if col == "Corpus" else "right", no_wrap=True)
+    title = "Bad replies caught; sincere ones flagged, or blocked in a strict prompt"
+    table = Table(show_header=True, header_style="bold", title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1), collapse_padding=True)
+    for col in ("corpus", "bad", "caught", "recall", "sincere", "flagged", "rate", "precision", "blocked"):
+        table.add_column(col, justify="left" if col == "corpus" else "right", no_wrap=True)
     for c in cards:
         t = c.overall
         table.add_row(Text(c.name), str(t.bad), str(t.caught), _pct(t.recall), str(t.sincere), str(t.false_flags),
@@ -36,8 +38,8 @@ def halves_table(cards: list[Scorecard]) -> Table:
 
 def moves_table(cards: list[Scorecard]) -> Table:
     table = Table(show_header=True, header_style="bold", title="Per move: bad replies caught; sincere ones flagged",
-                  title_justify="left")
-    table.add_column("Move", no_wrap=True)
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("move", no_wrap=True)
     for c in cards:
         table.add_column(Text(c.name), justify="right", no_wrap=True)
     moves = list(dict.fromkeys(m for c in cards for m in c.by_move))
