@@ -57,7 +57,8 @@ def moves_table(cards: list[Scorecard]) -> Table:
     return table
 
 
-def mistakes_lines(card: Scorecard) -> list[Text]:
+def mistakes_lines(card: Scorecard) -> list[str]:
+    """One line per reply the coach got wrong, like a linter's: file:line: what: the reply  <- rules."""
     out = []
     for o in card.mistakes:
         r = o.reply
@@ -65,19 +66,10 @@ def mistakes_lines(card: Scorecard) -> list[Text]:
             what = f"missed {r.move}"
         else:
             what = "BLOCKED sincere" if o.blocked else "flagged sincere"
-        line = Text(f"{r.where}: {what} ({r.field}): ", style="red" if o.blocked and r.verdict == "sincere" else "")
-        line.append(_plain(r.text)[:200])
-        if o.flags:
-            line.append("  ← " + ", ".join(sorted({f.rule for f in o.flags})), style="dim")
-        out.append(line)
+        rules = f"  <- {', '.join(sorted({f.rule for f in o.flags}))}" if o.flags else ""
+        out.append(f"{r.where}: {what} ({r.field}): {_plain(r.text)[:200]}{rules}")
     return out
 
 
-def coach_scorecards(cards: list[Scorecard], mistakes: bool) -> list[object]:
-    if not cards:
-        return []
-    out: list[object] = [halves_table(cards), moves_table(cards)]
-    if mistakes:
-        for c in cards:
-            out += mistakes_lines(c)
-    return out
+def coach_scorecards(cards: list[Scorecard]) -> list[object]:
+    return [halves_table(cards), moves_table(cards)] if cards else []

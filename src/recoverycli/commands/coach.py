@@ -114,8 +114,13 @@ def test(
             sys.stdout.write(f"{rule}: {problem}: {ex}\n")
         if not files:
             typer.echo("no labelled corpus found: give one with --corpus FILE (docs/coach.md gives the format)", err=True)
-        for renderable in coach_scorecards(cards, mistakes):
+        for renderable in coach_scorecards(cards):
             console.print(renderable)
+        if mistakes:
+            from recoverycli.coachview import mistakes_lines
+
+            for card in cards:
+                sys.stdout.write("".join(line + "\n" for line in mistakes_lines(card)))
     if misses:
         raise typer.Exit(1)
 
