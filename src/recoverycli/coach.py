@@ -6,6 +6,7 @@ Pure functions over text and a little context; the rules themselves live in play
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -317,8 +318,17 @@ def _cached(path: str) -> list[Compiled]:
     return compile_rules(load_rules(Path(path)))
 
 
+_LOADING = threading.Lock()
+
+
 def default_rules(path: Path | None = None) -> list[Compiled]:
-    return _cached(str(path or bundled_rules_path()))
+    with _LOADING:  # a warm-up thread and the first coached answer load them once, not twice
+        return _cached(str(path or bundled_rules_path()))
+
+
+def warm_up() -> None:
+    """Load the rules and the word dictionary ahead of the first coached answer (run in a thread mid-call)."""
+    check("warming up", default_rules(), Context(prompt="apology"))
 
 
 @dataclass
