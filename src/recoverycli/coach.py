@@ -6,6 +6,7 @@ Pure functions over text and a little context; the rules themselves live in play
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -15,9 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-APOSTROPHES = "'’‘ʼ`´"
-_APOS = "[" + re.escape(APOSTROPHES) + "]"
-SUFFIX = r"(?:s|es|ed|d|ing)?"
+from recoverycli.coachtext import fold, normalise, phrase_pattern
 
 
 class Rule(BaseModel):
@@ -28,15 +27,18 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     category: str
     level: Literal["warning", "error"] = "warning"
-    phrases: list[str] = Field(default_factory=list)
-    patterns: list[str] = Field(default_factory=list)
-    exceptions: list[str] = Field(default_factory=list)
+    phrases: list[str] = Field(default_factory=list)        # matched on the normalised text: any inflection
+    patterns: list[str] = Field(default_factory=list)       # regular expressions over the text as typed (lower case)
+    normal_patterns: list[str] = Field(default_factory=list)  # regular expressions over the normalised text
+    exceptions: list[str] = Field(default_factory=list)     # over the sentence, as typed or normalised
+    exceptions_in: Literal["sentence", "reply"] = "sentence"  # where an exception is looked for
+    fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
     reason: str
     suggestion: str
     examples_flag: list[str] = Field(default_factory=list)
     examples_pass: list[str] = Field(default_factory=list)
 
-    @field_validator("patterns", "exceptions")
+    @field_validator("patterns", "normal_patterns", "exceptions")
     @classmethod
     def _compiles(cls, values: list[str]) -> list[str]:
         for v in values:
@@ -78,36 +80,20 @@ class Flag:
         return asdict(self)
 
 
-def _fold(text: str) -> str:
-    """Lower-case, one apostrophe style; the same length as the input so spans stay valid."""
-    return "".join("'" if ch in APOSTROPHES else ch for ch in text.lower())
-
-
-def phrase_regex(phrase: str) -> str:
-    """Word-boundary, case-insensitive, any apostrophe, light inflection on each word."""
-    words = _fold(phrase).split()
-    parts = []
-    for w in words:
-        if len(w) > 3 and w.endswith("y") and w[-2] not in "aeiou":  # policy, policies, policied
-            parts.append(re.escape(w[:-1]) + r"(?:y|ies|ied|ying)")
-            continue
-        w_re = re.escape(w).replace("'", _APOS)
-        parts.append(w_re + (SUFFIX if w[-1].isalpha() and "'" not in w else ""))
-    return r"(?<![\w])" + r"\s+".join(parts) + r"(?![\w])"
-
-
 @dataclass
 class Compiled:
     rule: Rule
-    matchers: list[re.Pattern[str]] = field(default_factory=list)
+    matchers: list[re.Pattern[str]] = field(default_factory=list)  # over the text as typed, folded
+    normal: list[re.Pattern[str]] = field(default_factory=list)    # over the normalised text
     exceptions: list[re.Pattern[str]] = field(default_factory=list)
 
 
 def compile_rules(rules: RuleSet) -> list[Compiled]:
     out = []
     for r in rules.rules:
-        matchers = [re.compile(phrase_regex(p), re.I) for p in r.phrases] + [re.compile(p, re.I) for p in r.patterns]
-        out.append(Compiled(r, matchers, [re.compile(e, re.I) for e in r.exceptions]))
+        normal = [re.compile(phrase_pattern(p)) for p in r.phrases if normalise(p).text]
+        normal += [re.compile(p, re.I) for p in r.normal_patterns]
+        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [re.compile(e, re.I) for e in r.exceptions]))
     return out
 
 
@@ -121,20 +107,47 @@ def _sentence_at(text: str, pos: int) -> str:
     return text
 
 
-def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
-    """Every flag for `text`, in reading order."""
-    ctx = ctx or Context()
-    folded = _fold(text)
+def _hits(c: Compiled, folded: str, text: str) -> list[tuple[int, int]]:
+    """Where a rule's phrases and patterns match, as spans of the text as typed."""
+    spans = [(m.start(), m.end()) for rx in c.matchers for m in rx.finditer(folded)]
+    if c.normal:
+        norm = normalise(text)
+        spans += [norm.original_span(m.start(), m.end()) for rx in c.normal for m in rx.finditer(norm.text)]
+    return sorted(spans)
+
+
+def _excepted(c: Compiled, text: str, pos: int) -> bool:
+    if not c.exceptions:
+        return False
+    sentence = text if c.rule.exceptions_in == "reply" else _sentence_at(text, pos)
+    readings = (fold(sentence), normalise(sentence).text)
+    return any(e.search(r) for e in c.exceptions for r in readings)
+
+
+def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
+    """The flags of the trainers' rules (coach.yaml), for the prompt being answered."""
+    where = (ctx.prompt if ctx else None) or "reply"
+    folded = fold(text)
     flags: list[Flag] = []
     for c in rules:
-        for m in (m for rx in c.matchers for m in rx.finditer(folded)):
-            sentence = _fold(_sentence_at(text, m.start()))
-            if any(e.search(sentence) for e in c.exceptions):
+        if c.rule.fields and where not in c.rule.fields:
+            continue
+        for start, end in _hits(c, folded, text):
+            if _excepted(c, text, start):
                 continue
-            if any(f.rule == c.rule.id and f.start <= m.start() < f.end for f in flags):
+            if any(f.rule == c.rule.id and f.start <= start < f.end for f in flags):
                 continue
-            flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, m.start(), m.end(), text[m.start():m.end()],
+            if any(f.start <= start and end <= f.end for f in flags):  # the same words, already explained
+                continue
+            flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, start, end, text[start:end],
                               c.rule.reason, c.rule.suggestion))
+    return flags
+
+
+def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
+    """Every flag for `text`, in reading order: the trainers' rules, then the checks that need the case's context."""
+    ctx = ctx or Context()
+    flags = rule_flags(text, rules, ctx)
     flags += placeholder_flags(text)
     if ctx.customer_name:
         flags += name_flags(text, ctx.customer_name)
@@ -145,7 +158,8 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[
     return sorted(flags, key=lambda f: (f.start, f.rule))
 
 
-_PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Z][A-Za-z]*)(?:[ _][A-Z][A-Za-z]*)*\]|<[A-Z][A-Z _]*>|%[A-Z_]+%")
+_PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
+                          r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}")
 
 
 def placeholder_flags(text: str) -> list[Flag]:
@@ -155,27 +169,46 @@ def placeholder_flags(text: str) -> list[Flag]:
             for m in _PLACEHOLDER.finditer(text)]
 
 
+_NAME_WORD = r"[A-Z][^\W\d_]*(?:[-'’][A-Za-z][^\W\d_]*)*"
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister)\.?"
 _TITLES = r"(?:(?:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
 _GREETING = re.compile(r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I)
-_VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*([A-Z][^\W\d_]*[\w'’-]*),(?=\s)")
+_VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?:our|the|my|from|who|at|your|a|an)\b)")
+# a title and a name spoken to the customer: at the start, after a comma, or closing a sentence
+_TITLED = re.compile(r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
+                     r"\s*" + _TITLE + r"\s+(" + _NAME_WORD + r")(?=\s*(?:$|[.!?;:]|,(?!\s+(?:our|the|my|from|who|at|will|has|is|was|can|could|would|and (?:he|she|they))\b)))",
+                     re.I | re.M)
 _NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "please", "so", "again", "all", "everyone",
               "team", "guest", "guests", "customer", "sir", "madam", "there", "friend", "friends", "first", "unfortunately",
-              "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but"}
+              "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but",
+              "sincerely", "regards", "best", "cheers", "warmly", "warm", "kind", "yours", "respectfully", "cordially", "love",
+              "hi", "hey", "hello", "dear", "morning", "evening", "afternoon", "oh", "ah", "great", "sure", "absolutely",
+              "certainly", "good", "understood", "alright", "mate", "folks", "ladies", "gentlemen", "ma'am", "apologies",
+              "however", "meanwhile", "again", "finally", "firstly", "secondly", "also", "p.s", "ps"}
 
 
 def _plain(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c)).replace("’", "'")
 
 
+def _is_word(name: str) -> bool:
+    """A capitalised dictionary word at the start of a line ('However,', 'Grace,') is not taken for a name."""
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(name.lower()))
+
+
 def name_flags(text: str, customer: str) -> list[Flag]:
-    """A greeting that names someone other than this case's customer (the canned-reply disaster)."""
+    """A greeting or address that names someone other than this case's customer (the canned-reply disaster)."""
     known = {_plain(p) for p in re.split(r"[\s,]+", customer) if p}
-    out = []
-    for rx in (_GREETING, _VOCATIVE):
+    out: list[Flag] = []
+    for rx in (_GREETING, _TITLED, _VOCATIVE):
         for m in rx.finditer(text):
             name = m.group(1).strip("'’-")
             plain = _plain(name)
-            if plain in _NOT_NAMES or plain in known or not name[:1].isupper():
+            if plain in _NOT_NAMES or plain in known or not name[:1].isupper() or any(f.start == m.start(1) for f in out):
+                continue
+            if rx is _VOCATIVE and _is_word(name):
                 continue
             out.append(Flag("wrong-name", "template", "error", m.start(1), m.start(1) + len(name), name,
                             f"This names '{name}', but the customer on this case is {customer}: a reply with another "
@@ -223,12 +256,14 @@ def date_flags(text: str, promised: date, today: date) -> list[Flag]:
     return out
 
 
-_WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+_WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am\b|pm\b|a\.m\.?|p\.m\.?)|\bat \d{1,2}\b|"
+                   r"\b(?:now|right now|just now|already|immediately|this minute)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
                    r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
                    + "|".join(_DAYS) + r"|\d{4}-\d{2}-\d{2}|(?:" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+\d{1,2})\b", re.I)
 _ROLE = re.compile(r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
                    r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
+_WHO = re.compile(r"\b(?:I|we|he|she|they|our \w+)\b|^\s*(?:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)", re.I)
 
 
 def specific_flags(text: str) -> list[Flag]:
@@ -236,7 +271,7 @@ def specific_flags(text: str) -> list[Flag]:
     missing = []
     if not _WHEN.search(text):
         missing.append("when")
-    if not re.search(r"\b(?:I|we)\b|I'll|we'll|I’ll|we’ll", text, re.I) and not _ROLE.search(text) and not _NAME.search(text):
+    if not _WHO.search(text) and not _ROLE.search(text) and not _NAME.search(text):
         missing.append("who")
     words = re.findall(r"[^\W\d_]{2,}", text)
     if len(words) < 3:
@@ -283,8 +318,17 @@ def _cached(path: str) -> list[Compiled]:
     return compile_rules(load_rules(Path(path)))
 
 
+_LOADING = threading.Lock()
+
+
 def default_rules(path: Path | None = None) -> list[Compiled]:
-    return _cached(str(path or bundled_rules_path()))
+    with _LOADING:  # a warm-up thread and the first coached answer load them once, not twice
+        return _cached(str(path or bundled_rules_path()))
+
+
+def warm_up() -> None:
+    """Load the rules and the word dictionary ahead of the first coached answer (run in a thread mid-call)."""
+    check("warming up", default_rules(), Context(prompt="apology"))
 
 
 @dataclass
@@ -304,19 +348,24 @@ class Score:
         return self.flagged / (self.flagged + self.missed) if self.flagged + self.missed else 1.0
 
 
+def fires(c: Compiled, example: str) -> bool:
+    """Whether a rule flags one of its examples (in the first prompt it applies to, if it names any)."""
+    ctx = Context(prompt=c.rule.fields[0] if c.rule.fields and c.rule.fields[0] != "reply" else None)
+    return any(f.rule == c.rule.id for f in rule_flags(example, [c], ctx))
+
+
 def score_rules(rules: list[Compiled]) -> list[Score]:
     """Each rule against its own examples: what it catches and what it wrongly flags."""
     out = []
     for c in rules:
-        single = [c]
         s = Score(c.rule.id)
         for ex in c.rule.examples_flag:
-            if any(f.rule == c.rule.id for f in check(ex, single)):
+            if fires(c, ex):
                 s.flagged += 1
             else:
                 s.missed += 1
         for ex in c.rule.examples_pass:
-            if any(f.rule == c.rule.id for f in check(ex, single)):
+            if fires(c, ex):
                 s.wrongly += 1
             else:
                 s.passed += 1

@@ -40,6 +40,10 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
     window = repeat_days() if days is None else days
 
     def identify(c: Call) -> Repeat:
+        if rules is None:  # the customer is known: load the coach while the clerk reads the first step
+            import threading
+
+            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=True).start()
         since = iso(c.now - timedelta(days=window))
         try:
             count, previous = store.earlier_cases(contact_key(str(c.customer.get("contact", ""))),

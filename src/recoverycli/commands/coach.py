@@ -70,34 +70,57 @@ def check(
 
 @guarded
 def test(
-    rules_file: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", help="A coach.yaml (default: the rules in use).", show_default=False)] = None,
+    rules_arg: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", help="A coach.yaml to score instead of the usual rules (same as --rules).", show_default=False)] = None,
+    rules_file: Annotated[Optional[Path], typer.Option("--rules", help="A trainer's coach.yaml to score instead of the usual rules.", show_default=False)] = None,
+    corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves).", show_default=False)] = None,
+    mistakes: Annotated[bool, typer.Option("--mistakes", help="List every reply the coach got wrong, with file:line.")] = False,
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
     playbooks: PlaybooksOpt = None,
 ) -> None:
-    """Run every rule against its own examples; print precision and recall; exit 1 if any example fails."""
-    from recoverycli import coach
+    """Score the coach: each rule on its own examples, then precision, recall, false flags and false blocks
+    on each labelled corpus, per move. Exit 1 if a rule fails one of its own examples."""
+    from recoverycli import coach, coachcorpus
 
-    compiled = _rules(rules_file, playbooks)
+    if rules_arg is not None and rules_file is not None:
+        fail("give the rules file once: as the argument or as --rules", 2)
+    compiled = _rules(rules_arg or rules_file, playbooks)
     scores = coach.score_rules(compiled)
-    misses = [(c.rule.id, ex, "not flagged") for c in compiled for ex in c.rule.examples_flag
-              if not any(f.rule == c.rule.id for f in coach.check(ex, [c]))]
-    misses += [(c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass
-               if any(f.rule == c.rule.id for f in coach.check(ex, [c]))]
+    misses = [(c.rule.id, ex, "not flagged") for c in compiled for ex in c.rule.examples_flag if not coach.fires(c, ex)]
+    misses += [(c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass if coach.fires(c, ex)]
+    files = corpus if corpus is not None else coachcorpus.bundled_halves()
+    cards = []
+    for path in files:
+        replies = coachcorpus.load_corpus(path)
+        cards.append(coachcorpus.score(path.stem, str(path), replies,
+                                       lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r))))
     if format is Format.json:
         print_json({"rules": [{"rule": s.rule, "precision": round(s.precision, 3), "recall": round(s.recall, 3), "caught": s.flagged,
                                "missed": s.missed, "wrongly_flagged": s.wrongly, "passed": s.passed} for s in scores],
-                    "failures": [{"rule": r, "example": ex, "problem": p} for r, ex, p in misses]})
+                    "failures": [{"rule": r, "example": ex, "problem": p} for r, ex, p in misses],
+                    "corpus": [c.as_dict(with_mistakes=mistakes) for c in cards]})
     else:
         from rich.table import Table
 
-        table = Table(show_header=True, header_style="bold")
+        from recoverycli.coachview import coach_scorecards
+
+        table = Table(show_header=True, header_style="bold", title="Each rule on its own examples", title_justify="left")
         for col in ("Rule", "Caught", "Missed", "Wrongly flagged", "Precision", "Recall"):
             table.add_column(col, justify="left" if col == "Rule" else "right", no_wrap=col == "Rule")
         for s in scores:
             table.add_row(s.rule, str(s.flagged), str(s.missed), str(s.wrongly), f"{s.precision:.0%}", f"{s.recall:.0%}")
-        make_console().print(table)
+        console = make_console()
+        console.print(table)
         for rule, ex, problem in misses:
             sys.stdout.write(f"{rule}: {problem}: {ex}\n")
+        if not files:
+            typer.echo("no labelled corpus found: give one with --corpus FILE (docs/coach.md gives the format)", err=True)
+        for renderable in coach_scorecards(cards):
+            console.print(renderable)
+        if mistakes:
+            from recoverycli.coachview import mistakes_lines
+
+            for card in cards:
+                sys.stdout.write("".join(line + "\n" for line in mistakes_lines(card)))
     if misses:
         raise typer.Exit(1)
 
