@@ -16,13 +16,14 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 import pytest
-from hypothesis import assume, given, settings as hyp_settings, strategies as st
+from hypothesis import assume, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from recoverycli import notify
-from recoverycli.models import Customer, Event
-from recoverycli.notify import Channel, Ledger, Settings, load_settings, redact, safe_label
+from recoverycli.models import Event
+from recoverycli.notify import Channel, Ledger, load_settings, redact, safe_label
 from recoverycli.store import open_store
-
 from tests.conftest import EXAMPLES
 from tests.receivers import ENCODED, LEAKS, PASSWORD, HttpReceiver, SmtpReceiver, free_port
 from tests.test_shared_store import guide_roles  # noqa: F401 - a fixture
@@ -80,7 +81,7 @@ def notify_events(store_url: str, case_id: str) -> list[dict[str, Any]]:
     return [e.data for e in open_store(store_url).get(case_id).events if e.kind == "notify"]
 
 
-# --- settings ------------------------------------------------------------------------------------------------------
+# --- settings -----------------------------------------------------------------------------------------------------
 def test_env_pairs_and_a_bare_url_make_channels_per_kind(tmp_path: Path) -> None:
     env = {"RECOVER_NOTIFY": "emergency=json://a.example.org/x overdue,digest=ntfys://ntfy.sh/desk "
                              "mailtos://u:pw@mail.example.org?to=dm@example.org include=name timeout=2 retry=5"}
@@ -145,7 +146,7 @@ def test_remembering_the_staff_name_keeps_the_notify_table_private(isolated_home
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-# --- secrets -----------------------------------------------------------------------------------------------------------
+# --- secrets ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("url, label", [
     (f"mailtos://duty:{ENCODED}@mail.example.org?to=dm@example.org", "mailtos://mail.example.org"),
     (f"mailtos://duty:{PASSWORD}@mail.example.org", "mailtos://…"),  # unencoded: the host part is in doubt
@@ -171,7 +172,7 @@ def test_no_password_survives_redaction_or_the_label(password: str) -> None:
         assert password not in cleaned and quote(password, safe="") not in cleaned
 
 
-# --- messages --------------------------------------------------------------------------------------------------------
+# --- messages -----------------------------------------------------------------------------------------------------
 def test_a_message_carries_the_case_never_the_customers_words_contact_or_unasked_name() -> None:
     case = make_case(customer_words="The shower was cold, I am furious.", desired_outcome="A refund",
                      commitment="I call Ana Souza at +1 555 0100 by 18:00 with the plumber's report",
@@ -180,7 +181,8 @@ def test_a_message_carries_the_case_never_the_customers_words_contact_or_unasked
     m = notify.emergency_message(case, include_name=False)
     text = m.title + "\n" + m.body
     for wanted in ("RC-ABCDE", "Playbook: other", "Severity: emergency (complaint number 2)", "Staff: Dana Reyes",
-                   "Promise: I call [customer] at [contact] by 18:00 with the plumber's report", "Follow-up: 2026-11-27"):
+                   "Promise: I call [customer] at [contact] by 18:00 with the plumber's report",
+                   "Follow-up: 2026-11-27"):
         assert wanted in text
     for never in ("shower", "furious", "refund", "Boiler", "Ana", "Souza", "555"):
         assert never not in text
@@ -189,7 +191,7 @@ def test_a_message_carries_the_case_never_the_customers_words_contact_or_unasked
     assert "shower" not in named and "Boiler" not in named
 
 
-# --- claims -------------------------------------------------------------------------------------------------------------
+# --- claims -------------------------------------------------------------------------------------------------------
 def channel(n: int, kinds: tuple[str, ...] = ("emergency",)) -> Channel:
     return Channel(url=f"json://127.0.0.1:{9000 + n}/hook", kinds=frozenset(kinds), number=n, source="test")
 
@@ -238,7 +240,7 @@ def test_desks_claiming_at_the_same_moment_get_one_claim(store_url: str) -> None
     assert len(won) == 1
 
 
-# --- the call pages ----------------------------------------------------------------------------------------------------
+# --- the call pages -----------------------------------------------------------------------------------------------
 def test_an_emergency_saved_by_answers_arrives_by_http_and_mail_within_5_s_without_the_customers_words(
         tmp_path: Path, store_url: str, http: HttpReceiver, smtp: SmtpReceiver) -> None:
     env = {"RECOVER_NOTIFY": f"{http.url()} {smtp.url()}"}
@@ -261,7 +263,7 @@ def test_an_emergency_saved_by_answers_arrives_by_http_and_mail_within_5_s_witho
     assert len(http.inbox.messages) == 1  # the first case was no emergency: nothing was sent for it
     sent = notify_events(store_url, case_id)
     assert [d["state"] for d in sent] == ["claimed", "sent"]
-    assert sent[1]["to"] == [f"#1 json://127.0.0.1", "#2 mailto://127.0.0.1"]
+    assert sent[1]["to"] == ["#1 json://127.0.0.1", "#2 mailto://127.0.0.1"]
     assert second.stderr.count("\n") == 1 and second.stderr.startswith("EMERGENCY: complaint number 2")
 
 
@@ -346,14 +348,13 @@ def test_many_follow_ups_falling_overdue_at_once_go_out_as_one_message(store_url
     assert notify.sweep(store, s, date.today()) == []
 
 
-# --- a live call ---------------------------------------------------------------------------------------------------------
+# --- a live call --------------------------------------------------------------------------------------------------
 def test_a_live_call_pages_the_moment_the_repeat_is_identified_and_once(tmp_path: Path, http: HttpReceiver) -> None:
-    import pexpect
-
     from tests.e2e.test_terminal import ENTER, answer, answer_steps, exit_status, spawn
 
     env = {"RECOVER_NOTIFY": http.url(), "RECOVER_STAFF": "Dana Reyes"}
-    assert recover("start", "other", "--answers", str(answers_file(tmp_path, OTHER, "first.yaml")), env=env).returncode == 0
+    first = answers_file(tmp_path, OTHER, "first.yaml")
+    assert recover("start", "other", "--answers", str(first), env=env).returncode == 0
     child = spawn("start", "other", env=env)
     answer(child, "Customer's name?", "Jo Okafor" + ENTER)
     answer(child, "Phone, email or booking reference?", "JO.OKAFOR@example.com" + ENTER)
@@ -371,10 +372,40 @@ def test_a_live_call_pages_the_moment_the_repeat_is_identified_and_once(tmp_path
     assert exit_status(child) == 0
     assert paged["title"] == f"EMERGENCY {case_id}: complaint number 2 (other)"
     assert len(http.inbox.messages) == 1 and "Charged twice" not in json.dumps(http.inbox.messages)
-    assert pexpect is not None
 
 
-# --- commands --------------------------------------------------------------------------------------------------------
+def test_a_live_call_at_80_by_24_with_the_service_down_ends_saved_with_one_yellow_line(tmp_path: Path,
+                                                                                      store_url: str) -> None:
+    import re
+
+    import pexpect
+
+    from tests.e2e.test_terminal import ENTER, answer, answer_steps, exit_status
+
+    port = free_port()
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "RECOVER_STAFF": "Dana Reyes",
+           "RECOVER_NOTIFY": f"emergency=json://duty:{ENCODED}@127.0.0.1:{port}/hook"}
+    first = answers_file(tmp_path, OTHER, "first.yaml")
+    assert recover("start", "other", "--answers", str(first), env=env).returncode == 0
+    child = pexpect.spawn(str(RECOVER), ["start", "other"], env=env, encoding="utf-8", timeout=20, dimensions=(24, 80))
+    answer(child, "Customer's name?", "Jo Okafor" + ENTER)
+    answer(child, "Phone, email or booking reference?", "jo.okafor@example.com" + ENTER)
+    answer(child, "Who is the customer?", ENTER)
+    answer(child, "who did you alert, and when?", "Lena, by phone" + ENTER)
+    answer_steps(child, "Charged twice again!", "A refund today", "Jo, I'm so sorry.", "I refund it by 17:00 today")
+    child.send(ENTER)
+    child.expect(r"Saved case (RC-[0-9A-Z]{5})")
+    case_id = child.match.group(1)
+    assert exit_status(child) == 0
+    tail = " ".join(child.before.split())
+    assert re.search(rf"{case_id} is saved, but the page did not go through \(#1 json://127\.0\.0\.1: ", tail), tail
+    assert tail.count("did not go through") == 1 and "Duty manager paged" not in tail
+    assert not any(leak in child.before for leak in LEAKS)
+    states = [d["state"] for d in notify_events(store_url, case_id)]
+    assert states == ["claimed", "failed", "claimed", "failed"]  # during the call, and again at the save
+
+
+# --- commands -----------------------------------------------------------------------------------------------------
 def test_notify_test_and_list_show_labels_and_never_a_url(http: HttpReceiver) -> None:
     down = free_port()
     env = {"RECOVER_NOTIFY": f"{http.url('emergency,overdue')} digest=json://duty:{ENCODED}@127.0.0.1:{down}/x"}
@@ -453,7 +484,8 @@ def test_the_password_never_appears_in_any_output_or_file(tmp_path: Path, store_
         assert not any(leak in text for leak in LEAKS), text
     data = json.dumps([e.data for e in open_store(store_url).get(case_id).events])
     assert not any(leak in data for leak in LEAKS)
-    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != cfg and p.name not in ("first.yaml", "again.yaml")]
+    ours = (cfg, tmp_path / "first.yaml", tmp_path / "again.yaml")  # written by the test, not the tool
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p not in ours]
     assert any(p.name == "cases.db" for p in written) or store_url.startswith("postgresql")
     for p in written:
         raw = p.read_bytes()
@@ -461,7 +493,7 @@ def test_the_password_never_appears_in_any_output_or_file(tmp_path: Path, store_
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
 
 
-# --- crises (issue 19 wires these in) ---------------------------------------------------------------------------------
+# --- crises (issue 19 wires these in) -----------------------------------------------------------------------------
 class MemoryLedger(Ledger):
     """A crisis's log stands in for issue 19's store: the same locked conditional append, in memory."""
 
@@ -507,7 +539,8 @@ def test_a_crisis_behind_its_pace_pages_at_most_once_an_hour(http: HttpReceiver)
     later = notify.crisis_pace(opened, opened + timedelta(hours=3, minutes=5), 200, 40, per_hour=20)
     assert notify.crisis_behind(ledger, "CR-7KQ2M", "Aurora", later, s, now + timedelta(minutes=35)).ok
     titles = [m["title"] for m in http.inbox.wait(2)]
-    assert titles == ["CRISIS CR-7KQ2M behind pace: 31 of 200 reached", "CRISIS CR-7KQ2M behind pace: 40 of 200 reached"]
+    assert titles == ["CRISIS CR-7KQ2M behind pace: 31 of 200 reached",
+                      "CRISIS CR-7KQ2M behind pace: 40 of 200 reached"]
     assert "At 20 an hour, 50 should be reached by now." in http.inbox.messages[0]["message"]
 
 
@@ -517,7 +550,7 @@ def test_help_stays_fast_without_apprise() -> None:
     assert "notify" in recover("--help").stdout
 
 
-def test_a_desk_role_of_the_shared_store_guide_can_claim_and_record_a_page(guide_roles: dict[str, str],
+def test_a_desk_role_of_the_shared_store_guide_can_claim_and_record_a_page(guide_roles: dict[str, str],  # noqa: F811
                                                                            http: HttpReceiver) -> None:
     desk = guide_roles["desk_lobby"]
     case = open_store(desk).add(make_case().model_copy(update={"complaint_number": 2, "severity": "emergency"}))

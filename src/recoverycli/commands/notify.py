@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -73,7 +73,7 @@ def list_channels(
     from recoverycli import notify
 
     settings = notify.load_settings()
-    rows = [{"channel": c.number, "label": c.label, "kinds": [k for k in notify.KINDS if k in c.kinds],
+    rows: list[dict[str, Any]] = [{"channel": c.number, "label": c.label, "kinds": [k for k in notify.KINDS if k in c.kinds],
              "from": c.source} for c in settings.channels]
     if format is Format.json:
         print_json({"channels": rows, "include_name": settings.include_name, "timeout": settings.timeout,
@@ -84,7 +84,8 @@ def list_channels(
         return
     for r in rows:
         typer.echo(f"{r['label']:<40} {', '.join(r['kinds']):<32} ({r['from']})")
-    typer.echo(f"customer's name in messages: {'yes' if settings.include_name else 'no'} · timeout {settings.timeout:g} s"
+    name = "yes" if settings.include_name else "no"
+    typer.echo(f"customer's name in messages: {name} · timeout {settings.timeout:g} s"
                + (f" · crisis pace {settings.crisis_pace:g}/h" if settings.crisis_pace else ""), err=True)
 
 
