@@ -46,6 +46,12 @@ def start(
                 typer.secho(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
         saved = st.add(case)
         sys.stdout.write(saved.id + "\n")
+        sys.stdout.flush()  # the id is out before any page is tried
+        if saved.severity == "emergency":
+            from recoverycli import notify
+
+            warn = lambda m: typer.secho(m, err=True, fg="yellow")  # noqa: E731
+            notify.after_save(st, saved, notify.settings_for_call(warn), warn)
         return
 
     need_terminal("recover start")
@@ -71,20 +77,29 @@ def need_terminal(what: str) -> None:
 
 def live_call(console, st, call, draft) -> None:
     """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again."""
-    from recoverycli import terminal
+    from rich.markup import escape
+
+    from recoverycli import notify, terminal
     from recoverycli.errors import StoreError
     from recoverycli.session import Autosave, equip
     from recoverycli.wizard import run_call
 
     def warn(message: str) -> None:
-        console.print(f"[yellow]{message}[/yellow]")
+        console.print(f"[yellow]{escape(message)}[/yellow]")
 
     autosave = Autosave(st, via="wizard", draft=draft, warn=warn)
     call.on_answer = autosave
     equip(call, st, warn=warn)
+    settings = notify.settings_for_call(warn)
+    pager = None
+    if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified
+        pager = notify.Pager(notify.reopener(st), settings, call.staff)
+        notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
     try:
         run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None)
     except KeyboardInterrupt:
+        if pager is not None:
+            pager.finish(wait=settings.timeout if settings else 0)
         if autosave.trouble is not None:
             rescued(st, call, autosave.trouble, 130, autosave.case_id)
         if autosave.case_id is None:
@@ -95,6 +110,9 @@ def live_call(console, st, call, draft) -> None:
     except StoreError as e:
         rescued(st, call, e.message, 1, autosave.case_id)
     console.print(f"\n[bold green]Saved case {saved.id}[/bold green] · follow-up on {call.answers.get('follow_up_date', '—')}")
+    sent = notify.after_save(st, saved, settings, warn, pager)
+    if sent is not None and sent.ok:
+        console.print(f"[dim]Duty manager paged ({escape(', '.join(o.channel.label for o in sent.outcomes))})[/dim]")
 
 
 def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:

@@ -154,6 +154,7 @@ def system_fix(
 @guarded
 def watch(
     interval: Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between looks at the store.")] = 2.0,
+    notify_: Annotated[bool, typer.Option("--notify", help="Also page through the [notify] channels: follow-ups falling overdue, emergencies a desk could not deliver, every retry.")] = False,
     store: StoreOpt = None,
 ) -> None:
     """A live feed for the duty manager: new cases, second-complaint emergencies, follow-ups falling overdue."""
@@ -162,13 +163,24 @@ def watch(
     from recoverycli.feed import FeedState, poll
 
     st = store_at(store, create=False)
+    settings = None
+    if notify_:
+        from recoverycli import notify
+
+        settings = notify.load_settings()
+        if not (settings.for_kind("emergency") or settings.for_kind("overdue")):
+            fail("--notify: no channel receives emergency or overdue notices — add them to the [notify] table of "
+                 "the config file or to RECOVER_NOTIFY (docs/notifications.md)")
     state = FeedState()
     poll(st, state, date.today())
     how = "as it happens (PostgreSQL notifications)" if st.live else f"every {interval:g} s"
-    typer.echo(f"watching {st.label} {how} — Ctrl-C to stop", err=True)
+    typer.echo(f"watching {st.label} {how}{', paging' if settings else ''} — Ctrl-C to stop", err=True)
     colours = {"emergency": "red", "overdue": "yellow", "new-case": None}
     try:
         while True:
+            if settings is not None:
+                for sent in notify.sweep(st, settings, date.today()):
+                    typer.secho(f"{datetime.now():%H:%M:%S}  {sent.line()}", fg="green" if sent.ok else "yellow")
             st.wait_for_change(interval)
             for item in poll(st, state, date.today()):
                 typer.secho(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],

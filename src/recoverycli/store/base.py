@@ -331,6 +331,9 @@ class BaseStore:
             args.append(f.due_by.isoformat())
         if f.system_fix_open:
             where.append("status != 'draft' AND system_fix_done_at IS NULL")
+        if f.severity:
+            where.append("severity = ?")
+            args.append(f.severity)
         return " AND ".join(where), args
 
     # --- reading ---------------------------------------------------------------------------
@@ -531,6 +534,20 @@ class BaseStore:
             tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?", (*updates.values(), row["id"]))
             insert_event(tx, row["id"], event)
         return self.get(row["id"])
+
+    def append_event_if(self, case_id: str, kind: str, decide: Callable[[list[Event]], Event | None]) -> Event | None:
+        """Append the event `decide` makes from the case's `kind` events, in one transaction with the case locked:
+        processes deciding at once take turns, so what one claims no other can (notifications are claimed this way)."""
+        with self.transaction() as tx:
+            row = tx.execute(f"SELECT id FROM cases WHERE id = ?{self.lock_rows}", (case_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
+            events = [_event(e) for e in tx.execute("SELECT at, staff, kind, data FROM events WHERE case_id = ? AND kind = ?"
+                                                    " ORDER BY seq", (case_id, kind)).fetchall()]
+            event = decide(events)
+            if event is not None:
+                insert_event(tx, case_id, event)
+        return event
 
     def forget(self, who: str, staff: str, now: datetime) -> list[str]:
         """Erase one customer's personal data from every case, keep the anonymised case, log the erasure."""
