@@ -175,3 +175,28 @@ def test_html_page_renders_in_a_real_browser(known: str, tmp_path: Path) -> None
     assert colours is not None and len(colours) > 50  # text and bars, not a blank page
     blue = sum(n for n, (r, g, b) in colours if b > 180 and r < 100 and g < 140)
     assert blue > 2000  # the bars were drawn
+
+
+# percentile_cont(0.5) and (0.9) over these values, worked by hand: rank (n - 1) * p from 0, interpolated
+PERCENTILES = [
+    ([25.9, 120.7], 73.3, 111.2),            # even count: halfway between the two middle values, not the upper one
+    ([1, 2, 3, 4, 100], 3.0, 61.6),          # odd count: the middle value; p90 at rank 3.6
+    ([float(v) for v in range(1, 11)], 5.5, 9.1),  # p90 of 10 values is not the maximum
+    ([42.0], 42.0, 42.0),
+]
+
+
+@pytest.mark.parametrize(("hours", "median", "p90"), PERCENTILES)
+def test_median_and_p90_interpolate_as_percentile_cont(store_url: str, hours: list[float], median: float, p90: float) -> None:
+    store = open_store(store_url)
+    created = datetime(2026, 11, 3, 8, 0, tzinfo=timezone.utc)
+    for h in reversed(hours):  # stored out of order: the store sorts
+        saved = store.add(make_case(customer_words="x").model_copy(update={"created_at": created, "updated_at": created}))
+        store.execute("UPDATE cases SET status = 'closed', closed_at = ? WHERE id = ?", (iso(created + timedelta(hours=h)), saved.id))
+    speed = store.aggregates(CaseFilter(since=SINCE, until=UNTIL), TODAY)["to_close_hours"]
+    assert speed == {"n": len(hours), "median": median, "p90": p90}
+    if store_url.startswith("postgresql"):  # the definition we state is PostgreSQL's own
+        native = store.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v), percentile_cont(0.9) WITHIN GROUP (ORDER BY v) FROM"
+            " (SELECT extract(epoch FROM closed_at::timestamptz - created_at::timestamptz) / 3600 AS v FROM cases) s").fetchone()
+        assert (round(float(native[0]), 1), round(float(native[1]), 1)) == (median, p90)

@@ -450,17 +450,23 @@ class BaseStore:
         return out
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
-        """Nearest-rank median and 90th percentile in one pass with window functions (SQLite has no median).
+        """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.
 
-        Integer division truncates on both engines, so both pick the same rank.
+        The window functions pick the two ranks around each percentile (integer arithmetic, the same on both
+        engines); `interpolate` weighs them. SQLite has no percentile function, so PostgreSQL's is not used either.
         """
-        rank = lambda tenths: f"CASE WHEN n * {tenths} / 10 + 1 < n THEN n * {tenths} / 10 + 1 ELSE n END"  # noqa: E731
+        picks = []
+        for tenths in (5, 9):
+            lo = f"(n - 1) * {tenths} / 10 + 1"  # 1-based rank at or below the percentile
+            picks += [f"max(CASE WHEN rn = {lo} THEN v END)", f"max(CASE WHEN rn = {lo} + 1 THEN v END)"]
         row = self.execute(
-            f"SELECT n, max(CASE WHEN rn = {rank(5)} THEN v END), max(CASE WHEN rn = {rank(9)} THEN v END)"
+            f"SELECT n, {', '.join(picks)}"
             f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
             args).fetchone()
-        n, median, p90 = row if row else (0, None, None)
-        return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
+        if not row:
+            return {"n": 0, "median": None, "p90": None}
+        n = row[0]
+        return {"n": n, "median": interpolate(n, 0.5, row[1], row[2]), "p90": interpolate(n, 0.9, row[3], row[4])}
 
     # --- writing ---------------------------------------------------------------------------
     def add(self, case: Case, keep_id: bool = False, later: dict[str, Any] | None = None) -> Case:
@@ -618,6 +624,15 @@ class BaseStore:
             have = tx.execute("SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
+
+
+def interpolate(n: int, p: float, at: float | None, above: float | None) -> float | None:
+    """percentile_cont: the value at rank (n - 1) * p, counted from 0, between the two nearest values; rounded to 0.1."""
+    if at is None:
+        return None
+    frac = ((n - 1) * round(p * 10)) % 10 / 10  # the same integer arithmetic that chose the ranks
+    value = at if above is None or frac == 0 else at + frac * (above - at)
+    return round(float(value), 1)
 
 
 def _event(row: Any) -> Event:
