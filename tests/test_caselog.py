@@ -164,12 +164,41 @@ def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_url: str, tm
     assert set(events) == {f"{a}-follow-up@recover", f"{b}-follow-up@recover"}
     assert events[f"{b}-follow-up@recover"].decoded("dtstart") == TODAY
     assert "Fix by 18:00" in str(events[f"{b}-follow-up@recover"]["description"])
-    first_seq = int(events[f"{a}-follow-up@recover"]["sequence"])
-    invoke("followup", a, "--reschedule", "today", "--reason", "Called early")
-    invoke("followups", "--ics", str(ics))
+    assert int(events[f"{a}-follow-up@recover"]["sequence"]) == 0
+    invoke("followup", a, "--reschedule", "+3d", "--reason", "Guest travelling")
+    invoke("followup", a, "--reschedule", "tomorrow", "--reason", "Back early")  # earlier than before: still a change
+    invoke("followups", "--ics", str(ics), "--upcoming", "5")
     again = {str(e["uid"]): e for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")}
     assert set(again) == set(events)  # same UIDs: a re-import updates, never duplicates
-    assert int(again[f"{a}-follow-up@recover"]["sequence"]) > first_seq
+    assert int(again[f"{a}-follow-up@recover"]["sequence"]) == 2 and int(again[f"{b}-follow-up@recover"]["sequence"]) == 0
+
+
+def test_a_second_calendar_implementation_reads_the_ics(store_url: str, tmp_path: Path) -> None:
+    """vobject, not the icalendar library that wrote the file, parses it and sees SEQUENCE only grow."""
+    import vobject
+
+    a = seed(store_url, follow_up_date=(TODAY + timedelta(days=4)).isoformat(), commitment="Refund €40; call back, “promise”")
+    ics = tmp_path / "due.ics"
+    seen = []
+    for move in (None, "+2d", "tomorrow", "today"):  # each move is earlier than the one before
+        if move:
+            assert invoke("followup", a, "--reschedule", move, "--reason", "Guest asked").exit_code == 0
+        assert invoke("followups", "--upcoming", "7", "--ics", str(ics)).exit_code == 0
+        cal = vobject.readOne(ics.read_text(encoding="utf-8"))
+        (event,) = cal.vevent_list
+        assert event.uid.value == f"{a}-follow-up@recover"
+        seen.append((event.dtstart.value, int(event.sequence.value)))
+        assert event.dtend.value == event.dtstart.value + timedelta(days=1) and "Refund €40" in event.description.value
+    assert [d for d, _ in seen] == [TODAY + timedelta(days=n) for n in (4, 2, 1, 0)]
+    assert [s for _, s in seen] == [0, 1, 2, 3]
+
+
+def test_rescheduling_to_the_same_date_is_refused(store_url: str) -> None:
+    case_id = seed(store_url, follow_up_date=(TODAY + timedelta(days=1)).isoformat())
+    result = invoke("followup", case_id, "--reschedule", "tomorrow", "--reason", "No change really")
+    assert result.exit_code == 1
+    assert f"the follow-up is already on {(TODAY + timedelta(days=1)).isoformat()} — nothing changed" in result.stderr
+    assert [e.kind for e in open_store(store_url).get(case_id).events] == ["created"]
 
 
 def test_list_filters(store_url: str) -> None:

@@ -23,6 +23,12 @@ def _text(value: str, what: str) -> str:
     return text
 
 
+def done_event(case: Case) -> Event | None:
+    """The event that marked the current follow-up done; None while it is still to do (a reschedule starts a new one)."""
+    last = next((e for e in reversed(case.events) if e.kind in ("follow_up_done", "follow_up_rescheduled")), None)
+    return last if last is not None and last.kind == "follow_up_done" else None
+
+
 def add_note(store: CaseStore, case_id: str, staff: str, text: str) -> Case:
     now = utcnow()
     return store.apply(case_id, Event(at=now, staff=staff, kind="note", data={"text": _text(text, "the note")}),
@@ -55,7 +61,11 @@ def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: st
         new = parse_future_date(when, today).isoformat()
     except ValueError as e:
         raise RecoverError(f"--reschedule: {e}") from None
-    old = store.get(case_id).answers.get("follow_up_date")
+    case = store.get(case_id)
+    old = case.answers.get("follow_up_date")
+    if new == old and case.status == "open" and done_event(case) is None:
+        raise RecoverError(f"{case.id}: the follow-up is already on {new} — nothing changed; give another date, "
+                           f"or record it with `recover followup {case.id} --done`")
     now = utcnow()
     event = Event(at=now, staff=staff, kind="follow_up_rescheduled", data={"from": old, "to": new, "reason": _text(reason, "the reason")})
     return store.apply(case_id, event, allowed=LIVE, columns={"follow_up_date": new, "follow_up_done_at": None},
