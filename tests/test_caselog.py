@@ -258,3 +258,18 @@ def test_export_leaves_drafts_out_unless_asked(store_url: str) -> None:
     ids = lambda *a: [json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()]  # noqa: E731
     assert ids() == [kept]
     assert ids("--status", "draft") == [draft]
+
+
+def test_followups_mark_emergencies(store_url: str) -> None:
+    calm = seed(store_url)
+    store = open_store(store_url)
+    urgent = store.add(make_case(customer_words="Again!", commitment="Manager calls", follow_up_date=TODAY.isoformat())
+                       .model_copy(update={"complaint_number": 2, "severity": "emergency"})).id
+    rows = {r["case_id"]: r for r in json.loads(invoke("followups", "--format", "json").stdout)}
+    assert rows[urgent]["emergency"] is True and rows[calm]["emergency"] is False
+    table = runner.invoke(app, ["followups"], env={"COLUMNS": "100"}).stdout
+    lines = table.splitlines()
+    at = next(i for i, line in enumerate(lines) if urgent in line)
+    assert "EMERGENCY" in lines[at + 1] and not any("EMERGENCY" in line for line in lines if calm in line)
+    flags = {r["case_id"]: r["emergency"] for r in csv.DictReader(io.StringIO(invoke("followups", "--format", "csv").stdout))}
+    assert flags == {urgent: "True", calm: "False"}

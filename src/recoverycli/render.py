@@ -131,7 +131,10 @@ def followups_table(rows: list[dict]) -> Table:
         late = r["days_overdue"]
         due = Text(r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
                    style="bold red" if late > 0 else "yellow" if late == 0 else "")
-        table.add_row(r["case_id"], due, escape(r["customer_name"]), escape(r["customer_contact"]),
+        case = Text(r["case_id"])
+        if r.get("emergency"):
+            case.append("\nEMERGENCY", style="bold red")  # a second complaint: this promise matters most
+        table.add_row(case, due, escape(r["customer_name"]), escape(r["customer_contact"]),
                       escape(r["promise"] or ""), escape(r["owner"]))
     return table
 
