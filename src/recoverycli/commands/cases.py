@@ -210,7 +210,7 @@ def report(
     books = {pid: lib.get(pid) for pid in lib.ids()}
     st = store_at(store, create=False)
     data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
-                    {"playbook": playbook, "staff": staff})
+                    {"playbook": playbook, "staff": staff}, rp.currency())
     if format is ReportFormat.table:
         from recoverycli import report_view
 
