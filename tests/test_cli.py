@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -155,14 +156,25 @@ def test_unknown_case_and_unknown_playbook_are_one_line_errors(tmp_path: Path) -
     assert result.exit_code == 1 and "no playbook 'nope'" in result.stderr
 
 
-def test_broken_user_playbook_is_reported_with_file_and_line(tmp_path: Path) -> None:
+def test_a_broken_user_playbook_stops_only_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     d = tmp_path / "mine"
     d.mkdir()
     (d / "bad.yaml").write_text("id: bad\ntitle: Bad\nextends: four-step\nsteps:\n  - id: review\n    guidence: x\n")
-    result = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path)), "--playbooks", str(d)])
-    assert result.exit_code == 1
-    assert result.stderr.startswith(f"{d}/bad.yaml:6:5: unknown key 'guidence'")
-    assert "Traceback" not in result.output
+    (d / "garbled.yaml").write_text("id: [unclosed\n")
+    monkeypatch.setenv("RECOVER_PLAYBOOKS", str(d))
+    result = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))])
+    assert result.exit_code == 0, result.output  # the bundled playbook still takes the call
+    assert re.fullmatch(r"RC-\w{5}\n", result.stdout)
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 2  # once per broken file, naming it
+    assert warnings[0].startswith(f"warning: skipped a broken playbook — {d}/bad.yaml:6:5: unknown key 'guidence'")
+    assert warnings[1].startswith(f"warning: skipped a broken playbook — {d}/garbled.yaml:2:1: YAML syntax error")
+    refused = runner.invoke(app, ["start", "bad", "--answers", str(answers_file(tmp_path))])
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1].startswith(f"{d}/bad.yaml:6:5: unknown key 'guidence'")
+    assert "Traceback" not in refused.output
+    report = runner.invoke(app, ["report", "--format", "json"])
+    assert report.exit_code == 0 and json.loads(report.stdout)["cases"]["total"] == 1
 
 
 def test_store_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:

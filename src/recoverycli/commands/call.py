@@ -29,10 +29,10 @@ def start(
     """Walk through a recovery during a live call and save the case."""
     from datetime import date
 
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
     from recoverycli.wizard import Call
 
-    lib = Library.default(playbooks)
+    lib = library(playbooks)
     if answers is not None:
         from recoverycli.answers import case_from_file
         from recoverycli.session import equip
@@ -124,7 +124,7 @@ def resume(
     from recoverycli import render, terminal
     from recoverycli.config import staff_name
     from recoverycli.errors import NotFoundError, RecoverError
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
     from recoverycli.wizard import call_from_case
 
     need_terminal("recover resume")
@@ -138,7 +138,7 @@ def resume(
     case = st.get(case_id)
     if case.status != "draft":
         raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
-    pb = Library.default(playbooks).get(case.playbook.id)
+    pb = library(playbooks).get(case.playbook.id)
     console = make_console()
     if pb.content_hash() != case.playbook.hash:
         console.print(f"[yellow]Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "

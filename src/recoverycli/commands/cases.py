@@ -198,7 +198,7 @@ def report(
 
     from recoverycli import report as rp
     from recoverycli.errors import RecoverError
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
     from recoverycli.query import CaseFilter, as_date
 
     today = date.today()
@@ -206,8 +206,7 @@ def report(
     start = as_date(since, today, "--since") or start
     end = as_date(until, today, "--until") or end
     filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
-    lib = Library.default(playbooks)
-    books = {pid: lib.get(pid) for pid in lib.ids()}
+    books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
     data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
                     {"playbook": playbook, "staff": staff}, rp.currency())

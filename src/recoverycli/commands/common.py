@@ -25,8 +25,22 @@ StoreOpt = Annotated[
 ]
 PlaybooksOpt = Annotated[
     Optional[list[Path]],
-    typer.Option("--playbooks", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.", show_default=False),
+    typer.Option("--playbooks", metavar="DIR", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.",
+                 show_default=False),
 ]
+
+
+def library(dirs: Optional[list[Path]]):
+    """Every playbook that loads. Each broken file is named once on stderr and only its own playbook is refused:
+    a trainer's typo must not stop a clerk's call on another playbook."""
+    from recoverycli.playbooks import Library
+
+    lib = Library.default(dirs)
+    _, problems = lib.usable()
+    for p in problems:
+        typer.secho(f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)",
+                    fg="yellow", err=True)
+    return lib
 
 
 def fail(message: str, code: int = 1) -> None:
