@@ -98,7 +98,6 @@ def test_every_change_is_an_event_with_staff_and_time(store_url: str) -> None:
     assert invoke("followup", case_id, "--reschedule", "+2d", "--reason", "Guest away until Friday").exit_code == 0
     assert invoke("followup", case_id, "--done", "--note", "Happy with the refund").exit_code == 0
     assert invoke("close", case_id, "--resolution", "Refunded; breakfast given").exit_code == 0
-    assert invoke("close", case_id, "--resolution", "again").exit_code == 1  # already closed
     assert invoke("reopen", case_id, "--reason", "Charged again").exit_code == 0
     case = open_store(store_url).get(case_id)
     kinds = [e.kind for e in case.events]
@@ -110,6 +109,23 @@ def test_every_change_is_an_event_with_staff_and_time(store_url: str) -> None:
     assert case.status == "open"
     row = list(csv.DictReader(io.StringIO(invoke("export").stdout)))[0]
     assert row["follow_up_done_at"] and row["closed_at"] == "" and row["resolution"] == ""
+
+
+def test_done_twice_or_closed_twice_says_so_and_changes_nothing(store_url: str) -> None:
+    case_id = seed(store_url)
+    assert invoke("followup", case_id, "--done", "--note", "Happy").exit_code == 0
+    before = open_store(store_url).get(case_id)
+    again = invoke("followup", case_id, "--done", "--note", "Called again")
+    assert again.exit_code == 0
+    done_at = next(e.at for e in before.events if e.kind == "follow_up_done").astimezone().strftime("%Y-%m-%d %H:%M")
+    assert again.stderr == f"{case_id}: the follow-up was already done on {done_at} — nothing changed\n"
+    assert invoke("close", case_id, "--resolution", "Refunded").exit_code == 0
+    closed = invoke("close", case_id, "--resolution", "Refunded again")
+    assert closed.exit_code == 0 and "already closed on" in closed.stderr and "(Refunded) — nothing changed" in closed.stderr
+    after = open_store(store_url).get(case_id)
+    assert [e.kind for e in after.events] == ["created", "follow_up_done", "closed"]
+    row = list(csv.DictReader(io.StringIO(invoke("export").stdout)))[0]
+    assert row["resolution"] == "Refunded" and row["follow_up_done_at"] == before.events[1].at.isoformat(timespec="microseconds")
 
 
 def test_changes_need_a_staff_name_and_valid_input(store_url: str) -> None:

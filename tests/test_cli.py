@@ -54,11 +54,23 @@ def test_show_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
     result = runner.invoke(app, ["show", case_id, "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers",
-                          "complaint_number", "severity", "events"]
+    assert list(data) == ["case_id", "id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers",
+                          "complaint_number", "severity", "repeats", "events"]
+    assert data["id"] == data["case_id"] == case_id and data["repeats"] is None  # `id`: the documented alias
     assert data["customer"] == {"name": "Jo Smoke", "contact": "jo@example.com", "segment": "couple"}
     assert datetime.fromisoformat(data["created_at"]).utcoffset() == timedelta(0)
     assert data["events"][0]["kind"] == "created"
+
+
+def test_list_and_export_json_name_a_case_the_same_way(tmp_path: Path) -> None:
+    case_id = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))]).stdout.strip()
+    listed = json.loads(runner.invoke(app, ["list", "--format", "json"]).stdout)[0]
+    exported = json.loads(runner.invoke(app, ["export", "--format", "json"]).stdout)[0]
+    assert listed["case_id"] == exported["case_id"] == case_id
+    for key in ("created_at", "updated_at"):
+        assert listed[key] == exported[key]  # one timestamp form: UTC, +00:00, microseconds
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", listed[key])
+    assert all(re.fullmatch(r".*\.\d{6}\+00:00", e["at"]) for e in listed["events"])
 
 
 def test_show_table_displays_what_was_saved(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from recoverycli.dates import parse_future_date
 from recoverycli.errors import RecoverError
@@ -35,11 +36,29 @@ def add_note(store: CaseStore, case_id: str, staff: str, text: str) -> Case:
                        allowed=("draft", "open", "closed"), columns={})
 
 
+def _when(stored: str) -> str:
+    """A stored UTC timestamp as the local date and time people read."""
+    from recoverycli.render import local
+
+    return local(datetime.fromisoformat(stored))
+
+
+def _already_closed(row: Any) -> str | None:
+    if row["status"] != "closed":
+        return None
+    return f"already closed on {_when(row['closed_at'])}" + (f" ({row['resolution']})" if row["resolution"] else "")
+
+
+def _already_done(row: Any) -> str | None:
+    return f"the follow-up was already done on {_when(row['follow_up_done_at'])}" if row["follow_up_done_at"] else None
+
+
 def close(store: CaseStore, case_id: str, staff: str, resolution: str) -> Case:
+    """Close an open case; closing a closed one says when it was closed and changes nothing."""
     now = utcnow()
     text = _text(resolution, "the resolution")
     return store.apply(case_id, Event(at=now, staff=staff, kind="closed", data={"resolution": text}),
-                       allowed=LIVE, columns={"status": "closed", "closed_at": iso(now), "resolution": text})
+                       allowed=LIVE, columns={"status": "closed", "closed_at": iso(now), "resolution": text}, unless=_already_closed)
 
 
 def reopen(store: CaseStore, case_id: str, staff: str, reason: str | None = None) -> Case:
@@ -53,7 +72,7 @@ def follow_up_done(store: CaseStore, case_id: str, staff: str, note: str | None)
     now = utcnow()
     data = {"note": _text(note, "the note")} if note else {}
     return store.apply(case_id, Event(at=now, staff=staff, kind="follow_up_done", data=data),
-                       allowed=LIVE, columns={"follow_up_done_at": iso(now)})
+                       allowed=LIVE, columns={"follow_up_done_at": iso(now)}, unless=_already_done)
 
 
 def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: str, today: date) -> Case:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from recoverycli.tips import TIPS
 
@@ -214,6 +214,11 @@ def supplier_prompts(supplier: str) -> list[Prompt]:
     ]
 
 
+def iso_utc(dt: datetime) -> str:
+    """The one timestamp form, stored and printed alike: ISO 8601 in UTC with an offset, to the microsecond."""
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 class Customer(_Strict):
     name: str = ""
     contact: str = ""
@@ -227,6 +232,10 @@ class Event(_Strict):
     staff: str
     kind: str
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_serializer("at", when_used="json")
+    def _at(self, at: datetime) -> str:
+        return iso_utc(at)
 
 
 class PlaybookRef(_Strict):
@@ -248,4 +257,9 @@ class Case(_Strict):
     answers: dict[str, Any] = Field(default_factory=dict)
     complaint_number: int = Field(default=1, ge=1)
     severity: Literal["normal", "emergency"] = "normal"
+    repeats: str | None = Field(default=None, description="the earlier case this complaint repeats (from its `repeat` event)")
     events: list[Event] = Field(default_factory=list)
+
+    @field_serializer("created_at", "updated_at", when_used="json")
+    def _times(self, dt: datetime) -> str:
+        return iso_utc(dt)

@@ -43,7 +43,9 @@ def show(
     """Show one case: customer, answers and history."""
     case = store_at(store, create=False).get(case_id)
     if format is Format.json:
-        print_json(case.model_dump(mode="json"))
+        from recoverycli.export import case_record
+
+        print_json(case_record(case))
         return
     from recoverycli import render
 
@@ -91,7 +93,9 @@ def list_cases(
         return
     cases = st.cases(filt, limit=limit) if st else []
     if format is ListFormat.json:
-        print_json([c.model_dump(mode="json") for c in cases])
+        from recoverycli.export import case_record
+
+        print_json([case_record(c) for c in cases])
         return
     from recoverycli import render
 

@@ -58,6 +58,9 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except RecoverError as e:
+            if e.exit_code == 0:  # nothing to do is news, not an error
+                typer.echo(e.message, err=True)
+                raise typer.Exit(0) from None
             fail(e.message, e.exit_code)
         except KeyboardInterrupt:
             fail("interrupted", 130)

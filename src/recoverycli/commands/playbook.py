@@ -169,7 +169,9 @@ def drill(
         case = st.get(st.add(case_from_file(lib, playbook_id, answers, staff, date.today(), via="drill")).id)
         st.close()
     if format is Format.json:
-        print_json(case.model_dump(mode="json"))
+        from recoverycli.export import case_record
+
+        print_json(case_record(case))
         return
     from recoverycli import render
 

@@ -15,9 +15,9 @@ from itertools import chain
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.export import RISKY
-from recoverycli.models import Case, Customer, Event, PlaybookRef
+from recoverycli.models import Case, Customer, Event, PlaybookRef, iso_utc
 from recoverycli.query import CaseFilter, day_start_utc
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
@@ -170,7 +170,7 @@ def utcnow() -> datetime:
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return iso_utc(dt)
 
 
 def new_case_id() -> str:
@@ -404,6 +404,7 @@ class BaseStore:
             answers=load_json(row["answers"]),
             complaint_number=row["complaint_number"],
             severity=row["severity"],
+            repeats=repeat_of(evs or []),
             events=evs or [],
         )
 
@@ -521,13 +522,17 @@ class BaseStore:
             tx.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
 
     def apply(self, case_id: str, event: Event, allowed: tuple[str, ...], columns: dict[str, Any],
-              answers: dict[str, Any] | None = None) -> Case:
-        """Change a case and log why, in one transaction with the row locked: nothing changes without its event."""
+              answers: dict[str, Any] | None = None, unless: Callable[[Any], str | None] | None = None) -> Case:
+        """Change a case and log why, in one transaction with the row locked: nothing changes without its event.
+
+        unless: given the locked row, a reason the change is already made (raised as NothingChanged, nothing written).
+        """
         with self.transaction() as tx:
-            row = tx.execute(f"SELECT id, status, answers FROM cases WHERE id = ?{self.lock_rows}",
-                             (case_id.strip().upper(),)).fetchone()
+            row = tx.execute(f"SELECT * FROM cases WHERE id = ?{self.lock_rows}", (case_id.strip().upper(),)).fetchone()
             if row is None:
                 raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
+            if unless is not None and (why := unless(row)) is not None:
+                raise NothingChanged(f"{row['id']}: {why} — nothing changed")
             if row["status"] not in allowed:
                 raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
             updates = {**columns, "updated_at": iso(event.at)}
@@ -576,6 +581,21 @@ class BaseStore:
 
     def before_forget(self, tx: Any) -> None:
         pass
+
+    def rekey_names(self) -> int:
+        """Recompute every customer's name key (a data fix, not a schema step): how many changed.
+
+        Run by `recover store migrate`; needed once when the name rule changes, harmless after.
+        """
+        from recoverycli.identity import name_key
+
+        rows = self.execute("SELECT id, customer_name, name_key FROM cases WHERE name_key != ''").fetchall()
+        changed = [(name_key(r["customer_name"]), r["id"]) for r in rows if name_key(r["customer_name"]) != r["name_key"]]
+        for start in range(0, len(changed), 500):
+            with self.transaction() as tx:
+                for key, case_id in changed[start:start + 500]:
+                    tx.execute("UPDATE cases SET name_key = ? WHERE id = ?", (key, case_id))
+        return len(changed)
 
     # --- copying between stores ------------------------------------------------------------
     def snapshot(self, case_id: str) -> tuple[Case, dict[str, Any]]:
@@ -633,6 +653,11 @@ def interpolate(n: int, p: float, at: float | None, above: float | None) -> floa
     frac = ((n - 1) * round(p * 10)) % 10 / 10  # the same integer arithmetic that chose the ranks
     value = at if above is None or frac == 0 else at + frac * (above - at)
     return round(float(value), 1)
+
+
+def repeat_of(events: list[Event]) -> str | None:
+    """The earlier case a complaint repeats, as its `repeat` event recorded when the customer was identified."""
+    return next((str(e.data["of"]) for e in events if e.kind == "repeat" and e.data.get("of")), None)
 
 
 def _event(row: Any) -> Event:
