@@ -196,3 +196,45 @@ def test_store_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "not a recover case store" in result.stderr
     assert bogus.read_text().startswith("not a database")
+
+
+def test_version_long_and_short() -> None:
+    from recoverycli import __version__
+
+    for flag in ("--version", "-V"):
+        result = runner.invoke(app, [flag])
+        assert result.exit_code == 0 and result.stdout == f"recover {__version__}\n"
+
+
+COMMAND_LINE = re.compile(r"^  (\S+)\s{2,}(.+)$")
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+@pytest.mark.parametrize("group", [[], ["playbook"], ["coach"], ["store"]])
+def test_command_lists_give_each_command_a_whole_short_sentence(group: list[str], columns: str) -> None:
+    from recoverycli.cli import SHORT_HELP
+
+    text = runner.invoke(app, [*group, "--help"], env={"COLUMNS": columns}).stdout
+    commands = text[text.index("Commands:"):].splitlines()[1:]
+    entries: list[list[str]] = []
+    for line in commands:
+        if m := COMMAND_LINE.match(line):
+            entries.append([m.group(1), m.group(2)])
+        elif line.strip():
+            entries[-1][1] += " " + line.strip()  # a narrow terminal wraps, never cuts
+    assert entries and "..." not in text[text.index("Commands:"):]
+    for name, words in entries:
+        assert words == SHORT_HELP[" ".join([*group, name])] and words.endswith("."), name
+        assert len(words) <= 45, name  # short enough for one line beside the names at 80 columns
+
+
+def test_start_help_lists_the_playbooks_and_says_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "late.yaml").write_text("id: late-checkin\ntitle: Room not ready at a late check-in\nextends: four-step\n")
+    monkeypatch.setenv("RECOVER_PLAYBOOKS", str(tmp_path))
+    text = runner.invoke(app, ["start", "--help"], env={"COLUMNS": "100"}).stdout
+    assert "--playbooks DIR" in text and "list[Path]" not in text and "[PLAYBOOK]" in text
+    listed = text[text.index("Playbooks"):]
+    for pid in ("room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other", "late-checkin"):
+        assert re.search(rf"^  {pid}\s+\S", listed, re.M), pid
+    assert "four-step" not in listed  # the base is not a call of its own
+    assert "Room not ready at a late check-in" in listed

@@ -195,3 +195,10 @@ def test_same_id_twice_in_one_directory(tmp_path: Path) -> None:
     write(tmp_path, "b.yaml", "id: twin\ntitle: B\nextends: four-step\n")
     with pytest.raises(PlaybookError, match=r"b.yaml:1:5: playbook id 'twin' is also used by .*a.yaml — give each playbook its own id"):
         Library([bundled_dir(), tmp_path]).get("twin")
+
+
+def test_a_playbook_extending_the_base_is_offered_even_without_a_category(tmp_path: Path) -> None:
+    write(tmp_path, "late.yaml", "id: late-checkin\ntitle: Room not ready at a late check-in\nextends: four-step\n")
+    lib = Library([bundled_dir(), tmp_path])
+    assert "late-checkin" in [pb.id for pb in lib.catalogue()] and lib.get("late-checkin").category == "general"
+    assert "four-step" not in [pb.id for pb in lib.catalogue()]

@@ -312,6 +312,9 @@ def test_unexpected_crash_logs_no_personal_data(tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == 1 and "unexpected error (RuntimeError) — details in" in result.stderr
     log = Path(result.stderr.split("details in ")[1].strip()).read_text()
     assert "RuntimeError" in log and "boom" in log and "Ana" not in log and "private" not in log
+    from recoverycli import __version__
+
+    assert f" recover {__version__} (Python " in log.splitlines()[0]  # which release crashed, for the bug report
 
 
 yaml_fragments = st.sampled_from([

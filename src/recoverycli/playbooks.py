@@ -385,6 +385,8 @@ def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem
         else:
             gestures[idx] = g
     fields = {name: getattr(child, name) for name in ("title", "version", "category", "description", "supplier") if name in child.model_fields_set}
+    if parent.category == "base" and "category" not in fields:
+        fields["category"] = Playbook.model_fields["category"].default  # being the base is not inherited: offer it to clerks
     return parent.model_copy(update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures,
                                      "remove_gestures": [], **fields}, deep=True)
 

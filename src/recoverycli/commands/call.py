@@ -20,9 +20,9 @@ from recoverycli.commands.common import (
 
 @guarded
 def start(
-    playbook: Annotated[Optional[str], typer.Argument(help="Playbook id, e.g. room-failure; omit to pick from a list.", show_default=False)] = None,
-    answers: Annotated[Optional[Path], typer.Option("--answers", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
+    playbook: Annotated[Optional[str], typer.Argument(metavar="PLAYBOOK", help="Playbook id (listed below); omit to pick from a list.", show_default=False)] = None,
+    answers: Annotated[Optional[Path], typer.Option("--answers", metavar="FILE", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", metavar="NAME", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
 ) -> None:
