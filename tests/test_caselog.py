@@ -180,13 +180,16 @@ def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_url: str, tm
     assert set(events) == {f"{a}-follow-up@recover", f"{b}-follow-up@recover"}
     assert events[f"{b}-follow-up@recover"].decoded("dtstart") == TODAY
     assert "Fix by 18:00" in str(events[f"{b}-follow-up@recover"]["description"])
-    assert int(events[f"{a}-follow-up@recover"]["sequence"]) == 0
+    first = int(events[f"{a}-follow-up@recover"]["sequence"])
+    assert first == (TODAY - timedelta(days=1) - date(2000, 1, 1)).days  # what earlier versions wrote for this date
     invoke("followup", a, "--reschedule", "+3d", "--reason", "Guest travelling")
     invoke("followup", a, "--reschedule", "tomorrow", "--reason", "Back early")  # earlier than before: still a change
     invoke("followups", "--ics", str(ics), "--upcoming", "5")
     again = {str(e["uid"]): e for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")}
     assert set(again) == set(events)  # same UIDs: a re-import updates, never duplicates
-    assert int(again[f"{a}-follow-up@recover"]["sequence"]) == 2 and int(again[f"{b}-follow-up@recover"]["sequence"]) == 0
+    latest = (TODAY + timedelta(days=3) - date(2000, 1, 1)).days  # the latest date it ever had, plus two moves
+    assert int(again[f"{a}-follow-up@recover"]["sequence"]) == latest + 2
+    assert int(again[f"{b}-follow-up@recover"]["sequence"]) == int(events[f"{b}-follow-up@recover"]["sequence"])  # unchanged
 
 
 def test_a_second_calendar_implementation_reads_the_ics(store_url: str, tmp_path: Path) -> None:
@@ -206,7 +209,8 @@ def test_a_second_calendar_implementation_reads_the_ics(store_url: str, tmp_path
         seen.append((event.dtstart.value, int(event.sequence.value)))
         assert event.dtend.value == event.dtstart.value + timedelta(days=1) and "Refund €40" in event.description.value
     assert [d for d, _ in seen] == [TODAY + timedelta(days=n) for n in (4, 2, 1, 0)]
-    assert [s for _, s in seen] == [0, 1, 2, 3]
+    base = (TODAY + timedelta(days=4) - date(2000, 1, 1)).days  # what recover wrote before: days since 2000
+    assert [s for _, s in seen] == [base, base + 1, base + 2, base + 3]  # each move earlier, the sequence still up
 
 
 def test_rescheduling_to_the_same_date_is_refused(store_url: str) -> None:
@@ -289,3 +293,19 @@ def test_followups_mark_emergencies(store_url: str) -> None:
     assert "EMERGENCY" in lines[at + 1] and not any("EMERGENCY" in line for line in lines if calm in line)
     flags = {r["case_id"]: r["emergency"] for r in csv.DictReader(io.StringIO(invoke("followups", "--format", "csv").stdout))}
     assert flags == {urgent: "True", calm: "False"}
+
+
+def test_sequence_only_grows_and_stays_above_what_older_versions_wrote() -> None:
+    from recoverycli.followups import sequence
+    from recoverycli.models import Event
+
+    old_style = lambda d: (date.fromisoformat(d) - date(2000, 1, 1)).days  # noqa: E731 - the date-derived value of before
+    case = make_case(follow_up_date="2026-12-01")
+    seen = [sequence(case)]
+    for before, after in (("2026-12-01", "2026-12-10"), ("2026-12-10", "2026-12-03"), ("2026-12-03", "2026-12-02")):
+        case = case.model_copy(update={"answers": {**case.answers, "follow_up_date": after}, "events": [
+            *case.events, Event(at=datetime.now(timezone.utc), staff="Lee", kind="follow_up_rescheduled",
+                                data={"from": before, "to": after, "reason": "x"})]})
+        seen.append(sequence(case))
+        assert seen[-1] > seen[-2] and seen[-1] > old_style(after)  # up on every move, above the old value for the date
+    assert seen == [old_style("2026-12-01"), old_style("2026-12-10") + 1, old_style("2026-12-10") + 2, old_style("2026-12-10") + 3]

@@ -23,9 +23,27 @@ def due(cases: Iterable[Any], today: date) -> Iterator[dict[str, Any]]:
         }
 
 
+EPOCH = date(2000, 1, 1)
+
+
 def sequence(case: Any) -> int:
-    """RFC 5545 SEQUENCE: how many times the follow-up moved. Events are never deleted, so it only grows."""
-    return sum(e.kind == RESCHEDULED for e in case.events)
+    """RFC 5545 SEQUENCE, which must only grow: the number of moves, on top of the latest date the follow-up ever had
+    (days since 2000). Events are never deleted, so neither part shrinks, and every move adds one whichever way the
+    date goes. The base keeps it above what recover wrote before (days since 2000 of the due date), so a calendar that
+    imported an older file still takes the new one."""
+    moves = [e for e in case.events if e.kind == RESCHEDULED]
+    dates = [str(d) for e in moves for d in (e.data.get("from"), e.data.get("to")) if d]
+    dates.append(str(case.answers.get("follow_up_date") or ""))
+    days = [(date.fromisoformat(d) - EPOCH).days for d in dates if _is_date(d)]
+    return max(days, default=0) + len(moves)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def uid(case_id: str) -> str:
