@@ -95,3 +95,22 @@ def parse_when(text: str, now: datetime) -> datetime:
     if at > local_now + timedelta(minutes=1):
         raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the future — give when it happened")
     return at
+
+
+def spoken_duration(minutes: float) -> str:
+    """A length of time as people say it: '42 min', '3 h 20 min', '2.5 days' (never '1252 min' or '236.5 h')."""
+    total = max(0, round(minutes))
+    if total < 1:
+        return "under a minute"
+    if total < 60:
+        return f"{total} min"
+    if total < 48 * 60:
+        h, m = divmod(total, 60)
+        return f"{h} h {m} min" if m else f"{h} h"
+    return spoken_days(minutes / (24 * 60))
+
+
+def spoken_days(days: float) -> str:
+    """'1 day', '2 days', '2.5 days': tenths of a day, no more."""
+    d = round(days, 1)
+    return "1 day" if d == 1 else f"{d:g} days"

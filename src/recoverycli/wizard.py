@@ -91,6 +91,7 @@ class Call:
     repeat: Repeat | None = None
     complaint_number: int = 1
     coaching: list[dict[str, Any]] = field(default_factory=list)
+    happened: list[Event] = field(default_factory=list)  # for the history: a repeat found, answers changed at the summary
 
     def value(self, prompt_id: str) -> Any:
         if prompt_id.startswith("customer."):
@@ -257,7 +258,8 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
             if flags:
                 blocking = prompt.coach == "strict" and any(f.level == "error" for f in flags)
                 revise = asker.coached(prompt, value, flags, blocking)
-                call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise})
+                call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise,
+                                      "at": datetime.now(timezone.utc)})  # when the coach spoke, not when the case was saved
                 if revise:
                     continue
                 if blocking:
@@ -305,6 +307,10 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
         call.repeat = call.identify(call)
         call.complaint_number = call.repeat.complaint_number
         if call.complaint_number >= 2:
+            if call.repeat.previous:
+                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="repeat", data={
+                    "of": call.repeat.previous[0].id, "earlier": [c.id for c in call.repeat.previous],
+                    "complaint_number": call.complaint_number}))
             asker.emergency(call, call.repeat)
     for i, step in enumerate(call.playbook.steps):
         pending = [p for p in call.playbook.step_prompts(step) if not (skip_answered and call.value(p.id) is not None)]
@@ -317,7 +323,11 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
     while (change := asker.review(call)) is not None:
         prompt = call.prompt(change)
         if prompt is not None:
+            before = call.value(prompt.id)
             ask_one(asker, call, prompt)
+            if call.value(prompt.id) != before:  # the history names the field, not what it said
+                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="answer_changed",
+                                           data={"prompt": prompt.id, "stage": "summary"}))
     return call
 
 
@@ -339,10 +349,14 @@ def case_from_call(call: Call, via: str, now: datetime | None = None, status: st
         answers=dict(call.answers),
         complaint_number=call.complaint_number,
         severity="emergency" if call.complaint_number >= 2 else "normal",
+        repeats=next((str(e.data["of"]) for e in call.happened if e.kind == "repeat"), None),
         events=[Event(at=now, staff=call.staff, kind="created", data={"via": via}), *coaching_events(call, now)],
     )
 
 
 def coaching_events(call: Call, now: datetime) -> list[Event]:
-    """Which coach flags were shown on which answer, and whether the clerk kept the text (not the text itself)."""
-    return [Event(at=now, staff=call.staff, kind="coached", data=c) for c in call.coaching]
+    """What happened during the call, in time order: which coach flags were shown on which answer and whether the
+    clerk kept the text (not the text itself), a repeat complaint found, answers changed at the summary."""
+    coached = [Event(at=c.get("at", now), staff=call.staff, kind="coached", data={k: v for k, v in c.items() if k != "at"})
+               for c in call.coaching]
+    return sorted([*coached, *call.happened], key=lambda e: e.at)

@@ -20,19 +20,19 @@ from recoverycli.commands.common import (
 
 @guarded
 def start(
-    playbook: Annotated[Optional[str], typer.Argument(help="Playbook id, e.g. room-failure; omit to pick from a list.", show_default=False)] = None,
-    answers: Annotated[Optional[Path], typer.Option("--answers", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
+    playbook: Annotated[Optional[str], typer.Argument(metavar="PLAYBOOK", help="Playbook id (listed below); omit to pick from a list.", show_default=False)] = None,
+    answers: Annotated[Optional[Path], typer.Option("--answers", metavar="FILE", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", metavar="NAME", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Walk through a recovery during a live call and save the case."""
     from datetime import date
 
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
     from recoverycli.wizard import Call
 
-    lib = Library.default(playbooks)
+    lib = library(playbooks)
     if answers is not None:
         from recoverycli.answers import case_from_file
         from recoverycli.session import equip
@@ -142,7 +142,7 @@ def resume(
     from recoverycli import render, terminal
     from recoverycli.config import staff_name
     from recoverycli.errors import NotFoundError, RecoverError
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
     from recoverycli.wizard import call_from_case
 
     need_terminal("recover resume")
@@ -156,7 +156,7 @@ def resume(
     case = st.get(case_id)
     if case.status != "draft":
         raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
-    pb = Library.default(playbooks).get(case.playbook.id)
+    pb = library(playbooks).get(case.playbook.id)
     console = make_console()
     if pb.content_hash() != case.playbook.hash:
         console.print(f"[yellow]Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "

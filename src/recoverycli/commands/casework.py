@@ -38,11 +38,12 @@ def followups(
     today = date.today()
     try:
         st = store_at(store, create=False)
-        rows = list(fu.due(st.cases(due_filter(today, upcoming), order="follow_up", events=False), today))
+        cases = st.cases(due_filter(today, upcoming), order="follow_up", events=ics is not None)
     except NotFoundError:
-        rows = []
+        cases = []
+    rows = list(fu.due(cases, today))
     if ics is not None:
-        fu.write_ics(rows, ics)
+        fu.write_ics(rows, ics, {c.id: fu.sequence(c) for c in cases})
         typer.echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
     if format is ListFormat.json:
         print_json(rows)

@@ -85,6 +85,9 @@ def migrate(store: StoreOpt = None) -> None:
         typer.echo(f"{st.label}: schema v{after}, already up to date", err=True)
     else:
         typer.echo(f"{st.label}: schema v{before} → v{after}", err=True)
+    rekeyed = st.rekey_names()  # a data fix: customer name keys as the repeat lookup now writes them
+    if rekeyed:
+        typer.echo(f"{st.label}: {rekeyed} customer name key(s) brought up to date for the repeat lookup", err=True)
 
 
 @app.command("copy")

@@ -15,9 +15,9 @@ from itertools import chain
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.export import RISKY
-from recoverycli.models import Case, Customer, Event, PlaybookRef
+from recoverycli.models import Case, Customer, Event, PlaybookRef, iso_utc
 from recoverycli.query import CaseFilter, day_start_utc
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
@@ -170,7 +170,7 @@ def utcnow() -> datetime:
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return iso_utc(dt)
 
 
 def new_case_id() -> str:
@@ -407,6 +407,7 @@ class BaseStore:
             answers=load_json(row["answers"]),
             complaint_number=row["complaint_number"],
             severity=row["severity"],
+            repeats=repeat_of(evs or []),
             events=evs or [],
         )
 
@@ -453,17 +454,23 @@ class BaseStore:
         return out
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
-        """Nearest-rank median and 90th percentile in one pass with window functions (SQLite has no median).
+        """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.
 
-        Integer division truncates on both engines, so both pick the same rank.
+        The window functions pick the two ranks around each percentile (integer arithmetic, the same on both
+        engines); `interpolate` weighs them. SQLite has no percentile function, so PostgreSQL's is not used either.
         """
-        rank = lambda tenths: f"CASE WHEN n * {tenths} / 10 + 1 < n THEN n * {tenths} / 10 + 1 ELSE n END"  # noqa: E731
+        picks = []
+        for tenths in (5, 9):
+            lo = f"(n - 1) * {tenths} / 10 + 1"  # 1-based rank at or below the percentile
+            picks += [f"max(CASE WHEN rn = {lo} THEN v END)", f"max(CASE WHEN rn = {lo} + 1 THEN v END)"]
         row = self.execute(
-            f"SELECT n, max(CASE WHEN rn = {rank(5)} THEN v END), max(CASE WHEN rn = {rank(9)} THEN v END)"
+            f"SELECT n, {', '.join(picks)}"
             f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
             args).fetchone()
-        n, median, p90 = row if row else (0, None, None)
-        return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
+        if not row:
+            return {"n": 0, "median": None, "p90": None}
+        n = row[0]
+        return {"n": n, "median": interpolate(n, 0.5, row[1], row[2]), "p90": interpolate(n, 0.9, row[3], row[4])}
 
     # --- writing ---------------------------------------------------------------------------
     def add(self, case: Case, keep_id: bool = False, later: dict[str, Any] | None = None) -> Case:
@@ -518,13 +525,17 @@ class BaseStore:
             tx.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
 
     def apply(self, case_id: str, event: Event, allowed: tuple[str, ...], columns: dict[str, Any],
-              answers: dict[str, Any] | None = None) -> Case:
-        """Change a case and log why, in one transaction with the row locked: nothing changes without its event."""
+              answers: dict[str, Any] | None = None, unless: Callable[[Any], str | None] | None = None) -> Case:
+        """Change a case and log why, in one transaction with the row locked: nothing changes without its event.
+
+        unless: given the locked row, a reason the change is already made (raised as NothingChanged, nothing written).
+        """
         with self.transaction() as tx:
-            row = tx.execute(f"SELECT id, status, answers FROM cases WHERE id = ?{self.lock_rows}",
-                             (case_id.strip().upper(),)).fetchone()
+            row = tx.execute(f"SELECT * FROM cases WHERE id = ?{self.lock_rows}", (case_id.strip().upper(),)).fetchone()
             if row is None:
                 raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
+            if unless is not None and (why := unless(row)) is not None:
+                raise NothingChanged(f"{row['id']}: {why} — nothing changed")
             if row["status"] not in allowed:
                 raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
             updates = {**columns, "updated_at": iso(event.at)}
@@ -588,6 +599,21 @@ class BaseStore:
     def before_forget(self, tx: Any) -> None:
         pass
 
+    def rekey_names(self) -> int:
+        """Recompute every customer's name key (a data fix, not a schema step): how many changed.
+
+        Run by `recover store migrate`; needed once when the name rule changes, harmless after.
+        """
+        from recoverycli.identity import name_key
+
+        rows = self.execute("SELECT id, customer_name, name_key FROM cases WHERE name_key != ''").fetchall()
+        changed = [(name_key(r["customer_name"]), r["id"]) for r in rows if name_key(r["customer_name"]) != r["name_key"]]
+        for start in range(0, len(changed), 500):
+            with self.transaction() as tx:
+                for key, case_id in changed[start:start + 500]:
+                    tx.execute("UPDATE cases SET name_key = ? WHERE id = ?", (key, case_id))
+        return len(changed)
+
     # --- copying between stores ------------------------------------------------------------
     def snapshot(self, case_id: str) -> tuple[Case, dict[str, Any]]:
         """A case as stored with the columns later commands set: all that content_hash covers, in two queries."""
@@ -635,6 +661,20 @@ class BaseStore:
             have = tx.execute("SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
+
+
+def interpolate(n: int, p: float, at: float | None, above: float | None) -> float | None:
+    """percentile_cont: the value at rank (n - 1) * p, counted from 0, between the two nearest values; rounded to 0.1."""
+    if at is None:
+        return None
+    frac = ((n - 1) * round(p * 10)) % 10 / 10  # the same integer arithmetic that chose the ranks
+    value = at if above is None or frac == 0 else at + frac * (above - at)
+    return round(float(value), 1)
+
+
+def repeat_of(events: list[Event]) -> str | None:
+    """The earlier case a complaint repeats, as its `repeat` event recorded when the customer was identified."""
+    return next((str(e.data["of"]) for e in events if e.kind == "repeat" and e.data.get("of")), None)
 
 
 def _event(row: Any) -> Event:
