@@ -108,9 +108,10 @@ def test_a_desk_cannot_create_the_store_and_says_who_can(pg_cluster, pg_url: str
 def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     case_id = open_store(pg_url).add(make_case()).id
     store = open_store(pg_url)
-    # back to v4 exactly as v4 left it: no feed trigger, no export view
-    for stmt in ("DROP VIEW recover_export", "DROP TRIGGER cases_notify ON cases", "DROP FUNCTION recover_notify()",
-                 f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}"):
+    # back to v5 exactly as v5 left it: no crisis tables, no cases.crisis_id, the export view over v5's columns
+    for stmt in ("DROP VIEW recover_export", "DROP VIEW recover_crisis_list", "DROP FUNCTION recover_crisis_notify() CASCADE",
+                 "DROP TABLE crisis_attempts, crisis_supplier, crisis_customers, crises", "ALTER TABLE cases DROP COLUMN crisis_id",
+                 "CREATE VIEW recover_export AS SELECT * FROM cases", f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}"):
         store.execute(stmt)
     refused = cli("list")
     assert refused.exit_code == 1

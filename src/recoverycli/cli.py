@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from recoverycli.commands import call, cases, casework, coach, playbook, store
+from recoverycli.commands import call, cases, casework, coach, crisis, playbook, store
 
 app = typer.Typer(
     name="recover",
@@ -25,6 +25,7 @@ for name, fn in [
 app.add_typer(playbook.app, name="playbook")
 app.add_typer(coach.app, name="coach")
 app.add_typer(store.app, name="store")
+app.add_typer(crisis.app, name="crisis")
 
 
 def main() -> None:

@@ -170,7 +170,7 @@ class Playbook(_Strict):
         return next((g for g in self.gestures if g.id == gesture_id), None)
 
     def listed(self) -> bool:
-        return self.category != "base"
+        return self.category not in ("base", "outreach")  # outreach: the crisis queue calls it, not the picker
 
     def content_hash(self) -> str:
         """Changes whenever anything a clerk would meet changes; drafts remember it."""
@@ -223,3 +223,4 @@ class Case(_Strict):
     complaint_number: int = Field(default=1, ge=1)
     severity: Literal["normal", "emergency"] = "normal"
     events: list[Event] = Field(default_factory=list)
+    crisis_id: str | None = None  # the crisis this case belongs to (an outreach call, or a listed customer calling in)

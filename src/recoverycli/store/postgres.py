@@ -61,6 +61,8 @@ class PgStore(BaseStore):
     """Cases in a PostgreSQL database shared by many desks; every command behaves as on SQLite."""
 
     lock_rows = " FOR UPDATE"
+    skip_locked = " FOR UPDATE SKIP LOCKED"  # desks claiming from one crisis queue never wait on each other
+    crisis_list_view = "recover_crisis_list"
     live = True
     migrated_from: int | None = None  # the version `store migrate` started from, when it ran
 
@@ -73,7 +75,7 @@ class PgStore(BaseStore):
         self.url = url
         self.label = redact(url)
         self.duplicate_errors = (psycopg.errors.UniqueViolation,)
-        self._listener: Any = None
+        self._listeners: dict[str, Any] = {}
         self._depth = 0  # > 0 inside a transaction: never silently reconnect there
         self.conn = self._connect()
         self.user = self.conn.info.user
@@ -127,6 +129,8 @@ class PgStore(BaseStore):
         ok = self.execute("SELECT has_table_privilege(?, ?)", (table, right)).fetchone()[0]
         if not ok:
             raise self.no_right(what, f"no {right} on {table}", f"that needs the {role} role")
+
+    require = _require
 
     # --- what BaseStore needs --------------------------------------------------------------
     def _reconnect(self) -> None:
@@ -248,17 +252,17 @@ class PgStore(BaseStore):
     def before_forget(self, tx: Any) -> None:
         self._require("events", "UPDATE", "erase a customer's data", "recover_manager")
 
-    def wait_for_change(self, timeout: float) -> None:
-        """LISTEN on a second connection: a save at any desk wakes the feed at once."""
+    def wait_for_change(self, timeout: float, channel: str = NOTIFY_CHANNEL) -> None:
+        """LISTEN on a second connection: a save at any desk wakes the feed (or a crisis board) at once."""
         try:
-            if self._listener is None:
-                self._listener = self._pg.connect(self.url, autocommit=True, application_name="recover watch")
-                self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+            if channel not in self._listeners:
+                self._listeners[channel] = self._pg.connect(self.url, autocommit=True, application_name="recover watch")
+                self._listeners[channel].execute(f"LISTEN {channel}")
+            for _ in self._listeners[channel].notifies(timeout=timeout, stop_after=1):
                 pass
         except self._pg.OperationalError:
             # the server went away: wait, then the next look at the store reconnects (or says why it cannot)
-            self._listener = None
+            self._listeners.pop(channel, None)
             import time
 
             time.sleep(timeout)
@@ -266,7 +270,7 @@ class PgStore(BaseStore):
             raise self._describe(e) from None
 
     def close(self) -> None:
-        for conn in (self._listener, self.conn):
+        for conn in (*self._listeners.values(), self.conn):
             if conn is not None:
                 conn.close()
 
