@@ -422,6 +422,7 @@ def call_from_file(store: Any, lib: Any, crisis: Crisis, path: Any, staff: str |
         raise AnswersError(f"{path}: answers.outcome '{data.answers.get('outcome')}' is not one of "
                            f"{', '.join(OUTCOMES)} — say what happened on the call")
     data.answers["outcome"] = outcome
+    fixed = now is not None  # tests pass the clock; a desk uses the time of each step
     now = now or datetime.now(timezone.utc)
     got = claim(store, crisis, who, now)
     if got is None:
@@ -444,7 +445,7 @@ def call_from_file(store: Any, lib: Any, crisis: Crisis, path: Any, staff: str |
     except BaseException:
         store.release(got.customer.id, got.token)
         raise
-    case_id, held = record(store, got, attempt, who, datetime.now(timezone.utc), case=case)
+    case_id, held = record(store, got, attempt, who, now if fixed else datetime.now(timezone.utc), case=case)
     after = store.crisis_customer(got.customer.id)
     return Scripted(got.customer.name, outcome, case_id, held, notices + asker.notices, after["next_try_at"])
 
@@ -617,6 +618,7 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
     used = sorted({m.group(1) for m in _PLACE.finditer(template)})
     rows: list[dict[str, Any]] = []
     grouped: dict[tuple[str, ...], list[str]] = {}
+    said: dict[tuple[str, ...], tuple[str, str]] = {}
     for r in store.crisis_list(crisis.id, managers_only=True):
         c = Listed.from_row(r)
         if (wanted is not None and c.state not in wanted) or c.name == "[erased]":
@@ -635,7 +637,8 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
         text = _PLACE.sub(lambda m: values[m.group(1)], template)
         flags = coach.check(text, ruleset, coach.Context(customer_name=c.name))
         for f in flags:
-            grouped.setdefault((f.level, f.rule, f.match, f.reason, f.suggestion), []).append(who)
+            grouped.setdefault((f.level, f.rule, f.match), []).append(who)
+            said.setdefault((f.level, f.rule, f.match), (f.reason, f.suggestion))
         rows.append({"customer": c.seq, "name": c.name, "contact": c.contact, "alt_contact": c.alt_contact,
                      "booking": c.booking, "segment": c.segment, "state": c.state, "last_told": c.last_told or "",
                      "message": text, "coach": "; ".join(sorted({f.rule for f in flags}))})
@@ -645,7 +648,12 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
         if key[0] == "empty":
             problems.append(f"{source}: {{{key[1]}}} is empty for {len(whom)} customer(s) ({names}) — {_empty_hint(key[1])}")
             continue
-        level, rule, match, reason, suggestion = key
+        level, rule, match = key
+        reason, suggestion = said[key]
+        if rule == "wrong-name":  # the same name in every message: the template carries it
+            reason = (f"The message names '{match}', but it goes to other customers: a message with another "
+                      f"customer's name destroys trust.")
+            suggestion = "Write {customer.first_name} instead."
         at = template.lower().find(match.lower())
         where = f"{source}:{':'.join(map(str, coach.position(template, at)))}" if at >= 0 else source
         line = f"{where}: {level}: {rule}: “{match}” — {reason} Try: {suggestion} ({len(whom)} message(s): {names})"
