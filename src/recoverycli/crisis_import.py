@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,17 +25,20 @@ DELIMITERS = (",", ";", "\t", "|")
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "customer", "customer name", "client", "client name", "guest", "guest name",
              "passenger", "passenger name", "pax", "pax name", "traveller", "traveler", "traveller name",
-             "traveler name", "contact name", "lead name", "lead passenger", "person", "nom", "nombre"),
+             "traveler name", "contact name", "lead name", "lead passenger", "person", "nom", "nombre", "nom complet",
+             "voyageur", "passager", "pasajero", "kunde", "gast", "reisender"),
     "first_name": ("first name", "firstname", "given name", "forename", "first"),
     "last_name": ("last name", "lastname", "surname", "family name", "last"),
     "phone": ("phone", "phone number", "telephone", "telephone number", "tel", "mobile", "mobile phone",
-              "mobile number", "cell", "cell phone", "cellphone", "gsm", "handy", "whatsapp", "sms", "phone no"),
+              "mobile number", "cell", "cell phone", "cellphone", "gsm", "handy", "whatsapp", "sms", "phone no",
+              "telephone portable", "portable", "telefono", "movil", "telefon", "mobil"),
     "email": ("email", "e mail", "email address", "e mail address", "mail", "courriel"),
     "contact": ("contact", "contact details", "contact info", "reach at", "how to reach"),
     "booking": ("booking", "booking ref", "booking reference", "booking number", "booking no", "booking id",
                 "reference", "ref", "reservation", "reservation number", "reservation id", "confirmation",
                 "confirmation number", "confirmation code", "pnr", "record locator", "locator", "voucher",
-                "order", "order number", "file number", "dossier"),
+                "order", "order number", "file number", "dossier", "reserva", "buchung",
+                "buchungsnummer"),
     "segment": ("segment", "type", "customer type", "guest type", "traveller type", "traveler type", "category",
                 "party type", "profile"),
     "chased": ("chased", "chased us", "called us", "called in", "contacted us", "already called", "complained",
@@ -59,7 +63,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def fold(header: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", header.casefold()).replace("_", " ").split())
+    """Case, accents, punctuation and spacing ignored: 'Téléphone', 'E-Mail' and 'booking_ref' match."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", header.casefold()) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", plain).replace("_", " ").split())
 
 
 @dataclass
@@ -322,7 +328,7 @@ def _delimiter(text: str) -> str:
 
 
 def _csv_rows(text: str, delimiter: str, path: Path) -> Iterator[tuple[int, list[Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     number = 0
     while True:
         try:

@@ -69,7 +69,7 @@ def _preview(read) -> None:
     order = sorted(range(len(read.customers)), key=lambda i: (read.customers[i]["rank"], i))
     table = Table(show_header=True, header_style="bold", title=f"First in the queue (of {len(order)})", title_justify="left")
     for col in ("Row", "Name", "Contact", "Booking", "Segment", "Notes"):
-        table.add_column(col, no_wrap=col in ("Row",))
+        table.add_column(col, no_wrap=col in ("Row", "Contact"))
     for i in order[:20]:
         c = read.customers[i]
         notes = "; ".join(f"{k}: {v}" for k, v in c["notes"].items())
