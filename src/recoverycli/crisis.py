@@ -410,6 +410,9 @@ def call_from_file(store: Any, lib: Any, crisis: Crisis, path: Any, staff: str |
     from recoverycli.session import equip
     from recoverycli.wizard import Call, case_from_call, run_call
 
+    from pathlib import Path
+
+    path = Path(path)
     data = load_answers(path)
     notices = [f"{path}: `customer:` is not used here — the queue decides who is called next"] if data.customer else []
     data.customer = {}

@@ -70,11 +70,12 @@ def need_terminal(what: str) -> None:
         fail(f"{what} needs a terminal to ask its questions — run it in a terminal, or pass --answers FILE")
 
 
-def live_call(console, st, call, draft, before_save=None):
+def live_call(console, st, call, draft, before_save=None, prefilled=False):
     """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again. Returns the saved case.
 
     before_save(draft_id): called once the clerk confirms, or is interrupted, with the draft holding the call
     (a crisis outreach call records that the customer was reached before its case is saved).
+    prefilled: what the call already holds (a crisis list's customer) is not asked again.
     """
     from recoverycli import terminal
     from recoverycli.errors import StoreError
@@ -88,7 +89,7 @@ def live_call(console, st, call, draft, before_save=None):
     call.on_answer = autosave
     equip(call, st, warn=warn)
     try:
-        run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None)
+        run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None or prefilled)
     except KeyboardInterrupt:
         if before_save is not None and autosave.case_id is not None:
             before_save(autosave.case_id)

@@ -273,7 +273,7 @@ def _reached(st, console, pb, who, claim, attempt, live_call) -> None:
             crisis.record(st, claim, attempt, who, _now(), case_id=draft_id, answers=call.answers)
             recorded.append(draft_id or "")
 
-    live_call(console, st, call, draft=None, before_save=reached)
+    live_call(console, st, call, draft=None, before_save=reached, prefilled=True)
 
 
 @app.command("supplier")
