@@ -137,3 +137,22 @@ def test_ctrl_c_before_an_outcome_puts_the_customer_back_at_once(isolated_home: 
     assert exit_status(child) == 130
     b = board(crisis_id)
     assert b["calling_now"] == [] and b["by_state"]["not_tried"] == 2 and b["attempts"] == 0
+
+
+def test_the_board_watches_the_desks_live(isolated_home: Path, tmp_path: Path, store_url: str) -> None:
+    crisis_id = open_crisis(tmp_path)
+    shared = store_url.startswith("postgresql://")
+    # PostgreSQL: a minute between looks, yet each change shows within the 20 s timeout — a notification wakes it
+    lines = spawn("crisis", "board", crisis_id, "--watch", "--format", "json", "--interval", "60" if shared else "0.3")
+    lines.expect_exact('"not_tried": 2')
+    table = spawn("crisis", "board", "--watch", "--interval", "60" if shared else "0.3", rows=40, cols=100)
+    table.expect_exact("not yet tried    2")
+    done = subprocess.run([str(RECOVER), "crisis", "call", "--answers", str(Path(__file__).parents[2] / "playbooks" / "examples"
+                                                                         / "crisis" / "voicemail.answers.yaml")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines.expect_exact('"voicemail": 1')
+    table.expect_exact("voicemail        1")
+    for child in (lines, table):
+        child.sendcontrol("c")
+        assert exit_status(child) == 0
