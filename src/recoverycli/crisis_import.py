@@ -57,7 +57,7 @@ SEGMENT_WORDS = {
 NO = {"", "no", "n", "false", "0", "-", "none", "nein", "non"}
 RANKS = {"vip": 0, "family": 1}
 CHASED_RANK, DEFAULT_RANK = 2, 3
-_PHONE = re.compile(r"^\+?[\d\s().\-/]{5,}$")
+_PHONE = re.compile(r"^\+?[\d\s().\-/]{7,}$")  # as identity.contact_key reads a phone number
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -182,7 +182,7 @@ def _customer(cells: list[Any], m: Mapping, region: str | None) -> dict[str, Any
         problems.append("no name — add the customer's name")
     elif len(name) > 200:
         problems.append(f"the name is {len(name)} characters, over 200 — shorten it")
-    contacts: list[str] = []
+    contacts: list[tuple[str, str]] = []
     given = False
     for fld in ("phone", "contact", "email"):
         for i in m.columns.get(fld, []):
@@ -194,7 +194,9 @@ def _customer(cells: list[Any], m: Mapping, region: str | None) -> dict[str, Any
                 contacts.append(_contact(value, fld, region))
             except ValueError as e:
                 problems.append(str(e))
-    contacts = list(dict.fromkeys(contacts))
+    by_key: dict[str, str] = {}
+    for display, key in contacts:  # the same number in two columns is one contact
+        by_key.setdefault(key, display)
     if not given:
         problems.append("no contact — add a phone number or an e-mail address")
     booking = first("booking")
@@ -207,7 +209,7 @@ def _customer(cells: list[Any], m: Mapping, region: str | None) -> dict[str, Any
     if problems:
         raise ValueError("; ".join(problems))
     chased = 0 if fold(first("chased")) in NO else 1
-    keys = [contact_key(c, region) for c in contacts]
+    keys, shown = list(by_key), list(by_key.values())
     rank = RANKS.get(segment or "", CHASED_RANK if chased else DEFAULT_RANK)
     notes: dict[str, str] = {}
     for i in m.notes:
@@ -218,23 +220,23 @@ def _customer(cells: list[Any], m: Mapping, region: str | None) -> dict[str, Any
         for i in m.columns.get(fld, [])[1:]:  # a second column of the same kind is kept, not lost
             if cell(i):
                 notes[m.headers[i]] = _capped(cell(i))
-    for extra in contacts[2:]:
-        notes.setdefault("other contacts", "")
-        notes["other contacts"] = ", ".join(filter(None, (notes["other contacts"], extra)))
+    if len(shown) > 2:
+        notes["other contacts"] = ", ".join(shown[2:])
     return {
-        "name": name, "contact": contacts[0], "alt_contact": contacts[1] if len(contacts) > 1 else "", "booking": booking,
+        "name": name, "contact": shown[0], "alt_contact": shown[1] if len(shown) > 1 else "", "booking": booking,
         "segment": segment, "chased": chased, "notes": notes, "contact_key": keys[0],
-        "alt_key": keys[1] if len(keys) > 1 and keys[1] != keys[0] else "",
+        "alt_key": keys[1] if len(keys) > 1 else "",
         "booking_key": contact_key(booking) if booking else "", "name_key": name_key(name), "rank": rank, "priority": rank,
     }
 
 
-def _contact(value: str, fld: str, region: str | None) -> str:
-    """A phone number or e-mail address as written (tidied), or ValueError saying what is wrong with it."""
+def _contact(value: str, fld: str, region: str | None) -> tuple[str, str]:
+    """A phone number or e-mail address as written (tidied) and its key (identity.contact_key's, parsed once),
+    or ValueError saying what is wrong with it."""
     if "@" in value:
         if not _EMAIL.match(value) or len(value) > 254:
             raise ValueError(f"unparsable e-mail address '{value}' — write it as name@example.com")
-        return value
+        return value, value.casefold()
     if fld == "email":
         raise ValueError(f"unparsable e-mail address '{value}' — write it as name@example.com")
     if _PHONE.match(value):
@@ -245,7 +247,7 @@ def _contact(value: str, fld: str, region: str | None) -> str:
         try:
             number = phonenumbers.parse(value, (region or phone_region()).upper())
             if phonenumbers.is_possible_number(number):
-                return " ".join(value.split())
+                return value, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         except phonenumbers.NumberParseException:
             pass
         raise ValueError(f"unparsable phone '{value}' — write it with its country code, e.g. +44 20 7946 0000")

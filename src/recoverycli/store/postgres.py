@@ -155,6 +155,17 @@ class PgStore(BaseStore):
             except self._pg.Error as e:
                 raise self._describe(e) from None
 
+    def insert_rows(self, tx: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """COPY: a 10,000-customer crisis list in a fraction of the time of row-by-row inserts."""
+        try:
+            with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except self.duplicate_errors:
+            raise
+        except self._pg.Error as e:
+            raise self._describe(e) from None
+
     def executemany(self, sql: str, seq: Any) -> None:
         try:
             with self.conn.cursor() as cur:
