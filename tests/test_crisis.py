@@ -386,3 +386,16 @@ def test_add_checks_rows_against_the_list(store_url: str, tmp_path: Path) -> Non
     added = cli("crisis", "add", found.id, "--customers", str(fine))
     assert added.exit_code == 0, added.output
     assert crisis.claim(store, found, "Desk", T0).customer.name == "Late Guest"  # a VIP goes to the front
+
+
+def test_a_wrong_number_is_corrected_by_adding_the_customer_again(store_url: str, tmp_path: Path) -> None:
+    store, found = opened(store_url, tmp_path, ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,",
+                                                "Kai Nakamura,+1 303 555 0101,BK-6,couple,"])
+    claim_and_record(store, found, T0, "wrong_number")
+    fixed = customers_csv(tmp_path, ["Hannah Ruiz,+1 415 555 0142,BK-20931,couple,"], name="fixed.csv")
+    result = cli("crisis", "add", found.id, "--customers", str(fixed))
+    assert result.exit_code == 0, result.output
+    assert "added 0 customer(s)" in result.stderr and "1 wrong number(s) corrected and back in the queue (Hannah Ruiz)" in result.stderr
+    rows = store.crisis_list(found.id)
+    assert len(rows) == 2 and rows[0]["contact"] == "+1 415 555 0142" and rows[0]["state"] == "new"
+    assert crisis.claim(store, found, "Desk", T0).customer.name == "Hannah Ruiz"

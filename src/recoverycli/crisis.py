@@ -241,18 +241,47 @@ def duplicates_of_list(read: ReadList, existing: list[Any]) -> list[Problem]:
     return out
 
 
-def add_customers(store: Any, crisis_id: str, read: ReadList, now: datetime) -> list[Problem]:
-    """More customers for an open crisis: every row checked against the list too; nothing added if any is bad."""
-    if read.problems:
-        return read.problems
-    problems: list[Problem] = []
+def corrections_of(read: ReadList, existing: list[Any]) -> dict[int, int]:
+    """Rows that give a wrong-number customer their right contact: same name (and booking, where both have one)."""
+    wrong = {}
+    for r in existing:
+        if r["state"] == "wrong_number" and r["name_key"]:
+            wrong.setdefault(r["name_key"], []).append(r)
+    out: dict[int, int] = {}
+    for i, c in enumerate(read.customers):
+        match = [r for r in wrong.get(c["name_key"], [])
+                 if not (r["booking_key"] and c["booking_key"]) or r["booking_key"] == c["booking_key"]]
+        if len(match) == 1 and match[0]["id"] not in out.values():
+            out[i] = match[0]["id"]
+    return out
 
-    def check(existing: list[Any]) -> list[Problem]:
-        problems.extend(duplicates_of_list(read, existing))
-        return problems
+
+@dataclass
+class Added:
+    added: int
+    corrected: list[str]
+    problems: list[Problem]
+
+
+def add_customers(store: Any, crisis_id: str, read: ReadList, now: datetime) -> Added:
+    """More customers for an open crisis: every row checked against the list too; nothing added if any is bad.
+
+    A row for a customer marked wrong number, with a new contact, corrects them and puts them back in the queue.
+    """
+    if read.problems:
+        return Added(0, [], read.problems)
+    result = Added(0, [], [])
+
+    def check(existing: list[Any]) -> tuple[list[Problem], dict[int, int]]:
+        fixes = corrections_of(read, existing)
+        rows = [r for r in existing if r["id"] not in fixes.values()]
+        result.problems = [p for p in duplicates_of_list(read, rows)]
+        result.corrected = [read.customers[i]["name"] for i in fixes]
+        result.added = len(read.customers) - len(fixes)
+        return result.problems, fixes
 
     store.add_crisis_customers(crisis_id, stamped(read, now, _source(read)), check)
-    return problems
+    return result
 
 
 def resolve(store: Any, crisis_id: str | None, open_only: bool = True) -> Crisis:

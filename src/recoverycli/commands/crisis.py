@@ -137,15 +137,19 @@ def add(
     found = crisis.resolve(st, crisis_id)
     read = _read(customers, phone_region)
     if dry_run:
-        extra = crisis.duplicates_of_list(read, st.crisis_list(found.id))
+        existing = st.crisis_list(found.id)
+        fixes = crisis.corrections_of(read, existing)
+        extra = crisis.duplicates_of_list(read, [r for r in existing if r["id"] not in fixes.values()])
         clean = _report_rows(read, extra)
         _preview(read)
         typer.echo(f"would add {_summary(read.customers)} to {found.id} — nothing added (dry run)", err=True)
         raise typer.Exit(0 if clean else 1)
-    problems = crisis.add_customers(st, found.id, read, datetime.now(timezone.utc))
-    if not _report_rows(read, [p for p in problems if p not in read.problems]):
-        fail(f"{customers}: {len(problems)} bad row(s) — nothing added")
-    typer.echo(f"added {_summary(read.customers)} to {found.id}", err=True)
+    done = crisis.add_customers(st, found.id, read, datetime.now(timezone.utc))
+    if not _report_rows(read, [p for p in done.problems if p not in read.problems]):
+        fail(f"{customers}: {len(done.problems)} bad row(s) — nothing added")
+    fixed = f"; {len(done.corrected)} wrong number(s) corrected and back in the queue ({', '.join(done.corrected)})" \
+        if done.corrected else ""
+    typer.echo(f"added {done.added} customer(s) to {found.id}{fixed}", err=True)
 
 
 @app.command("call")

@@ -143,7 +143,11 @@ class CrisisStoreMixin:
 
     def add_crisis_customers(self, crisis_id: str, customers: list[dict[str, Any]],
                              check: Any = None) -> list[str]:
-        """More customers for an open crisis, in one transaction; `check(existing_rows)` returns problems (nothing added)."""
+        """More customers for an open crisis, in one transaction.
+
+        check(existing rows) returns (problems, corrections): with any problem nothing is added; a correction
+        (index in `customers` -> existing row id) gives a wrong-number customer their right contact, back in the queue.
+        """
         self.require("crisis_customers", "INSERT", "add customers to a crisis", "recover_manager")
         try:
             with self.transaction() as tx:  # type: ignore[attr-defined]
@@ -152,13 +156,19 @@ class CrisisStoreMixin:
                     raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
                 if crisis["status"] != "open":
                     raise StoreError(f"crisis {crisis_id} is closed — open a new crisis for these customers")
-                existing = tx.execute("SELECT id, seq, name, contact, alt_contact, contact_key, alt_key, state FROM"
-                                      " crisis_customers WHERE crisis_id = ?", (crisis_id,)).fetchall()
-                problems = check(existing) if check else []
+                existing = tx.execute("SELECT id, seq, name, contact, alt_contact, contact_key, alt_key, booking_key,"
+                                      " name_key, state FROM crisis_customers WHERE crisis_id = ?", (crisis_id,)).fetchall()
+                problems, corrections = check(existing) if check else ([], {})
                 if problems:
                     return problems
+                for i, customer_id in corrections.items():
+                    c = customers[i]
+                    tx.execute("UPDATE crisis_customers SET contact = ?, alt_contact = ?, contact_key = ?, alt_key = ?,"
+                               " state = 'new', priority = rank, next_try_at = NULL WHERE id = ? AND state = 'wrong_number'",
+                               (c["contact"], c["alt_contact"], c["contact_key"], c["alt_key"], customer_id))
                 last = max((r["seq"] for r in existing), default=0)
-                self._insert_customers(tx, crisis_id, customers, first_seq=last + 1)
+                new = [c for i, c in enumerate(customers) if i not in corrections]
+                self._insert_customers(tx, crisis_id, new, first_seq=last + 1)
         except self.duplicate_errors:
             raise StoreError(f"{self.label}: another desk added one of these customers meanwhile — run the same "
                              f"command again to see which") from None
