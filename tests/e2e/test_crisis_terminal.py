@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.e2e.test_terminal import ENTER, FINISH, RECOVER, answer, exit_status, recover_json
+from tests.e2e.test_terminal import ENTER, FINISH, RECOVER, answer, answer_steps, exit_status, recover_json
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 DOWN = "\x1b[B"
@@ -52,16 +52,9 @@ def test_a_listed_customer_calling_in_is_shown_the_crisis_at_once(isolated_home:
     child.expect_exact("NOT reached yet")
     child.expect_exact("They are calling us first")
     child.expect_exact("Step 1 of 4")  # the crisis comes before the first step
-    answer(child, "When did it happen?", ENTER)
-    answer(child, "Did the customer have to chase us", "y")
-    answer(child, "What did you say to apologise?", "Kai, I'm so sorry we did not call you first." + ENTER)
-    answer(child, "customer's own words?", "Nobody told us anything." + FINISH)
-    answer(child, "What outcome would they like?", "To get home on Friday" + ENTER)
-    answer(child, "What will be done, by whom, by when?", "I confirm your Friday flight by 16:00 today" + ENTER)
-    answer(child, "What extra will you offer?", ENTER)
-    answer(child, "When will you follow up", "today" + ENTER)
-    answer(child, "What caused it", ENTER)
-    answer(child, "Save this case?", ENTER)
+    answer_steps(child, "Nobody told us anything.", "To get home on Friday", "Kai, I'm so sorry we did not call you first.",
+                 "I confirm your Friday flight by 16:00 today", chased="y", follow_up="today")
+    child.send(ENTER)
     child.expect(r"Saved case (RC-[0-9A-Z]{5})")
     case_id = child.match.group(1)
     child.expect_exact("marked reached")

@@ -151,11 +151,7 @@ class CrisisStoreMixin:
         self.require("crisis_customers", "INSERT", "add customers to a crisis", "recover_manager")
         try:
             with self.transaction() as tx:  # type: ignore[attr-defined]
-                crisis = tx.execute(f"SELECT * FROM crises WHERE id = ?{self.lock_rows}", (crisis_id,)).fetchone()
-                if crisis is None:
-                    raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
-                if crisis["status"] != "open":
-                    raise StoreError(f"crisis {crisis_id} is closed — open a new crisis for these customers")
+                self._open_crisis_locked(tx, crisis_id, "open a new crisis for these customers")
                 existing = tx.execute("SELECT id, seq, name, contact, alt_contact, contact_key, alt_key, booking_key,"
                                       " name_key, state FROM crisis_customers WHERE crisis_id = ?", (crisis_id,)).fetchall()
                 problems, corrections = check(existing) if check else ([], {})
@@ -187,6 +183,15 @@ class CrisisStoreMixin:
         """Many rows in one go (PostgreSQL: COPY)."""
         tx.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
 
+    def _open_crisis_locked(self, tx: Any, crisis_id: str, closed_hint: str) -> Any:
+        """The crisis row, locked for this transaction; it must exist and be open."""
+        crisis = tx.execute(f"SELECT * FROM crises WHERE id = ?{self.lock_rows}", (crisis_id,)).fetchone()
+        if crisis is None:
+            raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
+        if crisis["status"] != "open":
+            raise StoreError(f"crisis {crisis_id} is closed ({crisis['close_reason']}) — {closed_hint}")
+        return crisis
+
     def crisis_row(self, crisis_id: str) -> Any:
         row = self.execute("SELECT * FROM crises WHERE id = ?", (crisis_id.strip().upper(),)).fetchone()  # type: ignore[attr-defined]
         if row is None:
@@ -202,11 +207,7 @@ class CrisisStoreMixin:
         self.require("crises", "UPDATE", "close a crisis", "recover_manager")
         stamp = _iso(now)
         with self.transaction() as tx:  # type: ignore[attr-defined]
-            crisis = tx.execute(f"SELECT * FROM crises WHERE id = ?{self.lock_rows}", (crisis_id,)).fetchone()
-            if crisis is None:
-                raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
-            if crisis["status"] != "open":
-                raise StoreError(f"crisis {crisis_id} was closed already ({crisis['close_reason']})")
+            self._open_crisis_locked(tx, crisis_id, "nothing to do")
             calling = tx.execute("SELECT count(*) FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?",
                                  (crisis_id, stamp)).fetchone()[0]
             left = tx.execute(f"SELECT id FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}{self.lock_rows}",
