@@ -241,8 +241,8 @@ class CrisisStoreMixin:
                 f" ORDER BY priority, seq LIMIT 1{self.skip_locked}")
         hold = "UPDATE crisis_customers SET lease_until = ?, leased_by = ?, lease_token = ?, leased_at = ? WHERE id = "
         lease_args = (_iso(now + lease), staff, token, stamp)
-        if self.skip_locked:  # one statement, its own transaction: a single round trip to the server
-            row = self.execute(f"{hold}({pick.format('id')}) RETURNING *", (*lease_args, crisis_id, stamp, stamp)).fetchone()  # type: ignore[attr-defined]
+        if self.skip_locked:  # one statement in a single round trip to the server
+            row = self.claim_row(f"{hold}({pick.format('id')}) RETURNING *", (*lease_args, crisis_id, stamp, stamp))
             return (row, token) if row is not None else None
         with self.transaction() as tx:  # type: ignore[attr-defined]  # SQLite: BEGIN IMMEDIATE, so desks take turns
             row = tx.execute(pick.format("*"), (crisis_id, stamp, stamp)).fetchone()
@@ -250,6 +250,10 @@ class CrisisStoreMixin:
                 return None
             tx.execute(hold + "?", (*lease_args, row["id"]))
         return row, token
+
+    def claim_row(self, sql: str, args: tuple[Any, ...]) -> Any:
+        """Run the one-statement claim (PostgreSQL only) and return the claimed row, or None."""
+        raise NotImplementedError
 
     def renew_lease(self, customer_id: int, token: str, until: datetime) -> bool:
         """The desk is still on the call: hold the customer a while longer (False if the hold was lost)."""

@@ -155,6 +155,24 @@ class PgStore(BaseStore):
             except self._pg.Error as e:
                 raise self._describe(e) from None
 
+    def claim_row(self, sql: str, args: tuple[Any, ...]) -> Any:
+        """A claim is a lease, not a record: its commit need not wait for the disk (synchronous_commit off for this
+        transaction only). A server crash could forget a claim, never a recorded call. Sent as one pipeline."""
+        for attempt in (1, 2):
+            try:
+                if self.conn.broken or self.conn.closed:
+                    self._reconnect()
+                with self.conn.pipeline(), self.conn.transaction():
+                    self.conn.execute("SET LOCAL synchronous_commit = off")
+                    cur = self.conn.execute(pg_sql(sql), args)
+                return cur.fetchone()
+            except self._pg.OperationalError as e:
+                if attempt == 2 or not self.conn.broken:
+                    raise self._describe(e) from None
+                self._reconnect()
+            except self._pg.Error as e:
+                raise self._describe(e) from None
+
     def insert_rows(self, tx: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """COPY: a 10,000-customer crisis list in a fraction of the time of row-by-row inserts."""
         try:
