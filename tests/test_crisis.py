@@ -399,3 +399,25 @@ def test_a_wrong_number_is_corrected_by_adding_the_customer_again(store_url: str
     rows = store.crisis_list(found.id)
     assert len(rows) == 2 and rows[0]["contact"] == "+1 415 555 0142" and rows[0]["state"] == "new"
     assert crisis.claim(store, found, "Desk", T0).customer.name == "Hannah Ruiz"
+
+
+def test_the_inbound_lookup_uses_the_indexes(store_url: str, tmp_path: Path) -> None:
+    store, _ = opened(store_url, tmp_path, people(3))
+    if store_url.startswith("postgresql"):
+        store.execute("SET enable_seqscan = off")  # may the planner use the indexes at all? then it would at scale
+    captured: list[str] = []
+    real = store.execute
+
+    def spy(sql: str, args=()):
+        if "FROM crisis_customers c JOIN crises k" in sql:
+            captured.append(sql)
+            plan = real(("EXPLAIN QUERY PLAN " if not store_url.startswith("postgresql") else "EXPLAIN ") + sql, args).fetchall()
+            captured.append(" ".join(str(tuple(r)) for r in plan))
+        return real(sql, args)
+
+    store.execute = spy  # type: ignore[method-assign]
+    assert crisis.listing_for(store, "+1 415 555 1001", "Guest 001", "2026-01-01") is not None
+    plan = captured[1]
+    for index in ("crisis_customers_contact_key", "crisis_customers_alt_key", "crisis_customers_booking_key",
+                  "crisis_customers_name_key"):
+        assert index in plan, plan

@@ -441,12 +441,12 @@ class CrisisStoreMixin:
         """
         keys = [k for k in dict.fromkeys(keys) if k]
         conds, args = [], []
-        if keys:
+        if keys:  # each term repeats its partial index's condition, so both engines use the index
             marks = ", ".join("?" * len(keys))
-            conds.append(f"c.contact_key IN ({marks}) OR c.alt_key IN ({marks}) OR c.booking_key IN ({marks})")
+            conds += [f"(c.{col} IN ({marks}) AND c.{col} != '')" for col in ("contact_key", "alt_key", "booking_key")]
             args += keys * 3
         if name_key:
-            conds.append("c.name_key = ?")
+            conds.append("(c.name_key = ? AND c.name_key != '')")
             args.append(name_key)
         if not conds:
             return []
