@@ -106,6 +106,8 @@ def test_a_reached_customer_becomes_a_case_linked_to_the_crisis(store_url: str, 
     assert listed.state == "reached" and listed.case_id == case.id and listed.reached_at == T0
     assert listed.last_told.startswith("The Aurora lost power off Mykonos") and "call you at 16:30" in listed.last_told
     assert any("`customer:` is not used here" in n for n in done.notices)
+    shown = runner.invoke(app, ["show", case.id], env={"COLUMNS": "120"}).stdout
+    assert f"Crisis     {found.id} (recover crisis board {found.id})" in shown
 
 
 def test_a_desk_whose_hold_ran_out_still_has_its_call_recorded(store_url: str, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def _attempt_line(a: Attempt) -> Text:
     if a.case_id:
         line.append(f" · {a.case_id}")
     if a.told:
-        line.append(f"\n    told them: {a.told}", style="italic")
+        line.append(f"\n    {'message left' if a.outcome == 'voicemail' else 'told them'}: {a.told}", style="italic")
     return line
 
 
@@ -58,8 +58,9 @@ def _supplier_lines(entries: list[dict[str, Any]], limit: int = 2) -> list[Text]
 def listing_panel(listing: Listing) -> Panel:
     """A caller who is on a crisis list: say so before the first step [kaufman-respond-now]."""
     c, k = listing.customer, listing.crisis
-    parts: list[Any] = [Text(f"{c.name} is on the list of crisis {k.id}: {k.title}" + (f" ({k.supplier})" if k.supplier else ""),
-                             style="bold")]
+    booking = f" (booking {c.booking})" if c.booking else ""
+    parts: list[Any] = [Text(f"{c.name}{booking} is on the list of crisis {k.id}: {k.title}"
+                             + (f" ({k.supplier})" if k.supplier else ""), style="bold")]
     if listing.matched_by == "name":
         parts.append(Text("Matched by name only: check their booking reference before you treat this call as theirs.",
                           style="yellow"))
@@ -77,8 +78,6 @@ def listing_panel(listing: Listing) -> Panel:
     if listing.supplier:
         parts.append(Text(f"\n{k.supplier or 'Supplier'}: latest word", style="bold"))
         parts += _supplier_lines(listing.supplier)
-    if c.booking:
-        parts.append(Text(f"\nBooking {c.booking}"))
     return Panel(Group(*parts), title=escape(f"CRISIS {k.id} · {k.title}"), title_align="left", border_style="bold yellow")
 
 
