@@ -328,9 +328,14 @@ def test_export_gains_crisis_id_at_the_end_and_report_a_section_per_crisis(store
     assert section["id"] == found.id and section["customers"] == 3 and section["cases"] == 1
     assert section["outcomes"] == {"reached": 1, "voicemail": 1} and section["by_state"]["reached"] == 1
     assert section["gestures"]["by_gesture"][0]["gesture"] == "home-flowers"
-    assert section["minutes_to_reach"]["n"] == 1 and section["supplier"][0]["commitment"] == "Refund two nights"
+    assert section["minutes_to_reach"]["n"] == 1 and section["supplier_track"][0]["commitment"] == "Refund two nights"
+    assert section["supplier"] == "Blue Line Cruises" and section["title"] == "Aurora lost power at sea"
     table = runner.invoke(app, ["report"], env={"COLUMNS": "80"}).stdout
-    assert f"Crisis {found.id}" in table and "Aurora lost power at sea" in table
+    assert f"Crisis {found.id}" in table and "Aurora lost power at sea · Blue Line Cruises" in table
+    assert "Supplier   Refund two nights; by 2026-12-05" in table and max(map(len, table.splitlines())) <= 80
+    page = tmp_path / "report.html"
+    assert cli("report", "--format", "html", "--output", str(page)).exit_code == 0
+    assert f'<figure data-crisis="{found.id}"><figcaption>Crisis {found.id}</figcaption>' in page.read_text()
 
 
 def test_forget_erases_a_customer_from_crisis_lists_too(store_url: str, tmp_path: Path) -> None:

@@ -732,7 +732,7 @@ def report_section(store: Any, since: str, until: str, books: dict[str, Any], no
             "attempts": figures["attempts"], "outcomes": store.attempt_outcomes(crisis.id),
             "cases": len([c for c in store.crisis_cases(crisis.id) if c["status"] != "draft"]),
             "gestures": gesture_tally(store.crisis_gestures(crisis.id), books),
-            "supplier": figures["supplier"],
+            "supplier_track": figures["supplier"],
         })
     return out
 

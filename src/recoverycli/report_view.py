@@ -98,7 +98,7 @@ def crisis_lines(c: dict[str, Any]) -> list[tuple[str, str]]:
          + f"; {c['cases']} case(s)"),
         ("Gestures", ", ".join(f"{g['label']} ×{g['count']}" for g in c["gestures"]["by_gesture"]) or "—"),
     ]
-    for e in c["supplier"]:
+    for e in c["supplier_track"]:
         if e.get("commitment") or e.get("deal"):
             lines.append(("Supplier", "; ".join(filter(None, (e.get("commitment"), e.get("due") and f"by {e['due'][:16]}",
                                                                e.get("deal") and f"deal: {e['deal']}")))))
