@@ -428,3 +428,23 @@ def test_the_inbound_lookup_uses_the_indexes(store_url: str, tmp_path: Path) -> 
     for index in ("crisis_customers_contact_key", "crisis_customers_alt_key", "crisis_customers_booking_key",
                   "crisis_customers_name_key"):
         assert index in plan, plan
+
+
+def test_a_crisis_keeps_its_own_history_and_takes_notices_once(store_url: str, tmp_path: Path) -> None:
+    from recoverycli.models import Event
+
+    store, found = opened(store_url, tmp_path, people(3))
+    assert [(e["kind"], json.loads(e["data"]) if isinstance(e["data"], str) else e["data"])
+            for e in store.crisis_events(found.id)] == [("opened", {"customers": 3})]
+    decided: list[int] = []
+
+    def once(events: list[Event]) -> Event | None:  # what a notification ledger does: claim only if not claimed yet
+        decided.append(len(events))
+        return None if events else Event(at=T0, staff="watch", kind="notify", data={"notice": "opened"})
+
+    assert store.append_crisis_event_if(found.id, "notify", once) is not None
+    assert store.append_crisis_event_if(found.id, "notify", once) is None and decided == [0, 1]
+    assert [(c.id, n, reached) for c, n, reached in crisis.reach_figures(store, T0)] == [(found.id, 3, 0)]
+    assert cli("crisis", "close", found.id, "--reason", "drill", "--give-up").exit_code == 0
+    assert [e["kind"] for e in store.crisis_events(found.id)] == ["opened", "notify", "closed"]
+    assert crisis.reach_figures(store, T0) == []

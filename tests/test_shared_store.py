@@ -110,7 +110,7 @@ def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     store = open_store(pg_url)
     # back to v5 exactly as v5 left it: no crisis tables, no cases.crisis_id, the export view over v5's columns
     for stmt in ("DROP VIEW recover_export", "DROP VIEW recover_crisis_list", "DROP FUNCTION recover_crisis_notify() CASCADE",
-                 "DROP TABLE crisis_attempts, crisis_supplier, crisis_customers, crises", "ALTER TABLE cases DROP COLUMN crisis_id",
+                 "DROP TABLE crisis_events, crisis_attempts, crisis_supplier, crisis_customers, crises", "ALTER TABLE cases DROP COLUMN crisis_id",
                  "CREATE VIEW recover_export AS SELECT * FROM cases", f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}"):
         store.execute(stmt)
     refused = cli("list")

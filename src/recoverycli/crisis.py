@@ -263,7 +263,7 @@ class Added:
     problems: list[Problem]
 
 
-def add_customers(store: Any, crisis_id: str, read: ReadList, now: datetime) -> Added:
+def add_customers(store: Any, crisis_id: str, read: ReadList, now: datetime, staff: str = "") -> Added:
     """More customers for an open crisis: every row checked against the list too; nothing added if any is bad.
 
     A row for a customer marked wrong number, with a new contact, corrects them and puts them back in the queue.
@@ -280,8 +280,19 @@ def add_customers(store: Any, crisis_id: str, read: ReadList, now: datetime) -> 
         result.added = len(read.customers) - len(fixes)
         return result.problems, fixes
 
-    store.add_crisis_customers(crisis_id, stamped(read, now, _source(read)), check)
+    from recoverycli.store import iso
+
+    store.add_crisis_customers(crisis_id, stamped(read, now, _source(read)), check, staff, iso(now))
     return result
+
+
+def reach_figures(store: Any, now: datetime) -> list[tuple[Crisis, int, int]]:
+    """Each open crisis with its customers and how many are reached: what a pace check needs (`watch --notify`)."""
+    out = []
+    for row in store.crisis_rows("open"):
+        counts = store.crisis_counts(row["id"], now)
+        out.append((Crisis.from_row(row), counts["total"], counts["by_state"]["reached"]))
+    return out
 
 
 def resolve(store: Any, crisis_id: str | None, open_only: bool = True) -> Crisis:

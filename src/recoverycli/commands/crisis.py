@@ -126,6 +126,7 @@ def add(
     customers: CustomersOpt,
     dry_run: DryRunOpt = False,
     phone_region: RegionOpt = None,
+    staff: StaffOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Add customers to an open crisis (every row checked against its list too)."""
@@ -144,7 +145,7 @@ def add(
         _preview(read)
         typer.echo(f"would add {_summary(read.customers)} to {found.id} — nothing added (dry run)", err=True)
         raise typer.Exit(0 if clean else 1)
-    done = crisis.add_customers(st, found.id, read, datetime.now(timezone.utc))
+    done = crisis.add_customers(st, found.id, read, datetime.now(timezone.utc), staff_for_change(staff))
     if not _report_rows(read, [p for p in done.problems if p not in read.problems]):
         fail(f"{customers}: {len(done.problems)} bad row(s) — nothing added")
     fixed = f"; {len(done.corrected)} wrong number(s) corrected and back in the queue ({', '.join(done.corrected)})" \

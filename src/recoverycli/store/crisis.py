@@ -71,6 +71,12 @@ CREATE TABLE crisis_supplier (
     commitment TEXT{c}, due TEXT{c}, deal TEXT{c}
 );
 CREATE INDEX crisis_supplier_crisis ON crisis_supplier(crisis_id, seq);
+CREATE TABLE crisis_events (
+    seq {serial},
+    crisis_id TEXT{c} NOT NULL REFERENCES crises(id) ON DELETE CASCADE,
+    at TEXT{c} NOT NULL, staff TEXT{c} NOT NULL, kind TEXT{c} NOT NULL, data {json} NOT NULL DEFAULT '{{}}'
+);
+CREATE INDEX crisis_events_crisis ON crisis_events(crisis_id, kind, seq);
 ALTER TABLE cases ADD COLUMN crisis_id TEXT{c};
 CREATE INDEX cases_crisis ON cases(crisis_id) WHERE crisis_id IS NOT NULL;
 """
@@ -134,6 +140,8 @@ class CrisisStoreMixin:
                     tx.execute(f"INSERT INTO crises ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                                tuple(row.values()))
                     self._insert_customers(tx, crisis_id, customers, first_seq=1)
+                    self._crisis_event(tx, crisis_id, crisis["opened_at"], crisis["opened_by"], "opened",
+                                       {"customers": len(customers)})
                 return crisis_id
             except self.duplicate_errors:
                 if self.execute("SELECT 1 FROM crises WHERE id = ?", (crisis_id,)).fetchone() is None:  # type: ignore[attr-defined]
@@ -141,8 +149,35 @@ class CrisisStoreMixin:
                 continue
         raise StoreError(f"{self.label}: could not find a free crisis id — run `recover check`")
 
+    def _crisis_event(self, tx: Any, crisis_id: str, at: str, staff: str, kind: str, data: dict[str, Any]) -> None:
+        """A line of the crisis's own history (opened, customers added, closed; notices sent about it)."""
+        tx.execute("INSERT INTO crisis_events (crisis_id, at, staff, kind, data) VALUES (?, ?, ?, ?, ?)",
+                   (crisis_id, at, staff, kind, json.dumps(data, ensure_ascii=False)))
+
+    def crisis_events(self, crisis_id: str, kind: str | None = None) -> list[Any]:
+        sql = "SELECT at, staff, kind, data FROM crisis_events WHERE crisis_id = ?" + (" AND kind = ?" if kind else "")
+        return self.execute(sql + " ORDER BY seq", (crisis_id, kind) if kind else (crisis_id,)).fetchall()  # type: ignore[attr-defined]
+
+    def append_crisis_event_if(self, crisis_id: str, kind: str, decide: Any) -> Any:
+        """Append the event `decide` makes from the crisis's `kind` events (recoverycli.models.Event), in one
+        transaction with the crisis locked: processes deciding at once take turns (a notice about a crisis is
+        claimed this way, as a case's are)."""
+        from recoverycli.models import Event
+        from recoverycli.store.base import load_json
+
+        with self.transaction() as tx:  # type: ignore[attr-defined]
+            if tx.execute(f"SELECT id FROM crises WHERE id = ?{self.lock_rows}", (crisis_id,)).fetchone() is None:
+                raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
+            events = [Event(at=datetime.fromisoformat(r["at"]), staff=r["staff"], kind=r["kind"], data=load_json(r["data"]))
+                      for r in tx.execute("SELECT at, staff, kind, data FROM crisis_events WHERE crisis_id = ? AND kind = ?"
+                                          " ORDER BY seq", (crisis_id, kind)).fetchall()]
+            event = decide(events)
+            if event is not None:
+                self._crisis_event(tx, crisis_id, _iso(event.at), event.staff, event.kind, event.data)
+        return event
+
     def add_crisis_customers(self, crisis_id: str, customers: list[dict[str, Any]],
-                             check: Any = None) -> list[str]:
+                             check: Any = None, staff: str = "", at: str = "") -> list[str]:
         """More customers for an open crisis, in one transaction.
 
         check(existing rows) returns (problems, corrections): with any problem nothing is added; a correction
@@ -165,6 +200,8 @@ class CrisisStoreMixin:
                 last = max((r["seq"] for r in existing), default=0)
                 new = [c for i, c in enumerate(customers) if i not in corrections]
                 self._insert_customers(tx, crisis_id, new, first_seq=last + 1)
+                self._crisis_event(tx, crisis_id, at or (customers[0]["added_at"] if customers else ""), staff,
+                                   "customers_added", {"added": len(new), "corrected": len(corrections)})
         except self.duplicate_errors:
             raise StoreError(f"{self.label}: another desk added one of these customers meanwhile — run the same "
                              f"command again to see which") from None
@@ -226,6 +263,7 @@ class CrisisStoreMixin:
                            (crisis_id, r["id"], stamp, staff, json.dumps({"reason": reason}, ensure_ascii=False)))
             tx.execute("UPDATE crises SET status = 'closed', closed_at = ?, closed_by = ?, close_reason = ? WHERE id = ?",
                        (stamp, staff, reason, crisis_id))
+            self._crisis_event(tx, crisis_id, stamp, staff, "closed", {"reason": reason, "given_up": len(left)})
         return {"given_up": len(left)}
 
     # --- the queue -------------------------------------------------------------------------
