@@ -448,3 +448,13 @@ def test_a_crisis_keeps_its_own_history_and_takes_notices_once(store_url: str, t
     assert cli("crisis", "close", found.id, "--reason", "drill", "--give-up").exit_code == 0
     assert [e["kind"] for e in store.crisis_events(found.id)] == ["opened", "notify", "closed"]
     assert crisis.reach_figures(store, T0) == []
+
+
+def test_a_claim_works_without_libpq_pipelines(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))  # libpq older than 14
+    store, found = opened(pg_url, tmp_path, people(2))
+    first, second = crisis.claim(store, found, "Desk 1", T0), crisis.claim(store, found, "Desk 2", T0)
+    assert (first.customer.name, second.customer.name) == ("Guest 000", "Guest 001")
+    assert crisis.claim(store, found, "Desk 3", T0) is None

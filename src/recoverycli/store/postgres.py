@@ -8,7 +8,7 @@ migrations lock, LISTEN/NOTIFY for the live feed, and error messages that never 
 from __future__ import annotations
 
 import re
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -162,7 +162,8 @@ class PgStore(BaseStore):
             try:
                 if self.conn.broken or self.conn.closed:
                     self._reconnect()
-                with self.conn.pipeline(), self.conn.transaction():
+                # a libpq older than 14 has no pipeline mode: the same transaction, statement by statement
+                with self.conn.pipeline() if self._pg.Pipeline.is_supported() else nullcontext(), self.conn.transaction():
                     self.conn.execute("SET LOCAL synchronous_commit = off")
                     cur = self.conn.execute(pg_sql(sql), args)
                 return cur.fetchone()
