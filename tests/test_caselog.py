@@ -22,7 +22,7 @@ runner = CliRunner()
 TODAY = date.today()
 HEADER = ("case_id,status,created_at,updated_at,staff,playbook_id,playbook_version,customer_name,customer_contact,"
           "segment,complaint_number,customer_words,desired_outcome,apology,commitment,gesture,follow_up_date,"
-          "follow_up_done_at,root_cause,closed_at,resolution,extra")
+          "follow_up_done_at,root_cause,closed_at,resolution,extra,crisis_id")
 NASTY = 'She said "no, thanks", then:\nline two, with commas; tabs\tand emoji 🧳\n=HYPERLINK("http://x")'
 
 

@@ -55,7 +55,7 @@ def test_show_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert list(data) == ["case_id", "id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers",
-                          "complaint_number", "severity", "repeats", "events"]
+                          "complaint_number", "severity", "repeats", "events", "crisis_id"]
     assert data["id"] == data["case_id"] == case_id and data["repeats"] is None  # `id`: the documented alias
     assert data["customer"] == {"name": "Jo Smoke", "contact": "jo@example.com", "segment": "couple"}
     assert datetime.fromisoformat(data["created_at"]).utcoffset() == timedelta(0)
@@ -107,7 +107,7 @@ def test_every_bundled_example_saves_clean(example: Path, store_path: Path) -> N
 
 def test_every_incident_has_an_example() -> None:
     assert {p.name.removesuffix(".answers.yaml") for p in EXAMPLES.glob("*.answers.yaml")} == {
-        "room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other"}
+        "room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other", "crisis-outreach"}
 
 
 def test_bad_answers_file_lists_every_problem_and_saves_nothing(tmp_path: Path, store_path: Path) -> None:

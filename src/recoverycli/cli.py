@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from recoverycli.commands import call, cases, casework, coach, notify, playbook, store
+from recoverycli.commands import call, cases, casework, coach, crisis, notify, playbook, store
 from recoverycli.commands.common import PlaybookIdsHelp
 
 app = typer.Typer(
@@ -50,6 +50,14 @@ SHORT_HELP: dict[str, str] = {
     "coach test": "Test every rule against its examples.",
     "store migrate": "Bring the store's schema up to date.",
     "store copy": "Copy a desk's cases into another store.",
+    "crisis": "One incident, many customers: reach them all.",
+    "crisis open": "Open a crisis and load its customers.",
+    "crisis add": "Add customers to an open crisis.",
+    "crisis call": "Call the next customer in the shared queue.",
+    "crisis supplier": "Log a contact with the supplier.",
+    "crisis board": "Where every customer stands, live.",
+    "crisis close": "Close a crisis, with a reason.",
+    "crisis update": "Personal updates, for a mail merge.",
     "notify": "Page the duty manager; test the channels.",
     "notify test": "Send a test message to the channels.",
     "notify digest": "Send the day's summary (for cron).",
@@ -64,7 +72,7 @@ for name, fn in [
     ("backup", store.backup), ("check", store.check), ("forget", store.forget),
 ]:
     app.command(name, short_help=SHORT_HELP.get(name), cls=PlaybookIdsHelp if name == "start" else None)(fn)
-for group_name, group in (("playbook", playbook.app), ("coach", coach.app), ("store", store.app), ("notify", notify.app)):
+for group_name, group in (("playbook", playbook.app), ("coach", coach.app), ("store", store.app), ("crisis", crisis.app), ("notify", notify.app)):
     for info in group.registered_commands:  # a command missing from SHORT_HELP falls back to click's (a test says so)
         info.short_help = SHORT_HELP.get(f"{group_name} {info.name}")
     app.add_typer(group, name=group_name, short_help=SHORT_HELP.get(group_name))

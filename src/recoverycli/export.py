@@ -15,6 +15,7 @@ COLUMNS: tuple[str, ...] = (
     "customer_name", "customer_contact", "segment", "complaint_number", "customer_words",
     "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "follow_up_done_at",
     "root_cause", "closed_at", "resolution", "extra",
+    "crisis_id",  # added with crises (schema v6); new columns are only ever appended
 )
 _TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")
 RISKY = ("=", "+", "-", "@", "\t", "\r")

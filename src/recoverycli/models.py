@@ -196,7 +196,7 @@ class Playbook(_Authored):
         return next((g for g in self.gestures if g.id == gesture_id), None)
 
     def listed(self) -> bool:
-        return self.category != "base"
+        return self.category not in ("base", "outreach")  # outreach: the crisis queue calls it, not the picker
 
     def content_hash(self) -> str:
         """Changes whenever anything a clerk would meet changes; drafts remember it."""
@@ -259,6 +259,7 @@ class Case(_Strict):
     severity: Literal["normal", "emergency"] = "normal"
     repeats: str | None = Field(default=None, description="the earlier case this complaint repeats (from its `repeat` event)")
     events: list[Event] = Field(default_factory=list)
+    crisis_id: str | None = None  # the crisis this case belongs to (an outreach call, or a listed customer calling in)
 
     @field_serializer("created_at", "updated_at", when_used="json")
     def _times(self, dt: datetime) -> str:

@@ -89,6 +89,8 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     else:
         head.add_row("Complaint", "first")
     head.add_row("Playbook", escape(f"{case.playbook.id} (v{case.playbook.version})"))
+    if case.crisis_id:
+        head.add_row("Crisis", escape(f"{case.crisis_id} (recover crisis board {case.crisis_id})"))
     head.add_row("Staff", escape(case.staff))
     head.add_row("Customer", escape(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
     head.add_row("Created", local(case.created_at))

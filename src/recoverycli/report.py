@@ -11,7 +11,7 @@ from typing import Any
 from recoverycli.models import Playbook
 
 STOPWORDS = {"the", "a", "an", "of", "on", "in", "at", "to", "for", "and", "by", "was", "is", "were", "be", "it", "floor"}
-KEYS = ("period", "cases", "root_causes", "repeats", "promises", "speed", "gestures", "coaching")
+KEYS = ("period", "cases", "root_causes", "repeats", "promises", "speed", "gestures", "coaching", "crises")
 
 
 def cause_key(text: str) -> str:
@@ -97,7 +97,8 @@ def currency() -> str | None:
 
 
 def build(agg: dict[str, Any], since: date, until: date, books: dict[str, Playbook], show_customers: bool,
-          filters: dict[str, Any], currency: str | None = None) -> dict[str, Any]:
+          filters: dict[str, Any], currency: str | None = None,
+          crises: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The report as one JSON-able document; the keys are documented in docs/report.md and pinned by a test."""
     total = agg["total"]
     p = {k: int(v or 0) for k, v in agg["promises"].items()}
@@ -114,6 +115,7 @@ def build(agg: dict[str, Any], since: date, until: date, books: dict[str, Playbo
         "speed": {"incident_to_contact_minutes": agg["to_contact_minutes"], "contact_to_close_hours": agg["to_close_hours"]},
         "gestures": gestures(agg["gestures"], books, currency),
         "coaching": [{"rule": r, "count": n, "kept": int(k or 0)} for r, n, k in agg["coaching"]],
+        "crises": crises or [],  # one entry per crisis open during the period (recoverycli.crisis.report_section)
     }
 
 

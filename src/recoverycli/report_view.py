@@ -117,7 +117,36 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
             t.add_row(Text(escape(str(label)), style="bold red" if alert else ""),
                       Text("█" * max(1, round(v / top * bar_width)) if v else "", style=style), f"{v:g}")
         parts.append(Panel(t, title=chart.title, title_align="left"))
+    for c in r.get("crises", []):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        for k, v in crisis_lines(c):
+            grid.add_row(k, v)
+        parts.append(Panel(grid, title=f"Crisis {c['id']}", title_align="left"))
     return Group(*parts)
+
+
+def crisis_lines(c: dict[str, Any]) -> list[tuple[str, str]]:
+    """One crisis in the report: reach times, outcomes, gestures, the supplier's commitments."""
+    reach = c["reached_within"]
+    m = c["minutes_to_reach"]
+    lines = [
+        ("What", c["title"] + (f" · {c['supplier']}" if c["supplier"] else "")),
+        ("When", f"opened {c['opened_at'][:16].replace('T', ' ')} UTC · "
+                 + (f"closed {c['closed_at'][:16].replace('T', ' ')}: {c['close_reason']}" if c["closed_at"] else "still open")),
+        ("Customers", f"{c['customers']}: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["by_state"].items() if n)),
+        ("Reached", " · ".join(f"{v['count']} within {h}" for h, v in reach.items())
+         + "; " + _speed(m, 1)),
+        ("Calls", f"{c['attempts']}: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["outcomes"].items())
+         + f"; {c['cases']} case(s)"),
+        ("Gestures", ", ".join(f"{g['label']} ×{g['count']}" for g in c["gestures"]["by_gesture"]) or "—"),
+    ]
+    for e in c["supplier_track"]:
+        if e.get("commitment") or e.get("deal"):
+            lines.append(("Supplier", "; ".join(filter(None, (e.get("commitment"), e.get("due") and f"by {e['due'][:16]}",
+                                                               e.get("deal") and f"deal: {e['deal']}")))))
+    return lines
 
 
 CSS = """
@@ -169,6 +198,10 @@ def html(r: dict[str, Any]) -> str:
                        f'<figcaption id="{chart.id}-title">{h(chart.title)}</figcaption>{body}'
                        f'<details><summary>Figures</summary><table class="data"><tbody>{table}</tbody></table></details></figure>')
     titles = r["cases"].get("playbook_titles", {})
+    crises = "".join(
+        f'<figure data-crisis="{h(c["id"])}"><figcaption>Crisis {h(c["id"])}</figcaption><table class="data"><tbody>'
+        + "".join(f"<tr><th>{h(k)}</th><td>{h(v)}</td></tr>" for k, v in crisis_lines(c)) + "</tbody></table></figure>"
+        for c in r.get("crises", []))
     causes = "".join(
         f"<tr><td>{h(c['cause'])}</td><td>{c['count']}</td><td>{h(', '.join(titles.get(p, p) for p in c['playbooks']))}</td>"
         f"<td>{h(', '.join(c['places']))}</td></tr>" for c in r["root_causes"])
@@ -180,5 +213,6 @@ def html(r: dict[str, Any]) -> str:
 {''.join(figures)}
 <figure data-chart="root-cause-detail" aria-labelledby="root-cause-detail-title"><figcaption id="root-cause-detail-title">Root causes: where they come from</figcaption>
 <table class="data"><thead><tr><th>Cause</th><th>Cases</th><th>Playbooks</th><th>Places</th></tr></thead><tbody>{causes}</tbody></table></figure>
+{crises}
 </body></html>
 """

@@ -44,17 +44,21 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
             import threading
 
             threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=True).start()
+        from recoverycli.crisis import listing_for
+
         since = iso(c.now - timedelta(days=window))
+        contact, name = str(c.customer.get("contact", "")), str(c.customer.get("name", ""))
         try:
-            count, previous = store.earlier_cases(contact_key(str(c.customer.get("contact", ""))),
-                                                  name_key(str(c.customer.get("name", ""))), since)
+            count, previous = store.earlier_cases(contact_key(contact), name_key(name), since)
+            # an outreach call knows its crisis already; anyone else may be on a crisis list [kaufman-respond-now]
+            listing = None if c.crisis_id else listing_for(store, contact, name, since)
         except StoreError as e:
             if warn is None:
                 raise
             warn(f"could not look for this customer's earlier complaints ({e.message}) — ask them whether they "
                  f"have called before")
             return Repeat(complaint_number=1, previous=[])
-        return Repeat(complaint_number=count + 1, previous=previous)
+        return Repeat(complaint_number=count + 1, previous=previous, crisis=listing)
 
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
         ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
@@ -115,6 +119,7 @@ class Autosave:
             "complaint_number": call.complaint_number,
             "severity": "emergency" if call.complaint_number >= 2 else "normal",
             "playbook": self._ref,
+            "crisis_id": call.crisis_id,
         })
 
     def finish(self, call: Call) -> Case:

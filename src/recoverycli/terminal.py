@@ -77,6 +77,11 @@ class TerminalAsker:
     def emergency(self, call: Call, repeat: Repeat) -> None:
         self.console.print(render.emergency_panel(call, repeat))
 
+    def crisis(self, call: Call, listing: Any) -> None:
+        from recoverycli import crisis_view
+
+        self.console.print(crisis_view.listing_panel(listing))
+
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         self.console.print(render.coach_flags(flags))
         self.retry[prompt.id] = value

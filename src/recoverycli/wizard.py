@@ -50,6 +50,7 @@ class Repeat:
 
     complaint_number: int
     previous: list[Case]
+    crisis: Any = None  # a crisis list this customer is on (recoverycli.crisis.Listing), shown at once
 
 
 class Asker(Protocol):
@@ -70,6 +71,9 @@ class Asker(Protocol):
 
     def emergency(self, call: Call, repeat: Repeat) -> None:
         """Complaint number two or more: make it unmistakable [kuzmeski-second-complaint]."""
+
+    def crisis(self, call: Call, listing: Any) -> None:
+        """The customer is on a crisis list: show at once which crisis, whether we reached them and what we said."""
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         """The coach flagged an answer; True to revise it, False to keep it (not allowed when blocking)."""
@@ -92,6 +96,7 @@ class Call:
     complaint_number: int = 1
     coaching: list[dict[str, Any]] = field(default_factory=list)
     happened: list[Event] = field(default_factory=list)  # for the history: a repeat found, answers changed at the summary
+    crisis_id: str | None = None  # the crisis this call belongs to (an outreach call, or a listed customer calling)
 
     def value(self, prompt_id: str) -> Any:
         if prompt_id.startswith("customer."):
@@ -295,7 +300,8 @@ def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number
 def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
     """A draft picked up again: what it captured, on the playbook as it is now."""
     customer = {k: v for k, v in case.customer.model_dump().items() if v not in (None, "")}
-    return Call(playbook=playbook, staff=case.staff, today=today, customer=customer, answers=dict(case.answers))
+    return Call(playbook=playbook, staff=case.staff, today=today, customer=customer, answers=dict(case.answers),
+                crisis_id=case.crisis_id)
 
 
 def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
@@ -312,6 +318,9 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
                     "of": call.repeat.previous[0].id, "earlier": [c.id for c in call.repeat.previous],
                     "complaint_number": call.complaint_number}))
             asker.emergency(call, call.repeat)
+        if call.repeat.crisis is not None:
+            call.crisis_id = call.repeat.crisis.link_id or call.crisis_id
+            asker.crisis(call, call.repeat.crisis)
     for i, step in enumerate(call.playbook.steps):
         pending = [p for p in call.playbook.step_prompts(step) if not (skip_answered and call.value(p.id) is not None)]
         if skip_answered and not pending:
@@ -350,6 +359,7 @@ def case_from_call(call: Call, via: str, now: datetime | None = None, status: st
         complaint_number=call.complaint_number,
         severity="emergency" if call.complaint_number >= 2 else "normal",
         repeats=next((str(e.data["of"]) for e in call.happened if e.kind == "repeat"), None),
+        crisis_id=call.crisis_id,
         events=[Event(at=now, staff=call.staff, kind="created", data={"via": via}), *coaching_events(call, now)],
     )
 

@@ -43,15 +43,16 @@ def start(
             case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
         finally:  # the emergency must show even when the file is refused
             for line in notices:
-                typer.secho(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
+                typer.secho(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
         saved = st.add(case)
         sys.stdout.write(saved.id + "\n")
         sys.stdout.flush()  # the id is out before any page is tried
+        warn = lambda m: typer.secho(m, err=True, fg="yellow")  # noqa: E731
         if saved.severity == "emergency":
             from recoverycli import notify
 
-            warn = lambda m: typer.secho(m, err=True, fg="yellow")  # noqa: E731
             notify.after_save(st, saved, notify.settings_for_call(warn), warn)
+        linked(st, saved, warn)
         return
 
     need_terminal("recover start")
@@ -75,8 +76,13 @@ def need_terminal(what: str) -> None:
         fail(f"{what} needs a terminal to ask its questions — run it in a terminal, or pass --answers FILE")
 
 
-def live_call(console, st, call, draft) -> None:
-    """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again."""
+def live_call(console, st, call, draft, before_save=None, prefilled=False):
+    """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again. Returns the saved case.
+
+    before_save(draft_id): called once the clerk confirms, or is interrupted, with the draft holding the call
+    (a crisis outreach call records that the customer was reached before its case is saved).
+    prefilled: what the call already holds (a crisis list's customer) is not asked again.
+    """
     from rich.markup import escape
 
     from recoverycli import notify, terminal
@@ -96,16 +102,20 @@ def live_call(console, st, call, draft) -> None:
         pager = notify.Pager(notify.reopener(st), settings, call.staff)
         notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
     try:
-        run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None)
+        run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None or prefilled)
     except KeyboardInterrupt:
         if pager is not None:
             pager.finish(wait=settings.timeout if settings else 0)
+        if before_save is not None and autosave.case_id is not None:
+            before_save(autosave.case_id)
         if autosave.trouble is not None:
             rescued(st, call, autosave.trouble, 130, autosave.case_id)
         if autosave.case_id is None:
             fail("interrupted — nothing had been answered, so nothing was saved", 130)
         fail(f"interrupted — every answer so far is kept; continue with: recover resume {autosave.case_id}", 130)
     try:
+        if before_save is not None:
+            before_save(autosave.case_id)
         saved = autosave.finish(call)
     except StoreError as e:
         rescued(st, call, e.message, 1, autosave.case_id)
@@ -113,6 +123,22 @@ def live_call(console, st, call, draft) -> None:
     sent = notify.after_save(st, saved, settings, warn, pager)
     if sent is not None and sent.ok:
         console.print(f"[dim]Duty manager paged ({escape(', '.join(o.channel.label for o in sent.outcomes))})[/dim]")
+    linked(st, saved, warn)
+    return saved
+
+
+def linked(st, case, warn) -> None:
+    """A listed customer's own call, once saved, marks them reached on the crisis list."""
+    if not case.crisis_id:
+        return
+    from recoverycli.crisis import note_inbound
+    from recoverycli.errors import StoreError
+
+    try:
+        if (what := note_inbound(st, case)) is not None:
+            warn(what)
+    except StoreError as e:
+        warn(f"the case is saved, but crisis {case.crisis_id}'s list could not be updated ({e.message})")
 
 
 def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:

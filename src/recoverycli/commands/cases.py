@@ -212,8 +212,14 @@ def report(
     filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
     books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
+    from datetime import datetime, timedelta, timezone
+
+    from recoverycli.crisis import report_section
+    from recoverycli.query import day_start_utc
+
+    crises = report_section(st, day_start_utc(start), day_start_utc(end + timedelta(days=1)), books, datetime.now(timezone.utc))
     data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
-                    {"playbook": playbook, "staff": staff}, rp.currency())
+                    {"playbook": playbook, "staff": staff}, rp.currency(), crises)
     if format is ReportFormat.table:
         from recoverycli import report_view
 

@@ -19,6 +19,7 @@ from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.export import RISKY
 from recoverycli.models import Case, Customer, Event, PlaybookRef, iso_utc
 from recoverycli.query import CaseFilter, day_start_utc
+from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 ID_LENGTH = 5
@@ -35,7 +36,7 @@ PLAIN_EXPORT = {
     "playbook_id": "playbook_id", "playbook_version": "playbook_version", "customer_name": "customer_name",
     "customer_contact": "customer_contact", "segment": "segment", "complaint_number": "complaint_number",
     "follow_up_date": "follow_up_date", "follow_up_done_at": "follow_up_done_at", "closed_at": "closed_at",
-    "resolution": "resolution",
+    "resolution": "resolution", "crisis_id": "crisis_id",
 }
 TEXT_COLUMNS = {"staff", "customer_name", "customer_contact", "customer_words", "desired_outcome", "apology",
                 "commitment", "gesture", "root_cause", "resolution", "extra"}
@@ -161,6 +162,7 @@ MIGRATIONS: list[Step] = [
         "",  # SQLite: the feed polls, and a file has no roles
         _PG_NOTIFY,
     ),
+    Step("crises: customer lists, the outreach queue, attempts, the supplier log; cases.crisis_id", SQLITE_V6, PG_V6),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -188,6 +190,7 @@ def columns(case: Case) -> dict[str, Any]:
         "playbook_hash": case.playbook.hash, "answers": json.dumps(case.answers, ensure_ascii=False),
         "follow_up_date": case.answers.get("follow_up_date"), "complaint_number": case.complaint_number,
         "severity": case.severity, "contact_key": contact_key(case.customer.contact), "name_key": name_key(case.customer.name),
+        "crisis_id": case.crisis_id,
     }
 
 
@@ -237,7 +240,7 @@ def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any
     return tuple(out)
 
 
-class BaseStore:
+class BaseStore(CrisisStoreMixin):
     """The case logic both backends share; subclasses bring the connection and the dialect."""
 
     label: str  # where the store is, safe to show (a PostgreSQL password never appears)
@@ -285,8 +288,8 @@ class BaseStore:
     def after_forget(self) -> None:
         pass
 
-    def wait_for_change(self, timeout: float) -> None:
-        """Block until another desk saves or changes a case, or `timeout` seconds pass."""
+    def wait_for_change(self, timeout: float, channel: str = NOTIFY_CHANNEL) -> None:
+        """Block until another desk saves or changes a case (or a crisis, on its channel), or `timeout` seconds pass."""
         import time
 
         time.sleep(timeout)
@@ -373,7 +376,9 @@ class BaseStore:
         Both keys are indexed on both backends; the OR becomes two index look-ups, fast at a million cases.
         """
         where = ("status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != ''))"
-                 " AND (status = 'open' OR created_at >= ?)")
+                 " AND (status = 'open' OR created_at >= ?)"
+                 # a case we opened by calling the customer in a crisis is not a complaint of theirs
+                 " AND NOT EXISTS (SELECT 1 FROM crisis_attempts a WHERE a.case_id = cases.id AND a.direction = 'out')")
         args = [exclude or "", contact_key, name_key, since]
         count = self.execute(f"SELECT count(*) FROM cases WHERE {where}", args).fetchone()[0]
         if not count:
@@ -408,6 +413,7 @@ class BaseStore:
             complaint_number=row["complaint_number"],
             severity=row["severity"],
             repeats=repeat_of(evs or []),
+            crisis_id=row["crisis_id"],
             events=evs or [],
         )
 
@@ -560,8 +566,13 @@ class BaseStore:
                 insert_event(tx, case_id, event)
         return event
 
-    def forget(self, who: str, staff: str, now: datetime) -> list[str]:
-        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure."""
+    def forget(self, who: str, staff: str, now: datetime, listed: list[str] | None = None) -> list[str]:
+        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure.
+
+        Crisis lists are erased in the same transaction; `listed` receives which entries were.
+        """
+        from recoverycli.identity import contact_key
+
         term = " ".join(who.split())
         if not term or term == ERASED:
             return []
@@ -593,6 +604,10 @@ class BaseStore:
                                    (json.dumps({**data, **{k: ERASED for k in hits}}, ensure_ascii=False), ev["seq"]))
                 insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten", data={"fields": erased}))
                 done.append(row["id"])
+            keys = sorted({k for k in (contact_key(term), *(contact_key(r["customer_contact"]) for r in rows)) if k})
+            entries = self.forget_listed(tx, term, keys, ERASED)
+            if listed is not None:
+                listed += entries
         self.after_forget()
         return done
 
