@@ -28,7 +28,7 @@ tests/lint_playbooks/coerced.yaml:11:21: error: 'max_length': '200' is text, not
 tests/lint_playbooks/coerced.yaml:15:19: error: 'required': 'yes' is not true or false (YAML reads it as text) — write `required: true`
 tests/lint_playbooks/coerced.yaml:18:15: error: prompt 'upgrade_room' waits for 'upgraded' to be 'yes', but 'upgraded' is a yes/no question — write `upgraded: true` or `upgraded: false`
 tests/lint_playbooks/conditions.yaml:10:15: error: prompt 'police' depends on 'witness', which is not asked before it — use an earlier prompt id, segment or repeat
-tests/lint_playbooks/four-mistakes.yaml:3:10: error: extends 'five-step', which no playbook has — use one of: coerced, conditions, flight-disruption, four-mistakes, four-step, many-schema-errors, other, remove-unknown, room-failure, theft-or-loss, tip-and-blame, trip-disruption, weak, wrong-booking
+tests/lint_playbooks/four-mistakes.yaml:3:10: error: extends 'five-step', which no playbook has — use one of: coerced, conditions, crisis-outreach, flight-disruption, four-mistakes, four-step, many-schema-errors, other, remove-unknown, room-failure, theft-or-loss, tip-and-blame, trip-disruption, weak, wrong-booking
 tests/lint_playbooks/four-mistakes.yaml:7:9: error: choice prompt 'channel' has nothing to choose — add `choices:` or `choices_from: gestures`
 tests/lint_playbooks/four-mistakes.yaml:13:15: error: prompt 'lounge' depends on 'need', which is not asked before it — use an earlier prompt id, segment or repeat
 tests/lint_playbooks/four-mistakes.yaml:14:13: error: duplicate prompt id 'channel' — give each prompt its own id
