@@ -93,11 +93,13 @@ def test(
         replies = coachcorpus.load_corpus(path)
         cards.append(coachcorpus.score(path.stem, str(path), replies,
                                        lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r))))
+    totals = coachcorpus.half_totals(cards)
     if format is Format.json:
         print_json({"rules": [{"rule": s.rule, "precision": round(s.precision, 3), "recall": round(s.recall, 3), "caught": s.flagged,
                                "missed": s.missed, "wrongly_flagged": s.wrongly, "passed": s.passed} for s in scores],
                     "failures": [{"rule": r, "example": ex, "problem": p} for r, ex, p in misses],
-                    "corpus": [c.as_dict(with_mistakes=mistakes) for c in cards]})
+                    "corpus": [c.as_dict(with_mistakes=mistakes) for c in cards],
+                    "halves": [c.as_dict(with_mistakes=False) for c in totals]})
     else:
         from rich.table import Table
 
@@ -114,7 +116,7 @@ def test(
             sys.stdout.write(f"{rule}: {problem}: {ex}\n")
         if not files:
             typer.echo("no labelled corpus found: give one with --corpus FILE (docs/coach.md gives the format)", err=True)
-        for renderable in coach_scorecards(cards):
+        for renderable in coach_scorecards(cards, totals):
             console.print(renderable)
         if mistakes:
             from recoverycli.coachview import mistakes_lines
