@@ -53,6 +53,14 @@ class RuleSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rules: list[Rule]
+    # words that take back what a sentence seems to say ("I'm not going to hide behind policy", "no excuses"):
+    # regular expressions over the sentence; a rule's hit in such a sentence, or inside quotation marks, is not flagged
+    disowning: list[str] = Field(default_factory=list)
+
+    @field_validator("disowning")
+    @classmethod
+    def _compiles(cls, values: list[str]) -> list[str]:
+        return Rule._compiles(values)
 
 
 @dataclass(frozen=True)
@@ -86,14 +94,17 @@ class Compiled:
     matchers: list[re.Pattern[str]] = field(default_factory=list)  # over the text as typed, folded
     normal: list[re.Pattern[str]] = field(default_factory=list)    # over the normalised text
     exceptions: list[re.Pattern[str]] = field(default_factory=list)
+    disowning: list[re.Pattern[str]] = field(default_factory=list)  # the rule set's, shared by every rule
 
 
 def compile_rules(rules: RuleSet) -> list[Compiled]:
     out = []
+    disowning = [re.compile(d, re.I) for d in rules.disowning]
     for r in rules.rules:
         normal = [re.compile(phrase_pattern(p)) for p in r.phrases if normalise(p).text]
         normal += [re.compile(p, re.I) for p in r.normal_patterns]
-        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [re.compile(e, re.I) for e in r.exceptions]))
+        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [re.compile(e, re.I) for e in r.exceptions],
+                            disowning))
     return out
 
 
@@ -116,11 +127,26 @@ def _hits(c: Compiled, folded: str, text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def _excepted(c: Compiled, text: str, pos: int) -> bool:
+# words in quotation marks: what someone else said ("I know 'it's never happened before' is no comfort")
+_QUOTED = re.compile(r"(?:^|(?<=[\s(\[:—–-]))(['\"‘“])(?=\S)[^\n]{2,80}?(?<=\S)['\"’”](?=[\s.,;:!?)—–-]|$)")
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return any(m.start() < start and end <= m.end() for m in _QUOTED.finditer(text))
+
+
+def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
+    if c.disowning or c.exceptions:
+        sentence = _sentence_at(text, pos)
+        readings = (fold(sentence), normalise(sentence).text)
+        if any(d.search(r) for d in c.disowning for r in readings):
+            return True
+    if c.disowning and _quoted(text, pos, end):
+        return True
     if not c.exceptions:
         return False
-    sentence = text if c.rule.exceptions_in == "reply" else _sentence_at(text, pos)
-    readings = (fold(sentence), normalise(sentence).text)
+    if c.rule.exceptions_in == "reply":
+        readings = (fold(text), normalise(text).text)
     return any(e.search(r) for e in c.exceptions for r in readings)
 
 
@@ -133,7 +159,7 @@ def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> 
         if c.rule.fields and where not in c.rule.fields:
             continue
         for start, end in _hits(c, folded, text):
-            if _excepted(c, text, start):
+            if _excepted(c, text, start, end):
                 continue
             if any(f.rule == c.rule.id and f.start <= start < f.end for f in flags):
                 continue
@@ -184,7 +210,11 @@ _NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "pl
               "sincerely", "regards", "best", "cheers", "warmly", "warm", "kind", "yours", "respectfully", "cordially", "love",
               "hi", "hey", "hello", "dear", "morning", "evening", "afternoon", "oh", "ah", "great", "sure", "absolutely",
               "certainly", "good", "understood", "alright", "mate", "folks", "ladies", "gentlemen", "ma'am", "apologies",
-              "however", "meanwhile", "again", "finally", "firstly", "secondly", "also", "p.s", "ps"}
+              "however", "meanwhile", "again", "finally", "firstly", "secondly", "also", "p.s", "ps",
+              # what people say before a comma on the phone or in a chat, that is nobody's name
+              "ugh", "eish", "yeah", "yep", "yup", "nah", "hiya", "ahh", "aww", "gosh", "wow", "whoa", "oops", "hmm", "um",
+              "erm", "er", "uh", "jeez", "crikey", "blimey", "gee", "ach", "och", "aye", "ooh", "howdy", "g'day", "gday",
+              "lol", "tbh", "btw", "fyi", "valued", "shame", "ja", "right-o", "okey", "cool", "brilliant", "lovely"}
 
 
 def _plain(s: str) -> str:
@@ -198,9 +228,31 @@ def _is_word(name: str) -> bool:
     return bool(getAllLemmas(name.lower()))
 
 
+@lru_cache(maxsize=1)
+def _nicknamer() -> Any:
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+def _goes_by(name: str, first: str) -> Literal["yes", "maybe", "no"]:
+    """Whether `name` is what a customer called `first` may go by: Dave for David, Jo for Joanna, Tasha for Natasha
+    ('yes'); Kasia for Katarzyna is only 'maybe' (same start, not in the nickname list)."""
+    if not first or len(name) < 2:
+        return "no"
+    if first.startswith(name) or (len(name) >= 3 and name in first):
+        return "yes"
+    nn = _nicknamer()
+    if name in nn.nicknames_of(first) or first in nn.nicknames_of(name) or nn.canonicals_of(name) & nn.canonicals_of(first):
+        return "yes"
+    return "maybe" if name[:2] == first[:2] and len(name) < len(first) else "no"
+
+
 def name_flags(text: str, customer: str) -> list[Flag]:
     """A greeting or address that names someone other than this case's customer (the canned-reply disaster)."""
-    known = {_plain(p) for p in re.split(r"[\s,]+", customer) if p}
+    parts = [_plain(p) for p in re.split(r"[\s,]+", customer) if p]
+    known = set(parts)
+    first = next((p for p in parts if p.rstrip(".") not in {"mr", "mrs", "ms", "miss", "mx", "dr"}), "")
     out: list[Flag] = []
     for rx in (_GREETING, _TITLED, _VOCATIVE):
         for m in rx.finditer(text):
@@ -210,9 +262,14 @@ def name_flags(text: str, customer: str) -> list[Flag]:
                 continue
             if rx is _VOCATIVE and _is_word(name):
                 continue
-            out.append(Flag("wrong-name", "template", "error", m.start(1), m.start(1) + len(name), name,
-                            f"This names '{name}', but the customer on this case is {customer}: a reply with another "
-                            "customer's name destroys trust.",
+            short = _goes_by(plain, first) if rx is not _TITLED else "no"  # a title goes with the surname
+            if short == "yes":
+                continue
+            maybe = short == "maybe"
+            out.append(Flag("wrong-name", "template", "warning" if maybe else "error", m.start(1), m.start(1) + len(name), name,
+                            f"This names '{name}', but the customer on this case is {customer}"
+                            + (f": keep it only if {first.title()} goes by {name}." if maybe else
+                               ": a reply with another customer's name destroys trust."),
                             f"Use the customer's own name: {customer.split()[0] if customer.split() else customer}."))
     return out
 
@@ -256,7 +313,10 @@ def date_flags(text: str, promised: date, today: date) -> list[Flag]:
     return out
 
 
+_NUMBER_WORD = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|a few|a couple of)"
 _WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am\b|pm\b|a\.m\.?|p\.m\.?)|\bat \d{1,2}\b|"
+                   r"\b(?:at|by|before|until|from) (?:half |quarter (?:past |to ))?" + _NUMBER_WORD + r"\b|\b(?:half|quarter (?:past|to)) \w+\b|"
+                   r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
                    r"\b(?:now|right now|just now|already|immediately|this minute)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
                    r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
                    + "|".join(_DAYS) + r"|\d{4}-\d{2}-\d{2}|(?:" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+\d{1,2})\b", re.I)
@@ -376,12 +436,15 @@ def score_rules(rules: list[Compiled]) -> list[Score]:
 def rules_for(dirs: list[Path]) -> list[Compiled]:
     """Bundled rules, then each playbook directory's coach.yaml: a same-id rule replaces, a new one adds."""
     merged: dict[str, Rule] = {}
+    disowning: list[str] = []
     for d in dirs:
         path = d / "coach.yaml"
         if path.is_file():
-            for rule in load_rules(path).rules:
+            pack = load_rules(path)
+            for rule in pack.rules:
                 merged[rule.id] = rule
-    return compile_rules(RuleSet(rules=list(merged.values())))
+            disowning += [x for x in pack.disowning if x not in disowning]
+    return compile_rules(RuleSet(rules=list(merged.values()), disowning=disowning))
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
