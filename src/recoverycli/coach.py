@@ -56,11 +56,23 @@ class RuleSet(BaseModel):
     # words that take back what a sentence seems to say ("I'm not going to hide behind policy", "no excuses"):
     # regular expressions over the sentence; a rule's hit in such a sentence, or inside quotation marks, is not flagged
     disowning: list[str] = Field(default_factory=list)
+    # named classes of words, written once and used in any rule's normal_patterns and exceptions as @name:
+    # `@party @fail` reads "a third party as the subject of a failure verb"
+    words: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("disowning")
     @classmethod
     def _compiles(cls, values: list[str]) -> list[str]:
         return Rule._compiles(values)
+
+    @field_validator("words")
+    @classmethod
+    def _word_names(cls, values: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, alternatives in values.items():
+            if not re.fullmatch(r"[a-z][a-z_]*", name):
+                raise ValueError(f"word class '{name}' — name it in lower case letters and _, used as @{name}")
+            Rule._compiles(alternatives)
+        return values
 
 
 @dataclass(frozen=True)
@@ -97,14 +109,28 @@ class Compiled:
     disowning: list[re.Pattern[str]] = field(default_factory=list)  # the rule set's, shared by every rule
 
 
+def expand_words(pattern: str, words: dict[str, list[str]]) -> str:
+    """A pattern with each @name of a word class replaced by its alternatives (classes may use other classes)."""
+    for _ in range(5):
+        expanded = re.sub(r"@([a-z][a-z_]*)", lambda m: f"(?:{'|'.join(words[m.group(1)])})" if m.group(1) in words else m.group(0),
+                          pattern)
+        if expanded == pattern:
+            break
+        pattern = expanded
+    return pattern
+
+
 def compile_rules(rules: RuleSet) -> list[Compiled]:
     out = []
     disowning = [re.compile(d, re.I) for d in rules.disowning]
+
+    def rx(p: str) -> re.Pattern[str]:
+        return re.compile(expand_words(p, rules.words), re.I)
+
     for r in rules.rules:
         normal = [re.compile(phrase_pattern(p)) for p in r.phrases if normalise(p).text]
-        normal += [re.compile(p, re.I) for p in r.normal_patterns]
-        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [re.compile(e, re.I) for e in r.exceptions],
-                            disowning))
+        normal += [rx(p) for p in r.normal_patterns]
+        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [rx(e) for e in r.exceptions], disowning))
     return out
 
 
@@ -199,6 +225,7 @@ _NAME_WORD = r"[A-Z][^\W\d_]*(?:[-'’][A-Za-z][^\W\d_]*)*"
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister)\.?"
 _TITLES = r"(?:(?:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
 _GREETING = re.compile(r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I)
+_INTERJECTED = re.compile(r"(?:^|(?<=\n))[ \t]*(?i:ah|oh|aw|aww|och|ach|ahh)[ \t]+(" + _NAME_WORD + r"),(?=\s)")
 _VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?:our|the|my|from|who|at|your|a|an)\b)")
 # a title and a name spoken to the customer: at the start, after a comma, or closing a sentence
 _TITLED = re.compile(r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
@@ -254,13 +281,13 @@ def name_flags(text: str, customer: str) -> list[Flag]:
     known = set(parts)
     first = next((p for p in parts if p.rstrip(".") not in {"mr", "mrs", "ms", "miss", "mx", "dr"}), "")
     out: list[Flag] = []
-    for rx in (_GREETING, _TITLED, _VOCATIVE):
+    for rx in (_GREETING, _TITLED, _VOCATIVE, _INTERJECTED):
         for m in rx.finditer(text):
             name = m.group(1).strip("'’-")
             plain = _plain(name)
             if plain in _NOT_NAMES or plain in known or not name[:1].isupper() or any(f.start == m.start(1) for f in out):
                 continue
-            if rx is _VOCATIVE and _is_word(name):
+            if rx in (_VOCATIVE, _INTERJECTED) and _is_word(name):
                 continue
             short = _goes_by(plain, first) if rx is not _TITLED else "no"  # a title goes with the surname
             if short == "yes":
@@ -437,6 +464,7 @@ def rules_for(dirs: list[Path]) -> list[Compiled]:
     """Bundled rules, then each playbook directory's coach.yaml: a same-id rule replaces, a new one adds."""
     merged: dict[str, Rule] = {}
     disowning: list[str] = []
+    words: dict[str, list[str]] = {}
     for d in dirs:
         path = d / "coach.yaml"
         if path.is_file():
@@ -444,7 +472,8 @@ def rules_for(dirs: list[Path]) -> list[Compiled]:
             for rule in pack.rules:
                 merged[rule.id] = rule
             disowning += [x for x in pack.disowning if x not in disowning]
-    return compile_rules(RuleSet(rules=list(merged.values()), disowning=disowning))
+            words.update(pack.words)  # a pack's class of the same name replaces the bundled one
+    return compile_rules(RuleSet(rules=list(merged.values()), disowning=disowning, words=words))
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
