@@ -196,8 +196,9 @@ def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> 
     return flags
 
 
-def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
-    """Every flag for `text`, in reading order: the trainers' rules, then the checks that need the case's context."""
+def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: Any = None) -> list[Flag]:
+    """Every flag for `text`, in reading order: the trainers' rules, then the checks that need the case's context,
+    then - only when all of those are silent - the trained second opinion (`model`, from `second_opinion()`)."""
     ctx = ctx or Context()
     flags = rule_flags(text, rules, ctx)
     flags += placeholder_flags(text)
@@ -207,7 +208,32 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[
         flags += date_flags(text, ctx.follow_up_date, ctx.today)
     if ctx.prompt == "commitment":
         flags += specific_flags(text)
+    if model is not None and not flags:
+        flags += model_flags(text, rules, ctx, model)
     return sorted(flags, key=lambda f: (f.start, f.rule))
+
+
+def second_opinion() -> Any:
+    """The trained model shipped with the coach (coachmodel.py), or None if this install has none."""
+    from recoverycli import coachmodel
+
+    return coachmodel.load()
+
+
+def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> list[Flag]:
+    """A warning when the trained model hears a bad move the rules have no words for; never an error."""
+    from recoverycli.coachmodel import judge
+
+    verdict = judge(text, ctx.prompt, model)
+    if verdict is None or verdict.score <= model.threshold:
+        return []
+    same = next((c.rule for c in rules if c.rule.category == verdict.move), None)
+    why = same.reason if same else "A customer is likely to hear this badly."
+    better = same.suggestion if same else "Say sorry for what happened, and what you will do, by when."
+    words = ", ".join(f"'{w}'" for w in verdict.telling)
+    return [Flag(f"sounds-like-{verdict.move}", verdict.move, "warning", verdict.start, verdict.end, text[verdict.start:verdict.end],
+                 f"This sentence sounds like {verdict.move.replace('-', ' ')} to the coach's trained ear"
+                 + (f" (words like {words})" if words else "") + f", though no rule names it. {why}", better)]
 
 
 _PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
@@ -414,8 +440,8 @@ def default_rules(path: Path | None = None) -> list[Compiled]:
 
 
 def warm_up() -> None:
-    """Load the rules and the word dictionary ahead of the first coached answer (run in a thread mid-call)."""
-    check("warming up", default_rules(), Context(prompt="apology"))
+    """Load the rules, the word dictionary and the model ahead of the first coached answer (run in a thread mid-call)."""
+    check("warming up", default_rules(), Context(prompt="apology"), second_opinion())
 
 
 @dataclass

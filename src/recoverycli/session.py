@@ -59,7 +59,9 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
         ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
         # rules load on first use, not before the first prompt
-        return coach.check(text, coach.default_rules() if rules is None else rules, ctx)
+        if rules is None:
+            return coach.check(text, coach.default_rules(), ctx, coach.second_opinion())
+        return coach.check(text, rules, ctx)
 
     call.identify = identify
     call.coach = coach_answer
