@@ -257,6 +257,10 @@ _VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?
 _TITLED = re.compile(r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
                      r"\s*" + _TITLE + r"\s+(" + _NAME_WORD + r")(?=\s*(?:$|[.!?;:]|,(?!\s+(?:our|the|my|from|who|at|will|has|is|was|can|could|would|and (?:he|she|they))\b)))",
                      re.I | re.M)
+# a colleague or a supplier's person introduced by their role, not the customer spoken to
+_APPOSITION = re.compile(r"\b(?:manager|officer|driver|colleague|director|host|chef|guide|agent|captain|engineer|technician|"
+                         r"supervisor|representative|rep|owner|contact|concierge|purser|steward|coordinator|head|lead|assistant)"
+                         r"(?:\s+\w+)?\s*,\s*" + _TITLE + r"\s+$", re.I)
 _NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "please", "so", "again", "all", "everyone",
               "team", "guest", "guests", "customer", "sir", "madam", "there", "friend", "friends", "first", "unfortunately",
               "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but",
@@ -314,6 +318,8 @@ def name_flags(text: str, customer: str) -> list[Flag]:
             if plain in _NOT_NAMES or plain in known or not name[:1].isupper() or any(f.start == m.start(1) for f in out):
                 continue
             if rx in (_VOCATIVE, _INTERJECTED) and _is_word(name):
+                continue
+            if rx is _TITLED and _APPOSITION.search(text, 0, m.start(1)):  # "the hotel manager, Mr Stavrou, and ..."
                 continue
             short = _goes_by(plain, first) if rx is not _TITLED else "no"  # a title goes with the surname
             if short == "yes":
