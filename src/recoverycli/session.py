@@ -43,7 +43,9 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
         if rules is None:  # the customer is known: load the coach while the clerk reads the first step
             import threading
 
-            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=True).start()
+            # not a daemon: a Ctrl-C during warm-up waits for it (well under a second) instead of tearing the
+            # thread down inside pydantic's compiled validators, which aborts the process ("exception not rethrown")
+            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=False).start()
         since = iso(c.now - timedelta(days=window))
         try:
             count, previous = store.earlier_cases(contact_key(str(c.customer.get("contact", ""))),
