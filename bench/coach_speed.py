@@ -5,7 +5,7 @@ Run by hand from an installed venv:  python bench/coach_speed.py [runs]
   check itself once the process is up (rules loaded, the first reply already read);
 - the live call: the coach hook `recover start` gives the wizard (session.equip), on one answer,
   after the first answer has loaded the rules and the word dictionary;
-- what the first answer pays once (rules compiled, lemminflect's dictionary read);
+- what the first answer pays once (rules compiled, lemminflect's dictionary and the trained model read);
 - whether importing the coach's modules is still lazy: `recover --help` must not load lemminflect.
 Figures are in docs/coach.md.
 """
@@ -59,7 +59,8 @@ def main() -> None:
 
     t = time.perf_counter()
     rules = coach.default_rules()
-    coach.check("warming up", rules, coach.Context(prompt="apology"))
+    model = coach.second_opinion()  # the trained second opinion: read once, used when no rule flags a reply
+    coach.check("warming up", rules, coach.Context(prompt="apology"), model)
     first = time.perf_counter() - t
 
     per_reply = {}
@@ -68,7 +69,7 @@ def main() -> None:
         for i in range(RUNS):
             probe = f"{text} ({i})"  # a new text each time: nothing is served from a cache
             t = time.perf_counter()
-            coach.check(probe, rules, coach.Context(customer_name="Amara Obi"))
+            coach.check(probe, rules, coach.Context(customer_name="Amara Obi"), model)
             samples.append(time.perf_counter() - t)
         per_reply[text] = samples
 

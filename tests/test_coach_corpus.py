@@ -162,11 +162,32 @@ def test_the_development_half_is_labelled_as_the_format_asks() -> None:
 
 
 def test_the_coach_holds_its_figures_on_the_development_half() -> None:
-    """A regression check, not a field figure: the rules were written against this half."""
+    """A regression check, not a field figure: the rules and the model were written against this half."""
     result = runner.invoke(app, ["coach", "test", "--corpus", str(DEV), "--format", "json"])
     card = json.loads(result.stdout)["corpus"][0]
     assert card["name"] == "dev" and card["bad"] == 130 and card["sincere"] == 130
     assert card["recall"] >= 0.95 and card["false_flag_rate"] <= 0.02 and card["false_blocks"] == 0
+
+
+def test_every_development_file_is_reported_and_totalled() -> None:
+    """dev.yaml and the three files written apart (written, spoken, boundary) form the development half."""
+    result = runner.invoke(app, ["coach", "test", "--format", "json"])
+    out = json.loads(result.stdout)
+    names = [c["name"] for c in out["corpus"]]
+    assert names[:4] == ["dev", "dev-boundary", "dev-spoken", "dev-written"] and "heldout" not in names[:4]
+    dev = next(h for h in out["halves"] if h["name"] == "dev (all)")
+    assert dev["bad"] == dev["sincere"] == 430
+    assert dev["recall"] >= 0.97 and dev["false_flag_rate"] <= 0.02 and dev["false_blocks"] == 0
+    rules_only = json.loads(runner.invoke(app, ["coach", "test", "--rules-only", "--format", "json"]).stdout)
+    assert next(h for h in rules_only["halves"] if h["name"] == "dev (all)")["caught"] <= dev["caught"]
+
+
+def test_the_new_corpus_files_keep_the_format() -> None:
+    for name in ("dev-written", "dev-spoken", "dev-boundary"):
+        replies = load_corpus(CORPUS_DIR / f"{name}.yaml")
+        bad = [r for r in replies if r.verdict == "bad"]
+        assert len(replies) == 200 and len(bad) == 100 and {r.move for r in bad} == set(coachcorpus.MOVES)
+    assert {r.industry for r in load_corpus(CORPUS_DIR / "dev-spoken.yaml")} >= {"spa", "theme-park", "taxi"}  # any industry
 
 
 def test_coach_test_reports_each_half_and_each_move(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,3 +327,127 @@ def test_a_call_refuses_a_commitment_that_sends_the_customer_away(tmp_path: Path
     assert result.exit_code == 1
     assert "commitment: cannot be saved as written — deflect-contact-them" in result.stderr
     assert "coach on apology: no-apology ('hello')" in result.stderr
+
+
+# --- round two: names people go by, who acts, words taken back, the trained second opinion ---------
+
+
+@pytest.mark.parametrize("text, customer", [
+    ("Hi Dave, so sorry the wifi's down. Tech is booked for 9am tomorrow.", "David Ferraro"),
+    ("Hi Jo, I'm so sorry the keysafe code was the old one. New code is 4182.", "Joanna Kirkwood"),
+    ("Hi Tasha, really sorry we lost your booking. Table for 6 is held at 8:15.", "Natasha Greenwood"),
+    ("Eish, I'm so sorry, Mr Pillay. I've set up the private room for you now.", "Kumaran Pillay"),
+    ("Yeah, nah, you're right to be cranky. I'm knocking two nights off.", "Kirsten Lowry"),
+    ("I've spoken to the hotel manager, Mr Stavrou, and together we've arranged the pool next door.", "Alan Thackeray"),
+])
+def test_a_name_the_customer_goes_by_is_not_another_customers(text: str, customer: str) -> None:
+    assert "template" not in categories(text, customer=customer)
+
+
+def test_a_name_that_may_be_a_short_form_warns_and_another_name_blocks() -> None:
+    kasia = [f for f in flags("Hi Kasia, sorry you had to sleep in the common room.", customer="Katarzyna Nowak")]
+    assert [(f.rule, f.level) for f in kasia] == [("wrong-name", "warning")] and "goes by Kasia" in kasia[0].reason
+    assert blocked("Hey Marco! Ellie from maintenance fixes it by 6.", customer="Diego Romero")
+
+
+@pytest.mark.parametrize("text", [
+    "I know the cruise line's policy is no refunds for missed ports, and I'm not going to hide behind that. I've put a $300 credit on your account.",
+    "I'm sorry, Mr. Ruiz. I know 'it's never happened before' is no comfort when it's happened to you.",
+    "I'm sorry, Mr. Kowalczyk. I know you've heard 'the system' from us before, so no excuses this time: that's our mistake.",
+    "Our policy says I can only offer a future credit, but that isn't good enough here: I've authorised a cash refund of £640 today.",
+])
+def test_words_taken_back_or_quoted_are_not_flagged(text: str) -> None:
+    assert flags(text) == []
+
+
+@pytest.mark.parametrize("text, category", [
+    ("Sorry about that, that'll be the lads on nights, they never pass anything on to us in the morning.", "blame"),
+    ("The Wi-Fi outage on your train was caused by our onboard connectivity vendor. We have raised it with them.", "blame"),
+    ("The crew on the late run never restock the minibar, so that one is theirs.", "blame"),
+    ("It's been total chaos since the storm came through, so there's really nothing anyone could've done.", "excuse"),
+    ("We had a wedding that weekend and the hotel was at full capacity, which is why housekeeping was late.", "excuse"),
+    ("If you'd told us at check-in about the allergy we could have done something.", "doubt"),
+    ("Sometimes guests pop out and forget to lock the balcony door.", "doubt"),
+    ("Most drivers find them pretty much identical on the road.", "dismiss"),
+    ("Your card issuer can usually reverse a double charge faster than we can.", "deflect"),
+    ("Pop into the office in Killarney tomorrow morning and they'll sort you out there.", "deflect"),
+    ("I'm sorry for the way you perceived our driver's announcement.", "non-apology"),
+    ("Someone from our side will reach out in due time.", "vague-promise"),
+])
+def test_who_acts_decides_the_move(text: str, category: str) -> None:
+    assert category in categories(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Our guide didn't check the trail closure before the hike, and that's on us. I've refunded the $95 per person.",
+    "I'm so sorry the guide skipped the Alcatraz stop. I've booked you on tomorrow's 10 am ferry at no cost.",
+    "We were fully booked tonight, so I can't move you. Instead I've sent engineering up with a fan now.",
+    "You're right that you should have been offered a taxi. Send me the receipt and I'll refund it today.",
+    "Our team will not charge you for the extra night, and Sam moves you at 18:00.",
+    "I'll make sure we fix the booking system so this never happens to anyone again.",
+])
+def test_owning_it_keeps_a_reply_sincere(text: str) -> None:
+    assert flags(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "If you can come back at three, Maria will do the full ninety minutes, on the house.",
+    "Your driver, Ahmed, is 6 minutes away in a black Camry; the ride's on us.",
+    "Look, I've put you down for checkout at two o'clock, no charge.",
+])
+def test_a_commitment_may_say_its_time_in_words(text: str) -> None:
+    assert "specific" not in categories(text, "commitment")
+
+
+def test_word_classes_let_a_trainer_say_who_acts(tmp_path: Path) -> None:
+    (tmp_path / "coach.yaml").write_text(textwrap.dedent(r"""
+        words:
+          sommelier: ['sommelier', 'wine steward']
+        rules:
+          - id: blame-sommelier
+            category: blame
+            normal_patterns: ['\bthe @sommelier @fail\b']
+            exceptions: ['@owned']
+            exceptions_in: reply
+            reason: The guest does not care who poured it.
+            suggestion: Own it.
+            examples_flag: ["The sommelier forgot your bottle."]
+            examples_pass: ["The sommelier forgot your bottle, and that's on us."]
+    """))
+    result = runner.invoke(app, ["coach", "test", "--playbooks", str(tmp_path), "--corpus", str(DEV)])
+    assert result.exit_code == 0, result.output
+    found = runner.invoke(app, ["coach", "check", "The wine steward forgot your bottle.", "--playbooks", str(tmp_path)])
+    assert "blame-sommelier" in found.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("words:\n  Bad-Name: ['x']\nrules: []\n")
+    assert "word class 'Bad-Name'" in runner.invoke(app, ["coach", "check", "hi", "--rules", str(bad)]).stderr
+
+
+def test_the_second_opinion_speaks_only_when_the_rules_are_silent() -> None:
+    from recoverycli.coach import second_opinion
+
+    model = second_opinion()
+    assert model is not None and model.trained_on and not any(f.startswith("heldout") for f in model.trained_on)
+    text = "Honestly the lifts in this building are older than me, they break every other week."
+    assert flags(text) == []  # no rule has words for it
+    heard = check(text, default_rules(), Context(), model)
+    assert [(f.level, f.rule.startswith("sounds-like-")) for f in heard] == [("warning", True)]
+    f = heard[0]
+    assert f.match == text[f.start:f.end] and f.category in coachcorpus.MOVES and "trained ear" in f.reason and f.suggestion
+    ruled = "Sorry, our electrician is busy, he will come when he can."
+    assert check(ruled, default_rules(), Context(), model) == flags(ruled)  # the rules speak; the model keeps quiet
+    sincere = "I'm so sorry the heating failed, Ms Obi. Sam moves you to 412 at 18:10 and dinner is on us."
+    assert check(sincere, default_rules(), Context(customer_name="Amara Obi"), model) == []
+    cli = runner.invoke(app, ["coach", "check", text])
+    assert cli.exit_code == 1 and "sounds-like-" in cli.stdout
+    assert runner.invoke(app, ["coach", "check", text, "--rules-only"]).exit_code == 0
+
+
+def test_the_model_loads_only_when_a_reply_is_checked() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from recoverycli.cli import app; import recoverycli.coach; "
+            "print('recoverycli.coachmodel' in sys.modules, 'lemminflect' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 MOVES = ("excuse", "blame", "deflect", "policy", "doubt", "dismiss", "non-apology", "canned", "vague-promise", "template")
 FIELDS = ("apology", "commitment", "reply")
-HALVES = ("dev", "heldout")  # file stems under the bundled corpus folder, in the order they are reported
+HALVES = ("dev", "heldout")  # a corpus file belongs to the half its stem starts with: dev.yaml, dev-spoken.yaml, heldout.yaml
 
 
 class Reply(BaseModel):
@@ -82,10 +82,16 @@ def bundled_corpus_dir() -> Path:
     return inside if inside.is_dir() else here.parents[1] / "tests" / "coach"
 
 
+def half_of(path: Path) -> str:
+    """Which half a corpus file belongs to: `dev` or `heldout` by its name, else a half of its own."""
+    return next((h for h in HALVES if path.stem == h or path.stem.startswith(f"{h}-")), path.stem)
+
+
 def bundled_halves() -> list[Path]:
-    """The development and held-out halves that exist, in that order."""
+    """The corpus files of the development half, then those of the held-out half (dev.yaml, dev-*.yaml, heldout*.yaml)."""
     folder = bundled_corpus_dir()
-    return [folder / f"{h}.yaml" for h in HALVES if (folder / f"{h}.yaml").is_file()]
+    files = sorted(folder.glob("*.yaml"), key=lambda p: (p.stem != half_of(p), p.stem))
+    return [p for h in HALVES for p in files if half_of(p) == h]
 
 
 @dataclass
@@ -187,12 +193,28 @@ def context_for(reply: Reply) -> Any:
 
 def score(name: str, path: str, replies: list[Reply], flags_for: Callable[[Reply], list[Any]]) -> Scorecard:
     """Run the coach over every reply and count what it caught, missed, flagged and would block."""
+    return tally(name, path, [Outcome(reply, flags_for(reply)) for reply in replies])
+
+
+def tally(name: str, path: str, outcomes: list[Outcome]) -> Scorecard:
+    """The figures of a set of outcomes: overall, per move, per field, tricky or not."""
     card = Scorecard(name, path)
-    for reply in replies:
-        outcome = Outcome(reply, flags_for(reply))
+    for outcome in outcomes:
+        reply = outcome.reply
         card.outcomes.append(outcome)
-        for tally in (card.overall, card.by_move.setdefault(reply.move, Tally()),
-                      card.by_field.setdefault(reply.field, Tally()), card.tricky if reply.tricky else card.plain):
-            tally.add(reply, outcome.flagged, outcome.blocked)
+        for t in (card.overall, card.by_move.setdefault(reply.move, Tally()),
+                  card.by_field.setdefault(reply.field, Tally()), card.tricky if reply.tricky else card.plain):
+            t.add(reply, outcome.flagged, outcome.blocked)
     card.by_move = {m: card.by_move[m] for m in (*MOVES, "none") if m in card.by_move}
     return card
+
+
+def half_totals(cards: list[Scorecard]) -> list[Scorecard]:
+    """One scorecard per half (development, held-out) for the halves that span several files."""
+    paths = {c.path: Path(c.path) for c in cards}
+    out = []
+    for half in dict.fromkeys(half_of(paths[c.path]) for c in cards):
+        mine = [c for c in cards if half_of(paths[c.path]) == half]
+        if len(mine) > 1:
+            out.append(tally(f"{half} (all)", ", ".join(c.path for c in mine), [o for c in mine for o in c.outcomes]))
+    return out

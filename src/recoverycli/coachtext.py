@@ -30,7 +30,8 @@ _ENDINGS = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have")
 _KEEP = {"should", "would", "could", "might", "must", "may", "can", "will", "shall", "better", "us", "our", "ours",
          "your", "yours", "you", "we", "i", "me", "my", "he", "she", "they", "them", "their", "it", "its", "her", "his",
          "him", "this", "that", "these", "those", "there", "here", "sorry", "as", "rest", "need", "least", "most", "more", "less",
-         "best", "worst", "further", "fewer", "latest", "earliest", "lot", "lots"}
+         "best", "worst", "further", "fewer", "latest", "earliest", "lot", "lots",
+         "crew"}  # a noun here, not the past of "crow"
 _SPELLING = re.compile(r"^(apolog|real|organ|priorit|recogn|author|emphas|minim|custom|personal|sympath|special|"
                        r"util|final|financ)is(e|ed|es|ing|ation)$")
 _OUR = {"colour": "color", "favour": "favor", "honour": "honor", "behaviour": "behavior", "neighbour": "neighbor",

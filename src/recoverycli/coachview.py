@@ -23,15 +23,15 @@ def _plain(text: str) -> str:
     return _CONTROL.sub("", " ".join(text.split()))
 
 
-def halves_table(cards: list[Scorecard]) -> Table:
+def halves_table(cards: list[Scorecard], totals: list[Scorecard]) -> Table:
     title = "Bad replies caught; sincere ones flagged, or blocked in a strict prompt"
     table = Table(show_header=True, header_style="bold", title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   padding=(0, 1), collapse_padding=True)
     for col in ("corpus", "bad", "caught", "recall", "sincere", "flagged", "rate", "precision", "blocked"):
         table.add_column(col, justify="left" if col == "corpus" else "right", no_wrap=True)
-    for c in cards:
+    for c in [*cards, *totals]:
         t = c.overall
-        table.add_row(Text(c.name), str(t.bad), str(t.caught), _pct(t.recall), str(t.sincere), str(t.false_flags),
+        table.add_row(Text(c.name, style="bold" if c in totals else ""), str(t.bad), str(t.caught), _pct(t.recall), str(t.sincere), str(t.false_flags),
                       _pct(t.false_flag_rate), _pct(t.precision), Text(str(t.false_blocks), style="bold red" if t.false_blocks else ""))
     return table
 
@@ -71,5 +71,10 @@ def mistakes_lines(card: Scorecard) -> list[str]:
     return out
 
 
-def coach_scorecards(cards: list[Scorecard]) -> list[object]:
-    return [halves_table(cards), moves_table(cards)] if cards else []
+def coach_scorecards(cards: list[Scorecard], totals: list[Scorecard] | None = None) -> list[object]:
+    """The halves table (each file, then each half's total), and the moves table (a column per half when a half
+    spans several files, so it still fits 80 columns)."""
+    totals = totals or []
+    spanned = {c.path for t in totals for c in cards if c.path in t.path.split(", ")}
+    columns = [*(c for c in cards if c.path not in spanned), *totals] if totals else cards
+    return [halves_table(cards, totals), moves_table(columns)] if cards else []

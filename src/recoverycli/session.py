@@ -43,7 +43,9 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
         if rules is None:  # the customer is known: load the coach while the clerk reads the first step
             import threading
 
-            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=True).start()
+            # not a daemon: a Ctrl-C during warm-up waits for it (well under a second) instead of tearing the
+            # thread down inside pydantic's compiled validators, which aborts the process ("exception not rethrown")
+            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=False).start()
         from recoverycli.crisis import listing_for
 
         since = iso(c.now - timedelta(days=window))
@@ -63,7 +65,9 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
         ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
         # rules load on first use, not before the first prompt
-        return coach.check(text, coach.default_rules() if rules is None else rules, ctx)
+        if rules is None:
+            return coach.check(text, coach.default_rules(), ctx, coach.second_opinion())
+        return coach.check(text, rules, ctx)
 
     call.identify = identify
     call.coach = coach_answer
