@@ -493,9 +493,9 @@ def test_the_password_never_appears_in_any_output_or_file(tmp_path: Path, store_
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
 
 
-# --- crises (issue 19 wires these in) -----------------------------------------------------------------------------
+# --- crises -------------------------------------------------------------------------------------------------------------
 class MemoryLedger(Ledger):
-    """A crisis's log stands in for issue 19's store: the same locked conditional append, in memory."""
+    """A crisis's log in memory: the same locked conditional append as the store's crisis_events."""
 
     def __init__(self) -> None:
         self.events: list[Event] = []
@@ -557,3 +557,28 @@ def test_a_desk_role_of_the_shared_store_guide_can_claim_and_record_a_page(guide
     sent = notify.case_saved(open_store(desk), case, load_settings({"RECOVER_NOTIFY": http.url()}), "Dana Reyes")
     assert sent is not None and sent.ok and http.inbox.wait(1)
     assert [d["state"] for d in notify_events(desk, case.id)] == ["claimed", "sent"]
+
+
+def test_crisis_open_pages_once_and_a_sweep_pages_a_crisis_behind_its_pace_once(tmp_path: Path, store_url: str,
+                                                                                 http: HttpReceiver) -> None:
+    """The wiring: `recover crisis open` pages the crisis channels; `watch --notify`'s sweep finds the crisis behind."""
+    rows = "\n".join(f"Guest {i:03d},+1 415 555 {1000 + i},BK-{i},other" for i in range(40))
+    (tmp_path / "list.csv").write_text("name,phone,booking,segment\n" + rows + "\n")
+    env = {"RECOVER_STORE": store_url, "RECOVER_NOTIFY": f"{http.url('crisis')} crisis_pace=20",
+           "RECOVER_STAFF": "Lena Voss"}
+    opened = recover("crisis", "open", "--title", "Aurora lost power at sea", "--customers", str(tmp_path / "list.csv"),
+                     env=env)
+    assert opened.returncode == 0, opened.stderr
+    crisis_id = opened.stdout.strip()
+    [page] = http.inbox.wait(1)
+    assert page["title"] == f"CRISIS {crisis_id} opened: Aurora lost power at sea"
+    assert "Customers affected: 40" in page["message"] and "Guest 0" not in page["message"]
+    settings = load_settings({"RECOVER_NOTIFY": f"{http.url('crisis')} crisis_pace=20"})
+    later = datetime.now(timezone.utc) + timedelta(hours=2)  # 40 should be reached by now, none is
+    store = open_store(store_url)
+    first = notify.sweep(store, settings, date.today(), now=later)
+    again = notify.sweep(store, settings, date.today(), now=later + timedelta(minutes=5))
+    assert [s.ok for s in first] == [True] and again == []
+    assert http.inbox.wait(2)[1]["title"] == f"CRISIS {crisis_id} behind pace: 0 of 40 reached"
+    time.sleep(0.5)
+    assert len(http.inbox.messages) == 2  # opened once, behind once

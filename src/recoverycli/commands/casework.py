@@ -169,8 +169,8 @@ def watch(
         from recoverycli import notify
 
         settings = notify.load_settings()
-        if not (settings.for_kind("emergency") or settings.for_kind("overdue")):
-            fail("--notify: no channel receives emergency or overdue notices — add them to the [notify] table of "
+        if not (settings.for_kind("emergency") or settings.for_kind("overdue") or settings.for_kind("crisis")):
+            fail("--notify: no channel receives emergency, overdue or crisis notices — add them to the [notify] table of "
                  "the config file or to RECOVER_NOTIFY (docs/notifications.md)")
     state = FeedState()
     poll(st, state, date.today())

@@ -113,10 +113,27 @@ def open_(
     if not read.customers:
         fail(f"{customers}: no customers in the file — nothing to open a crisis for")
     who = staff_for_change(staff)
-    crisis_id = crisis.open_crisis(store_at(store), title, supplier, playbook, read, who, datetime.now(timezone.utc), retry, hold)
+    st = store_at(store)
+    crisis_id = crisis.open_crisis(st, title, supplier, playbook, read, who, datetime.now(timezone.utc), retry, hold)
     typer.echo(f"opened {crisis_id} with {_summary(read.customers)}; desks call them with: recover crisis call {crisis_id}",
                err=True)
     sys.stdout.write(crisis_id + "\n")
+    sys.stdout.flush()  # the id is out before any page is tried
+    _page_opened(st, crisis_id, title, supplier, playbook, len(read.customers), who)
+
+
+def _page_opened(st, crisis_id: str, title: str, supplier: Optional[str], playbook: str, customers: int, who: str) -> None:
+    """[kaufman-respond-now] the duty manager hears of a crisis as it opens; a page that fails costs one yellow line."""
+    from recoverycli import notify
+
+    warn = lambda m: typer.secho(m, err=True, fg="yellow")  # noqa: E731
+    settings = notify.settings_for_call(warn)
+    if settings is None or not settings.for_kind("crisis"):
+        return
+    sent = notify.crisis_opened(notify.crisis_ledger(st, crisis_id, who), crisis_id, title, settings, customers=customers,
+                                supplier=supplier, playbook=playbook, staff=who)
+    if sent is not None and not sent.ok:
+        warn(f"{crisis_id} is open, but the page did not go through ({notify.summary(sent.outcomes)})")
 
 
 @app.command("add")

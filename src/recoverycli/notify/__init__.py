@@ -19,7 +19,7 @@ from recoverycli.notify.causes import (
     settings_for_call,
     sweep,
 )
-from recoverycli.notify.claims import Claim, Ledger, Sent, case_ledger, pending, send
+from recoverycli.notify.claims import Claim, Ledger, Sent, case_ledger, crisis_ledger, pending, send
 from recoverycli.notify.crisis import Pace, crisis_behind, crisis_opened, crisis_pace
 from recoverycli.notify.delivery import Outcome, deliver, summary
 from recoverycli.notify.messages import (

@@ -98,6 +98,11 @@ def case_ledger(store: Any, case_id: str, actor: str) -> Ledger:
     return Ledger(lambda decide: store.append_event_if(case_id, EVENT, decide), actor)
 
 
+def crisis_ledger(store: Any, crisis_id: str, actor: str) -> Ledger:
+    """A crisis's notices are claimed in its own log (crisis_events), as a case's are in its events."""
+    return Ledger(lambda decide: store.append_crisis_event_if(crisis_id, EVENT, decide), actor)
+
+
 @dataclass
 class Sent:
     """What became of one notice: sent to these channels, failed on those, or nothing to do."""

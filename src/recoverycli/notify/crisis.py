@@ -1,5 +1,5 @@
-"""The `crisis` kind, for crisis outreach (issue 19) to call: a crisis opened, and a crisis behind the pace set for
-it, judged from plain figures."""
+"""The `crisis` kind: a crisis opened (`recover crisis open`), and a crisis behind the pace set for it, judged from
+plain figures (`recover watch --notify`)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def crisis_behind(ledger: Ledger | None, crisis_id: str, title: str, pace: Pace,
                   now: datetime | None = None) -> Sent | None:
     """A crisis falling behind its pace pages the `crisis` channels, at most once per hour of the crisis.
 
-    `recover watch --notify` calls this for each open crisis with figures from the crisis store (issue 19).
+    `recover watch --notify` calls this for each open crisis with figures from the crisis store.
     """
     if not pace.behind:
         return None
