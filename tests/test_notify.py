@@ -445,7 +445,7 @@ def test_the_digest_lists_the_days_promises_for_cron(store_url: str, http: HttpR
 def test_watch_notify_without_a_channel_says_how_to_add_one() -> None:
     open_store(os.environ["RECOVER_STORE"]).add(make_case())
     r = recover("watch", "--notify", env={"RECOVER_NOTIFY": "digest=json://127.0.0.1:9/x"})
-    assert r.returncode == 1 and "no channel receives emergency or overdue notices" in r.stderr
+    assert r.returncode == 1 and "no channel receives emergency, overdue or crisis notices" in r.stderr
 
 
 def test_a_bad_notify_setting_costs_the_call_nothing(tmp_path: Path) -> None:
