@@ -166,7 +166,8 @@ def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_url: str, tm
     assert "Fix by 18:00" in str(events[f"{b}-follow-up@recover"]["description"])
     first_seq = int(events[f"{a}-follow-up@recover"]["sequence"])
     invoke("followup", a, "--reschedule", "today", "--reason", "Called early")
-    invoke("followups", "--ics", str(ics))
+    assert invoke("followups", "--ics", str(ics)).exit_code == 1  # an existing file is replaced only with --force
+    assert invoke("followups", "--ics", str(ics), "--force").exit_code == 0
     again = {str(e["uid"]): e for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")}
     assert set(again) == set(events)  # same UIDs: a re-import updates, never duplicates
     assert int(again[f"{a}-follow-up@recover"]["sequence"]) > first_seq

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -25,7 +24,14 @@ def uid(case_id: str) -> str:
     return f"{case_id}-follow-up@recover"
 
 
-def write_ics(rows: list[dict[str, Any]], path: Path, now: datetime | None = None) -> None:
+def write_ics(rows: list[dict[str, Any]], path: Path, now: datetime | None = None, force: bool = False,
+              stores: Iterable[Path | str] = ()) -> None:
+    from recoverycli.files import write_output
+
+    write_output(path, ics_bytes(rows, now), force, stores, "calendar")
+
+
+def ics_bytes(rows: list[dict[str, Any]], now: datetime | None = None) -> bytes:
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -44,6 +50,4 @@ def write_ics(rows: list[dict[str, Any]], path: Path, now: datetime | None = Non
         # a moved date must replace the old entry: calendars take the higher sequence
         ev.add("sequence", int(day.toordinal() - date(2000, 1, 1).toordinal()))
         cal.add_component(ev)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "wb") as fh:
-        fh.write(cal.to_ical())
+    return cal.to_ical()

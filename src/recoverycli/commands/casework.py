@@ -9,15 +9,18 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    ForceOpt,
     ListFormat,
     StaffOpt,
     StoreOpt,
+    echo,
     make_console,
     fail,
     guarded,
     print_json,
     staff_for_change,
     store_at,
+    store_location,
 )
 
 
@@ -26,6 +29,7 @@ def followups(
     upcoming: Annotated[int, typer.Option("--upcoming", min=0, help="Also those due in the next N days.")] = 0,
     format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
     ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write them as an iCalendar file for staff calendars.", show_default=False)] = None,
+    force: ForceOpt = False,
     store: StoreOpt = None,
 ) -> None:
     """Follow-ups due today and overdue, most urgent first: the promises to keep."""
@@ -33,8 +37,11 @@ def followups(
 
     from recoverycli import followups as fu
     from recoverycli.errors import NotFoundError
+    from recoverycli.files import check_output
     from recoverycli.query import due_filter
 
+    if ics is not None:
+        check_output(ics, force, [store_location(store)], "calendar")  # before any work: never onto the store
     today = date.today()
     try:
         st = store_at(store, create=False)
@@ -42,8 +49,8 @@ def followups(
     except NotFoundError:
         rows = []
     if ics is not None:
-        fu.write_ics(rows, ics)
-        typer.echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
+        fu.write_ics(rows, ics, force=force, stores=[store_location(store)])
+        echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
     if format is ListFormat.json:
         print_json(rows)
     elif format is ListFormat.csv:

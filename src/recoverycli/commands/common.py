@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional, TypeVar
+from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
@@ -29,9 +30,18 @@ PlaybooksOpt = Annotated[
 ]
 
 
-def fail(message: str, code: int = 1) -> None:
-    typer.secho(message, fg="red", err=True)
+def fail(message: str, code: int = 1) -> NoReturn:
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
     raise typer.Exit(code)
+
+
+def echo(message: object, err: bool = False, **style: Any) -> None:
+    """One line built from data (ids, names, paths), printed without rich: control characters removed."""
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), err=err, **style)
 
 
 def guarded(fn: F) -> F:
@@ -42,50 +52,88 @@ def guarded(fn: F) -> F:
         from recoverycli.errors import RecoverError
 
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
+            return result
         except RecoverError as e:
             fail(e.message, e.exit_code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _drop_stdout()
             raise typer.Exit(0)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except OSError as e:
+            if e.filename is None and e.errno in _WRITE_ERRORS:  # writing stdout: `recover list > /dev/full`
+                stdout_failed(e)
+            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
         except Exception as e:  # noqa: BLE001 - the last line of defence
             fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
 
     return wrapper  # type: ignore[return-value]
 
 
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE}
+LOG_LIMIT = 256 * 1024  # bytes; then the log is rotated to recover.log.1 (one old log is kept)
+
+
+def stdout_failed(e: OSError) -> NoReturn:
+    _drop_stdout()
+    fail(f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged")
+
+
+def _drop_stdout() -> None:
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _log_crash() -> str:
+    import os
     import traceback
     from datetime import datetime, timezone
 
     from recoverycli.config import data_dir
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import append_private
 
     try:
         path = data_dir() / "recover.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
+        try:
+            if path.stat().st_size > LOG_LIMIT:
+                os.replace(path, path.with_name(path.name + ".1"))
+        except FileNotFoundError:
+            pass
+        with append_private(path) as fh:
             # frames and the exception type only: its message may quote a customer's words
             exc = sys.exc_info()[1]
-            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {' '.join(sys.argv[1:2])}\n")
-            fh.write("".join(traceback.format_tb(exc.__traceback__ if exc else None)))
+            command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1].replace("-", "").isalpha() else "?"
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {command}\n")
+            fh.write("".join(traceback.format_tb(exc.__traceback__ if exc else None))[-32_000:])
             fh.write(f"{type(exc).__name__}\n")
-        path.chmod(0o600)
         return str(path)
-    except OSError:
+    except (OSError, RecoverError):
         return "(no log: data directory not writable)"
 
 
 def store_at(location: Optional[str], create: bool = True, migrate: bool = False):
-    from recoverycli.config import default_store
     from recoverycli.store import open_store
 
-    return open_store(location or default_store(), create=create, migrate=migrate)
+    return open_store(store_location(location), create=create, migrate=migrate)
+
+
+def store_location(location: Optional[str]) -> str | Path:
+    """--store / RECOVER_STORE, else the per-user default file: what an output path must never overwrite."""
+    from recoverycli.config import default_store
+
+    return location or default_store()
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists (never a case store or a backup).")]
 
 
 def make_console(stderr: bool = False):

@@ -282,8 +282,13 @@ class BaseStore:
     def is_true(self, expr: str) -> str:
         raise NotImplementedError
 
-    def after_forget(self) -> None:
-        pass
+    def readable(self, column: str = "answers") -> str:
+        """SQL that is true where a JSON column can be read by the database's JSON functions."""
+        return "TRUE"  # PostgreSQL's json type never holds what it cannot read
+
+    def after_forget(self) -> str | None:
+        """After an erasure: None once no old copy of the text is left in the store's files, else why not."""
+        return None
 
     def wait_for_change(self, timeout: float) -> None:
         """Block until another desk saves or changes a case, or `timeout` seconds pass."""
@@ -342,6 +347,27 @@ class BaseStore:
         cur = self.execute(sql, args)
         while batch := cur.fetchmany(500):
             yield from batch
+
+    def unreadable(self, f: CaseFilter) -> list[str]:
+        """Ids of matching cases an export or report leaves out: their stored answers cannot be read."""
+        where, args = self.where(f)
+        sql = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "") + " ORDER BY id"
+        return [r[0] for r in self.execute(sql, args).fetchall()]
+
+    def damaged_rows(self, limit: int = 100) -> list[str]:
+        """For `check`: rows that cannot be read back as a case, or whose JSON the database's functions reject."""
+        out = [f"case {r[0]}: its answers cannot be read (not valid JSON) — export and report leave it out"
+               for r in self.execute(f"SELECT id FROM cases WHERE NOT {self.readable()} ORDER BY id LIMIT {limit}").fetchall()]
+        out += [f"event {r[0]} of case {r[1]}: its data cannot be read (not valid JSON)" for r in self.execute(
+            f"SELECT seq, case_id FROM events WHERE NOT {self.readable('data')} ORDER BY seq LIMIT {limit}").fetchall()]
+        for row in self.rows(CaseFilter(), "oldest"):
+            if len(out) >= limit:
+                break
+            try:
+                self.case_from_row(row, events=False)
+            except (ValueError, TypeError, KeyError) as e:
+                out.append(f"case {row['id']}: cannot be read ({type(e).__name__})")
+        return out
 
     def count(self, f: CaseFilter) -> int:
         where, args = self.where(f)
@@ -411,7 +437,7 @@ class BaseStore:
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
         """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases)."""
         where, args = self.where(f)
-        w = "WHERE status != 'draft'" + (f" AND {where}" if where else "")
+        w = f"WHERE status != 'draft' AND {self.readable()}" + (f" AND {where}" if where else "")
         q = lambda sql, before=(), after=(): [tuple(r) for r in self.execute(sql, [*before, *args, *after]).fetchall()]  # noqa: E731
         j = self.json_text
         out: dict[str, Any] = {}
@@ -446,7 +472,8 @@ class BaseStore:
         out["coaching"] = q(
             f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(j('kept', 'e.data'))} THEN 1 ELSE 0 END)"
             f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
-            f" WHERE e.kind = 'coached' AND e.case_id IN (SELECT id FROM cases {w}) GROUP BY f.value ORDER BY count(*) DESC")
+            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM cases {w})"
+            f" GROUP BY f.value ORDER BY count(*) DESC")
         return out
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
