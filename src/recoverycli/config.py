@@ -31,26 +31,42 @@ def config_file() -> Path:
 
 
 def read_config() -> dict[str, object]:
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import read_limited
+
+    if not config_file().exists():
+        return {}
     try:
-        return tomllib.loads(config_file().read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return tomllib.loads(read_limited(config_file(), 64 * 1024, "config file").decode("utf-8"))
+    except (RecoverError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return {}
 
 
 def remember(key: str, value: str) -> None:
-    """Write one flat key; JSON string escapes are valid TOML basic strings."""
+    """Write one flat key; JSON string escapes are valid TOML basic strings. The file is private (0600 in 0700)."""
+    from recoverycli.files import replace_private
+
+    from recoverycli.errors import RecoverError
+
     cfg = {k: v for k, v in read_config().items() if isinstance(v, str)}
     cfg[key] = value
-    path = config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in sorted(cfg.items())), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        replace_private(config_file(), "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in sorted(cfg.items())))
+    except (OSError, RecoverError):
+        pass  # not remembered (a read-only home, a linked config): asked again next time, the call goes on
 
 
 def staff_name(given: str | None) -> str | None:
-    """--staff, then RECOVER_STAFF, then the remembered name."""
-    for candidate in (given, os.environ.get("RECOVER_STAFF"), read_config().get("staff")):
-        if isinstance(candidate, str) and candidate.strip():
-            return candidate.strip()
+    """--staff, then RECOVER_STAFF, then the remembered name; each checked as a customer's name is."""
+    from recoverycli.errors import RecoverError
+    from recoverycli.wizard import clean_staff
+
+    for source, candidate in (("--staff", given), ("RECOVER_STAFF", os.environ.get("RECOVER_STAFF")),
+                              (f"{config_file()}: staff", read_config().get("staff"))):
+        if candidate is None or (isinstance(candidate, str) and not candidate.strip()):
+            continue
+        try:
+            return clean_staff(candidate)
+        except ValueError as e:
+            raise RecoverError(f"{source}: {e}", exit_code=2) from None
     return None

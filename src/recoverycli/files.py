@@ -30,6 +30,10 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 class FileRefused(RecoverError):
     """A path recover will not write to (or read from), with what to do instead."""
 
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message  # the message without the path, for a `file:line:col: reason` line
+
 
 # --- directories ---------------------------------------------------------------------------
 def private_dir(path: Path, tighten: bool = False) -> Path:
@@ -52,7 +56,9 @@ def private_dir(path: Path, tighten: bool = False) -> Path:
         os.chmod(d, PRIVATE_DIR)  # mkdir's mode passes through the umask; chmod does not
     if tighten and not missing:
         st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and st.st_mode & 0o077:
+        if st.st_uid != os.geteuid():
+            raise FileRefused(f"{path} belongs to another user — recover keeps private files only in its own directories")
+        if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o077:
             os.chmod(path, PRIVATE_DIR)
     return path
 
@@ -356,16 +362,20 @@ def read_limited(path: Path, limit: int, what: str = "file") -> bytes:
     whatever the size the file claims (/dev/zero claims none).
     """
     path = Path(path).expanduser()
+
+    def refuse(reason: str) -> FileRefused:
+        return FileRefused(f"{path}: {reason}", reason)
+
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | _CLOEXEC)
     except OSError as e:
-        raise FileRefused(f"{path}: cannot read the {what} ({e.strerror}) — check the path and its permissions") from None
+        raise refuse(f"cannot read file ({e.strerror}) — check the path and its permissions") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise FileRefused(f"{path} is {_kind(st.st_mode)}, not a file — give the {what} as a regular file")
+            raise refuse(f"this is {_kind(st.st_mode)}, not a file — give the {what} as a regular file")
         if st.st_size > limit:
-            raise FileRefused(f"{path}: the {what} is {st.st_size} bytes, over the {limit} limit — split it into smaller files")
+            raise refuse(f"file is {st.st_size} bytes, over the {limit} limit — split it into smaller files")
         os.set_blocking(fd, True)
         chunks: list[bytes] = []
         total = 0
@@ -373,9 +383,9 @@ def read_limited(path: Path, limit: int, what: str = "file") -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise FileRefused(f"{path}: the {what} is over the {limit} byte limit — split it into smaller files")
+                raise refuse(f"file is over the {limit} byte limit — split it into smaller files")
         return b"".join(chunks)
     except OSError as e:
-        raise FileRefused(f"{path}: cannot read the {what} ({e.strerror}) — check the path and its permissions") from None
+        raise refuse(f"cannot read file ({e.strerror}) — check the path and its permissions") from None
     finally:
         os.close(fd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,12 @@ def playbook_files(directory: Path) -> list[Path]:
 
 
 def merge_step(parent: Step, child: Step) -> Step:
-    """Child fields replace the parent's; lists add to it; prompts merge by id."""
-    merged = parent.model_copy(deep=True)
+    """Child fields replace the parent's; lists add to it; prompts merge by id.
+
+    Every list is new; the prompts and tips in them are shared with the parent (nothing edits them after loading),
+    so a long `extends` chain is not copied over and over.
+    """
+    merged = parent.model_copy()
     for name in ("title", "guidance"):
         if getattr(child, name) is not None:
             setattr(merged, name, getattr(child, name))
@@ -157,7 +162,7 @@ def merge_step(parent: Step, child: Step) -> Step:
 
 
 def merge(parent: Playbook, child: Playbook, src: Source) -> Playbook:
-    steps = [s.model_copy(deep=True) for s in parent.steps]
+    steps = list(parent.steps)  # a step the child changes is copied by merge_step
     for i, cs in enumerate(child.steps):
         idx = next((k for k, s in enumerate(steps) if s.id == cs.id), None)
         if idx is not None:
@@ -187,7 +192,7 @@ def merge(parent: Playbook, child: Playbook, src: Source) -> Playbook:
             gestures[idx] = g
     fields = {name: getattr(child, name) for name in ("title", "version", "category", "description", "supplier") if name in child.model_fields_set}
     return parent.model_copy(update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures,
-                                     "remove_gestures": [], **fields}, deep=True)
+                                     "remove_gestures": [], **fields})
 
 
 class Library:
@@ -203,6 +208,7 @@ class Library:
         self.by_path: dict[Path, Entry] = {}
         self.problems: dict[Path, list[Problem]] = {}
         self._merged: dict[str, Playbook] = {}
+        self._resolved: dict[str, Playbook] = {}  # id -> merged with its ancestors (checked or not)
         for d in dirs:
             here: dict[str, Path] = {}
             for path in playbook_files(d):
@@ -245,18 +251,29 @@ class Library:
             self._merged[playbook_id] = merged
         return self._merged[playbook_id]
 
-    def resolve(self, entry: Entry, chain: tuple[str, ...] = ()) -> Playbook:
-        """Apply `extends` all the way up; loops and unknown parents are errors at the `extends` line."""
-        pb, src = entry.playbook, entry.source
-        if pb.extends is None:
-            return pb
-        if pb.extends in chain + (pb.id,):
-            loop = " -> ".join(chain + (pb.id, pb.extends))
-            raise PlaybookError(src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead"))
-        if pb.extends not in self.entries:
-            known = ", ".join(sorted(self.entries))
-            raise PlaybookError(src.problem(("extends",), f"extends '{pb.extends}', which no playbook has — use one of: {known}"))
-        return merge(self.resolve(self.entries[pb.extends], chain + (pb.id,)), pb, src)
+    def resolve(self, entry: Entry) -> Playbook:
+        """Apply `extends` all the way up; loops and unknown parents are errors at the `extends` line.
+
+        Each playbook is merged once and remembered, walking the chain in a loop: a 500-level chain costs
+        500 merges in all, not one chain per descendant (and never runs out of stack).
+        """
+        chain = [entry]
+        while (top := chain[-1].playbook).extends is not None and top.id not in self._resolved:
+            ids = [e.playbook.id for e in chain]
+            if top.extends in ids:
+                loop = " -> ".join([*ids, top.extends])
+                raise PlaybookError(chain[-1].source.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead"))
+            if top.extends not in self.entries:
+                known = ", ".join(sorted(self.entries))
+                raise PlaybookError(chain[-1].source.problem(("extends",), f"extends '{top.extends}', which no playbook has — use one of: {known}"))
+            chain.append(self.entries[top.extends])
+        top = chain[-1].playbook
+        merged = self._resolved.get(top.id, top) if self.entries.get(top.id) is chain[-1] else top
+        for child in reversed(chain[:-1]):
+            merged = merge(merged, child.playbook, child.source)
+            if self.entries.get(child.playbook.id) is child:
+                self._resolved[child.playbook.id] = merged
+        return merged
 
     def merged_problems(self, pb: Playbook, entry: Entry) -> list[Problem]:
         """What makes a merged playbook unusable in a call."""
@@ -268,7 +285,7 @@ class Library:
             if not step.title:
                 out.append(src.problem(_step_loc(own, step.id), f"step '{step.id}' has no title — add `title:` to it"))
         ids = [p.id for p in pb.prompts()]
-        for dupe in sorted({x for x in ids if ids.count(x) > 1}):
+        for dupe in sorted(x for x, n in Counter(ids).items() if n > 1):
             out.append(src.problem(("steps",), f"prompt id '{dupe}' is used in two steps — rename one"))
         missing = [p for p in BASE_PROMPTS if p not in ids]
         if missing:

@@ -10,8 +10,16 @@ from recoverycli.errors import RecoverError
 
 
 def day_start_utc(d: date) -> str:
-    """Local midnight of `d`, as the UTC text the store compares against."""
-    return datetime.combine(d, time.min).astimezone().astimezone(timezone.utc).isoformat(timespec="microseconds")
+    """Local midnight of `d`, as the UTC text the store compares against (the calendar's ends included)."""
+    try:
+        return datetime.combine(d, time.min).astimezone().astimezone(timezone.utc).isoformat(timespec="microseconds")
+    except (OverflowError, ValueError):  # 0001-01-01 east of Greenwich is still year 0 in UTC
+        return "0000" if d.year == date.min.year else "9999-12-31T99"  # before, or after, every timestamp
+
+
+def day_after(d: date) -> date | None:
+    """The next day, or None after the last day the calendar has (9999-12-31)."""
+    return None if d == date.max else d + timedelta(days=1)
 
 
 def as_date(text: str | None, today: date, flag: str) -> date | None:

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    MAX_LIMIT,
     CustomerOpt,
     ExportFormat,
     ForceOpt,
@@ -33,6 +34,7 @@ from recoverycli.commands.common import (
     stdout_failed,
     store_at,
     store_location,
+    within,
 )
 
 
@@ -82,6 +84,7 @@ def list_cases(
     from recoverycli.errors import NotFoundError
 
     filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
+    within(limit, "--limit", MAX_LIMIT)
     try:
         st = store_at(store, create=False)
     except NotFoundError:
@@ -131,6 +134,7 @@ def export(
     cols = ex.pick_columns(columns)
     filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
     filt.live_only = True  # a draft is a call still in progress, not yet a case to report on (unless --status draft)
+    within(limit, "--limit", MAX_LIMIT)
     if output is not None:
         check_output(output, force, [store_location(store)], "export")  # before any work: never onto the store
     st = store_at(store, create=False)

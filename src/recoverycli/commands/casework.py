@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    MAX_DAYS,
+    MAX_INTERVAL,
     ForceOpt,
     ListFormat,
     StaffOpt,
@@ -21,6 +23,7 @@ from recoverycli.commands.common import (
     staff_for_change,
     store_at,
     store_location,
+    within,
 )
 
 
@@ -40,6 +43,7 @@ def followups(
     from recoverycli.files import check_output
     from recoverycli.query import due_filter
 
+    within(upcoming, "--upcoming", MAX_DAYS, " days")
     if ics is not None:
         check_output(ics, force, [store_location(store)], "calendar")  # before any work: never onto the store
     today = date.today()
@@ -168,6 +172,7 @@ def watch(
 
     from recoverycli.feed import FeedState, poll
 
+    within(interval, "--interval", MAX_INTERVAL, " s")
     st = store_at(store, create=False)
     state = FeedState()
     poll(st, state, date.today())

@@ -41,10 +41,12 @@ def check(
     if (text is None) == (file is None):
         fail("give the text to check, or --file FILE (not both)", 2)
     if file is not None:
-        try:
-            body = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            fail(f"{file}: cannot read it ({getattr(e, 'strerror', None) or 'not UTF-8 text'}) — check the path")
+        from recoverycli.files import read_limited
+
+        try:  # never a FIFO or /dev/zero read forever
+            body = read_limited(file, 1 << 20, "draft").decode("utf-8")
+        except UnicodeDecodeError:
+            fail(f"{file}: cannot read it (not UTF-8 text) — save it as UTF-8")
     else:
         body = text or ""
     follow_up = None

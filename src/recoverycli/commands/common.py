@@ -123,6 +123,11 @@ def _log_crash() -> str:
 def store_at(location: Optional[str], create: bool = True, migrate: bool = False):
     from recoverycli.store import open_store
 
+    if location is None and create:
+        from recoverycli.config import data_dir
+        from recoverycli.files import private_dir
+
+        private_dir(data_dir(), tighten=True)  # recover's own directory: 0700 whatever the umask made it
     return open_store(store_location(location), create=create, migrate=migrate)
 
 
@@ -175,11 +180,33 @@ OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases who
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 
 
+STATUSES = ("draft", "open", "closed")
+MAX_LIMIT = 1_000_000_000
+MAX_DAYS = 36_500  # a hundred years of follow-ups
+MAX_INTERVAL = 86_400.0
+
+
+def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
+    """A number option beyond any sensible use (or past what dates and timers hold) is one line, exit 2."""
+    import math
+
+    if value is not None and (not math.isfinite(value) or value > high):
+        from recoverycli.errors import RecoverError
+
+        shown = lambda n: str(n) if isinstance(n, int) else f"{n:g}"  # noqa: E731
+        raise RecoverError(f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}",
+                           exit_code=2)
+    return value
+
+
 def case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open=False):
     from datetime import date
 
+    from recoverycli.errors import RecoverError
     from recoverycli.query import CaseFilter, as_date
 
+    if status is not None and status not in STATUSES:
+        raise RecoverError(f"--status: '{status}' is not a status — use draft, open or closed", exit_code=2)
     today = date.today()
     return CaseFilter(status=status, playbook=playbook, customer=customer, staff=staff,
                       since=as_date(since, today, "--since"), until=as_date(until, today, "--until"),

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 from recoverycli.errors import NotFoundError, StoreError
 from recoverycli.export import RISKY
 from recoverycli.models import Case, Customer, Event, PlaybookRef
-from recoverycli.query import CaseFilter, day_start_utc
+from recoverycli.query import CaseFilter, day_after, day_start_utc
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 ID_LENGTH = 5
@@ -325,9 +325,9 @@ class BaseStore:
         if f.since:
             where.append("created_at >= ?")
             args.append(day_start_utc(f.since))
-        if f.until:
+        if f.until and (after := day_after(f.until)) is not None:
             where.append("created_at < ?")
-            args.append(day_start_utc(f.until + timedelta(days=1)))
+            args.append(day_start_utc(after))
         if f.overdue:
             where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date < ?")
             args.append((f.today or date.today()).isoformat())
