@@ -11,6 +11,7 @@ import typer
 from recoverycli.commands.common import (
     Format,
     StoreOpt,
+    echo,
     fail,
     guarded,
     print_json,
@@ -64,11 +65,22 @@ def forget(
             fail("forgetting a customer needs confirmation — run it in a terminal, or pass --yes")
         if not typer.confirm("Erase this customer's name, contact and words from every case? This cannot be undone", default=False):
             fail("kept — nothing erased")
-    ids = st.forget(customer, staff_name(staff) or "unknown", utcnow())
-    if not ids:
-        fail("no case matches that customer — give the exact contact or full name as saved")
-    sys.stdout.write("\n".join(ids) + "\n")
-    typer.echo(f"erased personal data from {len(ids)} case(s)", err=True)
+    done = st.forget(customer, staff_name(staff) or "unknown", utcnow())
+    if not done.cases:
+        fail("no case matches that customer — give their contact or name as saved (case, accents, spacing and how a "
+             "phone number is written do not matter)")
+    sys.stdout.write("\n".join(done.cases) + "\n")
+    keys = [f"{done.by_contact} by contact ({done.key_contact})" if done.by_contact else "",
+            f"{done.by_name} by name ({done.key_name})" if done.by_name else ""]
+    echo(f"erased personal data from {len(done.cases)} case(s), found {' and '.join(k for k in keys if k)}", err=True)
+    if done.quoted_in:
+        echo(f"also erased their name or contact where {len(done.quoted_in)} other case(s) quoted it: "
+             f"{', '.join(done.quoted_in)}", err=True)
+    if st.erasure_note:
+        echo(st.erasure_note, err=True, fg="yellow")
+    if done.lingering:
+        fail(f"not finished: {done.lingering} — end it (recover watch, a long export), then run this forget again "
+             f"(it finds nothing left to erase, and clears the old copies)")
 
 
 app = typer.Typer(help="The store itself: bring its schema up to date, copy a desk's log into the shared store.",

@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
@@ -241,6 +241,8 @@ class BaseStore:
     """The case logic both backends share; subclasses bring the connection and the dialect."""
 
     label: str  # where the store is, safe to show (a PostgreSQL password never appears)
+    erasure_note: str | None = None  # what erasure needs beyond `forget` on this backend
+    forget_wait = 10.0  # seconds an erasure waits for readers to let go of old copies
     live = False  # True where a save at another desk wakes wait_for_change at once (PostgreSQL)
     lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
     duplicate_errors: tuple[type[BaseException], ...] = ()
@@ -286,7 +288,7 @@ class BaseStore:
         """SQL that is true where a JSON column can be read by the database's JSON functions."""
         return "TRUE"  # PostgreSQL's json type never holds what it cannot read
 
-    def after_forget(self) -> str | None:
+    def after_forget(self, wait: float = 10.0) -> str | None:
         """After an erasure: None once no old copy of the text is left in the store's files, else why not."""
         return None
 
@@ -317,7 +319,7 @@ class BaseStore:
             args.append(f.playbook)
         if f.customer:
             where.append(f"({self.contains('customer_name')} OR {self.contains('customer_contact')})")
-            pattern = "%" + f.customer.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = like_pattern(f.customer)
             args += [pattern, pattern]
         if f.staff:
             where.append(self.ci_equal("staff"))
@@ -559,41 +561,85 @@ class BaseStore:
             insert_event(tx, row["id"], event)
         return self.get(row["id"])
 
-    def forget(self, who: str, staff: str, now: datetime) -> list[str]:
-        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure."""
+    def forget(self, who: str, staff: str, now: datetime) -> Erasure:
+        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure.
+
+        Their cases are found by the normalised keys the repeat check uses (a phone written another way is the
+        same customer). In those cases every free-text answer, the resolution and every event value that quotes
+        any part of their name or their contact (whole words) is erased; other cases that quote their full name
+        or contact lose that text too.
+        """
+        from recoverycli.identity import Mentions, contact_key, name_key
+
         term = " ".join(who.split())
+        out = Erasure()
         if not term or term == ERASED:
-            return []
-        done: list[str] = []
+            return out
+        ck, nk = contact_key(term), name_key(term)
         with self.transaction() as tx:
             self.before_forget(tx)
-            rows = tx.execute(
-                f"SELECT * FROM cases WHERE {self.ci_equal('customer_contact')} OR {self.ci_equal('customer_name')}"
-                f" ORDER BY id{self.lock_rows}", (term, term)
-            ).fetchall()
-            for row in rows:
-                answers = load_json(row["answers"])
-                quoted = [s for s in (row["customer_name"], row["customer_contact"], *row["customer_name"].split()) if len(s) >= 3]
-                erased = ["customer_name", "customer_contact"]
-                for key, value in answers.items():
-                    if key == "customer_words" or (isinstance(value, str) and any(q.lower() in value.lower() for q in quoted)):
-                        answers[key] = ERASED
-                        erased.append(key)
-                tx.execute(
-                    "UPDATE cases SET customer_name = ?, customer_contact = ?, contact_key = '', name_key = '',"
-                    " answers = ?, updated_at = ? WHERE id = ?",
-                    (ERASED, ERASED, json.dumps(answers, ensure_ascii=False), iso(now), row["id"]),
-                )
-                for ev in tx.execute("SELECT seq, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
-                    data = load_json(ev["data"])
-                    hits = [k for k, v in data.items() if isinstance(v, str) and any(q.lower() in v.lower() for q in quoted)]
-                    if hits:
-                        tx.execute("UPDATE events SET data = ? WHERE seq = ?",
-                                   (json.dumps({**data, **{k: ERASED for k in hits}}, ensure_ascii=False), ev["seq"]))
-                insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten", data={"fields": erased}))
-                done.append(row["id"])
-        self.after_forget()
-        return done
+            rows = tx.execute(f"SELECT * FROM cases WHERE (contact_key = ? AND contact_key != '') OR (name_key = ? AND"
+                              f" name_key != '') ORDER BY id{self.lock_rows}", (ck, nk)).fetchall()
+            if rows:
+                out.key_contact, out.key_name = ck, nk
+                out.by_contact = sum(r["contact_key"] == ck for r in rows)
+                out.by_name = sum(r["name_key"] == nk for r in rows)
+                names = sorted({r["customer_name"] for r in rows})
+                contacts = sorted({r["customer_contact"] for r in rows})
+                theirs = Mentions(names, contacts)
+                for row in rows:
+                    self._erase(tx, row, theirs, staff, now, own=True)
+                    out.cases.append(row["id"])
+                quoted = Mentions(names, contacts, parts=False)
+                for row in self._quoting(tx, names, contacts, exclude=set(out.cases)):
+                    if self._erase(tx, row, quoted, staff, now, own=False):
+                        out.quoted_in.append(row["id"])
+        # without a match, still finish what an earlier run had to leave while a reader held the file
+        out.lingering = self.after_forget(wait=self.forget_wait if rows else 0.0)
+        return out
+
+    def _erase(self, tx: Any, row: Any, quotes: Callable[[str], bool], staff: str, now: datetime, own: bool) -> list[str]:
+        """Erase from one case what quotes the customer (and, in their own case, who they are); the fields it erased."""
+        answers = load_json(row["answers"])
+        erased = ["customer_name", "customer_contact"] if own else []
+        for key, value in answers.items():
+            if (own and key == "customer_words") or (isinstance(value, str) and quotes(value)):
+                answers[key] = ERASED
+                erased.append(key)
+        resolution = row["resolution"]
+        if isinstance(resolution, str) and quotes(resolution):
+            resolution = ERASED
+            erased.append("resolution")
+        for ev in tx.execute("SELECT seq, kind, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
+            data, hits = _erased_values(load_json(ev["data"]), quotes)
+            if hits:
+                tx.execute("UPDATE events SET data = ? WHERE seq = ?", (json.dumps(data, ensure_ascii=False), ev["seq"]))
+                erased += [f"{ev['kind']} event: {k}" for k in hits]
+        if not erased:
+            return []
+        who = ("customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else "")
+        tx.execute(f"UPDATE cases SET {who}answers = ?, resolution = ?, updated_at = ? WHERE id = ?",
+                   ((ERASED, ERASED) if own else ()) + (json.dumps(answers, ensure_ascii=False), resolution, iso(now), row["id"]))
+        insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten",
+                                          data={"fields": erased} if own else {"fields": erased, "quoted": True}))
+        return erased
+
+    def _quoting(self, tx: Any, names: list[str], contacts: list[str], exclude: set[str]) -> list[Any]:
+        """Other cases whose text may quote the customer's full name or contact (narrowed in SQL, decided by Mentions)."""
+        import re
+
+        needles = {max(re.findall(r"\w+", n), key=len) for n in names if re.findall(r"\w+", n)}
+        needles |= {c if "@" in c else "".join(ch for ch in c if ch.isalnum())[-4:] for c in contacts}
+        needles = {n for n in needles if len(n) >= 2}
+        if not needles:
+            return []
+        columns = ("CAST(answers AS TEXT)", "resolution")
+        text_of = " OR ".join(self.contains(col) for col in columns for _ in needles)
+        in_events = " OR ".join(self.contains("CAST(data AS TEXT)") for _ in needles)
+        args = [like_pattern(n) for _ in columns for n in needles] + [like_pattern(n) for n in needles]
+        sql = (f"SELECT * FROM cases WHERE ({text_of}) OR id IN (SELECT case_id FROM events WHERE {in_events})"
+               f" ORDER BY id{self.lock_rows}")
+        return [r for r in tx.execute(sql, args).fetchall() if r["id"] not in exclude]
 
     def before_forget(self, tx: Any) -> None:
         pass
@@ -645,6 +691,45 @@ class BaseStore:
             have = tx.execute("SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern for `text` anywhere in a value, its wildcards escaped (ESCAPE '\\')."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@dataclass
+class Erasure:
+    """What `forget` did: the customer's cases (found by which key), other cases that quoted them, what may linger."""
+
+    cases: list[str] = field(default_factory=list)
+    by_contact: int = 0  # how many of them the contact key found
+    by_name: int = 0
+    key_contact: str = ""
+    key_name: str = ""
+    quoted_in: list[str] = field(default_factory=list)
+    lingering: str | None = None  # why old copies of the text may still be in the store's files
+
+
+def _erased_values(data: Any, quotes: Callable[[str], bool], path: str = "") -> tuple[Any, list[str]]:
+    """`data` with every string that quotes the customer replaced by ERASED, and where they were (never what)."""
+    if isinstance(data, str):
+        return (ERASED, [path or "value"]) if quotes(data) and data != ERASED else (data, [])
+    hits: list[str] = []
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            out[k], found = _erased_values(v, quotes, f"{path}.{k}" if path else str(k))
+            hits += found
+        return out, hits
+    if isinstance(data, list):
+        items = []
+        for i, v in enumerate(data):
+            item, found = _erased_values(v, quotes, f"{path}[{i}]")
+            items.append(item)
+            hits += found
+        return items, hits
+    return data, []
 
 
 def _event(row: Any) -> Event:

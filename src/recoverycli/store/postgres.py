@@ -50,6 +50,8 @@ class PgStore(BaseStore):
 
     lock_rows = " FOR UPDATE"
     live = True
+    erasure_note = ("PostgreSQL keeps old row versions in its data files until the store's owner runs "
+                    f"VACUUM FULL cases, events — see {GUIDE}")
     migrated_from: int | None = None  # the version `store migrate` started from, when it ran
 
     def __init__(self, url: str, create: bool = True, migrate: bool = False) -> None:
