@@ -87,12 +87,30 @@ def check_file(path: Path) -> tuple[Entry | None, list[Problem]]:
         return None, [e.problem]
     if not isinstance(src.data, dict):
         return None, [src.problem((), "a playbook must be a mapping with id, title and steps — start with `id: my-playbook`")]
+    controls = _control_characters(src, src.data)
     try:
         pb = Playbook.model_validate(src.data)
     except ValidationError as e:
-        return None, [problem_from_validation(src, err) for err in e.errors()]
-    problems = _duplicates(src, pb)
+        return None, controls + [problem_from_validation(src, err) for err in e.errors()]
+    problems = controls + _duplicates(src, pb)
     return (None if problems else Entry(src, pb, path.parent)), problems
+
+
+def _control_characters(src: Source, data: Any, loc: tuple[Any, ...] = ()) -> list[Problem]:
+    """Text a clerk's terminal would act on ("\\e]0;…", "\\x9b") has no place in a playbook, even escaped in quotes."""
+    from recoverycli.safety import CONTROL
+
+    if isinstance(data, str):
+        if (m := CONTROL.search(data)) is None:
+            return []
+        return [src.problem(loc, f"control character U+{ord(m.group()):04X} in the text — delete it; a terminal would act on it")]
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    out: list[Problem] = []
+    for key, value in items:
+        if isinstance(key, str) and CONTROL.search(key):
+            out.append(src.problem(loc + (key,), f"control character U+{ord(CONTROL.search(key).group()):04X} in a key — delete it", key=True))
+        out += _control_characters(src, value, loc + (key,))
+    return out
 
 
 def parse_playbook(path: Path) -> Entry:

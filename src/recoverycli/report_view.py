@@ -14,6 +14,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from recoverycli.safety import safe_text
+
 
 def charts(r: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, float]]]]:
     """(id, title, [(label, value)]) for every chart, the same data for the terminal and the page."""
@@ -58,7 +60,7 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
     for k, v in summary_lines(r):
-        head.add_row(k, v)
+        head.add_row(k, safe_text(v))
     period = r["period"]
     parts: list[object] = [Panel(head, title=f"Report {period['since']} → {period['until']}", title_align="left")]
     bar_width = max(10, min(30, width - 40))
@@ -71,7 +73,7 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
         t.add_column(no_wrap=True)
         t.add_column(justify="right", no_wrap=True)
         for label, v in data:
-            t.add_row(str(label), Text("█" * max(1, round(v / top * bar_width)) if v else "", style="cyan"), f"{v:g}")
+            t.add_row(safe_text(label), Text("█" * max(1, round(v / top * bar_width)) if v else "", style="cyan"), f"{v:g}")
         parts.append(Panel(t, title=title, title_align="left"))
     return Group(*parts)
 

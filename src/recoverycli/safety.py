@@ -34,3 +34,13 @@ def safe_text(value: Any, markup: bool = True, multiline: bool = True) -> str:
 
         text = escape(text)
     return text
+
+
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # what json.dumps(ensure_ascii=False) leaves raw but a terminal may act on
+
+
+def json_dumps(data: Any, **kwargs: Any) -> str:
+    """JSON as json.dumps writes it, readable UTF-8, but DEL and C1 controls as \\u escapes: the same data, inert."""
+    import json
+
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, **kwargs))

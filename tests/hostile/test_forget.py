@@ -184,3 +184,24 @@ def test_on_postgresql_vacuum_full_is_what_clears_the_data_files(pg_cluster, pg_
     for table in ("cases", "events"):
         store.execute(f"VACUUM FULL {table}")
     assert on_disk() == 0
+
+
+def test_the_report_hides_customers_quoted_in_root_causes_unless_asked(store_url: str) -> None:
+    store = open_store(store_url)
+    case_of(store, "Ana Souza", "+1 415 555 0100", root_cause="Ana Souza's card was charged twice by the spa terminal")
+    case_of(store, "Bo Li", "bo@example.com", root_cause="Spa terminal: Li was charged twice; mail BO@example.com back",
+            gesture="Dinner for Bo and family")
+    case_of(store, "Ann Lee", "ann@example.com", root_cause="Annual boiler service missed")
+    period = ["--since", "2026-11-01", "--until", "2026-11-30", "--format", "json"]
+    hidden = json.loads(cli("report", *period).stdout)
+    causes = [c["cause"] for c in hidden["root_causes"]]
+    assert "[customer]'s card was charged twice by the spa terminal" in causes
+    assert "Spa terminal: [customer] was charged twice; mail [customer] back" in causes
+    assert "Annual boiler service missed" in causes  # whole words only
+    assert "Dinner for [customer] and family" in [g["label"] for g in hidden["gestures"]["by_gesture"]]
+    text = json.dumps(hidden)
+    assert "Souza" not in text and "Ana" not in text and " Li " not in text and "example.com" not in text
+    table = cli("report", *period[:4])
+    assert "Souza" not in table.stdout and "[customer]" in table.stdout
+    shown = json.loads(cli("report", *period, "--show-customers").stdout)
+    assert "Ana Souza's card was charged twice by the spa terminal" in [c["cause"] for c in shown["root_causes"]]

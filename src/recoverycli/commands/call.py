@@ -11,11 +11,13 @@ import typer
 from recoverycli.commands.common import (
     PlaybooksOpt,
     StoreOpt,
+    echo,
     make_console,
     fail,
     guarded,
     store_at,
 )
+from recoverycli.safety import safe_text
 
 
 @guarded
@@ -43,9 +45,9 @@ def start(
             case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
         finally:  # the emergency must show even when the file is refused
             for line in notices:
-                typer.secho(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
+                echo(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
         saved = st.add(case)
-        sys.stdout.write(saved.id + "\n")
+        sys.stdout.write(safe_text(saved.id, markup=False, multiline=False) + "\n")
         return
 
     need_terminal("recover start")
@@ -60,7 +62,7 @@ def start(
         who = terminal.ask_staff()
         remember("staff", who)
     console = make_console()
-    console.print(f"[bold]{pb.title}[/bold] · {pb.description}")
+    console.print(f"[bold]{safe_text(pb.title)}[/bold] · {safe_text(pb.description)}")
     live_call(console, st, Call(playbook=pb, staff=who, today=date.today()), draft=None)
 
 
@@ -77,7 +79,7 @@ def live_call(console, st, call, draft) -> None:
     from recoverycli.wizard import run_call
 
     def warn(message: str) -> None:
-        console.print(f"[yellow]{message}[/yellow]")
+        console.print(f"[yellow]{safe_text(message)}[/yellow]")
 
     autosave = Autosave(st, via="wizard", draft=draft, warn=warn)
     call.on_answer = autosave
@@ -94,7 +96,8 @@ def live_call(console, st, call, draft) -> None:
         saved = autosave.finish(call)
     except StoreError as e:
         rescued(st, call, e.message, 1, autosave.case_id)
-    console.print(f"\n[bold green]Saved case {saved.id}[/bold green] · follow-up on {call.answers.get('follow_up_date', '—')}")
+    console.print(f"\n[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up on "
+                  f"{safe_text(call.answers.get('follow_up_date', '—'))}")
 
 
 def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
@@ -167,4 +170,4 @@ def discard(
         if not typer.confirm(f"Discard draft {case.id} ({len(case.answers)} answers)? This cannot be undone", default=False):
             fail("kept — nothing discarded")
     st.discard(case.id)
-    typer.echo(f"discarded {case.id}", err=True)
+    echo(f"discarded {case.id}", err=True)

@@ -93,10 +93,10 @@ def followup(
     st = store_at(store, create=False)
     if done:
         case = casework.follow_up_done(st, case_id, who, note)
-        typer.echo(f"{case.id}: follow-up done", err=True)
+        echo(f"{case.id}: follow-up done", err=True)
     else:
         case = casework.reschedule(st, case_id, who, reschedule_to, reason, date.today())
-        typer.echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
+        echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
 
 
 @guarded
@@ -110,7 +110,7 @@ def note(
     from recoverycli import casework
 
     case = casework.add_note(store_at(store, create=False), case_id, staff_for_change(staff), text)
-    typer.echo(f"{case.id}: note added", err=True)
+    echo(f"{case.id}: note added", err=True)
 
 
 @guarded
@@ -124,7 +124,7 @@ def close(
     from recoverycli import casework
 
     case = casework.close(store_at(store, create=False), case_id, staff_for_change(staff), resolution)
-    typer.echo(f"{case.id}: closed", err=True)
+    echo(f"{case.id}: closed", err=True)
 
 
 @guarded
@@ -138,7 +138,7 @@ def reopen(
     from recoverycli import casework
 
     case = casework.reopen(store_at(store, create=False), case_id, staff_for_change(staff), reason)
-    typer.echo(f"{case.id}: open again", err=True)
+    echo(f"{case.id}: open again", err=True)
 
 
 @guarded
@@ -159,7 +159,7 @@ def system_fix(
     if not (root_cause or owner or due or done):
         fail("give --root-cause, --owner, --due and/or --done", 2)
     case = casework.system_fix(store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today())
-    typer.echo(f"{case.id}: system fix {'done' if done else 'updated'}", err=True)
+    echo(f"{case.id}: system fix {'done' if done else 'updated'}", err=True)
 
 
 @guarded
@@ -177,13 +177,13 @@ def watch(
     state = FeedState()
     poll(st, state, date.today())
     how = "as it happens (PostgreSQL notifications)" if st.live else f"every {interval:g} s"
-    typer.echo(f"watching {st.label} {how} — Ctrl-C to stop", err=True)
+    echo(f"watching {st.label} {how} — Ctrl-C to stop", err=True)
     colours = {"emergency": "red", "overdue": "yellow", "new-case": None}
     try:
         while True:
             st.wait_for_change(interval)
             for item in poll(st, state, date.today()):
-                typer.secho(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],
+                echo(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],
                             bold=item.kind == "emergency")
     except KeyboardInterrupt:
         typer.echo("stopped watching", err=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from recoverycli.commands.common import Format, PlaybooksOpt, StoreOpt, fail, guarded, make_console, print_json, store_at
+from recoverycli.commands.common import Format, PlaybooksOpt, StoreOpt, echo, fail, guarded, make_console, print_json, store_at
 
 app = typer.Typer(help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -64,7 +64,7 @@ def check(
         for f in flags:
             line, col = coach.position(body, f.start)
             _, end = coach.position(body, f.end)
-            typer.echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
+            echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
         typer.echo(f"{len(flags)} flag(s)" if flags else "no flags: sounds sincere", err=True)
     if flags:
         raise typer.Exit(1)

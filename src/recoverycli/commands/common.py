@@ -148,9 +148,9 @@ def make_console(stderr: bool = False):
 
 
 def print_json(data: Any) -> None:
-    import json
+    from recoverycli.safety import json_dumps
 
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_dumps(data, indent=2) + "\n")
 
 
 class ListFormat(str, Enum):

@@ -41,11 +41,14 @@ def list_playbooks(
         return
     from rich.table import Table
 
+    from recoverycli.safety import safe_text
+
     table = Table(show_header=True, header_style="bold")
     for col in ("Id", "Title", "Version", "Category", "Source", "Overrides"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["id"], r["title"] or "", str(r["version"]), r["category"], r["source"], "yes" if r["overrides_bundled"] else "")
+        table.add_row(*(safe_text(v) for v in (r["id"], r["title"] or "", r["version"], r["category"], r["source"])),
+                      "yes" if r["overrides_bundled"] else "")
     make_console().print(table)
 
 
@@ -89,7 +92,7 @@ def lint_playbooks(
                     "errors": errors, "warnings": warnings})
     else:
         for p in problems:
-            typer.echo(line(p))
+            echo(line(p))
         typer.echo(f"{errors} error(s), {warnings} warning(s)")
     if errors:
         raise typer.Exit(1)

@@ -26,7 +26,7 @@ def backup(
 ) -> None:
     """Write a consistent copy of the case store, while others keep working."""
     store_at(store, create=False).backup(path)
-    typer.echo(f"backed up to {path}", err=True)
+    echo(f"backed up to {path}", err=True)
 
 
 @guarded
@@ -41,9 +41,9 @@ def check(
     else:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(report["cases"].items())) or "no cases"
         verdict = "ok" if report["ok"] else "DAMAGED"
-        typer.echo(f"{report['path']}: {verdict} · schema v{report['schema_version']} · {counts} · {report['events']} events")
+        echo(f"{report['path']}: {verdict} · schema v{report['schema_version']} · {counts} · {report['events']} events")
         for problem in report["problems"]:
-            typer.echo(f"  {problem}")
+            echo(f"  {problem}")
     if not report["ok"]:
         raise typer.Exit(1)
 
@@ -69,7 +69,8 @@ def forget(
     if not done.cases:
         fail("no case matches that customer — give their contact or name as saved (case, accents, spacing and how a "
              "phone number is written do not matter)")
-    sys.stdout.write("\n".join(done.cases) + "\n")
+    for case_id in done.cases:
+        echo(case_id)
     keys = [f"{done.by_contact} by contact ({done.key_contact})" if done.by_contact else "",
             f"{done.by_name} by name ({done.key_name})" if done.by_name else ""]
     echo(f"erased personal data from {len(done.cases)} case(s), found {' and '.join(k for k in keys if k)}", err=True)
@@ -94,9 +95,9 @@ def migrate(store: StoreOpt = None) -> None:
     st = store_at(store, create=True, migrate=True)
     before, after = st.migrate()
     if before == after:
-        typer.echo(f"{st.label}: schema v{after}, already up to date", err=True)
+        echo(f"{st.label}: schema v{after}, already up to date", err=True)
     else:
-        typer.echo(f"{st.label}: schema v{before} → v{after}", err=True)
+        echo(f"{st.label}: schema v{before} → v{after}", err=True)
 
 
 @app.command("copy")
@@ -126,22 +127,22 @@ def copy(
 
         print_json({**asdict(report), "ok": report.ok, "from": src.label, "to": dst.label})
     else:
-        typer.echo(f"{report.source_cases} case(s) in {src.label}: {len(report.copied)} copied, "
+        echo(f"{report.source_cases} case(s) in {src.label}: {len(report.copied)} copied, "
                    f"{len(report.renumbered)} copied under a new id, {len(report.updated)} brought up to date, "
                    f"{len(report.unchanged)} already there", err=True)
         for old, new in report.renumbered.items():
-            typer.echo(f"  {old} is {new} in {dst.label} (its id was taken there)", err=True)
+            echo(f"  {old} is {new} in {dst.label} (its id was taken there)", err=True)
         if report.drafts_left:
             typer.echo(f"  {report.drafts_left} draft(s) not copied: calls still in progress — finish or discard them, "
                        f"then copy again", err=True)
         for case_id in report.conflicts:
-            typer.secho(f"  {case_id} changed in both stores since the last copy — left as it is in {dst.label}",
+            echo(f"  {case_id} changed in both stores since the last copy — left as it is in {dst.label}",
                         fg="yellow", err=True)
         verdict = "verified" if not report.mismatched else "MISMATCH"
-        typer.echo(f"{verdict}: {report.verified} of {report.source_cases - len(report.conflicts)} case(s) read back "
+        echo(f"{verdict}: {report.verified} of {report.source_cases - len(report.conflicts)} case(s) read back "
                    f"with the same content hash", err=True)
         for case_id in report.mismatched:
-            typer.secho(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
+            echo(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -284,6 +284,10 @@ class BaseStore:
     def is_true(self, expr: str) -> str:
         raise NotImplementedError
 
+    def distinct_json(self, column: str) -> str:
+        """An aggregate: the distinct values of `column` in the group, as a JSON array text."""
+        raise NotImplementedError
+
     def readable(self, column: str = "answers") -> str:
         """SQL that is true where a JSON column can be read by the database's JSON functions."""
         return "TRUE"  # PostgreSQL's json type never holds what it cannot read
@@ -448,9 +452,11 @@ class BaseStore:
         out["by_playbook"] = dict(q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC"))
         out["weeks"] = q(f"SELECT {self.week_of('created_at')} AS week, playbook_id, status, count(*)"
                          f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1")
+        # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
         out["root_causes"] = q(
-            f"SELECT min(rc), playbook_id, place, count(*) FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
-            f" coalesce({j('room_number')}, {j('location')}, '') AS place FROM cases {w}) s"
+            f"SELECT min(rc), playbook_id, place, count(*), {self.distinct_json('customer_name')},"
+            f" {self.distinct_json('customer_contact')} FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
+            f" coalesce({j('room_number')}, {j('location')}, '') AS place, customer_name, customer_contact FROM cases {w}) s"
             f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place")
         out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
         out["repeat_customers"] = [r[0] for r in q(
@@ -469,7 +475,8 @@ class BaseStore:
         out["to_close_hours"] = self._percentiles(
             f"SELECT {self.hours_between('closed_at', 'created_at')} AS v FROM cases {w} AND closed_at IS NOT NULL", args)
         out["gestures"] = q(
-            f"SELECT playbook_id, g, count(*) FROM (SELECT playbook_id, {j('gesture')} AS g FROM cases {w}) s"
+            f"SELECT playbook_id, g, count(*), {self.distinct_json('customer_name')}, {self.distinct_json('customer_contact')}"
+            f" FROM (SELECT playbook_id, {j('gesture')} AS g, customer_name, customer_contact FROM cases {w}) s"
             f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC")
         out["coaching"] = q(
             f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(j('kept', 'e.data'))} THEN 1 ELSE 0 END)"

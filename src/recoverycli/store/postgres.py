@@ -206,6 +206,9 @@ class PgStore(BaseStore):
     def is_true(self, expr: str) -> str:
         return f"({expr})::boolean"
 
+    def distinct_json(self, column: str) -> str:
+        return f"json_agg(DISTINCT {column})::text"
+
     def schema_version(self) -> int:
         tables = self.execute("SELECT to_regclass('recover_schema') IS NOT NULL, to_regclass('cases') IS NOT NULL").fetchone()
         if not tables[0]:

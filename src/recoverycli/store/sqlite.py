@@ -256,6 +256,9 @@ class SqliteStore(BaseStore):
     def is_true(self, expr: str) -> str:
         return f"{expr} = 1"
 
+    def distinct_json(self, column: str) -> str:
+        return f"json_group_array(DISTINCT {column})"
+
     def before_forget(self, tx: sqlite3.Connection) -> None:
         tx.execute("PRAGMA secure_delete = ON")  # erased text is overwritten in the file, not just unlinked
 
