@@ -110,6 +110,8 @@ class SqliteStore(BaseStore):
         self.migrated_from: int | None = None
         try:
             kind, _ = inspect(self.path)
+            if kind != "missing":
+                stale_temps(self.path)  # left by a recover killed while it created this store or replaced a file here
             if kind != "store" and not create:
                 raise NotFoundError(f"no case store at {self.path} yet{' (the file is empty)' if kind == 'empty' else ''} — "
                                     f"`recover start` creates it, or pass --store")
