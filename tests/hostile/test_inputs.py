@@ -88,6 +88,14 @@ def test_an_infinite_amount_in_an_answers_file_saves_nothing(tmp_path: Path, sto
     assert not store_path.exists() or open_store(store_path).cases() == []
 
 
+def test_the_store_itself_never_writes_infinity(store_url: str) -> None:
+    from recoverycli.errors import StoreError
+
+    with pytest.raises(StoreError, match=r"an answer is not a finite number \(Infinity or NaN\) — nothing was saved"):
+        open_store(store_url).add(make_case(customer_words="x", amount=float("inf")))
+    assert open_store(store_url).cases() == []
+
+
 def infinity_row(store_path: Path) -> str:
     """A case as an older recover saved a `1.5e400` answer: `Infinity`, which SQLite's JSON functions reject."""
     store = open_store(store_path)

@@ -185,7 +185,7 @@ def columns(case: Case) -> dict[str, Any]:
         "id": case.id, "status": case.status, "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),
         "staff": case.staff, "customer_name": case.customer.name, "customer_contact": case.customer.contact,
         "segment": case.customer.segment or "", "playbook_id": case.playbook.id, "playbook_version": case.playbook.version,
-        "playbook_hash": case.playbook.hash, "answers": json.dumps(case.answers, ensure_ascii=False),
+        "playbook_hash": case.playbook.hash, "answers": stored_json(case.answers, case.id),
         "follow_up_date": case.answers.get("follow_up_date"), "complaint_number": case.complaint_number,
         "severity": case.severity, "contact_key": contact_key(case.customer.contact), "name_key": name_key(case.customer.name),
     }
@@ -201,6 +201,15 @@ def content_hash(case: Case, row_extra: dict[str, Any] | None = None) -> str:
     body["events"] = [e for e in body["events"] if e["kind"] != "copied"]
     body["later"] = {k: (row_extra or {}).get(k) for k in LATER_COLUMNS}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def stored_json(value: Any, case_id: str) -> str:
+    """JSON as the store keeps it: never Infinity or NaN, which SQLite's JSON functions and PostgreSQL reject."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise StoreError(f"case {case_id}: an answer is not a finite number (Infinity or NaN) — nothing was saved; "
+                         f"give the number in digits") from None
 
 
 def load_json(value: Any) -> Any:
@@ -562,7 +571,7 @@ class BaseStore:
                 raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
             updates = {**columns, "updated_at": iso(event.at)}
             if answers:
-                updates["answers"] = json.dumps({**load_json(row["answers"]), **answers}, ensure_ascii=False)
+                updates["answers"] = stored_json({**load_json(row["answers"]), **answers}, row["id"])
             assert all(k in _CHANGEABLE for k in updates)
             tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?", (*updates.values(), row["id"]))
             insert_event(tx, row["id"], event)
@@ -746,5 +755,5 @@ def _event(row: Any) -> Event:
 def insert_event(tx: Any, case_id: str, ev: Event) -> None:
     tx.execute(
         "INSERT INTO events (case_id, at, staff, kind, data) VALUES (?,?,?,?,?)",
-        (case_id, iso(ev.at), ev.staff, ev.kind, json.dumps(ev.data, ensure_ascii=False)),
+        (case_id, iso(ev.at), ev.staff, ev.kind, stored_json(ev.data, case_id)),
     )
