@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -37,7 +38,9 @@ BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRIES = 20
 
 
-OUR_TABLES = {"cases", "events", "sqlite_sequence"}
+OUR_TABLES = {"sqlite_sequence"} | {  # every table a schema version creates: a new version's tables count by themselves
+    name for step in MIGRATIONS if isinstance(step.sqlite, str)
+    for name in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", step.sqlite, re.IGNORECASE)}
 FIRST_COLUMNS = {  # what schema v1 gave each table: every recover store has at least these
     "cases": {"id", "status", "created_at", "updated_at", "staff", "customer_name", "customer_contact", "segment",
               "playbook_id", "playbook_version", "playbook_hash", "answers"},
