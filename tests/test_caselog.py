@@ -184,7 +184,8 @@ def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_url: str, tm
     assert first == (TODAY - timedelta(days=1) - date(2000, 1, 1)).days  # what earlier versions wrote for this date
     invoke("followup", a, "--reschedule", "+3d", "--reason", "Guest travelling")
     invoke("followup", a, "--reschedule", "tomorrow", "--reason", "Back early")  # earlier than before: still a change
-    invoke("followups", "--ics", str(ics), "--upcoming", "5")
+    assert invoke("followups", "--ics", str(ics), "--upcoming", "5").exit_code == 1  # an existing file needs --force
+    assert invoke("followups", "--ics", str(ics), "--upcoming", "5", "--force").exit_code == 0
     again = {str(e["uid"]): e for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")}
     assert set(again) == set(events)  # same UIDs: a re-import updates, never duplicates
     latest = (TODAY + timedelta(days=3) - date(2000, 1, 1)).days  # the latest date it ever had, plus two moves
@@ -202,7 +203,7 @@ def test_a_second_calendar_implementation_reads_the_ics(store_url: str, tmp_path
     for move in (None, "+2d", "tomorrow", "today"):  # each move is earlier than the one before
         if move:
             assert invoke("followup", a, "--reschedule", move, "--reason", "Guest asked").exit_code == 0
-        assert invoke("followups", "--upcoming", "7", "--ics", str(ics)).exit_code == 0
+        assert invoke("followups", "--upcoming", "7", "--ics", str(ics), "--force").exit_code == 0
         cal = vobject.readOne(ics.read_text(encoding="utf-8"))
         (event,) = cal.vevent_list
         assert event.uid.value == f"{a}-follow-up@recover"

@@ -46,11 +46,18 @@ def load_answers(path: Path) -> AnswersFile:
         answers = {}
     problems += [str(src.problem(("customer", k), f"unknown customer key '{k}' — use name, contact and segment", key=True))
                  for k in customer if k not in CUSTOMER_KEYS]
+    staff = data.get("staff")
+    if staff is not None:
+        from recoverycli.wizard import clean_staff
+
+        try:
+            staff = clean_staff(staff)
+        except ValueError as e:
+            problems.append(str(src.problem(("staff",), f"staff: {e}")))
     if problems:
         raise AnswersError(_listing(str(path), problems))
-    staff = data.get("staff")
     pb = data.get("playbook")
-    return AnswersFile(str(path), str(staff) if staff is not None else None, str(pb) if pb is not None else None,
+    return AnswersFile(str(path), staff, str(pb) if pb is not None else None,
                        {str(k): v for k, v in customer.items()}, {str(k): v for k, v in answers.items()})
 
 
@@ -61,7 +68,7 @@ def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | N
 
     data = load_answers(path)
     pb = lib.get(playbook_id or data.playbook or "other")
-    who = (staff or "").strip() or data.staff or staff_name(None)
+    who = staff_name(staff) if staff and staff.strip() else data.staff or staff_name(None)
     if not who:
         raise AnswersError(f"{path}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
     asker = FileAsker(data)
@@ -75,10 +82,22 @@ def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | N
     return case_from_call(call, via=via)
 
 
+MAX_LISTED = 20  # every problem of a real file; a file with 19,000 mistakes gets a message a person can read
+
+
+def _few(problems: list[str]) -> str:
+    more = len(problems) - MAX_LISTED
+    return "; ".join(problems[:MAX_LISTED] + ([f"… and {more} more"] if more > 0 else []))
+
+
 def _listing(path: str, problems: list[str]) -> str:
     if len(problems) == 1:
         return problems[0]
-    return f"{path}: {len(problems)} problems: " + "; ".join(problems)
+    return f"{path}: {len(problems)} problems: " + _few(problems)
+
+
+def _short(key: str) -> str:
+    return key if len(key) <= 40 else key[:39] + "…"
 
 
 @dataclass
@@ -128,8 +147,12 @@ class FileAsker:
 
     def unknown_ids(self, call: Call) -> list[str]:
         known = {p.id: p for p in call.prompts()}
-        out = [f"{k}: no such prompt in playbook '{call.playbook.id}' — remove it or check the spelling"
-               for k in self.data.answers if k not in known]
+        unknown = [_short(k) for k in self.data.answers if k not in known]
+        if len(unknown) > 3:
+            out = [f"{len(unknown)} answers have no prompt in playbook '{call.playbook.id}' ({', '.join(unknown[:3])}, …)"
+                   f" — remove them or check the spelling"]
+        else:
+            out = [f"{k}: no such prompt in playbook '{call.playbook.id}' — remove it or check the spelling" for k in unknown]
         asked = {p.id for p in call.asked()}
         out += [f"{k}: answered, but only asked when {known[k].when} — remove it or change the earlier answer"
                 for k in self.data.answers if k in known and k not in asked]
@@ -141,4 +164,4 @@ class FileAsker:
         reported = {e.split(":", 1)[0] for e in self.errors}
         problems += [f"{pid}: required answer missing" for pid in missing_required(call) if pid not in reported]
         if problems:
-            raise AnswersError(f"{self.data.path}: nothing saved; {len(problems)} problem(s): " + "; ".join(problems))
+            raise AnswersError(f"{self.data.path}: nothing saved; {len(problems)} problem(s): " + _few(problems))

@@ -31,9 +31,14 @@ def config_file() -> Path:
 
 
 def read_config() -> dict[str, object]:
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import read_limited
+
+    if not config_file().exists():
+        return {}
     try:
-        return tomllib.loads(config_file().read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return tomllib.loads(read_limited(config_file(), 64 * 1024, "config file").decode("utf-8"))
+    except (RecoverError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return {}
 
 
@@ -41,15 +46,21 @@ def remember(key: str, value: str) -> None:
     """Set one top-level key, keeping the rest of the file as written (tables such as [notify], comments).
 
     The file is written 0600 in a 0700 folder, whatever the umask: it may hold notification URLs with passwords.
-    JSON string escapes are valid TOML basic strings.
+    JSON string escapes are valid TOML basic strings. A config that cannot be written (a read-only home, a linked
+    config) is simply not remembered: the name is asked again next time, and the call goes on.
     """
     import re
+
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import replace_private
 
     path = config_file()
     try:
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     except FileNotFoundError:
         lines = []
+    except (OSError, UnicodeDecodeError):
+        return
     line = f"{key} = {json.dumps(value, ensure_ascii=False)}\n"
     first_table = next((i for i, text in enumerate(lines) if text.lstrip().startswith("[")), len(lines))
     mine = re.compile(rf"^\s*{re.escape(key)}\s*=")
@@ -58,21 +69,23 @@ def remember(key: str, value: str) -> None:
         lines.insert(first_table, line)
     else:
         lines[at] = line
-    old = os.umask(0o077)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", encoding="utf-8") as fh:
-            fh.write("".join(lines))
-        os.replace(tmp, path)
-    finally:
-        os.umask(old)
+        replace_private(path, "".join(lines))
+    except (OSError, RecoverError):
+        pass
 
 
 def staff_name(given: str | None) -> str | None:
-    """--staff, then RECOVER_STAFF, then the remembered name."""
-    for candidate in (given, os.environ.get("RECOVER_STAFF"), read_config().get("staff")):
-        if isinstance(candidate, str) and candidate.strip():
-            return candidate.strip()
+    """--staff, then RECOVER_STAFF, then the remembered name; each checked as a customer's name is."""
+    from recoverycli.errors import RecoverError
+    from recoverycli.wizard import clean_staff
+
+    for source, candidate in (("--staff", given), ("RECOVER_STAFF", os.environ.get("RECOVER_STAFF")),
+                              (f"{config_file()}: staff", read_config().get("staff"))):
+        if candidate is None or (isinstance(candidate, str) and not candidate.strip()):
+            continue
+        try:
+            return clean_staff(candidate)
+        except ValueError as e:
+            raise RecoverError(f"{source}: {e}", exit_code=2) from None
     return None

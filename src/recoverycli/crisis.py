@@ -749,9 +749,12 @@ def report_section(store: Any, since: str, until: str, books: dict[str, Any], no
 
 
 def _rank(sorted_values: list[float], tenths: int) -> float | None:
-    """Nearest-rank percentile, as the report's SQL computes them."""
+    """A percentile by linear interpolation (PostgreSQL's percentile_cont), the one definition the report uses."""
+    from recoverycli.store.base import interpolate
+
     n = len(sorted_values)
     if not n:
         return None
-    return round(sorted_values[min(n * tenths // 10 + 1, n) - 1], 1)
+    i = (n - 1) * tenths // 10
+    return interpolate(n, tenths / 10, sorted_values[i], sorted_values[i + 1] if i + 1 < n else None)
 

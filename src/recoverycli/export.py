@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator, TextIO
 
 from recoverycli.errors import RecoverError
+from recoverycli.safety import json_dumps
 
 # Public and stable: scripts depend on these names and this order (README, "Export columns").
 COLUMNS: tuple[str, ...] = (
@@ -72,7 +73,7 @@ def _objects(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Itera
 
 def write_jsonl(rows: Iterable[tuple[Any, ...]], out: TextIO, columns: tuple[str, ...]) -> None:
     for rec in _objects(rows, columns):
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        out.write(json_dumps(rec) + "\n")
 
 
 def write_json(rows: Iterable[tuple[Any, ...]], out: TextIO, columns: tuple[str, ...]) -> None:
@@ -80,6 +81,6 @@ def write_json(rows: Iterable[tuple[Any, ...]], out: TextIO, columns: tuple[str,
     out.write("[")
     first = True
     for rec in _objects(rows, columns):
-        out.write(("\n  " if first else ",\n  ") + json.dumps(rec, ensure_ascii=False))
+        out.write(("\n  " if first else ",\n  ") + json_dumps(rec))
         first = False
     out.write("]\n" if first else "\n]\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -51,8 +50,16 @@ def uid(case_id: str) -> str:
     return f"{case_id}-follow-up@recover"
 
 
-def write_ics(rows: list[dict[str, Any]], path: Path, sequences: dict[str, int], now: datetime | None = None) -> None:
-    """One all-day event per follow-up; `sequences` (case id -> `sequence(case)`) tells calendars which copy is newer."""
+def write_ics(rows: list[dict[str, Any]], path: Path, sequences: dict[str, int], now: datetime | None = None,
+              force: bool = False, stores: Iterable[Path | str] = ()) -> None:
+    """One all-day event per follow-up, written as an output file (never over the store; an existing file needs force)."""
+    from recoverycli.files import write_output
+
+    write_output(path, ics_bytes(rows, sequences, now), force, stores, "calendar")
+
+
+def ics_bytes(rows: list[dict[str, Any]], sequences: dict[str, int], now: datetime | None = None) -> bytes:
+    """`sequences` (case id -> `sequence(case)`) tells calendars which copy of an event is newer."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -71,6 +78,4 @@ def write_ics(rows: list[dict[str, Any]], path: Path, sequences: dict[str, int],
         # a moved date must replace the old entry: calendars keep the copy with the higher sequence
         ev.add("sequence", sequences.get(r["case_id"], 0))
         cal.add_component(ev)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "wb") as fh:
-        fh.write(cal.to_ical())
+    return cal.to_ical()

@@ -41,3 +41,71 @@ def name_key(name: str) -> str:
     folded = unicodedata.normalize("NFKD", name.casefold())
     letters = "".join(c for c in folded if not unicodedata.combining(c))
     return " ".join(re.sub(r"[\W_]+", " ", letters).split())
+
+
+_WORD = re.compile(r"\w+")
+_SEP = r"[\s\-_/.()]*"
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+
+
+def fold(word: str) -> str:
+    """A word as names are compared: case and accents ignored (as name_key does for a whole name)."""
+    folded = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+class Mentions:
+    """Where a text quotes a customer, as whole words: by their contact, by their full name, or (parts=True) by any
+    part of their name of two letters or more. The one rule erasure and the report share."""
+
+    def __init__(self, names: list[str], contacts: list[str], parts: bool = True) -> None:
+        self.full = [words for words in ([fold(w) for w in _WORD.findall(n)] for n in names) if words]
+        self.parts = {w for words in self.full for w in words if len(w) >= 2} if parts else set()
+        patterns: list[str] = []
+        for contact in (" ".join(c.split()) for c in contacts):
+            if not contact:
+                continue
+            if "@" in contact:
+                patterns.append(re.escape(contact))
+                continue
+            key = contact_key(contact)
+            forms = {key}
+            if key.startswith("+"):
+                import phonenumbers
+
+                try:
+                    forms.add(str(phonenumbers.parse(key).national_number))  # written without the country code
+                except phonenumbers.NumberParseException:
+                    pass
+            for form in forms:
+                chars = [c for c in form if c.isalnum()]
+                if len(chars) >= 3:
+                    patterns.append(r"(?<!\w)\+?" + _SEP.join(re.escape(c) for c in chars) + r"(?!\w)")
+        self.contact = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        if self.contact is not None:
+            found += [m.span() for m in self.contact.finditer(text)]
+        words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+        for i, (start, end, word) in enumerate(words):
+            if word in self.parts:
+                found.append((start, end))
+            for name in self.full:
+                if [w for _, _, w in words[i:i + len(name)]] == name:
+                    found.append((start, words[i + len(name) - 1][1]))
+        return sorted(found)
+
+    def __call__(self, text: str) -> bool:
+        return bool(self.spans(text))
+
+    def redact(self, text: str, mark: str) -> str:
+        """The text with every mention replaced by `mark`."""
+        out, at = [], 0
+        for start, end in self.spans(text):
+            if start >= at:
+                out += [text[at:start], mark]
+                at = end
+            elif end > at:
+                at = end
+        return "".join(out) + text[at:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -195,16 +196,35 @@ def check_file(path: Path) -> tuple[Entry | None, list[Problem]]:
     if not isinstance(src.data, dict):
         return None, [src.problem((), "a playbook must be a mapping with id, title and steps — start with `id: my-playbook`",
                                   check="schema")]
+    controls = _control_characters(src, src.data)
     try:
         pb = Playbook.model_validate(src.data)
         problems = []
     except ValidationError as e:
         problems = validation_problems(src, e.errors())
         pb = salvage(src.data)
+    problems = controls + problems  # an error: the library refuses the playbook, lint lists it with the rest
     if pb is None:
         return None, problems
     problems += _duplicates(src, pb)
     return Entry(src, pb, path.parent), problems
+
+
+def _control_characters(src: Source, data: Any, loc: tuple[Any, ...] = ()) -> list[Problem]:
+    """Text a clerk's terminal would act on ("\\e]0;…", "\\x9b") has no place in a playbook, even escaped in quotes."""
+    from recoverycli.safety import CONTROL
+
+    if isinstance(data, str):
+        if (m := CONTROL.search(data)) is None:
+            return []
+        return [src.problem(loc, f"control character U+{ord(m.group()):04X} in the text — delete it; a terminal would act on it")]
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    out: list[Problem] = []
+    for key, value in items:
+        if isinstance(key, str) and CONTROL.search(key):
+            out.append(src.problem(loc + (key,), f"control character U+{ord(CONTROL.search(key).group()):04X} in a key — delete it", key=True))
+        out += _control_characters(src, value, loc + (key,))
+    return out
 
 
 def parse_playbook(path: Path) -> Entry:
@@ -324,8 +344,12 @@ def playbook_files(directory: Path) -> list[Path]:
 
 
 def merge_step(parent: Step, child: Step) -> Step:
-    """Child fields replace the parent's; lists add to it; prompts merge by id."""
-    merged = parent.model_copy(deep=True)
+    """Child fields replace the parent's; lists add to it; prompts merge by id.
+
+    Every list is new; the prompts and tips in them are shared with the parent (nothing edits them after loading),
+    so a long `extends` chain is not copied over and over.
+    """
+    merged = parent.model_copy()
     for name in ("title", "guidance"):
         if getattr(child, name) is not None:
             setattr(merged, name, getattr(child, name))
@@ -354,7 +378,7 @@ def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem
             raise PlaybookError(problem)
         problems.append(problem)
 
-    steps = [s.model_copy(deep=True) for s in parent.steps]
+    steps = list(parent.steps)  # a step the child changes is copied by merge_step
     for i, cs in enumerate(child.steps):
         idx = next((k for k, s in enumerate(steps) if s.id == cs.id), None)
         if idx is not None:
@@ -388,7 +412,7 @@ def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem
     if parent.category == "base" and "category" not in fields:
         fields["category"] = Playbook.model_fields["category"].default  # being the base is not inherited: offer it to clerks
     return parent.model_copy(update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures,
-                                     "remove_gestures": [], **fields}, deep=True)
+                                     "remove_gestures": [], **fields})
 
 
 class Library:
@@ -407,6 +431,7 @@ class Library:
         self.problems: dict[Path, list[Problem]] = {}
         self.broken: dict[str, Path] = {}  # playbook id -> the broken file that claims it
         self._merged: dict[str, Playbook] = {}
+        self._resolved: dict[str, Playbook] = {}  # id -> merged with its ancestors (checked or not)
         for d in dirs:
             here: dict[str, Path] = {}
             for path in playbook_files(d):
@@ -475,33 +500,46 @@ class Library:
                 problems.append(e.problem)  # type: ignore[arg-type]
         return books, problems
 
-    def resolve(self, entry: Entry, chain: tuple[str, ...] = (), problems: list[Problem] | None = None) -> Playbook:
+    def resolve(self, entry: Entry, problems: list[Problem] | None = None) -> Playbook:
         """Apply `extends` all the way up; loops and unknown parents are errors at the `extends` line.
 
-        With `problems` (lint), each mistake is noted and the rest still merged: a parent that cannot be found is
-        stood in for by the base, so the file's own checks still run.
+        Each playbook is merged once and remembered, walking the chain in a loop: a 500-level chain costs
+        500 merges in all, not one chain per descendant (and never runs out of stack). With `problems` (lint),
+        each mistake is noted and the rest still merged: a parent that cannot be found is stood in for by the
+        base, so the file's own checks still run (and nothing merged with a mistake is remembered).
         """
-        pb, src = entry.playbook, entry.source
-        if pb.extends is None:
-            return pb
-        problem = None
-        if pb.extends in chain + (pb.id,):
-            loop = " -> ".join(chain + (pb.id, pb.extends))
-            problem = src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead")
-        elif pb.extends in self.broken and pb.extends not in self.entries:
-            bad = next(p for p in self.problems[self.broken[pb.extends]] if p.level == "error")
-            problem = src.problem(("extends",), f"extends '{pb.extends}', which is broken ({bad.file}:{bad.line}:{bad.col}) "
-                                                f"— fix that file first")
-        elif pb.extends not in self.entries:
-            known = ", ".join(sorted(self.entries))
-            problem = src.problem(("extends",), f"extends '{pb.extends}', which no playbook has — use one of: {known}")
-        if problem is not None:
+        chain = [entry]
+        while (top := chain[-1].playbook).extends is not None and top.id not in self._resolved:
+            ids = [e.playbook.id for e in chain]
+            src = chain[-1].source
+            problem = None
+            if top.extends in ids:
+                loop = " -> ".join([*ids, top.extends])
+                problem = src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead")
+            elif top.extends in self.broken and top.extends not in self.entries:
+                bad = next(p for p in self.problems[self.broken[top.extends]] if p.level == "error")
+                problem = src.problem(("extends",), f"extends '{top.extends}', which is broken ({bad.file}:{bad.line}:{bad.col}) "
+                                                    f"— fix that file first")
+            elif top.extends not in self.entries:
+                known = ", ".join(sorted(self.entries))
+                problem = src.problem(("extends",), f"extends '{top.extends}', which no playbook has — use one of: {known}")
+            if problem is None:
+                chain.append(self.entries[top.extends])
+                continue
             if problems is None:
                 raise PlaybookError(problem)
             problems.append(problem)
             base = self.entries.get(BASE_ID)
-            return merge(base.playbook, pb, src, problems) if base is not None and pb.id != BASE_ID else pb
-        return merge(self.resolve(self.entries[pb.extends], chain + (pb.id,), problems), pb, src, problems)
+            if base is not None and base not in chain:
+                chain.append(base)  # the base stands in for the parent that cannot be had
+            break
+        top = chain[-1].playbook
+        merged = self._resolved.get(top.id, top) if self.entries.get(top.id) is chain[-1] else top
+        for child in reversed(chain[:-1]):
+            merged = merge(merged, child.playbook, child.source, problems)
+            if problems is None and self.entries.get(child.playbook.id) is child:
+                self._resolved[child.playbook.id] = merged
+        return merged
 
     def merged_problems(self, pb: Playbook, entry: Entry, parent_known: bool = True) -> list[Problem]:
         """What makes a merged playbook unusable in a call (parent_known=False: the lineage checks are moot)."""
@@ -513,7 +551,7 @@ class Library:
             if not step.title:
                 out.append(src.problem(_step_loc(own, step.id), f"step '{step.id}' has no title — add `title:` to it"))
         ids = [p.id for p in pb.prompts()]
-        for dupe in sorted({x for x in ids if ids.count(x) > 1}):
+        for dupe in sorted(x for x, n in Counter(ids).items() if n > 1):
             out.append(src.problem(("steps",), f"prompt id '{dupe}' is used in two steps — rename one"))
         missing = [p for p in BASE_PROMPTS if p not in ids]
         if missing and parent_known:

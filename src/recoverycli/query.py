@@ -10,8 +10,25 @@ from recoverycli.errors import RecoverError
 
 
 def day_start_utc(d: date) -> str:
-    """Local midnight of `d`, as the UTC text the store compares against."""
-    return datetime.combine(d, time.min).astimezone().astimezone(timezone.utc).isoformat(timespec="microseconds")
+    """Local midnight of `d`, as the UTC text the store compares against (the calendar's ends included)."""
+    try:
+        return datetime.combine(d, time.min).astimezone().astimezone(timezone.utc).isoformat(timespec="microseconds")
+    except (OverflowError, ValueError):  # 0001-01-01 east of Greenwich is still year 0 in UTC
+        return BEFORE_ALL if d.year == date.min.year else AFTER_ALL
+
+
+BEFORE_ALL, AFTER_ALL = "0000", "9999-12-31T99"  # UTC texts before, and after, every timestamp the store holds
+
+
+def day_end_utc(d: date) -> str:
+    """The end of `d` (the next local midnight) as UTC text; after every timestamp for the calendar's last day."""
+    after = day_after(d)
+    return day_start_utc(after) if after is not None else AFTER_ALL
+
+
+def day_after(d: date) -> date | None:
+    """The next day, or None after the last day the calendar has (9999-12-31)."""
+    return None if d == date.max else d + timedelta(days=1)
 
 
 def as_date(text: str | None, today: date, flag: str) -> date | None:

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from recoverycli.safety import safe_text
 
 if TYPE_CHECKING:
     from recoverycli.models import Case, Playbook
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 
 def local(dt: datetime) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def plain(text: object, style: str = "") -> Text:
+    """Text from data, shown as it is: never markup, never a control character."""
+    return Text(safe_text(text, markup=False), style=style)
 
 
 def unwrap(text: str) -> str:
@@ -31,26 +37,26 @@ def say_avoid_tips(say: list[str], avoid: list[str], tips: list[tuple[str, str, 
     parts: list[Text] = []
     if say:
         parts.append(Text("\nYou could say", style="bold green"))
-        parts += [Text(f"  “{s}”", style="green") for s in say]
+        parts += [plain(f"  “{s}”", style="green") for s in say]
     if avoid:
         parts.append(Text("\nAvoid", style="bold red"))
-        parts += [Text(f"  ✗ {a}", style="red") for a in avoid]
+        parts += [plain(f"  ✗ {a}", style="red") for a in avoid]
     if tips:
         parts.append(Text("\nTips", style="bold cyan"))
         for tag, title, text in tips:
             line = Text("  ★ ", style="cyan")
-            line.append(title, style="bold")
-            line.append(f" — {text} ")
-            line.append(f"[{tag}]", style="dim")
+            line.append(safe_text(title, markup=False), style="bold")
+            line.append(safe_text(f" — {text} ", markup=False))
+            line.append(safe_text(f"[{tag}]", markup=False), style="dim")
             parts.append(line)
     return parts
 
 
 def step_panel(view: StepView) -> Panel:
-    parts: list[object] = [Text(unwrap(g)) for g in view.guidance]
+    parts: list[object] = [plain(unwrap(g)) for g in view.guidance]
     parts += say_avoid_tips(view.say, view.avoid, view.tips)
     title = f"Step {view.index} of {view.total} · {view.step.title}"
-    return Panel(Group(*parts), title=escape(title), title_align="left", border_style="blue")
+    return Panel(Group(*parts), title=safe_text(title), title_align="left", border_style="blue")
 
 
 def call_summary(call: Call, title: str | None = None) -> Panel:
@@ -60,8 +66,8 @@ def call_summary(call: Call, title: str | None = None) -> Panel:
     table.add_column("Answer", ratio=2)
     for i, prompt in enumerate(call.asked(), 1):
         answer = call.display(prompt)
-        table.add_row(str(i), escape(prompt.label), escape(answer) if answer else Text("—", style="dim"))
-    return Panel(table, title=escape(title or f"Case summary · {call.playbook.title}"), title_align="left", border_style="magenta")
+        table.add_row(str(i), safe_text(prompt.label), safe_text(answer) if answer else Text("—", style="dim"))
+    return Panel(table, title=safe_text(title or f"Case summary · {call.playbook.title}"), title_align="left", border_style="magenta")
 
 
 def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:
@@ -80,19 +86,19 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("Case", case.id)
-    head.add_row("Status", case.status)
+    head.add_row("Case", safe_text(case.id))
+    head.add_row("Status", safe_text(case.status))
     if case.complaint_number >= 2:
         head.add_row("Severity", Text(f"EMERGENCY · complaint number {case.complaint_number}", style="bold red"))
         if case.repeats:
             head.add_row("Repeats", Text(f"{case.repeats} — `recover show {case.repeats}` for what happened then", style="red"))
     else:
         head.add_row("Complaint", "first")
-    head.add_row("Playbook", escape(f"{case.playbook.id} (v{case.playbook.version})"))
+    head.add_row("Playbook", safe_text(f"{case.playbook.id} (v{case.playbook.version})"))
     if case.crisis_id:
-        head.add_row("Crisis", escape(f"{case.crisis_id} (recover crisis board {case.crisis_id})"))
-    head.add_row("Staff", escape(case.staff))
-    head.add_row("Customer", escape(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
+        head.add_row("Crisis", safe_text(f"{case.crisis_id} (recover crisis board {case.crisis_id})"))
+    head.add_row("Staff", safe_text(case.staff))
+    head.add_row("Customer", safe_text(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
     head.add_row("Created", local(case.created_at))
     head.add_row("Updated", local(case.updated_at))
     answers = Table(show_header=True, header_style="bold", expand=True)
@@ -102,7 +108,7 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     keys = [k for k in order if k in case.answers] + [k for k in case.answers if k not in order]
     for key in keys:
         label, value = _answer_text(case, playbook, key)
-        answers.add_row(escape(label), escape(value))
+        answers.add_row(safe_text(label), safe_text(value))
     events = Table(show_header=True, header_style="bold", expand=True)
     events.add_column("When", no_wrap=True)
     events.add_column("Who")
@@ -110,9 +116,9 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     from recoverycli.history import describe
 
     for ev in case.events:
-        events.add_row(local(ev.at), escape(ev.staff), escape(describe(ev, playbook)))
+        events.add_row(local(ev.at), safe_text(ev.staff), safe_text(describe(ev, playbook)))
     return Group(
-        Panel(head, title=f"Case {case.id}", title_align="left", border_style="blue"),
+        Panel(head, title=safe_text(f"Case {case.id}"), title_align="left", border_style="blue"),
         Panel(answers, title="Answers", title_align="left"),
         Panel(events, title="History", title_align="left"),
     )
@@ -123,8 +129,8 @@ def cases_table(cases: list[Case]) -> Table:
     for col in ("Case", "Status", "Created", "Playbook", "Customer", "Staff", "Follow-up"):
         table.add_column(col, no_wrap=col in ("Case", "Status", "Created", "Follow-up"))
     for c in cases:
-        table.add_row(c.id + (" !" if c.complaint_number >= 2 else ""), c.status, local(c.created_at), escape(c.playbook.id), escape(c.customer.name),
-                      escape(c.staff), escape(str(c.answers.get("follow_up_date", ""))))
+        table.add_row(safe_text(c.id + (" !" if c.complaint_number >= 2 else "")), safe_text(c.status), local(c.created_at), safe_text(c.playbook.id), safe_text(c.customer.name),
+                      safe_text(c.staff), safe_text(str(c.answers.get("follow_up_date", ""))))
     return table
 
 
@@ -134,13 +140,13 @@ def followups_table(rows: list[dict]) -> Table:
         table.add_column(col, no_wrap=col in ("Case", "Due"))
     for r in rows:
         late = r["days_overdue"]
-        due = Text(r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
+        due = plain(r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
                    style="bold red" if late > 0 else "yellow" if late == 0 else "")
-        case = Text(r["case_id"])
+        case = plain(r["case_id"])
         if r.get("emergency"):
             case.append("\nEMERGENCY", style="bold red")  # a second complaint: this promise matters most
-        table.add_row(case, due, escape(r["customer_name"]), escape(r["customer_contact"]),
-                      escape(r["promise"] or ""), escape(r["owner"]))
+        table.add_row(case, due, safe_text(r["customer_name"]), safe_text(r["customer_contact"]),
+                      safe_text(r["promise"] or ""), safe_text(r["owner"]))
     return table
 
 
@@ -148,12 +154,12 @@ def playbook_view(pb: Playbook) -> Group:
     """A playbook as a clerk meets it, with every segment's guidance and every prompt."""
     from recoverycli.tips import TIPS
 
-    parts: list[object] = [Panel(Text(f"{pb.description}\nid {pb.id} · version {pb.version} · {pb.category}"),
-                                 title=escape(pb.title or pb.id), title_align="left", border_style="magenta")]
+    parts: list[object] = [Panel(plain(f"{pb.description}\nid {pb.id} · version {pb.version} · {pb.category}"),
+                                 title=safe_text(pb.title or pb.id), title_align="left", border_style="magenta")]
     for i, step in enumerate(pb.steps, 1):
-        body: list[object] = [Text(unwrap(step.guidance or ""))]
+        body: list[object] = [plain(unwrap(step.guidance or ""))]
         for a in step.adapt:
-            body.append(Text(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
+            body.append(plain(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
         body += say_avoid_tips(step.say, step.avoid, [(t, TIPS[t].title, TIPS[t].text) for t in step.tips])
         prompts = Table(show_header=True, header_style="bold", expand=True)
         for col in ("Prompt", "Question", "Type", "Needed", "Asked when"):
@@ -161,31 +167,31 @@ def playbook_view(pb: Playbook) -> Group:
         for p in step.prompts:
             kind = p.type + (f" ({', '.join(c if isinstance(c, str) else c.value for c in p.choices)})" if p.choices else "")
             kind += " (from gestures)" if p.choices_from else ""
-            prompts.add_row(p.id, escape(p.label), escape(kind), "required" if p.required else "optional",
-                            escape(", ".join(f"{k} = {v}" for k, v in (p.when or {}).items())))
+            prompts.add_row(safe_text(p.id), safe_text(p.label), safe_text(kind), "required" if p.required else "optional",
+                            safe_text(", ".join(f"{k} = {v}" for k, v in (p.when or {}).items())))
         if step.prompts:
             body.append(prompts)
-        parts.append(Panel(Group(*body), title=escape(f"Step {i} · {step.title}"), title_align="left", border_style="blue"))
+        parts.append(Panel(Group(*body), title=safe_text(f"Step {i} · {step.title}"), title_align="left", border_style="blue"))
     gestures = Table(show_header=True, header_style="bold")
     for col in ("Gesture", "Label", "Consumable", "Rough cost"):
         gestures.add_column(col)
     for g in pb.gestures:
-        gestures.add_row(g.id, escape(g.label), "yes" if g.consumable else "no", "" if g.cost is None else f"{g.cost:g}")
+        gestures.add_row(safe_text(g.id), safe_text(g.label), "yes" if g.consumable else "no", "" if g.cost is None else f"{g.cost:g}")
     parts.append(Panel(gestures, title="Gestures", title_align="left"))
     return Group(*parts)
 
 
 def emergency_panel(call: Call, repeat: Repeat) -> Panel:
     """Unmistakable: complaint number two is an emergency [kuzmeski-second-complaint]."""
-    lines: list[object] = [Text(f"Complaint number {repeat.complaint_number} from {call.customer.get('name') or 'this customer'}. "
+    lines: list[object] = [plain(f"Complaint number {repeat.complaint_number} from {call.customer.get('name') or 'this customer'}. "
                                 "Drop everything: alert the duty manager now and fix it on this call.", style="bold")]
     for case in repeat.previous:
         done = "done" if any(e.kind == "follow_up_done" for e in case.events) else "NOT done"
-        lines.append(Text(f"\n{case.id} · {local(case.created_at)} · {case.playbook.id} · {case.status}", style="bold"))
+        lines.append(plain(f"\n{case.id} · {local(case.created_at)} · {case.playbook.id} · {case.status}", style="bold"))
         words = " ".join(str(case.answers.get("customer_words", "")).split())
-        lines.append(Text(f"They said: {words[:160]}{'…' if len(words) > 160 else ''}"))
-        lines.append(Text(f"We promised: {case.answers.get('commitment', '—')}"))
-        lines.append(Text(f"Follow-up {case.answers.get('follow_up_date', '—')}: {done}"))
+        lines.append(plain(f"They said: {words[:160]}{'…' if len(words) > 160 else ''}"))
+        lines.append(plain(f"We promised: {case.answers.get('commitment', '—')}"))
+        lines.append(plain(f"Follow-up {case.answers.get('follow_up_date', '—')}: {done}"))
     return Panel(Group(*lines), title="⚠ EMERGENCY — SECOND COMPLAINT", title_align="left", border_style="bold red", style="red")
 
 
@@ -193,8 +199,8 @@ def coach_flags(flags: list) -> Panel:
     lines: list[object] = []
     for f in flags:
         line = Text("⚑ ", style="yellow" if f.level == "warning" else "red")
-        line.append(f"“{f.match}”", style="bold")
-        line.append(f" — {f.reason}\n   Try: {f.suggestion} ")
-        line.append(f"[{f.rule}]", style="dim")
+        line.append(safe_text(f"“{f.match}”", markup=False), style="bold")
+        line.append(safe_text(f" — {f.reason}\n   Try: {f.suggestion} ", markup=False))
+        line.append(safe_text(f"[{f.rule}]", markup=False), style="dim")
         lines.append(line)
     return Panel(Group(*lines), title="Coach", title_align="left", border_style="yellow")

@@ -96,10 +96,33 @@ def currency() -> str | None:
     return None
 
 
+HIDDEN = "[customer]"
+
+
+def without_customers(text: str, names: str, contacts: str) -> str:
+    """Free text with the names and contacts of the customers of its cases hidden, as erasure would find them."""
+    import json
+
+    from recoverycli.identity import Mentions, fold
+
+    people, reach = json.loads(names), json.loads(contacts)
+    words = {fold(w) for w in re.findall(r"\w+", text)}
+    parts = {fold(w) for n in people for w in re.findall(r"\w+", n or "")}
+    if not words & parts and not any(c.isdigit() or c == "@" for c in text):
+        return text  # nothing that could be a name or a contact: no matcher to build
+    return Mentions([n for n in people if n], [c for c in reach if c]).redact(text, HIDDEN)
+
+
 def build(agg: dict[str, Any], since: date, until: date, books: dict[str, Playbook], show_customers: bool,
           filters: dict[str, Any], currency: str | None = None,
           crises: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The report as one JSON-able document; the keys are documented in docs/report.md and pinned by a test."""
+    """The report as one JSON-able document; the keys are documented in docs/report.md and pinned by a test.
+
+    Without show_customers, root causes and gestures written as free text show no customer's name or contact.
+    """
+    hide = (lambda text, names, contacts: text) if show_customers else without_customers  # noqa: E731
+    causes = [(hide(c, names, contacts), pb, place, n) for c, pb, place, n, names, contacts in agg["root_causes"]]
+    given = [(pb, hide(str(g), names, contacts), n) for pb, g, n, names, contacts in agg["gestures"]]
     total = agg["total"]
     p = {k: int(v or 0) for k, v in agg["promises"].items()}
     return {
@@ -107,13 +130,13 @@ def build(agg: dict[str, Any], since: date, until: date, books: dict[str, Playbo
         "cases": {"total": total, "by_status": agg["by_status"], "by_playbook": agg["by_playbook"],
                   "per_week": weekly(agg["weeks"], since, until),
                   "playbook_titles": {pid: (books[pid].title if pid in books and books[pid].title else pid) for pid in agg["by_playbook"]}},
-        "root_causes": group_causes(agg["root_causes"]),
+        "root_causes": group_causes(causes),
         "repeats": {"cases": agg["repeats"], "share": round(agg["repeats"] / total, 3) if total else None,
                     "customers": agg["repeat_customers"] if show_customers else None,
                     "customer_count": len(agg["repeat_customers"])},
         "promises": {**p, "median_days_late": agg["late_days"]["median"]},
         "speed": {"incident_to_contact_minutes": agg["to_contact_minutes"], "contact_to_close_hours": agg["to_close_hours"]},
-        "gestures": gestures(agg["gestures"], books, currency),
+        "gestures": gestures(given, books, currency),
         "coaching": [{"rule": r, "count": n, "kept": int(k or 0)} for r, n, k in agg["coaching"]],
         "crises": crises or [],  # one entry per crisis open during the period (recoverycli.crisis.report_section)
     }

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from recoverycli.dates import spoken_days, spoken_duration
+from recoverycli.safety import safe_text
 
 
 @dataclass
@@ -92,13 +93,12 @@ def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 
 def terminal(r: dict[str, Any], width: int = 80) -> Group:
-    from rich.markup import escape
-
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
     for k, v, alert in summary_lines(r):
-        head.add_row(Text(k, style="bold red" if alert else "bold"), Text(v, style="bold red" if alert else ""))
+        head.add_row(Text(k, style="bold red" if alert else "bold"),
+                     Text(safe_text(v, markup=False), style="bold red" if alert else ""))
     period = r["period"]
     parts: list[object] = [Panel(head, title=f"Report {period['since']} → {period['until']}", title_align="left")]
     label_width = max(12, min(32, (width - 20) // 2))
@@ -114,7 +114,7 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
         for label, v in chart.data:
             alert = label in chart.alert
             style = "bold red" if alert else "cyan"
-            t.add_row(Text(escape(str(label)), style="bold red" if alert else ""),
+            t.add_row(Text(safe_text(label, markup=False), style="bold red" if alert else ""),
                       Text("█" * max(1, round(v / top * bar_width)) if v else "", style=style), f"{v:g}")
         parts.append(Panel(t, title=chart.title, title_align="left"))
     for c in r.get("crises", []):
@@ -122,8 +122,8 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
         for k, v in crisis_lines(c):
-            grid.add_row(k, v)
-        parts.append(Panel(grid, title=f"Crisis {c['id']}", title_align="left"))
+            grid.add_row(k, safe_text(v))
+        parts.append(Panel(grid, title=safe_text(f"Crisis {c['id']}"), title_align="left"))
     return Group(*parts)
 
 

@@ -146,6 +146,8 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
     from datetime import datetime
 
     from recoverycli.config import data_dir
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import new_private
     from recoverycli.yamlsource import dump_yaml
 
     customer = {k: v for k, v in call.to_customer().model_dump().items() if v not in (None, "")}
@@ -154,18 +156,11 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
     head = (f"# Not saved to {store_label} ({why}).\n"
             f"# Every answer is here. When the store is back, save it with:\n"
             f"#   recover start --answers <this file>\n# then delete this file: it holds the customer's details.\n")
-    for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir())):
+    for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir()) / f"recover-{os.getuid()}"):
         try:
-            old = os.umask(0o077)
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / name
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            finally:
-                os.umask(old)
-            with open(fd, "w", encoding="utf-8") as fh:
-                fh.write(head + body)
+            path = folder / name
+            new_private(path, head + body)  # 0600 in a 0700 folder, never through a link
             return path, head + body
-        except OSError:
+        except (OSError, RecoverError):
             continue
     return None, head + body

@@ -8,10 +8,10 @@ from typing import Any
 import questionary
 from questionary import Choice
 from rich.console import Console
-from rich.markup import escape
 
 from recoverycli import render
 from recoverycli.models import Playbook, Prompt
+from recoverycli.safety import safe_text
 from recoverycli.wizard import Call, Repeat, StepView, notice
 
 TYPE_YOUR_OWN = "\x00other"
@@ -39,7 +39,7 @@ class TerminalAsker:
         current = self.retry.pop(prompt.id, call.value(prompt.id))
         if prompt.type == "multiline":
             # a multi-line prompt wider than the terminal renders blank, so hints go on their own line
-            self.console.print(f"[dim]{escape(' '.join(filter(None, (prompt.help, MULTILINE_HINT))))}[/dim]")
+            self.console.print(f"[dim]{safe_text(' '.join(filter(None, (prompt.help, MULTILINE_HINT))))}[/dim]")
             return questionary.text(prompt.label, default=str(current or ""), multiline=True, instruction=FINISH_HINT).unsafe_ask()
         if prompt.type == "choice":
             return self._choice(prompt, call, current)
@@ -62,7 +62,7 @@ class TerminalAsker:
         return picked
 
     def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
-        self.console.print(f"[red]✗ {message}[/red]")
+        self.console.print(f"[red]✗ {safe_text(message)}[/red]")
         if isinstance(raw, str):
             self.retry[prompt.id] = raw
         return True
@@ -72,7 +72,7 @@ class TerminalAsker:
             d = date.fromisoformat(value)
             self.console.print(f"[green]→ follow-up on {d:%A %-d %B %Y}[/green]")
         if (note := notice(prompt, value, call)) is not None:
-            self.console.print(f"[yellow]{escape(note)}[/yellow]")
+            self.console.print(f"[yellow]{safe_text(note)}[/yellow]")
 
     def emergency(self, call: Call, repeat: Repeat) -> None:
         self.console.print(render.emergency_panel(call, repeat))
@@ -108,7 +108,8 @@ class TerminalAsker:
 
 
 def choose_playbook(playbooks: list[Playbook]) -> str:
-    choices = [Choice(title=f"{pb.title} — {pb.description}", value=pb.id) for pb in playbooks]
+    choices = [Choice(title=safe_text(f"{pb.title} — {pb.description}", markup=False, multiline=False), value=pb.id)
+               for pb in playbooks]
     return questionary.select(
         "What went wrong?", choices=choices, use_search_filter=True, use_jk_keys=False,
         instruction="(type to filter, arrows to move, Enter to pick)",
@@ -116,15 +117,22 @@ def choose_playbook(playbooks: list[Playbook]) -> str:
 
 
 def ask_staff() -> str:
-    return questionary.text(
-        "Your name (staff)?", instruction="(asked once, then remembered)",
-        validate=lambda s: bool(s.strip()) or "Please type your name",
-    ).unsafe_ask().strip()
+    from recoverycli.wizard import clean_staff
+
+    def valid(text: str) -> bool | str:
+        try:
+            return bool(clean_staff(text))
+        except ValueError as e:
+            return "Please type your name" if not text.strip() else str(e)
+
+    return clean_staff(questionary.text("Your name (staff)?", instruction="(asked once, then remembered)",
+                                        validate=valid).unsafe_ask())
 
 
 def choose_draft(drafts: list) -> str:
     choices = [
-        Choice(title=f"{c.id} · {render.local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · {len(c.answers)} answers",
+        Choice(title=safe_text(f"{c.id} · {render.local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
+                               f"{len(c.answers)} answers", markup=False, multiline=False),
                value=c.id)
         for c in drafts
     ]

@@ -6,6 +6,7 @@ differs, so a drill exercises exactly what a clerk meets.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -29,6 +30,16 @@ CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
                                Option(value="vip", label="VIP (a long-standing or high-value guest)"),
                                Option(value="other", label="Other")], choices_from=None, allow_other=False, max_length=20),
 )
+
+
+STAFF_PROMPT = Prompt.model_construct(id="staff", label="Your name (staff)?", help="", type="text", required=True, choices=[],
+                                      choices_from=None, allow_other=True, max_length=200)
+MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exactly
+
+
+def clean_staff(raw: Any) -> str:
+    """A staff name, checked as a customer's name is: text, control characters stripped, at most 200 characters."""
+    return check_answer(STAFF_PROMPT, raw, None)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -187,6 +198,10 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
         raise ValueError(f"'{raw}' is not yes or no — answer yes or no")
     if isinstance(raw, (dict, list)):
         raise ValueError("expected a single answer, not a list or mapping — write it as text")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ValueError(f"'{raw}' is not a number that can be recorded — give digits, e.g. 40 or 12.50, or text in quotes")
+    if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+        raise ValueError(f"expected text, not {_kind_of(raw)} — put the answer in quotes")
     text = clean_text(str(raw), prompt.type == "multiline")
     if not text:
         return check_answer(prompt, None, call)
@@ -198,10 +213,14 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
         return parse_when(text, call.now).isoformat(timespec="minutes")
     if prompt.type == "number":
         num = text.replace(",", "").lstrip("$€£¥ ").rstrip("$€£¥ ")
+        shown = text if len(text) <= 30 else text[:27] + "…"
         try:
-            return float(num) if "." in num else int(num)
+            value = float(num) if "." in num else int(num) if len(num) <= 30 else None
         except ValueError:
-            raise ValueError(f"'{text}' is not a number — type digits, e.g. 40 or 12.50") from None
+            raise ValueError(f"'{shown}' is not a number — type digits, e.g. 40 or 12.50") from None
+        if value is None or not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            raise ValueError(f"'{shown}' is too large a number to record — type the amount in digits, e.g. 40 or 12.50")
+        return value
     if prompt.type == "choice":
         for value, label in call.choices(prompt):
             if text.lower() in (value.lower(), label.lower()):
@@ -211,6 +230,14 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
         options = ", ".join(v for v, _ in call.choices(prompt))
         raise ValueError(f"'{text}' is not one of the choices — use one of: {options}")
     return text
+
+
+def _kind_of(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return f"yes/no ({str(raw).lower()})"
+    if isinstance(raw, (bytes, bytearray)):
+        return "binary data"
+    return type(raw).__name__
 
 
 PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.first_name", "playbook.title")

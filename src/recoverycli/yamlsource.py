@@ -11,6 +11,7 @@ import yaml
 MAX_BYTES = 512 * 1024
 MAX_VALUES = 20_000
 MAX_DEPTH = 64
+MAX_DIGITS = 100  # an integer longer than this is a mistake (and past 4,300 digits Python refuses to read it)
 
 Loc = tuple[Any, ...]
 
@@ -150,10 +151,12 @@ class _Reader:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text; the model parses them
         if node.tag == _INT:
+            if len(node.value) > MAX_DIGITS:
+                raise self.fail(node, f"a number {len(node.value)} characters long — put it in quotes if it is text")
             return _int(node.value)
         try:
             return self.constructor.construct_object(node)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):
             raise self.fail(node, f"unsupported tag '{_short(node.tag)}' — remove it; playbooks are plain YAML") from None
 
 
@@ -167,14 +170,13 @@ def _compose(text: str, loader_class: Any) -> yaml.Node | None:
 
 def read_yaml(path: Path, label: str | None = None) -> Source:
     """Read one YAML document safely; any problem is a YamlProblem with file:line:col."""
+    from recoverycli.files import FileRefused, read_limited
+
     file = label or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlProblem(Problem(file, 1, 1, f"file is {size} bytes, over the {MAX_BYTES} limit — split it into smaller files"))
-        raw = path.read_bytes()
-    except OSError as e:
-        raise YamlProblem(Problem(file, 1, 1, f"cannot read file ({e.strerror}) — check the path and its permissions")) from None
+        raw = read_limited(path, MAX_BYTES, "YAML file")  # a FIFO or /dev/zero is refused, never read forever
+    except FileRefused as e:
+        raise YamlProblem(Problem(file, 1, 1, e.reason)) from None
     return parse_yaml(raw, file)
 
 
@@ -192,7 +194,12 @@ def parse_yaml(raw: bytes | str, file: str) -> Source:
         try:
             node = _compose(text, _Loader)
         except yaml.YAMLError:
+            if deep := _too_deep(text, file):  # libyaml gives up at 1,000 levels; Python's parser would take minutes
+                raise YamlProblem(deep) from None
             node = _compose(text, _PyLoader)  # the pure-Python parser words errors the same everywhere
+    except RecursionError:  # the composer recurses per level: find where the nesting went too deep, without it
+        raise YamlProblem(_too_deep(text, file) or Problem(file, 1, 1, f"nested deeper than {MAX_DEPTH} levels — "
+                                                                       f"flatten the structure")) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -211,6 +218,26 @@ def parse_yaml(raw: bytes | str, file: str) -> Source:
         return reader.src
     reader.src.data = reader.value(node, ())
     return reader.src
+
+
+def _too_deep(text: str, file: str) -> Problem | None:
+    """Where a document nests deeper than MAX_DEPTH, found from the parser's events (a loop, not recursion)."""
+    loader = yaml.SafeLoader(text)  # libyaml's scanner gives up at 1,000 levels before any event says where
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the reader's limit: a collection 65 levels below the top
+                    line, col = event.start_mark.line + 1, event.start_mark.column + 1
+                    return Problem(file, line, col, f"nested deeper than {MAX_DEPTH} levels — flatten the structure")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return None
 
 
 class _BlockDumper(yaml.SafeDumper):

@@ -11,11 +11,13 @@ import typer
 from recoverycli.commands.common import (
     PlaybooksOpt,
     StoreOpt,
+    echo,
     make_console,
     fail,
     guarded,
     store_at,
 )
+from recoverycli.safety import safe_text
 
 
 @guarded
@@ -43,11 +45,11 @@ def start(
             case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
         finally:  # the emergency must show even when the file is refused
             for line in notices:
-                typer.secho(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
+                echo(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
         saved = st.add(case)
-        sys.stdout.write(saved.id + "\n")
+        sys.stdout.write(safe_text(saved.id, markup=False, multiline=False) + "\n")
         sys.stdout.flush()  # the id is out before any page is tried
-        warn = lambda m: typer.secho(m, err=True, fg="yellow")  # noqa: E731
+        warn = lambda m: echo(m, err=True, fg="yellow")  # noqa: E731
         if saved.severity == "emergency":
             from recoverycli import notify
 
@@ -67,7 +69,7 @@ def start(
         who = terminal.ask_staff()
         remember("staff", who)
     console = make_console()
-    console.print(f"[bold]{pb.title}[/bold] · {pb.description}")
+    console.print(f"[bold]{safe_text(pb.title)}[/bold] · {safe_text(pb.description)}")
     live_call(console, st, Call(playbook=pb, staff=who, today=date.today()), draft=None)
 
 
@@ -83,15 +85,13 @@ def live_call(console, st, call, draft, before_save=None, prefilled=False):
     (a crisis outreach call records that the customer was reached before its case is saved).
     prefilled: what the call already holds (a crisis list's customer) is not asked again.
     """
-    from rich.markup import escape
-
     from recoverycli import notify, terminal
     from recoverycli.errors import StoreError
     from recoverycli.session import Autosave, equip
     from recoverycli.wizard import run_call
 
     def warn(message: str) -> None:
-        console.print(f"[yellow]{escape(message)}[/yellow]")
+        console.print(f"[yellow]{safe_text(message)}[/yellow]")
 
     autosave = Autosave(st, via="wizard", draft=draft, warn=warn)
     call.on_answer = autosave
@@ -119,10 +119,11 @@ def live_call(console, st, call, draft, before_save=None, prefilled=False):
         saved = autosave.finish(call)
     except StoreError as e:
         rescued(st, call, e.message, 1, autosave.case_id)
-    console.print(f"\n[bold green]Saved case {saved.id}[/bold green] · follow-up on {call.answers.get('follow_up_date', '—')}")
+    console.print(f"\n[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up on "
+                  f"{safe_text(call.answers.get('follow_up_date', '—'))}")
     sent = notify.after_save(st, saved, settings, warn, pager)
     if sent is not None and sent.ok:
-        console.print(f"[dim]Duty manager paged ({escape(', '.join(o.channel.label for o in sent.outcomes))})[/dim]")
+        console.print(f"[dim]Duty manager paged ({safe_text(', '.join(o.channel.label for o in sent.outcomes))})[/dim]")
     linked(st, saved, warn)
     return saved
 
@@ -211,4 +212,4 @@ def discard(
         if not typer.confirm(f"Discard draft {case.id} ({len(case.answers)} answers)? This cannot be undone", default=False):
             fail("kept — nothing discarded")
     st.discard(case.id)
-    typer.echo(f"discarded {case.id}", err=True)
+    echo(f"discarded {case.id}", err=True)

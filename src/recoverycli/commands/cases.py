@@ -10,8 +10,10 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    MAX_LIMIT,
     CustomerOpt,
     ExportFormat,
+    ForceOpt,
     Format,
     ListFormat,
     OverdueOpt,
@@ -25,11 +27,14 @@ from recoverycli.commands.common import (
     UntilOpt,
     Zone,
     case_filter,
+    echo,
     make_console,
-    fail,
     guarded,
     print_json,
+    stdout_failed,
     store_at,
+    store_location,
+    within,
 )
 
 
@@ -81,6 +86,7 @@ def list_cases(
     from recoverycli.errors import NotFoundError
 
     filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
+    within(limit, "--limit", MAX_LIMIT)
     try:
         st = store_at(store, create=False)
     except NotFoundError:
@@ -109,6 +115,7 @@ def list_cases(
 def export(
     format: Annotated[ExportFormat, typer.Option("--format", help="csv, jsonl (one object a line) or json (an array).")] = ExportFormat.csv,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False)] = None,
+    force: ForceOpt = False,
     columns: Annotated[Optional[str], typer.Option("--columns", help="Comma-separated columns to keep, in this order.", show_default=False)] = None,
     raw: Annotated[bool, typer.Option("--raw", help="CSV: do not neutralise cells that look like formulas.")] = False,
     excel: Annotated[bool, typer.Option("--excel", help="CSV: start with a UTF-8 BOM so Excel shows accents.")] = False,
@@ -125,37 +132,51 @@ def export(
     store: StoreOpt = None,
 ) -> None:
     """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""
-    import os
-
     from recoverycli import export as ex
+    from recoverycli.files import check_output, output_file
 
     cols = ex.pick_columns(columns)
     filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
     filt.live_only = True  # a draft is a call still in progress, not yet a case to report on (unless --status draft)
+    within(limit, "--limit", MAX_LIMIT)
+    if output is not None:
+        check_output(output, force, [store_location(store)], "export")  # before any work: never onto the store
     st = store_at(store, create=False)
     csv_out = format is ExportFormat.csv
     rows = st.export_rows(cols, filt, "oldest", limit, neutralise=csv_out and not raw)
     if tz is Zone.local:
         rows = ex.localised(rows, cols)
-    if output is not None:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        out = open(fd, "w", encoding="utf-8", newline="")
-    else:
-        out = raw_stdout()
-    try:
+
+    def write(out) -> None:
         if csv_out:
             ex.write_csv(rows, out, cols, excel=excel)
         elif format is ExportFormat.jsonl:
             ex.write_jsonl(rows, out, cols)
         else:
             ex.write_json(rows, out, cols)
-        out.close()
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        fail(f"cannot write {output or 'stdout'} ({e.strerror}) — check free space and permissions; the store is unchanged")
+
     if output is not None:
-        typer.echo(f"exported to {output}", err=True)
+        with output_file(output, force, [store_location(store)], "export", newline="") as out:
+            write(out)
+        echo(f"exported to {output}", err=True)
+    else:
+        out = raw_stdout()
+        try:
+            write(out)
+            out.close()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            stdout_failed(e)
+    warn_unreadable(st, filt)
+
+
+def warn_unreadable(st, filt) -> None:
+    """One bad row never stops an export or a report: it is left out, and named on stderr."""
+    skipped = st.unreadable(filt)
+    if skipped:
+        echo(f"left out {len(skipped)} case(s) whose stored answers cannot be read: {', '.join(skipped[:10])}"
+             f"{' …' if len(skipped) > 10 else ''} — run `recover check`", err=True, fg="yellow")
 
 
 def raw_stdout():
@@ -192,19 +213,22 @@ def report(
     show_customers: Annotated[bool, typer.Option("--show-customers", help="Name the customers who complained again.")] = False,
     format: Annotated[ReportFormat, typer.Option("--format", help="table in the terminal, json for scripts, html for a page.")] = ReportFormat.table,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the page (or JSON) here.", show_default=False)] = None,
+    force: ForceOpt = False,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Trends, root causes, promises kept and speed: the last 30 days unless --since/--until."""
     import json
-    import os
     from datetime import date
 
     from recoverycli import report as rp
     from recoverycli.errors import RecoverError
     from recoverycli.commands.common import library
+    from recoverycli.files import check_output, write_output
     from recoverycli.query import CaseFilter, as_date
 
+    if output is not None:
+        check_output(output, force, [store_location(store)], "report")  # before any work: never onto the store
     today = date.today()
     start, end = rp.default_period(today)
     start = as_date(since, today, "--since") or start
@@ -212,14 +236,15 @@ def report(
     filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
     books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timezone
 
     from recoverycli.crisis import report_section
-    from recoverycli.query import day_start_utc
+    from recoverycli.query import day_end_utc, day_start_utc
 
-    crises = report_section(st, day_start_utc(start), day_start_utc(end + timedelta(days=1)), books, datetime.now(timezone.utc))
+    crises = report_section(st, day_start_utc(start), day_end_utc(end), books, datetime.now(timezone.utc))
     data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
                     {"playbook": playbook, "staff": staff}, rp.currency(), crises)
+    warn_unreadable(st, filt)
     if format is ReportFormat.table:
         from recoverycli import report_view
 
@@ -237,7 +262,5 @@ def report(
             raise RecoverError("--format html needs --output FILE (a page is not for the terminal)", exit_code=2)
         sys.stdout.write(text)
         return
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    typer.echo(f"wrote {output}", err=True)
+    write_output(output, text, force, [store_location(store)], "report")
+    echo(f"wrote {output}", err=True)

@@ -9,15 +9,21 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    MAX_DAYS,
+    MAX_INTERVAL,
+    ForceOpt,
     ListFormat,
     StaffOpt,
     StoreOpt,
+    echo,
     make_console,
     fail,
     guarded,
     print_json,
     staff_for_change,
     store_at,
+    store_location,
+    within,
 )
 
 
@@ -26,6 +32,7 @@ def followups(
     upcoming: Annotated[int, typer.Option("--upcoming", min=0, help="Also those due in the next N days.")] = 0,
     format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
     ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write them as an iCalendar file for staff calendars.", show_default=False)] = None,
+    force: ForceOpt = False,
     store: StoreOpt = None,
 ) -> None:
     """Follow-ups due today and overdue, most urgent first: the promises to keep."""
@@ -33,8 +40,12 @@ def followups(
 
     from recoverycli import followups as fu
     from recoverycli.errors import NotFoundError
+    from recoverycli.files import check_output
     from recoverycli.query import due_filter
 
+    within(upcoming, "--upcoming", MAX_DAYS, " days")
+    if ics is not None:
+        check_output(ics, force, [store_location(store)], "calendar")  # before any work: never onto the store
     today = date.today()
     try:
         st = store_at(store, create=False)
@@ -43,8 +54,8 @@ def followups(
         cases = []
     rows = list(fu.due(cases, today))
     if ics is not None:
-        fu.write_ics(rows, ics, {c.id: fu.sequence(c) for c in cases})
-        typer.echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
+        fu.write_ics(rows, ics, {c.id: fu.sequence(c) for c in cases}, force=force, stores=[store_location(store)])
+        echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
     if format is ListFormat.json:
         print_json(rows)
     elif format is ListFormat.csv:
@@ -83,10 +94,10 @@ def followup(
     st = store_at(store, create=False)
     if done:
         case = casework.follow_up_done(st, case_id, who, note)
-        typer.echo(f"{case.id}: follow-up done", err=True)
+        echo(f"{case.id}: follow-up done", err=True)
     else:
         case = casework.reschedule(st, case_id, who, reschedule_to, reason, date.today())
-        typer.echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
+        echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
 
 
 @guarded
@@ -100,7 +111,7 @@ def note(
     from recoverycli import casework
 
     case = casework.add_note(store_at(store, create=False), case_id, staff_for_change(staff), text)
-    typer.echo(f"{case.id}: note added", err=True)
+    echo(f"{case.id}: note added", err=True)
 
 
 @guarded
@@ -114,7 +125,7 @@ def close(
     from recoverycli import casework
 
     case = casework.close(store_at(store, create=False), case_id, staff_for_change(staff), resolution)
-    typer.echo(f"{case.id}: closed", err=True)
+    echo(f"{case.id}: closed", err=True)
 
 
 @guarded
@@ -128,7 +139,7 @@ def reopen(
     from recoverycli import casework
 
     case = casework.reopen(store_at(store, create=False), case_id, staff_for_change(staff), reason)
-    typer.echo(f"{case.id}: open again", err=True)
+    echo(f"{case.id}: open again", err=True)
 
 
 @guarded
@@ -149,7 +160,7 @@ def system_fix(
     if not (root_cause or owner or due or done):
         fail("give --root-cause, --owner, --due and/or --done", 2)
     case = casework.system_fix(store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today())
-    typer.echo(f"{case.id}: system fix {'done' if done else 'updated'}", err=True)
+    echo(f"{case.id}: system fix {'done' if done else 'updated'}", err=True)
 
 
 @guarded
@@ -163,6 +174,7 @@ def watch(
 
     from recoverycli.feed import FeedState, poll
 
+    within(interval, "--interval", MAX_INTERVAL, " s")
     st = store_at(store, create=False)
     settings = None
     if notify_:
@@ -175,16 +187,16 @@ def watch(
     state = FeedState()
     poll(st, state, date.today())
     how = "as it happens (PostgreSQL notifications)" if st.live else f"every {interval:g} s"
-    typer.echo(f"watching {st.label} {how}{', paging' if settings else ''} — Ctrl-C to stop", err=True)
+    echo(f"watching {st.label} {how}{', paging' if settings else ''} — Ctrl-C to stop", err=True)
     colours = {"emergency": "red", "overdue": "yellow", "new-case": None}
     try:
         while True:
             if settings is not None:
                 for sent in notify.sweep(st, settings, date.today()):
-                    typer.secho(f"{datetime.now():%H:%M:%S}  {sent.line()}", fg="green" if sent.ok else "yellow")
+                    echo(f"{datetime.now():%H:%M:%S}  {sent.line()}", fg="green" if sent.ok else "yellow")
             st.wait_for_change(interval)
             for item in poll(st, state, date.today()):
-                typer.secho(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],
+                echo(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],
                             bold=item.kind == "emergency")
     except KeyboardInterrupt:
         typer.echo("stopped watching", err=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from recoverycli.commands.common import Format, PlaybooksOpt, StoreOpt, fail, guarded, make_console, print_json, store_at
+from recoverycli.commands.common import Format, PlaybooksOpt, StoreOpt, echo, fail, guarded, make_console, print_json, store_at
 
 app = typer.Typer(help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -49,10 +49,12 @@ def check(
     if (text is None) == (file is None):
         fail("give the text to check, or --file FILE (not both)", 2)
     if file is not None:
-        try:
-            body = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            fail(f"{file}: cannot read it ({getattr(e, 'strerror', None) or 'not UTF-8 text'}) — check the path")
+        from recoverycli.files import read_limited
+
+        try:  # never a FIFO or /dev/zero read forever
+            body = read_limited(file, 1 << 20, "draft").decode("utf-8")
+        except UnicodeDecodeError:
+            fail(f"{file}: cannot read it (not UTF-8 text) — save it as UTF-8")
     else:
         body = text or ""
     follow_up = None
@@ -70,7 +72,7 @@ def check(
         for f in flags:
             line, col = coach.position(body, f.start)
             _, end = coach.position(body, f.end)
-            typer.echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
+            echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
         typer.echo(f"{len(flags)} flag(s)" if flags else "no flags: sounds sincere", err=True)
     if flags:
         raise typer.Exit(1)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional, TypeVar
+from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -39,8 +40,8 @@ def library(dirs: Optional[list[Path]]):
     lib = Library.default(dirs)
     _, problems = lib.usable()
     for p in problems:
-        typer.secho(f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)",
-                    fg="yellow", err=True)
+        echo(f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)",
+             fg="yellow", err=True)
     return lib
 
 
@@ -61,9 +62,18 @@ class PlaybookIdsHelp(TyperCommand):
                 formatter.write_dl(listed)
 
 
-def fail(message: str, code: int = 1) -> None:
-    typer.secho(message, fg="red", err=True)
+def fail(message: str, code: int = 1) -> NoReturn:
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
     raise typer.Exit(code)
+
+
+def echo(message: object, err: bool = False, **style: Any) -> None:
+    """One line built from data (ids, names, paths), printed without rich: control characters removed."""
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), err=err, **style)
 
 
 def guarded(fn: F) -> F:
@@ -74,7 +84,9 @@ def guarded(fn: F) -> F:
         from recoverycli.errors import RecoverError
 
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
+            return result
         except RecoverError as e:
             if e.exit_code == 0:  # nothing to do is news, not an error
                 typer.echo(e.message, err=True)
@@ -83,47 +95,88 @@ def guarded(fn: F) -> F:
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _drop_stdout()
             raise typer.Exit(0)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except OSError as e:
+            if e.filename is None and e.errno in _WRITE_ERRORS:  # writing stdout: `recover list > /dev/full`
+                stdout_failed(e)
+            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
         except Exception as e:  # noqa: BLE001 - the last line of defence
             fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
 
     return wrapper  # type: ignore[return-value]
 
 
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE}
+LOG_LIMIT = 256 * 1024  # bytes; then the log is rotated to recover.log.1 (one old log is kept)
+
+
+def stdout_failed(e: OSError) -> NoReturn:
+    _drop_stdout()
+    fail(f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged")
+
+
+def _drop_stdout() -> None:
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _log_crash() -> str:
+    import os
     import traceback
     from datetime import datetime, timezone
 
     from recoverycli.config import data_dir
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import append_private
 
     try:
         path = data_dir() / "recover.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
+        try:
+            if path.stat().st_size > LOG_LIMIT:
+                os.replace(path, path.with_name(path.name + ".1"))
+        except FileNotFoundError:
+            pass
+        with append_private(path) as fh:
             # frames and the exception type only: its message may quote a customer's words
             exc = sys.exc_info()[1]
             from recoverycli import __version__
 
+            command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1].replace("-", "").isalpha() else "?"
             fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {__version__} (Python {sys.version.split()[0]})"
-                     f" {' '.join(sys.argv[1:2])}\n")
-            fh.write("".join(traceback.format_tb(exc.__traceback__ if exc else None)))
+                     f" {command}\n")
+            fh.write("".join(traceback.format_tb(exc.__traceback__ if exc else None))[-32_000:])
             fh.write(f"{type(exc).__name__}\n")
-        path.chmod(0o600)
         return str(path)
-    except OSError:
+    except (OSError, RecoverError):
         return "(no log: data directory not writable)"
 
 
 def store_at(location: Optional[str], create: bool = True, migrate: bool = False):
-    from recoverycli.config import default_store
     from recoverycli.store import open_store
 
-    return open_store(location or default_store(), create=create, migrate=migrate)
+    if location is None and create:
+        from recoverycli.config import data_dir
+        from recoverycli.files import private_dir
+
+        private_dir(data_dir(), tighten=True)  # recover's own directory: 0700 whatever the umask made it
+    return open_store(store_location(location), create=create, migrate=migrate)
+
+
+def store_location(location: Optional[str]) -> str | Path:
+    """--store / RECOVER_STORE, else the per-user default file: what an output path must never overwrite."""
+    from recoverycli.config import default_store
+
+    return location or default_store()
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists (never a case store or a backup).")]
 
 
 def make_console(stderr: bool = False):
@@ -133,9 +186,9 @@ def make_console(stderr: bool = False):
 
 
 def print_json(data: Any) -> None:
-    import json
+    from recoverycli.safety import json_dumps
 
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_dumps(data, indent=2) + "\n")
 
 
 class ListFormat(str, Enum):
@@ -165,11 +218,33 @@ OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases who
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 
 
+STATUSES = ("draft", "open", "closed")
+MAX_LIMIT = 1_000_000_000
+MAX_DAYS = 36_500  # a hundred years of follow-ups
+MAX_INTERVAL = 86_400.0
+
+
+def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
+    """A number option beyond any sensible use (or past what dates and timers hold) is one line, exit 2."""
+    import math
+
+    if value is not None and (not math.isfinite(value) or value > high):
+        from recoverycli.errors import RecoverError
+
+        shown = lambda n: str(n) if isinstance(n, int) else f"{n:g}"  # noqa: E731
+        raise RecoverError(f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}",
+                           exit_code=2)
+    return value
+
+
 def case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open=False):
     from datetime import date
 
+    from recoverycli.errors import RecoverError
     from recoverycli.query import CaseFilter, as_date
 
+    if status is not None and status not in STATUSES:
+        raise RecoverError(f"--status: '{status}' is not a status — use draft, open or closed", exit_code=2)
     today = date.today()
     return CaseFilter(status=status, playbook=playbook, customer=customer, staff=staff,
                       since=as_date(since, today, "--since"), until=as_date(until, today, "--until"),

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from recoverycli.commands.common import Format, PlaybooksOpt, fail, guarded, make_console, print_json
+from recoverycli.commands.common import Format, PlaybooksOpt, echo, fail, guarded, make_console, print_json
 
 app = typer.Typer(help="Author, check and preview playbooks (for trainers).", no_args_is_help=True, rich_markup_mode=None)
 SCHEMA_FILE = "playbook.schema.json"
@@ -42,11 +42,14 @@ def list_playbooks(
         return
     from rich.table import Table
 
+    from recoverycli.safety import safe_text
+
     table = Table(show_header=True, header_style="bold")
     for col in ("Id", "Title", "Version", "Category", "Source", "Overrides"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["id"], r["title"] or "", str(r["version"]), r["category"], r["source"], "yes" if r["overrides_bundled"] else "")
+        table.add_row(*(safe_text(v) for v in (r["id"], r["title"] or "", r["version"], r["category"], r["source"])),
+                      "yes" if r["overrides_bundled"] else "")
     make_console().print(table)
 
 
@@ -95,9 +98,9 @@ def lint_playbooks(
         for f in checked:
             mine = [p for p in problems if p.file == f]
             for p in mine:
-                typer.echo(line(p))
+                echo(line(p))
             if not mine:
-                typer.echo(f"{f}: ok")
+                echo(f"{f}: ok")
         typer.echo(f"{len(checked)} file(s) checked: {errors} error(s), {warnings} warning(s)")
     if errors:
         raise typer.Exit(1)
@@ -112,26 +115,43 @@ def new_playbook(
 ) -> None:
     """Scaffold a commented playbook that extends four-step (or --from PARENT) and passes lint."""
     import json
+    import os
     import re
 
+    from recoverycli.files import write_output
     from recoverycli.models import ID_PATTERN, Playbook
     from recoverycli.playbooks import Library, bundled_dir
     from recoverycli.scaffold import playbook_yaml
 
-    if not re.match(ID_PATTERN, playbook_id):
-        fail(f"'{playbook_id}' is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin", 2)
+    if not re.fullmatch(ID_PATTERN, playbook_id):  # fullmatch: `$` alone would let a trailing newline through
+        fail(f"{playbook_id!r} is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin", 2)
     lib = Library.default([*(playbooks or []), directory] if directory.is_dir() else playbooks)
     base = lib.get(parent)
     bundled = Library([bundled_dir()]).entries.get(playbook_id)
     version = bundled.playbook.version + 1 if bundled else 1
     target = directory / f"{playbook_id}.yaml"
-    if target.exists():
+    if os.path.lexists(target) and not os.path.islink(target):
         fail(f"{target} already exists — choose another id, or edit that file")
-    directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(playbook_yaml(playbook_id, base, version, target), encoding="utf-8")
-    (directory / SCHEMA_FILE).write_text(json.dumps(schema_of(Playbook), indent=2) + "\n", encoding="utf-8")
-    typer.echo(str(target))
-    typer.echo(f"check it with: recover playbook lint {target}", err=True)
+    if not directory.exists():
+        directory.mkdir(parents=True)
+    # a playbook is shared team text, not personal data: the usual file mode, but never through a link
+    write_output(target, playbook_yaml(playbook_id, base, version, target), what="playbook", mode=0o666 & ~_umask())
+    schema = directory / SCHEMA_FILE
+    if os.path.islink(schema):
+        echo(f"left {schema} as it is: it is a symbolic link", err=True)
+    else:
+        write_output(schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema",
+                     mode=0o666 & ~_umask())
+    echo(str(target))
+    echo(f"check it with: recover playbook lint {target}", err=True)
+
+
+def _umask() -> int:
+    import os
+
+    old = os.umask(0)
+    os.umask(old)
+    return old
 
 
 def schema_of(model) -> dict:

@@ -11,6 +11,7 @@ import typer
 from recoverycli.commands.common import (
     Format,
     StoreOpt,
+    echo,
     fail,
     guarded,
     print_json,
@@ -25,7 +26,7 @@ def backup(
 ) -> None:
     """Write a consistent copy of the case store, while others keep working."""
     store_at(store, create=False).backup(path)
-    typer.echo(f"backed up to {path}", err=True)
+    echo(f"backed up to {path}", err=True)
 
 
 @guarded
@@ -40,9 +41,9 @@ def check(
     else:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(report["cases"].items())) or "no cases"
         verdict = "ok" if report["ok"] else "DAMAGED"
-        typer.echo(f"{report['path']}: {verdict} · schema v{report['schema_version']} · {counts} · {report['events']} events")
+        echo(f"{report['path']}: {verdict} · schema v{report['schema_version']} · {counts} · {report['events']} events")
         for problem in report["problems"]:
-            typer.echo(f"  {problem}")
+            echo(f"  {problem}")
     if not report["ok"]:
         raise typer.Exit(1)
 
@@ -64,14 +65,26 @@ def forget(
             fail("forgetting a customer needs confirmation — run it in a terminal, or pass --yes")
         if not typer.confirm("Erase this customer's name, contact and words from every case? This cannot be undone", default=False):
             fail("kept — nothing erased")
-    listed: list[str] = []
-    ids = st.forget(customer, staff_name(staff) or "unknown", utcnow(), listed)
-    if not ids and not listed:
-        fail("no case matches that customer — give the exact contact or full name as saved")
-    if ids:
-        sys.stdout.write("\n".join(ids) + "\n")
-    lists = f" and {len(listed)} crisis list entr{'y' if len(listed) == 1 else 'ies'} ({', '.join(listed)})" if listed else ""
-    typer.echo(f"erased personal data from {len(ids)} case(s){lists}", err=True)
+    done = st.forget(customer, staff_name(staff) or "unknown", utcnow())
+    if not done.cases and not done.listed:
+        fail("no case matches that customer — give their contact or name as saved (case, accents, spacing and how a "
+             "phone number is written do not matter)")
+    for case_id in done.cases:
+        echo(case_id)
+    keys = [f"{done.by_contact} by contact ({done.key_contact})" if done.by_contact else "",
+            f"{done.by_name} by name ({done.key_name})" if done.by_name else ""]
+    found = f", found {' and '.join(k for k in keys if k)}" if done.cases else ""
+    lists = (f" and {len(done.listed)} crisis list entr{'y' if len(done.listed) == 1 else 'ies'} ({', '.join(done.listed)})"
+             if done.listed else "")
+    echo(f"erased personal data from {len(done.cases)} case(s){lists}{found}", err=True)
+    if done.quoted_in:
+        echo(f"also erased their name or contact where {len(done.quoted_in)} other case(s) quoted it: "
+             f"{', '.join(done.quoted_in)}", err=True)
+    if st.erasure_note:
+        echo(st.erasure_note, err=True, fg="yellow")
+    if done.lingering:
+        fail(f"not finished: {done.lingering} — end it (recover watch, a long export), then run this forget again "
+             f"(it finds nothing left to erase, and clears the old copies)")
 
 
 app = typer.Typer(help="The store itself: bring its schema up to date, copy a desk's log into the shared store.",
@@ -85,12 +98,12 @@ def migrate(store: StoreOpt = None) -> None:
     st = store_at(store, create=True, migrate=True)
     before, after = st.migrate()
     if before == after:
-        typer.echo(f"{st.label}: schema v{after}, already up to date", err=True)
+        echo(f"{st.label}: schema v{after}, already up to date", err=True)
     else:
-        typer.echo(f"{st.label}: schema v{before} → v{after}", err=True)
+        echo(f"{st.label}: schema v{before} → v{after}", err=True)
     rekeyed = st.rekey_names()  # a data fix: customer name keys as the repeat lookup now writes them
     if rekeyed:
-        typer.echo(f"{st.label}: {rekeyed} customer name key(s) brought up to date for the repeat lookup", err=True)
+        echo(f"{st.label}: {rekeyed} customer name key(s) brought up to date for the repeat lookup", err=True)
 
 
 @app.command("copy")
@@ -120,22 +133,22 @@ def copy(
 
         print_json({**asdict(report), "ok": report.ok, "from": src.label, "to": dst.label})
     else:
-        typer.echo(f"{report.source_cases} case(s) in {src.label}: {len(report.copied)} copied, "
+        echo(f"{report.source_cases} case(s) in {src.label}: {len(report.copied)} copied, "
                    f"{len(report.renumbered)} copied under a new id, {len(report.updated)} brought up to date, "
                    f"{len(report.unchanged)} already there", err=True)
         for old, new in report.renumbered.items():
-            typer.echo(f"  {old} is {new} in {dst.label} (its id was taken there)", err=True)
+            echo(f"  {old} is {new} in {dst.label} (its id was taken there)", err=True)
         if report.drafts_left:
             typer.echo(f"  {report.drafts_left} draft(s) not copied: calls still in progress — finish or discard them, "
                        f"then copy again", err=True)
         for case_id in report.conflicts:
-            typer.secho(f"  {case_id} changed in both stores since the last copy — left as it is in {dst.label}",
+            echo(f"  {case_id} changed in both stores since the last copy — left as it is in {dst.label}",
                         fg="yellow", err=True)
         verdict = "verified" if not report.mismatched else "MISMATCH"
-        typer.echo(f"{verdict}: {report.verified} of {report.source_cases - len(report.conflicts)} case(s) read back "
+        echo(f"{verdict}: {report.verified} of {report.source_cases - len(report.conflicts)} case(s) read back "
                    f"with the same content hash", err=True)
         for case_id in report.mismatched:
-            typer.secho(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
+            echo(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
     if not report.ok:
         raise typer.Exit(1)
 

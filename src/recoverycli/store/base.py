@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.export import RISKY
 from recoverycli.models import Case, Customer, Event, PlaybookRef, iso_utc
-from recoverycli.query import CaseFilter, day_start_utc
+from recoverycli.query import CaseFilter, day_after, day_start_utc
 from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
@@ -187,7 +187,7 @@ def columns(case: Case) -> dict[str, Any]:
         "id": case.id, "status": case.status, "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),
         "staff": case.staff, "customer_name": case.customer.name, "customer_contact": case.customer.contact,
         "segment": case.customer.segment or "", "playbook_id": case.playbook.id, "playbook_version": case.playbook.version,
-        "playbook_hash": case.playbook.hash, "answers": json.dumps(case.answers, ensure_ascii=False),
+        "playbook_hash": case.playbook.hash, "answers": stored_json(case.answers, case.id),
         "follow_up_date": case.answers.get("follow_up_date"), "complaint_number": case.complaint_number,
         "severity": case.severity, "contact_key": contact_key(case.customer.contact), "name_key": name_key(case.customer.name),
         "crisis_id": case.crisis_id,
@@ -204,6 +204,15 @@ def content_hash(case: Case, row_extra: dict[str, Any] | None = None) -> str:
     body["events"] = [e for e in body["events"] if e["kind"] != "copied"]
     body["later"] = {k: (row_extra or {}).get(k) for k in LATER_COLUMNS}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def stored_json(value: Any, case_id: str) -> str:
+    """JSON as the store keeps it: never Infinity or NaN, which SQLite's JSON functions and PostgreSQL reject."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise StoreError(f"case {case_id}: an answer is not a finite number (Infinity or NaN) — nothing was saved; "
+                         f"give the number in digits") from None
 
 
 def load_json(value: Any) -> Any:
@@ -244,6 +253,8 @@ class BaseStore(CrisisStoreMixin):
     """The case logic both backends share; subclasses bring the connection and the dialect."""
 
     label: str  # where the store is, safe to show (a PostgreSQL password never appears)
+    erasure_note: str | None = None  # what erasure needs beyond `forget` on this backend
+    forget_wait = 10.0  # seconds an erasure waits for readers to let go of old copies
     live = False  # True where a save at another desk wakes wait_for_change at once (PostgreSQL)
     lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
     duplicate_errors: tuple[type[BaseException], ...] = ()
@@ -285,8 +296,17 @@ class BaseStore(CrisisStoreMixin):
     def is_true(self, expr: str) -> str:
         raise NotImplementedError
 
-    def after_forget(self) -> None:
-        pass
+    def distinct_json(self, column: str) -> str:
+        """An aggregate: the distinct values of `column` in the group, as a JSON array text."""
+        raise NotImplementedError
+
+    def readable(self, column: str = "answers") -> str:
+        """SQL that is true where a JSON column can be read by the database's JSON functions."""
+        return "TRUE"  # PostgreSQL's json type never holds what it cannot read
+
+    def after_forget(self, wait: float = 10.0) -> str | None:
+        """After an erasure: None once no old copy of the text is left in the store's files, else why not."""
+        return None
 
     def wait_for_change(self, timeout: float, channel: str = NOTIFY_CHANNEL) -> None:
         """Block until another desk saves or changes a case (or a crisis, on its channel), or `timeout` seconds pass."""
@@ -315,7 +335,7 @@ class BaseStore(CrisisStoreMixin):
             args.append(f.playbook)
         if f.customer:
             where.append(f"({self.contains('customer_name')} OR {self.contains('customer_contact')})")
-            pattern = "%" + f.customer.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = like_pattern(f.customer)
             args += [pattern, pattern]
         if f.staff:
             where.append(self.ci_equal("staff"))
@@ -323,9 +343,9 @@ class BaseStore(CrisisStoreMixin):
         if f.since:
             where.append("created_at >= ?")
             args.append(day_start_utc(f.since))
-        if f.until:
+        if f.until and (after := day_after(f.until)) is not None:
             where.append("created_at < ?")
-            args.append(day_start_utc(f.until + timedelta(days=1)))
+            args.append(day_start_utc(after))
         if f.overdue:
             where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date < ?")
             args.append((f.today or date.today()).isoformat())
@@ -348,6 +368,27 @@ class BaseStore(CrisisStoreMixin):
         cur = self.execute(sql, args)
         while batch := cur.fetchmany(500):
             yield from batch
+
+    def unreadable(self, f: CaseFilter) -> list[str]:
+        """Ids of matching cases an export or report leaves out: their stored answers cannot be read."""
+        where, args = self.where(f)
+        sql = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "") + " ORDER BY id"
+        return [r[0] for r in self.execute(sql, args).fetchall()]
+
+    def damaged_rows(self, limit: int = 100) -> list[str]:
+        """For `check`: rows that cannot be read back as a case, or whose JSON the database's functions reject."""
+        out = [f"case {r[0]}: its answers cannot be read (not valid JSON) — export and report leave it out"
+               for r in self.execute(f"SELECT id FROM cases WHERE NOT {self.readable()} ORDER BY id LIMIT {limit}").fetchall()]
+        out += [f"event {r[0]} of case {r[1]}: its data cannot be read (not valid JSON)" for r in self.execute(
+            f"SELECT seq, case_id FROM events WHERE NOT {self.readable('data')} ORDER BY seq LIMIT {limit}").fetchall()]
+        for row in self.rows(CaseFilter(), "oldest"):
+            if len(out) >= limit:
+                break
+            try:
+                self.case_from_row(row, events=False)
+            except (ValueError, TypeError, KeyError) as e:
+                out.append(f"case {row['id']}: cannot be read ({type(e).__name__})")
+        return out
 
     def count(self, f: CaseFilter) -> int:
         where, args = self.where(f)
@@ -421,7 +462,7 @@ class BaseStore(CrisisStoreMixin):
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
         """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases)."""
         where, args = self.where(f)
-        w = "WHERE status != 'draft'" + (f" AND {where}" if where else "")
+        w = f"WHERE status != 'draft' AND {self.readable()}" + (f" AND {where}" if where else "")
         q = lambda sql, before=(), after=(): [tuple(r) for r in self.execute(sql, [*before, *args, *after]).fetchall()]  # noqa: E731
         j = self.json_text
         out: dict[str, Any] = {}
@@ -430,9 +471,11 @@ class BaseStore(CrisisStoreMixin):
         out["by_playbook"] = dict(q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC"))
         out["weeks"] = q(f"SELECT {self.week_of('created_at')} AS week, playbook_id, status, count(*)"
                          f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1")
+        # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
         out["root_causes"] = q(
-            f"SELECT min(rc), playbook_id, place, count(*) FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
-            f" coalesce({j('room_number')}, {j('location')}, '') AS place FROM cases {w}) s"
+            f"SELECT min(rc), playbook_id, place, count(*), {self.distinct_json('customer_name')},"
+            f" {self.distinct_json('customer_contact')} FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
+            f" coalesce({j('room_number')}, {j('location')}, '') AS place, customer_name, customer_contact FROM cases {w}) s"
             f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place")
         out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
         out["repeat_customers"] = [r[0] for r in q(
@@ -451,12 +494,14 @@ class BaseStore(CrisisStoreMixin):
         out["to_close_hours"] = self._percentiles(
             f"SELECT {self.hours_between('closed_at', 'created_at')} AS v FROM cases {w} AND closed_at IS NOT NULL", args)
         out["gestures"] = q(
-            f"SELECT playbook_id, g, count(*) FROM (SELECT playbook_id, {j('gesture')} AS g FROM cases {w}) s"
+            f"SELECT playbook_id, g, count(*), {self.distinct_json('customer_name')}, {self.distinct_json('customer_contact')}"
+            f" FROM (SELECT playbook_id, {j('gesture')} AS g, customer_name, customer_contact FROM cases {w}) s"
             f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC")
         out["coaching"] = q(
             f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(j('kept', 'e.data'))} THEN 1 ELSE 0 END)"
             f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
-            f" WHERE e.kind = 'coached' AND e.case_id IN (SELECT id FROM cases {w}) GROUP BY f.value ORDER BY count(*) DESC")
+            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM cases {w})"
+            f" GROUP BY f.value ORDER BY count(*) DESC")
         return out
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
@@ -546,7 +591,7 @@ class BaseStore(CrisisStoreMixin):
                 raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
             updates = {**columns, "updated_at": iso(event.at)}
             if answers:
-                updates["answers"] = json.dumps({**load_json(row["answers"]), **answers}, ensure_ascii=False)
+                updates["answers"] = stored_json({**load_json(row["answers"]), **answers}, row["id"])
             assert all(k in _CHANGEABLE for k in updates)
             tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?", (*updates.values(), row["id"]))
             insert_event(tx, row["id"], event)
@@ -566,50 +611,87 @@ class BaseStore(CrisisStoreMixin):
                 insert_event(tx, case_id, event)
         return event
 
-    def forget(self, who: str, staff: str, now: datetime, listed: list[str] | None = None) -> list[str]:
+    def forget(self, who: str, staff: str, now: datetime) -> Erasure:
         """Erase one customer's personal data from every case, keep the anonymised case, log the erasure.
 
-        Crisis lists are erased in the same transaction; `listed` receives which entries were.
+        Their cases are found by the normalised keys the repeat check uses (a phone written another way is the
+        same customer). In those cases every free-text answer, the resolution and every event value that quotes
+        any part of their name or their contact (whole words) is erased; other cases that quote their full name
+        or contact lose that text too.
         """
-        from recoverycli.identity import contact_key
+        from recoverycli.identity import Mentions, contact_key, name_key
 
         term = " ".join(who.split())
+        out = Erasure()
         if not term or term == ERASED:
-            return []
-        done: list[str] = []
+            return out
+        ck, nk = contact_key(term), name_key(term)
         with self.transaction() as tx:
             self.before_forget(tx)
-            rows = tx.execute(
-                f"SELECT * FROM cases WHERE {self.ci_equal('customer_contact')} OR {self.ci_equal('customer_name')}"
-                f" ORDER BY id{self.lock_rows}", (term, term)
-            ).fetchall()
-            for row in rows:
-                answers = load_json(row["answers"])
-                quoted = [s for s in (row["customer_name"], row["customer_contact"], *row["customer_name"].split()) if len(s) >= 3]
-                erased = ["customer_name", "customer_contact"]
-                for key, value in answers.items():
-                    if key == "customer_words" or (isinstance(value, str) and any(q.lower() in value.lower() for q in quoted)):
-                        answers[key] = ERASED
-                        erased.append(key)
-                tx.execute(
-                    "UPDATE cases SET customer_name = ?, customer_contact = ?, contact_key = '', name_key = '',"
-                    " answers = ?, updated_at = ? WHERE id = ?",
-                    (ERASED, ERASED, json.dumps(answers, ensure_ascii=False), iso(now), row["id"]),
-                )
-                for ev in tx.execute("SELECT seq, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
-                    data = load_json(ev["data"])
-                    hits = [k for k, v in data.items() if isinstance(v, str) and any(q.lower() in v.lower() for q in quoted)]
-                    if hits:
-                        tx.execute("UPDATE events SET data = ? WHERE seq = ?",
-                                   (json.dumps({**data, **{k: ERASED for k in hits}}, ensure_ascii=False), ev["seq"]))
-                insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten", data={"fields": erased}))
-                done.append(row["id"])
-            keys = sorted({k for k in (contact_key(term), *(contact_key(r["customer_contact"]) for r in rows)) if k})
-            entries = self.forget_listed(tx, term, keys, ERASED)
-            if listed is not None:
-                listed += entries
-        self.after_forget()
-        return done
+            rows = tx.execute(f"SELECT * FROM cases WHERE (contact_key = ? AND contact_key != '') OR (name_key = ? AND"
+                              f" name_key != '') ORDER BY id{self.lock_rows}", (ck, nk)).fetchall()
+            if rows:
+                out.key_contact, out.key_name = ck, nk
+                out.by_contact = sum(r["contact_key"] == ck for r in rows)
+                out.by_name = sum(r["name_key"] == nk for r in rows)
+                names = sorted({r["customer_name"] for r in rows})
+                contacts = sorted({r["customer_contact"] for r in rows})
+                theirs = Mentions(names, contacts)
+                for row in rows:
+                    self._erase(tx, row, theirs, staff, now, own=True)
+                    out.cases.append(row["id"])
+                quoted = Mentions(names, contacts, parts=False)
+                for row in self._quoting(tx, names, contacts, exclude=set(out.cases)):
+                    if self._erase(tx, row, quoted, staff, now, own=False):
+                        out.quoted_in.append(row["id"])
+            keys = sorted({k for k in (ck, *(contact_key(r["customer_contact"]) for r in rows)) if k})
+            out.listed = self.forget_listed(tx, term, keys, nk, ERASED)  # crisis lists, in the same transaction
+        # without a match, still finish what an earlier run had to leave while a reader held the file
+        out.lingering = self.after_forget(wait=self.forget_wait if rows or out.listed else 0.0)
+        return out
+
+    def _erase(self, tx: Any, row: Any, quotes: Callable[[str], bool], staff: str, now: datetime, own: bool) -> list[str]:
+        """Erase from one case what quotes the customer (and, in their own case, who they are); the fields it erased."""
+        answers = load_json(row["answers"])
+        erased = ["customer_name", "customer_contact"] if own else []
+        for key, value in answers.items():
+            if (own and key == "customer_words") or (isinstance(value, str) and quotes(value)):
+                answers[key] = ERASED
+                erased.append(key)
+        resolution = row["resolution"]
+        if isinstance(resolution, str) and quotes(resolution):
+            resolution = ERASED
+            erased.append("resolution")
+        for ev in tx.execute("SELECT seq, kind, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
+            data, hits = _erased_values(load_json(ev["data"]), quotes)
+            if hits:
+                tx.execute("UPDATE events SET data = ? WHERE seq = ?", (json.dumps(data, ensure_ascii=False), ev["seq"]))
+                erased += [f"{ev['kind']} event: {k}" for k in hits]
+        if not erased:
+            return []
+        who = ("customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else "")
+        tx.execute(f"UPDATE cases SET {who}answers = ?, resolution = ?, updated_at = ? WHERE id = ?",
+                   ((ERASED, ERASED) if own else ()) + (json.dumps(answers, ensure_ascii=False), resolution, iso(now), row["id"]))
+        insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten",
+                                          data={"fields": erased} if own else {"fields": erased, "quoted": True}))
+        return erased
+
+    def _quoting(self, tx: Any, names: list[str], contacts: list[str], exclude: set[str]) -> list[Any]:
+        """Other cases whose text may quote the customer's full name or contact (narrowed in SQL, decided by Mentions)."""
+        import re
+
+        needles = {max(re.findall(r"\w+", n), key=len) for n in names if re.findall(r"\w+", n)}
+        needles |= {c if "@" in c else "".join(ch for ch in c if ch.isalnum())[-4:] for c in contacts}
+        needles = {n for n in needles if len(n) >= 2}
+        if not needles:
+            return []
+        columns = ("CAST(answers AS TEXT)", "resolution")
+        text_of = " OR ".join(self.contains(col) for col in columns for _ in needles)
+        in_events = " OR ".join(self.contains("CAST(data AS TEXT)") for _ in needles)
+        args = [like_pattern(n) for _ in columns for n in needles] + [like_pattern(n) for n in needles]
+        sql = (f"SELECT * FROM cases WHERE ({text_of}) OR id IN (SELECT case_id FROM events WHERE {in_events})"
+               f" ORDER BY id{self.lock_rows}")
+        return [r for r in tx.execute(sql, args).fetchall() if r["id"] not in exclude]
 
     def before_forget(self, tx: Any) -> None:
         pass
@@ -692,6 +774,46 @@ def repeat_of(events: list[Event]) -> str | None:
     return next((str(e.data["of"]) for e in events if e.kind == "repeat" and e.data.get("of")), None)
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern for `text` anywhere in a value, its wildcards escaped (ESCAPE '\\')."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@dataclass
+class Erasure:
+    """What `forget` did: the customer's cases (found by which key), other cases that quoted them, what may linger."""
+
+    cases: list[str] = field(default_factory=list)
+    by_contact: int = 0  # how many of them the contact key found
+    by_name: int = 0
+    key_contact: str = ""
+    key_name: str = ""
+    quoted_in: list[str] = field(default_factory=list)
+    lingering: str | None = None  # why old copies of the text may still be in the store's files
+    listed: list[str] = field(default_factory=list)  # crisis list entries erased ("CRISIS #n")
+
+
+def _erased_values(data: Any, quotes: Callable[[str], bool], path: str = "") -> tuple[Any, list[str]]:
+    """`data` with every string that quotes the customer replaced by ERASED, and where they were (never what)."""
+    if isinstance(data, str):
+        return (ERASED, [path or "value"]) if quotes(data) and data != ERASED else (data, [])
+    hits: list[str] = []
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            out[k], found = _erased_values(v, quotes, f"{path}.{k}" if path else str(k))
+            hits += found
+        return out, hits
+    if isinstance(data, list):
+        items = []
+        for i, v in enumerate(data):
+            item, found = _erased_values(v, quotes, f"{path}[{i}]")
+            items.append(item)
+            hits += found
+        return items, hits
+    return data, []
+
+
 def _event(row: Any) -> Event:
     return Event(at=datetime.fromisoformat(row["at"]), staff=row["staff"], kind=row["kind"], data=load_json(row["data"]))
 
@@ -699,5 +821,5 @@ def _event(row: Any) -> Event:
 def insert_event(tx: Any, case_id: str, ev: Event) -> None:
     tx.execute(
         "INSERT INTO events (case_id, at, staff, kind, data) VALUES (?,?,?,?,?)",
-        (case_id, iso(ev.at), ev.staff, ev.kind, json.dumps(ev.data, ensure_ascii=False)),
+        (case_id, iso(ev.at), ev.staff, ev.kind, stored_json(ev.data, case_id)),
     )

@@ -501,13 +501,14 @@ class CrisisStoreMixin:
         return sorted(out, key=lambda m: m[2] == "name")
 
     # --- erasure ---------------------------------------------------------------------------------
-    def forget_listed(self, tx: Any, term: str, keys: list[str], erased: str) -> list[str]:
-        """Erase one customer from every crisis list (name, contacts, booking, notes, what we told them)."""
+    def forget_listed(self, tx: Any, term: str, keys: list[str], name_key: str, erased: str) -> list[str]:
+        """Erase one customer from every crisis list (name, contacts, booking, notes, what we told them), found as
+        `forget` finds their cases: by the normalised contact and name keys, or as written."""
         rows = tx.execute(
             f"SELECT * FROM crisis_customers WHERE {self.ci_equal('name')} OR {self.ci_equal('contact')}"  # type: ignore[attr-defined]
-            f" OR {self.ci_equal('alt_contact')}"  # type: ignore[attr-defined]
+            f" OR {self.ci_equal('alt_contact')} OR (name_key = ? AND name_key != '')"  # type: ignore[attr-defined]
             + (f" OR contact_key IN ({', '.join('?' * len(keys))}) OR alt_key IN ({', '.join('?' * len(keys))})" if keys else "")
-            + f" ORDER BY id{self.lock_rows}", (term, term, term, *keys, *keys)).fetchall()
+            + f" ORDER BY id{self.lock_rows}", (term, term, term, name_key, *keys, *keys)).fetchall()
         done = []
         for r in rows:
             tx.execute("UPDATE crisis_customers SET name = ?, contact = ?, alt_contact = '', booking = '', notes = '{}',"

@@ -15,25 +15,13 @@ from typing import Any, Iterator
 from recoverycli.errors import NoRightError, NotFoundError, StoreError
 from recoverycli.query import CaseFilter
 from recoverycli.store.base import MIGRATIONS, NOTIFY_CHANNEL, ORDERS, SCHEMA_VERSION, BaseStore, export_cells
+from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
+
+__all__ = ["PgStore", "redact"]
 
 GUIDE = "docs/shared-store.md"
 MIGRATE_LOCK = 0x7265636F  # any fixed number: one `recover store migrate` at a time
 
-
-def redact(url: str) -> str:
-    """The URL as it may be shown: the password, in the user part or as a parameter, becomes ***."""
-    url = re.sub(r"^(postgres(?:ql)?://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url)
-    return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
-
-
-def _password(url: str) -> str | None:
-    try:
-        from psycopg.conninfo import conninfo_to_dict
-
-        return conninfo_to_dict(url).get("password") or None
-    except Exception:  # noqa: BLE001 - a URL psycopg cannot parse has no password we could find either
-        m = re.match(r"^postgres(?:ql)?://[^:/@?#]*:([^@/?#]*)@", url)
-        return m.group(1) if m else None
 
 
 @lru_cache(maxsize=256)
@@ -64,6 +52,8 @@ class PgStore(BaseStore):
     skip_locked = " FOR UPDATE SKIP LOCKED"  # desks claiming from one crisis queue never wait on each other
     crisis_list_view = "recover_crisis_list"
     live = True
+    erasure_note = ("PostgreSQL keeps old row versions in its data files until the store's owner runs "
+                    f"VACUUM FULL cases, events — see {GUIDE}")
     migrated_from: int | None = None  # the version `store migrate` started from, when it ran
 
     def __init__(self, url: str, create: bool = True, migrate: bool = False) -> None:
@@ -74,19 +64,23 @@ class PgStore(BaseStore):
         self._pg = psycopg
         self.url = url
         self.label = redact(url)
+        try:
+            parse(url)
+        except UnreadableUrl as e:
+            raise StoreError(f"{self.label}: this URL cannot be read as PostgreSQL reads it ({e}) — percent-encode "
+                             f"'@' as %40 and '/' as %2F in the password, or keep the password in ~/.pgpass ({GUIDE})") from None
         self.duplicate_errors = (psycopg.errors.UniqueViolation,)
         self._listeners: dict[str, Any] = {}
         self._depth = 0  # > 0 inside a transaction: never silently reconnect there
         self.conn = self._connect()
         self.user = self.conn.info.user
         version = self.schema_version()
+        if version < SCHEMA_VERSION and (migrate or (version == 0 and create)):
+            version = self._migrate(upgrade=migrate)
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.label}: this store has schema version {version}, newer than this recover understands "
                              f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)")
-        if migrate or (version == 0 and create):
-            self.migrated_from = version
-            self._migrate(version)
-        elif version == 0:
+        if version == 0:
             raise NotFoundError(f"no recover store in {self.label} yet — create it with `recover store migrate --store URL` ({GUIDE})")
         elif version < SCHEMA_VERSION:
             raise StoreError(f"{self.label}: the shared store has schema v{version}, this recover needs v{SCHEMA_VERSION} — "
@@ -110,8 +104,10 @@ class PgStore(BaseStore):
     def _first_line(self, e: BaseException) -> str:
         text = (str(e).strip().splitlines() or [type(e).__name__])[0]
         text = re.sub(r"^(connection failed|connection to server .*? failed):\s*", "", text).strip() or text
-        secret = _password(self.url)
-        return text.replace(secret, "***") if secret else text
+        for secret in secrets(self.url):
+            if len(secret) >= 3:
+                text = text.replace(secret, "***")
+        return text
 
     def _describe(self, e: BaseException) -> StoreError:
         errors = self._pg.errors
@@ -244,6 +240,9 @@ class PgStore(BaseStore):
     def is_true(self, expr: str) -> str:
         return f"({expr})::boolean"
 
+    def distinct_json(self, column: str) -> str:
+        return f"json_agg(DISTINCT {column})::text"
+
     def schema_version(self) -> int:
         tables = self.execute("SELECT to_regclass('recover_schema') IS NOT NULL, to_regclass('cases') IS NOT NULL").fetchone()
         if not tables[0]:
@@ -253,28 +252,35 @@ class PgStore(BaseStore):
             return 0
         return self.execute("SELECT version FROM recover_schema").fetchone()[0]
 
-    def _migrate(self, current: int) -> None:
-        """Each version in its own transaction, under an advisory lock so two desks never migrate at once."""
-        for version in range(current, SCHEMA_VERSION):
-            try:
-                with self.transaction():
-                    self.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
-                    self.execute("CREATE TABLE IF NOT EXISTS recover_schema (version INTEGER NOT NULL)")
-                    now = self.execute("SELECT version FROM recover_schema").fetchone()
-                    if now is None:
-                        self.execute("INSERT INTO recover_schema (version) VALUES (0)")
-                        now = (0,)
-                    if now[0] != version:  # done by another process meanwhile
-                        continue
+    def _migrate(self, upgrade: bool) -> int:
+        """Create (or, with `upgrade`, bring up to date) the whole schema as one transaction, under an advisory lock.
+
+        The version is read only once the lock is held: four desks opening a new, empty store at once wait for
+        whichever got there first and then find the schema complete; none sees it half made. Returns the version.
+        """
+        try:
+            with self.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
+                # not to_regclass(): its catalog cache may not show a table another desk committed a moment ago
+                self.execute("CREATE TABLE IF NOT EXISTS recover_schema (version INTEGER NOT NULL)")
+                row = self.execute("SELECT version FROM recover_schema").fetchone()
+                now = row[0] if row else 0
+                self.migrated_from = now
+                if now >= SCHEMA_VERSION or (now > 0 and not upgrade):
+                    return now  # done by another desk meanwhile, or an older shared store only its owner upgrades
+                if row is None:
+                    self.execute("INSERT INTO recover_schema (version) VALUES (0)")
+                for version in range(now, SCHEMA_VERSION):
                     step = MIGRATIONS[version].postgres
                     if callable(step):
                         step(self)
                     elif step.strip():
                         self.execute(step)
-                    self.execute("UPDATE recover_schema SET version = ?", (version + 1,))
-            except NoRightError:
-                raise self.no_right("create or upgrade the store's tables", f"schema v{version}",
-                                    "run `recover store migrate --store URL` as the store's owner") from None
+                self.execute("UPDATE recover_schema SET version = ?", (SCHEMA_VERSION,))
+        except NoRightError:
+            raise self.no_right("create or upgrade the store's tables", f"schema v{SCHEMA_VERSION}",
+                                "run `recover store migrate --store URL` as the store's owner") from None
+        return SCHEMA_VERSION
 
     def migrate(self) -> tuple[int, int]:
         return self.migrated_from if self.migrated_from is not None else self.schema_version(), self.schema_version()
@@ -335,6 +341,7 @@ class PgStore(BaseStore):
     def check(self) -> dict[str, Any]:
         problems = [f"event {r[0]} points at a missing case" for r in self.execute(
             "SELECT e.seq FROM events e LEFT JOIN cases c ON c.id = e.case_id WHERE c.id IS NULL LIMIT 100").fetchall()]
+        problems += self.damaged_rows()
         by_status = dict(tuple(r) for r in self.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
         events = self.execute("SELECT count(*) FROM events").fetchone()[0]
         return {"path": self.label, "backend": "postgresql", "ok": not problems, "problems": problems,

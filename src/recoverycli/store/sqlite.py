@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import stat
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import quote
 
 from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.files import (
+    PRIVATE_FILE,
+    SQLITE_MAGIC,
+    check_output,
+    link_into_place,
+    new_file,
+    private_dir,
+    stale_temps,
+    temp_beside,
+)
 from recoverycli.query import CaseFilter
 from recoverycli.store.base import (
     BASE_ANSWERS,
@@ -25,13 +38,68 @@ BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRIES = 20
 
 
-def _private_dir(path: Path) -> None:
-    if not path.exists():
-        old = os.umask(0o077)
+OUR_TABLES = {"sqlite_sequence"} | {  # every table a schema version creates: a new version's tables count by themselves
+    name for step in MIGRATIONS if isinstance(step.sqlite, str)
+    for name in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", step.sqlite, re.IGNORECASE)}
+FIRST_COLUMNS = {  # what schema v1 gave each table: every recover store has at least these
+    "cases": {"id", "status", "created_at", "updated_at", "staff", "customer_name", "customer_contact", "segment",
+              "playbook_id", "playbook_version", "playbook_hash", "answers"},
+    "events": {"seq", "case_id", "at", "staff", "kind", "data"},
+}
+NOT_A_STORE = "is not a recover case store"
+
+
+def inspect(path: Path) -> tuple[str, int]:
+    """What a store path holds, read without changing a byte: ("missing" | "empty" | "store", schema version).
+
+    A file that is not a recover store — not SQLite, another program's tables, a user_version that is not
+    ours — raises StoreError and is left exactly as it was (no tables added, no WAL switched on).
+    """
+    if not os.path.lexists(path):
+        return "missing", 0
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise StoreError(f"{path} is a symbolic link to a missing file — point --store at the real file") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreError(f"{path} {NOT_A_STORE} (it is not a regular file) — point --store at another file")
+    if st.st_size == 0:
+        return "empty", 0
+    with open(path, "rb") as fh:
+        head = fh.read(100)
+    if not head.startswith(SQLITE_MAGIC):
+        raise StoreError(f"{path} {NOT_A_STORE} (not a SQLite database) — point --store at another file, or restore a backup")
+    wal = path.with_name(path.name + "-wal")
+    # immutable: no lock, no -wal/-shm created; a live WAL must be read through a normal read-only connection
+    mode = "ro" if wal.exists() and wal.stat().st_size > 0 else "ro&immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in ("cases", "events") if t in tables}
         finally:
-            os.umask(old)
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: {_describe(e)}") from None
+    if not tables and version == 0:
+        return "empty", 0
+    ours = {"cases", "events"} <= tables
+    strangers = [t for t, need in FIRST_COLUMNS.items() if t in columns and not need <= columns[t]]
+    if strangers:
+        raise StoreError(f"{path} {NOT_A_STORE} (its {strangers[0]} table is not recover's) — it was left untouched; "
+                         f"point --store at another file")
+    if ours and version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: this store has schema version {version}, newer than this recover understands "
+                         f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)")
+    if not ours or not tables <= OUR_TABLES or not 1 <= version <= SCHEMA_VERSION:
+        other = sorted(tables - OUR_TABLES)
+        lacking = sorted({"cases", "events"} - tables)
+        why = (f"it holds other tables: {', '.join(other[:3])}{' …' if len(other) > 3 else ''}" if other
+               else f"it has no {' or '.join(lacking)} table" if lacking
+               else f"its schema version is {version}, not one of recover's")
+        raise StoreError(f"{path} {NOT_A_STORE} ({why}) — it was left untouched; point --store at another file")
+    return "store", version
 
 
 class SqliteStore(BaseStore):
@@ -39,14 +107,22 @@ class SqliteStore(BaseStore):
 
     duplicate_errors = (sqlite3.IntegrityError,)
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
         self.path = Path(path).expanduser()
         self.label = str(self.path)
         self.migrated_from: int | None = None
         try:
-            _private_dir(self.path.parent)
-            if not self.path.exists():
+            kind, _ = inspect(self.path)
+            if kind != "missing":
+                stale_temps(self.path)  # left by a recover killed while it created this store or replaced a file here
+            if kind != "store" and not create:
+                raise NotFoundError(f"no case store at {self.path} yet{' (the file is empty)' if kind == 'empty' else ''} — "
+                                    f"`recover start` creates it, or pass --store")
+            if kind == "missing":
+                private_dir(self.path.parent)
                 self._create_atomically()
+            elif kind == "empty":
+                os.chmod(self.path, PRIVATE_FILE)  # it is about to hold personal data
             self.conn = self._connect(self.path)
             self._upgrade()
         except sqlite3.DatabaseError as e:
@@ -65,25 +141,29 @@ class SqliteStore(BaseStore):
         return conn
 
     def _create_atomically(self) -> None:
-        """Build the schema in a temp file and rename it in, so a crash never leaves half a store."""
-        tmp = self.path.with_name(f".new-{self.path.name}.{os.getpid()}")
-        old = os.umask(0o077)
+        """Build the schema in a temp file and link it in, so a crash never leaves half a store.
+
+        The link fails if another process got there first: theirs is kept (it may hold a case already).
+        Temp files left by a process killed here earlier are removed.
+        """
+        stale_temps(self.path)
+        tmp = temp_beside(self.path)
         try:
+            os.close(new_file(tmp, PRIVATE_FILE))
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
                 conn.execute("PRAGMA journal_mode = DELETE")
                 self._migrate(conn, 0)
             finally:
                 conn.close()
-            os.chmod(tmp, 0o600)
-            if self.path.exists():  # another process won the race; theirs is as good as ours
-                tmp.unlink()
-            else:
-                os.replace(tmp, self.path)
+            try:
+                link_into_place(tmp, self.path)
+            except FileExistsError:
+                pass  # another desk created it meanwhile: theirs is kept, and may already hold a case
         finally:
-            os.umask(old)
-            if tmp.exists():
-                tmp.unlink()
+            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+                if os.path.lexists(leftover):
+                    leftover.unlink()
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection, current: int) -> None:
@@ -157,6 +237,9 @@ class SqliteStore(BaseStore):
     def ci_equal(self, column: str) -> str:
         return f"{column} = ? COLLATE NOCASE"
 
+    def readable(self, column: str = "answers") -> str:
+        return f"json_valid({column})"  # text an older recover saved with Infinity in it would stop json_extract
+
     def contains(self, column: str) -> str:
         return f"{column} LIKE ? ESCAPE '\\'"
 
@@ -178,11 +261,26 @@ class SqliteStore(BaseStore):
     def is_true(self, expr: str) -> str:
         return f"{expr} = 1"
 
+    def distinct_json(self, column: str) -> str:
+        return f"json_group_array(DISTINCT {column})"
+
     def before_forget(self, tx: sqlite3.Connection) -> None:
         tx.execute("PRAGMA secure_delete = ON")  # erased text is overwritten in the file, not just unlinked
 
-    def after_forget(self) -> None:
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old pages must not linger in the WAL
+    def after_forget(self, wait: float = 10.0) -> str | None:
+        """Old pages must not linger in the file or the WAL; a reader holding the file keeps them there until it ends.
+
+        Retries for `wait` seconds; returns None once the checkpoint is complete, else why it is not.
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            busy, log, done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy and (log <= 0 or done == log):
+                return None
+            if time.monotonic() >= deadline:
+                return (f"another process is reading {self.path}, so old copies of the erased text stay in the file "
+                        f"until it ends")
+            time.sleep(0.2)
 
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -196,8 +294,8 @@ class SqliteStore(BaseStore):
                     neutralise: bool) -> Iterator[tuple[Any, ...]]:
         """Plain tuples in `cols` order, computed by SQLite itself so a CSV export runs at C speed."""
         where, args = self.where(f)
-        inner = f"SELECT {', '.join(f'{EXPORT_SQL[c]} AS {c}' for c in cols)} FROM cases"
-        inner += (f" WHERE {where}" if where else "") + f" ORDER BY {ORDERS[order]}" + (f" LIMIT {int(limit)}" if limit else "")
+        inner = f"SELECT {', '.join(f'{EXPORT_SQL[c]} AS {c}' for c in cols)} FROM cases WHERE {self.readable()}"
+        inner += (f" AND {where}" if where else "") + f" ORDER BY {ORDERS[order]}" + (f" LIMIT {int(limit)}" if limit else "")
         outer = [_neutralised(c) if neutralise and c in TEXT_COLUMNS else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
         cur = self.conn.cursor()
@@ -207,36 +305,53 @@ class SqliteStore(BaseStore):
             yield from batch
 
     def backup(self, dest: Path) -> None:
-        """A consistent copy while others keep writing (SQLite's online backup API)."""
+        """A consistent copy while others keep writing (SQLite's online backup API); never over an existing file."""
         dest = Path(dest).expanduser()
-        if dest.exists():
-            raise StoreError(f"{dest} already exists — choose a new file name for the backup")
-        tmp = dest.with_name(f".{dest.name}.partial")
-        old = os.umask(0o077)
+        check_output(dest, None, [self.path], "backup")
+        stale_temps(dest)
+        tmp = temp_beside(dest)
         try:
+            os.close(new_file(tmp, PRIVATE_FILE))
             target = sqlite3.connect(tmp)
             try:
                 self.conn.backup(target, pages=1024)
             finally:
                 target.close()
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, dest)
+            link_into_place(tmp, dest)
+        except FileExistsError:
+            raise StoreError(f"{dest} already exists — choose a new file name for the backup") from None
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{dest}: {_describe(e)}") from None
+            text = str(e)
+            if "full" in text:
+                raise StoreError(f"{dest}: cannot write the backup (the disk is full) — free some space; the store is unchanged") from None
+            raise StoreError(f"{dest}: cannot write the backup ({text}) — check the directory; the store is unchanged") from None
         except OSError as e:
             raise StoreError(f"{dest}: cannot write the backup ({e.strerror}) — check the directory and free space") from None
         finally:
-            os.umask(old)
-            if tmp.exists():
-                tmp.unlink()
+            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+                if os.path.lexists(leftover):
+                    leftover.unlink()
 
     def check(self) -> dict[str, Any]:
-        """Integrity check plus the figures a person wants to see after it."""
-        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
-        problems += [f"event {r[1]} points at a missing case" for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()]
-        by_status = dict(self.conn.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
-        events = self.conn.execute("SELECT count(*) FROM events").fetchone()[0]
-        version = self.schema_version()
+        """Integrity check plus the figures a person wants to see after it; damage is reported, never a crash."""
+        problems: list[str] = []
+
+        def ask(what: str, sql: str, default: Any) -> Any:
+            try:
+                return self.conn.execute(sql).fetchall()
+            except sqlite3.DatabaseError as e:
+                problems.append(f"cannot {what} ({e})")
+                return default
+
+        problems += [r[0] for r in ask("run the integrity check", "PRAGMA integrity_check", []) if r[0] != "ok"]
+        problems += [f"event {r[1]} points at a missing case" for r in ask("check the links", "PRAGMA foreign_key_check", [])]
+        try:
+            problems += self.damaged_rows()
+        except sqlite3.DatabaseError as e:
+            problems.append(f"cannot read every case ({e})")
+        by_status = dict(ask("count the cases", "SELECT status, count(*) FROM cases GROUP BY status", []))
+        events = ask("count the events", "SELECT count(*) FROM events", [(0,)])[0][0]
+        version = ask("read the schema version", "PRAGMA user_version", [(None,)])[0][0]
         return {"path": str(self.path), "backend": "sqlite", "ok": not problems, "problems": problems, "schema_version": version,
                 "cases": by_status, "events": events}
 
@@ -278,13 +393,11 @@ def _describe(e: sqlite3.DatabaseError) -> str:
 
 
 def open_sqlite(path: Path, create: bool = True) -> SqliteStore:
-    """Open (or first create) the store; read-only commands pass create=False."""
+    """Open (or first create, only in a new or empty file) the store; read-only commands pass create=False."""
     path = Path(path).expanduser()
     if path.is_dir():
         raise StoreError(f"{path} is a directory — give a file path for the store, e.g. {path / 'cases.db'}")
     blocker = next((p for p in path.parents if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise StoreError(f"{path}: {blocker} is a file, not a directory — choose another --store path")
-    if not create and not path.exists():
-        raise NotFoundError(f"no case store at {path} yet — `recover start` creates it, or pass --store")
-    return SqliteStore(path)
+    return SqliteStore(path, create=create)

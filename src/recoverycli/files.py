@@ -1,0 +1,391 @@
+"""Every file recover writes or reads on a user's say-so, in one place.
+
+Private files are 0600 in 0700 directories whatever the umask, tightened if they exist; nothing is
+written through a symbolic link recover did not expect; no output ever replaces a case store, its
+-wal/-shm/-journal companions or a backup; an input file is read only if it is a regular file, and
+never past a size limit (a device or a FIFO would otherwise be read forever).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+from recoverycli.errors import RecoverError
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+SQLITE_MAGIC = b"SQLite format 3\x00"
+WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+COMPANIONS = ("-wal", "-shm", "-journal")
+TEMP_MARK = ".recover-tmp"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+class FileRefused(RecoverError):
+    """A path recover will not write to (or read from), with what to do instead."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message  # the message without the path, for a `file:line:col: reason` line
+
+
+# --- directories ---------------------------------------------------------------------------
+def private_dir(path: Path, tighten: bool = False) -> Path:
+    """Create `path` and any missing parents as 0700, whatever the umask.
+
+    tighten: also take group and other rights away from an existing directory we own (recover's own
+    data and config directories), never from one the user pointed us at.
+    """
+    path = Path(path).expanduser()
+    missing: list[Path] = []
+    here = path
+    while not os.path.lexists(here) and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, PRIVATE_DIR)
+        except FileExistsError:
+            continue  # made by another process meanwhile: leave its mode alone
+        os.chmod(d, PRIVATE_DIR)  # mkdir's mode passes through the umask; chmod does not
+    if tighten and not missing:
+        st = os.stat(path)
+        if st.st_uid != os.geteuid():
+            raise FileRefused(f"{path} belongs to another user — recover keeps private files only in its own directories")
+        if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o077:
+            os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+# --- what must never be overwritten -----------------------------------------------------------
+def _head(path: Path, n: int = 16) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, n)
+    finally:
+        os.close(fd)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    return _head(path).startswith(SQLITE_MAGIC)
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b) or a.resolve() == b.resolve()
+
+
+def protected_reason(path: Path, stores: Iterable[Path | str] = ()) -> str | None:
+    """Why writing `path` would destroy a case store, a companion of one, or a backup; None if it would not."""
+    path = Path(path).expanduser()
+    for store in stores:
+        if isinstance(store, str) and store.startswith(("postgresql://", "postgres://")):
+            continue
+        s = Path(store).expanduser()
+        if _same(path, s):
+            return f"it is the case store ({s})"
+        for suffix in COMPANIONS:
+            if _same(path, s.with_name(s.name + suffix)):
+                return f"it belongs to the case store {s} (its {suffix} file)"
+    head = _head(path)
+    if head.startswith(SQLITE_MAGIC):
+        return "it is a SQLite database (a case store or a backup of one)"
+    if head[:4] in WAL_MAGIC:
+        return "it is a SQLite write-ahead log"
+    for suffix in COMPANIONS:
+        if path.name.endswith(suffix) and path.name != suffix:
+            base = path.with_name(path.name[: -len(suffix)])
+            if is_sqlite_file(base):
+                return f"it belongs to the SQLite database {base}"
+    return None
+
+
+# --- output files a user names ------------------------------------------------------------------
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISBLK, "a block device (a disk)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISFIFO, "a FIFO")):
+        if test(mode):
+            return name
+    return "a file"
+
+
+def check_output(path: Path, force: bool | None = False, stores: Iterable[Path | str] = (), what: str = "output") -> str:
+    """How `path` would be written ("new", "replace" or "stream"), or FileRefused saying why not and what to do.
+
+    "stream" is a character device or a FIFO (/dev/null, /dev/stdout, a pipe): written in place, nothing to replace.
+    force=None: the command never replaces a file (a backup), so an existing one is simply refused.
+    """
+    path = Path(path).expanduser()
+    try:
+        lst = os.lstat(path)
+    except FileNotFoundError:
+        lst = None
+    except OSError as e:
+        raise FileRefused(f"{path}: cannot use this {what} path ({e.strerror}) — choose another") from None
+    if lst is not None and stat.S_ISLNK(lst.st_mode):
+        try:
+            target = os.stat(path)
+        except OSError:
+            target = None
+        if target is not None and (stat.S_ISCHR(target.st_mode) or stat.S_ISFIFO(target.st_mode)):
+            return "stream"  # /dev/stdout, /dev/fd/N: a stream, nothing on disk to replace
+        raise FileRefused(f"{path} is a symbolic link (to {os.readlink(path)}) — recover does not write through links; "
+                          f"give the real file name")
+    if lst is not None:
+        if stat.S_ISCHR(lst.st_mode) or stat.S_ISFIFO(lst.st_mode):
+            return "stream"
+        if stat.S_ISDIR(lst.st_mode):
+            raise FileRefused(f"{path} is a directory — give a file name inside it, e.g. {path / ('recover-' + what)}")
+        if not stat.S_ISREG(lst.st_mode):
+            raise FileRefused(f"{path} is {_kind(lst.st_mode)} — give a file name for the {what}")
+    reason = protected_reason(path, stores)
+    if reason is not None:
+        raise FileRefused(f"{path}: will not write the {what} there: {reason} — choose another file name")
+    if lst is not None:
+        if not force:
+            how = "choose a new file name" if force is None else "pass --force to replace it, or choose a new file name"
+            raise FileRefused(f"{path} already exists — {how} for the {what}")
+        return "replace"
+    parent = path.parent
+    if not parent.exists():
+        raise FileRefused(f"{path}: the directory {parent} does not exist — create it first, or choose another path")
+    if not parent.is_dir():
+        raise FileRefused(f"{path}: {parent} is not a directory — choose another path")
+    return "new"
+
+
+def temp_beside(path: Path) -> Path:
+    """A temporary name in the same directory (so a rename is atomic) that stale_temps can recognise."""
+    return path.with_name(f".{path.name}{TEMP_MARK}.{os.getpid()}")
+
+
+def new_file(path: Path, mode: int = PRIVATE_FILE) -> int:
+    """Create a file that must not exist yet, not through a symlink, with exactly `mode` whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode)
+    os.fchmod(fd, mode)
+    return fd
+
+
+def link_into_place(tmp: Path, path: Path) -> None:
+    """Give a finished temp file its real name, unless that name was taken meanwhile (FileExistsError)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+        os.replace(tmp, path)
+
+
+def _failed(path: Path, e: OSError, what: str, kept: str) -> RecoverError:
+    why = e.strerror or type(e).__name__
+    hint = "free some space" if e.errno in (errno.ENOSPC, errno.EDQUOT) else "check the path and its permissions"
+    return RecoverError(f"cannot write the {what} to {path} ({why}) — {hint}; {kept}")
+
+
+@contextmanager
+def output_file(path: Path, force: bool = False, stores: Iterable[Path | str] = (), what: str = "output",
+                binary: bool = False, newline: str | None = None, mode: int = PRIVATE_FILE) -> Iterator[IO[Any]]:
+    """Write a file the user named: new files are created `mode` (0600); an existing one only with `force`, through
+    a temporary file renamed into place, so a failure (a full disk) leaves it as it was. Never the store or a backup.
+    """
+    path = Path(path).expanduser()
+    how = check_output(path, force, stores, what)
+    if how == "stream":
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | _CLOEXEC if stat.S_ISFIFO(os.stat(path).st_mode)
+                         else os.O_WRONLY | _CLOEXEC)
+            if stat.S_ISFIFO(os.fstat(fd).st_mode):
+                os.set_blocking(fd, True)
+        except OSError as e:
+            why = "no process is reading it" if e.errno == errno.ENXIO else e.strerror
+            raise FileRefused(f"cannot write the {what} to {path} ({why})") from None
+        fh = open(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=newline)
+        try:
+            yield fh
+            fh.close()
+        except OSError as e:
+            _close_quietly(fh)
+            raise _failed(path, e, what, "the store is unchanged") from None
+        return
+    target = temp_beside(path) if how == "replace" else path
+    try:
+        if how == "replace":
+            stale_temps(path)
+        fd = new_file(target, mode)
+    except FileExistsError:
+        raise FileRefused(f"{path} already exists — pass --force to replace it, or choose a new file name") from None
+    except OSError as e:
+        raise _failed(path, e, what, "nothing was written") from None
+    fh = open(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=newline)
+    done = False
+    try:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
+        if how == "replace":
+            if protected_reason(path, stores) is not None:  # it became a database meanwhile: leave it be
+                raise FileRefused(f"{path}: will not replace it: it is now a SQLite database — choose another file name")
+            os.replace(target, path)
+        done = True
+    except OSError as e:
+        kept = f"{path} was left as it was" if how == "replace" else "no partial file was left"
+        raise _failed(path, e, what, kept) from None
+    finally:
+        if not done:
+            _close_quietly(fh)
+            _unlink_quietly(target)
+
+
+def _close_quietly(fh: IO[Any]) -> None:
+    try:
+        fh.close()
+    except OSError:
+        pass
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def write_output(path: Path, data: str | bytes, force: bool = False, stores: Iterable[Path | str] = (),
+                 what: str = "output", mode: int = PRIVATE_FILE) -> None:
+    with output_file(path, force, stores, what, binary=isinstance(data, bytes), mode=mode) as fh:
+        fh.write(data)
+
+
+# --- recover's own private files --------------------------------------------------------------
+def _open_private(path: Path, flags: int) -> int:
+    """Open (creating 0600) a private file, never through a symlink, and tighten it if it was looser."""
+    fd = os.open(path, flags | os.O_CREAT | _NOFOLLOW | _CLOEXEC, PRIVATE_FILE)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, f"not a regular file ({_kind(st.st_mode)})")
+        if stat.S_IMODE(st.st_mode) != PRIVATE_FILE:
+            os.fchmod(fd, PRIVATE_FILE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def append_private(path: Path) -> IO[str]:
+    """A private log file opened for appending, in a private directory."""
+    private_dir(path.parent, tighten=True)
+    return open(_open_private(path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8")
+
+
+def new_private(path: Path, text: str) -> None:
+    """Write a private file that must not exist yet (a rescued call)."""
+    private_dir(path.parent, tighten=True)
+    fd = new_file(path, PRIVATE_FILE)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def replace_private(path: Path, text: str) -> None:
+    """Replace a private file whole (the config): written beside it, then renamed in; never through a link."""
+    private_dir(path.parent, tighten=True)
+    if os.path.islink(path):
+        raise FileRefused(f"{path} is a symbolic link — recover does not write through links; edit the file yourself")
+    tmp = temp_beside(path)
+    _unlink_quietly(tmp)
+    fd = new_file(tmp, PRIVATE_FILE)
+    try:
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        _unlink_quietly(tmp)
+
+
+def stale_temps(path: Path) -> int:
+    """Remove temporary files beside `path` left by a recover process that no longer runs (a kill -9); their count.
+
+    Also the `.new-NAME.PID` files earlier versions left when killed while creating a store.
+    """
+    removed = 0
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return 0
+    for p in siblings:
+        for prefix in (f".{path.name}{TEMP_MARK}.", f".new-{path.name}."):
+            rest = p.name[len(prefix):] if p.name.startswith(prefix) else ""
+            for suffix in COMPANIONS:
+                rest = rest.removesuffix(suffix)
+            if rest.isdigit() and int(rest) != os.getpid() and not _running(int(rest)):
+                try:
+                    p.unlink()
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- input files -------------------------------------------------------------------------------
+def read_limited(path: Path, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError-free: a FileRefused that says what is wrong.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and read no further than the limit,
+    whatever the size the file claims (/dev/zero claims none).
+    """
+    path = Path(path).expanduser()
+
+    def refuse(reason: str) -> FileRefused:
+        return FileRefused(f"{path}: {reason}", reason)
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | _CLOEXEC)
+    except OSError as e:
+        raise refuse(f"cannot read file ({e.strerror}) — check the path and its permissions") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise refuse(f"this is {_kind(st.st_mode)}, not a file — give the {what} as a regular file")
+        if st.st_size > limit:
+            raise refuse(f"file is {st.st_size} bytes, over the {limit} limit — split it into smaller files")
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(1 << 16, limit + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise refuse(f"file is over the {limit} byte limit — split it into smaller files")
+        return b"".join(chunks)
+    except OSError as e:
+        raise refuse(f"cannot read file ({e.strerror}) — check the path and its permissions") from None
+    finally:
+        os.close(fd)

@@ -1,0 +1,46 @@
+"""One rule for every string that reaches the terminal from data: no control characters, no live markup.
+
+Names, staff, case ids, playbook titles and answers come from people, files and a shared store another
+desk writes; an escape sequence among them could retitle the window, clear the screen or draw a link,
+and rich markup in a case id would be rendered as markup. Everything printed from data passes `safe_text`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# C0 controls (tab and newline are decided below), DEL and the C1 controls (U+0080–U+009F, incl. CSI U+009B)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def has_control(text: str) -> bool:
+    """Control characters a terminal could act on (tab and newline are fine in text)."""
+    return CONTROL.search(text) is not None
+
+
+def safe_text(value: Any, markup: bool = True, multiline: bool = True) -> str:
+    """`value` as text safe to print: control characters removed (tabs become spaces), rich markup escaped.
+
+    markup=False for text printed without rich (typer.echo); multiline=False keeps it to one line.
+    """
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", "\n").replace("\t", " ")
+    if not multiline:
+        text = " ".join(text.replace("\r", "\n").split("\n"))
+    text = CONTROL.sub("", text)
+    if markup:
+        from rich.markup import escape
+
+        text = escape(text)
+    return text
+
+
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # what json.dumps(ensure_ascii=False) leaves raw but a terminal may act on
+
+
+def json_dumps(data: Any, **kwargs: Any) -> str:
+    """JSON as json.dumps writes it, readable UTF-8, but DEL and C1 controls as \\u escapes: the same data, inert."""
+    import json
+
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, **kwargs))

@@ -1,0 +1,192 @@
+"""Output paths a user names (export, report, calendar, backup): never the store, never through a link, never a crash."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recoverycli.cli import app
+from recoverycli.store import open_store
+from tests.hostile import fingerprint, one_line, run
+from tests.test_store import make_case
+
+runner = CliRunner()
+WRITERS = {
+    "export": ["export", "--output"],
+    "report": ["report", "--format", "json", "--output"],
+    "calendar": ["followups", "--ics"],
+}
+
+
+def cli(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def store(store_path: Path):
+    s = open_store(store_path)
+    for _ in range(3):
+        s.add(make_case(customer_words="Three cases that must survive", follow_up_date="2026-11-20"))
+    return s
+
+
+def intact(store_path: Path) -> None:
+    again = open_store(store_path, create=False)
+    assert len(again.cases()) == 3 and again.check()["ok"]
+
+
+@pytest.mark.parametrize("what", WRITERS)
+@pytest.mark.parametrize("target", ["store", "wal", "shm"])
+def test_no_output_ever_replaces_the_store_or_its_companions(store, store_path: Path, what: str, target: str) -> None:
+    reader = sqlite3.connect(store_path)  # an open reader keeps the -wal and -shm files in place
+    reader.execute("SELECT count(*) FROM cases").fetchone()
+    path = {"store": store_path, "wal": store_path.with_name("cases.db-wal"),
+            "shm": store_path.with_name("cases.db-shm")}[target]
+    assert path.exists()
+    before = path.read_bytes() if target == "store" else None
+    result = cli(*WRITERS[what], str(path), "--force")
+    assert result.exit_code == 1
+    line = one_line(result.stderr)
+    if target == "store":
+        assert line == f"{path}: will not write the {what} there: it is the case store ({store_path}) — choose another file name"
+        assert path.read_bytes() == before
+    else:
+        suffix = "-" + target
+        assert line == (f"{path}: will not write the {what} there: it belongs to the case store {store_path} "
+                        f"(its {suffix} file) — choose another file name")
+    assert "wrote" not in result.output and "exported" not in result.output
+    reader.close()
+    intact(store_path)
+
+
+@pytest.mark.parametrize("what", WRITERS)
+def test_a_backup_is_never_overwritten_even_with_force(store, store_path: Path, tmp_path: Path, what: str) -> None:
+    assert cli("backup", str(tmp_path / "monday.db")).exit_code == 0
+    before = fingerprint(tmp_path / "monday.db")
+    result = cli(*WRITERS[what], str(tmp_path / "monday.db"), "--force")
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == (f"{tmp_path / 'monday.db'}: will not write the {what} there: it is a SQLite "
+                                       f"database (a case store or a backup of one) — choose another file name")
+    assert fingerprint(tmp_path / "monday.db") == before
+
+
+@pytest.mark.parametrize("what", WRITERS)
+def test_an_existing_file_is_replaced_only_with_force_and_made_private(store, tmp_path: Path, what: str) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text("yesterday's file\n")
+    out.chmod(0o644)
+    refused = cli(*WRITERS[what], str(out))
+    assert refused.exit_code == 1
+    assert one_line(refused.stderr) == (f"{out} already exists — pass --force to replace it, or choose a new file name "
+                                        f"for the {what}")
+    assert out.read_text() == "yesterday's file\n"
+    replaced = cli(*WRITERS[what], str(out), "--force")
+    assert replaced.exit_code == 0, replaced.output
+    assert out.read_text() != "yesterday's file\n" and stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert not [p for p in tmp_path.iterdir() if ".recover-tmp." in p.name]
+
+
+@pytest.mark.parametrize("what", WRITERS)
+@pytest.mark.parametrize("link", ["to-a-file", "to-the-store", "dangling"])
+def test_a_symlink_is_never_followed(store, store_path: Path, tmp_path: Path, what: str, link: str) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    target = {"to-a-file": victim, "to-the-store": store_path, "dangling": tmp_path / "elsewhere.txt"}[link]
+    out = tmp_path / "out.txt"
+    out.symlink_to(target)
+    result = cli(*WRITERS[what], str(out), "--force")
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == (f"{out} is a symbolic link (to {target}) — recover does not write through links; "
+                                       f"give the real file name")
+    assert victim.read_text() == "keep me\n" and not (tmp_path / "elsewhere.txt").exists()
+    intact(store_path)
+
+
+@pytest.mark.parametrize("what", WRITERS)
+def test_a_directory_or_a_missing_directory_is_one_clear_line(store, tmp_path: Path, what: str) -> None:
+    into_dir = cli(*WRITERS[what], str(tmp_path))
+    assert into_dir.exit_code == 1
+    assert one_line(into_dir.stderr) == f"{tmp_path} is a directory — give a file name inside it, e.g. {tmp_path}/recover-{what}"
+    missing = tmp_path / "no-such-dir" / "out.txt"
+    nowhere = cli(*WRITERS[what], str(missing))
+    assert nowhere.exit_code == 1
+    assert one_line(nowhere.stderr) == (f"{missing}: the directory {missing.parent} does not exist — create it first, "
+                                        f"or choose another path")
+
+
+@pytest.mark.parametrize("what", WRITERS)
+def test_a_full_disk_is_one_clear_line(store, store_path: Path, what: str) -> None:
+    result = cli(*WRITERS[what], "/dev/full")
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == (f"cannot write the {what} to /dev/full (No space left on device) — free some space; "
+                                       f"the store is unchanged")
+    intact(store_path)
+
+
+@pytest.mark.parametrize("command", [["show", "{id}"], ["list"], ["check"], ["report"], ["followups"], ["export"],
+                                     ["list", "--format", "csv"], ["playbook", "list"]])
+def test_stdout_on_a_full_disk_is_one_clear_line(store, store_path: Path, command: list[str]) -> None:
+    case_id = open_store(store_path).cases()[0].id
+    with open("/dev/full", "w") as full:
+        result = run(*[a.replace("{id}", case_id) for a in command], stdout=full)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == ("cannot write the output (No space left on device) — free some space, or send it "
+                                       "somewhere else; the store is unchanged")
+
+
+def test_outputs_are_private_whatever_the_umask(store, tmp_path: Path) -> None:
+    for i, what in enumerate(WRITERS):
+        out = tmp_path / f"out{i}"
+        result = run(*WRITERS[what], str(out), umask=0)
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_streams_are_written_in_place(store, tmp_path: Path) -> None:
+    """/dev/null and a pipe are not files to replace: no --force needed, nothing renamed."""
+    assert cli("export", "--output", "/dev/null").exit_code == 0
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    nobody = cli("export", "--output", str(fifo))
+    assert nobody.exit_code == 1
+    assert one_line(nobody.stderr) == f"cannot write the export to {fifo} (no process is reading it)"
+
+
+def test_backup_names_a_missing_destination_and_never_the_store(store, store_path: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "usb" / "cases-backup.db"
+    result = cli("backup", str(missing))
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == (f"{missing}: the directory {missing.parent} does not exist — create it first, or "
+                                       f"choose another path")
+    for target in (store_path, store_path.with_name("cases.db-wal")):
+        refused = cli("backup", str(target))
+        assert refused.exit_code == 1 and "will not write the backup there" in refused.stderr
+    assert store_path.with_name("cases.db-wal").read_bytes()[:3] == b"\x37\x7f\x06"  # still the store's own log
+    intact(store_path)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_partial_one(store, tmp_path: Path, monkeypatch) -> None:
+    """A disk that fills half-way: --force keeps yesterday's file; a new file leaves nothing behind."""
+    import recoverycli.export as ex
+
+    def fill_up(rows, out, cols, excel=False):
+        out.write("case_id\r\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ex, "write_csv", fill_up)
+    old = tmp_path / "cases.csv"
+    old.write_text("yesterday\n")
+    kept = cli("export", "--output", str(old), "--force")
+    assert kept.exit_code == 1
+    assert one_line(kept.stderr) == (f"cannot write the export to {old} (No space left on device) — free some space; "
+                                     f"{old} was left as it was")
+    assert old.read_text() == "yesterday\n"
+    new = tmp_path / "new.csv"
+    gone = cli("export", "--output", str(new))
+    assert gone.exit_code == 1 and "no partial file was left" in gone.stderr and not new.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("data", "config", "share", "home")) == ["cases.csv"]
