@@ -178,6 +178,16 @@ def test_board_in_the_terminal_and_as_json(store_url: str, tmp_path: Path) -> No
     assert data["crisis"]["id"] == found.id and data["by_state"]["reached"] == 1 and data["customers"] == 4
 
 
+def test_crisis_panels_never_pass_a_control_sequence_or_markup_to_the_terminal(store_url: str, tmp_path: Path) -> None:
+    rows = ["Eve\x1b]0;pwned\x07 [link=file:///etc/passwd]Evil[/link],+1 415 555 0101,BK-1,other,"]
+    store, found = opened(store_url, tmp_path, [bytes(r, "utf-8").decode("unicode_escape") for r in rows])
+    crisis.claim(store, found, "Desk\x1b[2J 2", datetime.now(timezone.utc))
+    table = runner.invoke(app, ["crisis", "board", found.id], env={"COLUMNS": "120"})
+    assert table.exit_code == 0, table.output
+    assert "\x1b" not in table.stdout and "\x07" not in table.stdout
+    assert "[link=file:///etc/passwd]Evil[/link]" in table.stdout  # shown as the text it is, never a live link
+
+
 def test_close_needs_everyone_reached_or_given_up_and_a_reason(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(3))
     claim_and_record(store, found, T0, "reached")
@@ -247,6 +257,14 @@ def test_update_is_a_personal_coached_mail_merge(store_url: str, tmp_path: Path)
     assert "Your booking BK-20931 stays with us" in merged[0]["message"] and "Lena Duty" in merged[0]["message"]
     lines = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--format", "jsonl").stdout
     assert [json.loads(line)["booking"] for line in lines.splitlines()] == ["BK-20931", "BK-2"]
+    again = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--output", str(out))
+    assert again.exit_code == 1 and "--force" in again.stderr  # an existing file is replaced only with --force
+    assert cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--output", str(out),
+               "--force").exit_code == 0
+    if not store_url.startswith("postgresql"):  # never onto the store itself
+        onto = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--output", store_url,
+                   "--force")
+        assert onto.exit_code == 1 and open_store(store_url).crisis_row(found.id)["id"] == found.id
 
 
 def test_update_refuses_a_canned_message_and_unknown_placeholders(store_url: str, tmp_path: Path) -> None:

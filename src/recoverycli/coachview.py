@@ -9,6 +9,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from recoverycli.safety import safe_text
+
 if TYPE_CHECKING:
     from recoverycli.coachcorpus import Scorecard, Tally
 
@@ -31,7 +33,7 @@ def halves_table(cards: list[Scorecard], totals: list[Scorecard]) -> Table:
         table.add_column(col, justify="left" if col == "corpus" else "right", no_wrap=True)
     for c in [*cards, *totals]:
         t = c.overall
-        table.add_row(Text(c.name, style="bold" if c in totals else ""), str(t.bad), str(t.caught), _pct(t.recall), str(t.sincere), str(t.false_flags),
+        table.add_row(Text(safe_text(c.name, markup=False), style="bold" if c in totals else ""), str(t.bad), str(t.caught), _pct(t.recall), str(t.sincere), str(t.false_flags),
                       _pct(t.false_flag_rate), _pct(t.precision), Text(str(t.false_blocks), style="bold red" if t.false_blocks else ""))
     return table
 
@@ -41,7 +43,7 @@ def moves_table(cards: list[Scorecard]) -> Table:
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("move", no_wrap=True)
     for c in cards:
-        table.add_column(Text(c.name), justify="right", no_wrap=True)
+        table.add_column(Text(safe_text(c.name, markup=False)), justify="right", no_wrap=True)
     moves = list(dict.fromkeys(m for c in cards for m in c.by_move))
 
     def cell(t: Tally | None, move: str) -> str:

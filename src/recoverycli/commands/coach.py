@@ -73,7 +73,7 @@ def check(
             line, col = coach.position(body, f.start)
             _, end = coach.position(body, f.end)
             echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
-        typer.echo(f"{len(flags)} flag(s)" if flags else "no flags: sounds sincere", err=True)
+        echo(f"{len(flags)} flag(s)" if flags else "no flags: sounds sincere", err=True)
     if flags:
         raise typer.Exit(1)
 
@@ -127,7 +127,7 @@ def test(
         for rule, ex, problem in misses:
             sys.stdout.write(f"{rule}: {problem}: {ex}\n")
         if not files:
-            typer.echo("no labelled corpus found: give one with --corpus FILE (docs/coach.md gives the format)", err=True)
+            echo("no labelled corpus found: give one with --corpus FILE (docs/coach.md gives the format)", err=True)
         for renderable in coach_scorecards(cards, totals):
             console.print(renderable)
         if mistakes:

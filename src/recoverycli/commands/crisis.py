@@ -10,15 +10,18 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    ForceOpt,
     PlaybooksOpt,
     StaffOpt,
     StoreOpt,
+    echo,
     fail,
     guarded,
     make_console,
     print_json,
     staff_for_change,
     store_at,
+    store_location,
 )
 
 app = typer.Typer(help="One incident, many customers: reach every one before they call, with the supplier alongside.",
@@ -45,10 +48,10 @@ def _report_rows(read, extra=()) -> bool:
     from recoverycli import crisis_view
 
     for line in crisis_view.mapping_lines(read):
-        typer.echo(line, err=True)
+        echo(line, err=True)
     problems = sorted([*read.problems, *extra], key=lambda p: p.row)
     for p in problems:
-        typer.secho(f"{read.path}: row {p.row}: {p.message}", fg="red", err=True)
+        echo(f"{read.path}: row {p.row}: {p.message}", fg="red", err=True)
     return not problems
 
 
@@ -105,7 +108,7 @@ def open_(
     clean = _report_rows(read)
     if dry_run:
         _preview(read)
-        typer.echo(f"would load {_summary(read.customers)}" + ("" if clean else f"; {len(read.problems)} bad row(s)")
+        echo(f"would load {_summary(read.customers)}" + ("" if clean else f"; {len(read.problems)} bad row(s)")
                    + " — nothing loaded (dry run)", err=True)
         raise typer.Exit(0 if clean else 1)
     if not clean:
@@ -115,7 +118,7 @@ def open_(
     who = staff_for_change(staff)
     st = store_at(store)
     crisis_id = crisis.open_crisis(st, title, supplier, playbook, read, who, datetime.now(timezone.utc), retry, hold)
-    typer.echo(f"opened {crisis_id} with {_summary(read.customers)}; desks call them with: recover crisis call {crisis_id}",
+    echo(f"opened {crisis_id} with {_summary(read.customers)}; desks call them with: recover crisis call {crisis_id}",
                err=True)
     sys.stdout.write(crisis_id + "\n")
     sys.stdout.flush()  # the id is out before any page is tried
@@ -126,7 +129,7 @@ def _page_opened(st, crisis_id: str, title: str, supplier: Optional[str], playbo
     """[kaufman-respond-now] the duty manager hears of a crisis as it opens; a page that fails costs one yellow line."""
     from recoverycli import notify
 
-    warn = lambda m: typer.secho(m, err=True, fg="yellow")  # noqa: E731
+    warn = lambda m: echo(m, err=True, fg="yellow")  # noqa: E731
     settings = notify.settings_for_call(warn)
     if settings is None or not settings.for_kind("crisis"):
         return
@@ -160,14 +163,14 @@ def add(
         extra = crisis.duplicates_of_list(read, [r for r in existing if r["id"] not in fixes.values()])
         clean = _report_rows(read, extra)
         _preview(read)
-        typer.echo(f"would add {_summary(read.customers)} to {found.id} — nothing added (dry run)", err=True)
+        echo(f"would add {_summary(read.customers)} to {found.id} — nothing added (dry run)", err=True)
         raise typer.Exit(0 if clean else 1)
     done = crisis.add_customers(st, found.id, read, datetime.now(timezone.utc), staff_for_change(staff))
     if not _report_rows(read, [p for p in done.problems if p not in read.problems]):
         fail(f"{customers}: {len(done.problems)} bad row(s) — nothing added")
     fixed = f"; {len(done.corrected)} wrong number(s) corrected and back in the queue ({', '.join(done.corrected)})" \
         if done.corrected else ""
-    typer.echo(f"added {done.added} customer(s) to {found.id}{fixed}", err=True)
+    echo(f"added {done.added} customer(s) to {found.id}{fixed}", err=True)
 
 
 @app.command("call")
@@ -193,15 +196,15 @@ def call(
     if answers is not None:
         done = crisis.call_from_file(st, lib, found, answers, staff, date.today())
         if done is None:
-            typer.echo(crisis.nobody_due(st, found, _now()), err=True)
+            echo(crisis.nobody_due(st, found, _now()), err=True)
             raise typer.Exit(NOTHING_DUE)
         for line in done.notices:
-            typer.secho(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
+            echo(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
         if not done.held:
-            typer.secho(f"{done.customer}: your hold ran out before the call was recorded — it is recorded, but another "
+            echo(f"{done.customer}: your hold ran out before the call was recorded — it is recorded, but another "
                         f"desk may have called them too", fg="yellow", err=True)
         again = f" — tried again after {crisis_when(done.next_try)}" if done.next_try else ""
-        typer.echo(f"{done.customer}: {crisis.OUTCOMES[done.outcome].split(':')[0].lower()}{again}", err=True)
+        echo(f"{done.customer}: {crisis.OUTCOMES[done.outcome].split(':')[0].lower()}{again}", err=True)
         if done.case_id:
             sys.stdout.write(done.case_id + "\n")
         return
@@ -274,7 +277,7 @@ def _call_loop(st, location, lib, found, staff: Optional[str]) -> None:
                                   "have called them too.[/yellow]")
         if not questionary.confirm("Call the next customer?", default=True).unsafe_ask():
             break
-    typer.echo(f"{calls} call(s) from this desk — the board: recover crisis board {found.id}", err=True)
+    echo(f"{calls} call(s) from this desk — the board: recover crisis board {found.id}", err=True)
 
 
 def _reached(st, console, pb, who, claim, attempt, live_call) -> None:
@@ -318,7 +321,7 @@ def supplier(
     found = crisis.resolve(st, crisis_id)
     entry = crisis.log_supplier(st, found, staff_for_change(staff), note, commitment, by, deal, _now())
     due = f" by {crisis_when(entry['due'])}" if entry.get("due") else ""
-    typer.echo(f"{found.id}: supplier contact logged" + (f"; committed{due}" if commitment else ""), err=True)
+    echo(f"{found.id}: supplier contact logged" + (f"; committed{due}" if commitment else ""), err=True)
 
 
 class BoardFormat(str, Enum):
@@ -372,7 +375,7 @@ def board(
                 st.wait_for_change(interval, CRISIS_CHANNEL)
                 live.update(crisis_view.board_view(figures()), refresh=True)
     except KeyboardInterrupt:
-        typer.echo("stopped watching", err=True)
+        echo("stopped watching", err=True)
 
 
 @app.command("close")
@@ -391,7 +394,7 @@ def close(
     found = crisis.resolve(st, crisis_id)
     done = crisis.close(st, found, staff_for_change(staff), reason, give_up, _now())
     given = f"; {done['given_up']} customer(s) given up on" if done["given_up"] else ""
-    typer.echo(f"{found.id}: closed{given}", err=True)
+    echo(f"{found.id}: closed{given}", err=True)
 
 
 class UpdateFormat(str, Enum):
@@ -414,12 +417,14 @@ def update(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False)] = None,
     only: Annotated[Only, typer.Option("--only", help="Which customers: all, those reached, or those not reached yet.")] = Only.all,
     excel: Annotated[bool, typer.Option("--excel", help="CSV: start with a UTF-8 BOM so Excel shows accents.")] = False,
+    force: ForceOpt = False,
     staff: StaffOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """A personal update for every affected customer, checked by the coach, as mail-merge CSV or JSON lines."""
     import json
-    import os
+
+    from recoverycli.files import check_output, output_file
 
     from recoverycli import crisis, export
 
@@ -427,28 +432,34 @@ def update(
         template = message.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         fail(f"{message}: cannot read it ({getattr(e, 'strerror', None) or 'not UTF-8 text'}) — check the path")
+    if output is not None:
+        check_output(output, force, [store_location(store)], "mail merge")  # before any work: never onto the store
     st = store_at(store, create=False)
     found = crisis.resolve(st, crisis_id, open_only=False)
     result = crisis.updates(st, found, template, str(message), staff_for_change(staff), only.value)
     for line in result.warnings:
-        typer.secho(line, fg="yellow", err=True)
+        echo(line, fg="yellow", err=True)
     if result.problems:
         for line in result.problems:
-            typer.secho(line, fg="red", err=True)
+            echo(line, fg="red", err=True)
         fail(f"{len(result.problems)} problem(s) — nothing written; fix the message and run again")
+    fields = crisis.UPDATE_FIELDS
+
+    def write(out) -> None:
+        if format is UpdateFormat.csv:
+            rows = (tuple(export.neutralise(v) if isinstance(v, str) else v for v in (r[f] for f in fields)) for r in result.rows)
+            export.write_csv(rows, out, fields, excel=excel)
+        else:
+            for r in result.rows:
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+
     if output is not None:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        out = open(fd, "w", encoding="utf-8", newline="")
+        with output_file(output, force, [store_location(store)], "mail merge", newline="") as out:
+            write(out)
     else:
         from recoverycli.commands.cases import raw_stdout
 
         out = raw_stdout()
-    fields = crisis.UPDATE_FIELDS
-    if format is UpdateFormat.csv:
-        rows = (tuple(export.neutralise(v) if isinstance(v, str) else v for v in (r[f] for f in fields)) for r in result.rows)
-        export.write_csv(rows, out, fields, excel=excel)
-    else:
-        for r in result.rows:
-            out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    out.close()
-    typer.echo(f"{len(result.rows)} personal update(s) for {found.id}" + (f" in {output}" if output else ""), err=True)
+        write(out)
+        out.close()
+    echo(f"{len(result.rows)} personal update(s) for {found.id}" + (f" in {output}" if output else ""), err=True)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from recoverycli.commands.common import Format, StoreOpt, fail, guarded, print_json, store_at
+from recoverycli.commands.common import Format, StoreOpt, echo, fail, guarded, print_json, store_at
 
 app = typer.Typer(help="Alerts through Apprise: emergencies, overdue promises, crises, a daily digest.",
                   no_args_is_help=True)
@@ -32,9 +32,9 @@ def test(
     outcomes = notify.deliver(notify.test_message(k for c in channels for k in c.kinds), channels, settings.timeout)
     for o in outcomes:
         if o.ok:
-            typer.secho(f"{o.channel.label}: delivered", fg="green", err=True)
+            echo(f"{o.channel.label}: delivered", fg="green", err=True)
         else:
-            typer.secho(f"{o.channel.label}: not delivered ({o.reason})", fg="red", err=True)
+            echo(f"{o.channel.label}: not delivered ({o.reason})", fg="red", err=True)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
 
@@ -61,7 +61,7 @@ def digest(
     outcomes = notify.deliver(message, channels, settings.timeout)
     if not all(o.ok for o in outcomes):
         fail(f"digest not delivered ({notify.summary(outcomes)}) — run it again when the service answers")
-    typer.echo(f"digest sent to {', '.join(o.channel.label for o in outcomes)}", err=True)
+    echo(f"digest sent to {', '.join(o.channel.label for o in outcomes)}", err=True)
 
 
 @app.command("list")
@@ -80,12 +80,12 @@ def list_channels(
                     "retry": settings.retry, "crisis_pace": settings.crisis_pace})
         return
     if not rows:
-        typer.echo(f"No notification channels — {_where()}", err=True)
+        echo(f"No notification channels — {_where()}", err=True)
         return
     for r in rows:
-        typer.echo(f"{r['label']:<40} {', '.join(r['kinds']):<32} ({r['from']})")
+        echo(f"{r['label']:<40} {', '.join(r['kinds']):<32} ({r['from']})")
     name = "yes" if settings.include_name else "no"
-    typer.echo(f"customer's name in messages: {name} · timeout {settings.timeout:g} s"
+    echo(f"customer's name in messages: {name} · timeout {settings.timeout:g} s"
                + (f" · crisis pace {settings.crisis_pace:g}/h" if settings.crisis_pace else ""), err=True)
 
 
