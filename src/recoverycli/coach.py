@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from recoverycli.coachtext import fold, normalise, phrase_pattern
+from recoverycli.coachtext import fold, normalise, phrase_pattern, sentence_spans
 
 
 class Rule(BaseModel):
@@ -31,14 +31,16 @@ class Rule(BaseModel):
     patterns: list[str] = Field(default_factory=list)       # regular expressions over the text as typed (lower case)
     normal_patterns: list[str] = Field(default_factory=list)  # regular expressions over the normalised text
     exceptions: list[str] = Field(default_factory=list)     # over the sentence, as typed or normalised
-    exceptions_in: Literal["sentence", "reply"] = "sentence"  # where an exception is looked for
+    exceptions_in: Literal["sentence", "near", "reply"] = "sentence"  # where an exception is looked for ('near': the
+    # sentence, the one before and the one after)
+    unless_reply: list[str] = Field(default_factory=list)   # over the whole reply: when one matches, the rule is silent
     fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
     reason: str
     suggestion: str
     examples_flag: list[str] = Field(default_factory=list)
     examples_pass: list[str] = Field(default_factory=list)
 
-    @field_validator("patterns", "normal_patterns", "exceptions")
+    @field_validator("patterns", "normal_patterns", "exceptions", "unless_reply")
     @classmethod
     def _compiles(cls, values: list[str]) -> list[str]:
         for v in values:
@@ -106,6 +108,7 @@ class Compiled:
     matchers: list[re.Pattern[str]] = field(default_factory=list)  # over the text as typed, folded
     normal: list[re.Pattern[str]] = field(default_factory=list)    # over the normalised text
     exceptions: list[re.Pattern[str]] = field(default_factory=list)
+    unless_reply: list[re.Pattern[str]] = field(default_factory=list)
     disowning: list[re.Pattern[str]] = field(default_factory=list)  # the rule set's, shared by every rule
 
 
@@ -130,17 +133,17 @@ def compile_rules(rules: RuleSet) -> list[Compiled]:
     for r in rules.rules:
         normal = [re.compile(phrase_pattern(p)) for p in r.phrases if normalise(p).text]
         normal += [rx(p) for p in r.normal_patterns]
-        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [rx(e) for e in r.exceptions], disowning))
+        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [rx(e) for e in r.exceptions],
+                            [rx(u) for u in r.unless_reply], disowning))
     return out
 
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-
-
-def _sentence_at(text: str, pos: int) -> str:
-    for m in _SENTENCE.finditer(text):
-        if m.start() <= pos < m.end():
-            return m.group(0)
+def _sentence_at(text: str, pos: int, around: int = 0) -> str:
+    """The sentence at `pos`, with `around` sentences either side of it."""
+    spans = sentence_spans(text)
+    for i, (a, b) in enumerate(spans):
+        if a <= pos < b:
+            return text[spans[max(i - around, 0)][0]:spans[min(i + around, len(spans) - 1)][1]]
     return text
 
 
@@ -169,10 +172,15 @@ def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
             return True
     if c.disowning and _quoted(text, pos, end):
         return True
+    if c.unless_reply and any(u.search(r) for u in c.unless_reply for r in (fold(text), normalise(text).text)):
+        return True
     if not c.exceptions:
         return False
     if c.rule.exceptions_in == "reply":
         readings = (fold(text), normalise(text).text)
+    elif c.rule.exceptions_in == "near":
+        near = _sentence_at(text, pos, around=1)
+        readings = (fold(near), normalise(near).text)
     return any(e.search(r) for e in c.exceptions for r in readings)
 
 
@@ -259,8 +267,11 @@ _TITLED = re.compile(r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks
                      re.I | re.M)
 # a colleague or a supplier's person introduced by their role, not the customer spoken to
 _APPOSITION = re.compile(r"\b(?:manager|officer|driver|colleague|director|host|chef|guide|agent|captain|engineer|technician|"
-                         r"supervisor|representative|rep|owner|contact|concierge|purser|steward|coordinator|head|lead|assistant)"
-                         r"(?:\s+\w+)?\s*,\s*" + _TITLE + r"\s+$", re.I)
+                         r"supervisor|representative|rep|owner|contact|concierge|purser|steward|coordinator|head|lead|assistant|"
+                         r"partner|supplier|operator|planner|advisor|adviser|consultant|specialist|inspector|controller|clerk|"
+                         r"receptionist|attendant|conductor|pilot|mechanic|chief|founder)"
+                         r"(?:\s+\w+)?\s*,\s*" + _TITLE + r"\s+$"
+                         r"|\bour\s+(?:[\w-]+\s+){0,2}[\w-]+\s*,\s*" + _TITLE + r"\s+$", re.I)
 _NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "please", "so", "again", "all", "everyone",
               "team", "guest", "guests", "customer", "sir", "madam", "there", "friend", "friends", "first", "unfortunately",
               "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but",
