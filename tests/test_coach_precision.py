@@ -84,3 +84,29 @@ def test_a_colleague_or_partner_introduced_with_our_is_not_another_customers_nam
 
 def test_another_customers_name_after_thanks_is_still_caught() -> None:
     assert "wrong-name" in {f.rule for f in flags("Thanks for your patience, Mr Jones. Your room is ready.", customer="Amara Obi")}
+
+
+@pytest.mark.parametrize("text, category", [
+    ("I can see what happened: the travel website sent you the wrong hotel address. I'll let our partners team know.", "blame"),
+    ("I'm sorry, but most guests hardly noticed the noise, and it stopped by eleven.", "dismiss"),
+    ("To put it in perspective, the train was only twenty minutes late, and most services that day were far worse.", "dismiss"),
+    ("The room was checked this morning, so might the thermostat have been changed during your stay?", "doubt"),
+    ("I'm sorry you didn't feel the breakfast was up to much, Mr Lee.", "non-apology"),
+])
+def test_the_same_moves_in_more_words(text: str, category: str) -> None:
+    assert category in {f.category for f in flags(text)}
+
+
+def test_the_second_opinion_is_held_to_the_ownership_the_rules_respect() -> None:
+    from recoverycli.coach import second_opinion
+
+    model = second_opinion()
+    excuse = "Honestly the lifts in this building are older than me, they break every other week."
+    assert [f.rule for f in check(excuse, default_rules(), Context(), model)] == ["sounds-like-excuse"]
+    owned = excuse + " That's on us, and I've moved you to 412."
+    assert check(owned, default_rules(), Context(), model) == []
+
+
+def test_a_vague_word_in_the_apology_is_not_a_vague_promise() -> None:
+    assert flags("I'm so sorry your bag didn't arrive with you, Ms Lind. Let's get this sorted.", "apology") == []
+    assert "vague-promise" in {f.category for f in flags("Let's get this sorted.", "commitment")}

@@ -31,8 +31,7 @@ class Rule(BaseModel):
     patterns: list[str] = Field(default_factory=list)       # regular expressions over the text as typed (lower case)
     normal_patterns: list[str] = Field(default_factory=list)  # regular expressions over the normalised text
     exceptions: list[str] = Field(default_factory=list)     # over the sentence, as typed or normalised
-    exceptions_in: Literal["sentence", "near", "reply"] = "sentence"  # where an exception is looked for ('near': the
-    # sentence, the one before and the one after)
+    exceptions_in: Literal["sentence", "reply"] = "sentence"  # where an exception is looked for
     unless_reply: list[str] = Field(default_factory=list)   # over the whole reply: when one matches, the rule is silent
     fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
     reason: str
@@ -138,12 +137,10 @@ def compile_rules(rules: RuleSet) -> list[Compiled]:
     return out
 
 
-def _sentence_at(text: str, pos: int, around: int = 0) -> str:
-    """The sentence at `pos`, with `around` sentences either side of it."""
-    spans = sentence_spans(text)
-    for i, (a, b) in enumerate(spans):
+def _sentence_at(text: str, pos: int) -> str:
+    for a, b in sentence_spans(text):
         if a <= pos < b:
-            return text[spans[max(i - around, 0)][0]:spans[min(i + around, len(spans) - 1)][1]]
+            return text[a:b]
     return text
 
 
@@ -178,9 +175,6 @@ def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
         return False
     if c.rule.exceptions_in == "reply":
         readings = (fold(text), normalise(text).text)
-    elif c.rule.exceptions_in == "near":
-        near = _sentence_at(text, pos, around=1)
-        readings = (fold(near), normalise(near).text)
     return any(e.search(r) for e in c.exceptions for r in readings)
 
 
@@ -228,12 +222,21 @@ def second_opinion() -> Any:
     return coachmodel.load()
 
 
+def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
+    """Whether the rules of `move` keep quiet about this whole reply (their `unless_reply`: it owns the problem or puts
+    it right); the trained second opinion is held to the same, so it does not hear blame where the rules would not."""
+    readings = (fold(text), normalise(text).text)
+    return any(u.search(r) for c in rules if c.rule.category == move for u in c.unless_reply for r in readings)
+
+
 def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> list[Flag]:
     """A warning when the trained model hears a bad move the rules have no words for; never an error."""
     from recoverycli.coachmodel import judge
 
     verdict = judge(text, ctx.prompt, model)
     if verdict is None or verdict.score <= model.threshold:
+        return []
+    if silenced(text, verdict.move, rules):
         return []
     same = next((c.rule for c in rules if c.rule.category == verdict.move), None)
     why = same.reason if same else "A customer is likely to hear this badly."
