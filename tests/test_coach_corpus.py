@@ -170,13 +170,13 @@ def test_the_coach_holds_its_figures_on_the_development_half() -> None:
 
 
 def test_every_development_file_is_reported_and_totalled() -> None:
-    """dev.yaml and the three files written apart (written, spoken, boundary) form the development half."""
+    """dev.yaml and the four files written apart (boundary, sincere, spoken, written) form the development half."""
     result = runner.invoke(app, ["coach", "test", "--format", "json"])
     out = json.loads(result.stdout)
     names = [c["name"] for c in out["corpus"]]
-    assert names[:4] == ["dev", "dev-boundary", "dev-spoken", "dev-written"] and "heldout" not in names[:4]
+    assert names[:5] == ["dev", "dev-boundary", "dev-sincere", "dev-spoken", "dev-written"] and "heldout" not in names[:5]
     dev = next(h for h in out["halves"] if h["name"] == "dev (all)")
-    assert dev["bad"] == dev["sincere"] == 430
+    assert (dev["bad"], dev["sincere"]) == (530, 690)
     assert dev["recall"] >= 0.97 and dev["false_flag_rate"] <= 0.02 and dev["false_blocks"] == 0
     rules_only = json.loads(runner.invoke(app, ["coach", "test", "--rules-only", "--format", "json"]).stdout)
     assert next(h for h in rules_only["halves"] if h["name"] == "dev (all)")["caught"] <= dev["caught"]
@@ -188,6 +188,9 @@ def test_the_new_corpus_files_keep_the_format() -> None:
         bad = [r for r in replies if r.verdict == "bad"]
         assert len(replies) == 200 and len(bad) == 100 and {r.move for r in bad} == set(coachcorpus.MOVES)
     assert {r.industry for r in load_corpus(CORPUS_DIR / "dev-spoken.yaml")} >= {"spa", "theme-park", "taxi"}  # any industry
+    sincere = load_corpus(CORPUS_DIR / "dev-sincere.yaml")  # mostly sincere, most of it deliberately tricky
+    good = [r for r in sincere if r.verdict == "sincere"]
+    assert len(sincere) == 360 and len(good) == 260 and sum(r.tricky for r in good) >= 0.7 * len(good)
 
 
 def test_coach_test_reports_each_half_and_each_move(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -344,10 +347,11 @@ def test_a_name_the_customer_goes_by_is_not_another_customers(text: str, custome
     assert "template" not in categories(text, customer=customer)
 
 
-def test_a_name_that_may_be_a_short_form_warns_and_another_name_blocks() -> None:
-    kasia = [f for f in flags("Hi Kasia, sorry you had to sleep in the common room.", customer="Katarzyna Nowak")]
-    assert [(f.rule, f.level) for f in kasia] == [("wrong-name", "warning")] and "goes by Kasia" in kasia[0].reason
+def test_a_short_form_the_list_does_not_know_passes_and_another_name_blocks() -> None:
+    assert flags("Hi Kasia, sorry you had to sleep in the common room.", customer="Katarzyna Nowak") == []
+    assert flags("Hi Dai, you're on the 21:00 tonight instead, no charge.", customer="David Morgan") == []
     assert blocked("Hey Marco! Ellie from maintenance fixes it by 6.", customer="Diego Romero")
+    assert blocked("Hi Dana, your room is ready.", customer="Kasia Nowak")
 
 
 @pytest.mark.parametrize("text", [

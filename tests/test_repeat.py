@@ -129,7 +129,7 @@ def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_url: str) 
     assert call.answers["commitment"] == "I refund the fare by 17:00 today"
     events = [e for e in open_store(store_url).get(case_id).events if e.kind == "coached"]
     assert [e.data for e in events] == [
-        {"prompt": "apology", "flags": ["blame-system", "excuse"], "kept": True},
+        {"prompt": "apology", "flags": ["blame-someone", "blame-system", "excuse"], "kept": True},
         {"prompt": "commitment", "flags": ["deflect-contact-them", "not-specific"], "kept": False},
     ]
     assert all("fault" not in json.dumps(e.data) for e in events)  # which rules fired, never the text itself

@@ -17,11 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from recoverycli.coachtext import normalise
+from recoverycli.coachtext import normalise, sentence_spans
 
 MODEL_PATH = Path(__file__).with_name("coach_model.json")
 
-_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
 _NUM = re.compile(r"^[\d.,:/%$€£-]+$")
 _PUNCT = set(",.:;!?-\"()[]{}/&+*%$€£#@–—…'")
 _WHEN = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m|p\.m)\b|\b(?:today|tonight|tomorrow|now|by \w+day|"
@@ -35,14 +34,7 @@ _OWN = re.compile(r"\bon (?:us|me)\b|\b(?:our|my) (?:fault|mistake|error|failing
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """Spans of the sentences of a reply, the unit the model scores (an e-mail line is a sentence too)."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        chunk = m.group(0)
-        lead = len(chunk) - len(chunk.lstrip())
-        body = chunk.strip()
-        if sum(ch.isalpha() for ch in body) >= 2:
-            spans.append((m.start() + lead, m.start() + lead + len(body)))
-    return spans
+    return [(a, b) for a, b in sentence_spans(text, ";") if sum(ch.isalpha() for ch in text[a:b]) >= 2]
 
 
 def words(sentence: str) -> list[str]:

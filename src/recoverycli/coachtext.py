@@ -118,3 +118,37 @@ def normalise(text: str) -> Normalised:
 def phrase_pattern(phrase: str) -> str:
     """A regular expression matching `phrase`, normalised, as whole words of a normalised text."""
     return r"(?<![^\s])" + re.escape(normalise(phrase).text) + r"(?![^\s])"
+
+
+# a full stop after these ends no sentence: "Mr. Sato", "e.g. the lounge", "St. Pancras"
+_ABBREVIATIONS = {"mr", "mrs", "ms", "mx", "dr", "st", "prof", "rev", "jr", "sr", "e.g", "i.e", "eg", "ie", "etc", "vs", "approx",
+                  "no", "ref", "tel", "ext", "dept", "apt", "ave", "rd", "fig", "cf"}
+_STOP = re.compile(r"[.!?]+(?=[\s\"'’”)\]]|$)|\n")
+
+
+def sentence_spans(text: str, marks: str = "") -> list[tuple[int, int]]:
+    """(start, end) of each sentence, spaces trimmed: a sentence ends at . ! ? (or any of `marks`) before a space, or at a
+    line break; not at the full stop of a title or abbreviation ("Mr. Sato", "e.g."), nor inside "£3.50" or "09.15",
+    nor after "a.m."/"p.m." when the text goes on in lower case."""
+    stop = re.compile(_STOP.pattern + "".join(f"|{re.escape(m)}" for m in marks)) if marks else _STOP
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in stop.finditer(text):
+        if m.group(0) == ".":
+            word = re.search(r"([^\s(\[\"'‘“]+)$", text[start:m.start()])
+            last = word.group(1).lower() if word else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha() and last != "i"):
+                continue
+            if last in ("a.m", "p.m") and not re.match(r"\s*[A-Z]", text[m.end():]):
+                continue
+        spans.append((start, m.end()))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        chunk = text[a:b]
+        lead = len(chunk) - len(chunk.lstrip())
+        body = chunk.strip()
+        if body:
+            out.append((a + lead, a + lead + len(body)))
+    return out
