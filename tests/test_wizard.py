@@ -16,7 +16,7 @@ from recoverycli.playbooks import Library, bundled_dir
 from recoverycli.terminal import TerminalAsker
 from recoverycli.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
 
-ENTER, DOWN, FINISH, CLEAR = "\r", "\x1b[B", "\x1b\r", "\x15"
+ENTER, DOWN, FINISH, CLEAR = "\r", "\x1b[B", "\x04", "\x15"  # Ctrl+D finishes a multi-line answer
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
@@ -39,15 +39,16 @@ CUSTOMER = "Ana Souza\r" + "+1 555 0100\r" + DOWN + ENTER  # business
 def test_full_room_failure_call_captures_every_answer_exactly() -> None:
     keys = (
         CUSTOMER
-        + "07:40\r" + "n"                                                # incident_at, customer_chased
+        + "07:40\r" + "n\r"                                              # incident_at, customer_chased (Enter needed)
         + "Sorry, Ana — we'll fix it now.\r"                             # apology
         + "Power died at 7:40 💡\rMeeting at 9 — 会议" + FINISH          # customer_words (multi-line)
-        + "Power back by 8:30\r"                                         # desired_outcome
-        + "412\r" + ENTER + "Dress for 9:00 meeting\r"                   # room_number, what_failed, needed_by
-        + "Sam resets the breaker by 8:15; I call at 8:20\r"             # commitment
+        + "Power back by 8:30 for a 9:00 meeting\r"                      # desired_outcome (what they need, by when)
+        + "412\r" + ENTER                                                # room_number, what_failed
+        + "Sam (floor 4) resets the breaker by 8:15; I call at 8:20\r"   # commitment
+        + "y\r"                                                          # commitment_verified
         + DOWN + ENTER                                                   # gesture: second in the catalogue
         + "fri\r"                                                        # follow_up_date
-        + "Sam, floor 4, at the door by 8:10\r" + "y" + "n"              # technician, verified, room move
+        + "\r"                                                           # room move: Enter alone is the default, no
         + "Breaker overloaded\r"                                         # root_cause
         + ENTER                                                          # save
     )
@@ -56,15 +57,13 @@ def test_full_room_failure_call_captures_every_answer_exactly() -> None:
     assert call.answers == {
         "apology": "Sorry, Ana — we'll fix it now.",
         "customer_words": "Power died at 7:40 💡\nMeeting at 9 — 会议",
-        "desired_outcome": "Power back by 8:30",
+        "desired_outcome": "Power back by 8:30 for a 9:00 meeting",
         "room_number": "412",
         "what_failed": "power",
-        "needed_by": "Dress for 9:00 meeting",
-        "commitment": "Sam resets the breaker by 8:15; I call at 8:20",
+        "commitment": "Sam (floor 4) resets the breaker by 8:15; I call at 8:20",
+        "commitment_verified": True,
         "gesture": "next-discount",  # second of the gestures that suit business travellers
         "follow_up_date": "2026-11-27",
-        "technician": "Sam, floor 4, at the door by 8:10",
-        "technician_verified": True,
         "customer_chased": False,
         "room_move": False,
         "root_cause": "Breaker overloaded",
@@ -80,7 +79,7 @@ def test_full_room_failure_call_captures_every_answer_exactly() -> None:
 def test_bad_answers_are_asked_again_with_the_text_kept() -> None:
     keys = (
         CUSTOMER
-        + ENTER + "n"                 # incident_at skipped, not chased
+        + ENTER + "n\r"               # incident_at skipped, not chased
         + ENTER                       # apology skipped (optional)
         + FINISH                      # customer_words empty: refused
         + "They waited an hour" + FINISH
@@ -100,10 +99,10 @@ def test_bad_answers_are_asked_again_with_the_text_kept() -> None:
 
 
 def test_gesture_of_your_own_and_changing_an_answer_at_the_summary() -> None:
-    other = DOWN * 6  # past the six catalogue gestures to "Something else"
+    other = DOWN * 6  # past the six catalogue gestures to "Something else (type it)"
     keys = (
         "Jo Okafor\r" + "jo@example.com\r" + ENTER      # family
-        + ENTER + "n"                                   # incident_at skipped, not chased
+        + ENTER + "n\r"                                 # incident_at skipped, not chased
         + ENTER + "Charged twice" + FINISH + "Refund\r" + "Refund today by 12:00\r"
         + other + ENTER + "Tickets to the zoo for the kids\r"
         + "tomorrow\r" + ENTER
@@ -115,7 +114,8 @@ def test_gesture_of_your_own_and_changing_an_answer_at_the_summary() -> None:
     call, screen = drive("other", keys)
     assert call.answers["gesture"] == "Tickets to the zoo for the kids"
     assert call.answers["desired_outcome"] == "Refund and a written apology"
-    assert screen.count("Case summary") == 2
+    assert screen.count("Case summary") == 1  # not printed again after the change: the changed line is
+    assert "✓ What outcome would they like? Refund and a written apology" in screen
     assert "children" in screen  # family guidance
 
 
@@ -138,7 +138,7 @@ def call() -> Call:
 
 def test_check_answer_types(call: Call) -> None:
     p = call.playbook.prompt
-    assert check_answer(p("technician_verified"), "Yes", call) is True
+    assert check_answer(p("commitment_verified"), "Yes", call) is True
     assert check_answer(p("room_move"), "no", call) is False
     with pytest.raises(ValueError, match="not yes or no"):
         check_answer(p("room_move"), "maybe", call)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -10,7 +11,7 @@ from typing import Any, Callable
 from recoverycli.errors import StoreError
 from recoverycli.models import Case, Event, PlaybookRef, Prompt
 from recoverycli.store import CaseStore, iso, utcnow
-from recoverycli.wizard import Call, Repeat, case_from_call, coaching_events
+from recoverycli.wizard import Asker, Call, Repeat, case_from_call, coaching_events, run_call
 
 REPEAT_DAYS = 30
 
@@ -60,6 +61,12 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
     call.identify = identify
     call.coach = coach_answer
     return call
+
+
+def captured(case: Case) -> int:
+    """Every answer a draft holds, the customer's name, contact and segment included."""
+    customer = [v for v in case.customer.model_dump().values() if v not in (None, "")]
+    return len(customer) + sum(1 for v in case.answers.values() if v not in (None, ""))
 
 
 class Autosave:
@@ -122,6 +129,29 @@ class Autosave:
         self.store.finish_draft(case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})])
         self.case = case.model_copy(update={"status": "open"})
         return self.case
+
+
+@dataclass
+class Outcome:
+    """How the questions of a live call ended: answered to the end (save it) or interrupted (the draft stays)."""
+
+    call: Call
+    autosave: Autosave
+    interrupted: bool
+
+
+def live(asker: Asker, store: CaseStore, call: Call, draft: Case | None = None,
+         warn: Callable[[str], None] | None = None) -> Outcome:
+    """Ask every question (from the first unanswered one of a draft), autosaving each answer; Ctrl-C ends the
+    questions, never the draft. Saving the finished case is the caller's, once the screen is closed."""
+    autosave = Autosave(store, via="wizard", draft=draft, warn=warn)
+    call.on_answer = autosave
+    equip(call, store, warn=warn)
+    try:
+        run_call(asker, call, skip_answered=draft is not None)
+    except KeyboardInterrupt:
+        return Outcome(call, autosave, interrupted=True)
+    return Outcome(call, autosave, interrupted=False)
 
 
 def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:

@@ -18,6 +18,12 @@ from recoverycli.commands.common import (
 )
 
 
+PlainOpt = Annotated[bool, typer.Option(
+    "--plain", envvar="RECOVER_PLAIN",
+    help="Ask line by line instead of the full call screen (screen readers, simple terminals); "
+         "automatic where a full screen cannot be drawn, e.g. TERM=dumb.")]
+
+
 @guarded
 def start(
     playbook: Annotated[Optional[str], typer.Argument(help="Playbook id, e.g. room-failure; omit to pick from a list.", show_default=False)] = None,
@@ -25,6 +31,7 @@ def start(
     staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
+    plain: PlainOpt = False,
 ) -> None:
     """Walk through a recovery during a live call and save the case."""
     from datetime import date
@@ -49,19 +56,24 @@ def start(
         return
 
     need_terminal("recover start")
-    from recoverycli import terminal
     from recoverycli.config import remember, staff_name
+    from recoverycli.session import live
+    from recoverycli.ui import run_with_clerk
 
     st = store_at(store)  # open it before the first question: a bad store must not cost a typed call
-    pb_id = playbook or terminal.choose_playbook(lib.catalogue())
-    pb = lib.get(pb_id)
-    who = staff_name(staff)
-    if who is None:
-        who = terminal.ask_staff()
-        remember("staff", who)
+    chosen = lib.get(playbook) if playbook else None  # and a wrong id fails before the screen opens
+    known = staff_name(staff)
+
+    def conduct(clerk):
+        pb = chosen or lib.get(clerk.choose_playbook(lib.catalogue()))
+        who = known
+        if who is None:
+            who = clerk.ask_staff()
+            remember("staff", who)
+        return live(clerk, st, Call(playbook=pb, staff=who, today=date.today()), warn=clerk.warn)
+
     console = make_console()
-    console.print(f"[bold]{pb.title}[/bold] · {pb.description}")
-    live_call(console, st, Call(playbook=pb, staff=who, today=date.today()), draft=None)
+    settle(console, st, run_with_clerk(conduct, plain, console))
 
 
 def need_terminal(what: str) -> None:
@@ -69,32 +81,37 @@ def need_terminal(what: str) -> None:
         fail(f"{what} needs a terminal to ask its questions — run it in a terminal, or pass --answers FILE")
 
 
-def live_call(console, st, call, draft) -> None:
-    """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again."""
-    from recoverycli import terminal
+def resume_hint(case_id: str, width: int) -> str:
+    """Ctrl-C's one line: the resume command whole, never broken across the terminal's edge inside the case id."""
+    command = f"recover resume {case_id}"
+    for head in ("interrupted — every answer so far is kept: ", "interrupted; answers kept: ", ""):
+        if len(head + command) <= width:
+            return head + command
+    return command
+
+
+def settle(console, st, outcome) -> None:
+    """After the questions, with the screen closed: save the case, or say how to pick the call up again."""
+    import shutil
+    from datetime import date
+
+    from recoverycli.dates import say_date
     from recoverycli.errors import StoreError
-    from recoverycli.session import Autosave, equip
-    from recoverycli.wizard import run_call
 
-    def warn(message: str) -> None:
-        console.print(f"[yellow]{message}[/yellow]")
-
-    autosave = Autosave(st, via="wizard", draft=draft, warn=warn)
-    call.on_answer = autosave
-    equip(call, st, warn=warn)
-    try:
-        run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None)
-    except KeyboardInterrupt:
+    call, autosave = outcome.call, outcome.autosave
+    if outcome.interrupted:
         if autosave.trouble is not None:
             rescued(st, call, autosave.trouble, 130, autosave.case_id)
         if autosave.case_id is None:
             fail("interrupted — nothing had been answered, so nothing was saved", 130)
-        fail(f"interrupted — every answer so far is kept; continue with: recover resume {autosave.case_id}", 130)
+        fail(resume_hint(autosave.case_id, shutil.get_terminal_size().columns), 130)
     try:
         saved = autosave.finish(call)
     except StoreError as e:
         rescued(st, call, e.message, 1, autosave.case_id)
-    console.print(f"\n[bold green]Saved case {saved.id}[/bold green] · follow-up on {call.answers.get('follow_up_date', '—')}")
+    due = call.answers.get("follow_up_date")
+    when = say_date(date.fromisoformat(due), call.today) if due else "—"
+    console.print(f"[bold green]Saved case {saved.id}[/bold green] · follow-up {when}")
 
 
 def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
@@ -111,41 +128,59 @@ def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
     fail(f"not saved ({why}) — every answer is in {path}; when the store is back: recover start --answers {path}", code)
 
 
+def draft_to_resume(st, case_id: str):
+    from recoverycli.errors import RecoverError
+
+    case = st.get(case_id)
+    if case.status != "draft":
+        raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
+    return case
+
+
 @guarded
 def resume(
     case_id: Annotated[Optional[str], typer.Argument(metavar="[CASE]", help="Draft to continue; omit to choose from your drafts.", show_default=False)] = None,
     staff: Annotated[Optional[str], typer.Option("--staff", help="Whose drafts to list (else RECOVER_STAFF or the remembered name).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
+    plain: PlainOpt = False,
 ) -> None:
     """Continue a call that was interrupted, at the first unanswered question."""
     from datetime import date
 
-    from recoverycli import render, terminal
     from recoverycli.config import staff_name
-    from recoverycli.errors import NotFoundError, RecoverError
+    from recoverycli.errors import NotFoundError
     from recoverycli.playbooks import Library
+    from recoverycli.session import live
+    from recoverycli.ui import run_with_clerk
     from recoverycli.wizard import call_from_case
 
     need_terminal("recover resume")
     st = store_at(store, create=False)
+    lib = Library.default(playbooks)
+    drafts = []
+    given = None
     if case_id is None:
         who = staff_name(staff)
         drafts = st.recent(limit=50, status="draft", staff=who)
         if not drafts:
             raise NotFoundError(f"no drafts to resume{f' for {who}' if who else ''} — `recover list --status draft` shows every draft")
-        case_id = terminal.choose_draft(drafts)
-    case = st.get(case_id)
-    if case.status != "draft":
-        raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
-    pb = Library.default(playbooks).get(case.playbook.id)
+    else:  # a wrong id, a case that is not a draft or a playbook that is gone fail before the screen opens
+        given = draft_to_resume(st, case_id)
+        lib.get(given.playbook.id)
+
+    def conduct(clerk):
+        case = given or draft_to_resume(st, clerk.choose_draft(drafts))
+        pb = lib.get(case.playbook.id)
+        if pb.content_hash() != case.playbook.hash:
+            clerk.warn(f"Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
+                       "Every answer is kept; any new questions will be asked.")
+        call = call_from_case(case, pb, date.today())
+        clerk.resumed(case, call)
+        return live(clerk, st, call, draft=case, warn=clerk.warn)
+
     console = make_console()
-    if pb.content_hash() != case.playbook.hash:
-        console.print(f"[yellow]Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
-                      "Every answer is kept; any new questions will be asked.[/yellow]")
-    call = call_from_case(case, pb, date.today())
-    console.print(render.call_summary(call, title=f"Captured so far · {case.id}"))
-    live_call(console, st, call, draft=case)
+    settle(console, st, run_with_clerk(conduct, plain, console))
 
 
 @guarded
@@ -164,7 +199,9 @@ def discard(
     if not yes:
         if not sys.stdin.isatty():
             fail(f"discarding {case.id} needs confirmation — run it in a terminal, or pass --yes")
-        if not typer.confirm(f"Discard draft {case.id} ({len(case.answers)} answers)? This cannot be undone", default=False):
+        from recoverycli.session import captured
+
+        if not typer.confirm(f"Discard draft {case.id} ({captured(case)} answers)? This cannot be undone", default=False):
             fail("kept — nothing discarded")
     st.discard(case.id)
     typer.echo(f"discarded {case.id}", err=True)

@@ -1,0 +1,167 @@
+"""The full-screen call, driven in-process with Textual's Pilot and judged by what is on the screen."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recoverycli.playbooks import Library, bundled_dir
+from recoverycli.session import live
+from recoverycli.store import open_store
+from recoverycli.ui import plain_reason
+from recoverycli.ui.screen import CallScreen
+from recoverycli.wizard import Call, call_from_case
+
+from tests.callscreen import answer, rows, screen_text, type_keys, typed_ahead, until
+from tests.test_store import make_case
+
+ENTER, DOWN, CTRL_D = "\r", ["down"], "\x04"
+WORDS = ("The power went off at seven forty while I was drying my hair for the meeting downstairs, and nobody "
+         "answered at reception for twenty minutes, which is simply not acceptable for a hotel of this standard. "
+         "Now I am going to be late for the most important presentation of the quarter, and I am not amused at all")
+assert len(WORDS) >= 300
+
+# (question, keys, the step marked as current while it is asked)
+ROOM_FAILURE = [
+    ("Customer's name?", "Mrs. Amara Obi\r", "Customer"),
+    ("Phone, email or booking reference?", "+1 555 0100\r", "Customer"),
+    ("Who is the customer?", ["down", "enter"], "Customer"),
+    ("When did it happen?", "20 min ago\r", "Apologise"),
+    ("Did the customer have to chase us", "n\r", "Apologise"),
+    ("What did you say to apologise?", "I'm so sorry, Mrs Obi. I'll fix this now.\r", "Apologise"),
+    ("What happened, in the customer's own words?", WORDS + CTRL_D, "Listen and review"),
+    ("What do they need, and by when?", "Power back before 8:30\r", "Listen and review"),
+    ("Room number?", "412\r", "Listen and review"),
+    ("What failed?", ["enter"], "Listen and review"),
+    ("What will be done, by whom, by when?", "Sam resets the breaker by 8:15; I call at 8:20\r", "Fix and follow up"),
+    ("Did you call maintenance to check where they really are?", "y\r", "Fix and follow up"),
+    ("What extra will you offer?", ["enter"], "Fix and follow up"),
+    ("When will you follow up with the customer?", "tomorrow\r", "Fix and follow up"),
+    ("Was a room move offered?", "\r", "Fix and follow up"),
+    ("What caused it, as far as you know?", "Breaker overloaded\r", "Document"),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    return open_store(tmp_path / "cases.db")
+
+
+def screen_for(store, playbook: str = "room-failure", draft=None) -> CallScreen:
+    pb = Library([bundled_dir()]).get(playbook)
+
+    def conduct(clerk: Any):
+        if draft is not None:
+            call = call_from_case(draft, pb, date.today())
+            clerk.resumed(draft, call)
+        else:
+            call = Call(playbook=pb, staff="Dana Reyes", today=date.today())
+        return live(clerk, store, call, draft=draft, warn=clerk.warn)
+
+    return CallScreen(conduct)
+
+
+def run(coro) -> Any:
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_every_question_shows_itself_the_customer_and_the_step(store, size: tuple[int, int]) -> None:
+    app = screen_for(store)
+
+    async def call() -> list[str]:
+        seen = []
+        async with app.run_test(size=size) as pilot:
+            for question, keys, step in ROOM_FAILURE:
+                text = await until(pilot, question)
+                seen.append(text)
+                assert f"▶ {step}" in text, f"{question}: step marker for {step} missing\n{text}"
+                if question not in ("Customer's name?", "Phone, email or booking reference?"):
+                    assert "Mrs. Amara Obi" in text and "+1 555 0100" in text, text
+                if step not in ("Customer",):
+                    assert re.search(rf"Step [1-4] of 4", text)
+                if size == (120, 40) and step != "Customer":
+                    assert "Guidance" in text and "Tips" in text  # the side panel, beside the question
+                await type_keys(pilot, keys)
+            summary = await until(pilot, "Check the case with the customer")
+            seen.append(summary)
+            await type_keys(pilot, "\r")  # the highlighted row: save
+            await pilot.pause(0.2)
+        return seen
+
+    seen = run(call())
+    assert all(len(line) <= size[0] for text in seen for line in text.split("\n"))
+    apology = next(t for t in seen if "What did you say to apologise?" in t)
+    assert "“Mrs Obi, I'm really sorry this happened." in apology  # nameparser: a title and a surname, not "Mrs.,"
+    assert "say “Mrs Obi”" in apology
+    assert app.outcome is not None and not app.outcome.interrupted
+    answers = app.outcome.call.answers
+    assert answers["customer_words"] == WORDS and answers["commitment_verified"] is True and answers["room_move"] is False
+    assert answers["what_failed"] == "power" and app.outcome.call.customer["segment"] == "business"
+
+
+def test_a_long_answer_wraps_at_word_boundaries_in_a_box_at_least_60_wide(store) -> None:
+    app = screen_for(store)
+
+    async def call() -> list[str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:6]:
+                await answer(pilot, question, keys)
+            await until(pilot, "What happened, in the customer's own words?")
+            await type_keys(pilot, WORDS)
+            await pilot.pause(0.1)
+            shown = rows(app)
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return shown
+
+    shown = run(call())
+    box = [line.strip() for line in shown if line.lstrip().startswith("▊") and line.rstrip().endswith("▎")]
+    inside = [line[1:-1] for line in box if not {"▔", "▁"} & set(line)]  # rows between the top and bottom edges
+    assert min(len(line) for line in inside) >= 60
+    typed = [line.strip() for line in inside if line.strip()]
+    assert " ".join(typed) == WORDS  # every row ends at a space: joining the rows gives the answer back
+    words = set(WORDS.split())
+    assert all(w in words for line in typed for w in line.split()), typed  # no word cut in two
+
+
+def test_a_repeat_complaint_keeps_the_emergency_on_screen_at_every_question(store) -> None:
+    store.add(make_case(customer_words="The shower was cold all morning.", commitment="Plumber by 18:00 today",
+                        follow_up_date="2026-11-26"))
+    app = screen_for(store, "other")
+    script = [("Customer's name?", "Ana Souza\r"), ("Phone, email or booking reference?", "+1-555-0100\r"),
+              ("Who is the customer?", ["enter"]), ("who did you alert, and when?", "Duty manager Lena, 10:05\r"),
+              ("When did it happen?", "\r"), ("Did the customer have to chase us", "y\r"),
+              ("What did you say to apologise?", "So sorry, Ana.\r"), ("customer's own words?", "Still cold\x04"),
+              ("What outcome would they like?", "Fix it now\r"), ("What will be done, by whom, by when?", "I move you to room 512 by 10:30\r"),
+              ("What extra will you offer?", ["enter"]), ("When will you follow up", "today\r"), ("What caused it", "\r"),
+              ("Check the case with the customer", ["down", "enter"])]  # and change the customer's name there
+
+    async def call() -> list[str]:
+        seen = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys in script:
+                seen.append(await answer(pilot, question, keys))
+            changing = await until(pilot, lambda t: "As they would like to be addressed." in t and "Duty manager Lena" in t)
+            seen.append(changing)  # the case stays in view above the answer being changed
+            await type_keys(pilot, ["ctrl+u"])  # a binding: it acts once the key has bubbled up, so type on after it
+            await type_keys(pilot, "Ana Souza-Obi\r")
+            seen.append(await until(pilot, lambda t: "Check the case" in t and "Ana Souza-Obi" in t))
+            assert "▶ Save the case" not in seen[-1]
+            await type_keys(pilot, ["home", "enter"])  # the changed row is highlighted: up to "Save the case"
+            await pilot.pause(0.2)
+        return seen
+
+    seen = run(call())
+    for text in seen[3:]:  # from the moment the customer is identified to the summary
+        top = text.split("\n")[:7]
+        assert any("⚠ EMERGENCY · complaint number 2" in line for line in top), text
+        assert any("We promised: Plumber by 18:00 today" in line for line in top), text
+        assert any("“The shower was cold all morning.”" in line for line in top), text
+    assert "EMERGENCY" not in seen[0]
+    assert app.outcome.call.customer["name"] == "Ana Souza-Obi" and not app.outcome.interrupted
