@@ -34,7 +34,10 @@ async def until(pilot: Pilot, needle: str | Callable[[str], bool], timeout: floa
     while True:
         text = screen_text(pilot.app)
         if test(text):
-            return text
+            await pilot.pause()  # let the rest of the frame settle, then read it whole
+            text = screen_text(pilot.app)
+            if test(text):
+                return text
         if waited > timeout or pilot.app.finished:
             raise AssertionError(f"{needle!r} never appeared; the screen shows:\n{text}")
         await pilot.pause(0.02)

@@ -165,3 +165,166 @@ def test_a_repeat_complaint_keeps_the_emergency_on_screen_at_every_question(stor
         assert any("“The shower was cold all morning.”" in line for line in top), text
     assert "EMERGENCY" not in seen[0]
     assert app.outcome.call.customer["name"] == "Ana Souza-Obi" and not app.outcome.interrupted
+
+
+def test_keys_typed_before_a_question_shows_are_never_its_answer(store) -> None:
+    app = screen_for(store)
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:5]:
+                await answer(pilot, question, keys)
+            await until(pilot, "What did you say to apologise?")
+            typed_ahead(app, "Sorry.\rjunk\r")  # the apology, then more keys before the next question is drawn
+            shown = await until(pilot, "What happened, in the customer's own words?")
+            await pilot.pause(0.1)
+            box = app.query_one("#answer").text
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return box
+
+    assert run(call()) == ""  # "junk" and its Enter went nowhere
+    assert app.outcome.interrupted and app.outcome.call.answers["apology"] == "Sorry."
+    assert "customer_words" not in app.outcome.call.answers
+
+
+def test_a_yes_no_question_waits_for_enter_and_refuses_other_words(store) -> None:
+    app = screen_for(store)
+
+    async def call() -> list[str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:4]:
+                await answer(pilot, question, keys)
+            asked = await answer(pilot, "Did the customer have to chase us", "n")
+            await pilot.pause(0.2)
+            waiting = screen_text(app)  # a single key is not an answer
+            await type_keys(pilot, ["ctrl+u"])
+            await type_keys(pilot, "in 2 weeks\r")
+            refused = await until(pilot, "is not yes or no")
+            await type_keys(pilot, ["ctrl+u"])
+            await type_keys(pilot, "y\r")
+            await until(pilot, "What did you say to apologise?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return [asked, waiting, refused]
+
+    asked, waiting, refused = run(call())
+    assert "(y/N)" in asked
+    assert "Did the customer have to chase us" in waiting and "What did you say to apologise?" not in waiting
+    assert "✗ 'in 2 weeks' is not yes or no — answer yes or no" in refused
+    assert app.outcome.call.answers["customer_chased"] is True
+
+
+def test_guidance_and_tips_are_one_key_away_and_only_those_that_apply(store) -> None:
+    app = screen_for(store)
+
+    async def call() -> tuple[str, str, str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:3]:
+                await answer(pilot, question, keys)
+            question = await until(pilot, "When did it happen?")
+            await type_keys(pilot, ["f1"])
+            guide = await until(pilot, "Tips")
+            await type_keys(pilot, ["f1"])
+            back = await until(pilot, "When did it happen?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return question, guide, back
+
+    question, guide, back = run(call())
+    assert "Guidance" not in question  # at 80 columns the question has the room
+    assert "Start with a real apology in your own words." in " ".join(guide.split())
+    assert "Avoid" in guide and "★ Apologise like a person" in guide
+    assert "Business" not in guide or "deadline" not in guide
+    assert "A second complaint is an emergency" not in guide  # a first call: that tip does not apply
+    assert "When did it happen?" not in guide and "When did it happen?" in back
+
+
+def test_a_second_complaint_shows_its_tip(store) -> None:
+    store.add(make_case())
+    app = screen_for(store, "other")
+
+    async def call() -> str:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await answer(pilot, "Customer's name?", "Ana Souza\r")
+            await answer(pilot, "Phone, email or booking reference?", "+1 555 0100\r")
+            await answer(pilot, "Who is the customer?", ["enter"])
+            shown = await until(pilot, "who did you alert, and when?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return shown
+
+    shown = run(call())  # the side panel at 120 columns: this call's own tip first
+    assert "★ A second complaint is an" in shown
+    assert shown.index("★ A second complaint is an") < shown.index("★ Apologise like a person")
+
+
+def test_ctrl_c_stops_the_questions_and_keeps_the_draft(store) -> None:
+    app = screen_for(store)
+
+    async def call() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:3]:
+                await answer(pilot, question, keys)
+            await until(pilot, "When did it happen?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.2)
+
+    run(call())
+    assert app.outcome.interrupted and app.finished
+    draft = store.get(app.outcome.autosave.case_id)
+    assert draft.status == "draft" and draft.customer.name == "Mrs. Amara Obi" and draft.customer.segment == "business"
+
+
+def test_resume_opens_at_the_first_unanswered_question_with_what_was_captured(store) -> None:
+    draft = store.add(make_case(customer_words="The taxi never came.").model_copy(update={"status": "draft"}))
+    draft = store.get(draft.id)
+    pb_other = Library([bundled_dir()]).get("other")
+    draft = draft.model_copy(update={"answers": {"customer_words": "The taxi never came."}})
+    app = screen_for(store, "other", draft=draft)
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            first = await until(pilot, "When did it happen?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return first
+
+    first = run(call())
+    assert pb_other.id == "other"
+    assert f"Picked up {draft.id} · 4 answers kept: Ana Souza · +1 555 0100 · " in " ".join(first.split())
+    assert "The taxi never came." in first
+    assert "Customer's name?" not in first
+
+
+def test_the_picker_puts_ids_and_titles_before_descriptions(store) -> None:
+    books = Library([bundled_dir()]).catalogue()
+    picked: list[str] = []
+
+    def conduct(clerk: Any) -> None:
+        picked.append(clerk.choose_playbook(books))
+        picked.append(clerk.ask_staff())
+
+    app = CallScreen(conduct)
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, "What went wrong?")
+            await type_keys(pilot, "room")
+            shown = await until(pilot, lambda t: "Booked wrong" not in t)
+            await type_keys(pilot, "\r")
+            await answer(pilot, "Your name (staff)?", "Dana Reyes\r")
+            await pilot.pause(0.2)
+        return shown
+
+    shown = run(call())
+    options = [line for line in shown.split("\n") if "▊" in line and "·" in line]
+    assert "Something in the room failed" in options[0] and "Property stolen or lost" in options[1]
+    assert picked == ["room-failure", "Dana Reyes"]
+
+
+def test_the_full_screen_gives_way_to_plain_questions_where_it_cannot_be_drawn() -> None:
+    assert plain_reason({"TERM": "dumb"}, (80, 24)) == "TERM=dumb cannot draw a full screen"
+    assert plain_reason({}, (80, 24)) == "TERM=(unset) cannot draw a full screen"
+    assert plain_reason({"TERM": "xterm"}, (50, 24)) == "the terminal is 50×24; the call screen needs at least 60×18"
+    assert plain_reason({"TERM": "xterm-256color"}, (80, 24)) is None

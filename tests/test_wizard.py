@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given, strategies as st
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -166,3 +168,45 @@ def test_control_characters_go_and_unicode_stays() -> None:
 def test_placeholders_filled_from_the_call(call: Call) -> None:
     assert fill("{customer.first_name}, I'm {staff.first_name}", call) == "Ana, I'm Dana"
     assert fill("{customer.unknown} stays", call) == "{customer.unknown} stays"
+
+
+@pytest.mark.parametrize("name, spoken", [
+    ("Mrs. Amara Obi", "Mrs Obi"),        # a title: title and surname
+    ("A. Obi", "A. Obi"),                 # an initial is no name to say on its own
+    ("Mrs. A. Obi", "Mrs Obi"),
+    ("Amara Obi", "Amara"),
+    ("priya shah", "Priya"),
+    ("Dr. Jane Smith", "Dr Smith"),
+    ("Sir Elton John", "Sir Elton"),
+    ("Hannah and Pete Ruiz", "Hannah and Pete"),
+    ("Zoë Ångström", "Zoë"),
+    ("Obi", "Obi"),
+])
+def test_say_lines_address_the_customer_as_a_person(call: Call, name: str, spoken: str) -> None:
+    call.customer["name"] = name
+    assert fill("{customer.first_name}, I'm really sorry this happened.", call) == f"{spoken}, I'm really sorry this happened."
+
+
+TITLES = ["Mr", "Mrs", "Ms", "Dr", "Prof", "Mr.", "Mrs.", "Ms.", "Dr."]
+
+
+@given(st.lists(st.one_of(st.sampled_from(TITLES), st.from_regex(r"[A-Z]\.?", fullmatch=True),
+                          st.from_regex(r"[A-Z][a-z]{1,8}", fullmatch=True)), min_size=1, max_size=4))
+def test_a_name_is_never_said_as_a_bare_title_or_initial(parts: list[str]) -> None:
+    from recoverycli.identity import address_as
+
+    name = " ".join(parts)
+    said = address_as(name)
+    assert said, name
+    if any(p not in TITLES and len(p.rstrip(".")) > 1 for p in parts):  # a real name was typed: it is said
+        assert not re.fullmatch(r"(Mr|Mrs|Ms|Dr|Prof)\.?", said), (name, said)
+        assert not re.fullmatch(r"\w\.?", said), (name, said)
+
+
+def test_dates_and_times_read_back_as_people_say_them(call: Call) -> None:
+    call.answers.update(follow_up_date="2026-11-27", incident_at="2026-11-25T07:40+00:00")
+    follow_up, incident = call.playbook.prompt("follow_up_date"), call.playbook.prompt("incident_at")
+    assert call.display(follow_up) == "Friday 27 November"
+    assert call.display(incident).endswith(":40") and call.display(incident).split()[0] in ("today", "yesterday")
+    call.answers["follow_up_date"] = "2026-11-26"
+    assert call.display(follow_up) == "tomorrow, Thursday 26 November"

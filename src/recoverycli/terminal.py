@@ -72,6 +72,7 @@ class TerminalAsker:
     def _heading(self, label: str, help_: str = "", hint: str = "") -> None:
         """The question on its own line, its help under it; on a repeat complaint the emergency above it."""
         discard_typeahead()
+        self.console.print()
         if self.repeat is not None:
             self.console.print(f"[bold red]{escape(views.emergency_headline(self.repeat))}[/bold red]")
         self.console.print(f"[bold]{escape(label)}[/bold]" + (f" {escape(hint)}" if hint else ""))

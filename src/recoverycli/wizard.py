@@ -250,7 +250,8 @@ def step_view(call: Call, index: int) -> StepView:
         guidance=[fill(g, call) for g in step.guidance_for(segment)],
         say=[fill(s, call) for s in step.say],
         avoid=list(step.avoid),
-        tips=[(t, TIPS[t].title, TIPS[t].text) for t in step.tips if tip_applies(t, call)],
+        # a tip that only some calls get is about this call: it goes first
+        tips=[(t, TIPS[t].title, TIPS[t].text) for t in sorted(step.tips, key=lambda t: t not in ONLY_WHEN) if tip_applies(t, call)],
     )
 
 

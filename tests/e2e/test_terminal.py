@@ -148,7 +148,7 @@ def test_the_same_customer_calling_twice_has_the_emergency_on_screen_until_it_is
     assert "EMERGENCY" not in second[0]
     for screen in second[3:]:  # every question from the first after identification, and the summary
         top = "\n".join(screen.split("\n")[:7])
-        assert "⚠ EMERGENCY · complaint number 2 from this customer" in top, screen
+        assert "⚠ EMERGENCY · complaint number 2 · alert the duty manager" in top, screen
         assert "“The safe in our room will not open.”" in top and "We promised: I bring the engineer" in top, screen
     latest = recover_json("list")[0]
     assert latest["complaint_number"] == 2 and latest["severity"] == "emergency"

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 CUSTOMER_STEP = "Customer"
 DONE, NOW, NEXT = "done", "now", "next"
-EMERGENCY_DO = "alert the duty manager now and fix it on this call"
+EMERGENCY_DO = "alert the duty manager, fix it on this call"
 
 
 def step_of(call: Call, prompt_id: str) -> int | None:
@@ -77,7 +77,7 @@ def who_line(call: Call) -> str:
 
 def emergency_lines(call: Call, repeat: Repeat) -> list[str]:
     """[kuzmeski-second-complaint] The headline, then what they said and what we promised last time."""
-    lines = [f"⚠ EMERGENCY · complaint number {repeat.complaint_number} from this customer · {EMERGENCY_DO}"]
+    lines = [emergency_headline(repeat)]
     if repeat.previous:
         last = repeat.previous[0]
         words = " ".join(str(last.answers.get("customer_words", "")).split())
@@ -85,11 +85,22 @@ def emergency_lines(call: Call, repeat: Repeat) -> list[str]:
         lines.append(f"Last time {last.id} ({when}, {last.status}): “{words}”")
         done = any(e.kind == "follow_up_done" for e in last.events)
         due = last.answers.get("follow_up_date")
-        follow = f" · follow-up {due}: {'done' if done else 'NOT done'}" if due else ""
+        follow = f" · follow-up {short_date(due, call.today)}: {'done' if done else 'NOT done'}" if due else ""
         lines.append(f"We promised: {last.answers.get('commitment', '—')}{follow}")
         if len(repeat.previous) > 1:
             lines[-1] += f" · {len(repeat.previous) - 1} more earlier"
     return lines
+
+
+def short_date(iso: str, today: Any) -> str:
+    """'today', 'tomorrow', 'yesterday' or 'Fri 27 Nov': a date inside a busy line."""
+    from datetime import date
+
+    try:
+        d = date.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    return {0: "today", 1: "tomorrow", -1: "yesterday"}.get((d - today).days, f"{d:%a} {d.day} {d:%b}")
 
 
 def emergency_headline(repeat: Repeat) -> str:
