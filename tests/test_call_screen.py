@@ -328,3 +328,35 @@ def test_the_full_screen_gives_way_to_plain_questions_where_it_cannot_be_drawn()
     assert plain_reason({}, (80, 24)) == "TERM=(unset) cannot draw a full screen"
     assert plain_reason({"TERM": "xterm"}, (50, 24)) == "the terminal is 50×24; the call screen needs at least 60×18"
     assert plain_reason({"TERM": "xterm-256color"}, (80, 24)) is None
+
+
+def test_the_coach_flags_an_answer_on_screen_and_a_strict_one_must_be_rewritten(store) -> None:
+    app = screen_for(store, "other")
+    script = [("Customer's name?", "Ana Souza\r"), ("Phone, email or booking reference?", "+1 555 0100\r"),
+              ("Who is the customer?", ["enter"]), ("When did it happen?", "\r"), ("Did the customer have to chase us", "\r"),
+              ("What did you say to apologise?", "Sorry, it's not our fault, the system lost it.\r")]
+
+    async def call() -> tuple[str, str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys in script:
+                await answer(pilot, question, keys)
+            flagged = await until(pilot, "Revise it, or keep it as it is?")
+            await type_keys(pilot, ["down", "enter"])  # keep it
+            await answer(pilot, "customer's own words?", "It broke\x04")
+            await answer(pilot, "What outcome would they like?", "Refund\r")
+            await answer(pilot, "What will be done, by whom, by when?", "Please contact the booking site yourself.\r")
+            blocked = await until(pilot, "This cannot be saved as it is")
+            await type_keys(pilot, ["ctrl+u"])
+            await type_keys(pilot, "I refund the fare by 17:00 today\r")
+            await until(pilot, "What extra will you offer?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return flagged, blocked
+
+    flagged, blocked = run(call())
+    assert "⚑ “" in flagged and "not our fault" in flagged
+    assert "What will be done, by whom, by when?" in blocked and "Please contact the booking site yourself." in blocked
+    answers = app.outcome.call.answers
+    assert answers["apology"] == "Sorry, it's not our fault, the system lost it."
+    assert answers["commitment"] == "I refund the fare by 17:00 today"
+    assert [c["kept"] for c in app.outcome.call.coaching] == [True, False]

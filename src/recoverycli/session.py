@@ -70,6 +70,12 @@ def captured(case: Case) -> int:
     return len(customer) + sum(1 for v in case.answers.values() if v not in (None, ""))
 
 
+def answers_held(case: Case) -> str:
+    """'1 answer', '5 answers': what a draft holds, in the words the chooser and discard use."""
+    n = captured(case)
+    return f"{n} answer{'' if n == 1 else 's'}"
+
+
 class Autosave:
     """The wizard's on_answer hook: nothing answered is lost to Ctrl-C, a closed terminal or kill -9."""
 

@@ -198,11 +198,11 @@ class TerminalAsker:
             self.console.print("[red]✗ Please type your name[/red]")
 
     def choose_draft(self, drafts: list[Any]) -> str:
-        from recoverycli.session import captured
+        from recoverycli.session import answers_held
 
         choices = [
             Choice(title=f"{c.id} · {render.local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
-                         f"{captured(c)} answers", value=c.id)
+                         f"{answers_held(c)}", value=c.id)
             for c in drafts
         ]
         self._heading("Which call do you want to continue?")
@@ -213,9 +213,9 @@ class TerminalAsker:
 
     def resumed(self, case: Any, call: Call) -> None:
         """What the draft holds, one line per answer, before the first unanswered question."""
-        from recoverycli.session import captured
+        from recoverycli.session import answers_held
 
-        self.console.print(f"[bold]Captured so far · {case.id}[/bold] · {captured(case)} answers kept")
+        self.console.print(f"[bold]Captured so far · {case.id}[/bold] · {answers_held(case)} kept")
         width = max(self.console.width - 4, 20)
         for p in call.asked():
             if call.value(p.id) not in (None, ""):

@@ -73,4 +73,14 @@ def test_a_dumb_terminal_gets_the_plain_questions_and_ctrl_c_keeps_the_draft(iso
     assert term.exit_status() == 130
     hint = [line for line in term.text().split("\n") if "recover resume" in line]
     assert len(hint) == 1 and hint[0].startswith("interrupted — every answer so far is kept: recover resume RC-"), hint
-    assert recover_json("list", "--status", "draft")[0]["customer"]["name"] == "Jo Okafor"
+    draft = recover_json("list", "--status", "draft")[0]
+    assert draft["customer"]["name"] == "Jo Okafor"
+
+    term = Term("resume", draft["id"], "--plain", env=STAFF, size=(80, 24))
+    term.wait_for("Phone, email or booking reference?")  # the first unanswered question, straight away
+    lines = [line for line in term.settle().split("\n") if line.strip()]
+    captured = next(i for i, line in enumerate(lines) if line.startswith(f"Captured so far · {draft['id']} · 1 answer kept"))
+    question = next(i for i, line in enumerate(lines) if line.startswith("Phone, email or booking reference?"))
+    assert question - captured <= 4, lines  # what was captured, compactly, then the question
+    term.send(CTRL_C)
+    assert term.exit_status() == 130

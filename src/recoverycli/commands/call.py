@@ -199,9 +199,9 @@ def discard(
     if not yes:
         if not sys.stdin.isatty():
             fail(f"discarding {case.id} needs confirmation — run it in a terminal, or pass --yes")
-        from recoverycli.session import captured
+        from recoverycli.session import answers_held
 
-        if not typer.confirm(f"Discard draft {case.id} ({captured(case)} answers)? This cannot be undone", default=False):
+        if not typer.confirm(f"Discard draft {case.id} ({answers_held(case)})? This cannot be undone", default=False):
             fail("kept — nothing discarded")
     st.discard(case.id)
     typer.echo(f"discarded {case.id}", err=True)

@@ -165,10 +165,10 @@ class ScreenAsker:
 
     def choose_draft(self, drafts: list[Any]) -> str:
         from recoverycli.render import local
-        from recoverycli.session import captured
+        from recoverycli.session import answers_held
 
         options = [(c.id, f"{c.id} · {local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
-                          f"{captured(c)} answers") for c in drafts]
+                          f"{answers_held(c)}") for c in drafts]
         return self._request(Ask("choice", "Which call do you want to continue?", options=options), None, None)
 
     def warn(self, message: str) -> None:

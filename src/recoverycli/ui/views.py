@@ -119,10 +119,10 @@ def summary_rows(call: Call) -> list[tuple[str, str, str]]:
 
 def captured_line(case: Case, call: Call) -> str:
     """A resumed call's answers so far, compactly: 'RC-7K2QD · 5 answers kept: Zoë Ångström · zoe@… · …'."""
-    from recoverycli.session import captured
+    from recoverycli.session import answers_held
 
     shown = [one_line(call.display(p)) for p in call.asked() if call.value(p.id) not in (None, "")]
-    return f"Picked up {case.id} · {captured(case)} answers kept: " + " · ".join(shown)
+    return f"Picked up {case.id} · {answers_held(case)} kept: " + " · ".join(shown)
 
 
 def confirm_hint(prompt: Prompt, current: Any) -> tuple[str, bool]:
