@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 from rich.table import Table
@@ -99,7 +99,8 @@ class ScreenAsker:
             known = {v for v, _ in options}
             offered = options + ([(OTHER, OTHER_CHOICE)] if prompt.allow_other else [])
             highlight = current if current in known else (OTHER if current and prompt.allow_other else None)
-            picked = self._request(Ask("choice", prompt.label, prompt.help, options=offered, highlight=highlight), call, prompt.id)
+            ask = Ask("choice", prompt.label, prompt.help, options=offered, highlight=highlight)
+            picked = self._request(ask, call, prompt.id)
             if picked != OTHER:
                 return picked
             own = str(current) if current and current not in known else ""
@@ -134,8 +135,9 @@ class ScreenAsker:
         if blocking:
             self.pending.append(("error", "This cannot be saved as it is — please rewrite it."))
             return True
-        keep = self._request(Ask("choice", "The coach flagged this answer. Revise it, or keep it as it is?",
-                                 options=[("revise", "Revise it"), ("keep", "Keep it as it is")]), self.call, prompt.id) == "keep"
+        ask = Ask("choice", "The coach flagged this answer. Revise it, or keep it as it is?",
+                  options=[("revise", "Revise it"), ("keep", "Keep it as it is")])
+        keep = self._request(ask, self.call, prompt.id) == "keep"
         if keep:
             self.retry.pop(prompt.id, None)
         return not keep
@@ -152,8 +154,9 @@ class ScreenAsker:
 
     def choose_playbook(self, books: list[Any]) -> str:
         options = [(b.id, f"{b.title or b.id} · {b.description}") for b in books]
-        return self._request(Ask("picker", "What went wrong?", "Type a word (room, flight, stolen…) or use ↑ ↓, then Enter.",
-                                 options=options, books=books), None, None)
+        ask = Ask("picker", "What went wrong?", "Type a word (room, flight, stolen…) or use ↑ ↓, then Enter.",
+                  options=options, books=books)
+        return self._request(ask, None, None)
 
     def ask_staff(self) -> str:
         while True:
@@ -167,8 +170,8 @@ class ScreenAsker:
         from recoverycli.render import local
         from recoverycli.session import answers_held
 
-        options = [(c.id, f"{c.id} · {local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
-                          f"{answers_held(c)}") for c in drafts]
+        options = [(c.id, f"{c.id} · {local(c.updated_at)} · {c.playbook.id} · "
+                          f"{c.customer.name or '(no name yet)'} · {answers_held(c)}") for c in drafts]
         return self._request(Ask("choice", "Which call do you want to continue?", options=options), None, None)
 
     def warn(self, message: str) -> None:
@@ -181,8 +184,8 @@ class ScreenAsker:
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _frame(self, ask: Ask, call: Call | None, prompt_id: str | None, finished: bool = False) -> Frame:
-        frame = Frame(ask=ask, prompt_id=prompt_id, title=self.title, emergency=self.emergency_lines, captured=self.captured,
-                      messages=self.pending)
+        frame = Frame(ask=ask, prompt_id=prompt_id, title=self.title, emergency=self.emergency_lines,
+                      captured=self.captured, messages=self.pending)
         self.pending = []
         if call is None:
             return frame
@@ -425,7 +428,7 @@ class CallScreen(App[None]):
         captured.display = bool(frame.captured)
         captured.update(frame.captured)
         say = self.query_one("#say", Static)
-        say.display = bool(frame.say or frame.intro) and frame.summary is None  # changing an answer: the case shows instead
+        say.display = bool(frame.say or frame.intro) and frame.summary is None  # changing an answer: the case instead
         say.update(self._say(frame))
         self.query_one("#question", Static).update(ask.label)
         help_ = self.query_one("#help", Static)
