@@ -194,3 +194,14 @@ def test_a_draft_counts_every_captured_answer_customer_fields_included() -> None
     case = make_case()
     assert captured(case.model_copy(update={"answers": {}})) == 3  # name, contact, segment
     assert captured(case) == 3 + len([v for v in case.answers.values() if v not in (None, "")])
+
+
+def test_help_loads_neither_the_call_screen_nor_the_prompts() -> None:
+    """`recover --help` must stay quick: Textual, questionary and nameparser load only when a call starts."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom recoverycli.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'questionary', 'nameparser', 'pydantic'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

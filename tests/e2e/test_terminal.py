@@ -192,3 +192,18 @@ def test_store_copy_shows_a_progress_bar_in_a_terminal(store_url: str, tmp_path:
     child.expect_exact("300 case(s) in")
     child.expect_exact("verified: 300 of 300 case(s) read back with the same content hash")
     assert exit_status(child) == 0
+
+
+def test_a_wrong_playbook_id_is_one_line_after_the_screen_closes(isolated_home: Path) -> None:
+    term = Term("start", "room-failed", env={"RECOVER_STAFF": "Dana Reyes"})
+    assert term.exit_status() == 1
+    lines = [line for line in term.text().split("\n") if line.strip()]
+    assert lines[-2].startswith("no playbook 'room-failed' — choose one of: ") and "Traceback" not in term.everything()
+
+
+def test_a_store_that_cannot_be_opened_ends_the_call_before_its_first_question(isolated_home: Path) -> None:
+    (isolated_home / "file").write_text("not a directory")
+    term = Term("start", "other", "--store", str(isolated_home / "file" / "cases.db"), env={"RECOVER_STAFF": "Dana Reyes"})
+    assert term.exit_status() == 1
+    assert "Customer's name?" not in term.everything()  # nothing was asked, so nothing typed is lost
+    assert "Traceback" not in term.everything() and "cases.db" in term.flat()

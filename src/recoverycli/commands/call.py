@@ -36,14 +36,12 @@ def start(
     """Walk through a recovery during a live call and save the case."""
     from datetime import date
 
-    from recoverycli.playbooks import Library
-    from recoverycli.wizard import Call
-
-    lib = Library.default(playbooks)
     if answers is not None:
         from recoverycli.answers import case_from_file
+        from recoverycli.playbooks import Library
         from recoverycli.session import equip
 
+        lib = Library.default(playbooks)
         st = store_at(store)
         notices: list[str] = []
         try:
@@ -57,15 +55,20 @@ def start(
 
     need_terminal("recover start")
     from recoverycli.config import remember, staff_name
-    from recoverycli.session import live
     from recoverycli.ui import run_with_clerk
 
-    st = store_at(store)  # open it before the first question: a bad store must not cost a typed call
-    chosen = lib.get(playbook) if playbook else None  # and a wrong id fails before the screen opens
     known = staff_name(staff)
 
     def conduct(clerk):
-        pb = chosen or lib.get(clerk.choose_playbook(lib.catalogue()))
+        """The call, once the screen is up: the store is opened before the first question (a bad store costs no
+        typed answer) and the playbooks read while the frame is drawn; either failing ends it in one line."""
+        from recoverycli.playbooks import Library
+        from recoverycli.session import live
+        from recoverycli.wizard import Call
+
+        st = store_at(store)
+        lib = Library.default(playbooks)
+        pb = lib.get(playbook or clerk.choose_playbook(lib.catalogue()))
         who = known
         if who is None:
             who = clerk.ask_staff()
@@ -73,7 +76,7 @@ def start(
         return live(clerk, st, Call(playbook=pb, staff=who, today=date.today()), warn=clerk.warn)
 
     console = make_console()
-    settle(console, st, run_with_clerk(conduct, plain, console))
+    settle(console, run_with_clerk(conduct, plain, console))
 
 
 def need_terminal(what: str) -> None:
@@ -90,7 +93,7 @@ def resume_hint(case_id: str, width: int) -> str:
     return command
 
 
-def settle(console, st, outcome) -> None:
+def settle(console, outcome) -> None:
     """After the questions, with the screen closed: save the case, or say how to pick the call up again."""
     import shutil
     from datetime import date
@@ -99,6 +102,7 @@ def settle(console, st, outcome) -> None:
     from recoverycli.errors import StoreError
 
     call, autosave = outcome.call, outcome.autosave
+    st = autosave.store
     if outcome.interrupted:
         if autosave.trouble is not None:
             rescued(st, call, autosave.trouble, 130, autosave.case_id)
@@ -180,7 +184,7 @@ def resume(
         return live(clerk, st, call, draft=case, warn=clerk.warn)
 
     console = make_console()
-    settle(console, st, run_with_clerk(conduct, plain, console))
+    settle(console, run_with_clerk(conduct, plain, console))
 
 
 @guarded

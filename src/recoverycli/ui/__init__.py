@@ -9,28 +9,28 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from typing import Any, Callable, Mapping, Protocol, TypeVar
-
-from recoverycli.wizard import Asker
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, TypeVar
 
 T = TypeVar("T")
 
 # Below this the screen cannot show the steps, the customer, the emergency and an answer box at once.
 MIN_COLUMNS, MIN_ROWS = 60, 18
 
+if TYPE_CHECKING:  # typing only: the screen draws before pydantic and the playbooks load
+    from recoverycli.wizard import Asker
 
-class Clerk(Asker, Protocol):
-    """An Asker that can also pick what the call is about and say things between questions."""
+    class Clerk(Asker, Protocol):
+        """An Asker that can also pick what the call is about and say things between questions."""
 
-    def choose_playbook(self, books: list[Any]) -> str: ...
+        def choose_playbook(self, books: list[Any]) -> str: ...
 
-    def ask_staff(self) -> str: ...
+        def ask_staff(self) -> str: ...
 
-    def choose_draft(self, drafts: list[Any]) -> str: ...
+        def choose_draft(self, drafts: list[Any]) -> str: ...
 
-    def warn(self, message: str) -> None: ...
+        def warn(self, message: str) -> None: ...
 
-    def resumed(self, case: Any, call: Any) -> None: ...
+        def resumed(self, case: Any, call: Any) -> None: ...
 
 
 def plain_reason(env: Mapping[str, str] | None = None, size: tuple[int, int] | None = None) -> str | None:

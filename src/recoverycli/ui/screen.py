@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -22,9 +22,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from recoverycli.models import Prompt
 from recoverycli.ui import views
-from recoverycli.wizard import OTHER_CHOICE, Call, Repeat, StepView, notice, step_view
+
+if TYPE_CHECKING:  # loaded by the wizard thread once the screen is up, not before the first frame
+    from recoverycli.models import Prompt
+    from recoverycli.wizard import Call, Repeat, StepView
 
 T = TypeVar("T")
 INTERRUPT = object()
@@ -95,6 +97,8 @@ class ScreenAsker:
                                     default=current if isinstance(current, str) else ""), call, prompt.id)
             return default if not str(raw).strip() else raw
         if prompt.type == "choice":
+            from recoverycli.wizard import OTHER_CHOICE
+
             options = call.choices(prompt)
             known = {v for v, _ in options}
             offered = options + ([(OTHER, OTHER_CHOICE)] if prompt.allow_other else [])
@@ -116,6 +120,8 @@ class ScreenAsker:
 
     def accepted(self, prompt: Prompt, value: Any, call: Call) -> None:
         from datetime import date
+
+        from recoverycli.wizard import notice
 
         if prompt.type == "date" and value:
             self.pending.append(("notice", f"→ follow-up on {date.fromisoformat(value):%A %-d %B %Y}"))
@@ -196,6 +202,8 @@ class ScreenAsker:
         frame.where = views.where_line(call, current, finished)
         frame.who = views.who_line(call)
         if current is not None:
+            from recoverycli.wizard import step_view
+
             view = step_view(call, current)
             frame.say, frame.guidance, frame.avoid, frame.tips = view.say, view.guidance, view.avoid, view.tips
         elif not finished:
@@ -358,8 +366,9 @@ class CallScreen(App[None]):
 
     def on_mount(self) -> None:
         self.query_one("#title", Static).update("recover")
-        self.query_one("#who", Static).update(Text("Starting…", style="dim"))
-        self.run_worker(self._conduct, thread=True, exit_on_error=False, name="wizard")
+        self.query_one("#who", Static).update(Text("Opening the call…", style="dim"))
+        # the frame is drawn before the wizard starts reading playbooks: the clerk sees the call open at once
+        self.call_after_refresh(self.run_worker, self._conduct, thread=True, exit_on_error=False, name="wizard")
 
     def _conduct(self) -> None:
         try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from recoverycli.dates import say_time
-from recoverycli.wizard import CUSTOMER_PROMPTS, Call, Repeat
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the screen imports this module before pydantic and the playbooks load
     from recoverycli.models import Case, Prompt
+    from recoverycli.wizard import Call, Repeat
 
 CUSTOMER_STEP = "Customer"
 DONE, NOW, NEXT = "done", "now", "next"
@@ -17,6 +17,8 @@ EMERGENCY_DO = "alert the duty manager, fix it on this call"
 
 def step_of(call: Call, prompt_id: str) -> int | None:
     """Which step asks this prompt (None for the customer's own details)."""
+    from recoverycli.wizard import CUSTOMER_PROMPTS
+
     if any(p.id == prompt_id for p in CUSTOMER_PROMPTS):
         return None
     for i, step in enumerate(call.playbook.steps):
