@@ -363,3 +363,50 @@ def test_the_coach_flags_an_answer_on_screen_and_a_strict_one_must_be_rewritten(
     assert answers["apology"] == "Sorry, it's not our fault, the system lost it."
     assert answers["commitment"] == "I refund the fare by 17:00 today"
     assert [c["kept"] for c in app.outcome.call.coaching] == [True, False]
+
+
+@pytest.mark.parametrize("typed, first", [
+    ("room", ["room-failure", "theft-or-loss"]),   # room-failure by its id; the theft playbook only by its description
+    ("room failed", ["room-failure"]),
+    ("Flight", ["flight-disruption"]),
+    ("stolen", ["theft-or-loss"]),
+    ("partner", ["wrong-booking"]),
+    ("xyz", []),
+])
+def test_the_picker_ranks_ids_and_titles_before_descriptions(typed: str, first: list[str]) -> None:
+    from recoverycli.playbooks import matching
+
+    assert [pb.id for pb in matching(Library([bundled_dir()]).catalogue(), typed)] == first
+
+
+@pytest.mark.parametrize("width, hint", [
+    (80, "interrupted — every answer so far is kept: recover resume RC-7K2QD"),
+    (60, "interrupted; answers kept: recover resume RC-7K2QD"),
+    (30, "recover resume RC-7K2QD"),
+    (20, "recover resume RC-7K2QD"),
+])
+def test_the_resume_hint_is_one_line_that_never_splits_the_case_id(width: int, hint: str) -> None:
+    from recoverycli.commands.call import resume_hint
+
+    assert resume_hint("RC-7K2QD", width) == hint
+
+
+def test_a_draft_counts_every_captured_answer_customer_fields_included() -> None:
+    from recoverycli.session import captured
+
+    from tests.test_store import make_case
+
+    case = make_case()
+    assert captured(case.model_copy(update={"answers": {}})) == 3  # name, contact, segment
+    assert captured(case) == 3 + len([v for v in case.answers.values() if v not in (None, "")])
+
+
+def test_help_loads_neither_the_call_screen_nor_the_prompts() -> None:
+    """`recover --help` must stay quick: Textual, questionary and nameparser load only when a call starts."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom recoverycli.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'questionary', 'nameparser', 'pydantic'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

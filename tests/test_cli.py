@@ -173,35 +173,3 @@ def test_store_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     assert "not a recover case store" in result.stderr
     assert bogus.read_text().startswith("not a database")
 
-
-@pytest.mark.parametrize("width, hint", [
-    (80, "interrupted — every answer so far is kept: recover resume RC-7K2QD"),
-    (60, "interrupted; answers kept: recover resume RC-7K2QD"),
-    (30, "recover resume RC-7K2QD"),
-    (20, "recover resume RC-7K2QD"),
-])
-def test_the_resume_hint_is_one_line_that_never_splits_the_case_id(width: int, hint: str) -> None:
-    from recoverycli.commands.call import resume_hint
-
-    assert resume_hint("RC-7K2QD", width) == hint
-
-
-def test_a_draft_counts_every_captured_answer_customer_fields_included() -> None:
-    from recoverycli.session import captured
-
-    from tests.test_store import make_case
-
-    case = make_case()
-    assert captured(case.model_copy(update={"answers": {}})) == 3  # name, contact, segment
-    assert captured(case) == 3 + len([v for v in case.answers.values() if v not in (None, "")])
-
-
-def test_help_loads_neither_the_call_screen_nor_the_prompts() -> None:
-    """`recover --help` must stay quick: Textual, questionary and nameparser load only when a call starts."""
-    import subprocess
-    import sys
-
-    probe = ("import sys\nfrom recoverycli.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-             "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'questionary', 'nameparser', 'pydantic'}))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"

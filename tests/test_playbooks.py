@@ -208,16 +208,3 @@ def test_same_id_twice_in_one_directory(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError, match=r"b.yaml:1:5: playbook id 'twin' is also used by .*a.yaml — give each playbook its own id"):
         load_all(tmp_path)
 
-
-@pytest.mark.parametrize("typed, first", [
-    ("room", ["room-failure", "theft-or-loss"]),   # room-failure by its id; the theft playbook only by its description
-    ("room failed", ["room-failure"]),
-    ("Flight", ["flight-disruption"]),
-    ("stolen", ["theft-or-loss"]),
-    ("partner", ["wrong-booking"]),
-    ("xyz", []),
-])
-def test_the_picker_ranks_ids_and_titles_before_descriptions(library: Library, typed: str, first: list[str]) -> None:
-    from recoverycli.playbooks import matching
-
-    assert [pb.id for pb in matching(library.catalogue(), typed)] == first

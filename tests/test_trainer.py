@@ -82,9 +82,10 @@ def test_lint_warns_on_a_choice_that_repeats_type_your_own(tmp_path: Path) -> No
         """))
     result = runner.invoke(app, ["playbook", "lint", str(tmp_path / "dup.yaml")])
     assert result.exit_code == 0  # a warning: the playbook still works
-    assert result.stdout == (f"{tmp_path / 'dup.yaml'}:10:33: warning: choice 'something else' duplicates the built-in "
-                             "“Something else (type it)” — remove it, or set `allow_other: false` to keep your own\n"
-                             "0 error(s), 1 warning(s)\n")  # the list that turned the built-in off keeps its own
+    warnings = [line for line in result.stdout.splitlines() if ": warning: " in line]
+    assert warnings == [f"{tmp_path / 'dup.yaml'}:10:33: warning: choice 'something else' duplicates the built-in "
+                        "“Something else (type it)” — remove it, or set `allow_other: false` to keep your own"]
+    # the list that turned the built-in off keeps its own "other"
 
 
 def test_missing_path_is_reported() -> None:

@@ -14,31 +14,6 @@ def phone_region() -> str:
     return (os.environ.get("RECOVER_PHONE_REGION") or "US").upper()
 
 
-def contact_key(contact: str, region: str | None = None) -> str:
-    """E.164 for phone numbers, lower case for e-mail, upper case without spaces or dashes for references."""
-    text = " ".join(contact.split())
-    if not text:
-        return ""
-    if "@" in text:
-        return text.casefold()
-    if _PHONE_CHARS.match(text):
-        import phonenumbers
-
-        try:
-            number = phonenumbers.parse(text, region or phone_region())
-            if phonenumbers.is_possible_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-    return re.sub(r"[\s\-_/.]", "", text).upper()
-
-
-def name_key(name: str) -> str:
-    """Case, accents and spacing do not make a different person."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
-
-
 _INITIAL = re.compile(r"^\w\.?$")
 # Honorifics that go with the given name rather than the surname ("Sir Elton", "Father Brown").
 _GIVEN_NAME_TITLES = {"sir", "dame", "father", "brother", "sister", "lord", "lady"}
@@ -74,3 +49,29 @@ def given_name(name: str) -> str:
     text = " ".join(name.split())
     first = HumanName(text).first.strip() if text else ""
     return first if first and not _INITIAL.match(first) else text
+
+
+def contact_key(contact: str, region: str | None = None) -> str:
+    """E.164 for phone numbers, lower case for e-mail, upper case without spaces or dashes for references."""
+    text = " ".join(contact.split())
+    if not text:
+        return ""
+    if "@" in text:
+        return text.casefold()
+    if _PHONE_CHARS.match(text):
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(text, region or phone_region())
+            if phonenumbers.is_possible_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            pass
+    return re.sub(r"[\s\-_/.]", "", text).upper()
+
+
+def name_key(name: str) -> str:
+    """Case, accents and spacing do not make a different person."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
+

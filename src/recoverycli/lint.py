@@ -8,13 +8,10 @@ from pathlib import Path
 from recoverycli.errors import PlaybookError
 from recoverycli.models import Playbook
 from recoverycli.playbooks import BASE_ID, Entry, Library, bundled_dir, playbook_files, search_dirs
-from recoverycli.wizard import OTHER_CHOICE, PLACEHOLDERS
-from recoverycli.yamlsource import Problem, Source
+from recoverycli.wizard import PLACEHOLDERS
+from recoverycli.yamlsource import Problem
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
-# A choice that means "none of these, I'll type it": the built-in OTHER_CHOICE already is one.
-TYPE_YOUR_OWN = re.compile(r"^(?:(?:some|any)(?:thing|one|where)\s+else|else|others?|none of (?:these|the above)|type (?:it|your own))\b",
-                           re.IGNORECASE)
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -75,7 +72,7 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
                 if name not in PLACEHOLDERS:
                     loc = ("steps", i, where.split("[")[0]) + ((int(where.split("[")[1][:-1]),) if "[" in where else ())
                     out.append(src.problem(loc, f"unknown placeholder '{{{name}}}' — use one of: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"))
-    out += _own_other_choices(own, src)
+    out += _own_other_choices(entry)
     if pb.gestures and not any(g.consumable for g in pb.gestures):
         out.append(src.problem(("gestures",), "no gesture is consumable — add something they can enjoy and use up (a meal, flowers, an upgrade)", level="warning"))
     if own.id != BASE_ID and BASE_ID in base.entries:
@@ -94,8 +91,16 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
     return out
 
 
-def _own_other_choices(own: Playbook, src: Source) -> list[Problem]:
+# A choice that means "none of these, I'll type it": the built-in "Something else (type it)" already is one.
+TYPE_YOUR_OWN = re.compile(r"^(?:(?:some|any)(?:thing|one|where)\s+else|else|others?|none of (?:these|the above)|"
+                           r"type (?:it|your own))\b", re.IGNORECASE)
+
+
+def _own_other_choices(entry: Entry) -> list[Problem]:
     """A choice list that offers its own "something else" shows the clerk two of them."""
+    from recoverycli.wizard import OTHER_CHOICE
+
+    own, src = entry.playbook, entry.source
     out: list[Problem] = []
     for i, step in enumerate(own.steps):
         for j, p in enumerate(step.prompts):
