@@ -172,4 +172,3 @@ def test_store_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "not a recover case store" in result.stderr
     assert bogus.read_text().startswith("not a database")
-

@@ -207,4 +207,3 @@ def test_same_id_twice_in_one_directory(tmp_path: Path) -> None:
     write(tmp_path, "b.yaml", "id: twin\ntitle: B\nextends: four-step\n")
     with pytest.raises(PlaybookError, match=r"b.yaml:1:5: playbook id 'twin' is also used by .*a.yaml — give each playbook its own id"):
         load_all(tmp_path)
-

@@ -110,4 +110,3 @@ def parse_when(text: str, now: datetime) -> datetime:
     if at > local_now + timedelta(minutes=1):
         raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the future — give when it happened")
     return at
-

@@ -74,4 +74,3 @@ def name_key(name: str) -> str:
     """Case, accents and spacing do not make a different person."""
     folded = unicodedata.normalize("NFKD", name.casefold())
     return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
-
