@@ -30,12 +30,6 @@ def exit_status(child: pexpect.spawn) -> int | None:
     return child.exitstatus
 
 
-def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
-    """Wait for `prompt` in the output, then type. (pexpect does not answer cursor-position requests, hence NO_CPR.)"""
-    child.expect_exact(prompt)
-    child.send(keys)
-
-
 def recover_json(*args: str) -> object:
     out = subprocess.run([str(RECOVER), *args, "--format", "json"], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
