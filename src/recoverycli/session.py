@@ -35,6 +35,7 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
 
     With `warn` (a live call), an unreachable store costs the look-up, not the call.
     """
+    from recoverycli import coach
     from recoverycli.identity import contact_key, name_key
 
     window = repeat_days() if days is None else days
@@ -53,8 +54,6 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
         return Repeat(complaint_number=count + 1, previous=previous)
 
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
-        from recoverycli import coach  # on the first coached answer, not before the first question
-
         ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
         # rules load on first use, not before the first prompt
         return coach.check(text, coach.default_rules() if rules is None else rules, ctx)
