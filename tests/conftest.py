@@ -19,6 +19,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("RECOVER_STAFF", raising=False)
     monkeypatch.delenv("RECOVER_PLAYBOOKS", raising=False)
+    monkeypatch.delenv("RECOVER_NOTIFY", raising=False)  # no test pages a real duty manager
     monkeypatch.setenv("NO_COLOR", "1")
     return tmp_path
 

@@ -22,7 +22,7 @@ runner = CliRunner()
 TODAY = date.today()
 HEADER = ("case_id,status,created_at,updated_at,staff,playbook_id,playbook_version,customer_name,customer_contact,"
           "segment,complaint_number,customer_words,desired_outcome,apology,commitment,gesture,follow_up_date,"
-          "follow_up_done_at,root_cause,closed_at,resolution,extra")
+          "follow_up_done_at,root_cause,closed_at,resolution,extra,crisis_id")
 NASTY = 'She said "no, thanks", then:\nline two, with commas; tabs\tand emoji 🧳\n=HYPERLINK("http://x")'
 
 
@@ -98,7 +98,6 @@ def test_every_change_is_an_event_with_staff_and_time(store_url: str) -> None:
     assert invoke("followup", case_id, "--reschedule", "+2d", "--reason", "Guest away until Friday").exit_code == 0
     assert invoke("followup", case_id, "--done", "--note", "Happy with the refund").exit_code == 0
     assert invoke("close", case_id, "--resolution", "Refunded; breakfast given").exit_code == 0
-    assert invoke("close", case_id, "--resolution", "again").exit_code == 1  # already closed
     assert invoke("reopen", case_id, "--reason", "Charged again").exit_code == 0
     case = open_store(store_url).get(case_id)
     kinds = [e.kind for e in case.events]
@@ -110,6 +109,23 @@ def test_every_change_is_an_event_with_staff_and_time(store_url: str) -> None:
     assert case.status == "open"
     row = list(csv.DictReader(io.StringIO(invoke("export").stdout)))[0]
     assert row["follow_up_done_at"] and row["closed_at"] == "" and row["resolution"] == ""
+
+
+def test_done_twice_or_closed_twice_says_so_and_changes_nothing(store_url: str) -> None:
+    case_id = seed(store_url)
+    assert invoke("followup", case_id, "--done", "--note", "Happy").exit_code == 0
+    before = open_store(store_url).get(case_id)
+    again = invoke("followup", case_id, "--done", "--note", "Called again")
+    assert again.exit_code == 0
+    done_at = next(e.at for e in before.events if e.kind == "follow_up_done").astimezone().strftime("%Y-%m-%d %H:%M")
+    assert again.stderr == f"{case_id}: the follow-up was already done on {done_at} — nothing changed\n"
+    assert invoke("close", case_id, "--resolution", "Refunded").exit_code == 0
+    closed = invoke("close", case_id, "--resolution", "Refunded again")
+    assert closed.exit_code == 0 and "already closed on" in closed.stderr and "(Refunded) — nothing changed" in closed.stderr
+    after = open_store(store_url).get(case_id)
+    assert [e.kind for e in after.events] == ["created", "follow_up_done", "closed"]
+    row = list(csv.DictReader(io.StringIO(invoke("export").stdout)))[0]
+    assert row["resolution"] == "Refunded" and row["follow_up_done_at"] == before.events[1].at.isoformat(timespec="microseconds")
 
 
 def test_changes_need_a_staff_name_and_valid_input(store_url: str) -> None:
@@ -164,12 +180,45 @@ def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_url: str, tm
     assert set(events) == {f"{a}-follow-up@recover", f"{b}-follow-up@recover"}
     assert events[f"{b}-follow-up@recover"].decoded("dtstart") == TODAY
     assert "Fix by 18:00" in str(events[f"{b}-follow-up@recover"]["description"])
-    first_seq = int(events[f"{a}-follow-up@recover"]["sequence"])
-    invoke("followup", a, "--reschedule", "today", "--reason", "Called early")
-    invoke("followups", "--ics", str(ics))
+    first = int(events[f"{a}-follow-up@recover"]["sequence"])
+    assert first == (TODAY - timedelta(days=1) - date(2000, 1, 1)).days  # what earlier versions wrote for this date
+    invoke("followup", a, "--reschedule", "+3d", "--reason", "Guest travelling")
+    invoke("followup", a, "--reschedule", "tomorrow", "--reason", "Back early")  # earlier than before: still a change
+    invoke("followups", "--ics", str(ics), "--upcoming", "5")
     again = {str(e["uid"]): e for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")}
     assert set(again) == set(events)  # same UIDs: a re-import updates, never duplicates
-    assert int(again[f"{a}-follow-up@recover"]["sequence"]) > first_seq
+    latest = (TODAY + timedelta(days=3) - date(2000, 1, 1)).days  # the latest date it ever had, plus two moves
+    assert int(again[f"{a}-follow-up@recover"]["sequence"]) == latest + 2
+    assert int(again[f"{b}-follow-up@recover"]["sequence"]) == int(events[f"{b}-follow-up@recover"]["sequence"])  # unchanged
+
+
+def test_a_second_calendar_implementation_reads_the_ics(store_url: str, tmp_path: Path) -> None:
+    """vobject, not the icalendar library that wrote the file, parses it and sees SEQUENCE only grow."""
+    import vobject
+
+    a = seed(store_url, follow_up_date=(TODAY + timedelta(days=4)).isoformat(), commitment="Refund €40; call back, “promise”")
+    ics = tmp_path / "due.ics"
+    seen = []
+    for move in (None, "+2d", "tomorrow", "today"):  # each move is earlier than the one before
+        if move:
+            assert invoke("followup", a, "--reschedule", move, "--reason", "Guest asked").exit_code == 0
+        assert invoke("followups", "--upcoming", "7", "--ics", str(ics)).exit_code == 0
+        cal = vobject.readOne(ics.read_text(encoding="utf-8"))
+        (event,) = cal.vevent_list
+        assert event.uid.value == f"{a}-follow-up@recover"
+        seen.append((event.dtstart.value, int(event.sequence.value)))
+        assert event.dtend.value == event.dtstart.value + timedelta(days=1) and "Refund €40" in event.description.value
+    assert [d for d, _ in seen] == [TODAY + timedelta(days=n) for n in (4, 2, 1, 0)]
+    base = (TODAY + timedelta(days=4) - date(2000, 1, 1)).days  # what recover wrote before: days since 2000
+    assert [s for _, s in seen] == [base, base + 1, base + 2, base + 3]  # each move earlier, the sequence still up
+
+
+def test_rescheduling_to_the_same_date_is_refused(store_url: str) -> None:
+    case_id = seed(store_url, follow_up_date=(TODAY + timedelta(days=1)).isoformat())
+    result = invoke("followup", case_id, "--reschedule", "tomorrow", "--reason", "No change really")
+    assert result.exit_code == 1
+    assert f"the follow-up is already on {(TODAY + timedelta(days=1)).isoformat()} — nothing changed" in result.stderr
+    assert [e.kind for e in open_store(store_url).get(case_id).events] == ["created"]
 
 
 def test_list_filters(store_url: str) -> None:
@@ -229,3 +278,34 @@ def test_export_leaves_drafts_out_unless_asked(store_url: str) -> None:
     ids = lambda *a: [json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()]  # noqa: E731
     assert ids() == [kept]
     assert ids("--status", "draft") == [draft]
+
+
+def test_followups_mark_emergencies(store_url: str) -> None:
+    calm = seed(store_url)
+    store = open_store(store_url)
+    urgent = store.add(make_case(customer_words="Again!", commitment="Manager calls", follow_up_date=TODAY.isoformat())
+                       .model_copy(update={"complaint_number": 2, "severity": "emergency"})).id
+    rows = {r["case_id"]: r for r in json.loads(invoke("followups", "--format", "json").stdout)}
+    assert rows[urgent]["emergency"] is True and rows[calm]["emergency"] is False
+    table = runner.invoke(app, ["followups"], env={"COLUMNS": "100"}).stdout
+    lines = table.splitlines()
+    at = next(i for i, line in enumerate(lines) if urgent in line)
+    assert "EMERGENCY" in lines[at + 1] and not any("EMERGENCY" in line for line in lines if calm in line)
+    flags = {r["case_id"]: r["emergency"] for r in csv.DictReader(io.StringIO(invoke("followups", "--format", "csv").stdout))}
+    assert flags == {urgent: "True", calm: "False"}
+
+
+def test_sequence_only_grows_and_stays_above_what_older_versions_wrote() -> None:
+    from recoverycli.followups import sequence
+    from recoverycli.models import Event
+
+    old_style = lambda d: (date.fromisoformat(d) - date(2000, 1, 1)).days  # noqa: E731 - the date-derived value of before
+    case = make_case(follow_up_date="2026-12-01")
+    seen = [sequence(case)]
+    for before, after in (("2026-12-01", "2026-12-10"), ("2026-12-10", "2026-12-03"), ("2026-12-03", "2026-12-02")):
+        case = case.model_copy(update={"answers": {**case.answers, "follow_up_date": after}, "events": [
+            *case.events, Event(at=datetime.now(timezone.utc), staff="Lee", kind="follow_up_rescheduled",
+                                data={"from": before, "to": after, "reason": "x"})]})
+        seen.append(sequence(case))
+        assert seen[-1] > seen[-2] and seen[-1] > old_style(after)  # up on every move, above the old value for the date
+    assert seen == [old_style("2026-12-01"), old_style("2026-12-10") + 1, old_style("2026-12-10") + 2, old_style("2026-12-10") + 3]

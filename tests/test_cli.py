@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -53,11 +54,23 @@ def test_show_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
     result = runner.invoke(app, ["show", case_id, "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers",
-                          "complaint_number", "severity", "events"]
+    assert list(data) == ["case_id", "id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers",
+                          "complaint_number", "severity", "repeats", "events", "crisis_id"]
+    assert data["id"] == data["case_id"] == case_id and data["repeats"] is None  # `id`: the documented alias
     assert data["customer"] == {"name": "Jo Smoke", "contact": "jo@example.com", "segment": "couple"}
     assert datetime.fromisoformat(data["created_at"]).utcoffset() == timedelta(0)
     assert data["events"][0]["kind"] == "created"
+
+
+def test_list_and_export_json_name_a_case_the_same_way(tmp_path: Path) -> None:
+    case_id = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))]).stdout.strip()
+    listed = json.loads(runner.invoke(app, ["list", "--format", "json"]).stdout)[0]
+    exported = json.loads(runner.invoke(app, ["export", "--format", "json"]).stdout)[0]
+    assert listed["case_id"] == exported["case_id"] == case_id
+    for key in ("created_at", "updated_at"):
+        assert listed[key] == exported[key]  # one timestamp form: UTC, +00:00, microseconds
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", listed[key])
+    assert all(re.fullmatch(r".*\.\d{6}\+00:00", e["at"]) for e in listed["events"])
 
 
 def test_show_table_displays_what_was_saved(tmp_path: Path) -> None:
@@ -94,7 +107,7 @@ def test_every_bundled_example_saves_clean(example: Path, store_path: Path) -> N
 
 def test_every_incident_has_an_example() -> None:
     assert {p.name.removesuffix(".answers.yaml") for p in EXAMPLES.glob("*.answers.yaml")} == {
-        "room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other"}
+        "room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other", "crisis-outreach"}
 
 
 def test_bad_answers_file_lists_every_problem_and_saves_nothing(tmp_path: Path, store_path: Path) -> None:
@@ -155,14 +168,25 @@ def test_unknown_case_and_unknown_playbook_are_one_line_errors(tmp_path: Path) -
     assert result.exit_code == 1 and "no playbook 'nope'" in result.stderr
 
 
-def test_broken_user_playbook_is_reported_with_file_and_line(tmp_path: Path) -> None:
+def test_a_broken_user_playbook_stops_only_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     d = tmp_path / "mine"
     d.mkdir()
     (d / "bad.yaml").write_text("id: bad\ntitle: Bad\nextends: four-step\nsteps:\n  - id: review\n    guidence: x\n")
-    result = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path)), "--playbooks", str(d)])
-    assert result.exit_code == 1
-    assert result.stderr.startswith(f"{d}/bad.yaml:6:5: unknown key 'guidence'")
-    assert "Traceback" not in result.output
+    (d / "garbled.yaml").write_text("id: [unclosed\n")
+    monkeypatch.setenv("RECOVER_PLAYBOOKS", str(d))
+    result = runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path))])
+    assert result.exit_code == 0, result.output  # the bundled playbook still takes the call
+    assert re.fullmatch(r"RC-\w{5}\n", result.stdout)
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 2  # once per broken file, naming it
+    assert warnings[0].startswith(f"warning: skipped a broken playbook — {d}/bad.yaml:6:5: unknown key 'guidence'")
+    assert warnings[1].startswith(f"warning: skipped a broken playbook — {d}/garbled.yaml:2:1: YAML syntax error")
+    refused = runner.invoke(app, ["start", "bad", "--answers", str(answers_file(tmp_path))])
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1].startswith(f"{d}/bad.yaml:6:5: unknown key 'guidence'")
+    assert "Traceback" not in refused.output
+    report = runner.invoke(app, ["report", "--format", "json"])
+    assert report.exit_code == 0 and json.loads(report.stdout)["cases"]["total"] == 1
 
 
 def test_store_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
@@ -172,3 +196,49 @@ def test_store_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "not a recover case store" in result.stderr
     assert bogus.read_text().startswith("not a database")
+
+
+def test_version_long_and_short() -> None:
+    from recoverycli import __version__
+
+    for flag in ("--version", "-V"):
+        result = runner.invoke(app, [flag])
+        assert result.exit_code == 0 and result.stdout == f"recover {__version__}\n"
+
+
+COMMAND_LINE = re.compile(r"^  (\S+)\s{2,}(.+)$")
+
+
+@pytest.mark.parametrize("columns", ["80", "60"])
+def test_command_lists_give_each_command_a_whole_short_sentence(columns: str) -> None:
+    for group in [[], *([g.name] for g in app.registered_groups)]:
+        command_list_is_whole(group, columns)
+
+
+def command_list_is_whole(group: list[str], columns: str) -> None:
+    from recoverycli.cli import SHORT_HELP
+
+    text = runner.invoke(app, [*group, "--help"], env={"COLUMNS": columns}).stdout
+    commands = text[text.index("Commands:"):].splitlines()[1:]
+    entries: list[list[str]] = []
+    for line in commands:
+        if m := COMMAND_LINE.match(line):
+            entries.append([m.group(1), m.group(2)])
+        elif line.strip():
+            entries[-1][1] += " " + line.strip()  # a narrow terminal wraps, never cuts
+    assert entries and "..." not in text[text.index("Commands:"):]
+    for name, words in entries:
+        assert words == SHORT_HELP.get(" ".join([*group, name])) and words.endswith("."), name
+        assert len(words) <= 45, name  # short enough for one line beside the names at 80 columns
+
+
+def test_start_help_lists_the_playbooks_and_says_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "late.yaml").write_text("id: late-checkin\ntitle: Room not ready at a late check-in\nextends: four-step\n")
+    monkeypatch.setenv("RECOVER_PLAYBOOKS", str(tmp_path))
+    text = runner.invoke(app, ["start", "--help"], env={"COLUMNS": "100"}).stdout
+    assert "--playbooks DIR" in text and "list[Path]" not in text and "[PLAYBOOK]" in text
+    listed = text[text.index("Playbooks"):]
+    for pid in ("room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other", "late-checkin"):
+        assert re.search(rf"^  {pid}\s+\S", listed, re.M), pid
+    assert "four-step" not in listed  # the base is not a call of its own
+    assert "Room not ready at a late check-in" in listed

@@ -13,7 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.coach import Context, check, compile_rules, default_rules, load_rules, phrase_regex, score_rules
+from recoverycli.coach import Context, check, compile_rules, default_rules, load_rules, score_rules
+from recoverycli.coachtext import normalise, phrase_pattern
 from recoverycli.errors import PlaybookError
 
 runner = CliRunner()
@@ -53,8 +54,8 @@ def test_phrases_tolerate_apostrophes_case_spacing_and_inflection(text: str, rul
 def test_word_boundaries_keep_words_apart() -> None:
     assert "vague-time" not in rules_hit("The room is in the south wing by 18:00, no monsoon here.")
     assert "blame-policy" not in rules_hit("Your travel insurance policyholder number is on the card.")
-    assert re.fullmatch(phrase_regex("isn't"), "isn't") and re.fullmatch(phrase_regex("isn't"), "isn’t")
-    assert not re.search(phrase_regex("policy"), "policyholder")
+    assert re.fullmatch(phrase_pattern("isn't"), normalise("isn’t").text)
+    assert not re.search(phrase_pattern("policy"), normalise("policyholder").text)
 
 
 def test_exceptions_let_a_specific_time_through() -> None:
@@ -122,20 +123,20 @@ def test_trainer_extends_rules_and_sees_precision_and_recall(tmp_path: Path) -> 
         rules:
           - id: hotel-speak
             category: canned
-            phrases: ["valued guest"]
+            phrases: ["esteemed patron"]
             reason: Nobody talks like that.
             suggestion: Use their name.
-            examples_flag: ["Dear valued guest, sorry.", "As a valued guest you matter."]
-            examples_pass: ["Dear Ana, sorry.", "We have valued guests' feedback for years."]
+            examples_flag: ["Dear esteemed patron, sorry.", "As an esteemed patron you matter."]
+            examples_pass: ["Dear Ana, sorry.", "We have esteemed patrons' feedback for years."]
     """))
     result = runner.invoke(app, ["coach", "test", "--playbooks", str(tmp_path), "--format", "json"])
-    assert result.exit_code == 1  # "guests" is caught by inflection: the trainer sees it at once
+    assert result.exit_code == 1  # "patrons" is caught by inflection: the trainer sees it at once
     data = json.loads(result.stdout)
     mine = next(r for r in data["rules"] if r["rule"] == "hotel-speak")
     assert mine["caught"] == 2 and mine["wrongly_flagged"] == 1 and mine["precision"] == pytest.approx(0.667, abs=0.001)
-    assert data["failures"] == [{"rule": "hotel-speak", "example": "We have valued guests' feedback for years.", "problem": "wrongly flagged"}]
+    assert data["failures"] == [{"rule": "hotel-speak", "example": "We have esteemed patrons' feedback for years.", "problem": "wrongly flagged"}]
     assert any(r["rule"] == "excuse" for r in data["rules"])  # bundled rules still there
-    checked = runner.invoke(app, ["coach", "check", "Dear valued guest", "--playbooks", str(tmp_path)])
+    checked = runner.invoke(app, ["coach", "check", "Dear esteemed patron", "--playbooks", str(tmp_path)])
     assert "hotel-speak" in checked.stdout
     assert runner.invoke(app, ["coach", "test"]).exit_code == 0
 

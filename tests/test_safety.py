@@ -312,6 +312,9 @@ def test_unexpected_crash_logs_no_personal_data(tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == 1 and "unexpected error (RuntimeError) — details in" in result.stderr
     log = Path(result.stderr.split("details in ")[1].strip()).read_text()
     assert "RuntimeError" in log and "boom" in log and "Ana" not in log and "private" not in log
+    from recoverycli import __version__
+
+    assert f" recover {__version__} (Python " in log.splitlines()[0]  # which release crashed, for the bug report
 
 
 yaml_fragments = st.sampled_from([
@@ -332,9 +335,12 @@ def test_playbook_loader_never_crashes(tmp_path: Path, parts: list[str], noise: 
     except PlaybookError as e:
         assert e.message.startswith(f"{path}:") and "\n" not in e.message and " — " in e.message
     except Exception as e:  # anything else is a bug: the trainer would see a traceback
-        if type(e).__name__ == "NotFoundError":
-            return
-        raise
+        if type(e).__name__ != "NotFoundError":
+            raise
+    from recoverycli.lint import lint
+
+    checked, problems = lint([path])  # lint sets broken parts aside and runs every other check: never a crash either
+    assert checked == [str(path)] and all(p.file == str(path) and "\n" not in p.message for p in problems)
 
 
 class Flaky:

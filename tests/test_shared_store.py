@@ -108,9 +108,10 @@ def test_a_desk_cannot_create_the_store_and_says_who_can(pg_cluster, pg_url: str
 def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     case_id = open_store(pg_url).add(make_case()).id
     store = open_store(pg_url)
-    # back to v4 exactly as v4 left it: no feed trigger, no export view
-    for stmt in ("DROP VIEW recover_export", "DROP TRIGGER cases_notify ON cases", "DROP FUNCTION recover_notify()",
-                 f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}"):
+    # back to v5 exactly as v5 left it: no crisis tables, no cases.crisis_id, the export view over v5's columns
+    for stmt in ("DROP VIEW recover_export", "DROP VIEW recover_crisis_list", "DROP FUNCTION recover_crisis_notify() CASCADE",
+                 "DROP TABLE crisis_events, crisis_attempts, crisis_supplier, crisis_customers, crises", "ALTER TABLE cases DROP COLUMN crisis_id",
+                 "CREATE VIEW recover_export AS SELECT * FROM cases", f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}"):
         store.execute(stmt)
     refused = cli("list")
     assert refused.exit_code == 1
@@ -378,3 +379,36 @@ def test_pgpass_supplies_the_password_and_a_wrong_one_is_never_echoed(pg_cluster
     finally:
         pg_cluster.sql(f"DROP OWNED BY {role}", pg_url)
         pg_cluster.sql(f"DROP ROLE {role}")
+
+
+def test_desks_work_a_crisis_and_managers_run_it(guide_roles: dict[str, str], tmp_path: Path) -> None:
+    desk, manager = guide_roles["desk_lobby"], guide_roles["mgr_lena"]
+    customers = tmp_path / "list.csv"
+    customers.write_text("name,phone\nHannah Ruiz,+1 415 555 0199\nKai Nakamura,+1 303 555 0101\nAna Souza,+1 212 555 0100\n")
+    denied = cli("crisis", "open", "--title", "Aurora", "--customers", str(customers), "--store", desk)
+    assert denied.exit_code == 1 and "may not open a crisis" in denied.stderr and "recover_manager role" in denied.stderr
+    opened = cli("crisis", "open", "--title", "Aurora", "--customers", str(customers), "--store", manager)
+    assert opened.exit_code == 0, opened.output
+    crisis_id = opened.stdout.strip()
+    reached = ROOT / "playbooks" / "examples" / "crisis-outreach.answers.yaml"
+    called = cli("crisis", "call", crisis_id, "--answers", str(reached), "--store", desk)
+    assert called.exit_code == 0 and called.stdout.startswith("RC-"), called.output
+    voicemail = ROOT / "playbooks" / "examples" / "crisis" / "voicemail.answers.yaml"
+    assert cli("crisis", "call", "--answers", str(voicemail), "--store", desk).exit_code == 0
+    assert cli("crisis", "supplier", crisis_id, "--note", "Maria at Blue Line", "--store", desk).exit_code == 0
+    assert json.loads(cli("crisis", "board", crisis_id, "--format", "json", "--store", desk).stdout)["attempts"] == 2
+    saved = cli("start", "other", "--answers", str(EXAMPLE), "--store", desk)  # the repeat lookup reads the attempts
+    assert saved.exit_code == 0, saved.output
+    more = tmp_path / "more.csv"
+    more.write_text("name,phone\nBo Li,+1 212 555 0101\n")
+    assert "may not add customers to a crisis" in cli("crisis", "add", crisis_id, "--customers", str(more), "--store", desk).stderr
+    assert cli("crisis", "add", crisis_id, "--customers", str(more), "--store", manager).exit_code == 0
+    message = tmp_path / "update.txt"
+    message.write_text("Dear {customer.first_name}, an update on {crisis.title} from {staff.name}.\n")
+    bulk = cli("crisis", "update", crisis_id, "--message", str(message), "--store", desk)
+    assert bulk.exit_code == 1 and "may not prepare a bulk update" in bulk.stderr and bulk.stdout == ""
+    merged = cli("crisis", "update", crisis_id, "--message", str(message), "--store", manager)
+    assert merged.exit_code == 0 and "Dear Hannah, an update on Aurora from Lee Park." in merged.stdout
+    assert "may not close a crisis" in cli("crisis", "close", crisis_id, "--reason", "x", "--give-up", "--store", desk).stderr
+    assert cli("crisis", "close", crisis_id, "--reason", "refunds paid", "--give-up", "--store", manager).exit_code == 0
+    assert cli("forget", "--customer", "+1 303 555 0101", "--yes", "--store", manager).exit_code == 0

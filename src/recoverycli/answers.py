@@ -115,6 +115,9 @@ class FileAsker:
         about = f"; last case {last.id} ({last.status}) promised: {last.answers.get('commitment', '—')}" if last else ""
         self.notices.append(f"EMERGENCY: complaint number {repeat.complaint_number} from this customer{about}")
 
+    def crisis(self, call: Call, listing: Any) -> None:
+        self.notices.append(listing.notice())
+
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         lines = "; ".join(f"{f.rule} ('{f.match}'): {f.suggestion}" for f in flags)
         if blocking:

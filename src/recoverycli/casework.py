@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from recoverycli.dates import parse_future_date
 from recoverycli.errors import RecoverError
@@ -23,17 +24,41 @@ def _text(value: str, what: str) -> str:
     return text
 
 
+def done_event(case: Case) -> Event | None:
+    """The event that marked the current follow-up done; None while it is still to do (a reschedule starts a new one)."""
+    last = next((e for e in reversed(case.events) if e.kind in ("follow_up_done", "follow_up_rescheduled")), None)
+    return last if last is not None and last.kind == "follow_up_done" else None
+
+
 def add_note(store: CaseStore, case_id: str, staff: str, text: str) -> Case:
     now = utcnow()
     return store.apply(case_id, Event(at=now, staff=staff, kind="note", data={"text": _text(text, "the note")}),
                        allowed=("draft", "open", "closed"), columns={})
 
 
+def _when(stored: str) -> str:
+    """A stored UTC timestamp as the local date and time people read."""
+    from recoverycli.render import local
+
+    return local(datetime.fromisoformat(stored))
+
+
+def _already_closed(row: Any) -> str | None:
+    if row["status"] != "closed":
+        return None
+    return f"already closed on {_when(row['closed_at'])}" + (f" ({row['resolution']})" if row["resolution"] else "")
+
+
+def _already_done(row: Any) -> str | None:
+    return f"the follow-up was already done on {_when(row['follow_up_done_at'])}" if row["follow_up_done_at"] else None
+
+
 def close(store: CaseStore, case_id: str, staff: str, resolution: str) -> Case:
+    """Close an open case; closing a closed one says when it was closed and changes nothing."""
     now = utcnow()
     text = _text(resolution, "the resolution")
     return store.apply(case_id, Event(at=now, staff=staff, kind="closed", data={"resolution": text}),
-                       allowed=LIVE, columns={"status": "closed", "closed_at": iso(now), "resolution": text})
+                       allowed=LIVE, columns={"status": "closed", "closed_at": iso(now), "resolution": text}, unless=_already_closed)
 
 
 def reopen(store: CaseStore, case_id: str, staff: str, reason: str | None = None) -> Case:
@@ -47,7 +72,7 @@ def follow_up_done(store: CaseStore, case_id: str, staff: str, note: str | None)
     now = utcnow()
     data = {"note": _text(note, "the note")} if note else {}
     return store.apply(case_id, Event(at=now, staff=staff, kind="follow_up_done", data=data),
-                       allowed=LIVE, columns={"follow_up_done_at": iso(now)})
+                       allowed=LIVE, columns={"follow_up_done_at": iso(now)}, unless=_already_done)
 
 
 def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: str, today: date) -> Case:
@@ -55,7 +80,11 @@ def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: st
         new = parse_future_date(when, today).isoformat()
     except ValueError as e:
         raise RecoverError(f"--reschedule: {e}") from None
-    old = store.get(case_id).answers.get("follow_up_date")
+    case = store.get(case_id)
+    old = case.answers.get("follow_up_date")
+    if new == old and case.status == "open" and done_event(case) is None:
+        raise RecoverError(f"{case.id}: the follow-up is already on {new} — nothing changed; give another date, "
+                           f"or record it with `recover followup {case.id} --done`")
     now = utcnow()
     event = Event(at=now, staff=staff, kind="follow_up_rescheduled", data={"from": old, "to": new, "reason": _text(reason, "the reason")})
     return store.apply(case_id, event, allowed=LIVE, columns={"follow_up_date": new, "follow_up_done_at": None},

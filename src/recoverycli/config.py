@@ -38,14 +38,36 @@ def read_config() -> dict[str, object]:
 
 
 def remember(key: str, value: str) -> None:
-    """Write one flat key; JSON string escapes are valid TOML basic strings."""
-    cfg = {k: v for k, v in read_config().items() if isinstance(v, str)}
-    cfg[key] = value
+    """Set one top-level key, keeping the rest of the file as written (tables such as [notify], comments).
+
+    The file is written 0600 in a 0700 folder, whatever the umask: it may hold notification URLs with passwords.
+    JSON string escapes are valid TOML basic strings.
+    """
+    import re
+
     path = config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in sorted(cfg.items())), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        lines = []
+    line = f"{key} = {json.dumps(value, ensure_ascii=False)}\n"
+    first_table = next((i for i, text in enumerate(lines) if text.lstrip().startswith("[")), len(lines))
+    mine = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    at = next((i for i in range(first_table) if mine.match(lines[i])), None)
+    if at is None:
+        lines.insert(first_table, line)
+    else:
+        lines[at] = line
+    old = os.umask(0o077)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(lines))
+        os.replace(tmp, path)
+    finally:
+        os.umask(old)
 
 
 def staff_name(given: str | None) -> str | None:

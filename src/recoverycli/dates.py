@@ -91,13 +91,7 @@ def parse_when(text: str, now: datetime) -> datetime:
         n, unit = int(m.group(1)), m.group(2)
         return local_now - (timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n))
     if (m := _CLOCK.match(s)) and (m.group(2) and (m.group(3) or m.group(4) or m.group(1))):
-        hour, minute = int(m.group(2)), int(m.group(3) or 0)
-        if m.group(4) == "pm" and hour < 12:
-            hour += 12
-        if m.group(4) == "am" and hour == 12:
-            hour = 0
-        if hour > 23 or minute > 59:
-            raise ValueError(f"'{text.strip()}' is not a time of day — try 07:40, yesterday 18:00 or 2 hours ago")
+        hour, minute = _hour_minute(m, text, "try 07:40, yesterday 18:00 or 2 hours ago")
         at = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if m.group(1) == "yesterday" or (m.group(1) is None and at > local_now):
             at -= timedelta(days=1)  # a time later than now, without a day, was yesterday
@@ -109,4 +103,72 @@ def parse_when(text: str, now: datetime) -> datetime:
     at = at if at.tzinfo else at.astimezone()
     if at > local_now + timedelta(minutes=1):
         raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the future — give when it happened")
+    return at
+
+
+def spoken_duration(minutes: float) -> str:
+    """A length of time as people say it: '42 min', '3 h 20 min', '2.5 days' (never '1252 min' or '236.5 h')."""
+    total = max(0, round(minutes))
+    if total < 1:
+        return "under a minute"
+    if total < 60:
+        return f"{total} min"
+    if total < 48 * 60:
+        h, m = divmod(total, 60)
+        return f"{h} h {m} min" if m else f"{h} h"
+    return spoken_days(minutes / (24 * 60))
+
+
+def spoken_days(days: float) -> str:
+    """'1 day', '2 days', '2.5 days': tenths of a day, no more."""
+    d = round(days, 1)
+    return "1 day" if d == 1 else f"{d:g} days"
+
+
+def _hour_minute(m: re.Match[str], text: str, how: str) -> tuple[int, int]:
+    """The 24-hour clock time of a _CLOCK match ('7:40', '3pm', '12am')."""
+    hour, minute = int(m.group(2)), int(m.group(3) or 0)
+    if m.group(4) == "pm" and hour < 12:
+        hour += 12
+    if m.group(4) == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        raise ValueError(f"'{text.strip()}' is not a time of day — {how}")
+    return hour, minute
+
+
+_IN = re.compile(r"^(?:in\s+|\+)(\d{1,3})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?)$")
+_DAY_CLOCK = re.compile(r"^(today|tomorrow|tmr|tmrw|[a-z]{3,9})\s+(?:at\s+)?(.+)$")
+
+
+def parse_later(text: str, now: datetime) -> datetime:
+    """When to call a customer back: '15:00', '3pm', 'tomorrow 10:00', 'fri 9:30', 'in 2 hours', '+30m'; never past."""
+    s = " ".join(text.strip().lower().split())
+    local_now = now.astimezone()
+    how = "try 15:00, 3pm, tomorrow 10:00, fri 9:30, in 2 hours or 2026-11-26 10:00"
+    if m := _IN.match(s):
+        n, unit = int(m.group(1)), m.group(2)
+        step = timedelta(days=n) if unit.startswith("d") else timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n)
+        return local_now + step
+    day = None
+    clock = s
+    if (m := _DAY_CLOCK.match(s)) and not re.match(r"^\d", s):
+        word, clock = m.group(1), m.group(2)
+        try:
+            day = parse_date(word, local_now.date())
+        except ValueError:
+            raise ValueError(f"'{text.strip()}' is not a time I know — {how}") from None
+    if (m := _CLOCK.match(clock)) and m.group(1) is None and (m.group(3) or m.group(4) or day is not None):
+        hour, minute = _hour_minute(m, text, how)
+        at = datetime.combine(day or local_now.date(), datetime.min.time()).replace(hour=hour, minute=minute).astimezone()
+        if day is None and at <= local_now:
+            at += timedelta(days=1)  # 09:00 said in the afternoon means tomorrow morning
+    else:
+        try:
+            at = datetime.fromisoformat(s.replace(" ", "T"))
+        except ValueError:
+            raise ValueError(f"'{text.strip()}' is not a time I know — {how}") from None
+        at = at if at.tzinfo else at.astimezone()
+    if at < local_now - timedelta(minutes=1):
+        raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the past — give a later time")
     return at

@@ -35,6 +35,12 @@ class NoRightError(StoreError):
     """The shared store's database role lacks a privilege the command needs."""
 
 
+class NothingChanged(RecoverError):
+    """The change asked for is already made (a follow-up done twice, a closed case closed again): said, not an error."""
+
+    exit_code = 0
+
+
 class NotFoundError(RecoverError):
     """A case or playbook id that does not exist."""
 

@@ -15,9 +15,16 @@ COLUMNS: tuple[str, ...] = (
     "customer_name", "customer_contact", "segment", "complaint_number", "customer_words",
     "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "follow_up_done_at",
     "root_cause", "closed_at", "resolution", "extra",
+    "crisis_id",  # added with crises (schema v6); new columns are only ever appended
 )
 _TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")
 RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+def case_record(case: Any) -> dict[str, Any]:
+    """A case as `show`, `list` and `drill` print it in JSON: named as the export names it (`case_id`, timestamps in UTC
+    with an offset, to the microsecond). `id` repeats `case_id` for scripts written before; new scripts use `case_id`."""
+    return {"case_id": case.id, **case.model_dump(mode="json")}
 
 
 def pick_columns(spec: str | None) -> tuple[str, ...]:

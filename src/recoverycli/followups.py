@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-FIELDS = ("case_id", "follow_up_date", "days_overdue", "customer_name", "customer_contact", "promise", "owner", "playbook_id")
+FIELDS = ("case_id", "follow_up_date", "days_overdue", "customer_name", "customer_contact", "promise", "owner", "playbook_id",
+          "emergency")
+RESCHEDULED = "follow_up_rescheduled"
 
 
 def due(cases: Iterable[Any], today: date) -> Iterator[dict[str, Any]]:
@@ -17,7 +19,31 @@ def due(cases: Iterable[Any], today: date) -> Iterator[dict[str, Any]]:
             "case_id": c.id, "follow_up_date": when_text, "days_overdue": (today - date.fromisoformat(when_text)).days,
             "customer_name": c.customer.name, "customer_contact": c.customer.contact,
             "promise": c.answers.get("commitment"), "owner": c.staff, "playbook_id": c.playbook.id,
+            "emergency": c.severity == "emergency",
         }
+
+
+EPOCH = date(2000, 1, 1)
+
+
+def sequence(case: Any) -> int:
+    """RFC 5545 SEQUENCE, which must only grow: the number of moves, on top of the latest date the follow-up ever had
+    (days since 2000). Events are never deleted, so neither part shrinks, and every move adds one whichever way the
+    date goes. The base keeps it above what recover wrote before (days since 2000 of the due date), so a calendar that
+    imported an older file still takes the new one."""
+    moves = [e for e in case.events if e.kind == RESCHEDULED]
+    dates = [str(d) for e in moves for d in (e.data.get("from"), e.data.get("to")) if d]
+    dates.append(str(case.answers.get("follow_up_date") or ""))
+    days = [(date.fromisoformat(d) - EPOCH).days for d in dates if _is_date(d)]
+    return max(days, default=0) + len(moves)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def uid(case_id: str) -> str:
@@ -25,7 +51,8 @@ def uid(case_id: str) -> str:
     return f"{case_id}-follow-up@recover"
 
 
-def write_ics(rows: list[dict[str, Any]], path: Path, now: datetime | None = None) -> None:
+def write_ics(rows: list[dict[str, Any]], path: Path, sequences: dict[str, int], now: datetime | None = None) -> None:
+    """One all-day event per follow-up; `sequences` (case id -> `sequence(case)`) tells calendars which copy is newer."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -41,8 +68,8 @@ def write_ics(rows: list[dict[str, Any]], path: Path, now: datetime | None = Non
         ev.add("dtend", day + timedelta(days=1))
         ev.add("summary", f"Follow up {r['case_id']}: {r['customer_name']}")
         ev.add("description", f"Promise: {r['promise'] or '—'}\nContact: {r['customer_contact']}\nOwner: {r['owner']}")
-        # a moved date must replace the old entry: calendars take the higher sequence
-        ev.add("sequence", int(day.toordinal() - date(2000, 1, 1).toordinal()))
+        # a moved date must replace the old entry: calendars keep the copy with the higher sequence
+        ev.add("sequence", sequences.get(r["case_id"], 0))
         cal.add_component(ev)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "wb") as fh:

@@ -71,6 +71,10 @@ def contact_key(contact: str, region: str | None = None) -> str:
 
 
 def name_key(name: str) -> str:
-    """Case, accents and spacing do not make a different person."""
+    """Case, accents, spacing and punctuation do not make a different person: 'Mrs. Amara  Obi' is 'mrs amara obi'.
+
+    Changing this rule needs the stored keys recomputed: `recover store migrate` does it (BaseStore.rekey_names).
+    """
     folded = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
+    letters = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[\W_]+", " ", letters).split())

@@ -7,47 +7,97 @@ from pathlib import Path
 
 from recoverycli.errors import PlaybookError
 from recoverycli.models import Playbook
-from recoverycli.playbooks import BASE_ID, Entry, Library, bundled_dir, playbook_files, search_dirs
+from recoverycli.playbooks import BASE_ID, NOT_PLAYBOOKS, Entry, Library, bundled_dir, playbook_files, search_dirs
 from recoverycli.wizard import PLACEHOLDERS
 from recoverycli.yamlsource import Problem
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
 
 
-def expand(paths: list[Path]) -> list[Path]:
+ANSWERS_SUFFIXES = (".answers.yaml", ".answers.yml")
+
+
+def expand(paths: list[Path]) -> tuple[list[Path], list[Problem], list[str]]:
+    """The files to check (each file given, the playbooks in each directory given), a problem for each directory with
+    none, and every name in the order given."""
     out: list[Path] = []
+    problems: list[Problem] = []
+    order: list[str] = []
     for p in paths:
-        out += playbook_files(p) if p.is_dir() else [p]
-    return out
+        found = playbook_files(p) if p.is_dir() else [p]
+        if not found:
+            problems.append(Problem(str(p), 1, 1, "no playbook files in this directory (*.yaml; answers files and coach.yaml "
+                                                  "are not playbooks) — point lint at a playbook file or directory"))
+            order.append(str(p))
+        out += found
+        order += [str(f) for f in found]
+    return out, problems, order
 
 
-def lint(paths: list[Path] | None, extra_dirs: list[Path] | None = None) -> list[Problem]:
-    """Problems for the given files or directories (default: every playbook directory), in file order."""
+def not_a_playbook(f: Path) -> Problem | None:
+    """A file lint was given that is not a playbook at all: saying so beats '0 error(s)'."""
+    if not f.exists():
+        return Problem(str(f), 1, 1, "no such file — check the path")
+    if not f.is_file():
+        return Problem(str(f), 1, 1, "not a file — give a playbook file or a directory of them")
+    if f.name.endswith(ANSWERS_SUFFIXES):
+        return Problem(str(f), 1, 1, "an answers file, not a playbook — try it with `recover playbook drill ID --answers FILE`")
+    if f.name in NOT_PLAYBOOKS:
+        return Problem(str(f), 1, 1, "coach rules, not a playbook — check them with `recover coach test FILE`")
+    if f.suffix not in (".yaml", ".yml"):
+        return Problem(str(f), 1, 1, f"not a playbook: lint reads YAML playbooks (*.yaml), not '{f.suffix or f.name}' files "
+                                     "— give a playbook file or a directory of them")
+    return None
+
+
+def lint(paths: list[Path] | None, extra_dirs: list[Path] | None = None) -> tuple[list[str], list[Problem]]:
+    """Every file checked (as it will be named) and every problem in them, file by file, each file's in line order."""
     dirs = search_dirs(extra_dirs)
-    files = expand(paths) if paths else [f for d in dirs for f in playbook_files(d)]
-    missing = [f for f in files if not f.is_file()]
-    lib = Library(dirs + sorted({f.parent for f in files if f.is_file()} - set(dirs)), strict=False)
-    base = Library([bundled_dir()], strict=False)
-    problems: list[Problem] = [Problem(str(f), 1, 1, "no such file — check the path") for f in missing]
+    if paths:
+        files, problems, checked = expand(paths)
+    else:
+        files, problems = [f for d in dirs for f in playbook_files(d)], []
+        checked = [str(f) for f in files]
+    readable = [f for f in files if not_a_playbook(f) is None]
+    lib = Library(dirs + sorted({f.parent for f in readable} - set(dirs)), salvage=True)
+    base = Library([bundled_dir()])
     for f in files:
-        if f in missing:
-            continue
-        problems += _file_problems(f, lib, base)
-    return problems
+        refused = not_a_playbook(f)
+        problems += [refused] if refused else _file_problems(f, lib, base)
+    return checked, problems
 
 
 def _file_problems(f: Path, lib: Library, base: Library) -> list[Problem]:
-    """One file's problems in line order."""
+    """One file's problems in line order: its shape, then every check beyond the schema that can still run."""
     problems = list(lib.problems.get(f, []))
     entry = lib.by_path.get(f.resolve())
     if entry is not None:
-        try:
-            merged = lib.resolve(entry)
-        except PlaybookError as e:
-            problems.append(e.problem)  # type: ignore[arg-type]
-        else:
-            problems += lib.merged_problems(merged, entry) + advice(merged, entry, base)
-    return sorted(problems, key=lambda p: (p.line, p.col))
+        merging: list[Problem] = []
+        merged = lib.resolve(entry, problems=merging)
+        mine = [p for p in merging if p.file == entry.source.file]  # a parent's own mistakes are reported in its file
+        problems += mine
+        if not mine and (chain := _chain_problem(lib, entry)) is not None:
+            problems.append(chain)
+        problems += lib.merged_problems(merged, entry, parent_known=lib.parent_known(entry.playbook)) + advice(merged, entry, base)
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line, p.col))
+
+
+def _chain_problem(lib: Library, entry: Entry) -> Problem | None:
+    """A loop or a missing link further up the `extends` chain, said at this file's own `extends` line."""
+    pb, src = entry.playbook, entry.source
+    seen = [pb.id]
+    pid = pb.extends
+    while pid is not None:
+        if pid in seen:
+            loop = " -> ".join([*seen, pid])
+            return src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead")
+        if pid not in lib.entries:
+            return src.problem(("extends",), f"extends '{pb.extends}', whose chain cannot be followed ('{seen[-1]}' extends "
+                                             f"'{pid}', which no playbook has) — fix '{seen[-1]}' first")
+        seen.append(pid)
+        pid = lib.entries[pid].playbook.extends
+    return None
 
 
 def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:

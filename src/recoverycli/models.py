@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from recoverycli.tips import TIPS
 
@@ -35,7 +35,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
-class Gesture(_Strict):
+class _Authored(_Strict):
+    """What a trainer writes: no silent coercion ("yes" is not true, "1" is not 1), exactly as the JSON Schema says."""
+
+    model_config = ConfigDict(strict=True)
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema counts 1.0 as an integer; so do we (but not "1" and not true)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+
+
+def _prompt_schema(schema: dict[str, Any]) -> None:
+    """The rule `_choices_fit_type` enforces, in the published schema too, so editors and CI catch it."""
+    has_choices = {"anyOf": [{"required": ["choices"], "properties": {"choices": {"minItems": 1}}},
+                             {"required": ["choices_from"], "properties": {"choices_from": {"type": "string"}}}]}
+    no_choices = {"properties": {"choices": {"maxItems": 0}, "choices_from": {"type": "null"}}}
+    schema["if"] = {"required": ["type"], "properties": {"type": {"const": "choice"}}}
+    schema["then"] = has_choices
+    schema["else"] = no_choices
+
+
+class Gesture(_Authored):
     """Something extra beyond making things right [kaufman-gesture]."""
 
     id: str = Field(pattern=ID_PATTERN)
@@ -45,15 +69,17 @@ class Gesture(_Strict):
     suits: list[Segment] = Field(default_factory=list, description="segments it suits best; ranked first for them")
 
 
-class Option(_Strict):
+class Option(_Authored):
     """A choice shown with a friendly label but stored by its short value."""
 
     value: str = Field(min_length=1)
     label: str = Field(min_length=1)
 
 
-class Prompt(_Strict):
+class Prompt(_Authored):
     """One question the clerk answers during the call."""
+
+    model_config = ConfigDict(json_schema_extra=_prompt_schema)
 
     id: str = Field(pattern=PROMPT_ID_PATTERN)
     label: str = Field(min_length=1)
@@ -63,7 +89,7 @@ class Prompt(_Strict):
     choices: list[str | Option] = Field(default_factory=list)
     choices_from: Literal["gestures"] | None = None
     allow_other: bool = True
-    max_length: int = Field(default=4000, ge=1, le=20000)
+    max_length: Whole = Field(default=4000, ge=1, le=20000)
     when: dict[str, str | bool | int | list[str | bool | int]] | None = Field(
         default=None, description="ask only if earlier answers match, e.g. {what_failed: [power, water]} or {segment: family}")
     verify: str | None = Field(default=None, description="a promise to check before saying it: the clerk confirms they did")
@@ -93,21 +119,21 @@ class Prompt(_Strict):
         return self
 
 
-class When(_Strict):
+class When(_Authored):
     segment: Segment | list[Segment]
 
     def segments(self) -> list[str]:
         return [self.segment] if isinstance(self.segment, str) else list(self.segment)
 
 
-class Adapt(_Strict):
+class Adapt(_Authored):
     """Guidance that only applies to some customers [kuzmeski-individual]."""
 
     when: When
     guidance: str = Field(min_length=1)
 
 
-class Step(_Strict):
+class Step(_Authored):
     """One of the recovery steps; in a child playbook any field may be left out to inherit it."""
 
     id: str = Field(pattern=ID_PATTERN)
@@ -115,7 +141,7 @@ class Step(_Strict):
     guidance: str | None = None
     say: list[str] = Field(default_factory=list)
     avoid: list[str] = Field(default_factory=list)
-    tips: list[str] = Field(default_factory=list)
+    tips: list[str] = Field(default_factory=list, json_schema_extra={"items": {"enum": sorted(TIPS)}})
     adapt: list[Adapt] = Field(default_factory=list)
     prompts: list[Prompt] = Field(default_factory=list)
     remove_tips: list[str] = Field(default_factory=list, description="tip tags inherited from the parent to drop")
@@ -135,12 +161,12 @@ class Step(_Strict):
         return ([self.guidance] if self.guidance else []) + extra
 
 
-class Playbook(_Strict):
+class Playbook(_Authored):
     """A recovery playbook as a trainer writes it; `extends` names its parent."""
 
     id: str = Field(pattern=ID_PATTERN)
     title: str | None = None
-    version: int = Field(default=1, ge=1)
+    version: Whole = Field(default=1, ge=1)
     category: str = "general"
     description: str = ""
     extends: str | None = None
@@ -170,7 +196,7 @@ class Playbook(_Strict):
         return next((g for g in self.gestures if g.id == gesture_id), None)
 
     def listed(self) -> bool:
-        return self.category != "base"
+        return self.category not in ("base", "outreach")  # outreach: the crisis queue calls it, not the picker
 
     def content_hash(self) -> str:
         """Changes whenever anything a clerk would meet changes; drafts remember it."""
@@ -188,6 +214,11 @@ def supplier_prompts(supplier: str) -> list[Prompt]:
     ]
 
 
+def iso_utc(dt: datetime) -> str:
+    """The one timestamp form, stored and printed alike: ISO 8601 in UTC with an offset, to the microsecond."""
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 class Customer(_Strict):
     name: str = ""
     contact: str = ""
@@ -201,6 +232,10 @@ class Event(_Strict):
     staff: str
     kind: str
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_serializer("at", when_used="json")
+    def _at(self, at: datetime) -> str:
+        return iso_utc(at)
 
 
 class PlaybookRef(_Strict):
@@ -222,4 +257,10 @@ class Case(_Strict):
     answers: dict[str, Any] = Field(default_factory=dict)
     complaint_number: int = Field(default=1, ge=1)
     severity: Literal["normal", "emergency"] = "normal"
+    repeats: str | None = Field(default=None, description="the earlier case this complaint repeats (from its `repeat` event)")
     events: list[Event] = Field(default_factory=list)
+    crisis_id: str | None = None  # the crisis this case belongs to (an outreach call, or a listed customer calling in)
+
+    @field_serializer("created_at", "updated_at", when_used="json")
+    def _times(self, dt: datetime) -> str:
+        return iso_utc(dt)

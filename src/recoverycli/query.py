@@ -35,6 +35,7 @@ class CaseFilter:
     system_fix_open: bool = False
     live_only: bool = False  # leave drafts (calls still in progress) out
     due_by: date | None = None  # open follow-ups due on or before this day
+    severity: str | None = None  # "emergency": repeat complaints only
     today: date | None = None
 
 

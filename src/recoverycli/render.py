@@ -106,9 +106,13 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     head.add_row("Status", case.status)
     if case.complaint_number >= 2:
         head.add_row("Severity", Text(f"EMERGENCY · complaint number {case.complaint_number}", style="bold red"))
+        if case.repeats:
+            head.add_row("Repeats", Text(f"{case.repeats} — `recover show {case.repeats}` for what happened then", style="red"))
     else:
         head.add_row("Complaint", "first")
     head.add_row("Playbook", escape(f"{case.playbook.id} (v{case.playbook.version})"))
+    if case.crisis_id:
+        head.add_row("Crisis", escape(f"{case.crisis_id} (recover crisis board {case.crisis_id})"))
     head.add_row("Staff", escape(case.staff))
     head.add_row("Customer", escape(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
     head.add_row("Created", local(case.created_at))
@@ -125,9 +129,10 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     events.add_column("When", no_wrap=True)
     events.add_column("Who")
     events.add_column("What")
+    from recoverycli.history import describe
+
     for ev in case.events:
-        detail = ", ".join(f"{k}={v}" for k, v in ev.data.items())
-        events.add_row(local(ev.at), escape(ev.staff), escape(ev.kind + (f" ({detail})" if detail else "")))
+        events.add_row(local(ev.at), escape(ev.staff), escape(describe(ev, playbook)))
     return Group(
         Panel(head, title=f"Case {case.id}", title_align="left", border_style="blue"),
         Panel(answers, title="Answers", title_align="left"),
@@ -153,7 +158,10 @@ def followups_table(rows: list[dict]) -> Table:
         late = r["days_overdue"]
         due = Text(r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
                    style="bold red" if late > 0 else "yellow" if late == 0 else "")
-        table.add_row(r["case_id"], due, escape(r["customer_name"]), escape(r["customer_contact"]),
+        case = Text(r["case_id"])
+        if r.get("emergency"):
+            case.append("\nEMERGENCY", style="bold red")  # a second complaint: this promise matters most
+        table.add_row(case, due, escape(r["customer_name"]), escape(r["customer_contact"]),
                       escape(r["promise"] or ""), escape(r["owner"]))
     return table
 

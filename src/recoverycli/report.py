@@ -11,7 +11,7 @@ from typing import Any
 from recoverycli.models import Playbook
 
 STOPWORDS = {"the", "a", "an", "of", "on", "in", "at", "to", "for", "and", "by", "was", "is", "were", "be", "it", "floor"}
-KEYS = ("period", "cases", "root_causes", "repeats", "promises", "speed", "gestures", "coaching")
+KEYS = ("period", "cases", "root_causes", "repeats", "promises", "speed", "gestures", "coaching", "crises")
 
 
 def cause_key(text: str) -> str:
@@ -49,18 +49,25 @@ def group_causes(rows: list[tuple[str, str, str, int]], top: int = 10) -> list[d
     return out
 
 
-def weekly(rows: list[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
+def weekly(rows: list[tuple[str, str, str, int]], since: date, until: date) -> list[dict[str, Any]]:
+    """Cases per ISO week (Monday first); a week the period cuts is marked partial, with how many of its days count."""
     weeks: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "by_playbook": Counter(), "by_status": Counter()})
     for week, playbook, status, count in rows:
         w = weeks[week]
         w["count"] += count
         w["by_playbook"][playbook] += count
         w["by_status"][status] += count
-    return [{"week": k, "count": v["count"], "by_playbook": dict(v["by_playbook"]), "by_status": dict(v["by_status"])}
-            for k, v in sorted(weeks.items())]
+    out = []
+    for k, v in sorted(weeks.items()):
+        monday = date.fromisoformat(k)
+        days = (min(monday + timedelta(days=6), until) - max(monday, since)).days + 1
+        days = max(1, min(7, days))
+        out.append({"week": k, "count": v["count"], "by_playbook": dict(v["by_playbook"]), "by_status": dict(v["by_status"]),
+                    "days": days, "partial": days < 7})
+    return out
 
 
-def gestures(rows: list[tuple[str, str, int]], books: dict[str, Playbook]) -> dict[str, Any]:
+def gestures(rows: list[tuple[str, str, int]], books: dict[str, Playbook], currency: str | None = None) -> dict[str, Any]:
     tally: dict[str, dict[str, Any]] = {}
     for playbook_id, gesture, count in rows:
         known = books[playbook_id].gesture(str(gesture)) if playbook_id in books else None
@@ -73,25 +80,42 @@ def gestures(rows: list[tuple[str, str, int]], books: dict[str, Playbook]) -> di
     consumable = sum(t["count"] for t in items if t["consumable"])
     cost = sum(t["count"] * t["cost_each"] for t in items if t["cost_each"] is not None)
     return {"total": total, "consumable_share": round(consumable / total, 3) if total else None,
-            "rough_cost": round(cost, 2), "unpriced": sum(t["count"] for t in items if t["cost_each"] is None), "by_gesture": items}
+            "rough_cost": round(cost, 2), "unpriced": sum(t["count"] for t in items if t["cost_each"] is None), "by_gesture": items,
+            "currency": currency}
+
+
+def currency() -> str | None:
+    """The currency gesture costs are in: RECOVER_CURRENCY, else `currency` in the per-user config (e.g. EUR)."""
+    import os
+
+    from recoverycli.config import read_config
+
+    for candidate in (os.environ.get("RECOVER_CURRENCY"), read_config().get("currency")):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return None
 
 
 def build(agg: dict[str, Any], since: date, until: date, books: dict[str, Playbook], show_customers: bool,
-          filters: dict[str, Any]) -> dict[str, Any]:
-    """The report as one JSON-able document; the keys are documented in the README and pinned by a test."""
+          filters: dict[str, Any], currency: str | None = None,
+          crises: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The report as one JSON-able document; the keys are documented in docs/report.md and pinned by a test."""
     total = agg["total"]
     p = {k: int(v or 0) for k, v in agg["promises"].items()}
     return {
         "period": {"since": since.isoformat(), "until": until.isoformat(), **filters},
-        "cases": {"total": total, "by_status": agg["by_status"], "by_playbook": agg["by_playbook"], "per_week": weekly(agg["weeks"])},
+        "cases": {"total": total, "by_status": agg["by_status"], "by_playbook": agg["by_playbook"],
+                  "per_week": weekly(agg["weeks"], since, until),
+                  "playbook_titles": {pid: (books[pid].title if pid in books and books[pid].title else pid) for pid in agg["by_playbook"]}},
         "root_causes": group_causes(agg["root_causes"]),
         "repeats": {"cases": agg["repeats"], "share": round(agg["repeats"] / total, 3) if total else None,
                     "customers": agg["repeat_customers"] if show_customers else None,
                     "customer_count": len(agg["repeat_customers"])},
         "promises": {**p, "median_days_late": agg["late_days"]["median"]},
         "speed": {"incident_to_contact_minutes": agg["to_contact_minutes"], "contact_to_close_hours": agg["to_close_hours"]},
-        "gestures": gestures(agg["gestures"], books),
+        "gestures": gestures(agg["gestures"], books, currency),
         "coaching": [{"rule": r, "count": n, "kept": int(k or 0)} for r, n, k in agg["coaching"]],
+        "crises": crises or [],  # one entry per crisis open during the period (recoverycli.crisis.report_section)
     }
 
 

@@ -41,22 +41,34 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
     window = repeat_days() if days is None else days
 
     def identify(c: Call) -> Repeat:
+        if rules is None:  # the customer is known: load the coach while the clerk reads the first step
+            import threading
+
+            # not a daemon: a Ctrl-C during warm-up waits for it (well under a second) instead of tearing the
+            # thread down inside pydantic's compiled validators, which aborts the process ("exception not rethrown")
+            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=False).start()
+        from recoverycli.crisis import listing_for
+
         since = iso(c.now - timedelta(days=window))
+        contact, name = str(c.customer.get("contact", "")), str(c.customer.get("name", ""))
         try:
-            count, previous = store.earlier_cases(contact_key(str(c.customer.get("contact", ""))),
-                                                  name_key(str(c.customer.get("name", ""))), since)
+            count, previous = store.earlier_cases(contact_key(contact), name_key(name), since)
+            # an outreach call knows its crisis already; anyone else may be on a crisis list [kaufman-respond-now]
+            listing = None if c.crisis_id else listing_for(store, contact, name, since)
         except StoreError as e:
             if warn is None:
                 raise
             warn(f"could not look for this customer's earlier complaints ({e.message}) — ask them whether they "
                  f"have called before")
             return Repeat(complaint_number=1, previous=[])
-        return Repeat(complaint_number=count + 1, previous=previous)
+        return Repeat(complaint_number=count + 1, previous=previous, crisis=listing)
 
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
         ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
         # rules load on first use, not before the first prompt
-        return coach.check(text, coach.default_rules() if rules is None else rules, ctx)
+        if rules is None:
+            return coach.check(text, coach.default_rules(), ctx, coach.second_opinion())
+        return coach.check(text, rules, ctx)
 
     call.identify = identify
     call.coach = coach_answer
@@ -124,6 +136,7 @@ class Autosave:
             "complaint_number": call.complaint_number,
             "severity": "emergency" if call.complaint_number >= 2 else "normal",
             "playbook": self._ref,
+            "crisis_id": call.crisis_id,
         })
 
     def finish(self, call: Call) -> Case:
@@ -144,20 +157,32 @@ class Outcome:
     call: Call
     autosave: Autosave
     interrupted: bool
+    settings: Any = None  # notify.Settings for this call, None when nobody is to be paged
+    pager: Any = None  # notify.Pager: the page sent during the call when a repeat complaint was identified
 
 
 def live(asker: Asker, store: CaseStore, call: Call, draft: Case | None = None,
-         warn: Callable[[str], None] | None = None) -> Outcome:
+         warn: Callable[[str], None] | None = None, prefilled: bool = False) -> Outcome:
     """Ask every question (from the first unanswered one of a draft), autosaving each answer; Ctrl-C ends the
-    questions, never the draft. Saving the finished case is the caller's, once the screen is closed."""
+    questions, never the draft. Saving the finished case is the caller's, once the screen is closed.
+
+    prefilled: what the call already holds (a crisis list's customer) is not asked again.
+    """
+    from recoverycli import notify
+
     autosave = Autosave(store, via="wizard", draft=draft, warn=warn)
     call.on_answer = autosave
     equip(call, store, warn=warn)
+    settings = notify.settings_for_call(warn or (lambda _: None))
+    pager = None
+    if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified
+        pager = notify.Pager(notify.reopener(store), settings, call.staff)
+        notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
     try:
-        run_call(asker, call, skip_answered=draft is not None)
+        run_call(asker, call, skip_answered=draft is not None or prefilled)
     except KeyboardInterrupt:
-        return Outcome(call, autosave, interrupted=True)
-    return Outcome(call, autosave, interrupted=False)
+        return Outcome(call, autosave, True, settings, pager)
+    return Outcome(call, autosave, False, settings, pager)
 
 
 def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:

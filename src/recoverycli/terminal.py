@@ -60,6 +60,7 @@ class TerminalAsker:
         self.console = console
         self.retry: dict[str, Any] = {}  # what was typed before a rejection, offered again to edit
         self.repeat: Repeat | None = None
+        self.listing: Any = None  # the crisis list the customer is on (recoverycli.crisis.Listing)
         self.call: Call | None = None
         self.summarised = False
 
@@ -70,11 +71,14 @@ class TerminalAsker:
         self.call = call
 
     def _heading(self, label: str, help_: str = "", hint: str = "") -> None:
-        """The question on its own line, its help under it; on a repeat complaint the emergency above it."""
+        """The question on its own line, its help under it; the emergency of a repeat complaint, and the crisis of a
+        customer on a crisis list, above it."""
         discard_typeahead()
         self.console.print()
         if self.repeat is not None:
             self.console.print(f"[bold red]{escape(views.emergency_headline(self.repeat))}[/bold red]")
+        if self.listing is not None:
+            self.console.print(f"[bold yellow]{escape(views.crisis_state(self.listing))}[/bold yellow]")
         self.console.print(f"[bold]{escape(label)}[/bold]" + (f" {escape(hint)}" if hint else ""))
         if help_:
             self.console.print(f"[dim]{escape(help_)}[/dim]")
@@ -135,6 +139,12 @@ class TerminalAsker:
     def emergency(self, call: Call, repeat: Repeat) -> None:
         self.repeat = repeat
         self.console.print(render.emergency_panel(call, repeat))
+
+    def crisis(self, call: Call, listing: Any) -> None:
+        from recoverycli import crisis_view
+
+        self.listing = listing
+        self.console.print(crisis_view.listing_panel(listing))
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         self.console.print(render.coach_flags(flags))

@@ -53,6 +53,7 @@ class Repeat:
 
     complaint_number: int
     previous: list[Case]
+    crisis: Any = None  # a crisis list this customer is on (recoverycli.crisis.Listing), shown at once
 
 
 class Asker(Protocol):
@@ -74,6 +75,9 @@ class Asker(Protocol):
     def emergency(self, call: Call, repeat: Repeat) -> None:
         """Complaint number two or more: make it unmistakable [kuzmeski-second-complaint]."""
 
+    def crisis(self, call: Call, listing: Any) -> None:
+        """The customer is on a crisis list: show at once which crisis, whether we reached them and what we said."""
+
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         """The coach flagged an answer; True to revise it, False to keep it (not allowed when blocking)."""
 
@@ -94,6 +98,8 @@ class Call:
     repeat: Repeat | None = None
     complaint_number: int = 1
     coaching: list[dict[str, Any]] = field(default_factory=list)
+    happened: list[Event] = field(default_factory=list)  # for the history: a repeat found, answers changed at the summary
+    crisis_id: str | None = None  # the crisis this call belongs to (an outreach call, or a listed customer calling)
 
     def value(self, prompt_id: str) -> Any:
         if prompt_id.startswith("customer."):
@@ -276,7 +282,8 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
             if flags:
                 blocking = prompt.coach == "strict" and any(f.level == "error" for f in flags)
                 revise = asker.coached(prompt, value, flags, blocking)
-                call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise})
+                call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise,
+                                      "at": datetime.now(timezone.utc)})  # when the coach spoke, not when the case was saved
                 if revise:
                     continue
                 if blocking:
@@ -312,7 +319,8 @@ def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number
 def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
     """A draft picked up again: what it captured, on the playbook as it is now."""
     customer = {k: v for k, v in case.customer.model_dump().items() if v not in (None, "")}
-    return Call(playbook=playbook, staff=case.staff, today=today, customer=customer, answers=dict(case.answers))
+    return Call(playbook=playbook, staff=case.staff, today=today, customer=customer, answers=dict(case.answers),
+                crisis_id=case.crisis_id)
 
 
 def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
@@ -324,7 +332,14 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
         call.repeat = call.identify(call)
         call.complaint_number = call.repeat.complaint_number
         if call.complaint_number >= 2:
+            if call.repeat.previous:
+                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="repeat", data={
+                    "of": call.repeat.previous[0].id, "earlier": [c.id for c in call.repeat.previous],
+                    "complaint_number": call.complaint_number}))
             asker.emergency(call, call.repeat)
+        if call.repeat.crisis is not None:
+            call.crisis_id = call.repeat.crisis.link_id or call.crisis_id
+            asker.crisis(call, call.repeat.crisis)
     for i, step in enumerate(call.playbook.steps):
         pending = [p for p in call.playbook.step_prompts(step) if not (skip_answered and call.value(p.id) is not None)]
         if skip_answered and not pending:
@@ -336,7 +351,11 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
     while (change := asker.review(call)) is not None:
         prompt = call.prompt(change)
         if prompt is not None:
+            before = call.value(prompt.id)
             ask_one(asker, call, prompt)
+            if call.value(prompt.id) != before:  # the history names the field, not what it said
+                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="answer_changed",
+                                           data={"prompt": prompt.id, "stage": "summary"}))
     return call
 
 
@@ -358,10 +377,15 @@ def case_from_call(call: Call, via: str, now: datetime | None = None, status: st
         answers=dict(call.answers),
         complaint_number=call.complaint_number,
         severity="emergency" if call.complaint_number >= 2 else "normal",
+        repeats=next((str(e.data["of"]) for e in call.happened if e.kind == "repeat"), None),
+        crisis_id=call.crisis_id,
         events=[Event(at=now, staff=call.staff, kind="created", data={"via": via}), *coaching_events(call, now)],
     )
 
 
 def coaching_events(call: Call, now: datetime) -> list[Event]:
-    """Which coach flags were shown on which answer, and whether the clerk kept the text (not the text itself)."""
-    return [Event(at=now, staff=call.staff, kind="coached", data=c) for c in call.coaching]
+    """What happened during the call, in time order: which coach flags were shown on which answer and whether the
+    clerk kept the text (not the text itself), a repeat complaint found, answers changed at the summary."""
+    coached = [Event(at=c.get("at", now), staff=call.staff, kind="coached", data={k: v for k, v in c.items() if k != "at"})
+               for c in call.coaching]
+    return sorted([*coached, *call.happened], key=lambda e: e.at)

@@ -24,6 +24,7 @@ class Problem:
     col: int
     message: str
     level: str = "error"
+    check: str = "yaml"  # yaml (reading), schema (what the published JSON Schema says), or a check beyond it
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
@@ -54,13 +55,47 @@ class Source:
                 return pos
         return (1, 1)
 
-    def problem(self, loc: Loc, message: str, key: bool = False, level: str = "error") -> Problem:
+    def problem(self, loc: Loc, message: str, key: bool = False, level: str = "error", check: str = "semantic") -> Problem:
         line, col = self.where(loc, key)
-        return Problem(self.file, line, col, message, level)
+        return Problem(self.file, line, col, message, level, check)
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: same nodes, faster
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_INT = "tag:yaml.org,2002:int"
+
+# YAML 1.2's core schema, as editors, check-jsonschema and ruamel read a file: `yes`, `no`, `on`, `off`, `1:20`, `010`
+# and `2026-12-01` keep the meaning a reader sees (text, text, text, text, text, ten, text), not PyYAML's YAML 1.1 one.
+_CORE_SCHEMA: list[tuple[str, str, str]] = [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+0123456789."),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),  # not YAML 1.2, but named in our error so a trainer knows to write keys out
+]
+
+
+def _core_schema(loader: type) -> type:
+    """`loader` resolving plain scalars by YAML 1.2's core schema instead of YAML 1.1's."""
+    import re
+
+    resolvers: dict[str | None, list[tuple[str, Any]]] = {}
+    for tag, pattern, first in _CORE_SCHEMA:
+        for ch in list(first) + ([None] if tag.endswith("null") else []):  # None: the empty scalar
+            resolvers.setdefault(ch, []).append((tag, re.compile(pattern)))
+    return type(f"Core{loader.__name__}", (loader,), {"yaml_implicit_resolvers": resolvers})
+
+
+_Loader = _core_schema(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's parser when present: same nodes, faster
+_PyLoader = _core_schema(yaml.SafeLoader)
+
+
+def _int(text: str) -> int:
+    """A YAML 1.2 core integer: decimal (leading zeros allowed), 0o octal or 0x hex."""
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text, 10)
 
 
 def _short(tag: str) -> str:
@@ -114,6 +149,8 @@ class _Reader:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text; the model parses them
+        if node.tag == _INT:
+            return _int(node.value)
         try:
             return self.constructor.construct_object(node)
         except yaml.YAMLError:
@@ -155,7 +192,7 @@ def parse_yaml(raw: bytes | str, file: str) -> Source:
         try:
             node = _compose(text, _Loader)
         except yaml.YAMLError:
-            node = _compose(text, yaml.SafeLoader)  # the pure-Python parser words errors the same everywhere
+            node = _compose(text, _PyLoader)  # the pure-Python parser words errors the same everywhere
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

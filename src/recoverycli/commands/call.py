@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    PlainOpt,
     PlaybooksOpt,
     StoreOpt,
     make_console,
@@ -18,17 +19,11 @@ from recoverycli.commands.common import (
 )
 
 
-PlainOpt = Annotated[bool, typer.Option(
-    "--plain", envvar="RECOVER_PLAIN",
-    help="Ask line by line instead of the full call screen (screen readers, simple terminals); "
-         "automatic where a full screen cannot be drawn, e.g. TERM=dumb.")]
-
-
 @guarded
 def start(
-    playbook: Annotated[Optional[str], typer.Argument(help="Playbook id, e.g. room-failure; omit to pick from a list.", show_default=False)] = None,
-    answers: Annotated[Optional[Path], typer.Option("--answers", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
+    playbook: Annotated[Optional[str], typer.Argument(metavar="PLAYBOOK", help="Playbook id (listed below); omit to pick from a list.", show_default=False)] = None,
+    answers: Annotated[Optional[Path], typer.Option("--answers", metavar="FILE", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
+    staff: Annotated[Optional[str], typer.Option("--staff", metavar="NAME", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
     plain: PlainOpt = False,
@@ -36,21 +31,29 @@ def start(
     """Walk through a recovery during a live call and save the case."""
     from datetime import date
 
+    from recoverycli.commands.common import library
+
     if answers is not None:
         from recoverycli.answers import case_from_file
-        from recoverycli.playbooks import Library
         from recoverycli.session import equip
 
-        lib = Library.default(playbooks)
+        lib = library(playbooks)
         st = store_at(store)
         notices: list[str] = []
         try:
             case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
         finally:  # the emergency must show even when the file is refused
             for line in notices:
-                typer.secho(line, err=True, fg="red" if line.startswith("EMERGENCY") else "yellow")
+                typer.secho(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
         saved = st.add(case)
         sys.stdout.write(saved.id + "\n")
+        sys.stdout.flush()  # the id is out before any page is tried
+        warn = lambda m: typer.secho(m, err=True, fg="yellow")  # noqa: E731
+        if saved.severity == "emergency":
+            from recoverycli import notify
+
+            notify.after_save(st, saved, notify.settings_for_call(warn), warn)
+        linked(st, saved, warn)
         return
 
     need_terminal("recover start")
@@ -62,12 +65,11 @@ def start(
     def conduct(clerk):
         """The call, once the screen is up: the store is opened before the first question (a bad store costs no
         typed answer) and the playbooks read while the frame is drawn; either failing ends it in one line."""
-        from recoverycli.playbooks import Library
         from recoverycli.session import live
         from recoverycli.wizard import Call
 
         st = store_at(store)
-        lib = Library.default(playbooks)
+        lib = library(playbooks, warn=clerk.warn)  # a skipped playbook is said on the screen, not under it
         pb = lib.get(playbook or clerk.choose_playbook(lib.catalogue()))
         who = known
         if who is None:
@@ -93,29 +95,67 @@ def resume_hint(case_id: str, width: int) -> str:
     return command
 
 
-def settle(console, outcome) -> None:
-    """After the questions, with the screen closed: save the case, or say how to pick the call up again."""
+def settle(console, outcome, before_save=None):
+    """After the questions, with the screen closed: save the case (then page and link it), or say how to pick the
+    call up again. Returns the saved case.
+
+    before_save(draft_id): called once the clerk confirms, or is interrupted, with the draft holding the call
+    (a crisis outreach call records that the customer was reached before its case is saved).
+    """
     import shutil
     from datetime import date
 
+    from rich.markup import escape
+
+    from recoverycli import notify
     from recoverycli.dates import say_date
     from recoverycli.errors import StoreError
 
     call, autosave = outcome.call, outcome.autosave
+    settings, pager = outcome.settings, outcome.pager
     st = autosave.store
+
+    def warn(message: str) -> None:
+        console.print(f"[yellow]{escape(message)}[/yellow]")
+
     if outcome.interrupted:
+        if pager is not None:
+            pager.finish(wait=settings.timeout if settings else 0)
+        if before_save is not None and autosave.case_id is not None:
+            before_save(autosave.case_id)
         if autosave.trouble is not None:
             rescued(st, call, autosave.trouble, 130, autosave.case_id)
         if autosave.case_id is None:
             fail("interrupted — nothing had been answered, so nothing was saved", 130)
         fail(resume_hint(autosave.case_id, shutil.get_terminal_size().columns), 130)
     try:
+        if before_save is not None:
+            before_save(autosave.case_id)
         saved = autosave.finish(call)
     except StoreError as e:
         rescued(st, call, e.message, 1, autosave.case_id)
     due = call.answers.get("follow_up_date")
     when = say_date(date.fromisoformat(due), call.today) if due else "—"
     console.print(f"[bold green]Saved case {saved.id}[/bold green] · follow-up {when}")
+    sent = notify.after_save(st, saved, settings, warn, pager)
+    if sent is not None and sent.ok:
+        console.print(f"[dim]Duty manager paged ({escape(', '.join(o.channel.label for o in sent.outcomes))})[/dim]")
+    linked(st, saved, warn)
+    return saved
+
+
+def linked(st, case, warn) -> None:
+    """A listed customer's own call, once saved, marks them reached on the crisis list."""
+    if not case.crisis_id:
+        return
+    from recoverycli.crisis import note_inbound
+    from recoverycli.errors import StoreError
+
+    try:
+        if (what := note_inbound(st, case)) is not None:
+            warn(what)
+    except StoreError as e:
+        warn(f"the case is saved, but crisis {case.crisis_id}'s list could not be updated ({e.message})")
 
 
 def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
@@ -152,16 +192,16 @@ def resume(
     """Continue a call that was interrupted, at the first unanswered question."""
     from datetime import date
 
+    from recoverycli.commands.common import library
     from recoverycli.config import staff_name
     from recoverycli.errors import NotFoundError
-    from recoverycli.playbooks import Library
     from recoverycli.session import live
     from recoverycli.ui import run_with_clerk
     from recoverycli.wizard import call_from_case
 
     need_terminal("recover resume")
     st = store_at(store, create=False)
-    lib = Library.default(playbooks)
+    lib = library(playbooks)  # before the screen opens: a skipped playbook is named on stderr, as elsewhere
     drafts = []
     given = None
     if case_id is None:

@@ -43,7 +43,9 @@ def show(
     """Show one case: customer, answers and history."""
     case = store_at(store, create=False).get(case_id)
     if format is Format.json:
-        print_json(case.model_dump(mode="json"))
+        from recoverycli.export import case_record
+
+        print_json(case_record(case))
         return
     from recoverycli import render
 
@@ -91,7 +93,9 @@ def list_cases(
         return
     cases = st.cases(filt, limit=limit) if st else []
     if format is ListFormat.json:
-        print_json([c.model_dump(mode="json") for c in cases])
+        from recoverycli.export import case_record
+
+        print_json([case_record(c) for c in cases])
         return
     from recoverycli import render
 
@@ -198,7 +202,7 @@ def report(
 
     from recoverycli import report as rp
     from recoverycli.errors import RecoverError
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
     from recoverycli.query import CaseFilter, as_date
 
     today = date.today()
@@ -206,11 +210,16 @@ def report(
     start = as_date(since, today, "--since") or start
     end = as_date(until, today, "--until") or end
     filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
-    lib = Library.default(playbooks)
-    books = {pid: lib.get(pid) for pid in lib.ids()}
+    books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
+    from datetime import datetime, timedelta, timezone
+
+    from recoverycli.crisis import report_section
+    from recoverycli.query import day_start_utc
+
+    crises = report_section(st, day_start_utc(start), day_start_utc(end + timedelta(days=1)), books, datetime.now(timezone.utc))
     data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
-                    {"playbook": playbook, "staff": staff})
+                    {"playbook": playbook, "staff": staff}, rp.currency(), crises)
     if format is ReportFormat.table:
         from recoverycli import report_view
 

@@ -38,11 +38,12 @@ def followups(
     today = date.today()
     try:
         st = store_at(store, create=False)
-        rows = list(fu.due(st.cases(due_filter(today, upcoming), order="follow_up", events=False), today))
+        cases = st.cases(due_filter(today, upcoming), order="follow_up", events=ics is not None)
     except NotFoundError:
-        rows = []
+        cases = []
+    rows = list(fu.due(cases, today))
     if ics is not None:
-        fu.write_ics(rows, ics)
+        fu.write_ics(rows, ics, {c.id: fu.sequence(c) for c in cases})
         typer.echo(f"wrote {len(rows)} follow-up(s) to {ics}", err=True)
     if format is ListFormat.json:
         print_json(rows)
@@ -154,6 +155,7 @@ def system_fix(
 @guarded
 def watch(
     interval: Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between looks at the store.")] = 2.0,
+    notify_: Annotated[bool, typer.Option("--notify", help="Also page through the [notify] channels: follow-ups falling overdue, emergencies a desk could not deliver, every retry.")] = False,
     store: StoreOpt = None,
 ) -> None:
     """A live feed for the duty manager: new cases, second-complaint emergencies, follow-ups falling overdue."""
@@ -162,13 +164,24 @@ def watch(
     from recoverycli.feed import FeedState, poll
 
     st = store_at(store, create=False)
+    settings = None
+    if notify_:
+        from recoverycli import notify
+
+        settings = notify.load_settings()
+        if not (settings.for_kind("emergency") or settings.for_kind("overdue") or settings.for_kind("crisis")):
+            fail("--notify: no channel receives emergency, overdue or crisis notices — add them to the [notify] table of "
+                 "the config file or to RECOVER_NOTIFY (docs/notifications.md)")
     state = FeedState()
     poll(st, state, date.today())
     how = "as it happens (PostgreSQL notifications)" if st.live else f"every {interval:g} s"
-    typer.echo(f"watching {st.label} {how} — Ctrl-C to stop", err=True)
+    typer.echo(f"watching {st.label} {how}{', paging' if settings else ''} — Ctrl-C to stop", err=True)
     colours = {"emergency": "red", "overdue": "yellow", "new-case": None}
     try:
         while True:
+            if settings is not None:
+                for sent in notify.sweep(st, settings, date.today()):
+                    typer.secho(f"{datetime.now():%H:%M:%S}  {sent.line()}", fg="green" if sent.ok else "yellow")
             st.wait_for_change(interval)
             for item in poll(st, state, date.today()):
                 typer.secho(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,10 +24,48 @@ StoreOpt = Annotated[
     typer.Option("--store", envvar="RECOVER_STORE", metavar="FILE|URL",
                  help="Case store: a SQLite file (default: per-user data dir) or a postgresql:// URL.", show_default=False),
 ]
+PlainOpt = Annotated[bool, typer.Option(
+    "--plain", envvar="RECOVER_PLAIN",
+    help="Ask line by line instead of the full call screen (screen readers, simple terminals); "
+         "automatic where a full screen cannot be drawn, e.g. TERM=dumb.")]
 PlaybooksOpt = Annotated[
     Optional[list[Path]],
-    typer.Option("--playbooks", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.", show_default=False),
+    typer.Option("--playbooks", metavar="DIR", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.",
+                 show_default=False),
 ]
+
+
+def library(dirs: Optional[list[Path]], warn: Optional[Callable[[str], None]] = None):
+    """Every playbook that loads. Each broken file is named once (on stderr, or through `warn`: the call screen shows
+    it) and only its own playbook is refused: a trainer's typo must not stop a clerk's call on another playbook."""
+    from recoverycli.playbooks import Library
+
+    lib = Library.default(dirs)
+    _, problems = lib.usable()
+    for p in problems:
+        message = f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)"
+        if warn is None:
+            typer.secho(message, fg="yellow", err=True)
+        else:
+            warn(message)
+    return lib
+
+
+class PlaybookIdsHelp(TyperCommand):
+    """`recover start --help` ends with the playbooks one can start, read when the help is shown (never before)."""
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        try:
+            from recoverycli.playbooks import Library
+
+            books, _ = Library.default().usable()
+        except Exception:  # noqa: BLE001 - help must show even when the playbooks cannot be read
+            return
+        listed = [(b.id, b.title or "") for b in sorted(books.values(), key=lambda b: b.id) if b.listed()]
+        if listed:
+            with formatter.section("Playbooks (also RECOVER_PLAYBOOKS and --playbooks DIR)"):
+                formatter.write_dl(listed)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -44,6 +83,9 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except RecoverError as e:
+            if e.exit_code == 0:  # nothing to do is news, not an error
+                typer.echo(e.message, err=True)
+                raise typer.Exit(0) from None
             fail(e.message, e.exit_code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
@@ -72,7 +114,10 @@ def _log_crash() -> str:
         with open(path, "a", encoding="utf-8") as fh:
             # frames and the exception type only: its message may quote a customer's words
             exc = sys.exc_info()[1]
-            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {' '.join(sys.argv[1:2])}\n")
+            from recoverycli import __version__
+
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {__version__} (Python {sys.version.split()[0]})"
+                     f" {' '.join(sys.argv[1:2])}\n")
             fh.write("".join(traceback.format_tb(exc.__traceback__ if exc else None)))
             fh.write(f"{type(exc).__name__}\n")
         path.chmod(0o600)

@@ -27,14 +27,15 @@ def list_playbooks(
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Every playbook: id, title, version, category, where it comes from, and what it overrides."""
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
 
-    lib = Library.default(playbooks)
+    lib = library(playbooks)
+    books, _ = lib.usable()
     rows = [
-        {"id": e.playbook.id, "title": lib.get(pid).title, "version": lib.get(pid).version, "category": lib.get(pid).category,
+        {"id": e.playbook.id, "title": books[pid].title, "version": books[pid].version, "category": books[pid].category,
          "source": "bundled" if e.bundled else str(e.directory), "file": str(e.source.file),
          "overrides_bundled": pid in lib.overridden and lib.overridden[pid].bundled}
-        for pid, e in lib.entries.items()
+        for pid, e in lib.entries.items() if pid in books
     ]
     if format is Format.json:
         print_json(rows)
@@ -56,9 +57,9 @@ def show_playbook(
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """The fully merged playbook (after `extends`), as a clerk will meet it."""
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
 
-    pb = Library.default(playbooks).get(playbook_id)
+    pb = library(playbooks).get(playbook_id)
     data = pb.model_dump(mode="json", exclude_defaults=True, exclude={"extends", "remove_gestures"})
     if format is ShowFormat.json:
         print_json(data)
@@ -81,16 +82,23 @@ def lint_playbooks(
     """Check playbook files and print every problem; exit 1 if any is an error."""
     from recoverycli.lint import lint, line
 
-    problems = lint(paths, playbooks)
+    checked, problems = lint(paths, playbooks)
     errors = sum(p.level == "error" for p in problems)
     warnings = len(problems) - errors
     if format is Format.json:
-        print_json({"problems": [{"file": p.file, "line": p.line, "col": p.col, "level": p.level, "message": p.message} for p in problems],
+        files = [{"file": f, "errors": sum(p.file == f and p.level == "error" for p in problems),
+                  "warnings": sum(p.file == f and p.level != "error" for p in problems)} for f in checked]
+        print_json({"files": files, "problems": [{"file": p.file, "line": p.line, "col": p.col, "level": p.level,
+                                                  "message": p.message} for p in problems],
                     "errors": errors, "warnings": warnings})
     else:
-        for p in problems:
-            typer.echo(line(p))
-        typer.echo(f"{errors} error(s), {warnings} warning(s)")
+        for f in checked:
+            mine = [p for p in problems if p.file == f]
+            for p in mine:
+                typer.echo(line(p))
+            if not mine:
+                typer.echo(f"{f}: ok")
+        typer.echo(f"{len(checked)} file(s) checked: {errors} error(s), {warnings} warning(s)")
     if errors:
         raise typer.Exit(1)
 
@@ -114,7 +122,7 @@ def new_playbook(
         fail(f"'{playbook_id}' is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin", 2)
     lib = Library.default([*(playbooks or []), directory] if directory.is_dir() else playbooks)
     base = lib.get(parent)
-    bundled = Library([bundled_dir()], strict=False).entries.get(playbook_id)
+    bundled = Library([bundled_dir()]).entries.get(playbook_id)
     version = bundled.playbook.version + 1 if bundled else 1
     target = directory / f"{playbook_id}.yaml"
     if target.exists():
@@ -152,16 +160,18 @@ def drill(
     from datetime import date
 
     from recoverycli.answers import case_from_file
-    from recoverycli.playbooks import Library
+    from recoverycli.commands.common import library
     from recoverycli.store import open_store
 
-    lib = Library.default(playbooks)
+    lib = library(playbooks)
     with tempfile.TemporaryDirectory(prefix="recover-drill-") as tmp:
         st = open_store(Path(tmp) / "drill.db")
         case = st.get(st.add(case_from_file(lib, playbook_id, answers, staff, date.today(), via="drill")).id)
         st.close()
     if format is Format.json:
-        print_json(case.model_dump(mode="json"))
+        from recoverycli.export import case_record
+
+        print_json(case_record(case))
         return
     from recoverycli import render
 

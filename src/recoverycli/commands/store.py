@@ -64,11 +64,14 @@ def forget(
             fail("forgetting a customer needs confirmation — run it in a terminal, or pass --yes")
         if not typer.confirm("Erase this customer's name, contact and words from every case? This cannot be undone", default=False):
             fail("kept — nothing erased")
-    ids = st.forget(customer, staff_name(staff) or "unknown", utcnow())
-    if not ids:
+    listed: list[str] = []
+    ids = st.forget(customer, staff_name(staff) or "unknown", utcnow(), listed)
+    if not ids and not listed:
         fail("no case matches that customer — give the exact contact or full name as saved")
-    sys.stdout.write("\n".join(ids) + "\n")
-    typer.echo(f"erased personal data from {len(ids)} case(s)", err=True)
+    if ids:
+        sys.stdout.write("\n".join(ids) + "\n")
+    lists = f" and {len(listed)} crisis list entr{'y' if len(listed) == 1 else 'ies'} ({', '.join(listed)})" if listed else ""
+    typer.echo(f"erased personal data from {len(ids)} case(s){lists}", err=True)
 
 
 app = typer.Typer(help="The store itself: bring its schema up to date, copy a desk's log into the shared store.",
@@ -85,6 +88,9 @@ def migrate(store: StoreOpt = None) -> None:
         typer.echo(f"{st.label}: schema v{after}, already up to date", err=True)
     else:
         typer.echo(f"{st.label}: schema v{before} → v{after}", err=True)
+    rekeyed = st.rekey_names()  # a data fix: customer name keys as the repeat lookup now writes them
+    if rekeyed:
+        typer.echo(f"{st.label}: {rekeyed} customer name key(s) brought up to date for the repeat lookup", err=True)
 
 
 @app.command("copy")

@@ -15,10 +15,11 @@ from itertools import chain
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator
 
-from recoverycli.errors import NotFoundError, StoreError
+from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.export import RISKY
-from recoverycli.models import Case, Customer, Event, PlaybookRef
+from recoverycli.models import Case, Customer, Event, PlaybookRef, iso_utc
 from recoverycli.query import CaseFilter, day_start_utc
+from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 ID_LENGTH = 5
@@ -35,7 +36,7 @@ PLAIN_EXPORT = {
     "playbook_id": "playbook_id", "playbook_version": "playbook_version", "customer_name": "customer_name",
     "customer_contact": "customer_contact", "segment": "segment", "complaint_number": "complaint_number",
     "follow_up_date": "follow_up_date", "follow_up_done_at": "follow_up_done_at", "closed_at": "closed_at",
-    "resolution": "resolution",
+    "resolution": "resolution", "crisis_id": "crisis_id",
 }
 TEXT_COLUMNS = {"staff", "customer_name", "customer_contact", "customer_words", "desired_outcome", "apology",
                 "commitment", "gesture", "root_cause", "resolution", "extra"}
@@ -161,6 +162,7 @@ MIGRATIONS: list[Step] = [
         "",  # SQLite: the feed polls, and a file has no roles
         _PG_NOTIFY,
     ),
+    Step("crises: customer lists, the outreach queue, attempts, the supplier log; cases.crisis_id", SQLITE_V6, PG_V6),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -170,7 +172,7 @@ def utcnow() -> datetime:
 
 
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return iso_utc(dt)
 
 
 def new_case_id() -> str:
@@ -188,6 +190,7 @@ def columns(case: Case) -> dict[str, Any]:
         "playbook_hash": case.playbook.hash, "answers": json.dumps(case.answers, ensure_ascii=False),
         "follow_up_date": case.answers.get("follow_up_date"), "complaint_number": case.complaint_number,
         "severity": case.severity, "contact_key": contact_key(case.customer.contact), "name_key": name_key(case.customer.name),
+        "crisis_id": case.crisis_id,
     }
 
 
@@ -237,7 +240,7 @@ def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any
     return tuple(out)
 
 
-class BaseStore:
+class BaseStore(CrisisStoreMixin):
     """The case logic both backends share; subclasses bring the connection and the dialect."""
 
     label: str  # where the store is, safe to show (a PostgreSQL password never appears)
@@ -285,8 +288,8 @@ class BaseStore:
     def after_forget(self) -> None:
         pass
 
-    def wait_for_change(self, timeout: float) -> None:
-        """Block until another desk saves or changes a case, or `timeout` seconds pass."""
+    def wait_for_change(self, timeout: float, channel: str = NOTIFY_CHANNEL) -> None:
+        """Block until another desk saves or changes a case (or a crisis, on its channel), or `timeout` seconds pass."""
         import time
 
         time.sleep(timeout)
@@ -331,6 +334,9 @@ class BaseStore:
             args.append(f.due_by.isoformat())
         if f.system_fix_open:
             where.append("status != 'draft' AND system_fix_done_at IS NULL")
+        if f.severity:
+            where.append("severity = ?")
+            args.append(f.severity)
         return " AND ".join(where), args
 
     # --- reading ---------------------------------------------------------------------------
@@ -370,7 +376,9 @@ class BaseStore:
         Both keys are indexed on both backends; the OR becomes two index look-ups, fast at a million cases.
         """
         where = ("status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != ''))"
-                 " AND (status = 'open' OR created_at >= ?)")
+                 " AND (status = 'open' OR created_at >= ?)"
+                 # a case we opened by calling the customer in a crisis is not a complaint of theirs
+                 " AND NOT EXISTS (SELECT 1 FROM crisis_attempts a WHERE a.case_id = cases.id AND a.direction = 'out')")
         args = [exclude or "", contact_key, name_key, since]
         count = self.execute(f"SELECT count(*) FROM cases WHERE {where}", args).fetchone()[0]
         if not count:
@@ -404,6 +412,8 @@ class BaseStore:
             answers=load_json(row["answers"]),
             complaint_number=row["complaint_number"],
             severity=row["severity"],
+            repeats=repeat_of(evs or []),
+            crisis_id=row["crisis_id"],
             events=evs or [],
         )
 
@@ -450,17 +460,23 @@ class BaseStore:
         return out
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
-        """Nearest-rank median and 90th percentile in one pass with window functions (SQLite has no median).
+        """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.
 
-        Integer division truncates on both engines, so both pick the same rank.
+        The window functions pick the two ranks around each percentile (integer arithmetic, the same on both
+        engines); `interpolate` weighs them. SQLite has no percentile function, so PostgreSQL's is not used either.
         """
-        rank = lambda tenths: f"CASE WHEN n * {tenths} / 10 + 1 < n THEN n * {tenths} / 10 + 1 ELSE n END"  # noqa: E731
+        picks = []
+        for tenths in (5, 9):
+            lo = f"(n - 1) * {tenths} / 10 + 1"  # 1-based rank at or below the percentile
+            picks += [f"max(CASE WHEN rn = {lo} THEN v END)", f"max(CASE WHEN rn = {lo} + 1 THEN v END)"]
         row = self.execute(
-            f"SELECT n, max(CASE WHEN rn = {rank(5)} THEN v END), max(CASE WHEN rn = {rank(9)} THEN v END)"
+            f"SELECT n, {', '.join(picks)}"
             f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
             args).fetchone()
-        n, median, p90 = row if row else (0, None, None)
-        return {"n": n, "median": None if median is None else round(median, 1), "p90": None if p90 is None else round(p90, 1)}
+        if not row:
+            return {"n": 0, "median": None, "p90": None}
+        n = row[0]
+        return {"n": n, "median": interpolate(n, 0.5, row[1], row[2]), "p90": interpolate(n, 0.9, row[3], row[4])}
 
     # --- writing ---------------------------------------------------------------------------
     def add(self, case: Case, keep_id: bool = False, later: dict[str, Any] | None = None) -> Case:
@@ -515,13 +531,17 @@ class BaseStore:
             tx.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
 
     def apply(self, case_id: str, event: Event, allowed: tuple[str, ...], columns: dict[str, Any],
-              answers: dict[str, Any] | None = None) -> Case:
-        """Change a case and log why, in one transaction with the row locked: nothing changes without its event."""
+              answers: dict[str, Any] | None = None, unless: Callable[[Any], str | None] | None = None) -> Case:
+        """Change a case and log why, in one transaction with the row locked: nothing changes without its event.
+
+        unless: given the locked row, a reason the change is already made (raised as NothingChanged, nothing written).
+        """
         with self.transaction() as tx:
-            row = tx.execute(f"SELECT id, status, answers FROM cases WHERE id = ?{self.lock_rows}",
-                             (case_id.strip().upper(),)).fetchone()
+            row = tx.execute(f"SELECT * FROM cases WHERE id = ?{self.lock_rows}", (case_id.strip().upper(),)).fetchone()
             if row is None:
                 raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
+            if unless is not None and (why := unless(row)) is not None:
+                raise NothingChanged(f"{row['id']}: {why} — nothing changed")
             if row["status"] not in allowed:
                 raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
             updates = {**columns, "updated_at": iso(event.at)}
@@ -532,8 +552,27 @@ class BaseStore:
             insert_event(tx, row["id"], event)
         return self.get(row["id"])
 
-    def forget(self, who: str, staff: str, now: datetime) -> list[str]:
-        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure."""
+    def append_event_if(self, case_id: str, kind: str, decide: Callable[[list[Event]], Event | None]) -> Event | None:
+        """Append the event `decide` makes from the case's `kind` events, in one transaction with the case locked:
+        processes deciding at once take turns, so what one claims no other can (notifications are claimed this way)."""
+        with self.transaction() as tx:
+            row = tx.execute(f"SELECT id FROM cases WHERE id = ?{self.lock_rows}", (case_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
+            events = [_event(e) for e in tx.execute("SELECT at, staff, kind, data FROM events WHERE case_id = ? AND kind = ?"
+                                                    " ORDER BY seq", (case_id, kind)).fetchall()]
+            event = decide(events)
+            if event is not None:
+                insert_event(tx, case_id, event)
+        return event
+
+    def forget(self, who: str, staff: str, now: datetime, listed: list[str] | None = None) -> list[str]:
+        """Erase one customer's personal data from every case, keep the anonymised case, log the erasure.
+
+        Crisis lists are erased in the same transaction; `listed` receives which entries were.
+        """
+        from recoverycli.identity import contact_key
+
         term = " ".join(who.split())
         if not term or term == ERASED:
             return []
@@ -565,11 +604,30 @@ class BaseStore:
                                    (json.dumps({**data, **{k: ERASED for k in hits}}, ensure_ascii=False), ev["seq"]))
                 insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten", data={"fields": erased}))
                 done.append(row["id"])
+            keys = sorted({k for k in (contact_key(term), *(contact_key(r["customer_contact"]) for r in rows)) if k})
+            entries = self.forget_listed(tx, term, keys, ERASED)
+            if listed is not None:
+                listed += entries
         self.after_forget()
         return done
 
     def before_forget(self, tx: Any) -> None:
         pass
+
+    def rekey_names(self) -> int:
+        """Recompute every customer's name key (a data fix, not a schema step): how many changed.
+
+        Run by `recover store migrate`; needed once when the name rule changes, harmless after.
+        """
+        from recoverycli.identity import name_key
+
+        rows = self.execute("SELECT id, customer_name, name_key FROM cases WHERE name_key != ''").fetchall()
+        changed = [(name_key(r["customer_name"]), r["id"]) for r in rows if name_key(r["customer_name"]) != r["name_key"]]
+        for start in range(0, len(changed), 500):
+            with self.transaction() as tx:
+                for key, case_id in changed[start:start + 500]:
+                    tx.execute("UPDATE cases SET name_key = ? WHERE id = ?", (key, case_id))
+        return len(changed)
 
     # --- copying between stores ------------------------------------------------------------
     def snapshot(self, case_id: str) -> tuple[Case, dict[str, Any]]:
@@ -618,6 +676,20 @@ class BaseStore:
             have = tx.execute("SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
+
+
+def interpolate(n: int, p: float, at: float | None, above: float | None) -> float | None:
+    """percentile_cont: the value at rank (n - 1) * p, counted from 0, between the two nearest values; rounded to 0.1."""
+    if at is None:
+        return None
+    frac = ((n - 1) * round(p * 10)) % 10 / 10  # the same integer arithmetic that chose the ranks
+    value = at if above is None or frac == 0 else at + frac * (above - at)
+    return round(float(value), 1)
+
+
+def repeat_of(events: list[Event]) -> str | None:
+    """The earlier case a complaint repeats, as its `repeat` event recorded when the customer was identified."""
+    return next((str(e.data["of"]) for e in events if e.kind == "repeat" and e.data.get("of")), None)
 
 
 def _event(row: Any) -> Event:

@@ -8,7 +8,7 @@ migrations lock, LISTEN/NOTIFY for the live feed, and error messages that never 
 from __future__ import annotations
 
 import re
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -61,6 +61,8 @@ class PgStore(BaseStore):
     """Cases in a PostgreSQL database shared by many desks; every command behaves as on SQLite."""
 
     lock_rows = " FOR UPDATE"
+    skip_locked = " FOR UPDATE SKIP LOCKED"  # desks claiming from one crisis queue never wait on each other
+    crisis_list_view = "recover_crisis_list"
     live = True
     migrated_from: int | None = None  # the version `store migrate` started from, when it ran
 
@@ -73,7 +75,7 @@ class PgStore(BaseStore):
         self.url = url
         self.label = redact(url)
         self.duplicate_errors = (psycopg.errors.UniqueViolation,)
-        self._listener: Any = None
+        self._listeners: dict[str, Any] = {}
         self._depth = 0  # > 0 inside a transaction: never silently reconnect there
         self.conn = self._connect()
         self.user = self.conn.info.user
@@ -128,6 +130,8 @@ class PgStore(BaseStore):
         if not ok:
             raise self.no_right(what, f"no {right} on {table}", f"that needs the {role} role")
 
+    require = _require
+
     # --- what BaseStore needs --------------------------------------------------------------
     def _reconnect(self) -> None:
         """A connection dropped between statements (a server restart, an idle timeout during a long call)."""
@@ -150,6 +154,36 @@ class PgStore(BaseStore):
                 self._reconnect()
             except self._pg.Error as e:
                 raise self._describe(e) from None
+
+    def claim_row(self, sql: str, args: tuple[Any, ...]) -> Any:
+        """A claim is a lease, not a record: its commit need not wait for the disk (synchronous_commit off for this
+        transaction only). A server crash could forget a claim, never a recorded call. Sent as one pipeline."""
+        for attempt in (1, 2):
+            try:
+                if self.conn.broken or self.conn.closed:
+                    self._reconnect()
+                # a libpq older than 14 has no pipeline mode: the same transaction, statement by statement
+                with self.conn.pipeline() if self._pg.Pipeline.is_supported() else nullcontext(), self.conn.transaction():
+                    self.conn.execute("SET LOCAL synchronous_commit = off")
+                    cur = self.conn.execute(pg_sql(sql), args)
+                return cur.fetchone()
+            except self._pg.OperationalError as e:
+                if attempt == 2 or not self.conn.broken:
+                    raise self._describe(e) from None
+                self._reconnect()
+            except self._pg.Error as e:
+                raise self._describe(e) from None
+
+    def insert_rows(self, tx: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """COPY: a 10,000-customer crisis list in a fraction of the time of row-by-row inserts."""
+        try:
+            with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except self.duplicate_errors:
+            raise
+        except self._pg.Error as e:
+            raise self._describe(e) from None
 
     def executemany(self, sql: str, seq: Any) -> None:
         try:
@@ -248,17 +282,17 @@ class PgStore(BaseStore):
     def before_forget(self, tx: Any) -> None:
         self._require("events", "UPDATE", "erase a customer's data", "recover_manager")
 
-    def wait_for_change(self, timeout: float) -> None:
-        """LISTEN on a second connection: a save at any desk wakes the feed at once."""
+    def wait_for_change(self, timeout: float, channel: str = NOTIFY_CHANNEL) -> None:
+        """LISTEN on a second connection: a save at any desk wakes the feed (or a crisis board) at once."""
         try:
-            if self._listener is None:
-                self._listener = self._pg.connect(self.url, autocommit=True, application_name="recover watch")
-                self._listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+            if channel not in self._listeners:
+                self._listeners[channel] = self._pg.connect(self.url, autocommit=True, application_name="recover watch")
+                self._listeners[channel].execute(f"LISTEN {channel}")
+            for _ in self._listeners[channel].notifies(timeout=timeout, stop_after=1):
                 pass
         except self._pg.OperationalError:
             # the server went away: wait, then the next look at the store reconnects (or says why it cannot)
-            self._listener = None
+            self._listeners.pop(channel, None)
             import time
 
             time.sleep(timeout)
@@ -266,7 +300,7 @@ class PgStore(BaseStore):
             raise self._describe(e) from None
 
     def close(self) -> None:
-        for conn in (self._listener, self.conn):
+        for conn in (*self._listeners.values(), self.conn):
             if conn is not None:
                 conn.close()
 

@@ -60,6 +60,7 @@ class Frame:
     marks: list[tuple[str, str]] = field(default_factory=list)
     who: str = ""
     emergency: list[str] = field(default_factory=list)
+    crisis: list[str] = field(default_factory=list)  # the crisis list the customer is on, docked like the emergency
     captured: str = ""
     intro: str = ""
     say: list[str] = field(default_factory=list)
@@ -78,6 +79,7 @@ class ScreenAsker:
         self.retry: dict[str, Any] = {}  # what was typed before a rejection, offered again to edit
         self.pending: list[tuple[str, str]] = []  # messages for the next frame
         self.emergency_lines: list[str] = []
+        self.crisis_lines: list[str] = []
         self.captured = ""
         self.title = "recover"
         self.reviewing = False
@@ -133,6 +135,9 @@ class ScreenAsker:
 
     def emergency(self, call: Call, repeat: Repeat) -> None:
         self.emergency_lines = views.emergency_lines(call, repeat)
+
+    def crisis(self, call: Call, listing: Any) -> None:
+        self.crisis_lines = views.crisis_lines(call, listing)
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         for f in flags:
@@ -191,7 +196,7 @@ class ScreenAsker:
 
     def _frame(self, ask: Ask, call: Call | None, prompt_id: str | None, finished: bool = False) -> Frame:
         frame = Frame(ask=ask, prompt_id=prompt_id, title=self.title, emergency=self.emergency_lines,
-                      captured=self.captured, messages=self.pending)
+                      crisis=self.crisis_lines, captured=self.captured, messages=self.pending)
         self.pending = []
         if call is None:
             return frame
@@ -290,7 +295,8 @@ class FilterBox(Gate, Input):
 
 
 class CallScreen(App[None]):
-    """Steps, customer and emergency on top, never scrolled away; what to say, the question and its answer below."""
+    """Steps, customer, emergency and crisis on top, never scrolled away; what to say, the question and its answer
+    below."""
 
     TITLE = "recover"
     ENABLE_COMMAND_PALETTE = False
@@ -309,6 +315,8 @@ class CallScreen(App[None]):
     #who { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     #emergency { display: none; height: auto; background: $error; color: $text; text-style: bold; padding: 0 1;
                  text-wrap: nowrap; text-overflow: ellipsis; }
+    #crisis { display: none; height: auto; background: $warning; color: $text; text-style: bold; padding: 0 1;
+              text-wrap: nowrap; text-overflow: ellipsis; }
     #main { height: 1fr; }
     #body { width: 1fr; padding: 0 1; }
     #guide { display: none; width: 40; padding: 0 1; border-left: vkey $primary; }
@@ -349,6 +357,7 @@ class CallScreen(App[None]):
         yield Static(id="steps", markup=False)
         yield Static(id="who", markup=False)
         yield Static(id="emergency", markup=False)
+        yield Static(id="crisis", markup=False)
         with Horizontal(id="main"):
             with VerticalScroll(id="body", can_focus=False):
                 yield Static(id="captured", markup=False)
@@ -433,6 +442,9 @@ class CallScreen(App[None]):
         emergency = self.query_one("#emergency", Static)
         emergency.display = bool(frame.emergency)
         emergency.update("\n".join(frame.emergency))
+        crisis = self.query_one("#crisis", Static)
+        crisis.display = bool(frame.crisis)
+        crisis.update("\n".join(frame.crisis))
         captured = self.query_one("#captured", Static)
         captured.display = bool(frame.captured)
         captured.update(frame.captured)

@@ -109,6 +109,56 @@ def emergency_headline(repeat: Repeat) -> str:
     return f"⚠ EMERGENCY · complaint number {repeat.complaint_number} · {EMERGENCY_DO}"
 
 
+def crisis_lines(call: Call, listing: Any) -> list[str]:
+    """[kaufman-respond-now] The crisis a caller is on the list of, whether we reached them and what we told them,
+    and the supplier's latest word: short rows that stay on screen from identification until the save."""
+    from recoverycli.crisis_view import when as spoken
+
+    c, k = listing.customer, listing.crisis
+    lines = [crisis_headline(listing)]
+    if listing.matched_by == "name":
+        lines.append("Matched by name only: check their booking before you treat this call as theirs")
+    if listing.outreach:
+        earlier = len(listing.attempts)
+        facts = [f"customer #{c.seq}"] + ([f"booking {c.booking}"] if c.booking else [])
+        facts += [f"{key}: {value}" for key, value in list(c.notes.items())[:4]]
+        facts.append(f"{earlier} earlier call{'' if earlier == 1 else 's'}" if earlier else "first call")
+        lines.append("We are calling them · " + " · ".join(facts))
+    elif listing.reached():
+        told = f" We told them: {' '.join(c.last_told.split())}" if c.last_told else ""
+        when = say_time(c.reached_at, call.now) if c.reached_at else "earlier"
+        lines.append(f"Reached {when} by {c.reached_by}.{told}")
+    else:
+        calls = f"{c.tries} call{'' if c.tries == 1 else 's'}"
+        tried = f"{calls} from us so far" if c.tries else "we had not called them yet"
+        lines.append(f"NOT reached yet. They are calling us first: apologise for that too · {tried}")
+    if listing.supplier:
+        last = listing.supplier[-1]
+        due = f" (by {spoken(last['due'])})" if last.get("due") else ""
+        word = " ".join(str(last.get("commitment") or last.get("note") or "").split())
+        lines.append(f"{k.supplier or 'Supplier'}: {word}{due}")
+    return lines
+
+
+def crisis_headline(listing: Any) -> str:
+    k = listing.crisis
+    return f"⚑ CRISIS {k.id} · {k.title}" + (f" ({k.supplier})" if k.supplier else "")
+
+
+def crisis_state(listing: Any, width: int = 79) -> str:
+    """One line, under 80 columns, for the plain questions: the crisis, and where we are with this customer."""
+    if listing.outreach:
+        state = "we are calling them"
+    elif listing.matched_by == "name":
+        state = "name match only: check"
+    else:
+        state = "reached" if listing.reached() else "NOT reached yet"
+    head, title = f"⚑ CRISIS {listing.crisis.id} · ", listing.crisis.title
+    room = max(width - len(head) - len(state) - 3, 8)
+    title = title if len(title) <= room else title[: room - 1] + "…"
+    return f"{head}{title} · {state}"
+
+
 def one_line(text: str) -> str:
     """A multi-line answer on one row: its lines joined by ' / '."""
     return " / ".join(line.strip() for line in str(text).splitlines() if line.strip())

@@ -1,0 +1,120 @@
+"""Text as the coach reads it: one apostrophe, contractions spelled out, each word in its dictionary form.
+
+"It wasn't my fault", "it was not my fault" and "IT WASN’T MY FAULT" all read `it be not my fault`, so one
+phrase in coach.yaml catches every wording. Each normalised word keeps the span of the words it came from,
+so a flag still points at what the clerk typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+APOSTROPHES = "'’‘ʼ`´"
+_FOLD = str.maketrans({c: "'" for c in APOSTROPHES} | {"‐": "-", "‑": "-", "–": "-", "—": "-"})
+
+# a word (letters, digits, inner apostrophes and hyphens), or one punctuation mark
+_TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*|[^\w\s]", re.UNICODE)
+
+# whole words spelled out first (the irregular ones), then the regular endings
+_WHOLE = {
+    "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "be not",
+    "let's": "let us", "y'all": "you all", "gonna": "go to", "wanna": "want to", "gotta": "have to",
+    "it's": "it is", "that's": "that is", "there's": "there is", "here's": "here is", "he's": "he is",
+    "she's": "she is", "what's": "what is", "who's": "who is", "where's": "where is", "how's": "how is",
+}
+_ENDINGS = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'d", " would"))
+
+# kept as written: modals and pronouns carry who acts and how firmly; their "lemmas" would lose it
+_KEEP = {"should", "would", "could", "might", "must", "may", "can", "will", "shall", "better", "us", "our", "ours",
+         "your", "yours", "you", "we", "i", "me", "my", "he", "she", "they", "them", "their", "it", "its", "her", "his",
+         "him", "this", "that", "these", "those", "there", "here", "sorry", "as", "rest", "need", "least", "most", "more", "less",
+         "best", "worst", "further", "fewer", "latest", "earliest", "lot", "lots",
+         "crew"}  # a noun here, not the past of "crow"
+_SPELLING = re.compile(r"^(apolog|real|organ|priorit|recogn|author|emphas|minim|custom|personal|sympath|special|"
+                       r"util|final|financ)is(e|ed|es|ing|ation)$")
+_OUR = {"colour": "color", "favour": "favor", "honour": "honor", "behaviour": "behavior", "neighbour": "neighbor",
+        "labour": "labor", "centre": "center", "cheque": "check", "programme": "program", "travelling": "traveling",
+        "cancelled": "canceled", "cancelling": "canceling", "e-mail": "email", "e-mails": "email", "e-mailed": "email",
+        "okay": "ok", "o.k": "ok"}
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The coach's reading of a text: words joined by single spaces, and where each came from."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]  # for each normalised word, its (start, end) in the original
+    starts: tuple[int, ...]  # where each normalised word starts in `text`
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that normalised characters [start, end) came from."""
+        import bisect
+
+        first = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        last = max(bisect.bisect_right(self.starts, max(end - 1, start)) - 1, first)
+        return self.spans[first][0], self.spans[last][1]
+
+    @property
+    def words(self) -> list[str]:
+        return self.text.split(" ") if self.text else []
+
+
+def fold(text: str) -> str:
+    """Lower-case, one apostrophe and one dash style; the same length as the input so spans stay valid."""
+    return text.lower().translate(_FOLD)
+
+
+@lru_cache(maxsize=8192)
+def lemma(word: str) -> str:
+    """The dictionary form a word is matched by (verbs first: 'booking' reads 'book', 'was' reads 'be')."""
+    if word in _KEEP or not word.isalpha():
+        return _OUR.get(word, word)
+    word = _OUR.get(word, word)
+    m = _SPELLING.match(word)
+    if m:
+        word = f"{m.group(1)}iz{m.group(2)}"
+    from lemminflect import getAllLemmas
+
+    found = getAllLemmas(word)
+    for pos in ("VERB", "AUX", "NOUN", "ADJ", "ADV"):
+        if found.get(pos):
+            return found[pos][0]
+    return word
+
+
+def _expand(word: str) -> list[str]:
+    if word in _WHOLE:
+        return _WHOLE[word].split()
+    for ending, spelled in _ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending):
+            return [word[: -len(ending)], *spelled.split()]
+    if word.endswith("'s"):  # possessive: Sam's -> sam
+        return [word[:-2]]
+    return [word]
+
+
+@lru_cache(maxsize=1024)
+def normalise(text: str) -> Normalised:
+    """Contractions spelled out, words in dictionary form, punctuation kept as its own word."""
+    folded = fold(text)
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _TOKEN.finditer(folded):
+        raw = m.group(0).strip("'")
+        if not raw:
+            continue
+        for part in _expand(raw):
+            out.append(lemma(part) if part[:1].isalpha() else part)
+            spans.append((m.start(), m.end()))
+    starts, pos = [], 0
+    for w in out:
+        starts.append(pos)
+        pos += len(w) + 1
+    return Normalised(" ".join(out), tuple(spans), tuple(starts))
+
+
+def phrase_pattern(phrase: str) -> str:
+    """A regular expression matching `phrase`, normalised, as whole words of a normalised text."""
+    return r"(?<![^\s])" + re.escape(normalise(phrase).text) + r"(?![^\s])"
