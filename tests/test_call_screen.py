@@ -167,6 +167,72 @@ def test_a_repeat_complaint_keeps_the_emergency_on_screen_at_every_question(stor
     assert app.outcome.call.customer["name"] == "Ana Souza-Obi" and not app.outcome.interrupted
 
 
+def listed_customers(store, tmp_path: Path, supplier_word: bool = True) -> str:
+    """A crisis on the store with Hannah Ruiz on its list (and the supplier's latest word); its id."""
+    from datetime import datetime, timezone
+
+    from recoverycli import crisis
+    from recoverycli.crisis_import import read_customers
+
+    path = tmp_path / "list.csv"
+    path.write_text("name,phone,booking,segment\nHannah Ruiz,+1 415 555 0199,BK-20931,couple\n")
+    now = datetime.now(timezone.utc)
+    crisis_id = crisis.open_crisis(store, "Aurora lost power at sea", "Blue Line Cruises", "crisis-outreach",
+                                   read_customers(path), "Lena Duty", now, crisis.RETRY, crisis.LEASE)
+    if supplier_word:
+        crisis.log_supplier(store, crisis.resolve(store, crisis_id), "Lena Duty", "Maria, guest relations",
+                            "Refund two nights", "2026-12-05", None, now)
+    return crisis_id
+
+
+def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, tmp_path: Path) -> None:
+    crisis_id = listed_customers(store, tmp_path)
+    app = screen_for(store, "other")
+    script = [("Customer's name?", "Hannah Ruiz\r"), ("Phone, email or booking reference?", "(415) 555-0199\r"),
+              ("Who is the customer?", ["enter"]), ("When did it happen?", "\r"),
+              ("Did the customer have to chase us", "y\r"), ("What did you say to apologise?", "So sorry, Hannah.\r"),
+              ("customer's own words?", "Nobody told us anything.\x04"), ("What outcome would they like?", "Home on Friday\r"),
+              ("What will be done, by whom, by when?", "I confirm your Friday flight by 16:00 today\r"),
+              ("What extra will you offer?", ["enter"]), ("When will you follow up", "today\r"), ("What caused it", "\r"),
+              ("Check the case with the customer", ["enter"])]
+
+    async def call() -> list[str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            seen = [await answer(pilot, question, keys) for question, keys in script]
+            await pilot.pause(0.2)
+        return seen
+
+    seen = run(call())
+    assert not any("CRISIS" in text for text in seen[:3])  # nobody is identified yet
+    for text in seen[3:]:  # every question from identification on, and the summary: docked under the customer
+        top = text.split("\n")[:7]
+        assert any(f"⚑ CRISIS {crisis_id} · Aurora lost power at sea (Blue Line Cruises)" in line for line in top), text
+        assert any("NOT reached yet. They are calling us first: apologise for that too" in line for line in top), text
+        assert any("Blue Line Cruises: Refund two nights (by Sat 5 Dec)" in line for line in top), text
+        assert all(len(line) <= 80 for line in text.split("\n"))
+    assert not app.outcome.interrupted and app.outcome.call.crisis_id == crisis_id  # linked: a contact match
+
+
+def test_a_caller_matched_by_name_alone_is_told_to_check_and_not_linked(store, tmp_path: Path) -> None:
+    crisis_id = listed_customers(store, tmp_path, supplier_word=False)
+    app = screen_for(store, "other")
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await answer(pilot, "Customer's name?", "hannah  RUIZ\r")
+            await answer(pilot, "Phone, email or booking reference?", "hannah@elsewhere.example\r")
+            await answer(pilot, "Who is the customer?", ["enter"])
+            shown = await until(pilot, "When did it happen?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return shown
+
+    top = run(call()).split("\n")[:7]
+    assert any(f"⚑ CRISIS {crisis_id}" in line for line in top), top
+    assert any("Matched by name only: check their booking before you treat this call as theirs" in line for line in top)
+    assert app.outcome.interrupted and app.outcome.call.crisis_id is None
+
+
 def test_keys_typed_before_a_question_shows_are_never_its_answer(store) -> None:
     app = screen_for(store)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -84,3 +85,44 @@ def test_a_dumb_terminal_gets_the_plain_questions_and_ctrl_c_keeps_the_draft(iso
     assert question - captured <= 4, lines  # what was captured, compactly, then the question
     term.send(CTRL_C)
     assert term.exit_status() == 130
+
+
+def test_plain_mode_repeats_the_crisis_above_every_question_of_a_listed_caller(isolated_home: Path,
+                                                                               tmp_path: Path) -> None:
+    listed = tmp_path / "list.csv"
+    listed.write_text("name,phone,booking,segment\nKai Nakamura,+1 303 555 0101,BK-6,couple\n")
+    opened = subprocess.run([str(RECOVER), "crisis", "open", "--title", "Aurora lost power", "--supplier", "Blue Line",
+                             "--customers", str(listed)], capture_output=True, text=True, check=True,
+                            env={**os.environ, **STAFF})
+    crisis_id = opened.stdout.strip()
+    call = [
+        ("Customer's name?", "Kai Nakamura" + ENTER),
+        ("Phone, email or booking reference?", "(303) 555-0101" + ENTER),
+        ("Who is the customer?", ENTER),
+        ("When did it happen? (optional)", ENTER),
+        ("Did the customer have to chase us", "y" + ENTER),
+        ("What did you say to apologise? (optional)", "Kai, I'm so sorry we did not call you first." + ENTER),
+        ("What happened, in the customer's own words?", "Nobody told us anything." + CTRL_D),
+        ("What outcome would they like?", "To get home on Friday" + ENTER),
+        ("What will be done, by whom, by when?", "I confirm your Friday flight by 16:00 today" + ENTER),
+        ("What extra will you offer?", ENTER),
+        ("When will you follow up with the customer?", "today" + ENTER),
+        ("What caused it, as far as you know? (optional)", ENTER),
+        ("Save this case?", ENTER),
+    ]
+    term = Term("start", "other", "--plain", env=STAFF, size=(80, 24))
+    for i, (question, keys) in enumerate(call):
+        term.wait_for(question)
+        lines = term.settle().split("\n")
+        row = max(k for k, line in enumerate(lines) if line.startswith(question[:40]))
+        if i < 3:
+            assert "CRISIS" not in "\n".join(lines[: row + 1]), lines  # nobody identified yet
+        else:  # the crisis, in one line under 80 columns, right above every question once they are identified
+            assert lines[row - 1] == f"⚑ CRISIS {crisis_id} · Aurora lost power · NOT reached yet", lines
+        if i == 3:  # and the whole listing once, when they are identified
+            assert "They are calling us first" in " ".join(" ".join(lines).split()), lines
+        term.send(keys)
+    term.wait_for("marked reached")
+    assert term.exit_status() == 0
+    case = recover_json("list")[0]
+    assert case["crisis_id"] == crisis_id and case["answers"]["customer_chased"] is True
