@@ -208,7 +208,7 @@ def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, t
         top = text.split("\n")[:7]
         assert any(f"⚑ CRISIS {crisis_id} · Aurora lost power at sea (Blue Line Cruises)" in line for line in top), text
         assert any("NOT reached yet. They are calling us first: apologise for that too" in line for line in top), text
-        assert any("Blue Line Cruises: Refund two nights (by Sat 5 Dec)" in line for line in top), text
+        assert any("Blue Line Cruises by Sat 5 Dec: Refund two nights" in line for line in top), text
         assert all(len(line) <= 80 for line in text.split("\n"))
     assert not app.outcome.interrupted and app.outcome.call.crisis_id == crisis_id  # linked: a contact match
 
@@ -455,6 +455,32 @@ def test_the_resume_hint_is_one_line_that_never_splits_the_case_id(width: int, h
     from recoverycli.commands.call import resume_hint
 
     assert resume_hint("RC-7K2QD", width) == hint
+
+
+def test_the_steps_row_names_each_step_once_and_cuts_the_current_title_rather_than_drop_it() -> None:
+    from recoverycli.ui import views
+
+    call = Call(playbook=Library([bundled_dir()]).get("crisis-outreach"), staff="Maya Olsen", today=date.today())
+    assert views.short_titles(call.playbook.steps) == ["Apologise", "Inform", "Listen", "Fix", "Write"]  # not "What" twice
+    at_fix = views.steps_line(views.step_marks(call, 3), 78)
+    assert at_fix == "✓ Customer  ✓ Apologise  ✓ Inform  ✓ Listen  ▶ What we are doing, by…  · Write"
+    assert views.steps_line(views.step_marks(call, 3), 118).endswith("▶ What we are doing, by when  · Write it down")
+    room = Call(playbook=Library([bundled_dir()]).get("room-failure"), staff="Dana Reyes", today=date.today())
+    assert views.steps_line(views.step_marks(room, 1), 78) == (
+        "✓ Customer  ✓ Apologise  ▶ Listen and review  · Fix and follow up  · Document")
+
+
+def test_plain_modes_crisis_line_fits_80_columns_whatever_the_title() -> None:
+    from types import SimpleNamespace
+
+    from recoverycli.ui import views
+
+    listing = SimpleNamespace(crisis=SimpleNamespace(id="CR-7K3QX", title="Aurora lost power off Mykonos and was towed "
+                                                     "back to Piraeus overnight"),
+                              matched_by="contact", outreach=False, reached=lambda: False)
+    line = views.crisis_state(listing)
+    assert len(line) <= 79 and line.startswith("⚑ CRISIS CR-7K3QX · Aurora lost power") and line.endswith(
+        "… · NOT reached yet")
 
 
 def test_a_draft_counts_every_captured_answer_customer_fields_included() -> None:

@@ -57,7 +57,7 @@ class Frame:
     prompt_id: str | None = None
     title: str = "recover"
     where: str = ""
-    marks: list[tuple[str, str]] = field(default_factory=list)
+    marks: list[tuple[str, str, str]] = field(default_factory=list)
     who: str = ""
     emergency: list[str] = field(default_factory=list)
     crisis: list[str] = field(default_factory=list)  # the crisis list the customer is on, docked like the emergency
@@ -517,7 +517,7 @@ class CallScreen(App[None]):
     def _steps(frame: Frame, width: int) -> Text:
         line = views.steps_line(frame.marks, width) if frame.marks else ""
         text = Text(line)
-        for title, state in frame.marks:
+        for _, state, _ in frame.marks:
             if state == views.NOW:
                 start = line.find("▶")
                 text.stylize("bold reverse", start, start + len(line[start:].split("  ")[0]))

@@ -33,29 +33,44 @@ def short_title(title: str) -> str:
     return words[0].rstrip(":,.") if words else title
 
 
-def step_marks(call: Call, current: int | None, finished: bool = False) -> list[tuple[str, str]]:
-    """(title, done|now|next) for the customer's details and each step; `current` None means the details."""
-    marks = [(CUSTOMER_STEP, NOW if current is None and not finished else DONE)]
-    for i, step in enumerate(call.playbook.steps):
+def short_titles(steps: list[Any]) -> list[str]:
+    """Each step in a word, and no two alike: where first words collide ('What we know', 'What we are doing'),
+    those steps go by their ids ('Inform', 'Fix')."""
+    first = [short_title(s.title or s.id) for s in steps]
+    return [w if first.count(w) == 1 else s.id.replace("-", " ").replace("_", " ").capitalize()
+            for w, s in zip(first, steps)]
+
+
+def step_marks(call: Call, current: int | None, finished: bool = False) -> list[tuple[str, str, str]]:
+    """(title, done|now|next, title in a word) for the customer's details and each step; `current` None means the
+    details."""
+    marks = [(CUSTOMER_STEP, NOW if current is None and not finished else DONE, CUSTOMER_STEP)]
+    steps = call.playbook.steps
+    for i, (step, short) in enumerate(zip(steps, short_titles(steps))):
         state = DONE if finished or (current is not None and i < current) else NOW if i == current else NEXT
-        marks.append((step.title or step.id, state))
+        marks.append((step.title or step.id, state, short))
     return marks
 
 
-def steps_line(marks: list[tuple[str, str]], width: int) -> str:
+def steps_line(marks: list[tuple[str, str, str]], width: int) -> str:
     """'✓ Customer  ✓ Apologise  ▶ Listen and review  · Fix  · Document', shortened to fit `width`."""
     sign = {DONE: "✓", NOW: "▶", NEXT: "·"}
 
     def line(titles: list[str]) -> str:
-        return "  ".join(f"{sign[state]} {t}" for t, (_, state) in zip(titles, marks))
+        return "  ".join(f"{sign[state]} {t}" for t, (_, state, _) in zip(titles, marks))
 
-    full = [t for t, _ in marks]
-    short = [t if state == NOW else short_title(t) for t, state in marks]
-    for titles in (full, short, [short_title(t) for t in full]):
-        text = line(titles)
-        if len(text) <= width:
+    full = [t for t, _, _ in marks]
+    short = [t if state == NOW else word for t, state, word in marks]
+    words = [word for _, _, word in marks]
+    for titles in (full, short):
+        if len(text := line(titles)) <= width:
             return text
-    return text
+    now = next((i for i, (_, state, _) in enumerate(marks) if state == NOW), None)
+    if now is not None:  # the current step as much of its title as fits, the others in a word
+        room = width - len(line(words)) + len(words[now])
+        if room > len(words[now]) + 1:
+            return line([t[: room - 1].rstrip(" ,;:") + "…" if i == now else w for i, (t, w) in enumerate(zip(full, words))])
+    return line(words)
 
 
 def where_line(call: Call, current: int | None, finished: bool = False) -> str:
@@ -121,8 +136,8 @@ def crisis_lines(call: Call, listing: Any) -> list[str]:
     if listing.outreach:
         earlier = len(listing.attempts)
         facts = [f"customer #{c.seq}"] + ([f"booking {c.booking}"] if c.booking else [])
-        facts += [f"{key}: {value}" for key, value in list(c.notes.items())[:4]]
         facts.append(f"{earlier} earlier call{'' if earlier == 1 else 's'}" if earlier else "first call")
+        facts += [f"{key}: {value}" for key, value in list(c.notes.items())[:4]]  # the list's own columns, last
         lines.append("We are calling them · " + " · ".join(facts))
     elif listing.reached():
         told = f" We told them: {' '.join(c.last_told.split())}" if c.last_told else ""
@@ -134,9 +149,9 @@ def crisis_lines(call: Call, listing: Any) -> list[str]:
         lines.append(f"NOT reached yet. They are calling us first: apologise for that too · {tried}")
     if listing.supplier:
         last = listing.supplier[-1]
-        due = f" (by {spoken(last['due'])})" if last.get("due") else ""
+        due = f" by {spoken(last['due'])}" if last.get("due") else ""  # before the words: a long one is cut at the edge
         word = " ".join(str(last.get("commitment") or last.get("note") or "").split())
-        lines.append(f"{k.supplier or 'Supplier'}: {word}{due}")
+        lines.append(f"{k.supplier or 'Supplier'}{due}: {word}")
     return lines
 
 
