@@ -186,7 +186,15 @@ def listed_customers(store, tmp_path: Path, supplier_word: bool = True) -> str:
 
 
 def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from recoverycli import crisis
+
     crisis_id = listed_customers(store, tmp_path)
+    found = crisis.resolve(store, crisis_id)
+    tried = crisis.claim(store, found, "Maya Olsen", datetime.now(timezone.utc))
+    crisis.record(store, tried, {"outcome": "voicemail", "message_left": "Maya from Seaview, about the Aurora"},
+                  "Maya Olsen", datetime.now(timezone.utc))
     app = screen_for(store, "other")
     script = [("Customer's name?", "Hannah Ruiz\r"), ("Phone, email or booking reference?", "(415) 555-0199\r"),
               ("Who is the customer?", ["enter"]), ("When did it happen?", "\r"),
@@ -196,13 +204,21 @@ def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, t
               ("What extra will you offer?", ["enter"]), ("When will you follow up", "today\r"), ("What caused it", "\r"),
               ("Check the case with the customer", ["enter"])]
 
-    async def call() -> list[str]:
+    async def call() -> tuple[list[str], str]:
         async with app.run_test(size=(80, 24)) as pilot:
-            seen = [await answer(pilot, question, keys) for question, keys in script]
+            seen = [await answer(pilot, question, keys) for question, keys in script[:5]]
+            await until(pilot, script[5][0])
+            await type_keys(pilot, ["f1"])  # the guide has the crisis whole, and the calls so far
+            guide = await until(pilot, "Calls so far")
+            await type_keys(pilot, ["f1"])
+            seen += [await answer(pilot, question, keys) for question, keys in script[5:]]
             await pilot.pause(0.2)
-        return seen
+        return seen, guide
 
-    seen = run(call())
+    seen, guide = run(call())
+    whole = " ".join(guide.split())  # the guide wraps; the docked row is cut at the edge
+    assert "Crisis" in guide and "· Maya Olsen · voicemail — message left: Maya from Seaview, about the Aurora" in whole
+    assert "NOT reached yet. They are calling us first: apologise for that too · 1 call from us so far" in whole
     assert not any("CRISIS" in text for text in seen[:3])  # nobody is identified yet
     for text in seen[3:]:  # every question from identification on, and the summary: docked under the customer
         top = text.split("\n")[:7]

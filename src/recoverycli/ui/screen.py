@@ -61,6 +61,7 @@ class Frame:
     who: str = ""
     emergency: list[str] = field(default_factory=list)
     crisis: list[str] = field(default_factory=list)  # the crisis list the customer is on, docked like the emergency
+    crisis_detail: list[str] = field(default_factory=list)  # the same whole, and the calls so far: in the guide
     captured: str = ""
     intro: str = ""
     say: list[str] = field(default_factory=list)
@@ -80,6 +81,7 @@ class ScreenAsker:
         self.pending: list[tuple[str, str]] = []  # messages for the next frame
         self.emergency_lines: list[str] = []
         self.crisis_lines: list[str] = []
+        self.crisis_detail: list[str] = []
         self.captured = ""
         self.title = "recover"
         self.reviewing = False
@@ -138,6 +140,7 @@ class ScreenAsker:
 
     def crisis(self, call: Call, listing: Any) -> None:
         self.crisis_lines = views.crisis_lines(call, listing)
+        self.crisis_detail = views.crisis_detail(call, listing)
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         for f in flags:
@@ -196,7 +199,8 @@ class ScreenAsker:
 
     def _frame(self, ask: Ask, call: Call | None, prompt_id: str | None, finished: bool = False) -> Frame:
         frame = Frame(ask=ask, prompt_id=prompt_id, title=self.title, emergency=self.emergency_lines,
-                      crisis=self.crisis_lines, captured=self.captured, messages=self.pending)
+                      crisis=self.crisis_lines, crisis_detail=self.crisis_detail, captured=self.captured,
+                      messages=self.pending)
         self.pending = []
         if call is None:
             return frame
@@ -539,6 +543,9 @@ class CallScreen(App[None]):
         from recoverycli.render import unwrap
 
         out = Text()
+        if frame.crisis_detail:  # what the docked crisis rows cut at the edge, whole
+            out.append("Crisis\n", style="bold")
+            out.append("\n".join(frame.crisis_detail) + "\n\n")
         if frame.guidance:
             out.append("Guidance\n", style="bold")
             out.append("\n\n".join(unwrap(g) for g in frame.guidance) + "\n")

@@ -155,6 +155,20 @@ def crisis_lines(call: Call, listing: Any) -> list[str]:
     return lines
 
 
+def crisis_detail(call: Call, listing: Any) -> list[str]:
+    """The docked crisis rows whole, then the last calls between us and this customer: for the guidance panel."""
+    from recoverycli.crisis_view import OUTCOME_WORDS, when as spoken
+
+    lines = crisis_lines(call, listing)
+    if listing.attempts:
+        lines.append("Calls so far:")
+        for a in listing.attempts[-3:]:
+            how = "they called us" if a.direction == "in" else OUTCOME_WORDS.get(a.outcome, a.outcome)
+            told = f" — {'message left' if a.outcome == 'voicemail' else 'told them'}: {a.told}" if a.told else ""
+            lines.append(f"  {spoken(a.at)} · {a.staff} · {how}{told}")
+    return lines
+
+
 def crisis_headline(listing: Any) -> str:
     k = listing.crisis
     return f"⚑ CRISIS {k.id} · {k.title}" + (f" ({k.supplier})" if k.supplier else "")
