@@ -201,3 +201,18 @@ def test_a_store_that_cannot_be_opened_ends_the_call_before_its_first_question(i
     assert term.exit_status() == 1
     assert "Customer's name?" not in term.everything()  # nothing was asked, so nothing typed is lost
     assert "Traceback" not in term.everything() and "cases.db" in term.flat()
+
+
+def test_a_broken_playbook_is_named_on_the_call_screen_and_the_call_goes_on(isolated_home: Path) -> None:
+    mine = isolated_home / "mine"
+    mine.mkdir()
+    (mine / "bad.yaml").write_text("id: bad\ntitle: Bad\nextends: four-step\nsteps:\n  - id: review\n    guidence: x\n")
+    term = Term("start", env={"RECOVER_STAFF": "Dana Reyes", "RECOVER_PLAYBOOKS": str(mine)})
+    term.wait_for("What went wrong?")
+    term.wait_for("warning: skipped a broken playbook")
+    shown = term.settle()  # on the call screen, with the picker: not on the stderr the screen is drawn over
+    assert f"{mine}/bad.yaml:6:5:unknownkey'guidence'" in "".join(shown.split()), shown  # a long path wraps anywhere
+    assert "What went wrong?" in shown and "Something in the room failed" in shown, shown  # the others still offered
+    term.send(CTRL_C)
+    assert term.exit_status() == 130
+    assert "skipped a broken playbook" not in term.text()  # said once, where the clerk was looking
