@@ -143,6 +143,7 @@ class TerminalAsker:
     def crisis(self, call: Call, listing: Any) -> None:
         from recoverycli import crisis_view
 
+        self._begin(call)  # an outreach call shows its crisis before its first step: the title comes first
         self.listing = listing
         self.console.print(crisis_view.listing_panel(listing))
 
