@@ -1,12 +1,22 @@
-"""How fast `recover --help` and the first prompt of `recover start` appear.
+"""How fast `recover --help`, the call screen and the plain prompts appear, beside yardsticks timed in the same run.
 
-Run by hand from an installed venv:  python bench/startup.py [runs]
-Compares against a minimal two-command Typer app's --help, timed in the same run.
+Run by hand from an installed venv (with the test extra, for pexpect and pyte):
+
+    python bench/startup.py [runs]
+
+Yardsticks: a minimal two-command Typer app's --help; `copier --help` (a CLI of the same kind: Typer-free,
+but pydantic, questionary and prompt_toolkit like ours), from a throwaway venv this script makes
+once in ~/.cache/recover-bench (pip install copier) unless COPIER names a copier to use; and
+`python -c 'import textual.app'`, the UI stack the call screen loads.
+
+The call screen's times are taken in a real pty of 80×24, read through a terminal emulator (pyte):
+from spawning `recover start` to the moment its first question is drawn on the screen.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,39 +48,69 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t
 
 
-def first_prompt(env: dict[str, str]) -> float:
+def drawn(args: list[str], text: str, env: dict[str, str]) -> float:
+    """Seconds from spawning `recover ARGS` in an 80×24 pty until `text` is on its screen."""
     import pexpect
+    import pyte
 
+    screen = pyte.Screen(80, 24)
+    stream = pyte.Stream(screen)
     t = time.perf_counter()
-    child = pexpect.spawn(str(BIN / "recover"), ["start", "other"], env=env, encoding="utf-8", timeout=30)
-    child.expect_exact("Customer's name?")
+    child = pexpect.spawn(str(BIN / "recover"), args, env=env, encoding="utf-8", timeout=30, dimensions=(24, 80))
+    while not any(text in line for line in screen.display):
+        stream.feed(child.read_nonblocking(1 << 16, timeout=30))
     elapsed = time.perf_counter() - t
     child.terminate(force=True)
     return elapsed
 
 
-def median_ms(fn, *args) -> float:
-    fn(*args)  # warm the page cache
-    return statistics.median(fn(*args) for _ in range(RUNS)) * 1000
+def copier() -> str:
+    """A copier to time: COPIER, one on PATH, or one installed once into a throwaway venv."""
+    found = os.environ.get("COPIER") or shutil.which("copier")
+    if found:
+        return found
+    venv = Path.home() / ".cache" / "recover-bench" / "copier-venv"
+    exe = venv / "bin" / "copier"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "copier"], check=True)
+    return str(exe)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "RECOVER_STORE": f"{tmp}/cases.db", "RECOVER_STAFF": "Bench", "TERM": "xterm",
+        env = {**os.environ, "RECOVER_STORE": f"{tmp}/cases.db", "RECOVER_STAFF": "Bench", "TERM": "xterm-256color",
                "PROMPT_TOOLKIT_NO_CPR": "1", "XDG_CONFIG_HOME": tmp}
+        env.pop("NO_COLOR", None)
         minimal = Path(tmp) / "minimal.py"
         minimal.write_text(MINIMAL)
         plain = Path(tmp) / "plain.py"  # the same app with rich help off, as recover has it
         plain.write_text(MINIMAL.replace("typer.Typer()", "typer.Typer(rich_markup_mode=None)"))
-        base = median_ms(timed, [sys.executable, str(minimal), "--help"], env)
-        base_plain = median_ms(timed, [sys.executable, str(plain), "--help"], env)
-        helped = median_ms(timed, [str(BIN / "recover"), "--help"], env)
-        prompt = median_ms(first_prompt, env)
-    print(f"runs per figure: {RUNS} (median)")
-    print(f"minimal Typer app --help : {base:7.1f} ms")
-    print(f"  same, rich help off    : {base_plain:7.1f} ms")
-    print(f"recover --help           : {helped:7.1f} ms  ({helped / base:.2f}x the minimal app, {helped / base_plain:.2f}x with rich help off)")
-    print(f"recover start, 1st prompt: {prompt:7.1f} ms  ({prompt / base:.2f}x the minimal app)")
+        recover = str(BIN / "recover")
+        cases = [
+            ("minimal Typer app --help", timed, [sys.executable, str(minimal), "--help"]),
+            ("  same, rich help off", timed, [sys.executable, str(plain), "--help"]),
+            ("recover --help", timed, [recover, "--help"]),
+            ("copier --help", timed, [copier(), "--help"]),
+            ("python -c 'import textual.app'", timed, [sys.executable, "-c", "import textual.app"]),
+            ("recover start: call screen drawn", drawn, ["start"], "Opening the call"),
+            ("recover start: picker drawn", drawn, ["start"], "What went wrong?"),
+            ("recover start other: 1st question drawn", drawn, ["start", "other"], "Customer's name?"),
+            ("recover start other --plain: 1st prompt", drawn, ["start", "other", "--plain"], "Customer's name?"),
+        ]
+        times: dict[str, list[float]] = {name: [] for name, *_ in cases}
+        for run in range(RUNS + 1):  # round robin, so a busy moment on a shared machine hits every figure alike
+            for name, fn, *args in cases:
+                elapsed = fn(*args, env) * 1000
+                if run:  # the first round only warms the page cache
+                    times[name].append(elapsed)
+    base = statistics.median(times["minimal Typer app --help"])
+    copier_ms = statistics.median(times["copier --help"])
+    print(f"runs per figure: {RUNS}, round robin; median (fastest) in ms; {os.cpu_count()} cores")
+    for name, values in times.items():
+        ms = statistics.median(values)
+        print(f"{name:<42} {ms:7.1f} ({min(values):6.1f})  {ms / base:5.2f}x the minimal Typer app, "
+              f"{ms / copier_ms:5.2f}x copier --help")
 
 
 if __name__ == "__main__":

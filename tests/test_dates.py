@@ -67,3 +67,18 @@ def test_any_text_parses_or_raises_value_error(text: str) -> None:
         parse_date(text, WED)
     except ValueError:
         pass
+
+
+def test_dates_and_times_are_said_the_way_a_clerk_reads_them_out() -> None:
+    from datetime import datetime, timezone
+
+    from recoverycli.dates import say_date, say_time
+
+    assert say_date(WED, WED) == "today, Wednesday 25 November"
+    assert say_date(WED + timedelta(days=1), WED) == "tomorrow, Thursday 26 November"
+    assert say_date(date(2026, 11, 27), WED) == "Friday 27 November"
+    assert say_date(date(2027, 1, 4), WED) == "Monday 4 January 2027"
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc).astimezone()
+    assert say_time(now.replace(hour=7, minute=40), now) == "today 07:40"
+    assert say_time(now - timedelta(days=1), now).startswith("yesterday ")
+    assert say_time(now - timedelta(days=3), now).startswith("Sun 22 Nov ")

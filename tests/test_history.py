@@ -76,7 +76,7 @@ def test_show_writes_the_history_in_words(store_url: str) -> None:
 
 
 def test_coached_events_carry_the_time_the_coach_fired_and_summary_changes_are_recorded(store_url: str) -> None:
-    keys = ("Ana Souza\r+1 555 0100\r" + ENTER + ENTER + "n"
+    keys = ("Ana Souza\r+1 555 0100\r" + ENTER + ENTER + "n\r"  # a yes/no takes Enter
             + "Sorry, it's not our fault, the system lost it.\r" + DOWN + ENTER    # coached: keep it
             + "It broke" + FINISH + "Refund\r"
             + "I refund the fare by 17:00 today\r"

@@ -350,26 +350,29 @@ def test_many_follow_ups_falling_overdue_at_once_go_out_as_one_message(store_url
 
 # --- a live call --------------------------------------------------------------------------------------------------
 def test_a_live_call_pages_the_moment_the_repeat_is_identified_and_once(tmp_path: Path, http: HttpReceiver) -> None:
-    from tests.e2e.test_terminal import ENTER, answer, answer_steps, exit_status, spawn
+    import re
+
+    from tests.e2e.term import ENTER, Term, answer_steps
 
     env = {"RECOVER_NOTIFY": http.url(), "RECOVER_STAFF": "Dana Reyes"}
     first = answers_file(tmp_path, OTHER, "first.yaml")
     assert recover("start", "other", "--answers", str(first), env=env).returncode == 0
-    child = spawn("start", "other", env=env)
-    answer(child, "Customer's name?", "Jo Okafor" + ENTER)
-    answer(child, "Phone, email or booking reference?", "JO.OKAFOR@example.com" + ENTER)
-    answer(child, "Who is the customer?", ENTER)
-    child.expect_exact("EMERGENCY")
-    child.expect_exact("who did you alert, and when?")
+    term = Term("start", "other", env=env, size=(140, 50))
+    term.answer("Customer's name?", "Jo Okafor" + ENTER)
+    term.answer("Phone, email or booking reference?", "JO.OKAFOR@example.com" + ENTER)
+    term.answer("Who is the customer?", ENTER)
+    term.wait_for("EMERGENCY")
+    term.wait_for("who did you alert, and when?")
     paged = http.inbox.wait(1)[0]  # the customer is still on the line
     assert "on the phone now" in paged["message"] and "Promise: (the call is in progress)" in paged["message"]
-    child.send("Paged by recover" + ENTER)
-    answer_steps(child, "Charged twice again!", "A refund today", "Jo, I'm so sorry.", "I refund it by 17:00 today")
-    child.send(ENTER)
-    child.expect(r"Saved case (RC-[0-9A-Z]{5})")
-    case_id = child.match.group(1)
-    child.expect_exact("Duty manager paged (#1 json://127.0.0.1)")
-    assert exit_status(child) == 0
+    term.send("Paged by recover" + ENTER)
+    answer_steps(term, "Charged twice again!", "A refund today", "Jo, I'm so sorry.", "I refund it by 17:00 today")
+    term.send(ENTER)
+    term.wait_for("Duty manager paged (#1 json://127.0.0.1)")
+    assert term.exit_status() == 0
+    saved = re.search(r"Saved case (RC-[0-9A-Z]{5})", term.text())
+    assert saved, term.text()
+    case_id = saved.group(1)
     assert paged["title"] == f"EMERGENCY {case_id}: complaint number 2 (other)"
     assert len(http.inbox.messages) == 1 and "Charged twice" not in json.dumps(http.inbox.messages)
 
@@ -378,29 +381,28 @@ def test_a_live_call_at_80_by_24_with_the_service_down_ends_saved_with_one_yello
                                                                                       store_url: str) -> None:
     import re
 
-    import pexpect
-
-    from tests.e2e.test_terminal import ENTER, answer, answer_steps, exit_status
+    from tests.e2e.term import ENTER, Term, answer_steps
 
     port = free_port()
-    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "RECOVER_STAFF": "Dana Reyes",
-           "RECOVER_NOTIFY": f"emergency=json://duty:{ENCODED}@127.0.0.1:{port}/hook"}
+    env = {"RECOVER_STAFF": "Dana Reyes", "RECOVER_NOTIFY": f"emergency=json://duty:{ENCODED}@127.0.0.1:{port}/hook"}
     first = answers_file(tmp_path, OTHER, "first.yaml")
     assert recover("start", "other", "--answers", str(first), env=env).returncode == 0
-    child = pexpect.spawn(str(RECOVER), ["start", "other"], env=env, encoding="utf-8", timeout=20, dimensions=(24, 80))
-    answer(child, "Customer's name?", "Jo Okafor" + ENTER)
-    answer(child, "Phone, email or booking reference?", "jo.okafor@example.com" + ENTER)
-    answer(child, "Who is the customer?", ENTER)
-    answer(child, "who did you alert, and when?", "Lena, by phone" + ENTER)
-    answer_steps(child, "Charged twice again!", "A refund today", "Jo, I'm so sorry.", "I refund it by 17:00 today")
-    child.send(ENTER)
-    child.expect(r"Saved case (RC-[0-9A-Z]{5})")
-    case_id = child.match.group(1)
-    assert exit_status(child) == 0
-    tail = " ".join(child.before.split())
+    term = Term("start", "other", env=env, size=(80, 24))
+    term.answer("Customer's name?", "Jo Okafor" + ENTER)
+    term.answer("Phone, email or booking reference?", "jo.okafor@example.com" + ENTER)
+    term.answer("Who is the customer?", ENTER)
+    term.answer("who did you alert, and when?", "Lena, by phone" + ENTER)
+    answer_steps(term, "Charged twice again!", "A refund today", "Jo, I'm so sorry.", "I refund it by 17:00 today")
+    term.send(ENTER)
+    assert term.exit_status() == 0
+    saved = re.search(r"Saved case (RC-[0-9A-Z]{5})", term.text())
+    assert saved, term.text()
+    case_id = saved.group(1)
+    tail = term.flat()  # the screen once the call screen has closed: what the clerk is left with
+    tail = tail[tail.index(f"Saved case {case_id}"):]
     assert re.search(rf"{case_id} is saved, but the page did not go through \(#1 json://127\.0\.0\.1: ", tail), tail
     assert tail.count("did not go through") == 1 and "Duty manager paged" not in tail
-    assert not any(leak in child.before for leak in LEAKS)
+    assert not any(leak in term.everything() for leak in LEAKS)  # nothing the program wrote, not only the end
     states = [d["state"] for d in notify_events(store_url, case_id)]
     assert states == ["claimed", "failed", "claimed", "failed"]  # during the call, and again at the save
 

@@ -66,10 +66,26 @@ def test_incident_adds_prompts_and_gestures_on_top_of_the_base(library: Library)
     room = library.get("room-failure")
     base = library.get("four-step")
     review = next(s for s in room.steps if s.id == "review")
-    assert [p.id for p in review.prompts] == ["customer_words", "desired_outcome", "room_number", "what_failed", "needed_by"]
+    assert [p.id for p in review.prompts] == ["customer_words", "desired_outcome", "room_number", "what_failed"]
     assert {g.id for g in base.gestures} < {g.id for g in room.gestures}
     assert "hair" not in (review.guidance or "")  # incident guidance replaced the base text
     assert review.guidance != next(s for s in base.steps if s.id == "review").guidance
+
+
+def test_incident_playbooks_ask_nothing_twice(library: Library) -> None:
+    """What they need and by when is the outcome; who was sent and when is the commitment: one question each."""
+    room = library.get("room-failure")
+    labels = {p.id: p.label for p in room.prompts()}
+    assert labels["desired_outcome"] == "What do they need, and by when?"
+    assert "needed_by" not in labels and "technician" not in labels
+    assert room.prompt("commitment").verify and room.prompt("commitment").coach == "strict"
+    assert room.prompt("what_failed").choices == ["power", "water", "heating or cooling", "noise"]
+    booking, theft = library.get("wrong-booking"), library.get("theft-or-loss")
+    assert "need_now" not in {p.id for p in booking.prompts()}
+    assert {"noticed_at", "replacement"}.isdisjoint(p.id for p in theft.prompts())
+    assert theft.prompt("incident_at").label.startswith("When did they notice")
+    for pb in library.catalogue():  # no step title carries its own number: the screen numbers steps once
+        assert not any(s.title and s.title[0].isdigit() for s in pb.steps), pb.id
 
 
 def test_segment_guidance_only_for_that_segment(library: Library) -> None:

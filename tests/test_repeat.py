@@ -96,7 +96,7 @@ def test_lookup_uses_the_indexes(store_path: Path) -> None:
     assert "cases_contact_key" in plan and "cases_name_key" in plan
 
 
-ENTER, DOWN, FINISH = "\r", "\x1b[B", "\x1b\r"
+ENTER, DOWN, FINISH = "\r", "\x1b[B", "\x04"
 
 
 def live(store_url: str, playbook: str, keys: str, now: datetime | None = None) -> tuple[Call, str, str]:
@@ -117,7 +117,7 @@ def live(store_url: str, playbook: str, keys: str, now: datetime | None = None) 
 
 
 def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_url: str) -> None:
-    keys = ("Ana Souza\r+1 555 0100\r" + ENTER + ENTER + "n"
+    keys = ("Ana Souza\r+1 555 0100\r" + ENTER + ENTER + "n\r"
             + "Sorry, it's not our fault, the system lost it.\r" + DOWN + ENTER    # coached: keep it
             + "It broke" + FINISH + "Refund\r"
             + "Please contact the booking site yourself.\r"                     # blocked: must revise
@@ -140,7 +140,7 @@ def test_emergency_banner_and_escalation_in_the_live_call(store_url: str) -> Non
     store.add(make_case(customer_words="The shower was cold all morning.", commitment="Plumber by 18:00 today",
                         follow_up_date="2026-11-26"))
     keys = ("Ana Souza\r+1-555-0100\r" + DOWN + ENTER
-            + "Duty manager Lena, alerted 10:05\r" + ENTER + "y"
+            + "Duty manager Lena, alerted 10:05\r" + ENTER + "y\r"
             + "So sorry, Ana.\r" + "Still cold" + FINISH + "Fix it now\r" + "I move you to room 512 by 10:30\r"
             + ENTER + "today\r" + ENTER + ENTER)
     call, screen, case_id = live(store_url, "other", keys)
@@ -156,8 +156,9 @@ def test_emergency_banner_and_escalation_in_the_live_call(store_url: str) -> Non
 def test_verify_prompt_follows_a_promise(store_url: str) -> None:
     pb = Library([bundled_dir()]).get("room-failure")
     ids = [p.id for p in pb.prompts()]
-    assert ids[ids.index("technician") + 1] == "technician_verified"
-    assert pb.prompt("technician_verified").type == "confirm" and pb.prompt("technician_verified").required
+    assert ids[ids.index("commitment") + 1] == "commitment_verified"
+    assert pb.prompt("commitment_verified").type == "confirm" and pb.prompt("commitment_verified").required
+    assert pb.prompt("commitment_verified").label == "Did you call maintenance to check where they really are?"
 
 
 def test_supplier_playbooks_ask_whether_we_called_the_supplier() -> None:

@@ -36,7 +36,7 @@ tests/lint_playbooks/many-schema-errors.yaml:3:10: error: 'version': 'latest' is
 tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after
 tests/lint_playbooks/many-schema-errors.yaml:9:9: error: missing 'label' — add `label:` here
 tests/lint_playbooks/remove-unknown.yaml:4:19: error: no inherited gesture 'caviar' to remove — use one of: meal, drink, fruit-basket, flowers, next-discount, keepsake
-tests/lint_playbooks/room-failure.yaml:1:5: warning: content differs from the bundled 'room-failure' but version is still 1 — set `version: 2`
+tests/lint_playbooks/room-failure.yaml:1:5: warning: content differs from the bundled 'room-failure' but version is still 1 — set `version: 3`
 tests/lint_playbooks/tip-and-blame.yaml:6:11: error: 'tips': unknown tip tag 'be-nice' — use a tag from DOMAIN.md: kaufman-customer-first, kaufman-gesture, kaufman-inevitable, kaufman-respond-now, kaufman-supplier, kuzmeski-culture, kuzmeski-individual, kuzmeski-no-second-chance, kuzmeski-second-complaint, kuzmeski-specific, kuzmeski-verify, lifetime-value, riffey-canned, riffey-ownership, step-apologise, step-document, step-fix, step-review, trust-gain
 tests/lint_playbooks/tip-and-blame.yaml:7:15: warning: guidance contains “another department” (blame-department): The customer does not care which department or person caused it. — Speak for the whole business: 'We got this wrong, and I'm fixing it.'
 tests/lint_playbooks/weak.yaml:6:9: warning: step 'reflect' asks nothing — add a prompt so the clerk records this step
@@ -79,6 +79,32 @@ def test_bundled_playbooks_lint_clean_and_warnings_alone_pass() -> None:
     assert result.exit_code == 0 and result.stdout == "".join(f"{p}: ok\n" for p in bundled) + f"{len(bundled)} file(s) checked: 0 error(s), 0 warning(s)\n"
     only_warning = runner.invoke(app, ["playbook", "lint", str(LINT / "room-failure.yaml")])
     assert only_warning.exit_code == 0 and only_warning.stdout.endswith("1 file(s) checked: 0 error(s), 1 warning(s)\n")
+
+
+def test_lint_warns_on_a_choice_that_repeats_type_your_own(tmp_path: Path) -> None:
+    (tmp_path / "dup.yaml").write_text(textwrap.dedent("""\
+        id: lift-failure
+        title: The lift broke down
+        extends: four-step
+        steps:
+          - id: review
+            prompts:
+              - id: which_lift
+                label: Which lift?
+                type: choice
+                choices: [north, south, something else]
+              - id: stuck
+                label: Was anyone stuck?
+                type: choice
+                allow_other: false
+                choices: [nobody, a guest, other]
+        """))
+    result = runner.invoke(app, ["playbook", "lint", str(tmp_path / "dup.yaml")])
+    assert result.exit_code == 0  # a warning: the playbook still works
+    warnings = [line for line in result.stdout.splitlines() if ": warning: " in line]
+    assert warnings == [f"{tmp_path / 'dup.yaml'}:10:33: warning: choice 'something else' duplicates the built-in "
+                        "“Something else (type it)” — remove it, or set `allow_other: false` to keep your own"]
+    # the list that turned the built-in off keeps its own "other"
 
 
 def test_missing_path_is_reported() -> None:
@@ -130,7 +156,8 @@ def test_new_from_a_parent_and_overriding_a_bundled_id(tmp_path: Path) -> None:
     assert runner.invoke(app, ["playbook", "new", "airport-pickup", "--from", "wrong-booking", "--dir", str(tmp_path)]).exit_code == 0
     assert "extends: wrong-booking" in (tmp_path / "airport-pickup.yaml").read_text()
     assert runner.invoke(app, ["playbook", "new", "room-failure", "--dir", str(tmp_path)]).exit_code == 0
-    assert "version: 2" in (tmp_path / "room-failure.yaml").read_text()
+    bundled = Library([bundled_dir()]).get("room-failure").version
+    assert f"version: {bundled + 1}" in (tmp_path / "room-failure.yaml").read_text()
     lint = runner.invoke(app, ["playbook", "lint", str(tmp_path)])
     assert lint.exit_code == 0 and lint.stdout.endswith("2 file(s) checked: 0 error(s), 0 warning(s)\n")
 

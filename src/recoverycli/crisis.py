@@ -20,6 +20,7 @@ from recoverycli.errors import AnswersError, NotFoundError, RecoverError
 from recoverycli.models import Option, Prompt
 
 OUTREACH_PLAYBOOK = "crisis-outreach"
+OUTREACH = "outreach"
 RETRY = timedelta(minutes=30)
 LEASE = timedelta(minutes=2)
 OUTCOMES: dict[str, str] = {
@@ -161,9 +162,14 @@ class Listing:
 
     crisis: Crisis
     customer: Listed
-    matched_by: str  # contact, booking or name
+    matched_by: str  # contact, booking or name (a caller found on the list); OUTREACH (a desk calling them)
     attempts: list[Attempt]
     supplier: list[dict[str, Any]]
+
+    @property
+    def outreach(self) -> bool:
+        """We are the ones calling: the customer did not have to chase us."""
+        return self.matched_by == OUTREACH
 
     @property
     def link_id(self) -> str | None:
@@ -330,6 +336,11 @@ def claim(store: Any, crisis: Crisis, staff: str, now: datetime) -> Claim | None
     customer = Listed.from_row(row)
     attempts = [Attempt.from_row(a) for a in store.crisis_attempts(customer.id)]
     return Claim(crisis, customer, token, attempts, store.crisis_drafts(crisis.id, row["contact_key"]))
+
+
+def outreach_listing(claim_: Claim, supplier: list[dict[str, Any]]) -> Listing:
+    """The crisis a desk is calling this customer about, as the call shows it from the first question to the save."""
+    return Listing(claim_.crisis, claim_.customer, OUTREACH, claim_.attempts, supplier)
 
 
 def nobody_due(store: Any, crisis: Crisis, now: datetime) -> str:

@@ -70,7 +70,10 @@ def listing_panel(listing: Listing) -> Panel:
     if listing.matched_by == "name":
         parts.append(Text("Matched by name only: check their booking reference before you treat this call as theirs.",
                           style="yellow"))
-    if listing.reached():
+    if listing.outreach:  # a desk calling them from the list: the claim panel said who they are
+        parts.append(Text(f"We are calling them now — {c.tries} earlier call(s) from us." if c.tries else
+                          "We are calling them now, before they have to call us."))
+    elif listing.reached():
         parts.append(_plain(f"We reached them {when(c.reached_at)} ({c.reached_by})."))
         if c.last_told:
             parts.append(_plain(f"We told them: {c.last_told}"))

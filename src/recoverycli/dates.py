@@ -62,6 +62,21 @@ def parse_future_date(text: str, today: date) -> date:
     return d
 
 
+def say_date(d: date, today: date) -> str:
+    """A date as a clerk reads it out: 'tomorrow, Thursday 26 November' (the year only when it is not this one)."""
+    text = f"{d:%A} {d.day} {d:%B}" + (f" {d.year}" if d.year != today.year else "")
+    near = {0: "today", 1: "tomorrow", -1: "yesterday"}.get((d - today).days)
+    return f"{near}, {text}" if near else text
+
+
+def say_time(at: datetime, now: datetime) -> str:
+    """A moment in local time as people say it: 'today 07:40', 'yesterday 18:00', 'Tue 24 Nov 18:00'."""
+    local, here = at.astimezone(), now.astimezone()
+    near = {0: "today", 1: "yesterday", -1: "tomorrow"}.get((here.date() - local.date()).days)
+    day = near or f"{local:%a} {local.day} {local:%b}" + (f" {local.year}" if local.year != here.year else "")
+    return f"{day} {local:%H:%M}"
+
+
 _CLOCK = re.compile(r"^(?:(yesterday|today)\s+)?(?:at\s+)?(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
 _AGO_TIME = re.compile(r"^(\d{1,3})\s*(m|min|mins|minutes?|h|hrs?|hours?)\s+ago$")
 

@@ -14,6 +14,43 @@ def phone_region() -> str:
     return (os.environ.get("RECOVER_PHONE_REGION") or "US").upper()
 
 
+_INITIAL = re.compile(r"^\w\.?$")
+# Honorifics that go with the given name rather than the surname ("Sir Elton", "Father Brown").
+_GIVEN_NAME_TITLES = {"sir", "dame", "father", "brother", "sister", "lord", "lady"}
+
+
+def address_as(name: str) -> str:
+    """How a say-line addresses the customer: "Mrs Obi" when they gave a title, else their first name ("Amara");
+    the whole name rather than a bare title or an initial ("A. Obi")."""
+    from nameparser import HumanName
+
+    text = " ".join(name.split())
+    if not text:
+        return ""
+    parsed = HumanName(text)
+    parsed.capitalize()  # only changes an all-lower or all-upper name
+    title = parsed.title.replace(".", "").strip()
+    first, last = parsed.first.strip(), parsed.last.strip()
+    usable = bool(first) and not _INITIAL.match(first)
+    if title:
+        if title.lower() in _GIVEN_NAME_TITLES and usable:
+            return f"{title} {first}"
+        if last or usable:
+            return f"{title} {last or first}"
+    elif usable:
+        return first
+    return str(parsed)
+
+
+def given_name(name: str) -> str:
+    """The first name alone, for a staff member introducing themselves ("I'm Dana")."""
+    from nameparser import HumanName
+
+    text = " ".join(name.split())
+    first = HumanName(text).first.strip() if text else ""
+    return first if first and not _INITIAL.match(first) else text
+
+
 def contact_key(contact: str, region: str | None = None) -> str:
     """E.164 for phone numbers, lower case for e-mail, upper case without spaces or dashes for references."""
     text = " ".join(contact.split())

@@ -122,6 +122,7 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
                 if name not in PLACEHOLDERS:
                     loc = ("steps", i, where.split("[")[0]) + ((int(where.split("[")[1][:-1]),) if "[" in where else ())
                     out.append(src.problem(loc, f"unknown placeholder '{{{name}}}' — use one of: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"))
+    out += _own_other_choices(entry)
     if pb.gestures and not any(g.consumable for g in pb.gestures):
         out.append(src.problem(("gestures",), "no gesture is consumable — add something they can enjoy and use up (a meal, flowers, an upgrade)", level="warning"))
     if own.id != BASE_ID and BASE_ID in base.entries:
@@ -137,6 +138,30 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
             out.append(src.problem(("version",) if "version" in src.data else ("id",),
                                    f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: {original.playbook.version + 1}`",
                                    level="warning"))
+    return out
+
+
+# A choice that means "none of these, I'll type it": the built-in "Something else (type it)" already is one.
+TYPE_YOUR_OWN = re.compile(r"^(?:(?:some|any)(?:thing|one|where)\s+else|else|others?|none of (?:these|the above)|"
+                           r"type (?:it|your own))\b", re.IGNORECASE)
+
+
+def _own_other_choices(entry: Entry) -> list[Problem]:
+    """A choice list that offers its own "something else" shows the clerk two of them."""
+    from recoverycli.wizard import OTHER_CHOICE
+
+    own, src = entry.playbook, entry.source
+    out: list[Problem] = []
+    for i, step in enumerate(own.steps):
+        for j, p in enumerate(step.prompts):
+            if p.type != "choice" or not p.allow_other:
+                continue
+            for k, c in enumerate(p.choices):
+                text = c if isinstance(c, str) else c.label
+                if TYPE_YOUR_OWN.match(text.strip()):
+                    out.append(src.problem(("steps", i, "prompts", j, "choices", k),
+                                           f"choice '{text}' duplicates the built-in “{OTHER_CHOICE}” — remove it, "
+                                           f"or set `allow_other: false` to keep your own", level="warning"))
     return out
 
 

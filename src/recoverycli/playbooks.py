@@ -609,3 +609,23 @@ def _prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
 def _step_loc(pb: Playbook, step_id: str) -> tuple[Any, ...]:
     idx = next((k for k, s in enumerate(pb.steps) if s.id == step_id), None)
     return ("steps", idx) if idx is not None else ("steps",)
+
+
+
+def match_rank(pb: Playbook, text: str) -> int | None:
+    """How well typed words pick a playbook: 0 all in its id, 1 in its title, 2 only in its description; None if not."""
+    fields = (pb.id.lower(), (pb.title or "").lower(), pb.description.lower())
+    worst = 0
+    for word in text.lower().split():
+        where = next((i for i, f in enumerate(fields) if word in f), None)
+        if where is None:
+            return None
+        worst = max(worst, where)
+    return worst
+
+
+def matching(books: list[Playbook], text: str) -> list[Playbook]:
+    """The playbooks typed words pick, best first: a match in the id beats one in the title, which beats one in the
+    description ("room" is room-failure before the theft playbook that mentions a room)."""
+    ranked = [(r, i, pb) for i, pb in enumerate(books) if (r := match_rank(pb, text)) is not None]
+    return [pb for _, _, pb in sorted(ranked, key=lambda t: t[:2])]

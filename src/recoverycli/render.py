@@ -52,22 +52,44 @@ def say_avoid_tips(say: list[str], avoid: list[str], tips: list[tuple[str, str, 
     return parts
 
 
-def step_panel(view: StepView) -> Panel:
-    parts: list[object] = [plain(unwrap(g)) for g in view.guidance]
-    parts += say_avoid_tips(view.say, view.avoid, view.tips)
-    title = f"Step {view.index} of {view.total} · {view.step.title}"
-    return Panel(Group(*parts), title=safe_text(title), title_align="left", border_style="blue")
+def step_panel(view: StepView) -> Group:
+    """A step's header in the plain call, compact enough for 80×24: title rule, guidance, what to say and avoid,
+    the tips by title (their words are in `playbook show` and behind F1 on the call screen)."""
+    from rich.rule import Rule
+
+    parts: list[object] = [Rule(plain(f"Step {view.index} of {view.total} · {view.step.title}", style="bold"),
+                                align="left", style="blue")]
+    parts += [plain(unwrap(g)) for g in view.guidance]
+    for label, lines, style in (("Say", [f"“{s}”" for s in view.say], "green"), ("Avoid", [f"✗ {a}" for a in view.avoid], "red")):
+        if lines:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(style=f"bold {style}", no_wrap=True, width=5)
+            grid.add_column(style=style)
+            for i, line in enumerate(lines):
+                grid.add_row(label if i == 0 else "", plain(line))
+            parts.append(grid)
+    if view.tips:
+        tips = Text("Tips  ", style="bold cyan")
+        for i, (tag, title, _) in enumerate(view.tips):
+            tips.append((" · " if i else "") + safe_text(title, markup=False), style="cyan")
+            tips.append(f" [{tag}]", style="dim")
+        parts.append(tips)
+    return Group(*parts)
 
 
-def call_summary(call: Call, title: str | None = None) -> Panel:
-    table = Table(show_header=True, header_style="bold", expand=True)
+def call_summary(call: Call, title: str | None = None) -> Group:
+    """The whole case, one row per question, readable at 80 columns (question column capped, answers wrap)."""
+    from rich.rule import Rule
+
+    table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("Question")
-    table.add_column("Answer", ratio=2)
+    table.add_column("Question", style="dim", max_width=30)
+    table.add_column("Answer", ratio=1)
     for i, prompt in enumerate(call.asked(), 1):
         answer = call.display(prompt)
         table.add_row(str(i), safe_text(prompt.label), safe_text(answer) if answer else Text("—", style="dim"))
-    return Panel(table, title=safe_text(title or f"Case summary · {call.playbook.title}"), title_align="left", border_style="magenta")
+    return Group(Rule(plain(title or f"Case summary · {call.playbook.title}", style="bold"), align="left", style="magenta"),
+                 table)
 
 
 def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:
@@ -192,7 +214,8 @@ def emergency_panel(call: Call, repeat: Repeat) -> Panel:
         lines.append(plain(f"They said: {words[:160]}{'…' if len(words) > 160 else ''}"))
         lines.append(plain(f"We promised: {case.answers.get('commitment', '—')}"))
         lines.append(plain(f"Follow-up {case.answers.get('follow_up_date', '—')}: {done}"))
-    return Panel(Group(*lines), title="⚠ EMERGENCY — SECOND COMPLAINT", title_align="left", border_style="bold red", style="red")
+    return Panel(Group(*lines), title=f"⚠ EMERGENCY — complaint number {repeat.complaint_number}", title_align="left",
+                 border_style="bold red", style="red")
 
 
 def coach_flags(flags: list) -> Panel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -10,7 +11,7 @@ from typing import Any, Callable
 from recoverycli.errors import StoreError
 from recoverycli.models import Case, Event, PlaybookRef, Prompt
 from recoverycli.store import CaseStore, iso, utcnow
-from recoverycli.wizard import Call, Repeat, case_from_call, coaching_events
+from recoverycli.wizard import Asker, Call, Repeat, case_from_call, coaching_events, run_call
 
 REPEAT_DAYS = 30
 
@@ -74,6 +75,18 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
     return call
 
 
+def captured(case: Case) -> int:
+    """Every answer a draft holds, the customer's name, contact and segment included."""
+    customer = [v for v in case.customer.model_dump().values() if v not in (None, "")]
+    return len(customer) + sum(1 for v in case.answers.values() if v not in (None, ""))
+
+
+def answers_held(case: Case) -> str:
+    """'1 answer', '5 answers': what a draft holds, in the words the chooser and discard use."""
+    n = captured(case)
+    return f"{n} answer{'' if n == 1 else 's'}"
+
+
 class Autosave:
     """The wizard's on_answer hook: nothing answered is lost to Ctrl-C, a closed terminal or kill -9."""
 
@@ -135,6 +148,41 @@ class Autosave:
         self.store.finish_draft(case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})])
         self.case = case.model_copy(update={"status": "open"})
         return self.case
+
+
+@dataclass
+class Outcome:
+    """How the questions of a live call ended: answered to the end (save it) or interrupted (the draft stays)."""
+
+    call: Call
+    autosave: Autosave
+    interrupted: bool
+    settings: Any = None  # notify.Settings for this call, None when nobody is to be paged
+    pager: Any = None  # notify.Pager: the page sent during the call when a repeat complaint was identified
+
+
+def live(asker: Asker, store: CaseStore, call: Call, draft: Case | None = None,
+         warn: Callable[[str], None] | None = None, prefilled: bool = False) -> Outcome:
+    """Ask every question (from the first unanswered one of a draft), autosaving each answer; Ctrl-C ends the
+    questions, never the draft. Saving the finished case is the caller's, once the screen is closed.
+
+    prefilled: what the call already holds (a crisis list's customer) is not asked again.
+    """
+    from recoverycli import notify
+
+    autosave = Autosave(store, via="wizard", draft=draft, warn=warn)
+    call.on_answer = autosave
+    equip(call, store, warn=warn)
+    settings = notify.settings_for_call(warn or (lambda _: None))
+    pager = None
+    if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified
+        pager = notify.Pager(notify.reopener(store), settings, call.staff)
+        notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
+    try:
+        run_call(asker, call, skip_answered=draft is not None or prefilled)
+    except KeyboardInterrupt:
+        return Outcome(call, autosave, True, settings, pager)
+    return Outcome(call, autosave, False, settings, pager)
 
 
 def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:

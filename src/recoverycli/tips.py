@@ -99,3 +99,9 @@ TIPS: dict[str, Tip] = {
 
 def tip(tag: str) -> Tip:
     return TIPS[tag]
+
+
+# Tips that only make sense on some calls, as a `when:` on earlier answers (the keys prompts use).
+ONLY_WHEN: dict[str, dict[str, object]] = {
+    "kuzmeski-second-complaint": {"repeat": True},
+}

@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Protocol
 
-from recoverycli.dates import parse_future_date, parse_when
+from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
 from recoverycli.models import Case, Customer, Event, Gesture, Option, Playbook, PlaybookRef, Prompt, Step
-from recoverycli.tips import TIPS
+from recoverycli.tips import ONLY_WHEN, TIPS
+
+# The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
+OTHER_CHOICE = "Something else (type it)"
 
 CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
     Prompt.model_construct(id="customer.name", label="Customer's name?", help="As they would like to be addressed.",
@@ -154,7 +157,7 @@ class Call:
         return [(c, c) if isinstance(c, str) else (c.value, c.label) for c in prompt.choices]
 
     def display(self, prompt: Prompt) -> str:
-        """An answer as a person reads it back."""
+        """An answer as a person reads it back: labels for choices, dates and times in local, spoken form."""
         v = self.value(prompt.id)
         if v is None:
             return ""
@@ -162,6 +165,13 @@ class Call:
             return "yes" if v else "no"
         if prompt.type == "choice":
             return next((label for value, label in self.choices(prompt) if value == v), str(v))
+        try:
+            if prompt.type == "date":
+                return say_date(date.fromisoformat(str(v)), self.today)
+            if prompt.type == "time":
+                return say_time(datetime.fromisoformat(str(v)), self.now)
+        except ValueError:
+            pass  # a draft from an older playbook may hold text here
         return str(v)
 
 
@@ -245,12 +255,14 @@ PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.fir
 
 def fill(text: str, call: Call) -> str:
     """Fill {customer.first_name}-style placeholders with what the call knows so far."""
+    from recoverycli.identity import address_as, given_name
+
     name = str(call.customer.get("name") or "")
     values = {
         "customer.name": name,
-        "customer.first_name": name.split()[0] if name.split() else "",
+        "customer.first_name": address_as(name),  # "Amara", or "Mrs Obi" when they gave a title
         "staff.name": call.staff,
-        "staff.first_name": call.staff.split()[0] if call.staff.split() else call.staff,
+        "staff.first_name": given_name(call.staff),
         "playbook.title": call.playbook.title or "",
     }
 
@@ -271,8 +283,15 @@ def step_view(call: Call, index: int) -> StepView:
         guidance=[fill(g, call) for g in step.guidance_for(segment)],
         say=[fill(s, call) for s in step.say],
         avoid=list(step.avoid),
-        tips=[(t, TIPS[t].title, TIPS[t].text) for t in step.tips],
+        # a tip that only some calls get is about this call: it goes first
+        tips=[(t, TIPS[t].title, TIPS[t].text) for t in sorted(step.tips, key=lambda t: t not in ONLY_WHEN) if tip_applies(t, call)],
     )
+
+
+def tip_applies(tag: str, call: Call) -> bool:
+    """Only the tips this call needs: "a second complaint is an emergency" only on a second complaint."""
+    when = ONLY_WHEN.get(tag)
+    return when is None or Prompt.model_construct(when=when).applies(call.lookup)
 
 
 def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:

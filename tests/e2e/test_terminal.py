@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-RECOVER = Path(sys.executable).with_name("recover")
-ENTER, DOWN, FINISH = "\r", "\x1b[B", "\x1b\r"
+from tests.e2e.term import CTRL_C, CTRL_D, DOWN, ENTER, RECOVER, Term, answer_steps
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 
@@ -30,93 +30,78 @@ def exit_status(child: pexpect.spawn) -> int | None:
     return child.exitstatus
 
 
-def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
-    """Wait for `prompt` on screen, then type. (pexpect does not answer cursor-position requests, hence NO_CPR.)"""
-    child.expect_exact(prompt)
-    child.send(keys)
-
-
-def answer_steps(child: pexpect.spawn, words: str, outcome: str, apology: str, commitment: str, chased: str = "n",
-                 follow_up: str = "tomorrow", after_outcome: tuple[tuple[str, str], ...] = ()) -> None:
-    """The four steps of the bundled 'other' playbook, answered up to the question whether to save."""
-    answer(child, "When did it happen?", ENTER)
-    answer(child, "Did the customer have to chase us", chased)
-    if chased == "y":
-        child.expect_exact("They had to chase us")
-    answer(child, "What did you say to apologise?", apology + ENTER)
-    answer(child, "customer's own words?", words + FINISH)
-    answer(child, "What outcome would they like?", outcome + ENTER)
-    for prompt, keys in after_outcome:
-        answer(child, prompt, keys)
-    answer(child, "What will be done, by whom, by when?", commitment + ENTER)
-    answer(child, "What extra will you offer?", ENTER)
-    answer(child, "When will you follow up", follow_up + ENTER)
-    answer(child, "What caused it", ENTER)
-    child.expect_exact("Save this case?")
-
-
 def recover_json(*args: str) -> object:
     out = subprocess.run([str(RECOVER), *args, "--format", "json"], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
-def test_a_full_call_typed_by_hand_is_saved_exactly(isolated_home: Path) -> None:
-    child = spawn("start")
-    answer(child, "What went wrong?", "room failed")
-    child.expect_exact("Something in the room failed")
-    child.send(ENTER)
-    answer(child, "Your name (staff)?", "Dana Reyes" + ENTER)
-    answer(child, "Customer's name?", "Ana Souza" + ENTER)
-    answer(child, "Phone, email or booking reference?", "+1 555 0100" + ENTER)
-    answer(child, "Who is the customer?", DOWN + ENTER)
-    child.expect_exact("Step 1 of 4")
-    answer(child, "When did it happen?", "20 min ago" + ENTER)
-    child.expect_exact("between the incident and this call")
-    answer(child, "Did the customer have to chase us", "n")
-    answer(child, "What did you say to apologise?", "I'm so sorry, Ana. I'll fix this now." + ENTER)
-    child.expect_exact("Step 2 of 4")
-    answer(child, "customer's own words?", "The power went off at 7:40.")
-    child.send(ENTER)
-    child.send("My meeting is at 9 and I can't dry my hair.")
-    child.send(FINISH)
-    answer(child, "What outcome would they like?", "Power back before 8:30" + ENTER)
-    answer(child, "Room number?", "412" + ENTER)
-    answer(child, "What failed?", ENTER)
-    answer(child, "What do they need it for", "A 9:00 meeting" + ENTER)
-    child.expect_exact("Step 3 of 4")
-    answer(child, "What will be done, by whom, by when?", "Sam resets the breaker by 8:15; I call Ana at 8:20" + ENTER)
-    answer(child, "What extra will you offer?", ENTER)
-    answer(child, "When will you follow up", "yesterday" + ENTER)
-    child.expect_exact("is in the past")
-    child.send("\x15" + "+1d" + ENTER)
-    child.expect_exact("→ follow-up on")
-    answer(child, "real arrival time?", "Sam, floor 4, at the door by 8:10" + ENTER)
-    answer(child, "Did you call them to check where they really are?", "y")
-    answer(child, "Was a room move offered?", "n")
-    child.expect_exact("Step 4 of 4")
-    answer(child, "What caused it", "Breaker overloaded" + ENTER)
-    child.expect_exact("Case summary")
-    answer(child, "Save this case?", ENTER)
-    child.expect(r"Saved case (RC-[0-9A-Z]{5})")
-    case_id = child.match.group(1)
-    assert exit_status(child) == 0
+# (question, keys, the step marked current) for a room-failure call on the call screen
+ROOM_FAILURE = [
+    ("Customer's name?", "Ana Souza" + ENTER, "Customer"),
+    ("Phone, email or booking reference?", "+1 555 0100" + ENTER, "Customer"),
+    ("Who is the customer?", DOWN + ENTER, "Customer"),
+    ("When did it happen?", "20 min ago" + ENTER, "Apologise"),
+    ("Did the customer have to chase us", "n" + ENTER, "Apologise"),
+    ("What did you say to apologise?", "I'm so sorry, Ana. I'll fix this now." + ENTER, "Apologise"),
+    ("customer's own words?", "The power went off at 7:40." + ENTER + "My meeting is at 9 and I can't dry my hair." + CTRL_D,
+     "Listen and review"),
+    ("What do they need, and by when?", "Power back before 8:30" + ENTER, "Listen and review"),
+    ("Room number?", "412" + ENTER, "Listen and review"),
+    ("What failed?", ENTER, "Listen and review"),
+    ("What will be done, by whom, by when?", "Sam (floor 4) resets the breaker by 8:15; I call Ana at 8:20" + ENTER,
+     "Fix and follow up"),
+    ("Did you call maintenance to check where they really are?", "y" + ENTER, "Fix and follow up"),
+    ("What extra will you offer?", ENTER, "Fix and follow up"),
+    ("When will you follow up with the customer?", "yesterday" + ENTER, "Fix and follow up"),
+    ("is in the past", "\x15" + "+1d" + ENTER, "Fix and follow up"),
+    ("Was a room move offered?", ENTER, "Fix and follow up"),
+    ("What caused it", "Breaker overloaded" + ENTER, "Document"),
+]
 
-    case = recover_json("show", case_id)
+
+def test_a_full_call_typed_by_hand_on_the_call_screen_is_saved_exactly(isolated_home: Path) -> None:
+    term = Term("start")
+    term.answer("What went wrong?", "room")
+    term.wait_for("room ")
+    options = [line for line in term.settle().split("\n") if "▊" in line and "·" in line]
+    assert len(options) == 2, options  # "room" is in the id of one and the description of another
+    assert "Something in the room failed" in options[0] and "Property stolen or lost" in options[1]
+    term.send(ENTER)
+    term.answer("Your name (staff)?", "Dana Reyes" + ENTER)
+    for question, keys, step in ROOM_FAILURE:
+        shown = term.wait_for(question)
+        term.settle()
+        shown = term.text()
+        assert question in shown or question in term.flat()
+        assert f"▶ {step}" in shown, shown
+        if step != "Customer":
+            assert "Ana Souza · +1 555 0100 · business" in shown and "Step " in shown, shown
+        if question == "Was a room move offered?":
+            assert "→ follow-up on" in shown
+        term.send(keys)
+    summary = term.wait_for("Check the case with the customer")
+    assert "Saved" not in summary
+    term.send(ENTER)
+    assert term.exit_status() == 0
+    saved = re.search(r"Saved case (RC-[0-9A-Z]{5}) · follow-up tomorrow", term.text())
+    assert saved, term.text()
+
+    case = recover_json("show", saved.group(1))
     assert case["staff"] == "Dana Reyes"
     assert case["customer"] == {"name": "Ana Souza", "contact": "+1 555 0100", "segment": "business"}
     assert case["answers"]["customer_words"] == "The power went off at 7:40.\nMy meeting is at 9 and I can't dry my hair."
     assert case["answers"]["apology"] == "I'm so sorry, Ana. I'll fix this now."
-    assert case["answers"]["technician_verified"] is True and case["answers"]["room_move"] is False
+    assert case["answers"]["commitment_verified"] is True and case["answers"]["room_move"] is False
     assert case["answers"]["customer_chased"] is False and case["answers"]["incident_at"]
     assert case["answers"]["gesture"] == "drink"  # the first suggestion for a business traveller
-    assert case["playbook"]["id"] == "room-failure"
+    assert case["playbook"]["id"] == "room-failure" and case["playbook"]["version"] == 2
 
     # the staff name was remembered: a second call does not ask for it
-    child = spawn("start", "other")
-    child.expect_exact("Customer's name?")
-    assert "Your name (staff)?" not in child.before
-    child.sendcontrol("c")
-    assert exit_status(child) == 130
+    term = Term("start", "other")
+    assert "Your name (staff)?" not in term.wait_for("Customer's name?")
+    term.send(CTRL_C)
+    assert term.exit_status() == 130
+    assert "nothing had been answered, so nothing was saved" in term.flat()
 
 
 def test_answers_file_in_a_pty_prints_only_the_case_id(isolated_home: Path) -> None:
@@ -135,39 +120,33 @@ def test_help_is_available_through_python_dash_m() -> None:
     assert out.returncode == 0 and "start" in out.stdout and "show" in out.stdout
 
 
-def test_the_same_customer_calling_twice_gets_the_emergency_banner(isolated_home: Path) -> None:
+def test_the_same_customer_calling_twice_has_the_emergency_on_screen_until_it_is_saved(isolated_home: Path) -> None:
     staff = {"RECOVER_STAFF": "Dana Reyes"}
 
-    def call(contact: str, chased: str, extra: list[tuple[str, str]]) -> pexpect.spawn:
-        child = spawn("start", "other", env=staff)
-        answer(child, "Customer's name?", "Priya Shah" + ENTER)
-        answer(child, "Phone, email or booking reference?", contact + ENTER)
-        answer(child, "Who is the customer?", ENTER)
-        for prompt, keys in extra:
-            answer(child, prompt, keys)
-        answer_steps(child, "The safe in our room will not open.", "Our passports back before the 14:00 ferry",
-                     "Priya, I'm so sorry.", "I bring the engineer to open the safe by 12:00", chased, "today")
-        child.send(ENTER)
-        child.expect(r"Saved case (RC-[0-9A-Z]{5})")
-        return child
+    def call(name: str, contact: str, chased: str, extra: list[tuple[str, str]]) -> list[str]:
+        term = Term("start", "other", env=staff)
+        screens = [term.answer("Customer's name?", name + ENTER), term.answer("Phone, email or booking reference?", contact + ENTER)]
+        screens.append(term.answer("Who is the customer?", ENTER))
+        for question, keys in extra:
+            screens.append(term.answer(question, keys))
+        screens += answer_steps(term, "The safe in our room will not open.", "Our passports back before the 14:00 ferry",
+                                "Priya, I'm so sorry.", "I bring the engineer to open the safe by 12:00", chased, "today")
+        term.send(ENTER)
+        assert term.exit_status() == 0
+        assert re.search(r"Saved case RC-[0-9A-Z]{5}", term.text())
+        return screens
 
-    first = call("+44 20 7946 0000", "n", [])
-    assert "EMERGENCY" not in first.before
-    first.expect(pexpect.EOF)
-    second = spawn("start", "other", env=staff)
-    answer(second, "Customer's name?", "priya shah" + ENTER)
-    answer(second, "Phone, email or booking reference?", "+44 (0)20 7946 0000" + ENTER)
-    answer(second, "Who is the customer?", ENTER)
-    second.expect_exact("EMERGENCY")
-    second.expect_exact("Complaint number 2 from priya shah")
-    second.expect_exact("The safe in our room will not open.")
-    second.expect_exact("I bring the engineer to open the safe by 12:00")
-    answer(second, "who did you alert, and when?", "Duty manager Omar, 11:20" + ENTER)
-    second.sendcontrol("c")
-    second.expect(r"recover resume (RC-[0-9A-Z]{5})")
-    draft = recover_json("show", second.match.group(1))
-    assert draft["answers"]["escalated_to"] == "Duty manager Omar, 11:20"
-    assert draft["complaint_number"] == 2 and draft["severity"] == "emergency"
+    first = call("Priya Shah", "+44 20 7946 0000", "n", [])
+    assert not any("EMERGENCY" in s for s in first)
+    second = call("priya shah", "+44 (0)20 7946 0000", "y", [("who did you alert, and when?", "Duty manager Omar, 11:20" + ENTER)])
+    assert "EMERGENCY" not in second[0]
+    for screen in second[3:]:  # every question from the first after identification, and the summary
+        top = "\n".join(screen.split("\n")[:7])
+        assert "⚠ EMERGENCY · complaint number 2 · alert the duty manager" in top, screen
+        assert "“The safe in our room will not open.”" in top and "We promised: I bring the engineer" in top, screen
+    latest = recover_json("list")[0]
+    assert latest["complaint_number"] == 2 and latest["severity"] == "emergency"
+    assert latest["answers"]["escalated_to"] == "Duty manager Omar, 11:20"
 
 
 def test_watch_shows_new_cases_and_emergencies_as_they_happen(isolated_home: Path, store_url: str) -> None:
@@ -207,3 +186,33 @@ def test_store_copy_shows_a_progress_bar_in_a_terminal(store_url: str, tmp_path:
     child.expect_exact("300 case(s) in")
     child.expect_exact("verified: 300 of 300 case(s) read back with the same content hash")
     assert exit_status(child) == 0
+
+
+def test_a_wrong_playbook_id_is_one_line_after_the_screen_closes(isolated_home: Path) -> None:
+    term = Term("start", "room-failed", env={"RECOVER_STAFF": "Dana Reyes"})
+    assert term.exit_status() == 1
+    lines = [line for line in term.text().split("\n") if line.strip()]
+    assert lines[-2].startswith("no playbook 'room-failed' — choose one of: ") and "Traceback" not in term.everything()
+
+
+def test_a_store_that_cannot_be_opened_ends_the_call_before_its_first_question(isolated_home: Path) -> None:
+    (isolated_home / "file").write_text("not a directory")
+    term = Term("start", "other", "--store", str(isolated_home / "file" / "cases.db"), env={"RECOVER_STAFF": "Dana Reyes"})
+    assert term.exit_status() == 1
+    assert "Customer's name?" not in term.everything()  # nothing was asked, so nothing typed is lost
+    assert "Traceback" not in term.everything() and "cases.db" in term.flat()
+
+
+def test_a_broken_playbook_is_named_on_the_call_screen_and_the_call_goes_on(isolated_home: Path) -> None:
+    mine = isolated_home / "mine"
+    mine.mkdir()
+    (mine / "bad.yaml").write_text("id: bad\ntitle: Bad\nextends: four-step\nsteps:\n  - id: review\n    guidence: x\n")
+    term = Term("start", env={"RECOVER_STAFF": "Dana Reyes", "RECOVER_PLAYBOOKS": str(mine)})
+    term.wait_for("What went wrong?")
+    term.wait_for("warning: skipped a broken playbook")
+    shown = term.settle()  # on the call screen, with the picker: not on the stderr the screen is drawn over
+    assert f"{mine}/bad.yaml:6:5:unknownkey'guidence'" in "".join(shown.split()), shown  # a long path wraps anywhere
+    assert "What went wrong?" in shown and "Something in the room failed" in shown, shown  # the others still offered
+    term.send(CTRL_C)
+    assert term.exit_status() == 130
+    assert "skipped a broken playbook" not in term.text()  # said once, where the clerk was looking

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from recoverycli.commands.common import (
+    PlainOpt,
     PlaybooksOpt,
     StoreOpt,
     echo,
@@ -27,18 +28,18 @@ def start(
     staff: Annotated[Optional[str], typer.Option("--staff", metavar="NAME", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
+    plain: PlainOpt = False,
 ) -> None:
     """Walk through a recovery during a live call and save the case."""
     from datetime import date
 
     from recoverycli.commands.common import library
-    from recoverycli.wizard import Call
 
-    lib = library(playbooks)
     if answers is not None:
         from recoverycli.answers import case_from_file
         from recoverycli.session import equip
 
+        lib = library(playbooks)
         st = store_at(store)
         notices: list[str] = []
         try:
@@ -58,19 +59,28 @@ def start(
         return
 
     need_terminal("recover start")
-    from recoverycli import terminal
     from recoverycli.config import remember, staff_name
+    from recoverycli.ui import run_with_clerk
 
-    st = store_at(store)  # open it before the first question: a bad store must not cost a typed call
-    pb_id = playbook or terminal.choose_playbook(lib.catalogue())
-    pb = lib.get(pb_id)
-    who = staff_name(staff)
-    if who is None:
-        who = terminal.ask_staff()
-        remember("staff", who)
+    known = staff_name(staff)
+
+    def conduct(clerk):
+        """The call, once the screen is up: the store is opened before the first question (a bad store costs no
+        typed answer) and the playbooks read while the frame is drawn; either failing ends it in one line."""
+        from recoverycli.session import live
+        from recoverycli.wizard import Call
+
+        st = store_at(store)
+        lib = library(playbooks, warn=clerk.warn)  # a skipped playbook is said on the screen, not under it
+        pb = lib.get(playbook or clerk.choose_playbook(lib.catalogue()))
+        who = known
+        if who is None:
+            who = clerk.ask_staff()
+            remember("staff", who)
+        return live(clerk, st, Call(playbook=pb, staff=who, today=date.today()), warn=clerk.warn)
+
     console = make_console()
-    console.print(f"[bold]{safe_text(pb.title)}[/bold] · {safe_text(pb.description)}")
-    live_call(console, st, Call(playbook=pb, staff=who, today=date.today()), draft=None)
+    settle(console, run_with_clerk(conduct, plain, console))
 
 
 def need_terminal(what: str) -> None:
@@ -78,32 +88,37 @@ def need_terminal(what: str) -> None:
         fail(f"{what} needs a terminal to ask its questions — run it in a terminal, or pass --answers FILE")
 
 
-def live_call(console, st, call, draft, before_save=None, prefilled=False):
-    """Ask, autosaving every answer; on Ctrl-C say how to pick the call up again. Returns the saved case.
+def resume_hint(case_id: str, width: int) -> str:
+    """Ctrl-C's one line: the resume command whole, never broken across the terminal's edge inside the case id."""
+    command = f"recover resume {case_id}"
+    for head in ("interrupted — every answer so far is kept: ", "interrupted; answers kept: ", ""):
+        if len(head + command) <= width:
+            return head + command
+    return command
+
+
+def settle(console, outcome, before_save=None):
+    """After the questions, with the screen closed: save the case (then page and link it), or say how to pick the
+    call up again. Returns the saved case.
 
     before_save(draft_id): called once the clerk confirms, or is interrupted, with the draft holding the call
     (a crisis outreach call records that the customer was reached before its case is saved).
-    prefilled: what the call already holds (a crisis list's customer) is not asked again.
     """
-    from recoverycli import notify, terminal
+    import shutil
+    from datetime import date
+
+    from recoverycli import notify
+    from recoverycli.dates import say_date
     from recoverycli.errors import StoreError
-    from recoverycli.session import Autosave, equip
-    from recoverycli.wizard import run_call
+
+    call, autosave = outcome.call, outcome.autosave
+    settings, pager = outcome.settings, outcome.pager
+    st = autosave.store
 
     def warn(message: str) -> None:
         console.print(f"[yellow]{safe_text(message)}[/yellow]")
 
-    autosave = Autosave(st, via="wizard", draft=draft, warn=warn)
-    call.on_answer = autosave
-    equip(call, st, warn=warn)
-    settings = notify.settings_for_call(warn)
-    pager = None
-    if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified
-        pager = notify.Pager(notify.reopener(st), settings, call.staff)
-        notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
-    try:
-        run_call(terminal.TerminalAsker(console), call, skip_answered=draft is not None or prefilled)
-    except KeyboardInterrupt:
+    if outcome.interrupted:
         if pager is not None:
             pager.finish(wait=settings.timeout if settings else 0)
         if before_save is not None and autosave.case_id is not None:
@@ -112,15 +127,16 @@ def live_call(console, st, call, draft, before_save=None, prefilled=False):
             rescued(st, call, autosave.trouble, 130, autosave.case_id)
         if autosave.case_id is None:
             fail("interrupted — nothing had been answered, so nothing was saved", 130)
-        fail(f"interrupted — every answer so far is kept; continue with: recover resume {autosave.case_id}", 130)
+        fail(resume_hint(autosave.case_id, shutil.get_terminal_size().columns), 130)
     try:
         if before_save is not None:
             before_save(autosave.case_id)
         saved = autosave.finish(call)
     except StoreError as e:
         rescued(st, call, e.message, 1, autosave.case_id)
-    console.print(f"\n[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up on "
-                  f"{safe_text(call.answers.get('follow_up_date', '—'))}")
+    due = call.answers.get("follow_up_date")
+    when = say_date(date.fromisoformat(due), call.today) if due else "—"
+    console.print(f"[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up {safe_text(when)}")
     sent = notify.after_save(st, saved, settings, warn, pager)
     if sent is not None and sent.ok:
         console.print(f"[dim]Duty manager paged ({safe_text(', '.join(o.channel.label for o in sent.outcomes))})[/dim]")
@@ -156,41 +172,59 @@ def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
     fail(f"not saved ({why}) — every answer is in {path}; when the store is back: recover start --answers {path}", code)
 
 
+def draft_to_resume(st, case_id: str):
+    from recoverycli.errors import RecoverError
+
+    case = st.get(case_id)
+    if case.status != "draft":
+        raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
+    return case
+
+
 @guarded
 def resume(
     case_id: Annotated[Optional[str], typer.Argument(metavar="[CASE]", help="Draft to continue; omit to choose from your drafts.", show_default=False)] = None,
     staff: Annotated[Optional[str], typer.Option("--staff", help="Whose drafts to list (else RECOVER_STAFF or the remembered name).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
+    plain: PlainOpt = False,
 ) -> None:
     """Continue a call that was interrupted, at the first unanswered question."""
     from datetime import date
 
-    from recoverycli import render, terminal
-    from recoverycli.config import staff_name
-    from recoverycli.errors import NotFoundError, RecoverError
     from recoverycli.commands.common import library
+    from recoverycli.config import staff_name
+    from recoverycli.errors import NotFoundError
+    from recoverycli.session import live
+    from recoverycli.ui import run_with_clerk
     from recoverycli.wizard import call_from_case
 
     need_terminal("recover resume")
     st = store_at(store, create=False)
+    lib = library(playbooks)  # before the screen opens: a skipped playbook is named on stderr, as elsewhere
+    drafts = []
+    given = None
     if case_id is None:
         who = staff_name(staff)
         drafts = st.recent(limit=50, status="draft", staff=who)
         if not drafts:
             raise NotFoundError(f"no drafts to resume{f' for {who}' if who else ''} — `recover list --status draft` shows every draft")
-        case_id = terminal.choose_draft(drafts)
-    case = st.get(case_id)
-    if case.status != "draft":
-        raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
-    pb = library(playbooks).get(case.playbook.id)
+    else:  # a wrong id, a case that is not a draft or a playbook that is gone fail before the screen opens
+        given = draft_to_resume(st, case_id)
+        lib.get(given.playbook.id)
+
+    def conduct(clerk):
+        case = given or draft_to_resume(st, clerk.choose_draft(drafts))
+        pb = lib.get(case.playbook.id)
+        if pb.content_hash() != case.playbook.hash:
+            clerk.warn(f"Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
+                       "Every answer is kept; any new questions will be asked.")
+        call = call_from_case(case, pb, date.today())
+        clerk.resumed(case, call)
+        return live(clerk, st, call, draft=case, warn=clerk.warn)
+
     console = make_console()
-    if pb.content_hash() != case.playbook.hash:
-        console.print(f"[yellow]Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
-                      "Every answer is kept; any new questions will be asked.[/yellow]")
-    call = call_from_case(case, pb, date.today())
-    console.print(render.call_summary(call, title=f"Captured so far · {case.id}"))
-    live_call(console, st, call, draft=case)
+    settle(console, run_with_clerk(conduct, plain, console))
 
 
 @guarded
@@ -209,7 +243,9 @@ def discard(
     if not yes:
         if not sys.stdin.isatty():
             fail(f"discarding {case.id} needs confirmation — run it in a terminal, or pass --yes")
-        if not typer.confirm(f"Discard draft {case.id} ({len(case.answers)} answers)? This cannot be undone", default=False):
+        from recoverycli.session import answers_held
+
+        if not typer.confirm(f"Discard draft {case.id} ({answers_held(case)})? This cannot be undone", default=False):
             fail("kept — nothing discarded")
     st.discard(case.id)
     echo(f"discarded {case.id}", err=True)

@@ -25,6 +25,10 @@ StoreOpt = Annotated[
     typer.Option("--store", envvar="RECOVER_STORE", metavar="FILE|URL",
                  help="Case store: a SQLite file (default: per-user data dir) or a postgresql:// URL.", show_default=False),
 ]
+PlainOpt = Annotated[bool, typer.Option(
+    "--plain", envvar="RECOVER_PLAIN",
+    help="Ask line by line instead of the full call screen (screen readers, simple terminals); "
+         "automatic where a full screen cannot be drawn, e.g. TERM=dumb.")]
 PlaybooksOpt = Annotated[
     Optional[list[Path]],
     typer.Option("--playbooks", metavar="DIR", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.",
@@ -32,16 +36,19 @@ PlaybooksOpt = Annotated[
 ]
 
 
-def library(dirs: Optional[list[Path]]):
-    """Every playbook that loads. Each broken file is named once on stderr and only its own playbook is refused:
-    a trainer's typo must not stop a clerk's call on another playbook."""
+def library(dirs: Optional[list[Path]], warn: Optional[Callable[[str], None]] = None):
+    """Every playbook that loads. Each broken file is named once (on stderr, or through `warn`: the call screen shows
+    it) and only its own playbook is refused: a trainer's typo must not stop a clerk's call on another playbook."""
     from recoverycli.playbooks import Library
 
     lib = Library.default(dirs)
     _, problems = lib.usable()
     for p in problems:
-        echo(f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)",
-             fg="yellow", err=True)
+        message = f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)"
+        if warn is None:
+            echo(message, fg="yellow", err=True)
+        else:
+            warn(message)
     return lib
 
 

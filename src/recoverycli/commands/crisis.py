@@ -11,6 +11,7 @@ import typer
 
 from recoverycli.commands.common import (
     ForceOpt,
+    PlainOpt,
     PlaybooksOpt,
     StaffOpt,
     StoreOpt,
@@ -181,6 +182,7 @@ def call(
     staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
+    plain: PlainOpt = False,
 ) -> None:
     """Call the next customer nobody is calling, and the next, until you stop: a shared queue across desks."""
     from datetime import date
@@ -211,7 +213,7 @@ def call(
     from recoverycli.commands.call import need_terminal
 
     need_terminal("recover crisis call")
-    _call_loop(st, location, lib, found, staff)
+    _call_loop(st, location, lib, found, staff, plain)
 
 
 def crisis_when(value) -> str:
@@ -226,24 +228,27 @@ def _now():
     return datetime.now(timezone.utc)
 
 
-def _call_loop(st, location, lib, found, staff: Optional[str]) -> None:
-    """Claim, show, ask what happened, walk the playbook for a reached customer, record; then the next."""
+def _call_loop(st, location, lib, found, staff: Optional[str], plain: bool) -> None:
+    """Claim, show, ask what happened, walk the playbook for a reached customer, record; then the next.
+
+    Between calls the desk answers line by line; a reached customer's call opens the call screen (or the plain
+    questions, as `recover start` would), with the crisis kept in view."""
     from datetime import date
 
     import questionary
 
-    from recoverycli import crisis, crisis_view, terminal
-    from recoverycli.commands.call import live_call
+    from recoverycli import crisis, crisis_view
     from recoverycli.config import remember, staff_name
     from recoverycli.session import equip
+    from recoverycli.terminal import TerminalAsker, discard_typeahead
     from recoverycli.wizard import Call
 
     pb = lib.get(found.playbook_id)
+    console = make_console()
     who = staff_name(staff)
     if who is None:
-        who = terminal.ask_staff()
+        who = TerminalAsker(console).ask_staff()
         remember("staff", who)
-    console = make_console()
     calls = 0
     while True:
         claim = crisis.claim(st, found, who, _now())
@@ -256,7 +261,7 @@ def _call_loop(st, location, lib, found, staff: Optional[str]) -> None:
         supplier = crisis.supplier_entries(st, found.id)
         if (panel := crisis_view.supplier_panel(found.title, found.supplier, supplier)) is not None:
             console.print(panel)
-        asker = terminal.TerminalAsker(console)
+        asker = TerminalAsker(console)
         with crisis.Heartbeat(location, claim):
             try:
                 attempt_call = Call(playbook=pb, staff=who, today=date.today())
@@ -266,7 +271,7 @@ def _call_loop(st, location, lib, found, staff: Optional[str]) -> None:
                 st.release(claim.customer.id, claim.token)
                 fail(f"interrupted — {claim.customer.name} is back in the queue; nothing was recorded", 130)
             if attempt.get("outcome") == "reached":
-                _reached(st, console, pb, who, claim, attempt, live_call)
+                _reached(st, console, pb, who, claim, attempt, supplier, plain)
             else:
                 _, held = crisis.record(st, claim, attempt, who, _now())
                 after = st.crisis_customer(claim.customer.id)
@@ -275,16 +280,21 @@ def _call_loop(st, location, lib, found, staff: Optional[str]) -> None:
                 if not held:
                     console.print("[yellow]Your hold on this customer ran out during the call; another desk may "
                                   "have called them too.[/yellow]")
-        if not questionary.confirm("Call the next customer?", default=True).unsafe_ask():
+        discard_typeahead()  # a confirm needs Enter, and keys typed during the call are not its answer
+        if not questionary.confirm("Call the next customer?", default=True, auto_enter=False).unsafe_ask():
             break
     echo(f"{calls} call(s) from this desk — the board: recover crisis board {found.id}", err=True)
 
 
-def _reached(st, console, pb, who, claim, attempt, live_call) -> None:
-    """The customer is on the line: the outreach playbook, autosaved like any call; reached is recorded before the save."""
+def _reached(st, console, pb, who, claim, attempt, supplier, plain: bool) -> None:
+    """The customer is on the line: the outreach playbook on the call screen, autosaved like any call, the crisis in
+    view throughout; reached is recorded before the save (or on Ctrl-C, with the draft)."""
     from datetime import date
 
     from recoverycli import crisis
+    from recoverycli.commands.call import settle
+    from recoverycli.session import live
+    from recoverycli.ui import run_with_clerk
     from recoverycli.wizard import Call
 
     c = claim.customer
@@ -298,7 +308,11 @@ def _reached(st, console, pb, who, claim, attempt, live_call) -> None:
             crisis.record(st, claim, attempt, who, _now(), case_id=draft_id, answers=call.answers)
             recorded.append(draft_id or "")
 
-    live_call(console, st, call, draft=None, before_save=reached, prefilled=True)
+    def conduct(clerk):
+        clerk.crisis(call, crisis.outreach_listing(claim, supplier))
+        return live(clerk, st, call, warn=clerk.warn, prefilled=True)
+
+    settle(console, run_with_clerk(conduct, plain, console), before_save=reached)
 
 
 @app.command("supplier")
