@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from recoverycli.coachtext import normalise
+from recoverycli.coach.text import normalise
 
 _CLAUSE = re.compile(r"[^.!?;\n]+[.!?;]*")
 _NUM = re.compile(r"^\d+$")
@@ -161,7 +161,7 @@ def cross_validate(name, replies, featurize):
 
 def main() -> int:
     from recoverycli import coach
-    from recoverycli.coachcorpus import bundled_corpus_dir, context_for, load_corpus, score
+    from recoverycli.coach.corpus import bundled_corpus_dir, context_for, load_corpus, score
 
     dev = load_corpus(bundled_corpus_dir() / "dev.yaml")
     cross_validate("n-gram classifier", dev, features)

@@ -48,14 +48,14 @@ def main() -> None:
             walls.append(time.perf_counter() - t)
         helped = subprocess.run([sys.executable, "-X", "importtime", str(BIN / "recover"), "--help"], env=env,
                                 capture_output=True, text=True).stderr
-    lazy = "lemminflect" not in helped and "recoverycli.coachtext" not in helped
+    lazy = "lemminflect" not in helped and "recoverycli.coach.text" not in helped
 
     from recoverycli import coach
-    from recoverycli.models import Prompt
-    from recoverycli.playbooks import Library
-    from recoverycli.session import equip
+    from recoverycli.playbooks.schema import Prompt
+    from recoverycli.playbooks.library import Library
+    from recoverycli.call.live import equip
     from recoverycli.store import open_store
-    from recoverycli.wizard import Call
+    from recoverycli.call.wizard import Call
 
     t = time.perf_counter()
     rules = coach.default_rules()

@@ -1,7 +1,7 @@
 """Train, measure and ship the coach's second opinion (src/recoverycli/coachmodel.py). Run by hand.
 
     python bench/coach_train.py --lofo                 # leave one corpus file out: the honest figure
-    python bench/coach_train.py --write                # train on every development file, write coach_model.json
+    python bench/coach_train.py --write                # train on every development file, write coach/model.json
     python bench/coach_train.py --files dev dev-written --write   # train on some files only
     python bench/coach_train.py --also /tmp/half-a.yaml --lofo     # add a scratch file (e.g. one half of a new file)
 
@@ -20,8 +20,9 @@ import random
 import sys
 from pathlib import Path
 
-from recoverycli import coach, coachmodel
-from recoverycli.coachcorpus import bundled_corpus_dir, context_for, load_corpus
+from recoverycli import coach
+from recoverycli.coach import model as coachmodel
+from recoverycli.coach.corpus import bundled_corpus_dir, context_for, load_corpus
 
 MOVES = ("excuse", "blame", "deflect", "policy", "doubt", "dismiss", "non-apology", "canned", "vague-promise", "template")
 
@@ -132,7 +133,7 @@ def main() -> int:
     ap.add_argument("--also", nargs="*", default=[], type=Path, help="further corpus files to train on (scratch halves)")
     ap.add_argument("--target", type=float, default=0.01, help="share of an unseen writer's sincere replies the model may flag")
     ap.add_argument("--lofo", action="store_true", help="leave each file out in turn and score on it")
-    ap.add_argument("--write", action="store_true", help="write src/recoverycli/coach_model.json")
+    ap.add_argument("--write", action="store_true", help="write src/recoverycli/coach/model.json")
     args = ap.parse_args()
     folder = bundled_corpus_dir()
     stems = args.files or sorted(p.stem for p in folder.glob("dev*.yaml"))

@@ -19,7 +19,7 @@ WRITER = textwrap.dedent("""
     import sys
     from datetime import datetime, timezone
     from pathlib import Path
-    from recoverycli.models import Case, Customer, Event, PlaybookRef
+    from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
     from recoverycli.store import open_store
     now = datetime.now(timezone.utc)
     store = open_store(Path(sys.argv[1]))

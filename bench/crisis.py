@@ -36,7 +36,7 @@ RECOVER = Path(sys.executable).with_name("recover")
 DESK = textwrap.dedent("""
     import json, sys, time
     from datetime import datetime, timezone
-    from recoverycli import crisis
+    from recoverycli.caselog import crisis
     from recoverycli.store import open_store
     store = open_store(sys.argv[1])
     found = crisis.resolve(store, sys.argv[2])

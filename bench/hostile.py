@@ -264,7 +264,7 @@ def command_lines(tmp: Path, store: str) -> list[list[str]]:
 WRITER = textwrap.dedent("""
     import sys
     from datetime import datetime, timezone
-    from recoverycli.models import Case, Customer, Event, PlaybookRef
+    from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
     from recoverycli.store import open_store
     store = open_store(sys.argv[1])
     i = 0

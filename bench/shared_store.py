@@ -36,7 +36,7 @@ LOOKUP_CASES = int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000
 WRITER = textwrap.dedent("""
     import json, sys, time
     from datetime import datetime, timezone
-    from recoverycli.models import Case, Customer, Event, PlaybookRef
+    from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
     from recoverycli.store import open_store
     store = open_store(sys.argv[1])
     n, w = int(sys.argv[2]), sys.argv[3]
@@ -129,7 +129,7 @@ def copy_desk_log(cluster: pgserver.Cluster, n: int = 5_000) -> None:
         desk = str(Path(tmp) / "desk.db")
         store = open_store(desk)
         now = datetime.now(timezone.utc)
-        from recoverycli.models import Case, Customer, Event, PlaybookRef
+        from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
 
         with store.transaction() as tx:
             for i in range(n):

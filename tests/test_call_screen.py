@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from recoverycli.playbooks import Library, bundled_dir
-from recoverycli.session import live
+from recoverycli.playbooks.library import Library, bundled_dir
+from recoverycli.call.live import live
 from recoverycli.store import open_store
 from recoverycli.ui import plain_reason
 from recoverycli.ui.screen import CallScreen
-from recoverycli.wizard import Call, call_from_case
+from recoverycli.call.wizard import Call, call_from_case
 
 from tests.callscreen import answer, key_events, rows, screen_text, type_keys, typed_ahead, until
 from tests.test_store import make_case
@@ -171,8 +171,8 @@ def listed_customers(store, tmp_path: Path, supplier_word: bool = True) -> str:
     """A crisis on the store with Hannah Ruiz on its list (and the supplier's latest word); its id."""
     from datetime import datetime, timezone
 
-    from recoverycli import crisis
-    from recoverycli.crisis_import import read_customers
+    from recoverycli.caselog import crisis
+    from recoverycli.caselog.crisis_import import read_customers
 
     path = tmp_path / "list.csv"
     path.write_text("name,phone,booking,segment\nHannah Ruiz,+1 415 555 0199,BK-20931,couple\n")
@@ -188,7 +188,7 @@ def listed_customers(store, tmp_path: Path, supplier_word: bool = True) -> str:
 def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
-    from recoverycli import crisis
+    from recoverycli.caselog import crisis
 
     crisis_id = listed_customers(store, tmp_path)
     found = crisis.resolve(store, crisis_id)
@@ -456,7 +456,7 @@ def test_the_coach_flags_an_answer_on_screen_and_a_strict_one_must_be_rewritten(
     ("xyz", []),
 ])
 def test_the_picker_ranks_ids_and_titles_before_descriptions(typed: str, first: list[str]) -> None:
-    from recoverycli.playbooks import matching
+    from recoverycli.playbooks.library import matching
 
     assert [pb.id for pb in matching(Library([bundled_dir()]).catalogue(), typed)] == first
 
@@ -468,7 +468,7 @@ def test_the_picker_ranks_ids_and_titles_before_descriptions(typed: str, first: 
     (20, "recover resume RC-7K2QD"),
 ])
 def test_the_resume_hint_is_one_line_that_never_splits_the_case_id(width: int, hint: str) -> None:
-    from recoverycli.commands.call import resume_hint
+    from recoverycli.cli.call import resume_hint
 
     assert resume_hint("RC-7K2QD", width) == hint
 
@@ -500,7 +500,7 @@ def test_plain_modes_crisis_line_fits_80_columns_whatever_the_title() -> None:
 
 
 def test_a_draft_counts_every_captured_answer_customer_fields_included() -> None:
-    from recoverycli.session import captured
+    from recoverycli.call.live import captured
 
     from tests.test_store import make_case
 

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.export import COLUMNS, neutralise
-from recoverycli.models import Customer
+from recoverycli.caselog.export import COLUMNS, neutralise
+from recoverycli.caselog.record import Customer
 from recoverycli.store import open_store
 
 from tests.test_store import make_case
@@ -154,7 +154,7 @@ def test_followups_due_today_and_overdue_most_urgent_first(store_url: str) -> No
 
 
 def test_due_logic_uses_the_local_calendar_day(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recoverycli.query import day_start_utc
+    from recoverycli.caselog.filters import day_start_utc
 
     monkeypatch.setenv("TZ", "Pacific/Auckland")
     import time
@@ -257,7 +257,7 @@ def test_forget_also_erases_notes_that_quote_the_customer(store_url: str) -> Non
 
 
 def test_watch_feed_reports_a_follow_up_falling_overdue_once(store_url: str) -> None:
-    from recoverycli.feed import FeedState, poll
+    from recoverycli.caselog.watch import FeedState, poll
 
     store = open_store(store_url)
     case_id = seed(store_url, follow_up_date="2026-11-25")
@@ -297,8 +297,8 @@ def test_followups_mark_emergencies(store_url: str) -> None:
 
 
 def test_sequence_only_grows_and_stays_above_what_older_versions_wrote() -> None:
-    from recoverycli.followups import sequence
-    from recoverycli.models import Event
+    from recoverycli.caselog.followups import sequence
+    from recoverycli.caselog.record import Event
 
     old_style = lambda d: (date.fromisoformat(d) - date(2000, 1, 1)).days  # noqa: E731 - the date-derived value of before
     case = make_case(follow_up_date="2026-12-01")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.coach import Context, check, compile_rules, default_rules, load_rules, score_rules
-from recoverycli.coachtext import normalise, phrase_pattern
+from recoverycli.coach.text import normalise, phrase_pattern
 from recoverycli.errors import PlaybookError
 
 runner = CliRunner()

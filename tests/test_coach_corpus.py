@@ -8,14 +8,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
-from recoverycli import coachcorpus
+from recoverycli.coach import corpus as coachcorpus
 from recoverycli.cli import app
 from recoverycli.coach import Context, check, default_rules
-from recoverycli.coachcorpus import load_corpus
-from recoverycli.coachtext import normalise
+from recoverycli.coach.corpus import load_corpus
+from recoverycli.coach.text import normalise
 from recoverycli.errors import PlaybookError
 from recoverycli.store import open_store
 
@@ -452,6 +451,6 @@ def test_the_model_loads_only_when_a_reply_is_checked() -> None:
     import sys
 
     code = ("import sys; from recoverycli.cli import app; import recoverycli.coach; "
-            "print('recoverycli.coachmodel' in sys.modules, 'lemminflect' in sys.modules)")
+            "print('recoverycli.coach.model' in sys.modules, 'lemminflect' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from recoverycli.coach import Context, check, default_rules
-from recoverycli.coachtext import sentence_spans
+from recoverycli.coach.text import sentence_spans
 
 
 def flags(text: str, prompt: str | None = None, customer: str | None = None) -> list:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recoverycli import crisis
+from recoverycli.caselog import crisis
 from recoverycli.cli import app
-from recoverycli.crisis_import import read_customers
-from recoverycli.playbooks import Library, bundled_dir
+from recoverycli.caselog.crisis_import import read_customers
+from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import open_store
 
 from tests.conftest import EXAMPLES
@@ -364,7 +364,7 @@ def test_forget_erases_a_customer_from_crisis_lists_too(store_url: str, tmp_path
     claim_and_record(store, found, T0, "voicemail", message_left="Kai, Maya here about the Aurora.")
     result = cli("forget", "--customer", "+1 (303) 555-0101", "--yes")
     assert result.exit_code == 0, result.output
-    assert f"1 crisis list entr" in result.stderr
+    assert "1 crisis list entr" in result.stderr
     kai = [r for r in store.crisis_list(found.id) if r["seq"] == 2][0]
     assert kai["name"] == "[erased]" and kai["contact"] == "[erased]" and kai["booking"] == "" and kai["last_told"] is None
     assert all(a["told"] is None for a in store.crisis_attempts(kai["id"]))
@@ -451,7 +451,7 @@ def test_the_inbound_lookup_uses_the_indexes(store_url: str, tmp_path: Path) -> 
 
 
 def test_a_crisis_keeps_its_own_history_and_takes_notices_once(store_url: str, tmp_path: Path) -> None:
-    from recoverycli.models import Event
+    from recoverycli.caselog.record import Event
 
     store, found = opened(store_url, tmp_path, people(3))
     assert [(e["kind"], json.loads(e["data"]) if isinstance(e["data"], str) else e["data"])

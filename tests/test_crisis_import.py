@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.crisis_import import map_columns, read_customers
+from recoverycli.caselog.crisis_import import map_columns, read_customers
 from recoverycli.errors import RecoverError
 from recoverycli.store import open_store
 

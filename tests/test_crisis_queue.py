@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from recoverycli import crisis
-from recoverycli.crisis_import import read_customers
+from recoverycli.caselog import crisis
+from recoverycli.caselog.crisis_import import read_customers
 from recoverycli.store import open_store
 
 from tests.conftest import EXAMPLES, ROOT
@@ -19,8 +19,8 @@ from tests.conftest import EXAMPLES, ROOT
 DESK = textwrap.dedent("""
     import json, sys
     from datetime import date
-    from recoverycli import crisis
-    from recoverycli.playbooks import Library, bundled_dir
+    from recoverycli.caselog import crisis
+    from recoverycli.playbooks.library import Library, bundled_dir
     from recoverycli.store import open_store
     store = open_store(sys.argv[1])
     lib = Library([bundled_dir()])

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.history import WORDS, describe
+from recoverycli.caselog.history import WORDS, describe
 from recoverycli.identity import name_key
-from recoverycli.models import Customer, Event
-from recoverycli.playbooks import Library, bundled_dir
+from recoverycli.caselog.record import Customer, Event
+from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import open_store
 
 from tests.conftest import EXAMPLES

@@ -21,7 +21,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from recoverycli import notify
-from recoverycli.models import Event
+from recoverycli.caselog.record import Event
 from recoverycli.notify import Channel, Ledger, load_settings, redact, safe_label
 from recoverycli.store import open_store
 from tests.conftest import EXAMPLES

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from recoverycli.errors import NotFoundError, PlaybookError
-from recoverycli.models import BASE_PROMPTS
-from recoverycli.playbooks import Library, bundled_dir, search_dirs
-from recoverycli.tips import TIPS
+from recoverycli.playbooks.schema import BASE_PROMPTS
+from recoverycli.playbooks.library import Library, bundled_dir, search_dirs
+from recoverycli.playbooks.tips import TIPS
 
 BROKEN = Path(__file__).parent / "broken_playbooks"
 INCIDENTS = ["room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other"]

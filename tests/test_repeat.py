@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.identity import contact_key, name_key
-from recoverycli.models import Gesture
-from recoverycli.playbooks import Library, bundled_dir
-from recoverycli.session import Autosave, equip
+from recoverycli.playbooks.schema import Gesture
+from recoverycli.playbooks.library import Library, bundled_dir
+from recoverycli.call.live import Autosave, equip
 from recoverycli.store import open_store
-from recoverycli.terminal import TerminalAsker
-from recoverycli.wizard import Call, notice, rank_gestures, run_call
+from recoverycli.ui.prompts import TerminalAsker
+from recoverycli.call.wizard import Call, notice, rank_gestures, run_call
 
 from tests.conftest import EXAMPLES
 from tests.test_store import make_case

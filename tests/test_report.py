@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recoverycli import report as rp
-from recoverycli import report_view
+from recoverycli.caselog import report as rp
+from recoverycli.ui import report as report_view
 from recoverycli.cli import app
-from recoverycli.models import Customer, Event, PlaybookRef
-from recoverycli.playbooks import Library, bundled_dir
-from recoverycli.query import CaseFilter
+from recoverycli.caselog.record import Customer, Event, PlaybookRef
+from recoverycli.playbooks.library import Library, bundled_dir
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.store import iso, open_store
 
 from tests.test_store import make_case

@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.errors import PlaybookError, StoreError
-from recoverycli.models import Prompt
-from recoverycli.playbooks import Library, bundled_dir, parse_playbook
-from recoverycli.session import Autosave
+from recoverycli.playbooks.schema import Prompt
+from recoverycli.playbooks.library import Library, bundled_dir, parse_playbook
+from recoverycli.call.live import Autosave
 from recoverycli.store import ERASED, MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_store
-from recoverycli.wizard import Call, StepView, call_from_case, run_call
+from recoverycli.call.wizard import Call, StepView, call_from_case, run_call
 
 from tests.test_store import make_case
 
@@ -337,7 +337,7 @@ def test_playbook_loader_never_crashes(tmp_path: Path, parts: list[str], noise: 
     except Exception as e:  # anything else is a bug: the trainer would see a traceback
         if type(e).__name__ != "NotFoundError":
             raise
-    from recoverycli.lint import lint
+    from recoverycli.playbooks.lint import lint
 
     checked, problems = lint([path])  # lint sets broken parts aside and runs every other check: never a crash either
     assert checked == [str(path)] and all(p.file == str(path) and "\n" not in p.message for p in problems)
@@ -377,7 +377,7 @@ def test_a_store_that_stops_answering_mid_call_costs_no_answer(store_url: str) -
 
 
 def test_a_call_the_store_will_not_take_is_kept_in_a_file_that_replays(store_url: str, isolated_home: Path) -> None:
-    from recoverycli.session import rescue
+    from recoverycli.call.live import rescue
 
     call = Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=date.today())
     run_call(Scripted({**FULL, "follow_up_date": "2026-12-24"}), call)

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.models import Event
+from recoverycli.caselog.record import Event
 from recoverycli.store import SCHEMA_VERSION, content_hash, open_store
 
 from tests.conftest import ROOT
@@ -164,11 +164,11 @@ def test_lookup_is_index_backed_on_postgresql(pg_url: str) -> None:
 
 NOTER = textwrap.dedent("""
     import sys
-    from recoverycli import casework
+    from recoverycli.caselog import changes
     from recoverycli.store import open_store
     store = open_store(sys.argv[1])
     for i in range(int(sys.argv[3])):
-        casework.add_note(store, sys.argv[2], f"Desk {sys.argv[4]}", f"desk {sys.argv[4]} note {i}")
+        changes.add_note(store, sys.argv[2], f"Desk {sys.argv[4]}", f"desk {sys.argv[4]} note {i}")
 """)
 
 
@@ -249,7 +249,7 @@ def test_store_copy_is_idempotent_verified_and_keeps_every_field(store_url: str,
 
 
 def _all():
-    from recoverycli.query import CaseFilter
+    from recoverycli.caselog.filters import CaseFilter
 
     return CaseFilter()
 

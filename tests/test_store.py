@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from recoverycli.errors import NotFoundError, StoreError
-from recoverycli.models import Case, Customer, Event, PlaybookRef
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
 from recoverycli.store import SCHEMA_VERSION, SqliteStore, open_store
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)

@@ -12,9 +12,9 @@ import yaml
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.commands.playbook import schema_of
-from recoverycli.models import Playbook
-from recoverycli.playbooks import Library, bundled_dir, playbook_files
+from recoverycli.cli.playbook import schema_of
+from recoverycli.playbooks.schema import Playbook
+from recoverycli.playbooks.library import Library, bundled_dir, playbook_files
 
 from tests.conftest import ROOT
 
@@ -257,7 +257,7 @@ def test_check_jsonschema_accepts_every_bundled_playbook(tmp_path: Path) -> None
 
 def test_lint_and_the_published_schema_give_the_same_verdict_on_every_corpus_file(tmp_path: Path) -> None:
     """Lint's shape checks (reading and schema) reject exactly what the schema rejects; its other checks come on top."""
-    from recoverycli.lint import lint
+    from recoverycli.playbooks.lint import lint
 
     schema = tmp_path / "playbook.schema.json"
     schema.write_text(runner.invoke(app, ["playbook", "schema"]).stdout)

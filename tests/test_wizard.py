@@ -14,9 +14,9 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from recoverycli.dates import parse_when
-from recoverycli.playbooks import Library, bundled_dir
-from recoverycli.terminal import TerminalAsker
-from recoverycli.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
+from recoverycli.playbooks.library import Library, bundled_dir
+from recoverycli.ui.prompts import TerminalAsker
+from recoverycli.call.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
 
 ENTER, DOWN, FINISH, CLEAR = "\r", "\x1b[B", "\x04", "\x15"  # Ctrl+D finishes a multi-line answer
 TODAY = date(2026, 11, 25)

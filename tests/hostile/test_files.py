@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.commands.common import LOG_LIMIT
+from recoverycli.cli.common import LOG_LIMIT
 from tests.conftest import ROOT
 from tests.hostile import ANSWERS, run
 
@@ -30,7 +30,7 @@ def python(code: str, umask: int) -> subprocess.CompletedProcess[str]:
 
 
 CRASH = """
-    from recoverycli.commands.common import guarded
+    from recoverycli.cli.common import guarded
 
     @guarded
     def boom():
@@ -107,9 +107,9 @@ def test_the_default_data_directory_is_tightened(isolated_home: Path, monkeypatc
 def test_a_rescued_call_is_private(isolated_home: Path) -> None:
     from datetime import date
 
-    from recoverycli.playbooks import Library, bundled_dir
-    from recoverycli.session import rescue
-    from recoverycli.wizard import Call
+    from recoverycli.playbooks.library import Library, bundled_dir
+    from recoverycli.call.live import rescue
+    from recoverycli.call.wizard import Call
 
     old = os.umask(0)
     try:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.models import Customer
+from recoverycli.caselog.record import Customer
 from recoverycli.store import ERASED, SqliteStore, open_store
-from tests.conftest import ROOT
 from tests.test_store import make_case
 
 runner = CliRunner()

@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
-import stat
 import subprocess
 import textwrap
-from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.models import Prompt
+from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import open_store
-from recoverycli.wizard import check_answer
+from recoverycli.call.wizard import check_answer
 from tests.hostile import ANSWERS, RECOVER, one_line, run
 from tests.test_store import make_case
 
@@ -202,7 +199,7 @@ def test_a_deeply_nested_playbook_on_the_path_does_not_break_show(tmp_path: Path
 
 
 def test_a_500_level_extends_chain_is_merged_once_per_playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import recoverycli.playbooks as pbs
+    import recoverycli.playbooks.library as pbs
 
     for i in range(500):
         parent = "four-step" if i == 0 else f"level-{i - 1}"

@@ -172,7 +172,7 @@ def test_backup_names_a_missing_destination_and_never_the_store(store, store_pat
 
 def test_a_failed_write_leaves_the_old_file_and_no_partial_one(store, tmp_path: Path, monkeypatch) -> None:
     """A disk that fills half-way: --force keeps yesterday's file; a new file leaves nothing behind."""
-    import recoverycli.export as ex
+    import recoverycli.caselog.export as ex
 
     def fill_up(rows, out, cols, excel=False):
         out.write("case_id\r\n")

@@ -82,9 +82,9 @@ def test_every_command_and_every_file_keeps_the_password_out(secret_url: dict[st
         for args in (["list"], ["check"], ["watch"], ["start", "other", "--answers", str(ANSWERS)], ["store", "migrate"]):
             cli(*args, store=secret_url[shape], code=1)
 
-    from recoverycli.playbooks import Library, bundled_dir
-    from recoverycli.session import rescue
-    from recoverycli.wizard import Call
+    from recoverycli.playbooks.library import Library, bundled_dir
+    from recoverycli.call.live import rescue
+    from recoverycli.call.wizard import Call
 
     rescued, _ = rescue(Call(playbook=Library([bundled_dir()]).get("other"), staff="Lee", today=date.today()),
                         PgStore(url).label, "the connection to PostgreSQL failed")

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.models import Customer, Event, PlaybookRef
+from recoverycli.caselog.record import Customer, Event, PlaybookRef
 from recoverycli.safety import safe_text
 from recoverycli.store import open_store
 from tests.test_store import NOW, make_case

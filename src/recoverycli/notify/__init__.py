@@ -35,7 +35,7 @@ from recoverycli.notify.redaction import redact, safe_label, url_secrets
 from recoverycli.notify.settings import KINDS, Channel, NotifyConfigError, Settings, load_settings
 
 __all__ = ["KINDS", "Channel", "Claim", "Ledger", "Message", "NotifyConfigError", "Outcome", "Pace", "Pager", "Sent",
-           "Settings", "after_save", "case_lines", "case_ledger", "case_saved", "crisis_behind", "crisis_opened",
+           "Settings", "after_save", "case_lines", "case_ledger", "case_saved", "crisis_behind", "crisis_ledger", "crisis_opened",
            "crisis_pace", "deliver", "digest_message", "emergency_message", "load_settings", "overdue_batch_message",
            "overdue_message", "page_when_identified", "pending", "redact", "reopener", "safe_label", "send",
            "settings_for_call", "summary", "sweep", "test_message", "url_secrets"]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 from recoverycli.errors import NotFoundError, RecoverError
-from recoverycli.models import Case
+from recoverycli.caselog.record import Case
 from recoverycli.notify.claims import Claim, Ledger, Sent, case_ledger, notice_records, pending, send
 from recoverycli.notify.delivery import deliver, summary
 from recoverycli.notify.messages import emergency_message, overdue_batch_message, overdue_key, overdue_message
@@ -35,7 +35,7 @@ def sweep(store: Any, settings: Settings, today: date, now: datetime | None = No
           actor: str = "recover watch") -> list[Sent]:
     """One look for what time has made due (`recover watch --notify`): follow-ups fallen overdue, emergencies the
     saving desk did not deliver, and every failed notice whose retry is due."""
-    from recoverycli.query import CaseFilter
+    from recoverycli.caselog.filters import CaseFilter
 
     now = now or datetime.now(timezone.utc)
     out: list[Sent] = []
@@ -64,7 +64,7 @@ def sweep(store: Any, settings: Settings, today: date, now: datetime | None = No
 
 def _crises_behind(store: Any, settings: Settings, now: datetime, actor: str) -> list[Sent]:
     """[kaufman-respond-now] each open crisis whose customers are being reached slower than the set pace."""
-    from recoverycli.crisis import reach_figures
+    from recoverycli.caselog.crisis import reach_figures
     from recoverycli.notify.claims import crisis_ledger
     from recoverycli.notify.crisis import crisis_behind, crisis_pace
 
@@ -78,7 +78,7 @@ def _crises_behind(store: Any, settings: Settings, now: datetime, actor: str) ->
 
 
 def _overdue(store: Any, settings: Settings, today: date, now: datetime, actor: str) -> list[Sent]:
-    from recoverycli.query import due_filter
+    from recoverycli.caselog.filters import due_filter
 
     channels = settings.for_kind("overdue")
     oldest = (today - timedelta(days=OVERDUE_DAYS)).isoformat()
@@ -184,7 +184,7 @@ def reopener(store: Any) -> Callable[[], Any]:
 def page_when_identified(call: Any, case_id: Callable[[], str | None], pager: Pager) -> None:
     """A live call pages the duty manager the moment it finds a repeat complaint, with the customer still on the line
     (the draft is in the store by then: it was saved with the customer's details)."""
-    from recoverycli.wizard import case_from_call
+    from recoverycli.call.wizard import case_from_call
 
     identify = call.identify
     if identify is None:

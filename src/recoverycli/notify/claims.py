@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Sequence
 
-from recoverycli.models import Event
+from recoverycli.caselog.record import Event
 from recoverycli.notify.delivery import Outcome, deliver, summary
 from recoverycli.notify.messages import Message, clean_field
 from recoverycli.notify.settings import EVENT, LEASE, RETRY_CAP, TIMEOUT, Channel, Settings

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
-from recoverycli.models import Case
+from recoverycli.caselog.record import Case
 from recoverycli.notify.settings import KINDS
 
 
@@ -114,7 +114,7 @@ def test_message(kinds: Iterable[str]) -> Message:
 # --- the digest ---------------------------------------------------------------------------------------------------
 def digest_message(store: Any, today: date, include_name: bool, limit: int = 15) -> Message:
     """The day's promises for a cron job: due today, overdue, and the emergencies since yesterday."""
-    from recoverycli.query import CaseFilter, due_filter
+    from recoverycli.caselog.filters import CaseFilter, due_filter
 
     due = store.cases(due_filter(today), order="follow_up", events=False)
     today_text = today.isoformat()

@@ -12,13 +12,13 @@ import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from itertools import chain
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterator
 
 from recoverycli.errors import NotFoundError, NothingChanged, StoreError
-from recoverycli.export import RISKY
-from recoverycli.models import Case, Customer, Event, PlaybookRef, iso_utc
-from recoverycli.query import CaseFilter, day_after, day_start_utc
+from recoverycli.caselog.export import RISKY
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, iso_utc
+from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
 from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud

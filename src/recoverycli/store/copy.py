@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from recoverycli.models import Case
-from recoverycli.query import CaseFilter
+from recoverycli.caselog.record import Case
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.store.base import BaseStore, content_hash, iso
 
 

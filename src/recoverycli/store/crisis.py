@@ -159,10 +159,10 @@ class CrisisStoreMixin:
         return self.execute(sql + " ORDER BY seq", (crisis_id, kind) if kind else (crisis_id,)).fetchall()  # type: ignore[attr-defined]
 
     def append_crisis_event_if(self, crisis_id: str, kind: str, decide: Any) -> Any:
-        """Append the event `decide` makes from the crisis's `kind` events (recoverycli.models.Event), in one
+        """Append the event `decide` makes from the crisis's `kind` events (recoverycli.playbooks.schema.Event), in one
         transaction with the crisis locked: processes deciding at once take turns (a notice about a crisis is
         claimed this way, as a case's are)."""
-        from recoverycli.models import Event
+        from recoverycli.caselog.record import Event
         from recoverycli.store.base import load_json
 
         with self.transaction() as tx:  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 from recoverycli.errors import NoRightError, NotFoundError, StoreError
-from recoverycli.query import CaseFilter
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.store.base import MIGRATIONS, NOTIFY_CHANNEL, ORDERS, SCHEMA_VERSION, BaseStore, export_cells
 from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
 

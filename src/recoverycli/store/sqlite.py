@@ -23,7 +23,7 @@ from recoverycli.files import (
     stale_temps,
     temp_beside,
 )
-from recoverycli.query import CaseFilter
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.store.base import (
     BASE_ANSWERS,
     MIGRATIONS,

@@ -17,7 +17,7 @@ T = TypeVar("T")
 MIN_COLUMNS, MIN_ROWS = 60, 18
 
 if TYPE_CHECKING:  # typing only: the screen draws before pydantic and the playbooks load
-    from recoverycli.wizard import Asker
+    from recoverycli.call.wizard import Asker
 
     class Clerk(Asker, Protocol):
         """An Asker that can also pick what the call is about and say things between questions."""
@@ -51,7 +51,7 @@ def run_with_clerk(conduct: Callable[[Clerk], T], plain: bool, console: Any) -> 
     """Run `conduct` against the full screen where the terminal can draw it, else line by line."""
     reason = None if plain else plain_reason()
     if plain or reason:
-        from recoverycli.terminal import TerminalAsker
+        from recoverycli.ui.prompts import TerminalAsker
 
         if reason:
             console.print(f"[dim]Questions line by line: {reason}.[/dim]")

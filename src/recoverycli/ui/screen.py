@@ -26,8 +26,8 @@ from recoverycli.safety import safe_text
 from recoverycli.ui import views
 
 if TYPE_CHECKING:  # loaded by the wizard thread once the screen is up, not before the first frame
-    from recoverycli.models import Prompt
-    from recoverycli.wizard import Call, Repeat, StepView
+    from recoverycli.playbooks.schema import Prompt
+    from recoverycli.call.wizard import Call, Repeat, StepView
 
 T = TypeVar("T")
 INTERRUPT = object()
@@ -120,7 +120,7 @@ class ScreenAsker:
                                     default=current if isinstance(current, str) else ""), call, prompt.id)
             return default if not str(raw).strip() else raw
         if prompt.type == "choice":
-            from recoverycli.wizard import OTHER_CHOICE
+            from recoverycli.call.wizard import OTHER_CHOICE
 
             options = call.choices(prompt)
             known = {v for v, _ in options}
@@ -144,7 +144,7 @@ class ScreenAsker:
     def accepted(self, prompt: Prompt, value: Any, call: Call) -> None:
         from datetime import date
 
-        from recoverycli.wizard import notice
+        from recoverycli.call.wizard import notice
 
         if prompt.type == "date" and value:
             self.pending.append(("notice", f"→ follow-up on {date.fromisoformat(value):%A %-d %B %Y}"))
@@ -192,7 +192,7 @@ class ScreenAsker:
         return self._request(ask, None, None)
 
     def ask_staff(self) -> str:
-        from recoverycli.wizard import clean_staff
+        from recoverycli.call.wizard import clean_staff
 
         while True:
             typed = self._request(Ask("text", "Your name (staff)?", "Asked once, then remembered."), None, None)
@@ -205,8 +205,8 @@ class ScreenAsker:
             self.pending.append(("error", "✗ Please type your name"))
 
     def choose_draft(self, drafts: list[Any]) -> str:
-        from recoverycli.render import local
-        from recoverycli.session import answers_held
+        from recoverycli.ui.panels import local
+        from recoverycli.call.live import answers_held
 
         options = [(c.id, f"{c.id} · {local(c.updated_at)} · {c.playbook.id} · "
                           f"{c.customer.name or '(no name yet)'} · {answers_held(c)}") for c in drafts]
@@ -235,7 +235,7 @@ class ScreenAsker:
         frame.where = views.where_line(call, current, finished)
         frame.who = views.who_line(call)
         if current is not None:
-            from recoverycli.wizard import step_view
+            from recoverycli.call.wizard import step_view
 
             view = step_view(call, current)
             frame.say, frame.guidance, frame.avoid, frame.tips = view.say, view.guidance, view.avoid, view.tips
@@ -450,7 +450,7 @@ class CallScreen(App[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self.frame is not None and self.frame.ask.kind == "picker":
-            from recoverycli.playbooks import matching
+            from recoverycli.playbooks.library import matching
 
             ranked = matching(self.frame.ask.books, event.value)
             labels = dict(self.frame.ask.options)
@@ -564,7 +564,7 @@ class CallScreen(App[None]):
 
     @staticmethod
     def _guide(frame: Frame) -> Text:
-        from recoverycli.render import unwrap
+        from recoverycli.ui.panels import unwrap
 
         out = Text()
         if frame.crisis_detail:  # what the docked crisis rows cut at the edge, whole

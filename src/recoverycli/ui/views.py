@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 from recoverycli.dates import say_time
 
 if TYPE_CHECKING:  # the screen imports this module before pydantic and the playbooks load
-    from recoverycli.models import Case, Prompt
-    from recoverycli.wizard import Call, Repeat
+    from recoverycli.caselog.record import Case
+    from recoverycli.playbooks.schema import Prompt
+    from recoverycli.call.wizard import Call, Repeat
 
 CUSTOMER_STEP = "Customer"
 DONE, NOW, NEXT = "done", "now", "next"
@@ -17,7 +18,7 @@ EMERGENCY_DO = "alert the duty manager, fix it on this call"
 
 def step_of(call: Call, prompt_id: str) -> int | None:
     """Which step asks this prompt (None for the customer's own details)."""
-    from recoverycli.wizard import CUSTOMER_PROMPTS
+    from recoverycli.call.wizard import CUSTOMER_PROMPTS
 
     if any(p.id == prompt_id for p in CUSTOMER_PROMPTS):
         return None
@@ -127,7 +128,7 @@ def emergency_headline(repeat: Repeat) -> str:
 def crisis_lines(call: Call, listing: Any) -> list[str]:
     """[kaufman-respond-now] The crisis a caller is on the list of, whether we reached them and what we told them,
     and the supplier's latest word: short rows that stay on screen from identification until the save."""
-    from recoverycli.crisis_view import when as spoken
+    from recoverycli.ui.crisis import when as spoken
 
     c, k = listing.customer, listing.crisis
     lines = [crisis_headline(listing)]
@@ -157,7 +158,7 @@ def crisis_lines(call: Call, listing: Any) -> list[str]:
 
 def crisis_detail(call: Call, listing: Any) -> list[str]:
     """The docked crisis rows whole, then the last calls between us and this customer: for the guidance panel."""
-    from recoverycli.crisis_view import OUTCOME_WORDS, when as spoken
+    from recoverycli.ui.crisis import OUTCOME_WORDS, when as spoken
 
     lines = crisis_lines(call, listing)
     if listing.attempts:
@@ -200,7 +201,7 @@ def summary_rows(call: Call) -> list[tuple[str, str, str]]:
 
 def captured_line(case: Case, call: Call) -> str:
     """A resumed call's answers so far, compactly: 'RC-7K2QD · 5 answers kept: Zoë Ångström · zoe@… · …'."""
-    from recoverycli.session import answers_held
+    from recoverycli.call.live import answers_held
 
     shown = [one_line(call.display(p)) for p in call.asked() if call.value(p.id) not in (None, "")]
     return f"Picked up {case.id} · {answers_held(case)} kept: " + " · ".join(shown)

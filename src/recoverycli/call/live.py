@@ -1,0 +1,215 @@
+"""A call in progress, written to the store as a draft after every answer."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from recoverycli.errors import StoreError
+from recoverycli.caselog.record import Case, Event, PlaybookRef
+from recoverycli.playbooks.schema import Prompt
+from recoverycli.store import CaseStore, iso, utcnow
+from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, coaching_events, run_call
+
+REPEAT_DAYS = 30
+
+
+def repeat_days() -> int:
+    """How far back an earlier complaint still counts (RECOVER_REPEAT_DAYS, else config `repeat_days`, else 30)."""
+    from recoverycli.config import read_config
+
+    for candidate in (os.environ.get("RECOVER_REPEAT_DAYS"), read_config().get("repeat_days")):
+        try:
+            if candidate is not None and int(candidate) >= 0:
+                return int(candidate)
+        except (TypeError, ValueError):
+            pass
+    return REPEAT_DAYS
+
+
+def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: int | None = None,
+          warn: Callable[[str], None] | None = None) -> Call:
+    """Give a call its memory (earlier complaints) and its coach; the wizard itself does no I/O.
+
+    With `warn` (a live call), an unreachable store costs the look-up, not the call.
+    """
+    from recoverycli import coach
+    from recoverycli.identity import contact_key, name_key
+
+    window = repeat_days() if days is None else days
+
+    def identify(c: Call) -> Repeat:
+        if rules is None:  # the customer is known: load the coach while the clerk reads the first step
+            import threading
+
+            # not a daemon: a Ctrl-C during warm-up waits for it (well under a second) instead of tearing the
+            # thread down inside pydantic's compiled validators, which aborts the process ("exception not rethrown")
+            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=False).start()
+        from recoverycli.caselog.crisis import listing_for
+
+        since = iso(c.now - timedelta(days=window))
+        contact, name = str(c.customer.get("contact", "")), str(c.customer.get("name", ""))
+        try:
+            count, previous = store.earlier_cases(contact_key(contact), name_key(name), since)
+            # an outreach call knows its crisis already; anyone else may be on a crisis list [kaufman-respond-now]
+            listing = None if c.crisis_id else listing_for(store, contact, name, since)
+        except StoreError as e:
+            if warn is None:
+                raise
+            warn(f"could not look for this customer's earlier complaints ({e.message}) — ask them whether they "
+                 f"have called before")
+            return Repeat(complaint_number=1, previous=[])
+        return Repeat(complaint_number=count + 1, previous=previous, crisis=listing)
+
+    def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
+        ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
+        # rules load on first use, not before the first prompt
+        if rules is None:
+            return coach.check(text, coach.default_rules(), ctx, coach.second_opinion())
+        return coach.check(text, rules, ctx)
+
+    call.identify = identify
+    call.coach = coach_answer
+    return call
+
+
+def captured(case: Case) -> int:
+    """Every answer a draft holds, the customer's name, contact and segment included."""
+    customer = [v for v in case.customer.model_dump().values() if v not in (None, "")]
+    return len(customer) + sum(1 for v in case.answers.values() if v not in (None, ""))
+
+
+def answers_held(case: Case) -> str:
+    """'1 answer', '5 answers': what a draft holds, in the words the chooser and discard use."""
+    n = captured(case)
+    return f"{n} answer{'' if n == 1 else 's'}"
+
+
+class Autosave:
+    """The wizard's on_answer hook: nothing answered is lost to Ctrl-C, a closed terminal or kill -9."""
+
+    def __init__(self, store: CaseStore, via: str, draft: Case | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
+        self.store = store
+        self.via = via
+        self.case = draft
+        self.warn = warn  # given: a store that stops answering mid-call is reported and retried, not fatal
+        self.trouble: str | None = None  # why the last answer is not in the store yet
+        self._ref: PlaybookRef | None = None
+
+    @property
+    def case_id(self) -> str | None:
+        return self.case.id if self.case else None
+
+    def __call__(self, call: Call, prompt_id: str) -> None:
+        try:
+            if self.case is None:
+                self.case = self.store.add(case_from_call(call, self.via, utcnow(), status="draft"))
+            else:
+                updated = self._updated(call)
+                self.store.save_draft(updated)
+                self.case = updated
+        except StoreError as e:
+            if self.warn is None:
+                raise
+            if self.trouble is None:
+                self.warn(f"not saved just now ({e.message}) — carry on: every answer is held here and saved "
+                          f"as soon as the store answers again")
+            self.trouble = e.message
+            return
+        if self.trouble is not None:
+            self.trouble = None
+            if self.warn:
+                self.warn("the store answers again: every answer so far is saved")
+
+    def _updated(self, call: Call) -> Case:
+        assert self.case is not None
+        if self._ref is None:  # the playbook as it is now, even for a draft begun on an older one
+            self._ref = PlaybookRef(id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash())
+        return self.case.model_copy(update={
+            "updated_at": utcnow(),
+            "staff": call.staff,
+            "customer": call.to_customer(),
+            "answers": dict(call.answers),
+            "complaint_number": call.complaint_number,
+            "severity": "emergency" if call.complaint_number >= 2 else "normal",
+            "playbook": self._ref,
+            "crisis_id": call.crisis_id,
+        })
+
+    def finish(self, call: Call) -> Case:
+        """The clerk confirmed: the draft becomes an open case, in one transaction."""
+        if self.case is None:
+            self(call, "")
+        case = self._updated(call)
+        now = utcnow()
+        self.store.finish_draft(case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})])
+        self.case = case.model_copy(update={"status": "open"})
+        return self.case
+
+
+@dataclass
+class Outcome:
+    """How the questions of a live call ended: answered to the end (save it) or interrupted (the draft stays)."""
+
+    call: Call
+    autosave: Autosave
+    interrupted: bool
+    settings: Any = None  # notify.Settings for this call, None when nobody is to be paged
+    pager: Any = None  # notify.Pager: the page sent during the call when a repeat complaint was identified
+
+
+def live(asker: Asker, store: CaseStore, call: Call, draft: Case | None = None,
+         warn: Callable[[str], None] | None = None, prefilled: bool = False) -> Outcome:
+    """Ask every question (from the first unanswered one of a draft), autosaving each answer; Ctrl-C ends the
+    questions, never the draft. Saving the finished case is the caller's, once the screen is closed.
+
+    prefilled: what the call already holds (a crisis list's customer) is not asked again.
+    """
+    from recoverycli import notify
+
+    autosave = Autosave(store, via="wizard", draft=draft, warn=warn)
+    call.on_answer = autosave
+    equip(call, store, warn=warn)
+    settings = notify.settings_for_call(warn or (lambda _: None))
+    pager = None
+    if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified
+        pager = notify.Pager(notify.reopener(store), settings, call.staff)
+        notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
+    try:
+        run_call(asker, call, skip_answered=draft is not None or prefilled)
+    except KeyboardInterrupt:
+        return Outcome(call, autosave, True, settings, pager)
+    return Outcome(call, autosave, False, settings, pager)
+
+
+def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
+    """The whole call as an --answers file when the store will not take it: replayed later, nothing is retyped.
+
+    Returns where it was written (None if nowhere could be) and the file's text.
+    """
+    import tempfile
+    from datetime import datetime
+
+    from recoverycli.config import data_dir
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import new_private
+    from recoverycli.playbooks.source import dump_yaml
+
+    customer = {k: v for k, v in call.to_customer().model_dump().items() if v not in (None, "")}
+    body = dump_yaml({"playbook": call.playbook.id, "staff": call.staff, "customer": customer, "answers": dict(call.answers)})
+    name = f"{datetime.now():%Y%m%d-%H%M%S}-{call.playbook.id}.answers.yaml"
+    head = (f"# Not saved to {store_label} ({why}).\n"
+            f"# Every answer is here. When the store is back, save it with:\n"
+            f"#   recover start --answers <this file>\n# then delete this file: it holds the customer's details.\n")
+    for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir()) / f"recover-{os.getuid()}"):
+        try:
+            path = folder / name
+            new_private(path, head + body)  # 0600 in a 0700 folder, never through a link
+            return path, head + body
+        except (OSError, RecoverError):
+            continue
+    return None, head + body

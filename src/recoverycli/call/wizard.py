@@ -1,0 +1,419 @@
+"""The live walk-through, independent of how questions are asked.
+
+The same `run_call` serves the interactive terminal and `--answers FILE`: only the Asker
+differs, so a drill exercises exactly what a clerk meets.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Protocol
+
+from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
+from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step
+from recoverycli.playbooks.tips import ONLY_WHEN, TIPS
+
+# The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
+OTHER_CHOICE = "Something else (type it)"
+
+CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
+    Prompt.model_construct(id="customer.name", label="Customer's name?", help="As they would like to be addressed.",
+                           type="text", required=True, choices=[], choices_from=None, allow_other=True, max_length=200),
+    Prompt.model_construct(id="customer.contact", label="Phone, email or booking reference?", help="How we reach them for the follow-up.",
+                           type="text", required=True, choices=[], choices_from=None, allow_other=True, max_length=200),
+    Prompt.model_construct(id="customer.segment", label="Who is the customer?", help="Guidance adapts to them.",
+                           type="choice", required=True, choices=[
+                               Option(value="family", label="Family (children, meal and bed times)"),
+                               Option(value="business", label="Business (a meeting, a deadline)"),
+                               Option(value="couple", label="Couple (maybe a special occasion)"),
+                               Option(value="group", label="Group (one contact speaks for many)"),
+                               Option(value="vip", label="VIP (a long-standing or high-value guest)"),
+                               Option(value="other", label="Other")], choices_from=None, allow_other=False, max_length=20),
+)
+
+
+STAFF_PROMPT = Prompt.model_construct(id="staff", label="Your name (staff)?", help="", type="text", required=True, choices=[],
+                                      choices_from=None, allow_other=True, max_length=200)
+MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exactly
+
+
+def clean_staff(raw: Any) -> str:
+    """A staff name, checked as a customer's name is: text, control characters stripped, at most 200 characters."""
+    return check_answer(STAFF_PROMPT, raw, None)  # type: ignore[arg-type]
+
+
+@dataclass
+class StepView:
+    """What the clerk sees before a step's questions: already adapted to this customer."""
+
+    step: Step
+    index: int
+    total: int
+    guidance: list[str]
+    say: list[str]
+    avoid: list[str]
+    tips: list[tuple[str, str, str]]  # (tag, title, text)
+
+
+@dataclass
+class Repeat:
+    """This customer's earlier complaints, found when they were identified."""
+
+    complaint_number: int
+    previous: list[Case]
+    crisis: Any = None  # a crisis list this customer is on (recoverycli.caselog.crisis.Listing), shown at once
+
+
+class Asker(Protocol):
+    """How a call gets its answers: a terminal, a file, or a test."""
+
+    def show_step(self, view: StepView) -> None: ...
+
+    def ask(self, prompt: Prompt, call: Call) -> Any:
+        """Raw answer for `prompt` (text, bool, or None for nothing given)."""
+
+    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
+        """`raw` was not usable; True to ask again (offering `raw` to edit)."""
+
+    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None: ...
+
+    def review(self, call: Call) -> str | None:
+        """A prompt id to change before saving, or None to save as it is."""
+
+    def emergency(self, call: Call, repeat: Repeat) -> None:
+        """Complaint number two or more: make it unmistakable [kuzmeski-second-complaint]."""
+
+    def crisis(self, call: Call, listing: Any) -> None:
+        """The customer is on a crisis list: show at once which crisis, whether we reached them and what we said."""
+
+    def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
+        """The coach flagged an answer; True to revise it, False to keep it (not allowed when blocking)."""
+
+
+@dataclass
+class Call:
+    """Everything captured so far during one call."""
+
+    playbook: Playbook
+    staff: str
+    today: date
+    customer: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+    on_answer: Callable[[Call, str], None] | None = None
+    identify: Callable[[Call], Repeat] | None = None
+    coach: Callable[[Prompt, str, Call], list[Any]] | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    repeat: Repeat | None = None
+    complaint_number: int = 1
+    coaching: list[dict[str, Any]] = field(default_factory=list)
+    happened: list[Event] = field(default_factory=list)  # for the history: a repeat found, answers changed at the summary
+    crisis_id: str | None = None  # the crisis this call belongs to (an outreach call, or a listed customer calling)
+
+    def value(self, prompt_id: str) -> Any:
+        if prompt_id.startswith("customer."):
+            return self.customer.get(prompt_id.removeprefix("customer."))
+        return self.answers.get(prompt_id)
+
+    def set(self, prompt_id: str, value: Any) -> None:
+        target = self.customer if prompt_id.startswith("customer.") else self.answers
+        key = prompt_id.removeprefix("customer.")
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+        if self.on_answer is not None:
+            self.on_answer(self, prompt_id)
+
+    def to_customer(self) -> Customer:
+        return Customer(
+            name=self.customer.get("name", ""),
+            contact=self.customer.get("contact", ""),
+            segment=self.customer.get("segment"),
+        )
+
+    def prompts(self) -> list[Prompt]:
+        return [*CUSTOMER_PROMPTS, *self.playbook.prompts()]
+
+    def lookup(self, key: str) -> Any:
+        """An earlier answer by prompt id, the segment, or `repeat` (complaint number two or more), for `when:`."""
+        if key == "repeat":
+            return self.complaint_number >= 2
+        return self.customer.get("segment") if key == "segment" else self.value(key)
+
+    def asked(self) -> list[Prompt]:
+        """The prompts that apply to this call, given its answers so far."""
+        return [p for p in self.prompts() if p.applies(self.lookup)]
+
+    def prompt(self, prompt_id: str) -> Prompt | None:
+        return next((p for p in self.prompts() if p.id == prompt_id), None)
+
+    def choices(self, prompt: Prompt) -> list[tuple[str, str]]:
+        """(value, label) pairs offered for a choice prompt."""
+        if prompt.choices_from == "gestures":
+            return [(g.id, g.label) for g in rank_gestures(self.playbook.gestures, self.customer.get("segment"), self.complaint_number)]
+        return [(c, c) if isinstance(c, str) else (c.value, c.label) for c in prompt.choices]
+
+    def display(self, prompt: Prompt) -> str:
+        """An answer as a person reads it back: labels for choices, dates and times in local, spoken form."""
+        v = self.value(prompt.id)
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if prompt.type == "choice":
+            return next((label for value, label in self.choices(prompt) if value == v), str(v))
+        try:
+            if prompt.type == "date":
+                return say_date(date.fromisoformat(str(v)), self.today)
+            if prompt.type == "time":
+                return say_time(datetime.fromisoformat(str(v)), self.now)
+        except ValueError:
+            pass  # a draft from an older playbook may hold text here
+        return str(v)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(raw: str, multiline: bool) -> str:
+    """Strip control characters (keeping newlines in multi-line answers) but never touch other Unicode."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split("\n"))
+    text = _CONTROL.sub("", text.replace("\t", " "))
+    return text.strip()
+
+
+_YES = {"y", "yes", "true", "1", "on", "ja", "oui", "si"}
+_NO = {"n", "no", "false", "0", "off", "nein", "non"}
+
+
+def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
+    """The stored value for a raw answer, or ValueError saying what to give instead."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if prompt.required:
+            raise ValueError("an answer is needed here — ask the customer, or write what you know")
+        return None
+    if prompt.type == "confirm":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        raise ValueError(f"'{raw}' is not yes or no — answer yes or no")
+    if isinstance(raw, (dict, list)):
+        raise ValueError("expected a single answer, not a list or mapping — write it as text")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ValueError(f"'{raw}' is not a number that can be recorded — give digits, e.g. 40 or 12.50, or text in quotes")
+    if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+        raise ValueError(f"expected text, not {_kind_of(raw)} — put the answer in quotes")
+    text = clean_text(str(raw), prompt.type == "multiline")
+    if not text:
+        return check_answer(prompt, None, call)
+    if len(text) > prompt.max_length:
+        raise ValueError(f"answer is {len(text)} characters, over the {prompt.max_length} limit — shorten it")
+    if prompt.type == "date":
+        return parse_future_date(text, call.today).isoformat()
+    if prompt.type == "time":
+        return parse_when(text, call.now).isoformat(timespec="minutes")
+    if prompt.type == "number":
+        num = text.replace(",", "").lstrip("$€£¥ ").rstrip("$€£¥ ")
+        shown = text if len(text) <= 30 else text[:27] + "…"
+        try:
+            value = float(num) if "." in num else int(num) if len(num) <= 30 else None
+        except ValueError:
+            raise ValueError(f"'{shown}' is not a number — type digits, e.g. 40 or 12.50") from None
+        if value is None or not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            raise ValueError(f"'{shown}' is too large a number to record — type the amount in digits, e.g. 40 or 12.50")
+        return value
+    if prompt.type == "choice":
+        for value, label in call.choices(prompt):
+            if text.lower() in (value.lower(), label.lower()):
+                return value
+        if prompt.allow_other:
+            return text
+        options = ", ".join(v for v, _ in call.choices(prompt))
+        raise ValueError(f"'{text}' is not one of the choices — use one of: {options}")
+    return text
+
+
+def _kind_of(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return f"yes/no ({str(raw).lower()})"
+    if isinstance(raw, (bytes, bytearray)):
+        return "binary data"
+    return type(raw).__name__
+
+
+PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.first_name", "playbook.title")
+
+
+def fill(text: str, call: Call) -> str:
+    """Fill {customer.first_name}-style placeholders with what the call knows so far."""
+    from recoverycli.identity import address_as, given_name
+
+    name = str(call.customer.get("name") or "")
+    values = {
+        "customer.name": name,
+        "customer.first_name": address_as(name),  # "Amara", or "Mrs Obi" when they gave a title
+        "staff.name": call.staff,
+        "staff.first_name": given_name(call.staff),
+        "playbook.title": call.playbook.title or "",
+    }
+
+    def sub(m: re.Match[str]) -> str:
+        v = values.get(m.group(1))
+        return v if v else m.group(0)
+
+    return re.sub(r"\{([a-z_]+\.[a-z_]+)\}", sub, text)
+
+
+def step_view(call: Call, index: int) -> StepView:
+    step = call.playbook.steps[index]
+    segment = call.customer.get("segment")
+    return StepView(
+        step=step,
+        index=index + 1,
+        total=len(call.playbook.steps),
+        guidance=[fill(g, call) for g in step.guidance_for(segment)],
+        say=[fill(s, call) for s in step.say],
+        avoid=list(step.avoid),
+        # a tip that only some calls get is about this call: it goes first
+        tips=[(t, TIPS[t].title, TIPS[t].text) for t in sorted(step.tips, key=lambda t: t not in ONLY_WHEN) if tip_applies(t, call)],
+    )
+
+
+def tip_applies(tag: str, call: Call) -> bool:
+    """Only the tips this call needs: "a second complaint is an emergency" only on a second complaint."""
+    when = ONLY_WHEN.get(tag)
+    return when is None or Prompt.model_construct(when=when).applies(call.lookup)
+
+
+def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
+    """Ask until the answer is usable (and, where the playbook asks, coached), or the asker gives up."""
+    while True:
+        raw = asker.ask(prompt, call)
+        try:
+            value = check_answer(prompt, raw, call)
+        except ValueError as e:
+            if asker.rejected(prompt, raw, str(e)):
+                continue
+            return
+        if prompt.coach and call.coach is not None and isinstance(value, str):
+            flags = call.coach(prompt, value, call)
+            if flags:
+                blocking = prompt.coach == "strict" and any(f.level == "error" for f in flags)
+                revise = asker.coached(prompt, value, flags, blocking)
+                call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise,
+                                      "at": datetime.now(timezone.utc)})  # when the coach spoke, not when the case was saved
+                if revise:
+                    continue
+                if blocking:
+                    return
+        call.set(prompt.id, value)
+        asker.accepted(prompt, value, call)
+        return
+
+
+def notice(prompt: Prompt, value: Any, call: Call) -> str | None:
+    """[kaufman-respond-now] how long the customer waited, and whether they had to chase us."""
+    if prompt.type == "time" and value:
+        waited = call.now - datetime.fromisoformat(value)
+        minutes = max(int(waited.total_seconds() // 60), 0)
+        return f"→ {minutes // 60} h {minutes % 60:02d} min between the incident and this call"
+    if prompt.id == "customer_chased" and value is True:
+        return "→ They had to chase us: blame has already landed. Apologise for the wait as well, and act now."
+    return None
+
+
+def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number: int) -> list[Gesture]:
+    """[kaufman-gesture, lifetime-value] consumables first, then what suits this segment; the costliest first for a VIP
+    or a repeat complaint, otherwise the playbook's order."""
+    generous = complaint_number >= 2 or segment == "vip"
+
+    def key(g: Gesture) -> tuple[Any, ...]:
+        cost = g.cost if g.cost is not None else 0.0
+        return (not g.consumable, segment not in g.suits, -cost if generous else 0.0)  # else the trainer's order
+
+    return sorted(gestures, key=key)
+
+
+def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
+    """A draft picked up again: what it captured, on the playbook as it is now."""
+    customer = {k: v for k, v in case.customer.model_dump().items() if v not in (None, "")}
+    return Call(playbook=playbook, staff=case.staff, today=today, customer=customer, answers=dict(case.answers),
+                crisis_id=case.crisis_id)
+
+
+def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
+    """Walk the customer questions and every step, then let the clerk review; returns the call."""
+    for prompt in CUSTOMER_PROMPTS:
+        if not (skip_answered and call.value(prompt.id) is not None):
+            ask_one(asker, call, prompt)
+    if call.identify is not None:
+        call.repeat = call.identify(call)
+        call.complaint_number = call.repeat.complaint_number
+        if call.complaint_number >= 2:
+            if call.repeat.previous:
+                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="repeat", data={
+                    "of": call.repeat.previous[0].id, "earlier": [c.id for c in call.repeat.previous],
+                    "complaint_number": call.complaint_number}))
+            asker.emergency(call, call.repeat)
+        if call.repeat.crisis is not None:
+            call.crisis_id = call.repeat.crisis.link_id or call.crisis_id
+            asker.crisis(call, call.repeat.crisis)
+    for i, step in enumerate(call.playbook.steps):
+        pending = [p for p in call.playbook.step_prompts(step) if not (skip_answered and call.value(p.id) is not None)]
+        if skip_answered and not pending:
+            continue
+        asker.show_step(step_view(call, i))
+        for prompt in pending:
+            if prompt.applies(call.lookup):
+                ask_one(asker, call, prompt)
+    while (change := asker.review(call)) is not None:
+        prompt = call.prompt(change)
+        if prompt is not None:
+            before = call.value(prompt.id)
+            ask_one(asker, call, prompt)
+            if call.value(prompt.id) != before:  # the history names the field, not what it said
+                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="answer_changed",
+                                           data={"prompt": prompt.id, "stage": "summary"}))
+    return call
+
+
+def missing_required(call: Call) -> list[str]:
+    return [p.id for p in call.asked() if p.required and call.value(p.id) is None]
+
+
+def case_from_call(call: Call, via: str, now: datetime | None = None, status: str = "open") -> Case:
+    """The record to save; the store gives it its id."""
+    now = now or datetime.now(timezone.utc)
+    return Case(
+        id="RC-NEW",
+        status=status,
+        created_at=now,
+        updated_at=now,
+        staff=call.staff,
+        customer=call.to_customer(),
+        playbook=PlaybookRef(id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash()),
+        answers=dict(call.answers),
+        complaint_number=call.complaint_number,
+        severity="emergency" if call.complaint_number >= 2 else "normal",
+        repeats=next((str(e.data["of"]) for e in call.happened if e.kind == "repeat"), None),
+        crisis_id=call.crisis_id,
+        events=[Event(at=now, staff=call.staff, kind="created", data={"via": via}), *coaching_events(call, now)],
+    )
+
+
+def coaching_events(call: Call, now: datetime) -> list[Event]:
+    """What happened during the call, in time order: which coach flags were shown on which answer and whether the
+    clerk kept the text (not the text itself), a repeat complaint found, answers changed at the summary."""
+    coached = [Event(at=c.get("at", now), staff=call.staff, kind="coached", data={k: v for k, v in c.items() if k != "at"})
+               for c in call.coaching]
+    return sorted([*coached, *call.happened], key=lambda e: e.at)

@@ -1,0 +1,102 @@
+"""The Typer app: registers the commands; each lives in commands/ and keeps heavy imports inside."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from recoverycli.cli import call, cases, casework, coach, crisis, notify, playbook, store
+from recoverycli.cli.common import PlaybookIdsHelp
+
+app = typer.Typer(
+    name="recover",
+    help="Service recovery, step by step: apologise, review, fix and follow up, document.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# One short sentence per command for the command lists (`recover --help`, `recover playbook --help`): click would
+# otherwise cut the docstring's first sentence mid-way to fit the terminal. Each command's own --help has the rest.
+SHORT_HELP: dict[str, str] = {
+    "start": "Take a call, step by step, and save the case.",
+    "resume": "Continue a call that was interrupted.",
+    "discard": "Drop a draft for good.",
+    "show": "Show one case and its history.",
+    "list": "List recent cases, newest first.",
+    "export": "Export cases as CSV or JSON, for scripts.",
+    "report": "Trends, root causes, promises kept, speed.",
+    "followups": "Follow-ups due today and overdue.",
+    "followup": "Mark a follow-up done, or move it.",
+    "note": "Add a note to a case's history.",
+    "close": "Close a case with its resolution.",
+    "reopen": "Reopen a closed case.",
+    "system-fix": "Record the system fix: cause, owner, due.",
+    "watch": "A live feed of new cases and emergencies.",
+    "backup": "Copy the store safely while it is in use.",
+    "check": "Check the store's integrity.",
+    "forget": "Erase a customer's personal data.",
+    "playbook": "Author, check and preview playbooks.",
+    "coach": "Check a reply; test the coach's rules.",
+    "store": "Update the store; copy a desk's log in.",
+    "playbook list": "Every playbook and where it comes from.",
+    "playbook show": "A playbook as a clerk will meet it.",
+    "playbook lint": "Check playbook files; list every problem.",
+    "playbook new": "Scaffold a playbook that passes lint.",
+    "playbook schema": "Print the JSON Schema of a playbook.",
+    "playbook drill": "Run a playbook with canned answers.",
+    "coach check": "Check a reply or an e-mail draft.",
+    "coach test": "Test every rule against its examples.",
+    "store migrate": "Bring the store's schema up to date.",
+    "store copy": "Copy a desk's cases into another store.",
+    "crisis": "One incident, many customers: reach them all.",
+    "crisis open": "Open a crisis and load its customers.",
+    "crisis add": "Add customers to an open crisis.",
+    "crisis call": "Call the next customer in the shared queue.",
+    "crisis supplier": "Log a contact with the supplier.",
+    "crisis board": "Where every customer stands, live.",
+    "crisis close": "Close a crisis, with a reason.",
+    "crisis update": "Personal updates, for a mail merge.",
+    "notify": "Page the duty manager; test the channels.",
+    "notify test": "Send a test message to the channels.",
+    "notify digest": "Send the day's summary (for cron).",
+    "notify list": "Which channels get which messages.",
+}
+
+for name, fn in [
+    ("start", call.start), ("resume", call.resume), ("discard", call.discard),
+    ("show", cases.show), ("list", cases.list_cases), ("export", cases.export), ("report", cases.report),
+    ("followups", casework.followups), ("followup", casework.followup), ("note", casework.note),
+    ("close", casework.close), ("reopen", casework.reopen), ("system-fix", casework.system_fix), ("watch", casework.watch),
+    ("backup", store.backup), ("check", store.check), ("forget", store.forget),
+]:
+    app.command(name, short_help=SHORT_HELP.get(name), cls=PlaybookIdsHelp if name == "start" else None)(fn)
+for group_name, group in (("playbook", playbook.app), ("coach", coach.app), ("store", store.app), ("crisis", crisis.app), ("notify", notify.app)):
+    for info in group.registered_commands:  # a command missing from SHORT_HELP falls back to click's (a test says so)
+        info.short_help = SHORT_HELP.get(f"{group_name} {info.name}")
+    app.add_typer(group, name=group_name, short_help=SHORT_HELP.get(group_name))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from recoverycli import __version__
+
+        typer.echo(f"recover {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                          help="Show recover's version and exit.")] = False,
+) -> None:
+    """Service recovery, step by step: apologise, review, fix and follow up, document."""
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

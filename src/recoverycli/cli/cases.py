@@ -1,0 +1,266 @@
+"""Reading cases: show, list and export."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from recoverycli.cli.common import (
+    MAX_LIMIT,
+    CustomerOpt,
+    ExportFormat,
+    ForceOpt,
+    Format,
+    ListFormat,
+    OverdueOpt,
+    PlaybookFilter,
+    PlaybooksOpt,
+    SinceOpt,
+    StaffFilter,
+    StatusOpt,
+    StoreOpt,
+    SystemFixOpt,
+    UntilOpt,
+    Zone,
+    case_filter,
+    echo,
+    make_console,
+    guarded,
+    print_json,
+    stdout_failed,
+    store_at,
+    store_location,
+    within,
+)
+
+
+@guarded
+def show(
+    case_id: Annotated[str, typer.Argument(metavar="CASE", help="Case id, e.g. RC-7K3QX.")],
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Show one case: customer, answers and history."""
+    case = store_at(store, create=False).get(case_id)
+    if format is Format.json:
+        from recoverycli.caselog.export import case_record
+
+        print_json(case_record(case))
+        return
+    from recoverycli.ui import panels
+
+    make_console().print(panels.case_view(case, playbook_or_none(case.playbook.id, playbooks)))
+
+
+def playbook_or_none(playbook_id: str, dirs: Optional[list[Path]]):
+    """Labels for a case view; a case must still show if its playbook is gone or broken."""
+    from recoverycli.errors import RecoverError
+    from recoverycli.playbooks.library import Library
+
+    try:
+        return Library.default(dirs).get(playbook_id)
+    except RecoverError:
+        return None
+
+
+@guarded
+def list_cases(
+    status: StatusOpt = None,
+    playbook: PlaybookFilter = None,
+    customer: CustomerOpt = None,
+    staff: StaffFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    overdue: OverdueOpt = False,
+    system_fix_open: SystemFixOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 20,
+    format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
+    store: StoreOpt = None,
+) -> None:
+    """List recent cases, newest first."""
+    from recoverycli.errors import NotFoundError
+
+    filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
+    within(limit, "--limit", MAX_LIMIT)
+    try:
+        st = store_at(store, create=False)
+    except NotFoundError:
+        st = None
+    if format is ListFormat.csv:
+        from recoverycli.caselog import export
+
+        rows = st.export_rows(export.COLUMNS, filt, "newest", limit, neutralise=True) if st else []
+        export.write_csv(rows, sys.stdout, export.COLUMNS)
+        return
+    cases = st.cases(filt, limit=limit) if st else []
+    if format is ListFormat.json:
+        from recoverycli.caselog.export import case_record
+
+        print_json([case_record(c) for c in cases])
+        return
+    from recoverycli.ui import panels
+
+    if not cases:
+        make_console(stderr=True).print("No cases match." if st else "No cases yet. Start one with `recover start`.")
+        return
+    make_console().print(panels.cases_table(cases))
+
+
+@guarded
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="csv, jsonl (one object a line) or json (an array).")] = ExportFormat.csv,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False)] = None,
+    force: ForceOpt = False,
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Comma-separated columns to keep, in this order.", show_default=False)] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="CSV: do not neutralise cells that look like formulas.")] = False,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV: start with a UTF-8 BOM so Excel shows accents.")] = False,
+    tz: Annotated[Zone, typer.Option("--tz", help="Timestamps in UTC or in this machine's local time.")] = Zone.utc,
+    status: StatusOpt = None,
+    playbook: PlaybookFilter = None,
+    customer: CustomerOpt = None,
+    staff: StaffFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    overdue: OverdueOpt = False,
+    system_fix_open: SystemFixOpt = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many.", show_default=False)] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""
+    from recoverycli.caselog import export as ex
+    from recoverycli.files import check_output, output_file
+
+    cols = ex.pick_columns(columns)
+    filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
+    filt.live_only = True  # a draft is a call still in progress, not yet a case to report on (unless --status draft)
+    within(limit, "--limit", MAX_LIMIT)
+    if output is not None:
+        check_output(output, force, [store_location(store)], "export")  # before any work: never onto the store
+    st = store_at(store, create=False)
+    csv_out = format is ExportFormat.csv
+    rows = st.export_rows(cols, filt, "oldest", limit, neutralise=csv_out and not raw)
+    if tz is Zone.local:
+        rows = ex.localised(rows, cols)
+
+    def write(out) -> None:
+        if csv_out:
+            ex.write_csv(rows, out, cols, excel=excel)
+        elif format is ExportFormat.jsonl:
+            ex.write_jsonl(rows, out, cols)
+        else:
+            ex.write_json(rows, out, cols)
+
+    if output is not None:
+        with output_file(output, force, [store_location(store)], "export", newline="") as out:
+            write(out)
+        echo(f"exported to {output}", err=True)
+    else:
+        out = raw_stdout()
+        try:
+            write(out)
+            out.close()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            stdout_failed(e)
+    warn_unreadable(st, filt)
+
+
+def warn_unreadable(st, filt) -> None:
+    """One bad row never stops an export or a report: it is left out, and named on stderr."""
+    skipped = st.unreadable(filt)
+    if skipped:
+        echo(f"left out {len(skipped)} case(s) whose stored answers cannot be read: {', '.join(skipped[:10])}"
+             f"{' …' if len(skipped) > 10 else ''} — run `recover check`", err=True, fg="yellow")
+
+
+def raw_stdout():
+    """stdout as UTF-8 with no newline translation (CSV wants CRLF) and a large buffer."""
+    import io
+
+    sys.stdout.flush()
+    try:
+        return open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", buffering=1 << 20, closefd=False)
+    except (OSError, io.UnsupportedOperation, AttributeError):  # an in-memory stdout, as in tests
+        return _Unclosable(sys.stdout)
+
+
+class _Unclosable:
+    def __init__(self, stream) -> None:
+        self.write, self.writelines = stream.write, stream.writelines
+
+    def close(self) -> None:
+        pass
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
+@guarded
+def report(
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    playbook: PlaybookFilter = None,
+    staff: StaffFilter = None,
+    show_customers: Annotated[bool, typer.Option("--show-customers", help="Name the customers who complained again.")] = False,
+    format: Annotated[ReportFormat, typer.Option("--format", help="table in the terminal, json for scripts, html for a page.")] = ReportFormat.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the page (or JSON) here.", show_default=False)] = None,
+    force: ForceOpt = False,
+    store: StoreOpt = None,
+    playbooks: PlaybooksOpt = None,
+) -> None:
+    """Trends, root causes, promises kept and speed: the last 30 days unless --since/--until."""
+    import json
+    from datetime import date
+
+    from recoverycli.caselog import report as rp
+    from recoverycli.errors import RecoverError
+    from recoverycli.cli.common import library
+    from recoverycli.files import check_output, write_output
+    from recoverycli.caselog.filters import CaseFilter, as_date
+
+    if output is not None:
+        check_output(output, force, [store_location(store)], "report")  # before any work: never onto the store
+    today = date.today()
+    start, end = rp.default_period(today)
+    start = as_date(since, today, "--since") or start
+    end = as_date(until, today, "--until") or end
+    filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
+    books, _ = library(playbooks).usable()
+    st = store_at(store, create=False)
+    from datetime import datetime, timezone
+
+    from recoverycli.caselog.crisis import report_section
+    from recoverycli.caselog.filters import day_end_utc, day_start_utc
+
+    crises = report_section(st, day_start_utc(start), day_end_utc(end), books, datetime.now(timezone.utc))
+    data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
+                    {"playbook": playbook, "staff": staff}, rp.currency(), crises)
+    warn_unreadable(st, filt)
+    if format is ReportFormat.table:
+        from recoverycli.ui import report as report_view
+
+        console = make_console()
+        console.print(report_view.terminal(data, console.width))
+        return
+    if format is ReportFormat.html:
+        from recoverycli.ui import report as report_view
+
+        text = report_view.html(data)
+    else:
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        if format is ReportFormat.html:
+            raise RecoverError("--format html needs --output FILE (a page is not for the terminal)", exit_code=2)
+        sys.stdout.write(text)
+        return
+    write_output(output, text, force, [store_location(store)], "report")
+    echo(f"wrote {output}", err=True)

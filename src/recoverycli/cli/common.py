@@ -1,0 +1,270 @@
+"""What every command shares: options, output helpers, and the one place errors become messages."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
+
+import typer
+from typer.core import TyperCommand
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+StoreOpt = Annotated[
+    Optional[str],
+    typer.Option("--store", envvar="RECOVER_STORE", metavar="FILE|URL",
+                 help="Case store: a SQLite file (default: per-user data dir) or a postgresql:// URL.", show_default=False),
+]
+PlainOpt = Annotated[bool, typer.Option(
+    "--plain", envvar="RECOVER_PLAIN",
+    help="Ask line by line instead of the full call screen (screen readers, simple terminals); "
+         "automatic where a full screen cannot be drawn, e.g. TERM=dumb.")]
+PlaybooksOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option("--playbooks", metavar="DIR", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.",
+                 show_default=False),
+]
+
+
+def library(dirs: Optional[list[Path]], warn: Optional[Callable[[str], None]] = None):
+    """Every playbook that loads. Each broken file is named once (on stderr, or through `warn`: the call screen shows
+    it) and only its own playbook is refused: a trainer's typo must not stop a clerk's call on another playbook."""
+    from recoverycli.playbooks.library import Library
+
+    lib = Library.default(dirs)
+    _, problems = lib.usable()
+    for p in problems:
+        message = f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)"
+        if warn is None:
+            echo(message, fg="yellow", err=True)
+        else:
+            warn(message)
+    return lib
+
+
+class PlaybookIdsHelp(TyperCommand):
+    """`recover start --help` ends with the playbooks one can start, read when the help is shown (never before)."""
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        super().format_epilog(ctx, formatter)
+        try:
+            from recoverycli.playbooks.library import Library
+
+            books, _ = Library.default().usable()
+        except Exception:  # noqa: BLE001 - help must show even when the playbooks cannot be read
+            return
+        listed = [(b.id, b.title or "") for b in sorted(books.values(), key=lambda b: b.id) if b.listed()]
+        if listed:
+            with formatter.section("Playbooks (also RECOVER_PLAYBOOKS and --playbooks DIR)"):
+                formatter.write_dl(listed)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
+    raise typer.Exit(code)
+
+
+def echo(message: object, err: bool = False, **style: Any) -> None:
+    """One line built from data (ids, names, paths), printed without rich: control characters removed."""
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), err=err, **style)
+
+
+def guarded(fn: F) -> F:
+    """Turn our errors into one red line and an exit code; never show a traceback to the clerk."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from recoverycli.errors import RecoverError
+
+        try:
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
+            return result
+        except RecoverError as e:
+            if e.exit_code == 0:  # nothing to do is news, not an error
+                typer.echo(e.message, err=True)
+                raise typer.Exit(0) from None
+            fail(e.message, e.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
+            _drop_stdout()
+            raise typer.Exit(0)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except OSError as e:
+            if e.filename is None and e.errno in _WRITE_ERRORS:  # writing stdout: `recover list > /dev/full`
+                stdout_failed(e)
+            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
+        except Exception as e:  # noqa: BLE001 - the last line of defence
+            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE}
+LOG_LIMIT = 256 * 1024  # bytes; then the log is rotated to recover.log.1 (one old log is kept)
+
+
+def stdout_failed(e: OSError) -> NoReturn:
+    _drop_stdout()
+    fail(f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged")
+
+
+def _drop_stdout() -> None:
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _log_crash() -> str:
+    import os
+    import traceback
+    from datetime import datetime, timezone
+
+    from recoverycli.config import data_dir
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import append_private
+
+    try:
+        path = data_dir() / "recover.log"
+        try:
+            if path.stat().st_size > LOG_LIMIT:
+                os.replace(path, path.with_name(path.name + ".1"))
+        except FileNotFoundError:
+            pass
+        with append_private(path) as fh:
+            # frames and the exception type only: its message may quote a customer's words
+            exc = sys.exc_info()[1]
+            from recoverycli import __version__
+
+            command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1].replace("-", "").isalpha() else "?"
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {__version__} (Python {sys.version.split()[0]})"
+                     f" {command}\n")
+            fh.write("".join(traceback.format_tb(exc.__traceback__ if exc else None))[-32_000:])
+            fh.write(f"{type(exc).__name__}\n")
+        return str(path)
+    except (OSError, RecoverError):
+        return "(no log: data directory not writable)"
+
+
+def store_at(location: Optional[str], create: bool = True, migrate: bool = False):
+    from recoverycli.store import open_store
+
+    if location is None and create:
+        from recoverycli.config import data_dir
+        from recoverycli.files import private_dir
+
+        private_dir(data_dir(), tighten=True)  # recover's own directory: 0700 whatever the umask made it
+    return open_store(store_location(location), create=create, migrate=migrate)
+
+
+def store_location(location: Optional[str]) -> str | Path:
+    """--store / RECOVER_STORE, else the per-user default file: what an output path must never overwrite."""
+    from recoverycli.config import default_store
+
+    return location or default_store()
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists (never a case store or a backup).")]
+
+
+def make_console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    from recoverycli.safety import json_dumps
+
+    sys.stdout.write(json_dumps(data, indent=2) + "\n")
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+    json = "json"
+
+
+class Zone(str, Enum):
+    utc = "utc"
+    local = "local"
+
+
+StatusOpt = Annotated[Optional[str], typer.Option("--status", help="draft, open or closed.", show_default=False)]
+PlaybookFilter = Annotated[Optional[str], typer.Option("--playbook", help="Only this playbook id.", show_default=False)]
+CustomerOpt = Annotated[Optional[str], typer.Option("--customer", help="Name or contact contains this text.", show_default=False)]
+StaffFilter = Annotated[Optional[str], typer.Option("--staff", help="Only cases taken by this staff member.", show_default=False)]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False)]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
+OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
+SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
+
+
+STATUSES = ("draft", "open", "closed")
+MAX_LIMIT = 1_000_000_000
+MAX_DAYS = 36_500  # a hundred years of follow-ups
+MAX_INTERVAL = 86_400.0
+
+
+def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
+    """A number option beyond any sensible use (or past what dates and timers hold) is one line, exit 2."""
+    import math
+
+    if value is not None and (not math.isfinite(value) or value > high):
+        from recoverycli.errors import RecoverError
+
+        shown = lambda n: str(n) if isinstance(n, int) else f"{n:g}"  # noqa: E731
+        raise RecoverError(f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}",
+                           exit_code=2)
+    return value
+
+
+def case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open=False):
+    from datetime import date
+
+    from recoverycli.errors import RecoverError
+    from recoverycli.caselog.filters import CaseFilter, as_date
+
+    if status is not None and status not in STATUSES:
+        raise RecoverError(f"--status: '{status}' is not a status — use draft, open or closed", exit_code=2)
+    today = date.today()
+    return CaseFilter(status=status, playbook=playbook, customer=customer, staff=staff,
+                      since=as_date(since, today, "--since"), until=as_date(until, today, "--until"),
+                      overdue=overdue, system_fix_open=system_fix_open, today=today)
+
+
+def staff_for_change(given: Optional[str]) -> str:
+    from recoverycli.config import staff_name
+
+    who = staff_name(given)
+    if who is None:
+        fail("who is making this change? — pass --staff NAME or set RECOVER_STAFF")
+    return who
+
+
+StaffOpt = Annotated[Optional[str], typer.Option("--staff", help="Who makes the change (else RECOVER_STAFF or the remembered name).", show_default=False)]

@@ -1,0 +1,530 @@
+"""Checks on what staff say or send: excuses, blame, deflection, vague promises, the wrong name.
+
+Pure functions over text and a little context; the rules themselves live in playbooks/coach.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from recoverycli.coach.text import fold, normalise, phrase_pattern, sentence_spans
+
+
+class Rule(BaseModel):
+    """One coaching rule, as a trainer writes it in coach.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    category: str
+    level: Literal["warning", "error"] = "warning"
+    phrases: list[str] = Field(default_factory=list)        # matched on the normalised text: any inflection
+    patterns: list[str] = Field(default_factory=list)       # regular expressions over the text as typed (lower case)
+    normal_patterns: list[str] = Field(default_factory=list)  # regular expressions over the normalised text
+    exceptions: list[str] = Field(default_factory=list)     # over the sentence, as typed or normalised
+    exceptions_in: Literal["sentence", "reply"] = "sentence"  # where an exception is looked for
+    unless_reply: list[str] = Field(default_factory=list)   # over the whole reply: when one matches, the rule is silent
+    fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
+    reason: str
+    suggestion: str
+    examples_flag: list[str] = Field(default_factory=list)
+    examples_pass: list[str] = Field(default_factory=list)
+
+    @field_validator("patterns", "normal_patterns", "exceptions", "unless_reply")
+    @classmethod
+    def _compiles(cls, values: list[str]) -> list[str]:
+        for v in values:
+            try:
+                re.compile(v)
+            except re.error as e:
+                raise ValueError(f"pattern {v!r} is not a valid regular expression ({e}) — fix or quote it") from None
+        return values
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[Rule]
+    # words that take back what a sentence seems to say ("I'm not going to hide behind policy", "no excuses"):
+    # regular expressions over the sentence; a rule's hit in such a sentence, or inside quotation marks, is not flagged
+    disowning: list[str] = Field(default_factory=list)
+    # named classes of words, written once and used in any rule's normal_patterns and exceptions as @name:
+    # `@party @fail` reads "a third party as the subject of a failure verb"
+    words: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("disowning")
+    @classmethod
+    def _compiles(cls, values: list[str]) -> list[str]:
+        return Rule._compiles(values)
+
+    @field_validator("words")
+    @classmethod
+    def _word_names(cls, values: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, alternatives in values.items():
+            if not re.fullmatch(r"[a-z][a-z_]*", name):
+                raise ValueError(f"word class '{name}' — name it in lower case letters and _, used as @{name}")
+            Rule._compiles(alternatives)
+        return values
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checker knows about the case, so it can catch what a prose linter cannot."""
+
+    customer_name: str | None = None
+    follow_up_date: date | None = None
+    today: date | None = None
+    prompt: str | None = None  # 'apology', 'commitment', or None for a reply draft
+
+
+@dataclass
+class Flag:
+    rule: str
+    category: str
+    level: str
+    start: int
+    end: int
+    match: str
+    reason: str
+    suggestion: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Compiled:
+    rule: Rule
+    matchers: list[re.Pattern[str]] = field(default_factory=list)  # over the text as typed, folded
+    normal: list[re.Pattern[str]] = field(default_factory=list)    # over the normalised text
+    exceptions: list[re.Pattern[str]] = field(default_factory=list)
+    unless_reply: list[re.Pattern[str]] = field(default_factory=list)
+    disowning: list[re.Pattern[str]] = field(default_factory=list)  # the rule set's, shared by every rule
+
+
+def expand_words(pattern: str, words: dict[str, list[str]]) -> str:
+    """A pattern with each @name of a word class replaced by its alternatives (classes may use other classes)."""
+    for _ in range(5):
+        expanded = re.sub(r"@([a-z][a-z_]*)", lambda m: f"(?:{'|'.join(words[m.group(1)])})" if m.group(1) in words else m.group(0),
+                          pattern)
+        if expanded == pattern:
+            break
+        pattern = expanded
+    return pattern
+
+
+def compile_rules(rules: RuleSet) -> list[Compiled]:
+    out = []
+    disowning = [re.compile(d, re.I) for d in rules.disowning]
+
+    def rx(p: str) -> re.Pattern[str]:
+        return re.compile(expand_words(p, rules.words), re.I)
+
+    for r in rules.rules:
+        normal = [re.compile(phrase_pattern(p)) for p in r.phrases if normalise(p).text]
+        normal += [rx(p) for p in r.normal_patterns]
+        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [rx(e) for e in r.exceptions],
+                            [rx(u) for u in r.unless_reply], disowning))
+    return out
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    for a, b in sentence_spans(text):
+        if a <= pos < b:
+            return text[a:b]
+    return text
+
+
+def _hits(c: Compiled, folded: str, text: str) -> list[tuple[int, int]]:
+    """Where a rule's phrases and patterns match, as spans of the text as typed."""
+    spans = [(m.start(), m.end()) for rx in c.matchers for m in rx.finditer(folded)]
+    if c.normal:
+        norm = normalise(text)
+        spans += [norm.original_span(m.start(), m.end()) for rx in c.normal for m in rx.finditer(norm.text)]
+    return sorted(spans)
+
+
+# words in quotation marks: what someone else said ("I know 'it's never happened before' is no comfort")
+_QUOTED = re.compile(r"(?:^|(?<=[\s(\[:—–-]))(['\"‘“])(?=\S)[^\n]{2,80}?(?<=\S)['\"’”](?=[\s.,;:!?)—–-]|$)")
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return any(m.start() < start and end <= m.end() for m in _QUOTED.finditer(text))
+
+
+def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
+    if c.disowning or c.exceptions:
+        sentence = _sentence_at(text, pos)
+        readings = (fold(sentence), normalise(sentence).text)
+        if any(d.search(r) for d in c.disowning for r in readings):
+            return True
+    if c.disowning and _quoted(text, pos, end):
+        return True
+    if c.unless_reply and any(u.search(r) for u in c.unless_reply for r in (fold(text), normalise(text).text)):
+        return True
+    if not c.exceptions:
+        return False
+    if c.rule.exceptions_in == "reply":
+        readings = (fold(text), normalise(text).text)
+    return any(e.search(r) for e in c.exceptions for r in readings)
+
+
+def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
+    """The flags of the trainers' rules (coach.yaml), for the prompt being answered."""
+    where = (ctx.prompt if ctx else None) or "reply"
+    folded = fold(text)
+    flags: list[Flag] = []
+    for c in rules:
+        if c.rule.fields and where not in c.rule.fields:
+            continue
+        for start, end in _hits(c, folded, text):
+            if _excepted(c, text, start, end):
+                continue
+            if any(f.rule == c.rule.id and f.start <= start < f.end for f in flags):
+                continue
+            if any(f.start <= start and end <= f.end for f in flags):  # the same words, already explained
+                continue
+            flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, start, end, text[start:end],
+                              c.rule.reason, c.rule.suggestion))
+    return flags
+
+
+def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: Any = None) -> list[Flag]:
+    """Every flag for `text`, in reading order: the trainers' rules, then the checks that need the case's context,
+    then - only when all of those are silent - the trained second opinion (`model`, from `second_opinion()`)."""
+    ctx = ctx or Context()
+    flags = rule_flags(text, rules, ctx)
+    flags += placeholder_flags(text)
+    if ctx.customer_name:
+        flags += name_flags(text, ctx.customer_name)
+    if ctx.prompt is None and ctx.follow_up_date and ctx.today:
+        flags += date_flags(text, ctx.follow_up_date, ctx.today)
+    if ctx.prompt == "commitment":
+        flags += specific_flags(text)
+    if model is not None and not flags:
+        flags += model_flags(text, rules, ctx, model)
+    return sorted(flags, key=lambda f: (f.start, f.rule))
+
+
+def second_opinion() -> Any:
+    """The trained model shipped with the coach (coachmodel.py), or None if this install has none."""
+    from recoverycli.coach import model as coachmodel
+
+    return coachmodel.load()
+
+
+# moves the built-in checks see exactly (a placeholder, another customer's name): the trained model has nothing to add
+_CHECKED_EXACTLY = {"template"}
+
+
+def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
+    """Whether the rules of `move` keep quiet about this whole reply (their `unless_reply`: it owns the problem or puts
+    it right); the trained second opinion is held to the same, so it does not hear blame where the rules would not."""
+    if move in _CHECKED_EXACTLY:
+        return True
+    readings = (fold(text), normalise(text).text)
+    return any(u.search(r) for c in rules if c.rule.category == move for u in c.unless_reply for r in readings)
+
+
+def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> list[Flag]:
+    """A warning when the trained model hears a bad move the rules have no words for; never an error."""
+    from recoverycli.coach.model import judge
+
+    verdict = judge(text, ctx.prompt, model)
+    if verdict is None or verdict.score <= model.threshold:
+        return []
+    if silenced(text, verdict.move, rules):
+        return []
+    same = next((c.rule for c in rules if c.rule.category == verdict.move), None)
+    why = same.reason if same else "A customer is likely to hear this badly."
+    better = same.suggestion if same else "Say sorry for what happened, and what you will do, by when."
+    words = ", ".join(f"'{w}'" for w in verdict.telling)
+    return [Flag(f"sounds-like-{verdict.move}", verdict.move, "warning", verdict.start, verdict.end, text[verdict.start:verdict.end],
+                 f"This sentence sounds like {verdict.move.replace('-', ' ')} to the coach's trained ear"
+                 + (f" (words like {words})" if words else "") + f", though no rule names it. {why}", better)]
+
+
+_PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
+                          r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}")
+
+
+def placeholder_flags(text: str) -> list[Flag]:
+    return [Flag("unfilled-placeholder", "template", "error", m.start(), m.end(), m.group(0),
+                 "A template placeholder was left in: the customer sees a form letter.",
+                 "Replace it with the real detail, or rewrite the sentence in your own words.")
+            for m in _PLACEHOLDER.finditer(text)]
+
+
+_NAME_WORD = r"[A-Z][^\W\d_]*(?:[-'’][A-Za-z][^\W\d_]*)*"
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister)\.?"
+_TITLES = r"(?:(?:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
+_GREETING = re.compile(r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I)
+_INTERJECTED = re.compile(r"(?:^|(?<=\n))[ \t]*(?i:ah|oh|aw|aww|och|ach|ahh)[ \t]+(" + _NAME_WORD + r"),(?=\s)")
+_VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?:our|the|my|from|who|at|your|a|an)\b)")
+# a title and a name spoken to the customer: at the start, after a comma, or closing a sentence
+_TITLED = re.compile(r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
+                     r"\s*" + _TITLE + r"\s+(" + _NAME_WORD + r")(?=\s*(?:$|[.!?;:]|,(?!\s+(?:our|the|my|from|who|at|will|has|is|was|can|could|would|and (?:he|she|they))\b)))",
+                     re.I | re.M)
+# a colleague or a supplier's person introduced by their role, not the customer spoken to
+_APPOSITION = re.compile(r"\b(?:manager|officer|driver|colleague|director|host|chef|guide|agent|captain|engineer|technician|"
+                         r"supervisor|representative|rep|owner|contact|concierge|purser|steward|coordinator|head|lead|assistant|"
+                         r"partner|supplier|operator|planner|advisor|adviser|consultant|specialist|inspector|controller|clerk|"
+                         r"receptionist|attendant|conductor|pilot|mechanic|chief|founder)"
+                         r"(?:\s+\w+)?\s*,\s*" + _TITLE + r"\s+$"
+                         r"|\bour\s+(?:[\w-]+\s+){0,2}[\w-]+\s*,\s*" + _TITLE + r"\s+$", re.I)
+_NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "please", "so", "again", "all", "everyone",
+              "team", "guest", "guests", "customer", "sir", "madam", "there", "friend", "friends", "first", "unfortunately",
+              "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but",
+              "sincerely", "regards", "best", "cheers", "warmly", "warm", "kind", "yours", "respectfully", "cordially", "love",
+              "hi", "hey", "hello", "dear", "morning", "evening", "afternoon", "oh", "ah", "great", "sure", "absolutely",
+              "certainly", "good", "understood", "alright", "mate", "folks", "ladies", "gentlemen", "ma'am", "apologies",
+              "however", "meanwhile", "again", "finally", "firstly", "secondly", "also", "p.s", "ps",
+              # what people say before a comma on the phone or in a chat, that is nobody's name
+              "ugh", "eish", "yeah", "yep", "yup", "nah", "hiya", "ahh", "aww", "gosh", "wow", "whoa", "oops", "hmm", "um",
+              "erm", "er", "uh", "jeez", "crikey", "blimey", "gee", "ach", "och", "aye", "ooh", "howdy", "g'day", "gday",
+              "lol", "tbh", "btw", "fyi", "valued", "shame", "ja", "right-o", "okey", "cool", "brilliant", "lovely"}
+
+
+def _plain(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c)).replace("’", "'")
+
+
+def _is_word(name: str) -> bool:
+    """A capitalised dictionary word at the start of a line ('However,', 'Grace,') is not taken for a name."""
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(name.lower()))
+
+
+@lru_cache(maxsize=1)
+def _nicknamer() -> Any:
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+def _goes_by(name: str, first: str) -> bool:
+    """Whether `name` is what a customer called `first` may go by: Dave for David, Jo for Joanna, Tasha for Natasha (the
+    nickname list), and a shorter name with the same first two letters (Kasia for Katarzyna, Dai for David), which the
+    list does not know; a name that starts differently is someone else's."""
+    if not first or len(name) < 2:
+        return False
+    if first.startswith(name) or (len(name) >= 3 and name in first) or (name[:2] == first[:2] and len(name) < len(first)):
+        return True
+    nn = _nicknamer()
+    return bool(name in nn.nicknames_of(first) or first in nn.nicknames_of(name) or nn.canonicals_of(name) & nn.canonicals_of(first))
+
+
+def name_flags(text: str, customer: str) -> list[Flag]:
+    """A greeting or address that names someone other than this case's customer (the canned-reply disaster)."""
+    parts = [_plain(p) for p in re.split(r"[\s,]+", customer) if p]
+    known = set(parts)
+    first = next((p for p in parts if p.rstrip(".") not in {"mr", "mrs", "ms", "miss", "mx", "dr"}), "")
+    out: list[Flag] = []
+    for rx in (_GREETING, _TITLED, _VOCATIVE, _INTERJECTED):
+        for m in rx.finditer(text):
+            name = m.group(1).strip("'’-")
+            plain = _plain(name)
+            if plain in _NOT_NAMES or plain in known or not name[:1].isupper() or any(f.start == m.start(1) for f in out):
+                continue
+            if rx in (_VOCATIVE, _INTERJECTED) and _is_word(name):
+                continue
+            if rx is _TITLED and _APPOSITION.search(text, 0, m.start(1)):  # "the hotel manager, Mr Stavrou, and ..."
+                continue
+            if rx is not _TITLED and _goes_by(plain, first):  # a title goes with the surname
+                continue
+            out.append(Flag("wrong-name", "template", "error", m.start(1), m.start(1) + len(name), name,
+                            f"This names '{name}', but the customer on this case is {customer}: a reply with another "
+                            "customer's name destroys trust.",
+                            f"Use the customer's own name: {customer.split()[0] if customer.split() else customer}."))
+    return out
+
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\b|"
+    r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?\b|\b(tomorrow|today|tonight)\b|"
+    r"\b(?:on\s+|by\s+|this\s+|next\s+)(" + "|".join(_DAYS) + r")\b", re.I)
+
+
+def _resolve(m: re.Match[str], today: date) -> date | None:
+    iso, d1, mon1, mon2, d2, rel, wd = m.groups()
+    try:
+        if iso:
+            return date.fromisoformat(iso)
+        if d1 or d2:
+            month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith((mon1 or mon2).lower()[:3]))
+            day = int(d1 or d2)
+            candidate = date(today.year, month, day)
+            return candidate if candidate >= today - timedelta(days=7) else date(today.year + 1, month, day)
+    except ValueError:
+        return None
+    if rel:
+        return today + timedelta(days=0 if rel.lower() in ("today", "tonight") else 1)
+    if wd:
+        ahead = (_DAYS.index(wd.lower()) - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    return None
+
+
+def date_flags(text: str, promised: date, today: date) -> list[Flag]:
+    out = []
+    for m in _DATE.finditer(text):
+        d = _resolve(m, today)
+        if d is not None and d != promised:
+            out.append(Flag("date-mismatch", "promise", "warning", m.start(), m.end(), m.group(0),
+                            f"'{m.group(0)}' is {d:%a %d %b}, but the follow-up promised on this case is {promised:%a %d %b}.",
+                            f"Use the promised date ({promised:%A %d %B}), or reschedule the follow-up first."))
+    return out
+
+
+_NUMBER_WORD = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|a few|a couple of)"
+_WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am\b|pm\b|a\.m\.?|p\.m\.?)|\bat \d{1,2}\b|"
+                   r"\b(?:at|by|before|until|from) (?:half |quarter (?:past |to ))?" + _NUMBER_WORD + r"\b|\b(?:half|quarter (?:past|to)) \w+\b|"
+                   r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
+                   r"\b(?:now|right now|just now|already|immediately|this minute)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+                   r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
+                   + "|".join(_DAYS) + r"|\d{4}-\d{2}-\d{2}|(?:" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+\d{1,2})\b", re.I)
+_ROLE = re.compile(r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
+                   r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
+_WHO = re.compile(r"\b(?:I|we|he|she|they|our \w+)\b|^\s*(?:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)", re.I)
+
+
+def specific_flags(text: str) -> list[Flag]:
+    """[kuzmeski-specific] a commitment says what will happen, who does it, and when."""
+    missing = []
+    if not _WHEN.search(text):
+        missing.append("when")
+    if not _WHO.search(text) and not _ROLE.search(text) and not _NAME.search(text):
+        missing.append("who")
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    if len(words) < 3:
+        missing.append("what")
+    if not missing:
+        return []
+    return [Flag("not-specific", "specific", "warning", 0, len(text), text,
+                 f"The commitment does not say {' or '.join(missing)}: vague promises leave the customer anxious.",
+                 "Say what will happen, who does it and by when, e.g. 'Sam from maintenance fixes the heating by 18:00; I call you at 18:15.'")]
+
+
+def bundled_rules_path() -> Path:
+    from recoverycli.playbooks.library import bundled_dir
+
+    return bundled_dir() / "coach.yaml"
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    """Rules from coach.yaml; errors name file:line:col like playbook errors."""
+    from pydantic import ValidationError
+
+    from recoverycli.errors import PlaybookError
+    from recoverycli.playbooks.library import problem_from_validation
+    from recoverycli.playbooks.source import YamlProblem, read_yaml
+
+    path = path or bundled_rules_path()
+    try:
+        src = read_yaml(path)
+    except YamlProblem as e:
+        raise PlaybookError(e.problem) from None
+    try:
+        rules = RuleSet.model_validate(src.data)
+    except ValidationError as e:
+        raise PlaybookError(problem_from_validation(src, e.errors()[0])) from None
+    ids = [r.id for r in rules.rules]
+    for i, rid in enumerate(ids):
+        if rid in ids[:i]:
+            raise PlaybookError(src.problem(("rules", i, "id"), f"duplicate rule id '{rid}' — give each rule its own id"))
+    return rules
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> list[Compiled]:
+    return compile_rules(load_rules(Path(path)))
+
+
+_LOADING = threading.Lock()
+
+
+def default_rules(path: Path | None = None) -> list[Compiled]:
+    with _LOADING:  # a warm-up thread and the first coached answer load them once, not twice
+        return _cached(str(path or bundled_rules_path()))
+
+
+def warm_up() -> None:
+    """Load the rules, the word dictionary and the model ahead of the first coached answer (run in a thread mid-call)."""
+    check("warming up", default_rules(), Context(prompt="apology"), second_opinion())
+
+
+@dataclass
+class Score:
+    rule: str
+    flagged: int = 0       # examples_flag that were flagged (true positives)
+    missed: int = 0        # examples_flag not flagged (false negatives)
+    wrongly: int = 0       # examples_pass that were flagged (false positives)
+    passed: int = 0        # examples_pass left alone
+
+    @property
+    def precision(self) -> float:
+        return self.flagged / (self.flagged + self.wrongly) if self.flagged + self.wrongly else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.flagged / (self.flagged + self.missed) if self.flagged + self.missed else 1.0
+
+
+def fires(c: Compiled, example: str) -> bool:
+    """Whether a rule flags one of its examples (in the first prompt it applies to, if it names any)."""
+    ctx = Context(prompt=c.rule.fields[0] if c.rule.fields and c.rule.fields[0] != "reply" else None)
+    return any(f.rule == c.rule.id for f in rule_flags(example, [c], ctx))
+
+
+def score_rules(rules: list[Compiled]) -> list[Score]:
+    """Each rule against its own examples: what it catches and what it wrongly flags."""
+    out = []
+    for c in rules:
+        s = Score(c.rule.id)
+        for ex in c.rule.examples_flag:
+            if fires(c, ex):
+                s.flagged += 1
+            else:
+                s.missed += 1
+        for ex in c.rule.examples_pass:
+            if fires(c, ex):
+                s.wrongly += 1
+            else:
+                s.passed += 1
+        out.append(s)
+    return out
+
+
+def rules_for(dirs: list[Path]) -> list[Compiled]:
+    """Bundled rules, then each playbook directory's coach.yaml: a same-id rule replaces, a new one adds."""
+    merged: dict[str, Rule] = {}
+    disowning: list[str] = []
+    words: dict[str, list[str]] = {}
+    for d in dirs:
+        path = d / "coach.yaml"
+        if path.is_file():
+            pack = load_rules(path)
+            for rule in pack.rules:
+                merged[rule.id] = rule
+            disowning += [x for x in pack.disowning if x not in disowning]
+            words.update(pack.words)  # a pack's class of the same name replaces the bundled one
+    return compile_rules(RuleSet(rules=list(merged.values()), disowning=disowning, words=words))
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1

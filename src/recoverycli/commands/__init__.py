@@ -1,1 +1,0 @@
-"""One module per group of commands; cli.py only registers them."""

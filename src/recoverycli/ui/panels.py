@@ -1,0 +1,230 @@
+"""Rich views of steps, calls and cases for people; scripts get JSON instead."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from recoverycli.safety import safe_text
+
+if TYPE_CHECKING:
+    from recoverycli.caselog.record import Case
+    from recoverycli.playbooks.schema import Playbook
+    from recoverycli.call.wizard import Call, Repeat, StepView
+
+
+def local(dt: datetime) -> str:
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def plain(text: object, style: str = "") -> Text:
+    """Text from data, shown as it is: never markup, never a control character."""
+    return Text(safe_text(text, markup=False), style=style)
+
+
+def unwrap(text: str) -> str:
+    """YAML block text keeps the trainer's line breaks; let the terminal wrap paragraphs instead."""
+    paras = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paras if p)
+
+
+def say_avoid_tips(say: list[str], avoid: list[str], tips: list[tuple[str, str, str]]) -> list[Text]:
+    """What to say, what to avoid and the tips: the same lines in a call and in `playbook show`."""
+    parts: list[Text] = []
+    if say:
+        parts.append(Text("\nYou could say", style="bold green"))
+        parts += [plain(f"  “{s}”", style="green") for s in say]
+    if avoid:
+        parts.append(Text("\nAvoid", style="bold red"))
+        parts += [plain(f"  ✗ {a}", style="red") for a in avoid]
+    if tips:
+        parts.append(Text("\nTips", style="bold cyan"))
+        for tag, title, text in tips:
+            line = Text("  ★ ", style="cyan")
+            line.append(safe_text(title, markup=False), style="bold")
+            line.append(safe_text(f" — {text} ", markup=False))
+            line.append(safe_text(f"[{tag}]", markup=False), style="dim")
+            parts.append(line)
+    return parts
+
+
+def step_panel(view: StepView) -> Group:
+    """A step's header in the plain call, compact enough for 80×24: title rule, guidance, what to say and avoid,
+    the tips by title (their words are in `playbook show` and behind F1 on the call screen)."""
+    from rich.rule import Rule
+
+    parts: list[object] = [Rule(plain(f"Step {view.index} of {view.total} · {view.step.title}", style="bold"),
+                                align="left", style="blue")]
+    parts += [plain(unwrap(g)) for g in view.guidance]
+    for label, lines, style in (("Say", [f"“{s}”" for s in view.say], "green"), ("Avoid", [f"✗ {a}" for a in view.avoid], "red")):
+        if lines:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(style=f"bold {style}", no_wrap=True, width=5)
+            grid.add_column(style=style)
+            for i, line in enumerate(lines):
+                grid.add_row(label if i == 0 else "", plain(line))
+            parts.append(grid)
+    if view.tips:
+        tips = Text("Tips  ", style="bold cyan")
+        for i, (tag, title, _) in enumerate(view.tips):
+            tips.append((" · " if i else "") + safe_text(title, markup=False), style="cyan")
+            tips.append(f" [{tag}]", style="dim")
+        parts.append(tips)
+    return Group(*parts)
+
+
+def call_summary(call: Call, title: str | None = None) -> Group:
+    """The whole case, one row per question, readable at 80 columns (question column capped, answers wrap)."""
+    from rich.rule import Rule
+
+    table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Question", style="dim", max_width=30)
+    table.add_column("Answer", ratio=1)
+    for i, prompt in enumerate(call.asked(), 1):
+        answer = call.display(prompt)
+        table.add_row(str(i), safe_text(prompt.label), safe_text(answer) if answer else Text("—", style="dim"))
+    return Group(Rule(plain(title or f"Case summary · {call.playbook.title}", style="bold"), align="left", style="magenta"),
+                 table)
+
+
+def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:
+    value = case.answers[key]
+    label = key
+    if playbook is not None and (p := playbook.prompt(key)) is not None:
+        label = p.label
+        if p.choices_from == "gestures" and (g := playbook.gesture(str(value))) is not None:
+            value = g.label
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    return label, str(value)
+
+
+def case_view(case: Case, playbook: Playbook | None) -> Group:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("Case", safe_text(case.id))
+    head.add_row("Status", safe_text(case.status))
+    if case.complaint_number >= 2:
+        head.add_row("Severity", Text(f"EMERGENCY · complaint number {case.complaint_number}", style="bold red"))
+        if case.repeats:
+            head.add_row("Repeats", Text(f"{case.repeats} — `recover show {case.repeats}` for what happened then", style="red"))
+    else:
+        head.add_row("Complaint", "first")
+    head.add_row("Playbook", safe_text(f"{case.playbook.id} (v{case.playbook.version})"))
+    if case.crisis_id:
+        head.add_row("Crisis", safe_text(f"{case.crisis_id} (recover crisis board {case.crisis_id})"))
+    head.add_row("Staff", safe_text(case.staff))
+    head.add_row("Customer", safe_text(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
+    head.add_row("Created", local(case.created_at))
+    head.add_row("Updated", local(case.updated_at))
+    answers = Table(show_header=True, header_style="bold", expand=True)
+    answers.add_column("Question")
+    answers.add_column("Answer", ratio=2)
+    order = [p.id for p in playbook.prompts()] if playbook else []
+    keys = [k for k in order if k in case.answers] + [k for k in case.answers if k not in order]
+    for key in keys:
+        label, value = _answer_text(case, playbook, key)
+        answers.add_row(safe_text(label), safe_text(value))
+    events = Table(show_header=True, header_style="bold", expand=True)
+    events.add_column("When", no_wrap=True)
+    events.add_column("Who")
+    events.add_column("What")
+    from recoverycli.caselog.history import describe
+
+    for ev in case.events:
+        events.add_row(local(ev.at), safe_text(ev.staff), safe_text(describe(ev, playbook)))
+    return Group(
+        Panel(head, title=safe_text(f"Case {case.id}"), title_align="left", border_style="blue"),
+        Panel(answers, title="Answers", title_align="left"),
+        Panel(events, title="History", title_align="left"),
+    )
+
+
+def cases_table(cases: list[Case]) -> Table:
+    table = Table(show_header=True, header_style="bold")
+    for col in ("Case", "Status", "Created", "Playbook", "Customer", "Staff", "Follow-up"):
+        table.add_column(col, no_wrap=col in ("Case", "Status", "Created", "Follow-up"))
+    for c in cases:
+        table.add_row(safe_text(c.id + (" !" if c.complaint_number >= 2 else "")), safe_text(c.status), local(c.created_at), safe_text(c.playbook.id), safe_text(c.customer.name),
+                      safe_text(c.staff), safe_text(str(c.answers.get("follow_up_date", ""))))
+    return table
+
+
+def followups_table(rows: list[dict]) -> Table:
+    table = Table(show_header=True, header_style="bold")
+    for col in ("Case", "Due", "Customer", "Contact", "Promise", "Owner"):
+        table.add_column(col, no_wrap=col in ("Case", "Due"))
+    for r in rows:
+        late = r["days_overdue"]
+        due = plain(r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
+                   style="bold red" if late > 0 else "yellow" if late == 0 else "")
+        case = plain(r["case_id"])
+        if r.get("emergency"):
+            case.append("\nEMERGENCY", style="bold red")  # a second complaint: this promise matters most
+        table.add_row(case, due, safe_text(r["customer_name"]), safe_text(r["customer_contact"]),
+                      safe_text(r["promise"] or ""), safe_text(r["owner"]))
+    return table
+
+
+def playbook_view(pb: Playbook) -> Group:
+    """A playbook as a clerk meets it, with every segment's guidance and every prompt."""
+    from recoverycli.playbooks.tips import TIPS
+
+    parts: list[object] = [Panel(plain(f"{pb.description}\nid {pb.id} · version {pb.version} · {pb.category}"),
+                                 title=safe_text(pb.title or pb.id), title_align="left", border_style="magenta")]
+    for i, step in enumerate(pb.steps, 1):
+        body: list[object] = [plain(unwrap(step.guidance or ""))]
+        for a in step.adapt:
+            body.append(plain(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
+        body += say_avoid_tips(step.say, step.avoid, [(t, TIPS[t].title, TIPS[t].text) for t in step.tips])
+        prompts = Table(show_header=True, header_style="bold", expand=True)
+        for col in ("Prompt", "Question", "Type", "Needed", "Asked when"):
+            prompts.add_column(col)
+        for p in step.prompts:
+            kind = p.type + (f" ({', '.join(c if isinstance(c, str) else c.value for c in p.choices)})" if p.choices else "")
+            kind += " (from gestures)" if p.choices_from else ""
+            prompts.add_row(safe_text(p.id), safe_text(p.label), safe_text(kind), "required" if p.required else "optional",
+                            safe_text(", ".join(f"{k} = {v}" for k, v in (p.when or {}).items())))
+        if step.prompts:
+            body.append(prompts)
+        parts.append(Panel(Group(*body), title=safe_text(f"Step {i} · {step.title}"), title_align="left", border_style="blue"))
+    gestures = Table(show_header=True, header_style="bold")
+    for col in ("Gesture", "Label", "Consumable", "Rough cost"):
+        gestures.add_column(col)
+    for g in pb.gestures:
+        gestures.add_row(safe_text(g.id), safe_text(g.label), "yes" if g.consumable else "no", "" if g.cost is None else f"{g.cost:g}")
+    parts.append(Panel(gestures, title="Gestures", title_align="left"))
+    return Group(*parts)
+
+
+def emergency_panel(call: Call, repeat: Repeat) -> Panel:
+    """Unmistakable: complaint number two is an emergency [kuzmeski-second-complaint]."""
+    lines: list[object] = [plain(f"Complaint number {repeat.complaint_number} from {call.customer.get('name') or 'this customer'}. "
+                                "Drop everything: alert the duty manager now and fix it on this call.", style="bold")]
+    for case in repeat.previous:
+        done = "done" if any(e.kind == "follow_up_done" for e in case.events) else "NOT done"
+        lines.append(plain(f"\n{case.id} · {local(case.created_at)} · {case.playbook.id} · {case.status}", style="bold"))
+        words = " ".join(str(case.answers.get("customer_words", "")).split())
+        lines.append(plain(f"They said: {words[:160]}{'…' if len(words) > 160 else ''}"))
+        lines.append(plain(f"We promised: {case.answers.get('commitment', '—')}"))
+        lines.append(plain(f"Follow-up {case.answers.get('follow_up_date', '—')}: {done}"))
+    return Panel(Group(*lines), title=f"⚠ EMERGENCY — complaint number {repeat.complaint_number}", title_align="left",
+                 border_style="bold red", style="red")
+
+
+def coach_flags(flags: list) -> Panel:
+    lines: list[object] = []
+    for f in flags:
+        line = Text("⚑ ", style="yellow" if f.level == "warning" else "red")
+        line.append(safe_text(f"“{f.match}”", markup=False), style="bold")
+        line.append(safe_text(f" — {f.reason}\n   Try: {f.suggestion} ", markup=False))
+        line.append(safe_text(f"[{f.rule}]", markup=False), style="dim")
+        lines.append(line)
+    return Panel(Group(*lines), title="Coach", title_align="left", border_style="yellow")
