@@ -23,7 +23,7 @@ from recoverycli.coach.text import normalise
 
 _CLAUSE = re.compile(r"[^.!?;\n]+[.!?;]*")
 _NUM = re.compile(r"^\d+$")
-_PUNCT = set(",.:;!?-\"()[]{}/&+*%$€£#@")
+_PUNCT = set(',.:;!?-"()[]{}/&+*%$€£#@')
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -58,7 +58,9 @@ def features(sentence: str) -> list[str]:
     return sorted(set(feats))
 
 
-def _train_logistic(rows: list[tuple[list[str], float, float]], l2: float, epochs: int, seed: int) -> tuple[float, dict[str, float]]:
+def _train_logistic(
+    rows: list[tuple[list[str], float, float]], l2: float, epochs: int, seed: int
+) -> tuple[float, dict[str, float]]:
     """Plain logistic regression by SGD over sparse binary features; rows are (features, label, weight)."""
     rng = random.Random(seed)
     w: dict[str, float] = {}
@@ -83,7 +85,11 @@ def train(replies, featurize, l2=0.002, epochs=30, rounds=2, seed=7):
     """Sincere replies' sentences are all good; a bad reply has at least one bad sentence, found by training
     on all its sentences first, then keeping the one the model finds worst (multiple-instance)."""
     good = [featurize(r.text[a:b]) for r in replies if r.verdict == "sincere" for a, b in sentences(r.text)]
-    bad_sets = [[featurize(r.text[a:b]) for a, b in sentences(r.text)] or [featurize(r.text)] for r in replies if r.verdict == "bad"]
+    bad_sets = [
+        [featurize(r.text[a:b]) for a, b in sentences(r.text)] or [featurize(r.text)]
+        for r in replies
+        if r.verdict == "bad"
+    ]
     chosen = bad_sets
     bias, weights = 0.0, {}
     for rnd in range(rounds):
@@ -121,6 +127,7 @@ def embedder():
     def featurize(sentence):
         vec = np.asarray(wl.embed([sentence], norm=True)[0], dtype=float)
         return {f"e{i}": float(v) * 4 for i, v in enumerate(vec)}
+
     return featurize
 
 
@@ -172,8 +179,10 @@ def main() -> int:
         print("WordLlama embedding classifier: not installed (pip install wordllama to compare it)")
     card = score("dev", "", dev, lambda r: coach.check(r.text, coach.default_rules(), context_for(r)))
     t = card.overall
-    print(f"rules (written against this half: training figures): recall {t.recall:.1%}, "
-          f"false flags {t.false_flag_rate:.1%}, false blocks {t.false_blocks}")
+    print(
+        f"rules (written against this half: training figures): recall {t.recall:.1%}, "
+        f"false flags {t.false_flag_rate:.1%}, false blocks {t.false_blocks}"
+    )
     return 0
 
 

@@ -43,19 +43,27 @@ def main() -> None:
         walls = []
         for _ in range(max(RUNS // 3, 5)):
             t = time.perf_counter()
-            subprocess.run([str(BIN / "recover"), "coach", "check", REPLIES[1]], env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [str(BIN / "recover"), "coach", "check", REPLIES[1]],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             walls.append(time.perf_counter() - t)
-        helped = subprocess.run([sys.executable, "-X", "importtime", str(BIN / "recover"), "--help"], env=env,
-                                capture_output=True, text=True).stderr
+        helped = subprocess.run(
+            [sys.executable, "-X", "importtime", str(BIN / "recover"), "--help"],
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stderr
     lazy = "lemminflect" not in helped and "recoverycli.coach.text" not in helped
 
     from recoverycli import coach
-    from recoverycli.playbooks.schema import Prompt
-    from recoverycli.playbooks.library import Library
     from recoverycli.call.live import equip
-    from recoverycli.store import open_store
     from recoverycli.call.wizard import Call
+    from recoverycli.playbooks.library import Library
+    from recoverycli.playbooks.schema import Prompt
+    from recoverycli.store import open_store
 
     t = time.perf_counter()
     rules = coach.default_rules()
@@ -75,7 +83,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(str(Path(tmp) / "cases.db"))
-        call = Call(playbook=Library.default().get("other"), staff="Bench", today=date.today(), customer={"name": "Amara Obi"})
+        call = Call(
+            playbook=Library.default().get("other"), staff="Bench", today=date.today(), customer={"name": "Amara Obi"}
+        )
         equip(call, store)
         prompt = Prompt(id="commitment", label="What will be done?", coach="strict")
         assert call.coach is not None

@@ -44,10 +44,14 @@ def main() -> int:
     args.outdir.mkdir(parents=True, exist_ok=True)
     for name, part in zip("ab", halves(replies, args.seed)):
         out = args.outdir / f"{args.corpus.stem}-{name}.yaml"
-        out.write_text(yaml.safe_dump({"replies": part}, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
+        out.write_text(
+            yaml.safe_dump({"replies": part}, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+        )
         bad = sum(r["verdict"] == "bad" for r in part)
-        print(f"{out}: {len(part)} replies ({bad} bad, {len(part) - bad} sincere, "
-              f"{sum(bool(r.get('tricky')) for r in part if r['verdict'] == 'sincere')} tricky sincere)")
+        print(
+            f"{out}: {len(part)} replies ({bad} bad, {len(part) - bad} sincere, "
+            f"{sum(bool(r.get('tricky')) for r in part if r['verdict'] == 'sincere')} tricky sincere)"
+        )
     return 0
 
 

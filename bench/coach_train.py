@@ -24,13 +24,25 @@ from recoverycli import coach
 from recoverycli.coach import model as coachmodel
 from recoverycli.coach.corpus import bundled_corpus_dir, context_for, load_corpus
 
-MOVES = ("excuse", "blame", "deflect", "policy", "doubt", "dismiss", "non-apology", "canned", "vague-promise", "template")
+MOVES = (
+    "excuse",
+    "blame",
+    "deflect",
+    "policy",
+    "doubt",
+    "dismiss",
+    "non-apology",
+    "canned",
+    "vague-promise",
+    "template",
+)
 
 
 def sentence_features(reply) -> list[list[str]]:
     cues = coachmodel.reply_cues(reply.text, context_for(reply).prompt)
-    return [coachmodel.features(reply.text[a:b], cues) for a, b in coachmodel.sentences(reply.text)] or \
-        [coachmodel.features(reply.text, cues)]
+    return [coachmodel.features(reply.text[a:b], cues) for a, b in coachmodel.sentences(reply.text)] or [
+        coachmodel.features(reply.text, cues)
+    ]
 
 
 def logistic(rows, l2=0.002, epochs=25, seed=7):
@@ -98,7 +110,11 @@ def unseen_scores(corpora: dict[str, list], rules) -> dict[int, tuple[float, boo
     within the file when there is only one), and whether the coach would let the model speak on it at all."""
     out: dict[int, tuple[float, bool]] = {}
     every = [r for rs in corpora.values() for r in rs]
-    groups = [[r for r in rs] for rs in corpora.values()] if len(corpora) > 1 else [[every[i] for i in f] for f in folds(every)]
+    groups = (
+        [[r for r in rs] for rs in corpora.values()]
+        if len(corpora) > 1
+        else [[every[i] for i in f] for f in folds(every)]
+    )
     for held in groups:
         ids = {id(r) for r in held}
         m = train([r for r in every if id(r) not in ids])
@@ -130,8 +146,12 @@ def figures(name, replies, flagged) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", nargs="*", default=None, help="corpus stems to train on (default: every dev*.yaml)")
-    ap.add_argument("--also", nargs="*", default=[], type=Path, help="further corpus files to train on (scratch halves)")
-    ap.add_argument("--target", type=float, default=0.01, help="share of an unseen writer's sincere replies the model may flag")
+    ap.add_argument(
+        "--also", nargs="*", default=[], type=Path, help="further corpus files to train on (scratch halves)"
+    )
+    ap.add_argument(
+        "--target", type=float, default=0.01, help="share of an unseen writer's sincere replies the model may flag"
+    )
     ap.add_argument("--lofo", action="store_true", help="leave each file out in turn and score on it")
     ap.add_argument("--write", action="store_true", help="write src/recoverycli/coach/model.json")
     args = ap.parse_args()
@@ -149,7 +169,9 @@ def main() -> int:
             m = train([r for rs in rest.values() for r in rs], threshold)
             verdicts = {id(r): coachmodel.judge(r.text, context_for(r).prompt, m) for r in corpora[test]}
             alone = {i: v.score > threshold for i, v in verdicts.items()}
-            added = {id(r): alone[id(r)] and not coach.silenced(r.text, verdicts[id(r)].move, rules) for r in corpora[test]}
+            added = {
+                id(r): alone[id(r)] and not coach.silenced(r.text, verdicts[id(r)].move, rules) for r in corpora[test]
+            }
             print(f"leave out {test} (trained on {sum(map(len, rest.values()))} replies, threshold {threshold:.2f}):")
             print("  " + figures("model alone", corpora[test], lambda r: alone[id(r)]))
             print("  " + figures("rules alone", corpora[test], lambda r: by_rules[id(r)]))
@@ -161,7 +183,9 @@ def main() -> int:
         m.trained_on = [p.name for p in paths]
         import json
 
-        coachmodel.MODEL_PATH.write_text(json.dumps(m.as_json(), separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
+        coachmodel.MODEL_PATH.write_text(
+            json.dumps(m.as_json(), separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8"
+        )
         size = coachmodel.MODEL_PATH.stat().st_size
         print(f"wrote {coachmodel.MODEL_PATH} ({size / 1024:.0f} kB): {len(every)} replies, threshold {threshold:.2f}")
     return 0

@@ -35,8 +35,16 @@ WRITER = textwrap.dedent("""
 def run(writers: int) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cases.db"
-        subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from recoverycli.store import open_store;"
-                        " open_store(Path(sys.argv[1]))", str(path)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; from recoverycli.store import open_store;"
+                " open_store(Path(sys.argv[1]))",
+                str(path),
+            ],
+            check=True,
+        )
         t = time.perf_counter()
         procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(PER_WRITER)]) for _ in range(writers)]
         codes = [p.wait() for p in procs]

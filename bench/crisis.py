@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recoverycli.store import open_store  # noqa: E402
 from tests import pgserver  # noqa: E402
+
+from recoverycli.store import open_store  # noqa: E402
 
 CUSTOMERS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 DESKS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
@@ -65,16 +66,32 @@ def customer_file(folder: Path, n: int) -> Path:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("Passenger name;Mobile;E-mail;PNR;Type;Cabin;Called us\n")
         for i in range(n):
-            fh.write(f"Guest {i};+1 415 {200 + i // 10000:03d} {i % 10000:04d};guest{i}@example.com;BK-{i:06d};"
-                     f"{segments[i % len(segments)]};{1000 + i % 900};{'yes' if i % 37 == 0 else ''}\n")
+            fh.write(
+                f"Guest {i};+1 415 {200 + i // 10000:03d} {i % 10000:04d};guest{i}@example.com;BK-{i:06d};"
+                f"{segments[i % len(segments)]};{1000 + i % 900};{'yes' if i % 37 == 0 else ''}\n"
+            )
     return path
 
 
 def load(store: str, path: Path) -> tuple[float, str]:
     env = {**os.environ, "RECOVER_STAFF": "Bench", "RECOVER_STORE": store}
     t = time.perf_counter()
-    out = subprocess.run([str(RECOVER), "crisis", "open", "--title", "Aurora lost power", "--supplier", "Blue Line",
-                          "--customers", str(path)], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [
+            str(RECOVER),
+            "crisis",
+            "open",
+            "--title",
+            "Aurora lost power",
+            "--supplier",
+            "Blue Line",
+            "--customers",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     elapsed = time.perf_counter() - t
     if out.returncode != 0:
         raise SystemExit(out.stderr)
@@ -82,8 +99,16 @@ def load(store: str, path: Path) -> tuple[float, str]:
 
 
 def desks(store: str, crisis_id: str, n: int) -> tuple[float, list[float], list[int]]:
-    procs = [subprocess.Popen([sys.executable, "-c", DESK, store, crisis_id, str(d)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for d in range(n)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", DESK, store, crisis_id, str(d)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for d in range(n)
+    ]
     for p in procs:
         assert p.stdout.readline().strip() == "ready"
     t = time.perf_counter()
@@ -106,15 +131,19 @@ def run(name: str, store: str, n_desks: int, folder: Path) -> None:
     wall, lat, got = desks(store, crisis_id, n_desks)
     st = open_store(store)
     rows = st.crisis_list(crisis_id)
-    attempts = Counter(r["customer_id"] for r in st.execute("SELECT customer_id FROM crisis_attempts WHERE crisis_id = ?",
-                                                               (crisis_id,)).fetchall())
+    attempts = Counter(
+        r["customer_id"]
+        for r in st.execute("SELECT customer_id FROM crisis_attempts WHERE crisis_id = ?", (crisis_id,)).fetchall()
+    )
     st.close()
     double = sum(1 for c in Counter(got).values() if c > 1) + sum(1 for c in attempts.values() if c > 1)
     skipped = sum(1 for r in rows if r["state"] != "reached")
     ms = [x * 1000 for x in lat]
-    print(f"  {n_desks} desks: {len(got):,} claims in {wall:.2f} s = {len(got) / wall:,.0f} claims/s; claim latency "
-          f"median {statistics.median(ms):.2f} ms, p95 {ms[int(len(ms) * 0.95)]:.2f} ms, max {ms[-1]:.1f} ms; "
-          f"double claims {double}, customers left uncalled {skipped}")
+    print(
+        f"  {n_desks} desks: {len(got):,} claims in {wall:.2f} s = {len(got) / wall:,.0f} claims/s; claim latency "
+        f"median {statistics.median(ms):.2f} ms, p95 {ms[int(len(ms) * 0.95)]:.2f} ms, max {ms[-1]:.1f} ms; "
+        f"double claims {double}, customers left uncalled {skipped}"
+    )
 
 
 def main() -> None:

@@ -34,15 +34,35 @@ def generate(path: Path, n: int) -> None:
         at = f"2026-{1 + i % 11:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00.000000+00:00"
         answers = {
             "customer_words": " ".join(rnd.choices(words, k=25)) + "\n" + " ".join(rnd.choices(words, k=10)),
-            "desired_outcome": "A refund", "commitment": "Front desk refunds by 17:00", "gesture": "meal",
-            "follow_up_date": "2026-12-01", "room_number": str(100 + i % 400),
+            "desired_outcome": "A refund",
+            "commitment": "Front desk refunds by 17:00",
+            "gesture": "meal",
+            "follow_up_date": "2026-12-01",
+            "room_number": str(100 + i % 400),
         }
-        rows.append((f"RC-{i:07d}", "open", at, at, "Bench Desk", f"Guest {i}", f"guest{i}@example.com", "family",
-                     "room-failure", 1, "h", json.dumps(answers), "2026-12-01"))
+        rows.append(
+            (
+                f"RC-{i:07d}",
+                "open",
+                at,
+                at,
+                "Bench Desk",
+                f"Guest {i}",
+                f"guest{i}@example.com",
+                "family",
+                "room-failure",
+                1,
+                "h",
+                json.dumps(answers),
+                "2026-12-01",
+            )
+        )
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
-            " playbook_id, playbook_version, playbook_hash, answers, follow_up_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            " playbook_id, playbook_version, playbook_hash, answers, follow_up_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
     store.close()
 
 
@@ -78,9 +98,15 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--generate", str(db), str(N)], check=True)
         print(f"generated {N:,} cases in {time.perf_counter() - t:.1f} s ({db.stat().st_size / 1e6:.0f} MB)")
         env = {**os.environ, "RECOVER_STORE": str(db)}
-        ours = [measure([str(BIN / "recover"), "export", "--format", "csv"], Path(tmp) / "ours.csv", env) for _ in range(RUNS)]
-        theirs = [measure([sqlite, "-csv", "-header", str(db), SQLITE_QUERY], Path(tmp) / "sqlite.csv", env) for _ in range(RUNS)]
-        rows = sum(1 for _ in open(Path(tmp) / "ours.csv", encoding="utf-8", newline="")) 
+        ours = [
+            measure([str(BIN / "recover"), "export", "--format", "csv"], Path(tmp) / "ours.csv", env)
+            for _ in range(RUNS)
+        ]
+        theirs = [
+            measure([sqlite, "-csv", "-header", str(db), SQLITE_QUERY], Path(tmp) / "sqlite.csv", env)
+            for _ in range(RUNS)
+        ]
+        rows = sum(1 for _ in open(Path(tmp) / "ours.csv", encoding="utf-8", newline=""))
     t_ours, t_theirs = statistics.median(r[0] for r in ours), statistics.median(r[0] for r in theirs)
     m_ours, m_theirs = max(r[1] for r in ours), max(r[1] for r in theirs)
     print(f"recover export --format csv: {t_ours:6.2f} s, peak {m_ours / 1024:6.1f} MiB")

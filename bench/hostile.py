@@ -43,10 +43,19 @@ class Tally:
             self.failures.append(what)
 
 
-def recover(*args: str, env: dict[str, str], timeout: float = 30, stdout: object = subprocess.PIPE) -> tuple[int, str, str]:
+def recover(
+    *args: str, env: dict[str, str], timeout: float = 30, stdout: object = subprocess.PIPE
+) -> tuple[int, str, str]:
     try:
-        p = subprocess.run([RECOVER, *args], env=env, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                           stdin=subprocess.DEVNULL, timeout=timeout)
+        p = subprocess.run(
+            [RECOVER, *args],
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return -1, "", "TIMEOUT"
     return p.returncode, p.stdout or "", p.stderr
@@ -56,8 +65,12 @@ def clean(code: int, err: str) -> bool:
     """Finished, exit 0, 1 or 2, no traceback; a failure is one line (or click's own usage error for a mistyped flag)."""
     lines = [line for line in err.strip().splitlines() if not line.startswith(("EMERGENCY:", "coach on "))]  # notices
     usage = code == 2 and lines and lines[-1].startswith("Error: ")
-    return (code in (0, 1, 2) and "Traceback" not in err and "unexpected error" not in err
-            and (code == 0 or len(lines) == 1 or bool(usage)))
+    return (
+        code in (0, 1, 2)
+        and "Traceback" not in err
+        and "unexpected error" not in err
+        and (code == 0 or len(lines) == 1 or bool(usage))
+    )
 
 
 def store_lines(env: dict[str, str], store: str) -> set[str]:
@@ -71,8 +84,13 @@ def answers_corpus(tmp: Path) -> list[Path]:
     """Bad answers files, each a mistake a script, a typo or an attacker could make."""
     body = EXAMPLE
     variants: dict[str, str | bytes] = {
-        "empty": "", "a list": "- 1\n- 2\n", "a scalar": "just text\n", "not utf-8": b"staff: caf\xe9\n",
-        "syntax": "staff: [\n", "tab indent": "staff:\n\t- x\n", "python tag": "staff: !!python/object/apply:os.system [ls]\n",
+        "empty": "",
+        "a list": "- 1\n- 2\n",
+        "a scalar": "just text\n",
+        "not utf-8": b"staff: caf\xe9\n",
+        "syntax": "staff: [\n",
+        "tab indent": "staff:\n\t- x\n",
+        "python tag": "staff: !!python/object/apply:os.system [ls]\n",
         "binary staff": body.replace("staff: Dana Reyes", "staff: !!binary aGVsbG8="),
         "bool staff": body.replace("staff: Dana Reyes", "staff: true"),
         "nan staff": body.replace("staff: Dana Reyes", "staff: .nan"),
@@ -84,7 +102,7 @@ def answers_corpus(tmp: Path) -> list[Path]:
         "deep block": "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 900)),
         "huge int": "staff: " + "9" * 5000 + "\n",
         "alias bomb": "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-                      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
         "merge key": "base: &b {x: 1}\nstaff:\n  <<: *b\n",
         "duplicate key": body + "staff: Again\n",
         "unknown top key": body + "extra: 1\n",
@@ -97,12 +115,19 @@ def answers_corpus(tmp: Path) -> list[Path]:
         "word date": body.replace("follow_up_date: +3d", "follow_up_date: someday"),
         "far date": body.replace("follow_up_date: +3d", "follow_up_date: +9999w"),
         "date 9999": body.replace("follow_up_date: +3d", "follow_up_date: 9999-12-31"),
-        "5000-char answer": body.replace("desired_outcome: The second charge refunded today", "desired_outcome: " + "y" * 5000),
-        "control chars": body.replace("desired_outcome: The second charge refunded today",
-                                      'desired_outcome: "a\\x00b\\x1b[2Jc\\x9bd"'),
-        "rtl and emoji": body.replace("desired_outcome: The second charge refunded today", "desired_outcome: 🙂 עברית 中文"),
+        "5000-char answer": body.replace(
+            "desired_outcome: The second charge refunded today", "desired_outcome: " + "y" * 5000
+        ),
+        "control chars": body.replace(
+            "desired_outcome: The second charge refunded today", 'desired_outcome: "a\\x00b\\x1b[2Jc\\x9bd"'
+        ),
+        "rtl and emoji": body.replace(
+            "desired_outcome: The second charge refunded today", "desired_outcome: 🙂 עברית 中文"
+        ),
         "inf answer": body.replace("desired_outcome: The second charge refunded today", "desired_outcome: .inf"),
-        "bytes answer": body.replace("desired_outcome: The second charge refunded today", "desired_outcome: !!binary AAEC"),
+        "bytes answer": body.replace(
+            "desired_outcome: The second charge refunded today", "desired_outcome: !!binary AAEC"
+        ),
         "list answer": body.replace("desired_outcome: The second charge refunded today", "desired_outcome: [a, b]"),
         "null answers": "staff: Dana\ncustomer: null\nanswers: null\n",
         "answers a list": "staff: Dana\nanswers: [1, 2]\n",
@@ -114,8 +139,9 @@ def answers_corpus(tmp: Path) -> list[Path]:
         "nul byte": body.replace("Dana Reyes", "Dana\x00Reyes"),
         "only a comment": "# nothing\n",
         "two documents": body + "---\n" + body,
-        "customer a string": body.replace("customer: {name: Jo Okafor, contact: jo.okafor@example.com, segment: vip}",
-                                          "customer: Jo Okafor"),
+        "customer a string": body.replace(
+            "customer: {name: Jo Okafor, contact: jo.okafor@example.com, segment: vip}", "customer: Jo Okafor"
+        ),
         "customer name a list": body.replace("name: Jo Okafor", "name: [Jo, Okafor]"),
         "customer name bool": body.replace("name: Jo Okafor", "name: yes"),
         "contact a number": body.replace("contact: jo.okafor@example.com", "contact: 5550100"),
@@ -123,7 +149,9 @@ def answers_corpus(tmp: Path) -> list[Path]:
         "unknown customer key": body.replace("segment: vip", "segment: vip, age: 40"),
         "integer keys": body + "  1: one\n  true: yes\n  null: nothing\n",
         "a 10,000-character key": body + "  " + "k" * 10_000 + ": x\n",
-        "10,000 lines of words": body.replace("customer_words: |-", "customer_words: |-\n" + "    line\n" * 10_000 + "   "),
+        "10,000 lines of words": body.replace(
+            "customer_words: |-", "customer_words: |-\n" + "    line\n" * 10_000 + "   "
+        ),
         "unicode line separators": body.replace("The second charge refunded today", "a\u2028b\u2029c"),
         "bidi override": body.replace("The second charge refunded today", "\u202egnp.exe"),
         "gesture unknown": body.replace("gesture: flowers", "gesture: a yacht"),
@@ -131,11 +159,15 @@ def answers_corpus(tmp: Path) -> list[Path]:
         "follow-up a number": body.replace("follow_up_date: +3d", "follow_up_date: 20261201"),
         "follow-up +99999d": body.replace("follow_up_date: +3d", "follow_up_date: +99999d"),
         "follow-up a timestamp": body.replace("follow_up_date: +3d", "follow_up_date: 2026-12-01T10:00:00Z"),
-        "answer anchors": body.replace("desired_outcome: The second charge refunded today", "desired_outcome: &x y\n  apology2: *x"),
+        "answer anchors": body.replace(
+            "desired_outcome: The second charge refunded today", "desired_outcome: &x y\n  apology2: *x"
+        ),
         "every value empty": "staff: ''\ncustomer: {name: '', contact: '', segment: ''}\nanswers: {customer_words: ''}\n",
         "escalated without repeat": body + "  escalated_to: Duty manager at 10:00\n",
-        "coach strict words": body.replace("commitment: I refund the duplicate charge now; accounts (Ben) confirms it reached the card by Thursday 12:00",
-                                           "commitment: Please contact the booking site yourself"),
+        "coach strict words": body.replace(
+            "commitment: I refund the duplicate charge now; accounts (Ben) confirms it reached the card by Thursday 12:00",
+            "commitment: Please contact the booking site yourself",
+        ),
         "placeholder left": body.replace("The second charge refunded today", "Refund for {customer.first_name}"),
     }
     paths = []
@@ -146,8 +178,14 @@ def answers_corpus(tmp: Path) -> list[Path]:
     os.mkfifo(tmp / "answers.fifo")
     (tmp / "answers.dir").mkdir()
     (tmp / "dangling.yaml").symlink_to(tmp / "nowhere.yaml")
-    return paths + [Path("/dev/zero"), Path("/dev/null"), tmp / "answers.fifo", tmp / "answers.dir", tmp / "dangling.yaml",
-                    tmp / "missing.yaml"]
+    return paths + [
+        Path("/dev/zero"),
+        Path("/dev/null"),
+        tmp / "answers.fifo",
+        tmp / "answers.dir",
+        tmp / "dangling.yaml",
+        tmp / "missing.yaml",
+    ]
 
 
 # --- 2. playbook directories -----------------------------------------------------------------------
@@ -167,8 +205,10 @@ def playbook_dirs(tmp: Path) -> list[Path]:
         "markup title": {"a.yaml": 'id: a\nextends: four-step\ntitle: "[link=file:///etc/passwd]A[/link]"\n'},
         "not utf-8": {"a.yaml": b"id: a\ntitle: caf\xe9\n"},
         "huge file": {"a.yaml": "id: a\ndescription: " + "x" * 600_000 + "\n"},
-        "alias bomb": {"a.yaml": "id: a\nx: &a [1,1,1,1,1,1,1,1,1,1]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-                                 "z: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nw: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"},
+        "alias bomb": {
+            "a.yaml": "id: a\nx: &a [1,1,1,1,1,1,1,1,1,1]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+            "z: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nw: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+        },
         "python tag": {"a.yaml": "id: !!python/object/apply:os.system [ls]\n"},
         "duplicate ids": {"a.yaml": PLAYBOOK, "b.yaml": PLAYBOOK},
         "duplicate prompt": {"a.yaml": PLAYBOOK + "      - {id: q, label: Again}\n"},
@@ -179,23 +219,36 @@ def playbook_dirs(tmp: Path) -> list[Path]:
         "a list": {"a.yaml": "- 1\n"},
         "choice without choices": {"a.yaml": PLAYBOOK.replace("{id: q, label: Q}", "{id: q, label: Q, type: choice}")},
         "number prompt": {"a.yaml": PLAYBOOK.replace("{id: q, label: Q}", "{id: q, label: Q, type: number}")},
-        "500-level chain": {f"l{i}.yaml": f"id: l{i}\ntitle: L{i}\nextends: {'four-step' if i == 0 else f'l{i - 1}'}\n"
-                            for i in range(500)},
+        "500-level chain": {
+            f"l{i}.yaml": f"id: l{i}\ntitle: L{i}\nextends: {'four-step' if i == 0 else f'l{i - 1}'}\n"
+            for i in range(500)
+        },
         "overrides bundled": {"other.yaml": "id: other\ntitle: Mine\nextends: four-step\n"},
         "id with newline": {"a.yaml": 'id: "a\\n"\nextends: four-step\n'},
         "fifo": {},
         "symlink to /dev/zero": {},
-        "when on an unknown prompt": {"a.yaml": PLAYBOOK.replace("{id: q, label: Q}", "{id: q, label: Q, when: {nope: yes}}")},
-        "when on a later prompt": {"a.yaml": PLAYBOOK.replace("{id: q, label: Q}", "{id: q, label: Q, when: {root_cause: x}}")},
+        "when on an unknown prompt": {
+            "a.yaml": PLAYBOOK.replace("{id: q, label: Q}", "{id: q, label: Q, when: {nope: yes}}")
+        },
+        "when on a later prompt": {
+            "a.yaml": PLAYBOOK.replace("{id: q, label: Q}", "{id: q, label: Q, when: {root_cause: x}}")
+        },
         "unknown tip": {"a.yaml": PLAYBOOK.replace("  - id: review\n", "  - id: review\n    tips: [be-nice]\n")},
         "remove unknown gesture": {"a.yaml": "id: a\nextends: four-step\nremove_gestures: [nope]\n"},
-        "duplicate gestures": {"a.yaml": "id: a\nextends: four-step\ngestures: [{id: g, label: G}, {id: g, label: H}]\n"},
+        "duplicate gestures": {
+            "a.yaml": "id: a\nextends: four-step\ngestures: [{id: g, label: G}, {id: g, label: H}]\n"
+        },
         "negative cost": {"a.yaml": "id: a\nextends: four-step\ngestures: [{id: g, label: G, cost: -5}]\n"},
-        "10,000 steps": {"a.yaml": "id: a\nextends: four-step\nsteps:\n" + "".join(f"  - {{id: s{i}, title: S}}\n" for i in range(10_000))},
+        "10,000 steps": {
+            "a.yaml": "id: a\nextends: four-step\nsteps:\n"
+            + "".join(f"  - {{id: s{i}, title: S}}\n" for i in range(10_000))
+        },
         "uppercase id": {"a.yaml": "id: Ana\nextends: four-step\n"},
         "max_length 0": {"a.yaml": PLAYBOOK.replace("{id: q, label: Q}", "{id: q, label: Q, max_length: 0}")},
-        "base prompt made optional": {"a.yaml": "id: a\nextends: four-step\nsteps:\n  - id: review\n    prompts:\n"
-                                                "      - {id: customer_words, label: W, required: false}\n"},
+        "base prompt made optional": {
+            "a.yaml": "id: a\nextends: four-step\nsteps:\n  - id: review\n    prompts:\n"
+            "      - {id: customer_words, label: W, required: false}\n"
+        },
         "coach.yaml broken": {"coach.yaml": "rules: [{id: x, patterns: ['(']}]\n", "a.yaml": PLAYBOOK},
         "a directory named x.yaml": {},
         "answers file among playbooks": {"x.answers.yaml": EXAMPLE, "a.yaml": PLAYBOOK},
@@ -234,29 +287,67 @@ def command_lines(tmp: Path, store: str) -> list[list[str]]:
     conn.close()
     (tmp / "text.db").write_text("shopping list\n")
     (tmp / "empty.db").touch()
-    targets = [str(s), str(s) + "-wal", str(s) + "-shm", str(tmp / "backup.db"), str(tmp / "exists.csv"),
-               str(tmp / "link.csv"), str(tmp / "dangling.csv"), str(tmp), str(tmp / "nodir" / "x"), "/dev/full"]
+    targets = [
+        str(s),
+        str(s) + "-wal",
+        str(s) + "-shm",
+        str(tmp / "backup.db"),
+        str(tmp / "exists.csv"),
+        str(tmp / "link.csv"),
+        str(tmp / "dangling.csv"),
+        str(tmp),
+        str(tmp / "nodir" / "x"),
+        "/dev/full",
+    ]
     out: list[list[str]] = []
     for t in targets:
-        out += [["export", "--output", t], ["export", "--output", t, "--force"], ["report", "--format", "json", "--output", t],
-                ["report", "--format", "html", "--output", t, "--force"], ["followups", "--ics", t], ["followups", "--ics", t, "--force"],
-                ["backup", t]]
+        out += [
+            ["export", "--output", t],
+            ["export", "--output", t, "--force"],
+            ["report", "--format", "json", "--output", t],
+            ["report", "--format", "html", "--output", t, "--force"],
+            ["followups", "--ics", t],
+            ["followups", "--ics", t, "--force"],
+            ["backup", t],
+        ]
     for db in (foreign, neg, tmp / "text.db", tmp / "empty.db", tmp / "missing.db"):
         out += [[c, "--store", str(db)] for c in ("list", "check", "export", "report", "followups")]
-        out += [["show", "RC-AAAAA", "--store", str(db)], ["start", "other", "--answers", str(ROOT / "playbooks/examples/other.answers.yaml"),
-                                                          "--store", str(db)]]
-    out += [["list", "--limit", "99999999999999999999"], ["list", "--limit", "9" * 5000], ["list", "--limit", "0"],
-            ["export", "--limit", "99999999999999999999"], ["followups", "--upcoming", "3000000"], ["followups", "--upcoming", "-1"],
-            ["list", "--until", "9999-12-31"], ["list", "--since", "0001-01-01"], ["report", "--since", "0001-01-01", "--until", "9999-12-31"],
-            ["list", "--since", "someday"], ["list", "--since", "-99999w"], ["list", "--status", "bogus"],
-            ["watch", "--interval", "1e308"], ["watch", "--interval", "nan"], ["watch", "--interval", "-1"],
-            ["export", "--columns", "nope"], ["show", "RC-\x1b]0;x\x07"], ["show", "[link=x]RC[/link]"],
-            ["note", "RC-AAAAA", "x" * 5000, "--staff", "Dana"], ["close", "RC-AAAAA", "--resolution", "", "--staff", "Dana"],
-            ["followup", "RC-AAAAA", "--reschedule", "yesterday", "--reason", "x", "--staff", "Dana"],
-            ["system-fix", "RC-AAAAA", "--due", "+99999d", "--staff", "Dana"], ["forget", "--customer", "", "--yes"],
-            ["forget", "--customer", "nobody at all", "--yes"], ["playbook", "new", "late\n", "--dir", str(tmp)],
-            ["playbook", "new", "Bad Id", "--dir", str(tmp)], ["playbook", "show", "nope"], ["coach", "check", "--file", "/dev/zero"],
-            ["list", "--store", "postgresql://desk:pa/ss@db.invalid/recover"], ["list", "--store", "postgresql://desk:p@ss@db.invalid/x"]]
+        out += [
+            ["show", "RC-AAAAA", "--store", str(db)],
+            ["start", "other", "--answers", str(ROOT / "playbooks/examples/other.answers.yaml"), "--store", str(db)],
+        ]
+    out += [
+        ["list", "--limit", "99999999999999999999"],
+        ["list", "--limit", "9" * 5000],
+        ["list", "--limit", "0"],
+        ["export", "--limit", "99999999999999999999"],
+        ["followups", "--upcoming", "3000000"],
+        ["followups", "--upcoming", "-1"],
+        ["list", "--until", "9999-12-31"],
+        ["list", "--since", "0001-01-01"],
+        ["report", "--since", "0001-01-01", "--until", "9999-12-31"],
+        ["list", "--since", "someday"],
+        ["list", "--since", "-99999w"],
+        ["list", "--status", "bogus"],
+        ["watch", "--interval", "1e308"],
+        ["watch", "--interval", "nan"],
+        ["watch", "--interval", "-1"],
+        ["export", "--columns", "nope"],
+        ["show", "RC-\x1b]0;x\x07"],
+        ["show", "[link=x]RC[/link]"],
+        ["note", "RC-AAAAA", "x" * 5000, "--staff", "Dana"],
+        ["close", "RC-AAAAA", "--resolution", "", "--staff", "Dana"],
+        ["followup", "RC-AAAAA", "--reschedule", "yesterday", "--reason", "x", "--staff", "Dana"],
+        ["system-fix", "RC-AAAAA", "--due", "+99999d", "--staff", "Dana"],
+        ["forget", "--customer", "", "--yes"],
+        ["forget", "--customer", "nobody at all", "--yes"],
+        ["playbook", "new", "late\n", "--dir", str(tmp)],
+        ["playbook", "new", "Bad Id", "--dir", str(tmp)],
+        ["playbook", "show", "nope"],
+        ["coach", "check", "--file", "/dev/zero"],
+        ["list", "--store", "postgresql://desk:pa/ss@db.invalid/recover"],
+        ["list", "--store", "postgresql://desk:p@ss@db.invalid/x"],
+    ]
     return out
 
 
@@ -295,37 +386,72 @@ def kill_rounds(tmp: Path, env: dict[str, str], rounds: int) -> dict[str, int]:
                 p.unlink()  # a fresh start: the kill may land while the store is being created
             said_all.clear()
         if kind == "writer":
-            proc = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(r)], stdout=subprocess.PIPE, text=True,
-                                    env=env, cwd=ROOT)
+            proc = subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(store), str(r)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+            )
         elif kind == "backup":
-            proc = subprocess.Popen([RECOVER, "backup", str(tmp / f"backup-{r}.db"), "--store", str(store)], env=env,
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            proc = subprocess.Popen(
+                [RECOVER, "backup", str(tmp / f"backup-{r}.db"), "--store", str(store)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
         elif kind == "export":
             (tmp / "yesterday.json").write_text('["yesterday"]\n')
-            proc = subprocess.Popen([RECOVER, "export", "--format", "json", "-o", str(tmp / "yesterday.json"), "--force",
-                                     "--store", str(store)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            proc = subprocess.Popen(
+                [
+                    RECOVER,
+                    "export",
+                    "--format",
+                    "json",
+                    "-o",
+                    str(tmp / "yesterday.json"),
+                    "--force",
+                    "--store",
+                    str(store),
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
         else:
             victim = next(iter(said_all), None)
             contact = None
             if victim:
-                row = sqlite3.connect(store).execute("SELECT customer_contact FROM cases WHERE id = ?", (victim,)).fetchone()
+                row = (
+                    sqlite3.connect(store)
+                    .execute("SELECT customer_contact FROM cases WHERE id = ?", (victim,))
+                    .fetchone()
+                )
                 contact = row[0] if row else None
-            proc = subprocess.Popen([RECOVER, "forget", "--customer", contact or "nobody@example.com", "--yes", "--store",
-                                     str(store)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            proc = subprocess.Popen(
+                [RECOVER, "forget", "--customer", contact or "nobody@example.com", "--yes", "--store", str(store)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
         time.sleep(random.uniform(0.05, 0.8))
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate()
         tally["rounds"] += 1
         if kind == "writer":
-            said = dict(line.split("\t") for line in out.split("\n")[:-1] if "\t" in line)  # a line cut by the kill was not said
+            said = dict(
+                line.split("\t") for line in out.split("\n")[:-1] if "\t" in line
+            )  # a line cut by the kill was not said
             tally["acknowledged"] += len(said)
             said_all.update(said)
         if kind == "forget" and victim and contact and contact != "[erased]":
             conn = sqlite3.connect(store)
             left = conn.execute("SELECT count(*) FROM cases WHERE customer_contact = ?", (contact,)).fetchone()[0]
             if left == 0:  # erased: every case of that customer, with its words
-                for gone in [i for i in said_all if conn.execute("SELECT customer_contact FROM cases WHERE id = ?",
-                                                                 (i,)).fetchone() == ("[erased]",)]:
+                for gone in [
+                    i
+                    for i in said_all
+                    if conn.execute("SELECT customer_contact FROM cases WHERE id = ?", (i,)).fetchone() == ("[erased]",)
+                ]:
                     said_all.pop(gone)
             conn.close()
         if kind == "backup":
@@ -342,7 +468,9 @@ def kill_rounds(tmp: Path, env: dict[str, str], rounds: int) -> dict[str, int]:
         if store.exists():
             conn = sqlite3.connect(store)
             for case_id, words in said_all.items():
-                row = conn.execute("SELECT json_extract(answers, '$.customer_words') FROM cases WHERE id = ?", (case_id,)).fetchone()
+                row = conn.execute(
+                    "SELECT json_extract(answers, '$.customer_words') FROM cases WHERE id = ?", (case_id,)
+                ).fetchone()
                 tally["lost"] += row is None or row[0] != words
             conn.close()
             code, _, _ = recover("check", "--store", str(store), env=env)
@@ -357,16 +485,29 @@ def kill_rounds(tmp: Path, env: dict[str, str], rounds: int) -> dict[str, int]:
 def concurrent(tmp: Path, env: dict[str, str], writers: int, per_writer: int) -> dict[str, object]:
     store = tmp / "busy.db"
     answers = tmp / "erase-me.yaml"
-    answers.write_text(EXAMPLE.replace("Jo Okafor", "Erin Forgetme").replace("jo.okafor@example.com", "erin@example.com"))
+    answers.write_text(
+        EXAMPLE.replace("Jo Okafor", "Erin Forgetme").replace("jo.okafor@example.com", "erin@example.com")
+    )
     recover("start", "other", "--answers", str(answers), "--store", str(store), env=env)
-    script = WRITER.replace("while True:", f"while i < {per_writer}:").replace("    i += 1", "    i += 1\n    time.sleep(0.01)")
+    script = WRITER.replace("while True:", f"while i < {per_writer}:").replace(
+        "    i += 1", "    i += 1\n    time.sleep(0.01)"
+    )
     script = "import time\n" + script
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(store), str(w)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-             for w in range(writers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(store), str(w)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        )
+        for w in range(writers)
+    ]
     exports, backups = [], []
     time.sleep(1)
-    forget = subprocess.Popen([RECOVER, "forget", "--customer", "erin@example.com", "--yes", "--store", str(store)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    forget = subprocess.Popen(
+        [RECOVER, "forget", "--customer", "erin@example.com", "--yes", "--store", str(store)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     k = 0
     while any(p.poll() is None for p in procs):
         code, out, err = recover("export", "--format", "jsonl", "--store", str(store), env=env)
@@ -378,16 +519,26 @@ def concurrent(tmp: Path, env: dict[str, str], writers: int, per_writer: int) ->
     forget.communicate()
     erasures = [forget.returncode == 0]
     conn = sqlite3.connect(store)
-    intact = sum(conn.execute("SELECT json_extract(answers, '$.customer_words') FROM cases WHERE id = ?", (i,)).fetchone() == (w,)
-                 for i, w in said)
+    intact = sum(
+        conn.execute("SELECT json_extract(answers, '$.customer_words') FROM cases WHERE id = ?", (i,)).fetchone()
+        == (w,)
+        for i, w in said
+    )
     erased = conn.execute("SELECT count(*) FROM cases WHERE customer_contact = 'erin@example.com'").fetchone()[0] == 0
     conn.close()
     backups_ok = 0
     for b in sorted(tmp.glob("backup-*.db")):
         code, out, _ = recover("check", "--format", "json", "--store", str(b), env=env)
         backups_ok += code == 0 and json.loads(out)["ok"]
-    return {"saves": len(said), "intact": intact, "exports": len(exports), "exports_ok": sum(exports),
-            "backups": len(backups), "backups_ok": backups_ok, "erasure": bool(erasures and erasures[0] and erased)}
+    return {
+        "saves": len(said),
+        "intact": intact,
+        "exports": len(exports),
+        "exports_ok": sum(exports),
+        "backups": len(backups),
+        "backups_ok": backups_ok,
+        "erasure": bool(erasures and erasures[0] and erased),
+    }
 
 
 def main() -> None:
@@ -399,8 +550,15 @@ def main() -> None:
     random.seed(13)
     with tempfile.TemporaryDirectory(prefix="recover-hostile-") as t:
         tmp = Path(t)
-        env = {**os.environ, "HOME": str(tmp / "home"), "XDG_CONFIG_HOME": str(tmp / "config"), "XDG_DATA_HOME": str(tmp / "share"),
-               "RECOVER_STORE": str(tmp / "store" / "cases.db"), "NO_COLOR": "1", "RECOVER_STAFF": "Bench"}
+        env = {
+            **os.environ,
+            "HOME": str(tmp / "home"),
+            "XDG_CONFIG_HOME": str(tmp / "config"),
+            "XDG_DATA_HOME": str(tmp / "share"),
+            "RECOVER_STORE": str(tmp / "store" / "cases.db"),
+            "NO_COLOR": "1",
+            "RECOVER_STAFF": "Bench",
+        }
         env.pop("RECOVER_PLAYBOOKS", None)
         store = env["RECOVER_STORE"]
         for n in range(3):  # three customers already in the store; none of what follows may change them
@@ -419,8 +577,11 @@ def main() -> None:
         (tmp / "pbs").mkdir()
         for d in playbook_dirs(tmp / "pbs"):
             ok = True
-            for cmd in (["playbook", "lint", str(d)], ["playbook", "list", "--playbooks", str(d)],
-                        ["show", case_id, "--playbooks", str(d)]):
+            for cmd in (
+                ["playbook", "lint", str(d)],
+                ["playbook", "list", "--playbooks", str(d)],
+                ["show", case_id, "--playbooks", str(d)],
+            ):
                 code, out, err = recover(*cmd, env=env)
                 ok &= code in (0, 1, 2) and "Traceback" not in err and "unexpected error" not in err and code != -1
                 if cmd[0] == "show":
@@ -450,14 +611,20 @@ def main() -> None:
         print(f"{name:<44} {t.tried:>7} {t.handled:>8}")
     total = sum(t.tried for t in results.values())
     print(f"{'all hostile inputs':<44} {total:>7} {sum(t.handled for t in results.values()):>8}   ({hostile_s:.0f} s)")
-    print(f"the {len(before)} cases already in the store kept unchanged: {before <= after}; store passes check: {checked}; "
-          f"answers files that were valid after all and saved a case: {accepted}")
-    print(f"kill -9 rounds: {kills['rounds']} (writers, backups, exports over a file, erasures); cases reported saved: "
-          f"{kills['acknowledged']}, lost or changed: {kills['lost']}; half-written backups, exports or failed checks: "
-          f"{kills['broken']}; temp files left after the next run: {kills['litter']}   ({kill_s:.0f} s)")
-    print(f"concurrent: {args.writers} writers saved {busy['saves']} cases ({busy['intact']} intact) beside "
-          f"{busy['exports']} exports ({busy['exports_ok']} complete), {busy['backups']} backups ({busy['backups_ok']} passing "
-          f"check) and an erasure ({'done' if busy['erasure'] else 'FAILED'})")
+    print(
+        f"the {len(before)} cases already in the store kept unchanged: {before <= after}; store passes check: {checked}; "
+        f"answers files that were valid after all and saved a case: {accepted}"
+    )
+    print(
+        f"kill -9 rounds: {kills['rounds']} (writers, backups, exports over a file, erasures); cases reported saved: "
+        f"{kills['acknowledged']}, lost or changed: {kills['lost']}; half-written backups, exports or failed checks: "
+        f"{kills['broken']}; temp files left after the next run: {kills['litter']}   ({kill_s:.0f} s)"
+    )
+    print(
+        f"concurrent: {args.writers} writers saved {busy['saves']} cases ({busy['intact']} intact) beside "
+        f"{busy['exports']} exports ({busy['exports_ok']} complete), {busy['backups']} backups ({busy['backups_ok']} passing "
+        f"check) and an erasure ({'done' if busy['erasure'] else 'FAILED'})"
+    )
     for t in results.values():
         for f in t.failures:
             print("  not handled:", f)

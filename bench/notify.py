@@ -44,11 +44,17 @@ def timed_save(env: dict[str, str], tmp: Path) -> tuple[float, float]:
     first, again = tmp / "first.yaml", tmp / "again.yaml"
     first.write_text(EXAMPLE)
     again.write_text(REPEAT)
-    subprocess.run([str(BIN / "recover"), "start", "other", "--answers", str(first)], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(BIN / "recover"), "start", "other", "--answers", str(first)], env=env, check=True, capture_output=True
+    )
     t = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "recover"), "start", "other", "--answers", str(again)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "recover"), "start", "other", "--answers", str(again)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None
     case_id = proc.stdout.readline()
     printed = time.perf_counter() - t
@@ -70,8 +76,13 @@ def main() -> None:
     for _ in range(RUNS):  # the cases take turns, so a busy moment on the machine does not land on one of them
         for name, setting in cases.items():
             with tempfile.TemporaryDirectory() as tmp:
-                env = {**os.environ, "RECOVER_STORE": f"{tmp}/cases.db", "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp,
-                       "RECOVER_NOTIFY": setting}
+                env = {
+                    **os.environ,
+                    "RECOVER_STORE": f"{tmp}/cases.db",
+                    "XDG_CONFIG_HOME": tmp,
+                    "XDG_DATA_HOME": tmp,
+                    "RECOVER_NOTIFY": setting,
+                }
                 times[name].append(timed_save(env, Path(tmp)))
     print(f"median of {RUNS} runs, the second `recover start --answers` (an emergency), ms")
     print("| channel | case id printed | command done |")

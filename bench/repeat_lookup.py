@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from recoverycli.identity import contact_key, name_key
@@ -26,26 +26,50 @@ LOOKUPS = 300
 def generate(path: Path, n: int) -> int:
     store = open_store(path)
     customers = max(n // 3, 1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rnd = random.Random(n)
-    answers = json.dumps({"customer_words": "The room was cold.", "commitment": "Fix by 18:00", "follow_up_date": "2026-12-01"})
+    answers = json.dumps(
+        {"customer_words": "The room was cold.", "commitment": "Fix by 18:00", "follow_up_date": "2026-12-01"}
+    )
     batch = []
     with store.transaction() as conn:
         for i in range(n):
             c = rnd.randrange(customers)
             at = iso(now - timedelta(days=rnd.randrange(400), minutes=i % 1440))
             phone = f"+1 415 {c // 10000:03d} {c % 10000:04d}"
-            batch.append((f"RC-{i:07d}", rnd.choice(("open", "closed", "closed")), at, at, "Bench", f"Guest {c}", phone, "family",
-                          "other", 1, "h", answers, contact_key(phone), name_key(f"Guest {c}")))
+            batch.append(
+                (
+                    f"RC-{i:07d}",
+                    rnd.choice(("open", "closed", "closed")),
+                    at,
+                    at,
+                    "Bench",
+                    f"Guest {c}",
+                    phone,
+                    "family",
+                    "other",
+                    1,
+                    "h",
+                    answers,
+                    contact_key(phone),
+                    name_key(f"Guest {c}"),
+                )
+            )
             if len(batch) == 20_000:
-                conn.executemany("INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
-                                 " playbook_id, playbook_version, playbook_hash, answers, contact_key, name_key)"
-                                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+                conn.executemany(
+                    "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
+                    " playbook_id, playbook_version, playbook_hash, answers, contact_key, name_key)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    batch,
+                )
                 batch.clear()
         if batch:
-            conn.executemany("INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
-                             " playbook_id, playbook_version, playbook_hash, answers, contact_key, name_key)"
-                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+            conn.executemany(
+                "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
+                " playbook_id, playbook_version, playbook_hash, answers, contact_key, name_key)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                batch,
+            )
     store.conn.execute("ANALYZE")
     store.close()
     return customers
@@ -54,7 +78,7 @@ def generate(path: Path, n: int) -> int:
 def time_lookups(store, customers: int) -> list[float]:
     """LOOKUPS look-ups of random customers, half never seen; milliseconds each, sorted."""
     rnd = random.Random(1)
-    since = iso(datetime.now(timezone.utc) - timedelta(days=30))
+    since = iso(datetime.now(UTC) - timedelta(days=30))
     times = []
     for _ in range(LOOKUPS):
         c = rnd.randrange(customers * 2)

@@ -18,16 +18,17 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests import pgserver  # noqa: E402
+
 from recoverycli.identity import contact_key, name_key  # noqa: E402
 from recoverycli.store import iso, open_store  # noqa: E402
 from repeat_lookup import LOOKUPS, time_lookups  # noqa: E402  (bench/ is on the path when run as a script)
-from tests import pgserver  # noqa: E402
 
 WRITERS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 PER_WRITER = int(sys.argv[2]) if len(sys.argv) > 2 else 500
@@ -59,8 +60,15 @@ WRITER = textwrap.dedent("""
 
 def writers(url: str) -> tuple[float, list[float], int]:
     open_store(url).close()  # schema first, so no writer pays for it
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, url, str(PER_WRITER), str(w)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True) for w in range(WRITERS)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, url, str(PER_WRITER), str(w)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(WRITERS)
+    ]
     for p in procs:
         assert p.stdout.readline().strip() == "ready"
     t = time.perf_counter()
@@ -81,8 +89,10 @@ def writers(url: str) -> tuple[float, list[float], int]:
 def report(name: str, elapsed: float, lat: list[float], n: int) -> None:
     assert n == WRITERS * PER_WRITER, (n, WRITERS * PER_WRITER)
     ms = [x * 1000 for x in lat]
-    print(f"{name:<11} {n:6d} cases in {elapsed:6.2f} s = {n / elapsed:7.0f} cases/s; save latency median "
-          f"{statistics.median(ms):6.2f} ms, p95 {ms[int(len(ms) * 0.95)]:6.2f} ms, max {ms[-1]:7.2f} ms; ids unique")
+    print(
+        f"{name:<11} {n:6d} cases in {elapsed:6.2f} s = {n / elapsed:7.0f} cases/s; save latency median "
+        f"{statistics.median(ms):6.2f} ms, p95 {ms[int(len(ms) * 0.95)]:6.2f} ms, max {ms[-1]:7.2f} ms; ids unique"
+    )
 
 
 def generate_pg(url: str, n: int) -> int:
@@ -91,19 +101,39 @@ def generate_pg(url: str, n: int) -> int:
 
     open_store(url).close()
     customers = max(n // 3, 1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rnd = random.Random(n)
-    answers = json.dumps({"customer_words": "The room was cold.", "commitment": "Fix by 18:00", "follow_up_date": "2026-12-01"})
-    cols = ("id, status, created_at, updated_at, staff, customer_name, customer_contact, segment, playbook_id, "
-            "playbook_version, playbook_hash, answers, contact_key, name_key")
+    answers = json.dumps(
+        {"customer_words": "The room was cold.", "commitment": "Fix by 18:00", "follow_up_date": "2026-12-01"}
+    )
+    cols = (
+        "id, status, created_at, updated_at, staff, customer_name, customer_contact, segment, playbook_id, "
+        "playbook_version, playbook_hash, answers, contact_key, name_key"
+    )
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY cases ({cols}) FROM STDIN") as copy:
             for i in range(n):
                 c = rnd.randrange(customers)
                 at = iso(now - timedelta(days=rnd.randrange(400), minutes=i % 1440))
                 phone = f"+1 415 {c // 10000:03d} {c % 10000:04d}"
-                copy.write_row((f"RC-{i:07d}", rnd.choice(("open", "closed", "closed")), at, at, "Bench", f"Guest {c}",
-                                phone, "family", "other", 1, "h", answers, contact_key(phone), name_key(f"Guest {c}")))
+                copy.write_row(
+                    (
+                        f"RC-{i:07d}",
+                        rnd.choice(("open", "closed", "closed")),
+                        at,
+                        at,
+                        "Bench",
+                        f"Guest {c}",
+                        phone,
+                        "family",
+                        "other",
+                        1,
+                        "h",
+                        answers,
+                        contact_key(phone),
+                        name_key(f"Guest {c}"),
+                    )
+                )
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE cases")
@@ -113,13 +143,19 @@ def generate_pg(url: str, n: int) -> int:
 def lookups(url: str, customers: int) -> list[float]:
     store = open_store(url)
     times = time_lookups(store, customers)
-    since = iso(datetime.now(timezone.utc) - timedelta(days=30))
-    plan = " ".join(r[0] for r in store.execute(
-        "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != '' AND ((contact_key = ? AND contact_key != '')"
-        " OR (name_key = ? AND name_key != '')) AND (status = 'open' OR created_at >= ?)",
-        ("+14150001234", "guest 1234", since)).fetchall())
+    since = iso(datetime.now(UTC) - timedelta(days=30))
+    plan = " ".join(
+        r[0]
+        for r in store.execute(
+            "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != '' AND ((contact_key = ? AND contact_key != '')"
+            " OR (name_key = ? AND name_key != '')) AND (status = 'open' OR created_at >= ?)",
+            ("+14150001234", "guest 1234", since),
+        ).fetchall()
+    )
     store.close()
-    print(f"plan: {'index scans on cases_contact_key and cases_name_key' if 'cases_contact_key' in plan and 'cases_name_key' in plan else plan}")
+    print(
+        f"plan: {'index scans on cases_contact_key and cases_name_key' if 'cases_contact_key' in plan and 'cases_name_key' in plan else plan}"
+    )
     return times
 
 
@@ -128,27 +164,49 @@ def copy_desk_log(cluster: pgserver.Cluster, n: int = 5_000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         desk = str(Path(tmp) / "desk.db")
         store = open_store(desk)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
 
         with store.transaction() as tx:
             for i in range(n):
-                case = Case(id=f"RC-{i:05d}", status="open", created_at=now - timedelta(minutes=i), updated_at=now,
-                            staff="Desk", customer=Customer(name=f"Guest {i}", contact=f"g{i}@example.com"),
-                            playbook=PlaybookRef(id="other", version=1, hash="bench"),
-                            answers={"customer_words": "The shower ran cold. " * 4, "follow_up_date": "2026-12-01"},
-                            events=[Event(at=now, staff="Desk", kind="created"), Event(at=now, staff="Desk", kind="saved")])
+                case = Case(
+                    id=f"RC-{i:05d}",
+                    status="open",
+                    created_at=now - timedelta(minutes=i),
+                    updated_at=now,
+                    staff="Desk",
+                    customer=Customer(name=f"Guest {i}", contact=f"g{i}@example.com"),
+                    playbook=PlaybookRef(id="other", version=1, hash="bench"),
+                    answers={"customer_words": "The shower ran cold. " * 4, "follow_up_date": "2026-12-01"},
+                    events=[Event(at=now, staff="Desk", kind="created"), Event(at=now, staff="Desk", kind="saved")],
+                )
                 store.insert_case(tx, case)
         url = cluster.new_database()
         open_store(url).close()
         for run in ("first copy", "second copy"):
             t = time.perf_counter()
-            out = subprocess.run([str(Path(sys.executable).with_name("recover")), "store", "copy", "--from", desk, "--to", url,
-                                  "--format", "json"], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [
+                    str(Path(sys.executable).with_name("recover")),
+                    "store",
+                    "copy",
+                    "--from",
+                    desk,
+                    "--to",
+                    url,
+                    "--format",
+                    "json",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             report = json.loads(out.stdout)
             elapsed = time.perf_counter() - t
-            print(f"store copy, {run}: {n:,} cases in {elapsed:5.1f} s = {n / elapsed:5.0f} cases/s; copied "
-                  f"{len(report['copied'])}, already there {len(report['unchanged'])}, verified {report['verified']}")
+            print(
+                f"store copy, {run}: {n:,} cases in {elapsed:5.1f} s = {n / elapsed:5.0f} cases/s; copied "
+                f"{len(report['copied'])}, already there {len(report['unchanged'])}, verified {report['verified']}"
+            )
         cluster.drop_database(url)
 
 
@@ -169,8 +227,10 @@ def main() -> None:
         customers = generate_pg(url, LOOKUP_CASES)
         print(f"repeat lookup on PostgreSQL, {LOOKUP_CASES:,} cases (loaded in {time.perf_counter() - t:.0f} s):")
         times = lookups(url, customers)
-        print(f"  {LOOKUPS} look-ups: median {statistics.median(times):.3f} ms, p95 {times[int(len(times) * 0.95)]:.3f} ms, "
-              f"max {times[-1]:.3f} ms")
+        print(
+            f"  {LOOKUPS} look-ups: median {statistics.median(times):.3f} ms, p95 {times[int(len(times) * 0.95)]:.3f} ms, "
+            f"max {times[-1]:.3f} ms"
+        )
         cluster.drop_database(url)
     finally:
         cluster.stop()

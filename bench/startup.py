@@ -26,7 +26,7 @@ from pathlib import Path
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 15
 BIN = Path(sys.executable).parent
-MINIMAL = '''
+MINIMAL = """
 import typer
 app = typer.Typer()
 
@@ -39,7 +39,7 @@ def bye(name: str) -> None:
     print(name)
 
 app()
-'''
+"""
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -79,8 +79,14 @@ def copier() -> str:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "RECOVER_STORE": f"{tmp}/cases.db", "RECOVER_STAFF": "Bench", "TERM": "xterm-256color",
-               "PROMPT_TOOLKIT_NO_CPR": "1", "XDG_CONFIG_HOME": tmp}
+        env = {
+            **os.environ,
+            "RECOVER_STORE": f"{tmp}/cases.db",
+            "RECOVER_STAFF": "Bench",
+            "TERM": "xterm-256color",
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+            "XDG_CONFIG_HOME": tmp,
+        }
         env.pop("NO_COLOR", None)
         minimal = Path(tmp) / "minimal.py"
         minimal.write_text(MINIMAL)
@@ -109,8 +115,10 @@ def main() -> None:
     print(f"runs per figure: {RUNS}, round robin; median (fastest) in ms; {os.cpu_count()} cores")
     for name, values in times.items():
         ms = statistics.median(values)
-        print(f"{name:<42} {ms:7.1f} ({min(values):6.1f})  {ms / base:5.2f}x the minimal Typer app, "
-              f"{ms / copier_ms:5.2f}x copier --help")
+        print(
+            f"{name:<42} {ms:7.1f} ({min(values):6.1f})  {ms / base:5.2f}x the minimal Typer app, "
+            f"{ms / copier_ms:5.2f}x copier --help"
+        )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def why_unavailable() -> str | None:
     if os.environ.get(ENV_URL):
         return None
     if not (find_bin("initdb") and find_bin("pg_ctl")):
-        return (f"no PostgreSQL server: initdb/pg_ctl not found (apt install postgresql) and {ENV_URL} is not set")
+        return f"no PostgreSQL server: initdb/pg_ctl not found (apt install postgresql) and {ENV_URL} is not set"
     if os.geteuid() == 0 and not shutil.which("runuser"):
         return "running as root without runuser: cannot start PostgreSQL as another user"
     return None
@@ -82,15 +82,28 @@ class Cluster:
             return False
         hba = self.base / "data" / "pg_hba.conf"
         hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
-        subprocess.run([*(self.as_user or []), find_bin("pg_ctl") or "pg_ctl", "-D", str(self.base / "data"), "reload"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*(self.as_user or []), find_bin("pg_ctl") or "pg_ctl", "-D", str(self.base / "data"), "reload"],
+            check=True,
+            capture_output=True,
+        )
         return True
 
     def stop(self) -> None:
         if self.base is None:
             return
-        subprocess.run([*(self.as_user or []), find_bin("pg_ctl") or "pg_ctl", "-D", str(self.base / "data"),
-                        "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [
+                *(self.as_user or []),
+                find_bin("pg_ctl") or "pg_ctl",
+                "-D",
+                str(self.base / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+        )
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -105,13 +118,37 @@ def start(fsync: bool = False) -> Cluster:
         as_user = ["runuser", "-u", "postgres", "--"]
     data, port = base / "data", _free_port()
     run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, text=True)  # noqa: E731
-    run(find_bin("initdb") or "initdb", "-D", str(data), "-U", "recover", "--auth=trust", "-E", "UTF8", "--locale=C",
-        "--no-sync")
-    opts = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={base}"
-            f" -c max_connections=200 -c fsync={'on' if fsync else 'off'} -c synchronous_commit={'on' if fsync else 'off'}"
-            f" -c full_page_writes={'on' if fsync else 'off'}")
+    run(
+        find_bin("initdb") or "initdb",
+        "-D",
+        str(data),
+        "-U",
+        "recover",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
+    )
+    opts = (
+        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={base}"
+        f" -c max_connections=200 -c fsync={'on' if fsync else 'off'} -c synchronous_commit={'on' if fsync else 'off'}"
+        f" -c full_page_writes={'on' if fsync else 'off'}"
+    )
     try:
-        run(find_bin("pg_ctl") or "pg_ctl", "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "-t", "60", "start")
+        run(
+            find_bin("pg_ctl") or "pg_ctl",
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
     except subprocess.CalledProcessError as e:
         log = (base / "log").read_text(errors="replace") if (base / "log").exists() else ""
         raise RuntimeError(f"pg_ctl start failed: {e.stderr}\n{log[-2000:]}") from None

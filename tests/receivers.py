@@ -42,8 +42,10 @@ class Inbox:
             while len(self.messages) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"{len(self.messages)} of {count} message(s) arrived within {timeout} s: "
-                                         f"{[m.get('title') for m in self.messages]}")
+                    raise AssertionError(
+                        f"{len(self.messages)} of {count} message(s) arrived within {timeout} s: "
+                        f"{[m.get('title') for m in self.messages]}"
+                    )
                 self.lock.wait(left)
             return list(self.messages)
 
@@ -95,8 +97,15 @@ class SmtpReceiver:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
                 mail = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
                 text = mail.get_body(preferencelist=("plain",))
-                inbox.add({"title": str(mail["Subject"]), "message": text.get_content() if text else "",
-                           "to": envelope.rcpt_tos, "from": envelope.mail_from, "authenticated": session.authenticated})
+                inbox.add(
+                    {
+                        "title": str(mail["Subject"]),
+                        "message": text.get_content() if text else "",
+                        "to": envelope.rcpt_tos,
+                        "from": envelope.mail_from,
+                        "authenticated": session.authenticated,
+                    }
+                )
                 return "250 OK"
 
         def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -105,13 +114,21 @@ class SmtpReceiver:
             return AuthResult(success=ok, handled=True)
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate,
-                                     auth_require_tls=False, auth_required=True)
+        self.controller = Controller(
+            Handler(),
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=authenticate,
+            auth_require_tls=False,
+            auth_required=True,
+        )
         self.controller.start()
 
     def url(self, kinds: str = "emergency") -> str:
-        return (f"{kinds}=mailto://{USER}:{ENCODED}@127.0.0.1:{self.port}"
-                f"?to=duty-manager@example.org&from=recover@example.org&mode=insecure")
+        return (
+            f"{kinds}=mailto://{USER}:{ENCODED}@127.0.0.1:{self.port}"
+            f"?to=duty-manager@example.org&from=recover@example.org&mode=insecure"
+        )
 
     def stop(self) -> None:
         self.controller.stop()

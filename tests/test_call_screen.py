@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.call.live import live
+from recoverycli.call.wizard import Call, call_from_case
+from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import open_store
 from recoverycli.ui import plain_reason
 from recoverycli.ui.screen import CallScreen
-from recoverycli.call.wizard import Call, call_from_case
-
 from tests.callscreen import answer, key_events, rows, screen_text, type_keys, typed_ahead, until
 from tests.test_store import make_case
 
 ENTER, DOWN, CTRL_D = "\r", ["down"], "\x04"
-WORDS = ("The power went off at seven forty while I was drying my hair for the meeting downstairs, and nobody "
-         "answered at reception for twenty minutes, which is simply not acceptable for a hotel of this standard. "
-         "Now I am going to be late for the most important presentation of the quarter, and I am not amused at all")
+WORDS = (
+    "The power went off at seven forty while I was drying my hair for the meeting downstairs, and nobody "
+    "answered at reception for twenty minutes, which is simply not acceptable for a hotel of this standard. "
+    "Now I am going to be late for the most important presentation of the quarter, and I am not amused at all"
+)
 assert len(WORDS) >= 300
 
 # (question, keys, the step marked as current while it is asked)
@@ -101,7 +102,9 @@ def test_every_question_shows_itself_the_customer_and_the_step(store, size: tupl
     assert "say “Mrs Obi”" in apology
     assert app.outcome is not None and not app.outcome.interrupted
     answers = app.outcome.call.answers
-    assert answers["customer_words"] == WORDS and answers["commitment_verified"] is True and answers["room_move"] is False
+    assert (
+        answers["customer_words"] == WORDS and answers["commitment_verified"] is True and answers["room_move"] is False
+    )
     assert answers["what_failed"] == "power" and app.outcome.call.customer["segment"] == "business"
 
 
@@ -131,23 +134,39 @@ def test_a_long_answer_wraps_at_word_boundaries_in_a_box_at_least_60_wide(store)
 
 
 def test_a_repeat_complaint_keeps_the_emergency_on_screen_at_every_question(store) -> None:
-    store.add(make_case(customer_words="The shower was cold all morning.", commitment="Plumber by 18:00 today",
-                        follow_up_date="2026-11-26"))
+    store.add(
+        make_case(
+            customer_words="The shower was cold all morning.",
+            commitment="Plumber by 18:00 today",
+            follow_up_date="2026-11-26",
+        )
+    )
     app = screen_for(store, "other")
-    script = [("Customer's name?", "Ana Souza\r"), ("Phone, email or booking reference?", "+1-555-0100\r"),
-              ("Who is the customer?", ["enter"]), ("who did you alert, and when?", "Duty manager Lena, 10:05\r"),
-              ("When did it happen?", "\r"), ("Did the customer have to chase us", "y\r"),
-              ("What did you say to apologise?", "So sorry, Ana.\r"), ("customer's own words?", "Still cold\x04"),
-              ("What outcome would they like?", "Fix it now\r"), ("What will be done, by whom, by when?", "I move you to room 512 by 10:30\r"),
-              ("What extra will you offer?", ["enter"]), ("When will you follow up", "today\r"), ("What caused it", "\r"),
-              ("Check the case with the customer", ["down", "enter"])]  # and change the customer's name there
+    script = [
+        ("Customer's name?", "Ana Souza\r"),
+        ("Phone, email or booking reference?", "+1-555-0100\r"),
+        ("Who is the customer?", ["enter"]),
+        ("who did you alert, and when?", "Duty manager Lena, 10:05\r"),
+        ("When did it happen?", "\r"),
+        ("Did the customer have to chase us", "y\r"),
+        ("What did you say to apologise?", "So sorry, Ana.\r"),
+        ("customer's own words?", "Still cold\x04"),
+        ("What outcome would they like?", "Fix it now\r"),
+        ("What will be done, by whom, by when?", "I move you to room 512 by 10:30\r"),
+        ("What extra will you offer?", ["enter"]),
+        ("When will you follow up", "today\r"),
+        ("What caused it", "\r"),
+        ("Check the case with the customer", ["down", "enter"]),
+    ]  # and change the customer's name there
 
     async def call() -> list[str]:
         seen = []
         async with app.run_test(size=(80, 24)) as pilot:
             for question, keys in script:
                 seen.append(await answer(pilot, question, keys))
-            changing = await until(pilot, lambda t: "As they would like to be addressed." in t and "Duty manager Lena" in t)
+            changing = await until(
+                pilot, lambda t: "As they would like to be addressed." in t and "Duty manager Lena" in t
+            )
             seen.append(changing)  # the case stays in view above the answer being changed
             await type_keys(pilot, ["ctrl+u"])  # a binding: it acts once the key has bubbled up, so type on after it
             await type_keys(pilot, "Ana Souza-Obi\r")
@@ -169,40 +188,70 @@ def test_a_repeat_complaint_keeps_the_emergency_on_screen_at_every_question(stor
 
 def listed_customers(store, tmp_path: Path, supplier_word: bool = True) -> str:
     """A crisis on the store with Hannah Ruiz on its list (and the supplier's latest word); its id."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from recoverycli.caselog import crisis
     from recoverycli.caselog.crisis_import import read_customers
 
     path = tmp_path / "list.csv"
     path.write_text("name,phone,booking,segment\nHannah Ruiz,+1 415 555 0199,BK-20931,couple\n")
-    now = datetime.now(timezone.utc)
-    crisis_id = crisis.open_crisis(store, "Aurora lost power at sea", "Blue Line Cruises", "crisis-outreach",
-                                   read_customers(path), "Lena Duty", now, crisis.RETRY, crisis.LEASE)
+    now = datetime.now(UTC)
+    crisis_id = crisis.open_crisis(
+        store,
+        "Aurora lost power at sea",
+        "Blue Line Cruises",
+        "crisis-outreach",
+        read_customers(path),
+        "Lena Duty",
+        now,
+        crisis.RETRY,
+        crisis.LEASE,
+    )
     if supplier_word:
-        crisis.log_supplier(store, crisis.resolve(store, crisis_id), "Lena Duty", "Maria, guest relations",
-                            "Refund two nights", "2026-12-05", None, now)
+        crisis.log_supplier(
+            store,
+            crisis.resolve(store, crisis_id),
+            "Lena Duty",
+            "Maria, guest relations",
+            "Refund two nights",
+            "2026-12-05",
+            None,
+            now,
+        )
     return crisis_id
 
 
 def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, tmp_path: Path) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from recoverycli.caselog import crisis
 
     crisis_id = listed_customers(store, tmp_path)
     found = crisis.resolve(store, crisis_id)
-    tried = crisis.claim(store, found, "Maya Olsen", datetime.now(timezone.utc))
-    crisis.record(store, tried, {"outcome": "voicemail", "message_left": "Maya from Seaview, about the Aurora"},
-                  "Maya Olsen", datetime.now(timezone.utc))
+    tried = crisis.claim(store, found, "Maya Olsen", datetime.now(UTC))
+    crisis.record(
+        store,
+        tried,
+        {"outcome": "voicemail", "message_left": "Maya from Seaview, about the Aurora"},
+        "Maya Olsen",
+        datetime.now(UTC),
+    )
     app = screen_for(store, "other")
-    script = [("Customer's name?", "Hannah Ruiz\r"), ("Phone, email or booking reference?", "(415) 555-0199\r"),
-              ("Who is the customer?", ["enter"]), ("When did it happen?", "\r"),
-              ("Did the customer have to chase us", "y\r"), ("What did you say to apologise?", "So sorry, Hannah.\r"),
-              ("customer's own words?", "Nobody told us anything.\x04"), ("What outcome would they like?", "Home on Friday\r"),
-              ("What will be done, by whom, by when?", "I confirm your Friday flight by 16:00 today\r"),
-              ("What extra will you offer?", ["enter"]), ("When will you follow up", "today\r"), ("What caused it", "\r"),
-              ("Check the case with the customer", ["enter"])]
+    script = [
+        ("Customer's name?", "Hannah Ruiz\r"),
+        ("Phone, email or booking reference?", "(415) 555-0199\r"),
+        ("Who is the customer?", ["enter"]),
+        ("When did it happen?", "\r"),
+        ("Did the customer have to chase us", "y\r"),
+        ("What did you say to apologise?", "So sorry, Hannah.\r"),
+        ("customer's own words?", "Nobody told us anything.\x04"),
+        ("What outcome would they like?", "Home on Friday\r"),
+        ("What will be done, by whom, by when?", "I confirm your Friday flight by 16:00 today\r"),
+        ("What extra will you offer?", ["enter"]),
+        ("When will you follow up", "today\r"),
+        ("What caused it", "\r"),
+        ("Check the case with the customer", ["enter"]),
+    ]
 
     async def call() -> tuple[list[str], str]:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -417,9 +466,14 @@ def test_the_full_screen_gives_way_to_plain_questions_where_it_cannot_be_drawn()
 
 def test_the_coach_flags_an_answer_on_screen_and_a_strict_one_must_be_rewritten(store) -> None:
     app = screen_for(store, "other")
-    script = [("Customer's name?", "Ana Souza\r"), ("Phone, email or booking reference?", "+1 555 0100\r"),
-              ("Who is the customer?", ["enter"]), ("When did it happen?", "\r"), ("Did the customer have to chase us", "\r"),
-              ("What did you say to apologise?", "Sorry, it's not our fault, the system lost it.\r")]
+    script = [
+        ("Customer's name?", "Ana Souza\r"),
+        ("Phone, email or booking reference?", "+1 555 0100\r"),
+        ("Who is the customer?", ["enter"]),
+        ("When did it happen?", "\r"),
+        ("Did the customer have to chase us", "\r"),
+        ("What did you say to apologise?", "Sorry, it's not our fault, the system lost it.\r"),
+    ]
 
     async def call() -> tuple[str, str]:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -447,26 +501,35 @@ def test_the_coach_flags_an_answer_on_screen_and_a_strict_one_must_be_rewritten(
     assert [c["kept"] for c in app.outcome.call.coaching] == [True, False]
 
 
-@pytest.mark.parametrize("typed, first", [
-    ("room", ["room-failure", "theft-or-loss"]),   # room-failure by its id; the theft playbook only by its description
-    ("room failed", ["room-failure"]),
-    ("Flight", ["flight-disruption"]),
-    ("stolen", ["theft-or-loss"]),
-    ("partner", ["wrong-booking"]),
-    ("xyz", []),
-])
+@pytest.mark.parametrize(
+    "typed, first",
+    [
+        (
+            "room",
+            ["room-failure", "theft-or-loss"],
+        ),  # room-failure by its id; the theft playbook only by its description
+        ("room failed", ["room-failure"]),
+        ("Flight", ["flight-disruption"]),
+        ("stolen", ["theft-or-loss"]),
+        ("partner", ["wrong-booking"]),
+        ("xyz", []),
+    ],
+)
 def test_the_picker_ranks_ids_and_titles_before_descriptions(typed: str, first: list[str]) -> None:
     from recoverycli.playbooks.library import matching
 
     assert [pb.id for pb in matching(Library([bundled_dir()]).catalogue(), typed)] == first
 
 
-@pytest.mark.parametrize("width, hint", [
-    (80, "interrupted — every answer so far is kept: recover resume RC-7K2QD"),
-    (60, "interrupted; answers kept: recover resume RC-7K2QD"),
-    (30, "recover resume RC-7K2QD"),
-    (20, "recover resume RC-7K2QD"),
-])
+@pytest.mark.parametrize(
+    "width, hint",
+    [
+        (80, "interrupted — every answer so far is kept: recover resume RC-7K2QD"),
+        (60, "interrupted; answers kept: recover resume RC-7K2QD"),
+        (30, "recover resume RC-7K2QD"),
+        (20, "recover resume RC-7K2QD"),
+    ],
+)
 def test_the_resume_hint_is_one_line_that_never_splits_the_case_id(width: int, hint: str) -> None:
     from recoverycli.cli.call import resume_hint
 
@@ -477,13 +540,20 @@ def test_the_steps_row_names_each_step_once_and_cuts_the_current_title_rather_th
     from recoverycli.ui import views
 
     call = Call(playbook=Library([bundled_dir()]).get("crisis-outreach"), staff="Maya Olsen", today=date.today())
-    assert views.short_titles(call.playbook.steps) == ["Apologise", "Inform", "Listen", "Fix", "Write"]  # not "What" twice
+    assert views.short_titles(call.playbook.steps) == [
+        "Apologise",
+        "Inform",
+        "Listen",
+        "Fix",
+        "Write",
+    ]  # not "What" twice
     at_fix = views.steps_line(views.step_marks(call, 3), 78)
     assert at_fix == "✓ Customer  ✓ Apologise  ✓ Inform  ✓ Listen  ▶ What we are doing, by…  · Write"
     assert views.steps_line(views.step_marks(call, 3), 118).endswith("▶ What we are doing, by when  · Write it down")
     room = Call(playbook=Library([bundled_dir()]).get("room-failure"), staff="Dana Reyes", today=date.today())
     assert views.steps_line(views.step_marks(room, 1), 78) == (
-        "✓ Customer  ✓ Apologise  ▶ Listen and review  · Fix and follow up  · Document")
+        "✓ Customer  ✓ Apologise  ▶ Listen and review  · Fix and follow up  · Document"
+    )
 
 
 def test_plain_modes_crisis_line_fits_80_columns_whatever_the_title() -> None:
@@ -491,17 +561,24 @@ def test_plain_modes_crisis_line_fits_80_columns_whatever_the_title() -> None:
 
     from recoverycli.ui import views
 
-    listing = SimpleNamespace(crisis=SimpleNamespace(id="CR-7K3QX", title="Aurora lost power off Mykonos and was towed "
-                                                     "back to Piraeus overnight"),
-                              matched_by="contact", outreach=False, reached=lambda: False)
+    listing = SimpleNamespace(
+        crisis=SimpleNamespace(
+            id="CR-7K3QX", title="Aurora lost power off Mykonos and was towed back to Piraeus overnight"
+        ),
+        matched_by="contact",
+        outreach=False,
+        reached=lambda: False,
+    )
     line = views.crisis_state(listing)
-    assert len(line) <= 79 and line.startswith("⚑ CRISIS CR-7K3QX · Aurora lost power") and line.endswith(
-        "… · NOT reached yet")
+    assert (
+        len(line) <= 79
+        and line.startswith("⚑ CRISIS CR-7K3QX · Aurora lost power")
+        and line.endswith("… · NOT reached yet")
+    )
 
 
 def test_a_draft_counts_every_captured_answer_customer_fields_included() -> None:
     from recoverycli.call.live import captured
-
     from tests.test_store import make_case
 
     case = make_case()
@@ -514,7 +591,9 @@ def test_help_loads_neither_the_call_screen_nor_the_prompts() -> None:
     import subprocess
     import sys
 
-    probe = ("import sys\nfrom recoverycli.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-             "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'questionary', 'nameparser', 'pydantic'}))")
+    probe = (
+        "import sys\nfrom recoverycli.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'questionary', 'nameparser', 'pydantic'}))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"

@@ -5,24 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from recoverycli.cli import app
 from recoverycli.caselog.export import COLUMNS, neutralise
 from recoverycli.caselog.record import Customer
+from recoverycli.cli import app
 from recoverycli.store import open_store
-
 from tests.test_store import make_case
 
 runner = CliRunner()
 TODAY = date.today()
-HEADER = ("case_id,status,created_at,updated_at,staff,playbook_id,playbook_version,customer_name,customer_contact,"
-          "segment,complaint_number,customer_words,desired_outcome,apology,commitment,gesture,follow_up_date,"
-          "follow_up_done_at,root_cause,closed_at,resolution,extra,crisis_id")
+HEADER = (
+    "case_id,status,created_at,updated_at,staff,playbook_id,playbook_version,customer_name,customer_contact,"
+    "segment,complaint_number,customer_words,desired_outcome,apology,commitment,gesture,follow_up_date,"
+    "follow_up_done_at,root_cause,closed_at,resolution,extra,crisis_id"
+)
 NASTY = 'She said "no, thanks", then:\nline two, with commas; tabs\tand emoji 🧳\n=HYPERLINK("http://x")'
 
 
@@ -104,7 +105,11 @@ def test_every_change_is_an_event_with_staff_and_time(store_url: str) -> None:
     assert kinds == ["created", "note", "follow_up_rescheduled", "follow_up_done", "closed", "reopened"]
     assert all(e.staff == "Lee Park" and e.at.tzinfo for e in case.events[1:])
     moved = case.events[2].data
-    assert moved == {"from": TODAY.isoformat(), "to": (TODAY + timedelta(days=2)).isoformat(), "reason": "Guest away until Friday"}
+    assert moved == {
+        "from": TODAY.isoformat(),
+        "to": (TODAY + timedelta(days=2)).isoformat(),
+        "reason": "Guest away until Friday",
+    }
     assert case.answers["follow_up_date"] == (TODAY + timedelta(days=2)).isoformat()
     assert case.status == "open"
     row = list(csv.DictReader(io.StringIO(invoke("export").stdout)))[0]
@@ -121,11 +126,17 @@ def test_done_twice_or_closed_twice_says_so_and_changes_nothing(store_url: str) 
     assert again.stderr == f"{case_id}: the follow-up was already done on {done_at} — nothing changed\n"
     assert invoke("close", case_id, "--resolution", "Refunded").exit_code == 0
     closed = invoke("close", case_id, "--resolution", "Refunded again")
-    assert closed.exit_code == 0 and "already closed on" in closed.stderr and "(Refunded) — nothing changed" in closed.stderr
+    assert (
+        closed.exit_code == 0
+        and "already closed on" in closed.stderr
+        and "(Refunded) — nothing changed" in closed.stderr
+    )
     after = open_store(store_url).get(case_id)
     assert [e.kind for e in after.events] == ["created", "follow_up_done", "closed"]
     row = list(csv.DictReader(io.StringIO(invoke("export").stdout)))[0]
-    assert row["resolution"] == "Refunded" and row["follow_up_done_at"] == before.events[1].at.isoformat(timespec="microseconds")
+    assert row["resolution"] == "Refunded" and row["follow_up_done_at"] == before.events[1].at.isoformat(
+        timespec="microseconds"
+    )
 
 
 def test_changes_need_a_staff_name_and_valid_input(store_url: str) -> None:
@@ -147,7 +158,11 @@ def test_followups_due_today_and_overdue_most_urgent_first(store_url: str) -> No
     rows = json.loads(invoke("followups", "--format", "json").stdout)
     assert [r["case_id"] for r in rows] == [late, today]
     assert rows[0]["days_overdue"] == 3 and rows[0]["promise"] == "Fix by 18:00" and rows[0]["owner"] == "Dana Reyes"
-    assert [r["case_id"] for r in json.loads(invoke("followups", "--upcoming", "2", "--format", "json").stdout)] == [late, today, soon]
+    assert [r["case_id"] for r in json.loads(invoke("followups", "--upcoming", "2", "--format", "json").stdout)] == [
+        late,
+        today,
+        soon,
+    ]
     csv_rows = list(csv.DictReader(io.StringIO(invoke("followups", "--format", "csv").stdout)))
     assert [r["case_id"] for r in csv_rows] == [late, today]
     assert [json.loads(invoke("list", "--overdue", "--format", "json").stdout)[0]["id"]] == [late]
@@ -162,7 +177,7 @@ def test_due_logic_uses_the_local_calendar_day(store_url: str, monkeypatch: pyte
     time.tzset()
     try:
         start = datetime.fromisoformat(day_start_utc(date(2026, 11, 25)))
-        assert start == datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)  # NZDT is UTC+13
+        assert start == datetime(2026, 11, 24, 11, 0, tzinfo=UTC)  # NZDT is UTC+13
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
@@ -190,14 +205,18 @@ def test_ics_has_one_event_per_due_follow_up_with_stable_uids(store_url: str, tm
     assert set(again) == set(events)  # same UIDs: a re-import updates, never duplicates
     latest = (TODAY + timedelta(days=3) - date(2000, 1, 1)).days  # the latest date it ever had, plus two moves
     assert int(again[f"{a}-follow-up@recover"]["sequence"]) == latest + 2
-    assert int(again[f"{b}-follow-up@recover"]["sequence"]) == int(events[f"{b}-follow-up@recover"]["sequence"])  # unchanged
+    assert int(again[f"{b}-follow-up@recover"]["sequence"]) == int(
+        events[f"{b}-follow-up@recover"]["sequence"]
+    )  # unchanged
 
 
 def test_a_second_calendar_implementation_reads_the_ics(store_url: str, tmp_path: Path) -> None:
     """vobject, not the icalendar library that wrote the file, parses it and sees SEQUENCE only grow."""
     import vobject
 
-    a = seed(store_url, follow_up_date=(TODAY + timedelta(days=4)).isoformat(), commitment="Refund €40; call back, “promise”")
+    a = seed(
+        store_url, follow_up_date=(TODAY + timedelta(days=4)).isoformat(), commitment="Refund €40; call back, “promise”"
+    )
     ics = tmp_path / "due.ics"
     seen = []
     for move in (None, "+2d", "tomorrow", "today"):  # each move is earlier than the one before
@@ -225,9 +244,16 @@ def test_rescheduling_to_the_same_date_is_refused(store_url: str) -> None:
 def test_list_filters(store_url: str) -> None:
     store = open_store(store_url)
     ana = store.add(make_case()).id
-    bo = store.add(make_case().model_copy(update={"staff": "Bo Lind", "customer": Customer(name="Zed Q", contact="zed@x.org", segment="vip"),
-                                                  "playbook": make_case().playbook.model_copy(update={"id": "room-failure"})})).id
-    old = store.add(make_case().model_copy(update={"created_at": datetime(2025, 1, 1, tzinfo=timezone.utc)})).id
+    bo = store.add(
+        make_case().model_copy(
+            update={
+                "staff": "Bo Lind",
+                "customer": Customer(name="Zed Q", contact="zed@x.org", segment="vip"),
+                "playbook": make_case().playbook.model_copy(update={"id": "room-failure"}),
+            }
+        )
+    ).id
+    old = store.add(make_case().model_copy(update={"created_at": datetime(2025, 1, 1, tzinfo=UTC)})).id
 
     def ids(*args: str) -> set[str]:
         result = invoke("list", "--format", "json", *args)
@@ -276,7 +302,9 @@ def test_export_leaves_drafts_out_unless_asked(store_url: str) -> None:
     store = open_store(store_url)
     kept = seed(store_url)
     draft = store.add(make_case().model_copy(update={"status": "draft"})).id
-    ids = lambda *a: [json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()]  # noqa: E731
+    ids = lambda *a: [
+        json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()
+    ]  # noqa: E731
     assert ids() == [kept]
     assert ids("--status", "draft") == [draft]
 
@@ -284,15 +312,20 @@ def test_export_leaves_drafts_out_unless_asked(store_url: str) -> None:
 def test_followups_mark_emergencies(store_url: str) -> None:
     calm = seed(store_url)
     store = open_store(store_url)
-    urgent = store.add(make_case(customer_words="Again!", commitment="Manager calls", follow_up_date=TODAY.isoformat())
-                       .model_copy(update={"complaint_number": 2, "severity": "emergency"})).id
+    urgent = store.add(
+        make_case(customer_words="Again!", commitment="Manager calls", follow_up_date=TODAY.isoformat()).model_copy(
+            update={"complaint_number": 2, "severity": "emergency"}
+        )
+    ).id
     rows = {r["case_id"]: r for r in json.loads(invoke("followups", "--format", "json").stdout)}
     assert rows[urgent]["emergency"] is True and rows[calm]["emergency"] is False
     table = runner.invoke(app, ["followups"], env={"COLUMNS": "100"}).stdout
     lines = table.splitlines()
     at = next(i for i, line in enumerate(lines) if urgent in line)
     assert "EMERGENCY" in lines[at + 1] and not any("EMERGENCY" in line for line in lines if calm in line)
-    flags = {r["case_id"]: r["emergency"] for r in csv.DictReader(io.StringIO(invoke("followups", "--format", "csv").stdout))}
+    flags = {
+        r["case_id"]: r["emergency"] for r in csv.DictReader(io.StringIO(invoke("followups", "--format", "csv").stdout))
+    }
     assert flags == {urgent: "True", calm: "False"}
 
 
@@ -304,9 +337,25 @@ def test_sequence_only_grows_and_stays_above_what_older_versions_wrote() -> None
     case = make_case(follow_up_date="2026-12-01")
     seen = [sequence(case)]
     for before, after in (("2026-12-01", "2026-12-10"), ("2026-12-10", "2026-12-03"), ("2026-12-03", "2026-12-02")):
-        case = case.model_copy(update={"answers": {**case.answers, "follow_up_date": after}, "events": [
-            *case.events, Event(at=datetime.now(timezone.utc), staff="Lee", kind="follow_up_rescheduled",
-                                data={"from": before, "to": after, "reason": "x"})]})
+        case = case.model_copy(
+            update={
+                "answers": {**case.answers, "follow_up_date": after},
+                "events": [
+                    *case.events,
+                    Event(
+                        at=datetime.now(UTC),
+                        staff="Lee",
+                        kind="follow_up_rescheduled",
+                        data={"from": before, "to": after, "reason": "x"},
+                    ),
+                ],
+            }
+        )
         seen.append(sequence(case))
         assert seen[-1] > seen[-2] and seen[-1] > old_style(after)  # up on every move, above the old value for the date
-    assert seen == [old_style("2026-12-01"), old_style("2026-12-10") + 1, old_style("2026-12-10") + 2, old_style("2026-12-10") + 3]
+    assert seen == [
+        old_style("2026-12-01"),
+        old_style("2026-12-10") + 1,
+        old_style("2026-12-10") + 2,
+        old_style("2026-12-10") + 3,
+    ]

@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.store import open_store
-
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()
@@ -44,7 +43,10 @@ def test_answers_mode_prints_the_case_id_alone_and_saves(tmp_path: Path, store_p
     assert result.stdout == case_id + "\n"
     case = open_store(store_path).get(case_id)
     assert case.customer.name == "Jo Smoke" and case.staff == "Smoke Test"
-    assert case.answers["customer_words"] == "We waited an hour for a taxi that was booked for us.\nNobody called to say it was late."
+    assert (
+        case.answers["customer_words"]
+        == "We waited an hour for a taxi that was booked for us.\nNobody called to say it was late."
+    )
     assert case.answers["gesture"] == "Breakfast for two tomorrow, on us"
     assert case.playbook.id == "other" and case.status == "open"
 
@@ -54,8 +56,22 @@ def test_show_json_has_exactly_the_documented_keys(tmp_path: Path) -> None:
     result = runner.invoke(app, ["show", case_id, "--format", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["case_id", "id", "status", "created_at", "updated_at", "staff", "customer", "playbook", "answers",
-                          "complaint_number", "severity", "repeats", "events", "crisis_id"]
+    assert list(data) == [
+        "case_id",
+        "id",
+        "status",
+        "created_at",
+        "updated_at",
+        "staff",
+        "customer",
+        "playbook",
+        "answers",
+        "complaint_number",
+        "severity",
+        "repeats",
+        "events",
+        "crisis_id",
+    ]
     assert data["id"] == data["case_id"] == case_id and data["repeats"] is None  # `id`: the documented alias
     assert data["customer"] == {"name": "Jo Smoke", "contact": "jo@example.com", "segment": "couple"}
     assert datetime.fromisoformat(data["created_at"]).utcoffset() == timedelta(0)
@@ -83,7 +99,10 @@ def test_show_table_displays_what_was_saved(tmp_path: Path) -> None:
 
 
 def test_list_json_is_an_array_of_case_objects(tmp_path: Path) -> None:
-    ids = [runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path, n=n))]).stdout.strip() for n in (1, 2, 3)]
+    ids = [
+        runner.invoke(app, ["start", "other", "--answers", str(answers_file(tmp_path, n=n))]).stdout.strip()
+        for n in (1, 2, 3)
+    ]
     result = runner.invoke(app, ["list", "--format", "json"])
     data = json.loads(result.stdout)
     assert sorted(c["id"] for c in data) == sorted(ids)
@@ -107,18 +126,28 @@ def test_every_bundled_example_saves_clean(example: Path, store_path: Path) -> N
 
 def test_every_incident_has_an_example() -> None:
     assert {p.name.removesuffix(".answers.yaml") for p in EXAMPLES.glob("*.answers.yaml")} == {
-        "room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other", "crisis-outreach"}
+        "room-failure",
+        "wrong-booking",
+        "theft-or-loss",
+        "trip-disruption",
+        "flight-disruption",
+        "other",
+        "crisis-outreach",
+    }
 
 
 def test_bad_answers_file_lists_every_problem_and_saves_nothing(tmp_path: Path, store_path: Path) -> None:
-    path = answers_file(tmp_path, """
+    path = answers_file(
+        tmp_path,
+        """
 staff: Dana
 customer: {name: Ana, contact: "x", segment: alien}
 answers:
   customer_words: ""
   follow_up_date: someday
   roomnumber: "412"
-""")
+""",
+    )
     result = runner.invoke(app, ["start", "room-failure", "--answers", str(path)])
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -219,26 +248,36 @@ def command_list_is_whole(group: list[str], columns: str) -> None:
     from recoverycli.cli import SHORT_HELP
 
     text = runner.invoke(app, [*group, "--help"], env={"COLUMNS": columns}).stdout
-    commands = text[text.index("Commands:"):].splitlines()[1:]
+    commands = text[text.index("Commands:") :].splitlines()[1:]
     entries: list[list[str]] = []
     for line in commands:
         if m := COMMAND_LINE.match(line):
             entries.append([m.group(1), m.group(2)])
         elif line.strip():
             entries[-1][1] += " " + line.strip()  # a narrow terminal wraps, never cuts
-    assert entries and "..." not in text[text.index("Commands:"):]
+    assert entries and "..." not in text[text.index("Commands:") :]
     for name, words in entries:
         assert words == SHORT_HELP.get(" ".join([*group, name])) and words.endswith("."), name
         assert len(words) <= 45, name  # short enough for one line beside the names at 80 columns
 
 
 def test_start_help_lists_the_playbooks_and_says_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "late.yaml").write_text("id: late-checkin\ntitle: Room not ready at a late check-in\nextends: four-step\n")
+    (tmp_path / "late.yaml").write_text(
+        "id: late-checkin\ntitle: Room not ready at a late check-in\nextends: four-step\n"
+    )
     monkeypatch.setenv("RECOVER_PLAYBOOKS", str(tmp_path))
     text = runner.invoke(app, ["start", "--help"], env={"COLUMNS": "100"}).stdout
     assert "--playbooks DIR" in text and "list[Path]" not in text and "[PLAYBOOK]" in text
-    listed = text[text.index("Playbooks"):]
-    for pid in ("room-failure", "wrong-booking", "theft-or-loss", "trip-disruption", "flight-disruption", "other", "late-checkin"):
+    listed = text[text.index("Playbooks") :]
+    for pid in (
+        "room-failure",
+        "wrong-booking",
+        "theft-or-loss",
+        "trip-disruption",
+        "flight-disruption",
+        "other",
+        "late-checkin",
+    ):
         assert re.search(rf"^  {pid}\s+\S", listed, re.M), pid
     assert "four-step" not in listed  # the base is not a call of its own
     assert "Room not ready at a late check-in" in listed

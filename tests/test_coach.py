@@ -39,14 +39,17 @@ def test_corpus_of_sincere_and_bad_replies() -> None:
     assert false_positives == [] and missed == []
 
 
-@pytest.mark.parametrize("text, rule", [
-    ("It wasn’t our fault.", "excuse"),            # curly apostrophe
-    ("It wasnʼt our fault.", "excuse"),            # modifier letter apostrophe
-    ("IT WAS NOT OUR FAULT? no: NOT OUR FAULT", "excuse"),
-    ("We're not affiliated with them.", "deflect-not-affiliated"),
-    ("Those policies say no.", "blame-policy"),    # inflection
-    ("we’ll   look   into it", "vague-someone"),   # any spacing
-])
+@pytest.mark.parametrize(
+    "text, rule",
+    [
+        ("It wasn’t our fault.", "excuse"),  # curly apostrophe
+        ("It wasnʼt our fault.", "excuse"),  # modifier letter apostrophe
+        ("IT WAS NOT OUR FAULT? no: NOT OUR FAULT", "excuse"),
+        ("We're not affiliated with them.", "deflect-not-affiliated"),
+        ("Those policies say no.", "blame-policy"),  # inflection
+        ("we’ll   look   into it", "vague-someone"),  # any spacing
+    ],
+)
 def test_phrases_tolerate_apostrophes_case_spacing_and_inflection(text: str, rule: str) -> None:
     assert rule in rules_hit(text)
 
@@ -72,7 +75,13 @@ def test_wrong_customer_name_and_placeholders() -> None:
     assert "wrong-name" not in rules_hit("Dear Ms Souza, sorry about the room.", customer_name="Ana Souza")
     assert "wrong-name" not in rules_hit("Dear Zoe, sorry.", customer_name="Zoë Ångström")  # accents do not matter
     assert "wrong-name" not in rules_hit("Sorry, the room is ready.", customer_name="Ana Souza")
-    for text in ("Dear {customer.first_name},", "Hello [Customer Name]", "Hi <NAME>", "Dear %FIRSTNAME%", "Dear {{ name }}"):
+    for text in (
+        "Dear {customer.first_name},",
+        "Hello [Customer Name]",
+        "Hi <NAME>",
+        "Dear %FIRSTNAME%",
+        "Dear {{ name }}",
+    ):
         assert "unfilled-placeholder" in rules_hit(text), text
 
 
@@ -86,23 +95,31 @@ def test_date_in_a_reply_must_match_the_promised_follow_up() -> None:
     assert "date-mismatch" not in rules_hit("Ana, I will call you on 2026-11-27.", **ctx)
 
 
-@pytest.mark.parametrize("text, missing", [
-    ("Refund", "what"),
-    ("Maintenance fixes the heating", "when"),
-    ("Heating gets fixed by 18:00 today", "who"),
-])
+@pytest.mark.parametrize(
+    "text, missing",
+    [
+        ("Refund", "what"),
+        ("Maintenance fixes the heating", "when"),
+        ("Heating gets fixed by 18:00 today", "who"),
+    ],
+)
 def test_commitment_needs_what_who_and_when(text: str, missing: str) -> None:
     flags = [f for f in check(text, default_rules(), Context(prompt="commitment")) if f.rule == "not-specific"]
     assert flags and missing in flags[0].reason
 
 
 def test_a_specific_commitment_passes() -> None:
-    assert not check("Sam from maintenance fixes the heating by 18:00; I call you at 18:15.", default_rules(),
-                     Context(prompt="commitment"))
+    assert not check(
+        "Sam from maintenance fixes the heating by 18:00; I call you at 18:15.",
+        default_rules(),
+        Context(prompt="commitment"),
+    )
 
 
 def test_coach_check_cli_spans_exit_codes_and_json(tmp_path: Path) -> None:
-    bad = runner.invoke(app, ["coach", "check", "Hi Carlos,\nwe are not affiliated with them.", "--customer", "Ana Souza"])
+    bad = runner.invoke(
+        app, ["coach", "check", "Hi Carlos,\nwe are not affiliated with them.", "--customer", "Ana Souza"]
+    )
     assert bad.exit_code == 1
     lines = bad.stdout.splitlines()
     assert lines[0].startswith("1:4-10: error: wrong-name: “Carlos”")
@@ -119,7 +136,8 @@ def test_coach_check_cli_spans_exit_codes_and_json(tmp_path: Path) -> None:
 
 
 def test_trainer_extends_rules_and_sees_precision_and_recall(tmp_path: Path) -> None:
-    (tmp_path / "coach.yaml").write_text(textwrap.dedent("""
+    (tmp_path / "coach.yaml").write_text(
+        textwrap.dedent("""
         rules:
           - id: hotel-speak
             category: canned
@@ -128,13 +146,20 @@ def test_trainer_extends_rules_and_sees_precision_and_recall(tmp_path: Path) -> 
             suggestion: Use their name.
             examples_flag: ["Dear esteemed patron, sorry.", "As an esteemed patron you matter."]
             examples_pass: ["Dear Ana, sorry.", "We have esteemed patrons' feedback for years."]
-    """))
+    """)
+    )
     result = runner.invoke(app, ["coach", "test", "--playbooks", str(tmp_path), "--format", "json"])
     assert result.exit_code == 1  # "patrons" is caught by inflection: the trainer sees it at once
     data = json.loads(result.stdout)
     mine = next(r for r in data["rules"] if r["rule"] == "hotel-speak")
     assert mine["caught"] == 2 and mine["wrongly_flagged"] == 1 and mine["precision"] == pytest.approx(0.667, abs=0.001)
-    assert data["failures"] == [{"rule": "hotel-speak", "example": "We have esteemed patrons' feedback for years.", "problem": "wrongly flagged"}]
+    assert data["failures"] == [
+        {
+            "rule": "hotel-speak",
+            "example": "We have esteemed patrons' feedback for years.",
+            "problem": "wrongly flagged",
+        }
+    ]
     assert any(r["rule"] == "excuse" for r in data["rules"])  # bundled rules still there
     checked = runner.invoke(app, ["coach", "check", "Dear esteemed patron", "--playbooks", str(tmp_path)])
     assert "hotel-speak" in checked.stdout
@@ -143,8 +168,12 @@ def test_trainer_extends_rules_and_sees_precision_and_recall(tmp_path: Path) -> 
 
 def test_broken_rules_file_is_a_one_line_error(tmp_path: Path) -> None:
     bad = tmp_path / "coach.yaml"
-    bad.write_text("rules:\n  - id: x\n    category: c\n    reason: r\n    suggestion: s\n    patterns: ['(unclosed']\n")
-    with pytest.raises(PlaybookError, match=r"coach.yaml:6:15: 'patterns': pattern '\(unclosed' is not a valid regular expression"):
+    bad.write_text(
+        "rules:\n  - id: x\n    category: c\n    reason: r\n    suggestion: s\n    patterns: ['(unclosed']\n"
+    )
+    with pytest.raises(
+        PlaybookError, match=r"coach.yaml:6:15: 'patterns': pattern '\(unclosed' is not a valid regular expression"
+    ):
         load_rules(bad)
     result = runner.invoke(app, ["coach", "test", str(bad)])
     assert result.exit_code == 1 and "Traceback" not in result.output

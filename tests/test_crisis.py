@@ -7,22 +7,21 @@ import csv
 import io
 import json
 import textwrap
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from recoverycli.caselog import crisis
-from recoverycli.cli import app
 from recoverycli.caselog.crisis_import import read_customers
+from recoverycli.cli import app
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import open_store
-
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()
-T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 REACHED = EXAMPLES / "crisis-outreach.answers.yaml"
 VOICEMAIL = EXAMPLES / "crisis" / "voicemail.answers.yaml"
 OTHER = (EXAMPLES / "other.answers.yaml").read_text()
@@ -32,8 +31,9 @@ def cli(*args: str, **kw: object):
     return runner.invoke(app, list(args), env={"RECOVER_STAFF": "Lena Duty"}, **kw)
 
 
-def customers_csv(tmp_path: Path, rows: list[str], header: str = "name,phone,booking,segment,chased",
-                  name: str = "list.csv") -> Path:
+def customers_csv(
+    tmp_path: Path, rows: list[str], header: str = "name,phone,booking,segment,chased", name: str = "list.csv"
+) -> Path:
     path = tmp_path / name
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     return path
@@ -43,13 +43,15 @@ def people(n: int, segment: str = "other") -> list[str]:
     return [f"Guest {i:03d},+1 415 555 {1000 + i:04d},BK-{i:04d},{segment}," for i in range(n)]
 
 
-def opened(store_url: str, tmp_path: Path, rows: list[str], retry: timedelta = crisis.RETRY,
-           lease: timedelta = crisis.LEASE) -> tuple[object, crisis.Crisis]:
+def opened(
+    store_url: str, tmp_path: Path, rows: list[str], retry: timedelta = crisis.RETRY, lease: timedelta = crisis.LEASE
+) -> tuple[object, crisis.Crisis]:
     store = open_store(store_url)
     read = read_customers(customers_csv(tmp_path, rows))
     assert not read.problems, read.problems
-    crisis_id = crisis.open_crisis(store, "Aurora lost power at sea", "Blue Line Cruises", "crisis-outreach", read,
-                                   "Lena Duty", T0, retry, lease)
+    crisis_id = crisis.open_crisis(
+        store, "Aurora lost power at sea", "Blue Line Cruises", "crisis-outreach", read, "Lena Duty", T0, retry, lease
+    )
     return store, crisis.resolve(store, crisis_id)
 
 
@@ -60,9 +62,17 @@ def claim_and_record(store, found, at: datetime, outcome: str, staff: str = "May
     return got
 
 
-def test_queue_takes_vips_then_families_then_those_who_chased_us_then_load_order(store_url: str, tmp_path: Path) -> None:
-    rows = ["Ann Other,+1 415 555 0101,,other,", "Bea Family,+1 415 555 0102,,family,", "Cy Vip,+1 415 555 0103,,vip,",
-            "Di Chased,+1 415 555 0104,,other,yes", "Ed Other,+1 415 555 0105,,other,no", "Flo Vip,+1 415 555 0106,,VIP,"]
+def test_queue_takes_vips_then_families_then_those_who_chased_us_then_load_order(
+    store_url: str, tmp_path: Path
+) -> None:
+    rows = [
+        "Ann Other,+1 415 555 0101,,other,",
+        "Bea Family,+1 415 555 0102,,family,",
+        "Cy Vip,+1 415 555 0103,,vip,",
+        "Di Chased,+1 415 555 0104,,other,yes",
+        "Ed Other,+1 415 555 0105,,other,no",
+        "Flo Vip,+1 415 555 0106,,VIP,",
+    ]
     store, found = opened(store_url, tmp_path, rows)
     order = [crisis.claim(store, found, f"Desk {i}", T0).customer.name for i in range(6)]
     assert order == ["Cy Vip", "Flo Vip", "Bea Family", "Di Chased", "Ann Other", "Ed Other"]
@@ -74,14 +84,18 @@ def test_a_due_call_back_comes_before_untried_vips(store_url: str, tmp_path: Pat
     store, found = opened(store_url, tmp_path, rows)
     v1, v2, olga = (crisis.claim(store, found, "Desk", T0) for _ in range(3))
     assert olga.customer.name == "Olga Other"
-    crisis.record(store, olga, {"outcome": "call_back", "call_back_at": (T0 + timedelta(minutes=5)).isoformat()}, "Desk", T0)
+    crisis.record(
+        store, olga, {"outcome": "call_back", "call_back_at": (T0 + timedelta(minutes=5)).isoformat()}, "Desk", T0
+    )
     store.release(v1.customer.id, v1.token)
     store.release(v2.customer.id, v2.token)
     assert crisis.claim(store, found, "Desk", T0 + timedelta(minutes=1)).customer.name == "Vi One"  # not due yet
     assert crisis.claim(store, found, "Desk", T0 + timedelta(minutes=6)).customer.name == "Olga Other"
 
 
-def test_unreached_customers_return_after_the_retry_delay_and_wrong_numbers_do_not(store_url: str, tmp_path: Path) -> None:
+def test_unreached_customers_return_after_the_retry_delay_and_wrong_numbers_do_not(
+    store_url: str, tmp_path: Path
+) -> None:
     store, found = opened(store_url, tmp_path, people(3), retry=timedelta(minutes=30))
     claim_and_record(store, found, T0, "voicemail", message_left="Maya from Seaview; I call again within the hour.")
     claim_and_record(store, found, T0, "no_answer")
@@ -101,7 +115,9 @@ def test_a_reached_customer_becomes_a_case_linked_to_the_crisis(store_url: str, 
     assert done.outcome == "reached" and done.held and done.case_id.startswith("RC-")
     case = store.get(done.case_id)
     assert case.crisis_id == found.id and case.playbook.id == "crisis-outreach" and case.status == "open"
-    assert case.customer.name == "Guest 000" and case.customer.contact == "+1 415 555 1000"  # from the list, not the file
+    assert (
+        case.customer.name == "Guest 000" and case.customer.contact == "+1 415 555 1000"
+    )  # from the list, not the file
     listed = crisis.Listed.from_row(store.crisis_list(found.id)[0])
     assert listed.state == "reached" and listed.case_id == case.id and listed.reached_at == T0
     assert listed.last_told.startswith("The Aurora lost power off Mykonos") and "call you at 16:30" in listed.last_told
@@ -121,14 +137,26 @@ def test_a_desk_whose_hold_ran_out_still_has_its_call_recorded(store_url: str, t
     row = store.crisis_customer(slow.customer.id)
     assert row["state"] == "new" and row["leased_by"] == "Fast desk"  # the desk that holds them now decides
     assert [(a.outcome, a.late) for a in map(crisis.Attempt.from_row, store.crisis_attempts(slow.customer.id))] == [
-        ("no_answer", True)]
+        ("no_answer", True)
+    ]
     _, held = crisis.record(store, fast, {"outcome": "reached"}, "Fast desk", T0 + timedelta(minutes=5))
     assert held is True and store.crisis_customer(slow.customer.id)["state"] == "reached"
 
 
 def board_scenario(store_url: str, tmp_path: Path):
     """Ten customers at known times; the board read at T0 + 12 h."""
-    names = ["Vo Mail", "Rea Ched", "No Answer", "Rea Later", "Rea Last", "Cal Later", "Wro Ng", "Cal Due", "In Call", "Not Tried"]
+    names = [
+        "Vo Mail",
+        "Rea Ched",
+        "No Answer",
+        "Rea Later",
+        "Rea Last",
+        "Cal Later",
+        "Wro Ng",
+        "Cal Due",
+        "In Call",
+        "Not Tried",
+    ]
     rows = [f"{n},+1 415 555 {2000 + i:04d},BK-{i},other," for i, n in enumerate(names)]
     store, found = opened(store_url, tmp_path, rows, retry=timedelta(hours=24))
     h = lambda x: T0 + timedelta(hours=x)  # noqa: E731
@@ -139,10 +167,20 @@ def board_scenario(store_url: str, tmp_path: Path):
     claim_and_record(store, found, h(10), "reached")
     claim_and_record(store, found, h(10.5), "call_back", call_back_at=h(20).isoformat())
     claim_and_record(store, found, h(11), "wrong_number")
-    claim_and_record(store, found, h(11 + 5 / 60), "call_back", call_back_at=(h(12) - timedelta(seconds=30)).isoformat())
+    claim_and_record(
+        store, found, h(11 + 5 / 60), "call_back", call_back_at=(h(12) - timedelta(seconds=30)).isoformat()
+    )
     assert crisis.claim(store, found, "Desk 9", h(12) - timedelta(minutes=1)).customer.name == "In Call"
-    crisis.log_supplier(store, found, "Lena Duty", "Spoke to Maria in guest relations", "Blue Line refunds two nights "
-                        "to every card by 5 December", "2026-12-05", "30% off a 2027 sailing", h(1))
+    crisis.log_supplier(
+        store,
+        found,
+        "Lena Duty",
+        "Spoke to Maria in guest relations",
+        "Blue Line refunds two nights to every card by 5 December",
+        "2026-12-05",
+        "30% off a 2027 sailing",
+        h(1),
+    )
     return store, found, h(12)
 
 
@@ -150,28 +188,53 @@ def test_board_figures_match_a_known_crisis(store_url: str, tmp_path: Path) -> N
     store, found, now = board_scenario(store_url, tmp_path)
     b = crisis.board(store, found, now)
     assert b["customers"] == 10 and b["attempts"] == 8 and b["open_minutes"] == 720
-    assert b["by_state"] == {"in_call": 1, "not_tried": 1, "reached": 3, "voicemail": 1, "no_answer": 1,
-                             "call_back_due": 1, "call_back_later": 1, "wrong_number": 1, "given_up": 0}
-    assert b["reached_within"] == {"1h": {"count": 1, "share": 0.1}, "4h": {"count": 2, "share": 0.2},
-                                   "24h": {"count": 3, "share": 0.3}}
+    assert b["by_state"] == {
+        "in_call": 1,
+        "not_tried": 1,
+        "reached": 3,
+        "voicemail": 1,
+        "no_answer": 1,
+        "call_back_due": 1,
+        "call_back_later": 1,
+        "wrong_number": 1,
+        "given_up": 0,
+    }
+    assert b["reached_within"] == {
+        "1h": {"count": 1, "share": 0.1},
+        "4h": {"count": 2, "share": 0.2},
+        "24h": {"count": 3, "share": 0.3},
+    }
     assert [(r["staff"], r["customer"]) for r in b["calling_now"]] == [("Desk 9", "In Call")]
-    assert b["supplier"] == [{"at": (T0 + timedelta(hours=1)).isoformat(timespec="microseconds"), "staff": "Lena Duty",
-                              "note": "Spoke to Maria in guest relations",
-                              "commitment": "Blue Line refunds two nights to every card by 5 December",
-                              "due": "2026-12-05", "deal": "30% off a 2027 sailing"}]
+    assert b["supplier"] == [
+        {
+            "at": (T0 + timedelta(hours=1)).isoformat(timespec="microseconds"),
+            "staff": "Lena Duty",
+            "note": "Spoke to Maria in guest relations",
+            "commitment": "Blue Line refunds two nights to every card by 5 December",
+            "due": "2026-12-05",
+            "deal": "30% off a 2027 sailing",
+        }
+    ]
     later = crisis.board(store, found, now + timedelta(minutes=2))  # Desk 9 went quiet: its hold ran out
     assert later["by_state"]["in_call"] == 0 and later["by_state"]["not_tried"] == 2 and later["calling_now"] == []
 
 
 def test_board_in_the_terminal_and_as_json(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(4))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claim_and_record(store, found, now, "reached")
     crisis.claim(store, found, "Desk 2", now)
     table = runner.invoke(app, ["crisis", "board", found.id], env={"COLUMNS": "80"})
     assert table.exit_code == 0, table.output
-    for text in ("Aurora lost power at sea · Blue Line Cruises", "not yet tried    2", "in a call        1",
-                 "reached          1", "Calling now", "Desk 2", "Guest 001"):
+    for text in (
+        "Aurora lost power at sea · Blue Line Cruises",
+        "not yet tried    2",
+        "in a call        1",
+        "reached          1",
+        "Calling now",
+        "Desk 2",
+        "Guest 001",
+    ):
         assert text in table.stdout, text
     assert max(len(line) for line in table.stdout.splitlines()) <= 80
     data = json.loads(runner.invoke(app, ["crisis", "board", "--format", "json"]).stdout)  # the only open crisis
@@ -181,7 +244,7 @@ def test_board_in_the_terminal_and_as_json(store_url: str, tmp_path: Path) -> No
 def test_crisis_panels_never_pass_a_control_sequence_or_markup_to_the_terminal(store_url: str, tmp_path: Path) -> None:
     rows = ["Eve\x1b]0;pwned\x07 [link=file:///etc/passwd]Evil[/link],+1 415 555 0101,BK-1,other,"]
     store, found = opened(store_url, tmp_path, [bytes(r, "utf-8").decode("unicode_escape") for r in rows])
-    crisis.claim(store, found, "Desk\x1b[2J 2", datetime.now(timezone.utc))
+    crisis.claim(store, found, "Desk\x1b[2J 2", datetime.now(UTC))
     table = runner.invoke(app, ["crisis", "board", found.id], env={"COLUMNS": "120"})
     assert table.exit_code == 0, table.output
     assert "\x1b" not in table.stdout and "\x07" not in table.stdout
@@ -191,7 +254,7 @@ def test_crisis_panels_never_pass_a_control_sequence_or_markup_to_the_terminal(s
 def test_close_needs_everyone_reached_or_given_up_and_a_reason(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(3))
     claim_and_record(store, found, T0, "reached")
-    held = crisis.claim(store, found, "Desk 2", datetime.now(timezone.utc))
+    held = crisis.claim(store, found, "Desk 2", datetime.now(UTC))
     refused = cli("crisis", "close", found.id, "--reason", "done", "--give-up")
     assert refused.exit_code == 1 and "1 customer(s) are being called right now" in refused.stderr
     store.release(held.customer.id, held.token)
@@ -200,7 +263,7 @@ def test_close_needs_everyone_reached_or_given_up_and_a_reason(store_url: str, t
     assert cli("crisis", "close", found.id, "--reason", " ").exit_code == 1
     closed = cli("crisis", "close", found.id, "--reason", "Refunds paid; two never answered", "--give-up")
     assert closed.exit_code == 0 and "2 customer(s) given up on" in closed.stderr
-    b = crisis.board(store, crisis.resolve(store, found.id), datetime.now(timezone.utc))
+    b = crisis.board(store, crisis.resolve(store, found.id), datetime.now(UTC))
     assert b["by_state"]["given_up"] == 2 and b["crisis"]["status"] == "closed"
     assert b["crisis"]["close_reason"] == "Refunds paid; two never answered"
     again = cli("crisis", "call", found.id, "--answers", str(REACHED))
@@ -209,11 +272,29 @@ def test_close_needs_everyone_reached_or_given_up_and_a_reason(store_url: str, t
 
 def test_supplier_track_refuses_sending_customers_to_the_supplier(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(1))
-    pushed = cli("crisis", "supplier", found.id, "--note", "Called Blue Line",
-                 "--commitment", "Passengers must contact them directly for refunds")
+    pushed = cli(
+        "crisis",
+        "supplier",
+        found.id,
+        "--note",
+        "Called Blue Line",
+        "--commitment",
+        "Passengers must contact them directly for refunds",
+    )
     assert pushed.exit_code == 1 and "--commitment:" in pushed.stderr and "we tell them" in pushed.stderr
-    ok = cli("crisis", "supplier", found.id, "--note", "Maria, guest relations", "--commitment",
-             "Blue Line refunds two nights to every card", "--by", "2026-12-05", "--deal", "30% off a 2027 sailing")
+    ok = cli(
+        "crisis",
+        "supplier",
+        found.id,
+        "--note",
+        "Maria, guest relations",
+        "--commitment",
+        "Blue Line refunds two nights to every card",
+        "--by",
+        "2026-12-05",
+        "--deal",
+        "30% off a 2027 sailing",
+    )
     assert ok.exit_code == 0, ok.output
     assert [e["due"] for e in crisis.supplier_entries(store, found.id)] == ["2026-12-05"]
     assert cli("crisis", "supplier", found.id, "--note", "x", "--by", "fri").exit_code == 2
@@ -231,8 +312,11 @@ Your booking {customer.booking} stays with us, and I call you again on Monday.
 
 
 def test_update_is_a_personal_coached_mail_merge(store_url: str, tmp_path: Path) -> None:
-    rows = ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,", "=Evil Formula,+1 415 555 0198,BK-2,couple,",
-            "Kai Nakamura,+1 415 555 0197,BK-3,couple,"]
+    rows = [
+        "Hannah Ruiz,+1 415 555 0199,BK-20931,couple,",
+        "=Evil Formula,+1 415 555 0198,BK-2,couple,",
+        "Kai Nakamura,+1 415 555 0197,BK-3,couple,",
+    ]
     store, found = opened(store_url, tmp_path, rows)
     lib = Library([bundled_dir()])
     for _ in range(2):
@@ -241,10 +325,21 @@ def test_update_is_a_personal_coached_mail_merge(store_url: str, tmp_path: Path)
     message.write_text(MESSAGE)
     no_supplier = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached")
     assert no_supplier.exit_code == 1 and "{supplier.commitment} is empty for 2 customer(s)" in no_supplier.stderr
-    crisis.log_supplier(store, found, "Lena", "Maria", "Blue Line refunds two nights to every card", "2026-12-05",
-                        "30% off a 2027 sailing", T0)
+    crisis.log_supplier(
+        store,
+        found,
+        "Lena",
+        "Maria",
+        "Blue Line refunds two nights to every card",
+        "2026-12-05",
+        "30% off a 2027 sailing",
+        T0,
+    )
     everyone = cli("crisis", "update", found.id, "--message", str(message))
-    assert everyone.exit_code == 1 and "{customer.last_told} is empty for 1 customer(s) (#3 Kai Nakamura)" in everyone.stderr
+    assert (
+        everyone.exit_code == 1
+        and "{customer.last_told} is empty for 1 customer(s) (#3 Kai Nakamura)" in everyone.stderr
+    )
     assert "--only reached" in everyone.stderr and everyone.stdout == ""
     out = tmp_path / "merge.csv"
     made = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--output", str(out))
@@ -252,25 +347,58 @@ def test_update_is_a_personal_coached_mail_merge(store_url: str, tmp_path: Path)
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     merged = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [r["name"] for r in merged] == ["Hannah Ruiz", "'=Evil Formula"]  # a formula is shown as text
-    assert merged[0]["message"].startswith("Dear Hannah,\n\nFurther to our call, where we told you: The Aurora lost power")
+    assert merged[0]["message"].startswith(
+        "Dear Hannah,\n\nFurther to our call, where we told you: The Aurora lost power"
+    )
     assert "Blue Line refunds two nights to every card (by Saturday 5 December)" in merged[0]["message"]
     assert "Your booking BK-20931 stays with us" in merged[0]["message"] and "Lena Duty" in merged[0]["message"]
-    lines = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--format", "jsonl").stdout
+    lines = cli(
+        "crisis", "update", found.id, "--message", str(message), "--only", "reached", "--format", "jsonl"
+    ).stdout
     assert [json.loads(line)["booking"] for line in lines.splitlines()] == ["BK-20931", "BK-2"]
     again = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--output", str(out))
     assert again.exit_code == 1 and "--force" in again.stderr  # an existing file is replaced only with --force
-    assert cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--output", str(out),
-               "--force").exit_code == 0
+    assert (
+        cli(
+            "crisis",
+            "update",
+            found.id,
+            "--message",
+            str(message),
+            "--only",
+            "reached",
+            "--output",
+            str(out),
+            "--force",
+        ).exit_code
+        == 0
+    )
     if not store_url.startswith("postgresql"):  # never onto the store itself
-        onto = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached", "--output", store_url,
-                   "--force")
+        onto = cli(
+            "crisis",
+            "update",
+            found.id,
+            "--message",
+            str(message),
+            "--only",
+            "reached",
+            "--output",
+            store_url,
+            "--force",
+        )
         assert onto.exit_code == 1 and open_store(store_url).crisis_row(found.id)["id"] == found.id
 
 
 def test_update_refuses_a_canned_message_and_unknown_placeholders(store_url: str, tmp_path: Path) -> None:
-    store, found = opened(store_url, tmp_path, ["Hannah Ruiz,+1 415 555 0199,BK-1,couple,",
-                                                "Kai Nakamura,+1 415 555 0197,BK-3,family,",
-                                                "Ana Souza,+1 415 555 0196,BK-4,vip,"])
+    store, found = opened(
+        store_url,
+        tmp_path,
+        [
+            "Hannah Ruiz,+1 415 555 0199,BK-1,couple,",
+            "Kai Nakamura,+1 415 555 0197,BK-3,family,",
+            "Ana Souza,+1 415 555 0196,BK-4,vip,",
+        ],
+    )
     canned = tmp_path / "canned.txt"
     canned.write_text("Dear Hannah,\nPlease contact them directly for your refund.\n")
     refused = cli("crisis", "update", found.id, "--message", str(canned))
@@ -295,8 +423,11 @@ def inbound(tmp_path: Path, name: str, contact: str, staff: str = "Dana Reyes", 
 
 
 def test_a_listed_customer_calling_in_sees_the_crisis_and_is_linked(store_url: str, tmp_path: Path) -> None:
-    store, found = opened(store_url, tmp_path, ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,",
-                                                "Kai Nakamura,+1 303 555 0101,BK-6,family,"])
+    store, found = opened(
+        store_url,
+        tmp_path,
+        ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,", "Kai Nakamura,+1 303 555 0101,BK-6,family,"],
+    )
     claim_and_record(store, found, T0, "voicemail", staff="Maya")  # Kai, the family, came first
     result = inbound(tmp_path, "Hannah Ruiz", "(415) 555-0199")
     assert result.exit_code == 0, result.output
@@ -337,7 +468,9 @@ def test_export_gains_crisis_id_at_the_end_and_report_a_section_per_crisis(store
     lib = Library([bundled_dir()])
     crisis.call_from_file(store, lib, found, REACHED, None, date.today())
     crisis.call_from_file(store, lib, found, VOICEMAIL, None, date.today())
-    crisis.log_supplier(store, found, "Lena", "Maria", "Refund two nights", "2026-12-05", None, datetime.now(timezone.utc))
+    crisis.log_supplier(
+        store, found, "Lena", "Maria", "Refund two nights", "2026-12-05", None, datetime.now(UTC)
+    )
     rows = list(csv.reader(io.StringIO(cli("export").stdout)))
     assert rows[0][-2:] == ["extra", "crisis_id"] and rows[1][-1] == found.id
     assert json.loads(cli("export", "--format", "jsonl").stdout.splitlines()[0])["crisis_id"] == found.id
@@ -359,14 +492,19 @@ def test_export_gains_crisis_id_at_the_end_and_report_a_section_per_crisis(store
 
 
 def test_forget_erases_a_customer_from_crisis_lists_too(store_url: str, tmp_path: Path) -> None:
-    store, found = opened(store_url, tmp_path, ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,",
-                                                "Kai Nakamura,+1 303 555 0101,BK-6,family,"])
+    store, found = opened(
+        store_url,
+        tmp_path,
+        ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,", "Kai Nakamura,+1 303 555 0101,BK-6,family,"],
+    )
     claim_and_record(store, found, T0, "voicemail", message_left="Kai, Maya here about the Aurora.")
     result = cli("forget", "--customer", "+1 (303) 555-0101", "--yes")
     assert result.exit_code == 0, result.output
     assert "1 crisis list entr" in result.stderr
     kai = [r for r in store.crisis_list(found.id) if r["seq"] == 2][0]
-    assert kai["name"] == "[erased]" and kai["contact"] == "[erased]" and kai["booking"] == "" and kai["last_told"] is None
+    assert (
+        kai["name"] == "[erased]" and kai["contact"] == "[erased]" and kai["booking"] == "" and kai["last_told"] is None
+    )
     assert all(a["told"] is None for a in store.crisis_attempts(kai["id"]))
     assert "Kai" not in json.dumps(crisis.board(store, found, T0))
 
@@ -377,20 +515,33 @@ def test_crisis_call_with_answers_is_scriptable(store_url: str, tmp_path: Path) 
     assert reached.exit_code == 0, reached.output
     assert reached.stdout.strip().startswith("RC-") and "Guest 000: reached" in reached.stderr
     voicemail = cli("crisis", "call", found.id, "--answers", str(VOICEMAIL))
-    assert voicemail.exit_code == 0 and voicemail.stdout == "" and "Guest 001: voicemail — tried again after" in voicemail.stderr
+    assert (
+        voicemail.exit_code == 0
+        and voicemail.stdout == ""
+        and "Guest 001: voicemail — tried again after" in voicemail.stderr
+    )
     empty = cli("crisis", "call", "--answers", str(REACHED))
-    assert empty.exit_code == 3 and "nobody to call right now" in empty.stderr and "1 waiting to be tried again" in empty.stderr
+    assert (
+        empty.exit_code == 3
+        and "nobody to call right now" in empty.stderr
+        and "1 waiting to be tried again" in empty.stderr
+    )
 
 
 def test_a_refused_answers_file_claims_nobody(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(1))
     bad = tmp_path / "bad.yaml"
-    bad.write_text(textwrap.dedent("""
+    bad.write_text(
+        textwrap.dedent("""
         staff: Maya
         answers: {outcome: voicemail, customer_words: "They were upset"}
-    """))
+    """)
+    )
     result = cli("crisis", "call", "--answers", str(bad))
-    assert result.exit_code == 1 and "customer_words: answers for a reached customer, but the outcome is voicemail" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "customer_words: answers for a reached customer, but the outcome is voicemail" in result.stderr
+    )
     late = tmp_path / "late.yaml"
     late.write_text("staff: Maya\nanswers: {outcome: call back, call_back_at: yesterday 10:00}\n")
     refused = cli("crisis", "call", "--answers", str(late))
@@ -404,8 +555,11 @@ def test_a_refused_answers_file_claims_nobody(store_url: str, tmp_path: Path) ->
 
 def test_add_checks_rows_against_the_list(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(2))
-    more = customers_csv(tmp_path, ["Late Guest,+1 415 555 9999,BK-9,vip,", "Guest 001 again,(415) 555-1001,BK-1,other,"],
-                         name="more.csv")
+    more = customers_csv(
+        tmp_path,
+        ["Late Guest,+1 415 555 9999,BK-9,vip,", "Guest 001 again,(415) 555-1001,BK-1,other,"],
+        name="more.csv",
+    )
     refused = cli("crisis", "add", found.id, "--customers", str(more))
     assert refused.exit_code == 1 and "row 3: already on this crisis's list (customer #2, Guest 001" in refused.stderr
     assert len(store.crisis_list(found.id)) == 2
@@ -416,13 +570,19 @@ def test_add_checks_rows_against_the_list(store_url: str, tmp_path: Path) -> Non
 
 
 def test_a_wrong_number_is_corrected_by_adding_the_customer_again(store_url: str, tmp_path: Path) -> None:
-    store, found = opened(store_url, tmp_path, ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,",
-                                                "Kai Nakamura,+1 303 555 0101,BK-6,couple,"])
+    store, found = opened(
+        store_url,
+        tmp_path,
+        ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,", "Kai Nakamura,+1 303 555 0101,BK-6,couple,"],
+    )
     claim_and_record(store, found, T0, "wrong_number")
     fixed = customers_csv(tmp_path, ["Hannah Ruiz,+1 415 555 0142,BK-20931,couple,"], name="fixed.csv")
     result = cli("crisis", "add", found.id, "--customers", str(fixed))
     assert result.exit_code == 0, result.output
-    assert "added 0 customer(s)" in result.stderr and "1 wrong number(s) corrected and back in the queue (Hannah Ruiz)" in result.stderr
+    assert (
+        "added 0 customer(s)" in result.stderr
+        and "1 wrong number(s) corrected and back in the queue (Hannah Ruiz)" in result.stderr
+    )
     rows = store.crisis_list(found.id)
     assert len(rows) == 2 and rows[0]["contact"] == "+1 415 555 0142" and rows[0]["state"] == "new"
     assert crisis.claim(store, found, "Desk", T0).customer.name == "Hannah Ruiz"
@@ -438,15 +598,21 @@ def test_the_inbound_lookup_uses_the_indexes(store_url: str, tmp_path: Path) -> 
     def spy(sql: str, args=()):
         if "FROM crisis_customers c JOIN crises k" in sql:
             captured.append(sql)
-            plan = real(("EXPLAIN QUERY PLAN " if not store_url.startswith("postgresql") else "EXPLAIN ") + sql, args).fetchall()
+            plan = real(
+                ("EXPLAIN QUERY PLAN " if not store_url.startswith("postgresql") else "EXPLAIN ") + sql, args
+            ).fetchall()
             captured.append(" ".join(str(tuple(r)) for r in plan))
         return real(sql, args)
 
     store.execute = spy  # type: ignore[method-assign]
     assert crisis.listing_for(store, "+1 415 555 1001", "Guest 001", "2026-01-01") is not None
     plan = captured[1]
-    for index in ("crisis_customers_contact_key", "crisis_customers_alt_key", "crisis_customers_booking_key",
-                  "crisis_customers_name_key"):
+    for index in (
+        "crisis_customers_contact_key",
+        "crisis_customers_alt_key",
+        "crisis_customers_booking_key",
+        "crisis_customers_name_key",
+    ):
         assert index in plan, plan
 
 
@@ -454,8 +620,10 @@ def test_a_crisis_keeps_its_own_history_and_takes_notices_once(store_url: str, t
     from recoverycli.caselog.record import Event
 
     store, found = opened(store_url, tmp_path, people(3))
-    assert [(e["kind"], json.loads(e["data"]) if isinstance(e["data"], str) else e["data"])
-            for e in store.crisis_events(found.id)] == [("opened", {"customers": 3})]
+    assert [
+        (e["kind"], json.loads(e["data"]) if isinstance(e["data"], str) else e["data"])
+        for e in store.crisis_events(found.id)
+    ] == [("opened", {"customers": 3})]
     decided: list[int] = []
 
     def once(events: list[Event]) -> Event | None:  # what a notification ledger does: claim only if not claimed yet

@@ -9,11 +9,12 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from recoverycli.cli import app
 from recoverycli.caselog.crisis_import import map_columns, read_customers
+from recoverycli.cli import app
 from recoverycli.errors import RecoverError
 from recoverycli.store import open_store
 
@@ -40,12 +41,14 @@ def crises(store_path: Path) -> int:
 
 EXCEL_EUROPE = (
     "\ufeffGuest Name;Mobile;E-mail;PNR;Type;Cabin;Dietary\r\n"
-    "Zoë Ångström;+46 8 123 456 78;zoe@example.se;BK-1;Family;7012;\"no nuts;\r\nno shellfish\"\r\n"
+    'Zoë Ångström;+46 8 123 456 78;zoe@example.se;BK-1;Family;7012;"no nuts;\r\nno shellfish"\r\n'
     "Jean-Luc Dubois;+33 1 42 68 53 00;;BK-2;couple;8120;\r\n"
 )
 
 
-def test_a_semicolon_csv_with_bom_and_quoted_newlines_loads_with_its_mapping_shown(tmp_path: Path, store_path: Path) -> None:
+def test_a_semicolon_csv_with_bom_and_quoted_newlines_loads_with_its_mapping_shown(
+    tmp_path: Path, store_path: Path
+) -> None:
     path = write(tmp_path, EXCEL_EUROPE)
     result = open_with(path)
     assert result.exit_code == 0, result.output
@@ -60,25 +63,31 @@ def test_a_semicolon_csv_with_bom_and_quoted_newlines_loads_with_its_mapping_sho
         f"opened {crisis_id} with 2 customer(s): 1 family, 1 couple; desks call them with: recover crisis call {crisis_id}",
     ]
     [zoe, jean] = open_store(store_path).crisis_list(crisis_id)
-    assert zoe["name"] == "Zoë Ångström" and zoe["contact"] == "+46 8 123 456 78" and zoe["alt_contact"] == "zoe@example.se"
+    assert (
+        zoe["name"] == "Zoë Ångström"
+        and zoe["contact"] == "+46 8 123 456 78"
+        and zoe["alt_contact"] == "zoe@example.se"
+    )
     assert zoe["segment"] == "family" and zoe["booking"] == "BK-1"
     assert "no nuts; no shellfish" in zoe["notes"] and "7012" in zoe["notes"]
     assert jean["contact_key"] == "+33142685300"
 
 
 def test_every_bad_row_is_reported_by_number_and_nothing_loads(tmp_path: Path, store_path: Path) -> None:
-    text = ("name,phone,email,booking,segment\n"
-            "Hannah Ruiz,+1 415 555 0199,,BK-1,couple\n"            # row 2: fine
-            "Pete Ruiz,(415) 555-0199,,BK-1,couple\n"               # row 3: the same phone, written differently
-            ",+1 212 555 0100,,BK-3,\n"                             # row 4: no name
-            "Mia Chen,,,BK-4,business\n"                            # row 5: no contact
-            "Tom Lee,555-CALL-NOW,,BK-5,\n"                         # row 6: not a phone
-            "Ann Lee,,ann@,BK-6,\n"                                 # row 7: not an e-mail
-            "Ed Ng,+1 617 555 0144,,BK-7,alien\n"                   # row 8: unknown segment
-            "Jo Park,+1 303 555 0101,HANNAH@x.example,BK-8,\n"
-            "Jo Park 2,,hannah@X.example,BK-9,\n"                   # row 10: an e-mail already given on row 9
-            "\n"                                                    # a blank line is nobody
-            "Li Wu,+1 303 555 0102,,BK-10,vip,extra cell\n")        # row 12: more cells than the header
+    text = (
+        "name,phone,email,booking,segment\n"
+        "Hannah Ruiz,+1 415 555 0199,,BK-1,couple\n"  # row 2: fine
+        "Pete Ruiz,(415) 555-0199,,BK-1,couple\n"  # row 3: the same phone, written differently
+        ",+1 212 555 0100,,BK-3,\n"  # row 4: no name
+        "Mia Chen,,,BK-4,business\n"  # row 5: no contact
+        "Tom Lee,555-CALL-NOW,,BK-5,\n"  # row 6: not a phone
+        "Ann Lee,,ann@,BK-6,\n"  # row 7: not an e-mail
+        "Ed Ng,+1 617 555 0144,,BK-7,alien\n"  # row 8: unknown segment
+        "Jo Park,+1 303 555 0101,HANNAH@x.example,BK-8,\n"
+        "Jo Park 2,,hannah@X.example,BK-9,\n"  # row 10: an e-mail already given on row 9
+        "\n"  # a blank line is nobody
+        "Li Wu,+1 303 555 0102,,BK-10,vip,extra cell\n"
+    )  # row 12: more cells than the header
     result = open_with(write(tmp_path, text))
     assert result.exit_code == 1 and result.stdout == ""
     path = tmp_path / "list.csv"
@@ -119,7 +128,10 @@ def test_ten_thousand_rows_load_in_one_go_and_one_bad_row_stops_them_all(tmp_pat
     bad = write(tmp_path, "name,phone,booking\n" + "\n".join(rows) + "\n", "bad.csv")
     refused = open_with(bad)
     assert refused.exit_code == 1
-    assert [line.split(": ", 2)[1] for line in refused.stderr.splitlines() if ": row " in line] == ["row 7778", "row 10000"]
+    assert [line.split(": ", 2)[1] for line in refused.stderr.splitlines() if ": row " in line] == [
+        "row 7778",
+        "row 10000",
+    ]
     assert crises(store_path) == 1
 
 
@@ -144,14 +156,19 @@ def test_national_numbers_follow_the_phone_region(tmp_path: Path) -> None:
     assert read_customers(path).problems  # in the default region (US) that is no number
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "the file is empty"),
-    ("cabin,dinner\n7012,early\n", "no column for the customer's name"),
-    ("name,cabin\nAna,7012\n", "no column for how to reach them"),
-    ('name,phone\n"Ana,+1 212 555 0100\n', "the file is not valid CSV"),
-    ("name,phone\nAna\x00,+1 212 555 0100\n", "NUL bytes"),
-])
-def test_unusable_files_get_one_line_and_no_traceback(tmp_path: Path, store_path: Path, text: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the file is empty"),
+        ("cabin,dinner\n7012,early\n", "no column for the customer's name"),
+        ("name,cabin\nAna,7012\n", "no column for how to reach them"),
+        ('name,phone\n"Ana,+1 212 555 0100\n', "the file is not valid CSV"),
+        ("name,phone\nAna\x00,+1 212 555 0100\n", "NUL bytes"),
+    ],
+)
+def test_unusable_files_get_one_line_and_no_traceback(
+    tmp_path: Path, store_path: Path, text: str, message: str
+) -> None:
     result = open_with(write(tmp_path, text))
     assert result.exit_code == 1 and message in result.stderr
     assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
@@ -159,7 +176,7 @@ def test_unusable_files_get_one_line_and_no_traceback(tmp_path: Path, store_path
 
 
 def test_a_huge_cell_or_an_old_excel_file_is_refused_cleanly(tmp_path: Path) -> None:
-    huge = write(tmp_path, "name,phone,notes\nAna,+1 212 555 0100,\"" + "x" * 200_000 + "\"\n")
+    huge = write(tmp_path, 'name,phone,notes\nAna,+1 212 555 0100,"' + "x" * 200_000 + '"\n')
     assert "not valid CSV" in open_with(huge).stderr
     old = write(tmp_path, "whatever", "list.xls")
     result = open_with(old)
@@ -183,21 +200,36 @@ def test_an_xlsx_sheet_loads_with_excel_row_numbers(tmp_path: Path) -> None:
 
 
 def test_headers_are_matched_leniently() -> None:
-    m = map_columns(["Passenger name (as on passport)", "Mobile phone", "E-Mail Address", "Record Locator", "Guest type",
-                     "Contact name", "Cabin"])
-    assert dict(m.describe()) == {"name": ["Contact name", "Passenger name (as on passport)"],  # exact names first
-                                  "contact": ["Mobile phone", "E-Mail Address"], "booking": ["Record Locator"],
-                                  "segment": ["Guest type"], "notes": ["Cabin"]}
+    m = map_columns(
+        [
+            "Passenger name (as on passport)",
+            "Mobile phone",
+            "E-Mail Address",
+            "Record Locator",
+            "Guest type",
+            "Contact name",
+            "Cabin",
+        ]
+    )
+    assert dict(m.describe()) == {
+        "name": ["Contact name", "Passenger name (as on passport)"],  # exact names first
+        "contact": ["Mobile phone", "E-Mail Address"],
+        "booking": ["Record Locator"],
+        "segment": ["Guest type"],
+        "notes": ["Cabin"],
+    }
 
 
 cell = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30).filter(
-    lambda s: s.strip() and s == " ".join(s.split()))
+    lambda s: s.strip() and s == " ".join(s.split())
+)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(cell, cell, cell), min_size=1, max_size=8), delimiter=st.sampled_from([",", ";", "\t"]))
-def test_any_text_round_trips_through_a_spreadsheet_export(tmp_path: Path, rows: list[tuple[str, str, str]],
-                                                            delimiter: str) -> None:
+def test_any_text_round_trips_through_a_spreadsheet_export(
+    tmp_path: Path, rows: list[tuple[str, str, str]], delimiter: str
+) -> None:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(["name", "phone", "booking", "notes"])
@@ -217,7 +249,9 @@ def test_crisis_add_reports_duplicates_of_the_list_and_a_closed_crisis(tmp_path:
     dry = cli("crisis", "add", crisis_id, "--customers", str(dup), "--dry-run")
     assert dry.exit_code == 1 and "row 2: already on this crisis's list (customer #1, Ana Souza" in dry.stderr
     assert cli("crisis", "close", crisis_id, "--reason", "a drill", "--give-up").exit_code == 0
-    closed = cli("crisis", "add", crisis_id, "--customers", str(write(tmp_path, "name,phone\nCy,+1 212 555 0102\n", "c.csv")))
+    closed = cli(
+        "crisis", "add", crisis_id, "--customers", str(write(tmp_path, "name,phone\nCy,+1 212 555 0102\n", "c.csv"))
+    )
     assert closed.exit_code == 1 and "is closed" in closed.stderr
 
 

@@ -7,13 +7,12 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from recoverycli.caselog import crisis
 from recoverycli.caselog.crisis_import import read_customers
 from recoverycli.store import open_store
-
 from tests.conftest import EXAMPLES, ROOT
 
 DESK = textwrap.dedent("""
@@ -42,14 +41,34 @@ def test_desks_claiming_at_once_call_every_customer_exactly_once(store_url: str,
     # 8 desks on the shared store, 4 on one SQLite file (which serialises its writers anyway)
     desks, customers = (8, 160) if store_url.startswith("postgresql") else (4, 80)
     path = tmp_path / "list.csv"
-    path.write_text("name,phone,segment\n" + "".join(
-        f"Guest {i:03d},+1 415 555 {1000 + i:04d},{('vip', 'family', 'other', 'other')[i % 4]}\n" for i in range(customers)))
+    path.write_text(
+        "name,phone,segment\n"
+        + "".join(
+            f"Guest {i:03d},+1 415 555 {1000 + i:04d},{('vip', 'family', 'other', 'other')[i % 4]}\n"
+            for i in range(customers)
+        )
+    )
     store = open_store(store_url)
-    crisis_id = crisis.open_crisis(store, "Aurora lost power", "Blue Line", "crisis-outreach", read_customers(path),
-                                   "Lena", datetime.now(timezone.utc))
-    procs = [subprocess.Popen([sys.executable, "-c", DESK, store_url, crisis_id, str(EXAMPLES / "crisis-outreach.answers.yaml"),
-                               str(d)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for d in range(desks)]
+    crisis_id = crisis.open_crisis(
+        store,
+        "Aurora lost power",
+        "Blue Line",
+        "crisis-outreach",
+        read_customers(path),
+        "Lena",
+        datetime.now(UTC),
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", DESK, store_url, crisis_id, str(EXAMPLES / "crisis-outreach.answers.yaml"), str(d)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for d in range(desks)
+    ]
     for p in procs:
         assert p.stdout.readline().strip() == "ready", p.stderr.read()
     for p in procs:  # all at once

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recoverycli.dates import parse_date, parse_future_date
 
@@ -49,7 +50,10 @@ def test_relative_days_always_add_up(today: date, n: int) -> None:
     assert parse_date(f"in {n} days", today) == today + timedelta(days=n)
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)), st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)),
+    st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+)
 def test_weekday_is_within_the_next_seven_days(today: date, day: str) -> None:
     d = parse_date(day, today)
     assert 1 <= (d - today).days <= 7
@@ -70,7 +74,7 @@ def test_any_text_parses_or_raises_value_error(text: str) -> None:
 
 
 def test_dates_and_times_are_said_the_way_a_clerk_reads_them_out() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from recoverycli.dates import say_date, say_time
 
@@ -78,7 +82,7 @@ def test_dates_and_times_are_said_the_way_a_clerk_reads_them_out() -> None:
     assert say_date(WED + timedelta(days=1), WED) == "tomorrow, Thursday 26 November"
     assert say_date(date(2026, 11, 27), WED) == "Friday 27 November"
     assert say_date(date(2027, 1, 4), WED) == "Monday 4 January 2027"
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc).astimezone()
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).astimezone()
     assert say_time(now.replace(hour=7, minute=40), now) == "today 07:40"
     assert say_time(now - timedelta(days=1), now).startswith("yesterday ")
     assert say_time(now - timedelta(days=3), now).startswith("Sun 22 Nov ")

@@ -10,9 +10,10 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -41,8 +42,14 @@ pytestmark = [
 
 
 def recover(*args: str, env: dict[str, str] | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(RECOVER), *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
-                          check=check, timeout=60)
+    return subprocess.run(
+        [str(RECOVER), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=check,
+        timeout=60,
+    )
 
 
 def answers_file(tmp_path: Path, text: str, name: str) -> Path:
@@ -83,11 +90,16 @@ def notify_events(store_url: str, case_id: str) -> list[dict[str, Any]]:
 
 # --- settings -----------------------------------------------------------------------------------------------------
 def test_env_pairs_and_a_bare_url_make_channels_per_kind(tmp_path: Path) -> None:
-    env = {"RECOVER_NOTIFY": "emergency=json://a.example.org/x overdue,digest=ntfys://ntfy.sh/desk "
-                             "mailtos://u:pw@mail.example.org?to=dm@example.org include=name timeout=2 retry=5"}
+    env = {
+        "RECOVER_NOTIFY": "emergency=json://a.example.org/x overdue,digest=ntfys://ntfy.sh/desk "
+        "mailtos://u:pw@mail.example.org?to=dm@example.org include=name timeout=2 retry=5"
+    }
     s = load_settings(env, tmp_path / "none.toml")
     assert [(c.number, sorted(c.kinds)) for c in s.channels] == [
-        (1, ["emergency"]), (2, ["digest", "overdue"]), (3, sorted(notify.KINDS))]
+        (1, ["emergency"]),
+        (2, ["digest", "overdue"]),
+        (3, sorted(notify.KINDS)),
+    ]
     assert [c.label for c in s.for_kind("emergency")] == ["#1 json://a.example.org", "#3 mailtos://mail.example.org"]
     assert s.include_name and s.timeout == 2 and s.retry == 5
 
@@ -96,29 +108,38 @@ def test_config_file_and_env_combine_and_the_file_is_kept_private(tmp_path: Path
     cfg = tmp_path / "cfg"
     cfg.mkdir(mode=0o755)
     path = cfg / "config.toml"
-    path.write_text('staff = "Dana"\n[notify]\nemergency = ["json://a.example.org/x", "json://b.example.org/y"]\n'
-                    'all = "json://c.example.org/z"\ninclude = ["name"]\ncrisis_pace = 25\n')
+    path.write_text(
+        'staff = "Dana"\n[notify]\nemergency = ["json://a.example.org/x", "json://b.example.org/y"]\n'
+        'all = "json://c.example.org/z"\ninclude = ["name"]\ncrisis_pace = 25\n'
+    )
     path.chmod(0o644)
     s = load_settings({"RECOVER_NOTIFY": "emergency=json://c.example.org/z overdue=json://d.example.org/w"}, path)
     assert [(c.label, c.source) for c in s.channels] == [
-        ("#1 json://a.example.org", "config file"), ("#2 json://b.example.org", "config file"),
-        ("#3 json://c.example.org", "config file"), ("#4 json://d.example.org", "RECOVER_NOTIFY")]
+        ("#1 json://a.example.org", "config file"),
+        ("#2 json://b.example.org", "config file"),
+        ("#3 json://c.example.org", "config file"),
+        ("#4 json://d.example.org", "RECOVER_NOTIFY"),
+    ]
     assert s.include_name and s.crisis_pace == 25 and len(s.for_kind("emergency")) == 3
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(cfg.stat().st_mode) == 0o700
 
 
-@pytest.mark.parametrize("env, toml, says", [
-    (f"emergncy=json://u:{ENCODED}@h.example.org/x", None, "RECOVER_NOTIFY item 1: unknown kind `emergncy`"),
-    (f"emergency=u:{ENCODED}@h.example.org", None, "RECOVER_NOTIFY item 1: not a URL"),
-    ("include=contact", None, "cannot include `contact` — only `name`"),
-    ("timeout=soon", None, "`timeout` must be a number of seconds"),
-    (None, f'[notify]\nemergency = json://u:{ENCODED}@h\n', "not valid TOML"),
-    (None, f'[notify]\nemergancy = "json://u:{ENCODED}@h.example.org"\n', "unknown key `emergancy`"),
-    (None, '[notify]\nemergency = 3\n', "`emergency` must be a URL in quotes or a list of them"),
-    (None, 'notify = "json://x"\n', "`notify` must be a table"),
-])
-def test_bad_settings_are_one_line_that_never_quotes_a_url(tmp_path: Path, env: str | None, toml: str | None,
-                                                           says: str) -> None:
+@pytest.mark.parametrize(
+    "env, toml, says",
+    [
+        (f"emergncy=json://u:{ENCODED}@h.example.org/x", None, "RECOVER_NOTIFY item 1: unknown kind `emergncy`"),
+        (f"emergency=u:{ENCODED}@h.example.org", None, "RECOVER_NOTIFY item 1: not a URL"),
+        ("include=contact", None, "cannot include `contact` — only `name`"),
+        ("timeout=soon", None, "`timeout` must be a number of seconds"),
+        (None, f"[notify]\nemergency = json://u:{ENCODED}@h\n", "not valid TOML"),
+        (None, f'[notify]\nemergancy = "json://u:{ENCODED}@h.example.org"\n', "unknown key `emergancy`"),
+        (None, "[notify]\nemergency = 3\n", "`emergency` must be a URL in quotes or a list of them"),
+        (None, 'notify = "json://x"\n', "`notify` must be a table"),
+    ],
+)
+def test_bad_settings_are_one_line_that_never_quotes_a_url(
+    tmp_path: Path, env: str | None, toml: str | None, says: str
+) -> None:
     path = tmp_path / "config.toml"
     if toml:
         path.write_text(toml)
@@ -133,28 +154,36 @@ def test_remembering_the_staff_name_keeps_the_notify_table_private(isolated_home
 
     path = config_file()
     path.parent.mkdir(parents=True)
-    path.write_text(f'# the duty desk\nrepeat_days = 14\n\n[notify]\nemergency = "json://u:{ENCODED}@h.example.org/x"\n')
+    path.write_text(
+        f'# the duty desk\nrepeat_days = 14\n\n[notify]\nemergency = "json://u:{ENCODED}@h.example.org/x"\n'
+    )
     old = os.umask(0)
     try:
         remember("staff", "Dana Reyes")
         remember("staff", "Lee Park")
     finally:
         os.umask(old)
-    assert read_config() == {"repeat_days": 14, "staff": "Lee Park",
-                             "notify": {"emergency": f"json://u:{ENCODED}@h.example.org/x"}}
+    assert read_config() == {
+        "repeat_days": 14,
+        "staff": "Lee Park",
+        "notify": {"emergency": f"json://u:{ENCODED}@h.example.org/x"},
+    }
     assert path.read_text().startswith("# the duty desk\n")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 # --- secrets ------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url, label", [
-    (f"mailtos://duty:{ENCODED}@mail.example.org?to=dm@example.org", "mailtos://mail.example.org"),
-    (f"mailtos://duty:{PASSWORD}@mail.example.org", "mailtos://…"),  # unencoded: the host part is in doubt
-    ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ", "slack://…"),  # a token where a host would be
-    ("tgram://123456789:AAHdefGHIjkl/12345", "tgram://…"),
-    ("json://hooks.example.org/T0123/s3cr3t", "json://hooks.example.org"),
-    ("ntfys://u:pw@[::1]/topic", "ntfys://::1"),
-])
+@pytest.mark.parametrize(
+    "url, label",
+    [
+        (f"mailtos://duty:{ENCODED}@mail.example.org?to=dm@example.org", "mailtos://mail.example.org"),
+        (f"mailtos://duty:{PASSWORD}@mail.example.org", "mailtos://…"),  # unencoded: the host part is in doubt
+        ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ", "slack://…"),  # a token where a host would be
+        ("tgram://123456789:AAHdefGHIjkl/12345", "tgram://…"),
+        ("json://hooks.example.org/T0123/s3cr3t", "json://hooks.example.org"),
+        ("ntfys://u:pw@[::1]/topic", "ntfys://::1"),
+    ],
+)
 def test_a_channel_is_shown_as_its_scheme_and_a_plain_host_only(url: str, label: str) -> None:
     assert safe_label(url) == label
 
@@ -163,8 +192,11 @@ def test_a_channel_is_shown_as_its_scheme_and_a_plain_host_only(url: str, label:
 @given(password=st.text(alphabet="@#/?:%&=+ ;abcXYZ019._~-", min_size=3, max_size=20).filter(lambda p: p.strip() == p))
 def test_no_password_survives_redaction_or_the_label(password: str) -> None:
     assume(password not in "mailtos://mail.example.org json://127.0.0.1")  # found in any label, secret or not
-    for url in (f"mailtos://duty:{quote(password, safe='')}@mail.example.org/?to=dm@example.org",
-                f"mailtos://duty:{password}@mail.example.org", f"json://{quote(password, safe='')}@127.0.0.1:9/hook"):
+    for url in (
+        f"mailtos://duty:{quote(password, safe='')}@mail.example.org/?to=dm@example.org",
+        f"mailtos://duty:{password}@mail.example.org",
+        f"json://{quote(password, safe='')}@127.0.0.1:9/hook",
+    ):
         label = safe_label(url)
         assert password not in label and quote(password, safe="") not in label
         said = f"could not reach {url}: login {password!s} refused ({quote(password, safe='')})"
@@ -174,15 +206,23 @@ def test_no_password_survives_redaction_or_the_label(password: str) -> None:
 
 # --- messages -----------------------------------------------------------------------------------------------------
 def test_a_message_carries_the_case_never_the_customers_words_contact_or_unasked_name() -> None:
-    case = make_case(customer_words="The shower was cold, I am furious.", desired_outcome="A refund",
-                     commitment="I call Ana Souza at +1 555 0100 by 18:00 with the plumber's report",
-                     follow_up_date="2026-11-27", root_cause="Boiler").model_copy(
-        update={"id": "RC-ABCDE", "complaint_number": 2, "severity": "emergency"})
+    case = make_case(
+        customer_words="The shower was cold, I am furious.",
+        desired_outcome="A refund",
+        commitment="I call Ana Souza at +1 555 0100 by 18:00 with the plumber's report",
+        follow_up_date="2026-11-27",
+        root_cause="Boiler",
+    ).model_copy(update={"id": "RC-ABCDE", "complaint_number": 2, "severity": "emergency"})
     m = notify.emergency_message(case, include_name=False)
     text = m.title + "\n" + m.body
-    for wanted in ("RC-ABCDE", "Playbook: other", "Severity: emergency (complaint number 2)", "Staff: Dana Reyes",
-                   "Promise: I call [customer] at [contact] by 18:00 with the plumber's report",
-                   "Follow-up: 2026-11-27"):
+    for wanted in (
+        "RC-ABCDE",
+        "Playbook: other",
+        "Severity: emergency (complaint number 2)",
+        "Staff: Dana Reyes",
+        "Promise: I call [customer] at [contact] by 18:00 with the plumber's report",
+        "Follow-up: 2026-11-27",
+    ):
         assert wanted in text
     for never in ("shower", "furious", "refund", "Boiler", "Ana", "Souza", "555"):
         assert never not in text
@@ -200,7 +240,7 @@ def test_a_notice_is_claimed_once_settled_and_retried_only_when_due(store_url: s
     store = open_store(store_url)
     case_id = store.add(make_case()).id
     ledger = notify.case_ledger(store, case_id, "test")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     one, two = channel(1), channel(2)
     claim = ledger.claim("emergency", [one, two], now, retry=60)
     assert claim is not None and claim.attempt == 1
@@ -227,7 +267,7 @@ def test_desks_claiming_at_the_same_moment_get_one_claim(store_url: str) -> None
         ledger = notify.case_ledger(store, case_id, "test")
         start.wait()
         for _ in range(5):
-            claim = ledger.claim("emergency", [channel(1)], datetime.now(timezone.utc), retry=60)
+            claim = ledger.claim("emergency", [channel(1)], datetime.now(UTC), retry=60)
             if claim is not None:
                 won.append(claim)
         store.close()
@@ -242,7 +282,8 @@ def test_desks_claiming_at_the_same_moment_get_one_claim(store_url: str) -> None
 
 # --- the call pages -----------------------------------------------------------------------------------------------
 def test_an_emergency_saved_by_answers_arrives_by_http_and_mail_within_5_s_without_the_customers_words(
-        tmp_path: Path, store_url: str, http: HttpReceiver, smtp: SmtpReceiver) -> None:
+    tmp_path: Path, store_url: str, http: HttpReceiver, smtp: SmtpReceiver
+) -> None:
     env = {"RECOVER_NOTIFY": f"{http.url()} {smtp.url()}"}
     second, ended = first_then_repeat(tmp_path, env)
     assert second.returncode == 0, second.stderr
@@ -254,9 +295,13 @@ def test_an_emergency_saved_by_answers_arrives_by_http_and_mail_within_5_s_witho
     for m in (got_http[0], got_mail[0]):
         assert m["title"] == f"EMERGENCY {case_id}: complaint number 2 (other)"
         body = m["message"].replace("\r\n", "\n")
-        for line in (f"Case: {case_id}", "Playbook: other", "Severity: emergency (complaint number 2)",
-                     "Staff: Dana Reyes", "Promise: I refund the duplicate charge now; accounts (Ben) confirms it "
-                     "reached the card by Thursday 12:00"):
+        for line in (
+            f"Case: {case_id}",
+            "Playbook: other",
+            "Severity: emergency (complaint number 2)",
+            "Staff: Dana Reyes",
+            "Promise: I refund the duplicate charge now; accounts (Ben) confirms it reached the card by Thursday 12:00",
+        ):
             assert line + "\n" in body
         assert not any(w in body for w in WORDS) and "Jo" not in body and "okafor" not in body.lower()
     assert got_http[0]["type"] == "failure" and got_http[0]["path"] == "/hook"
@@ -276,7 +321,8 @@ def test_the_customers_name_goes_out_only_when_included(tmp_path: Path, http: Ht
 
 
 def test_a_receiver_that_is_down_costs_the_call_nothing_and_watch_delivers_it_later(
-        tmp_path: Path, store_url: str) -> None:
+    tmp_path: Path, store_url: str
+) -> None:
     port = free_port()  # nothing listens here yet
     env = {"RECOVER_NOTIFY": f"emergency=json://duty:{ENCODED}@127.0.0.1:{port}/hook retry=0"}
     second, _ = first_then_repeat(tmp_path, env)
@@ -292,8 +338,13 @@ def test_a_receiver_that_is_down_costs_the_call_nothing_and_watch_delivers_it_la
     assert open_store(store_url).get(case_id).status == "open"
 
     receiver = HttpReceiver(port)  # the service is back
-    watch = subprocess.Popen([str(RECOVER), "watch", "--notify", "--interval", "0.3"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+    watch = subprocess.Popen(
+        [str(RECOVER), "watch", "--notify", "--interval", "0.3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
     try:
         got = receiver.inbox.wait(1, timeout=15)
         assert got[0]["title"] == f"EMERGENCY {case_id}: complaint number 2 (other)"
@@ -307,18 +358,32 @@ def test_a_receiver_that_is_down_costs_the_call_nothing_and_watch_delivers_it_la
     assert [d["state"] for d in notify_events(store_url, case_id)] == ["claimed", "failed", "claimed", "sent"]
 
 
-def test_two_watch_processes_on_one_store_send_each_notice_once(tmp_path: Path, store_url: str,
-                                                                http: HttpReceiver) -> None:
+def test_two_watch_processes_on_one_store_send_each_notice_once(
+    tmp_path: Path, store_url: str, http: HttpReceiver
+) -> None:
     store = open_store(store_url)
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-    now = datetime.now(timezone.utc)
-    emergencies = [store.add(make_case(commitment=f"Call back by {h}:00", follow_up_date="2099-01-01").model_copy(
-        update={"complaint_number": 2, "severity": "emergency", "created_at": now, "updated_at": now})).id
-        for h in (10, 11)]
+    now = datetime.now(UTC)
+    emergencies = [
+        store.add(
+            make_case(commitment=f"Call back by {h}:00", follow_up_date="2099-01-01").model_copy(
+                update={"complaint_number": 2, "severity": "emergency", "created_at": now, "updated_at": now}
+            )
+        ).id
+        for h in (10, 11)
+    ]
     overdue = [store.add(make_case(commitment=f"Refund {n}", follow_up_date=yesterday)).id for n in range(3)]
     env = {**os.environ, "RECOVER_NOTIFY": http.url("emergency,overdue")}
-    watchers = [subprocess.Popen([str(RECOVER), "watch", "--notify", "--interval", "0.2"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    watchers = [
+        subprocess.Popen(
+            [str(RECOVER), "watch", "--notify", "--interval", "0.2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
     try:
         http.inbox.wait(5, timeout=20)
         time.sleep(3)  # both keep looking: nothing goes twice
@@ -377,8 +442,9 @@ def test_a_live_call_pages_the_moment_the_repeat_is_identified_and_once(tmp_path
     assert len(http.inbox.messages) == 1 and "Charged twice" not in json.dumps(http.inbox.messages)
 
 
-def test_a_live_call_at_80_by_24_with_the_service_down_ends_saved_with_one_yellow_line(tmp_path: Path,
-                                                                                      store_url: str) -> None:
+def test_a_live_call_at_80_by_24_with_the_service_down_ends_saved_with_one_yellow_line(
+    tmp_path: Path, store_url: str
+) -> None:
     import re
 
     from tests.e2e.term import ENTER, Term, answer_steps
@@ -399,7 +465,7 @@ def test_a_live_call_at_80_by_24_with_the_service_down_ends_saved_with_one_yello
     assert saved, term.text()
     case_id = saved.group(1)
     tail = term.flat()  # the screen once the call screen has closed: what the clerk is left with
-    tail = tail[tail.index(f"Saved case {case_id}"):]
+    tail = tail[tail.index(f"Saved case {case_id}") :]
     assert re.search(rf"{case_id} is saved, but the page did not go through \(#1 json://127\.0\.0\.1: ", tail), tail
     assert tail.count("did not go through") == 1 and "Duty manager paged" not in tail
     assert not any(leak in term.everything() for leak in LEAKS)  # nothing the program wrote, not only the end
@@ -415,7 +481,11 @@ def test_notify_test_and_list_show_labels_and_never_a_url(http: HttpReceiver) ->
     assert listed.returncode == 0
     assert "#1 json://127.0.0.1" in listed.stdout and "emergency, overdue" in listed.stdout
     assert json.loads(recover("notify", "list", "--format", "json", env=env).stdout)["channels"][1] == {
-        "channel": 2, "label": "#2 json://127.0.0.1", "kinds": ["digest"], "from": "RECOVER_NOTIFY"}
+        "channel": 2,
+        "label": "#2 json://127.0.0.1",
+        "kinds": ["digest"],
+        "from": "RECOVER_NOTIFY",
+    }
     ok = recover("notify", "test", "emergency", env=env)
     assert ok.returncode == 0 and "#1 json://127.0.0.1: delivered" in ok.stderr
     assert http.inbox.wait(1)[0]["title"] == "recover: test notification"
@@ -456,13 +526,16 @@ def test_a_bad_notify_setting_costs_the_call_nothing(tmp_path: Path) -> None:
     assert "notifications are off: RECOVER_NOTIFY item 1: unknown kind `emergncy`" in second.stderr
 
 
-def test_the_password_never_appears_in_any_output_or_file(tmp_path: Path, store_url: str, http: HttpReceiver,
-                                                          smtp: SmtpReceiver) -> None:
+def test_the_password_never_appears_in_any_output_or_file(
+    tmp_path: Path, store_url: str, http: HttpReceiver, smtp: SmtpReceiver
+) -> None:
     down = free_port()
     cfg = Path(os.environ["XDG_CONFIG_HOME"]) / "recover" / "config.toml"
     cfg.parent.mkdir(parents=True)
-    cfg.write_text(f'[notify]\noverdue = "mailto://duty:{ENCODED}@127.0.0.1:{down}?to=dm@example.org"\n'
-                   f'crisis = "mailtos://duty:{PASSWORD}@mail.example.org"\n')  # unencoded: Apprise cannot read it
+    cfg.write_text(
+        f'[notify]\noverdue = "mailto://duty:{ENCODED}@127.0.0.1:{down}?to=dm@example.org"\n'
+        f'crisis = "mailtos://duty:{PASSWORD}@mail.example.org"\n'
+    )  # unencoded: Apprise cannot read it
     env = {"RECOVER_NOTIFY": f"{http.url()} {smtp.url()} emergency=json://duty:{ENCODED}@127.0.0.1:{down}/hook retry=0"}
     outputs: list[str] = []
     second, _ = first_then_repeat(tmp_path, env)
@@ -470,14 +543,28 @@ def test_the_password_never_appears_in_any_output_or_file(tmp_path: Path, store_
     case_id = second.stdout.strip()
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     open_store(store_url).add(make_case(commitment="Refund", follow_up_date=yesterday))
-    for args in (("notify", "list"), ("notify", "list", "--format", "json"), ("notify", "test"),
-                 ("notify", "test", "crisis"), ("notify", "digest"), ("notify", "digest", "--dry-run"),
-                 ("show", case_id), ("show", case_id, "--format", "json"), ("export", "--format", "jsonl"),
-                 ("list",), ("check",)):
+    for args in (
+        ("notify", "list"),
+        ("notify", "list", "--format", "json"),
+        ("notify", "test"),
+        ("notify", "test", "crisis"),
+        ("notify", "digest"),
+        ("notify", "digest", "--dry-run"),
+        ("show", case_id),
+        ("show", case_id, "--format", "json"),
+        ("export", "--format", "jsonl"),
+        ("list",),
+        ("check",),
+    ):
         r = recover(*args, env=env)
         outputs += [r.stdout, r.stderr]
-    watch = subprocess.Popen([str(RECOVER), "watch", "--notify", "--interval", "0.2"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+    watch = subprocess.Popen(
+        [str(RECOVER), "watch", "--notify", "--interval", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
     time.sleep(3)
     watch.send_signal(signal.SIGINT)
     outputs += list(watch.communicate(timeout=20))
@@ -516,19 +603,32 @@ class MemoryLedger(Ledger):
 def test_a_crisis_opened_pages_the_crisis_channels_with_counts_not_customers(http: HttpReceiver) -> None:
     s = load_settings({"RECOVER_NOTIFY": http.url("crisis")})
     ledger = MemoryLedger()
-    sent = notify.crisis_opened(ledger, "CR-7KQ2M", "Aurora loses power off Malta", s, customers=212,
-                                supplier="Aurora Cruises", playbook="trip-disruption", staff="Lena Voss")
+    sent = notify.crisis_opened(
+        ledger,
+        "CR-7KQ2M",
+        "Aurora loses power off Malta",
+        s,
+        customers=212,
+        supplier="Aurora Cruises",
+        playbook="trip-disruption",
+        staff="Lena Voss",
+    )
     assert sent is not None and sent.ok
     m = http.inbox.wait(1)[0]
     assert m["title"] == "CRISIS CR-7KQ2M opened: Aurora loses power off Malta"
-    for line in ("Customers affected: 212", "Supplier: Aurora Cruises", "Playbook: trip-disruption",
-                 "Opened by: Lena Voss", "recover crisis call CR-7KQ2M"):
+    for line in (
+        "Customers affected: 212",
+        "Supplier: Aurora Cruises",
+        "Playbook: trip-disruption",
+        "Opened by: Lena Voss",
+        "recover crisis call CR-7KQ2M",
+    ):
         assert line in m["message"]
     assert notify.crisis_opened(ledger, "CR-7KQ2M", "Aurora loses power off Malta", s, customers=212) is None  # once
 
 
 def test_a_crisis_behind_its_pace_pages_at_most_once_an_hour(http: HttpReceiver) -> None:
-    opened = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+    opened = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
     assert not notify.crisis_pace(opened, opened + timedelta(minutes=30), 200, 10, per_hour=20).behind  # 10 of 10
     pace = notify.crisis_pace(opened, opened + timedelta(hours=2, minutes=30), 200, 31, per_hour=20)
     assert (pace.expected, pace.behind, pace.hour) == (50, True, 2)
@@ -541,8 +641,10 @@ def test_a_crisis_behind_its_pace_pages_at_most_once_an_hour(http: HttpReceiver)
     later = notify.crisis_pace(opened, opened + timedelta(hours=3, minutes=5), 200, 40, per_hour=20)
     assert notify.crisis_behind(ledger, "CR-7KQ2M", "Aurora", later, s, now + timedelta(minutes=35)).ok
     titles = [m["title"] for m in http.inbox.wait(2)]
-    assert titles == ["CRISIS CR-7KQ2M behind pace: 31 of 200 reached",
-                      "CRISIS CR-7KQ2M behind pace: 40 of 200 reached"]
+    assert titles == [
+        "CRISIS CR-7KQ2M behind pace: 31 of 200 reached",
+        "CRISIS CR-7KQ2M behind pace: 40 of 200 reached",
+    ]
     assert "At 20 an hour, 50 should be reached by now." in http.inbox.messages[0]["message"]
 
 
@@ -552,8 +654,10 @@ def test_help_stays_fast_without_apprise() -> None:
     assert "notify" in recover("--help").stdout
 
 
-def test_a_desk_role_of_the_shared_store_guide_can_claim_and_record_a_page(guide_roles: dict[str, str],  # noqa: F811
-                                                                           http: HttpReceiver) -> None:
+def test_a_desk_role_of_the_shared_store_guide_can_claim_and_record_a_page(
+    guide_roles: dict[str, str],  # noqa: F811
+    http: HttpReceiver,
+) -> None:
     desk = guide_roles["desk_lobby"]
     case = open_store(desk).add(make_case().model_copy(update={"complaint_number": 2, "severity": "emergency"}))
     sent = notify.case_saved(open_store(desk), case, load_settings({"RECOVER_NOTIFY": http.url()}), "Dana Reyes")
@@ -561,22 +665,27 @@ def test_a_desk_role_of_the_shared_store_guide_can_claim_and_record_a_page(guide
     assert [d["state"] for d in notify_events(desk, case.id)] == ["claimed", "sent"]
 
 
-def test_crisis_open_pages_once_and_a_sweep_pages_a_crisis_behind_its_pace_once(tmp_path: Path, store_url: str,
-                                                                                 http: HttpReceiver) -> None:
+def test_crisis_open_pages_once_and_a_sweep_pages_a_crisis_behind_its_pace_once(
+    tmp_path: Path, store_url: str, http: HttpReceiver
+) -> None:
     """The wiring: `recover crisis open` pages the crisis channels; `watch --notify`'s sweep finds the crisis behind."""
     rows = "\n".join(f"Guest {i:03d},+1 415 555 {1000 + i},BK-{i},other" for i in range(40))
     (tmp_path / "list.csv").write_text("name,phone,booking,segment\n" + rows + "\n")
-    env = {"RECOVER_STORE": store_url, "RECOVER_NOTIFY": f"{http.url('crisis')} crisis_pace=20",
-           "RECOVER_STAFF": "Lena Voss"}
-    opened = recover("crisis", "open", "--title", "Aurora lost power at sea", "--customers", str(tmp_path / "list.csv"),
-                     env=env)
+    env = {
+        "RECOVER_STORE": store_url,
+        "RECOVER_NOTIFY": f"{http.url('crisis')} crisis_pace=20",
+        "RECOVER_STAFF": "Lena Voss",
+    }
+    opened = recover(
+        "crisis", "open", "--title", "Aurora lost power at sea", "--customers", str(tmp_path / "list.csv"), env=env
+    )
     assert opened.returncode == 0, opened.stderr
     crisis_id = opened.stdout.strip()
     [page] = http.inbox.wait(1)
     assert page["title"] == f"CRISIS {crisis_id} opened: Aurora lost power at sea"
     assert "Customers affected: 40" in page["message"] and "Guest 0" not in page["message"]
     settings = load_settings({"RECOVER_NOTIFY": f"{http.url('crisis')} crisis_pace=20"})
-    later = datetime.now(timezone.utc) + timedelta(hours=2)  # 40 should be reached by now, none is
+    later = datetime.now(UTC) + timedelta(hours=2)  # 40 should be reached by now, none is
     store = open_store(store_url)
     first = notify.sweep(store, settings, date.today(), now=later)
     again = notify.sweep(store, settings, date.today(), now=later + timedelta(minutes=5))

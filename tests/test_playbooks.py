@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from recoverycli.errors import NotFoundError, PlaybookError
-from recoverycli.playbooks.schema import BASE_PROMPTS
 from recoverycli.playbooks.library import Library, bundled_dir, search_dirs
+from recoverycli.playbooks.schema import BASE_PROMPTS
 from recoverycli.playbooks.tips import TIPS
 
 BROKEN = Path(__file__).parent / "broken_playbooks"
@@ -96,7 +96,10 @@ def test_segment_guidance_only_for_that_segment(library: Library) -> None:
 
 
 def test_merge_inserts_steps_and_overrides_gestures(tmp_path: Path) -> None:
-    write(tmp_path, "x.yaml", """
+    write(
+        tmp_path,
+        "x.yaml",
+        """
 id: supplier-call
 title: With a supplier step
 extends: four-step
@@ -111,7 +114,8 @@ steps:
     before: apologise
 gestures:
   - {id: meal, label: Dinner for two, consumable: true, cost: 90}
-""")
+""",
+    )
     pb = Library([bundled_dir(), tmp_path]).get("supplier-call")
     assert [s.id for s in pb.steps] == ["intro", "apologise", "review", "supplier", "fix", "document"]
     assert pb.gesture("meal").label == "Dinner for two"
@@ -119,12 +123,16 @@ gestures:
 
 
 def test_user_playbook_overrides_bundled_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path / "mine", "room.yaml", """
+    write(
+        tmp_path / "mine",
+        "room.yaml",
+        """
 id: room-failure
 title: Our own room playbook
 version: 7
 extends: four-step
-""")
+""",
+    )
     monkeypatch.setenv("RECOVER_PLAYBOOKS", str(tmp_path / "mine"))
     lib = Library(search_dirs())
     assert lib.get("room-failure").title == "Our own room playbook"
@@ -137,7 +145,11 @@ extends: four-step
 
 def test_content_hash_changes_with_content(tmp_path: Path, library: Library) -> None:
     before = library.get("other").content_hash()
-    write(tmp_path, "other.yaml", "id: other\ntitle: Something else went wrong\nextends: four-step\ndescription: changed\n")
+    write(
+        tmp_path,
+        "other.yaml",
+        "id: other\ntitle: Something else went wrong\nextends: four-step\ndescription: changed\n",
+    )
     after = Library([bundled_dir(), tmp_path]).get("other").content_hash()
     assert before != after and len(before) == 16
     assert Library([bundled_dir()]).get("other").content_hash() == before
@@ -163,7 +175,8 @@ EXPECTED = {
     "syntax.yaml": "syntax.yaml:6:11: YAML syntax error: mapping values are not allowed here — check indentation, colons and quotes here",
     "unknown-key.yaml": "unknown-key.yaml:6:5: unknown key 'guidence' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after",
     "unknown-parent.yaml": "unknown-parent.yaml:3:10: extends 'five-step', which no playbook has — use one of: crisis-outreach, flight-disruption, four-step, other, room-failure, theft-or-loss, trip-disruption, unknown-parent, wrong-booking",
-    "unknown-tip.yaml": "unknown-tip.yaml:6:11: 'tips': unknown tip tag 'be-nice' — use a tag from DOMAIN.md: " + ", ".join(sorted(TIPS)),
+    "unknown-tip.yaml": "unknown-tip.yaml:6:11: 'tips': unknown tip tag 'be-nice' — use a tag from DOMAIN.md: "
+    + ", ".join(sorted(TIPS)),
     "wrong-type.yaml": "wrong-type.yaml:3:10: 'version': 'first' is not a whole number — write digits without quotes, e.g. `version: 2`",
 }
 
@@ -210,7 +223,9 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
 def test_same_id_twice_in_one_directory(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "id: twin\ntitle: A\nextends: four-step\n")
     write(tmp_path, "b.yaml", "id: twin\ntitle: B\nextends: four-step\n")
-    with pytest.raises(PlaybookError, match=r"b.yaml:1:5: playbook id 'twin' is also used by .*a.yaml — give each playbook its own id"):
+    with pytest.raises(
+        PlaybookError, match=r"b.yaml:1:5: playbook id 'twin' is also used by .*a.yaml — give each playbook its own id"
+    ):
         Library([bundled_dir(), tmp_path]).get("twin")
 
 

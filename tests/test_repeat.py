@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,15 +15,14 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 from typer.testing import CliRunner
 
+from recoverycli.call.live import Autosave, equip
+from recoverycli.call.wizard import Call, notice, rank_gestures, run_call
 from recoverycli.cli import app
 from recoverycli.identity import contact_key, name_key
-from recoverycli.playbooks.schema import Gesture
 from recoverycli.playbooks.library import Library, bundled_dir
-from recoverycli.call.live import Autosave, equip
+from recoverycli.playbooks.schema import Gesture
 from recoverycli.store import open_store
 from recoverycli.ui.prompts import TerminalAsker
-from recoverycli.call.wizard import Call, notice, rank_gestures, run_call
-
 from tests.conftest import EXAMPLES
 from tests.test_store import make_case
 
@@ -37,12 +36,15 @@ def save(tmp_path: Path, text: str = OTHER, name: str = "a.yaml", **env: str):
     return runner.invoke(app, ["start", "other", "--answers", str(path)], env=env or None)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("+1 415 555 0199", "(415) 555-0199"),
-    ("+44 20 7946 0000", "+44 (0)20 7946 0000"),
-    ("Jo.Okafor@Example.com ", "jo.okafor@example.com"),
-    ("bk-20931", "BK 20931"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("+1 415 555 0199", "(415) 555-0199"),
+        ("+44 20 7946 0000", "+44 (0)20 7946 0000"),
+        ("Jo.Okafor@Example.com ", "jo.okafor@example.com"),
+        ("bk-20931", "BK 20931"),
+    ],
+)
 def test_contacts_normalise_to_one_key(a: str, b: str) -> None:
     assert contact_key(a) == contact_key(b) != ""
 
@@ -66,16 +68,18 @@ def test_second_call_with_answers_needs_an_escalation_and_is_an_emergency(tmp_pa
     assert shown["complaint_number"] == 2 and shown["severity"] == "emergency"
     assert shown["answers"]["escalated_to"] == "Duty manager Lena, alerted 10:05"
     rows = {r["case_id"]: r for r in csv.DictReader(io.StringIO(runner.invoke(app, ["export"]).stdout))}
-    assert rows[second.stdout.strip()]["complaint_number"] == "2" and rows[first.stdout.strip()]["complaint_number"] == "1"
+    assert (
+        rows[second.stdout.strip()]["complaint_number"] == "2" and rows[first.stdout.strip()]["complaint_number"] == "1"
+    )
     table = runner.invoke(app, ["show", second.stdout.strip()], env={"COLUMNS": "200"}).stdout
     assert "EMERGENCY · complaint number 2" in table
 
 
 def test_only_open_or_recent_cases_count(store_url: str) -> None:
     store = open_store(store_url)
-    old = make_case().model_copy(update={"created_at": datetime.now(timezone.utc) - timedelta(days=90)})
+    old = make_case().model_copy(update={"created_at": datetime.now(UTC) - timedelta(days=90)})
     closed_old = store.add(old.model_copy(update={"status": "closed"}))
-    since = (datetime.now(timezone.utc) - timedelta(days=30)).isoformat()
+    since = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     keys = (contact_key("+1 555 0100"), name_key("Ana Souza"))
     assert store.earlier_cases(*keys, since)[0] == 0  # closed and 90 days old: a new matter
     store.add(old)  # 90 days old but still open: it counts
@@ -89,10 +93,14 @@ def test_only_open_or_recent_cases_count(store_url: str) -> None:
 
 def test_lookup_uses_the_indexes(store_path: Path) -> None:
     store = open_store(store_path)
-    plan = " ".join(r[3] for r in store.conn.execute(
-        "EXPLAIN QUERY PLAN SELECT count(*) FROM cases WHERE status != 'draft' AND id != ? AND "
-        "((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != '')) AND (status = 'open' OR created_at >= ?)",
-        ("", "+15550100", "ana souza", "2026-01-01")))
+    plan = " ".join(
+        r[3]
+        for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM cases WHERE status != 'draft' AND id != ? AND "
+            "((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != '')) AND (status = 'open' OR created_at >= ?)",
+            ("", "+15550100", "ana souza", "2026-01-01"),
+        )
+    )
     assert "cases_contact_key" in plan and "cases_name_key" in plan
 
 
@@ -104,7 +112,7 @@ def live(store_url: str, playbook: str, keys: str, now: datetime | None = None) 
     store = open_store(store_url)
     pb = Library([bundled_dir()]).get(playbook)
     out = io.StringIO()
-    call = Call(playbook=pb, staff="Dana Reyes", today=date.today(), now=now or datetime.now(timezone.utc))
+    call = Call(playbook=pb, staff="Dana Reyes", today=date.today(), now=now or datetime.now(UTC))
     autosave = Autosave(store, via="wizard")
     call.on_answer = autosave
     equip(call, store)
@@ -117,12 +125,24 @@ def live(store_url: str, playbook: str, keys: str, now: datetime | None = None) 
 
 
 def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_url: str) -> None:
-    keys = ("Ana Souza\r+1 555 0100\r" + ENTER + ENTER + "n\r"
-            + "Sorry, it's not our fault, the system lost it.\r" + DOWN + ENTER    # coached: keep it
-            + "It broke" + FINISH + "Refund\r"
-            + "Please contact the booking site yourself.\r"                     # blocked: must revise
-            + "\x15I refund the fare by 17:00 today\r"
-            + ENTER + "tomorrow\r" + ENTER + ENTER)
+    keys = (
+        "Ana Souza\r+1 555 0100\r"
+        + ENTER
+        + ENTER
+        + "n\r"
+        + "Sorry, it's not our fault, the system lost it.\r"
+        + DOWN
+        + ENTER  # coached: keep it
+        + "It broke"
+        + FINISH
+        + "Refund\r"
+        + "Please contact the booking site yourself.\r"  # blocked: must revise
+        + "\x15I refund the fare by 17:00 today\r"
+        + ENTER
+        + "tomorrow\r"
+        + ENTER
+        + ENTER
+    )
     call, screen, case_id = live(store_url, "other", keys)
     assert "Coach" in screen and "not our fault" in screen and "This cannot be saved as it is" in screen
     assert call.answers["apology"] == "Sorry, it's not our fault, the system lost it."
@@ -137,12 +157,30 @@ def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_url: str) 
 
 def test_emergency_banner_and_escalation_in_the_live_call(store_url: str) -> None:
     store = open_store(store_url)
-    store.add(make_case(customer_words="The shower was cold all morning.", commitment="Plumber by 18:00 today",
-                        follow_up_date="2026-11-26"))
-    keys = ("Ana Souza\r+1-555-0100\r" + DOWN + ENTER
-            + "Duty manager Lena, alerted 10:05\r" + ENTER + "y\r"
-            + "So sorry, Ana.\r" + "Still cold" + FINISH + "Fix it now\r" + "I move you to room 512 by 10:30\r"
-            + ENTER + "today\r" + ENTER + ENTER)
+    store.add(
+        make_case(
+            customer_words="The shower was cold all morning.",
+            commitment="Plumber by 18:00 today",
+            follow_up_date="2026-11-26",
+        )
+    )
+    keys = (
+        "Ana Souza\r+1-555-0100\r"
+        + DOWN
+        + ENTER
+        + "Duty manager Lena, alerted 10:05\r"
+        + ENTER
+        + "y\r"
+        + "So sorry, Ana.\r"
+        + "Still cold"
+        + FINISH
+        + "Fix it now\r"
+        + "I move you to room 512 by 10:30\r"
+        + ENTER
+        + "today\r"
+        + ENTER
+        + ENTER
+    )
     call, screen, case_id = live(store_url, "other", keys)
     assert "EMERGENCY" in screen and "Complaint number 2 from Ana Souza" in screen
     assert "The shower was cold all morning." in screen and "Plumber by 18:00 today" in screen
@@ -162,7 +200,11 @@ def test_verify_prompt_follows_a_promise(store_url: str) -> None:
 
 
 def test_supplier_playbooks_ask_whether_we_called_the_supplier() -> None:
-    for pid, supplier in (("wrong-booking", "booking site"), ("trip-disruption", "cruise line"), ("flight-disruption", "airline")):
+    for pid, supplier in (
+        ("wrong-booking", "booking site"),
+        ("trip-disruption", "cruise line"),
+        ("flight-disruption", "airline"),
+    ):
         pb = Library([bundled_dir()]).get(pid)
         assert pb.prompt("supplier_contacted").label == f"Have you contacted the {supplier} yourself?"
         assert pb.prompt("supplier_action").when == {"supplier_contacted": True}
@@ -171,17 +213,23 @@ def test_supplier_playbooks_ask_whether_we_called_the_supplier() -> None:
 
 def test_respond_now_shows_the_delay_and_the_chase() -> None:
     pb = Library([bundled_dir()]).get("other")
-    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     call = Call(playbook=pb, staff="D", today=now.date(), now=now)
-    assert notice(pb.prompt("incident_at"), "2026-11-25T07:45+00:00", call) == "→ 2 h 15 min between the incident and this call"
+    assert (
+        notice(pb.prompt("incident_at"), "2026-11-25T07:45+00:00", call)
+        == "→ 2 h 15 min between the incident and this call"
+    )
     assert "chase" in notice(pb.prompt("customer_chased"), True, call)
     assert notice(pb.prompt("customer_chased"), False, call) is None
 
 
 def test_gestures_rank_consumables_first_then_segment_then_generosity() -> None:
-    gs = [Gesture(id="pen", label="Pen", consumable=False, cost=2), Gesture(id="drink", label="Drink", consumable=True, cost=10),
-          Gesture(id="meal", label="Meal", consumable=True, cost=40, suits=["family"]),
-          Gesture(id="suite", label="Suite", consumable=True, cost=200)]
+    gs = [
+        Gesture(id="pen", label="Pen", consumable=False, cost=2),
+        Gesture(id="drink", label="Drink", consumable=True, cost=10),
+        Gesture(id="meal", label="Meal", consumable=True, cost=40, suits=["family"]),
+        Gesture(id="suite", label="Suite", consumable=True, cost=200),
+    ]
     assert [g.id for g in rank_gestures(gs, "family", 1)] == ["meal", "drink", "suite", "pen"]
     assert [g.id for g in rank_gestures(gs, "business", 1)] == ["drink", "meal", "suite", "pen"]
     assert [g.id for g in rank_gestures(gs, "business", 2)] == ["suite", "meal", "drink", "pen"]
@@ -193,15 +241,32 @@ def test_system_fix_track_after_the_customer(store_url: str) -> None:
     a = store.add(make_case()).id
     b = store.add(make_case()).id
     env = {"RECOVER_STAFF": "Lee Park"}
-    ids = lambda *args: {c["id"] for c in json.loads(runner.invoke(app, ["list", "--format", "json", *args], env=env).stdout)}
+    ids = lambda *args: {
+        c["id"] for c in json.loads(runner.invoke(app, ["list", "--format", "json", *args], env=env).stdout)
+    }
     assert ids("--system-fix-open") == {a, b}
-    r = runner.invoke(app, ["system-fix", a, "--root-cause", "Boiler timer reset by a power cut", "--owner", "Sam (maintenance)",
-                            "--due", "+3d"], env=env)
+    r = runner.invoke(
+        app,
+        [
+            "system-fix",
+            a,
+            "--root-cause",
+            "Boiler timer reset by a power cut",
+            "--owner",
+            "Sam (maintenance)",
+            "--due",
+            "+3d",
+        ],
+        env=env,
+    )
     assert r.exit_code == 0, r.output
     assert runner.invoke(app, ["system-fix", a, "--done"], env=env).exit_code == 0
     assert ids("--system-fix-open") == {b}
     case = store.get(a)
-    assert case.answers["root_cause"] == "Boiler timer reset by a power cut" and case.answers["system_fix_owner"] == "Sam (maintenance)"
+    assert (
+        case.answers["root_cause"] == "Boiler timer reset by a power cut"
+        and case.answers["system_fix_owner"] == "Sam (maintenance)"
+    )
     assert [e.kind for e in case.events][-2:] == ["system_fix_updated", "system_fix_done"]
     assert runner.invoke(app, ["system-fix", a], env=env).exit_code == 2
     row = next(r for r in csv.DictReader(io.StringIO(runner.invoke(app, ["export"]).stdout)) if r["case_id"] == a)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,18 +12,22 @@ import pytest
 from typer.testing import CliRunner
 
 from recoverycli.caselog import report as rp
-from recoverycli.ui import report as report_view
-from recoverycli.cli import app
-from recoverycli.caselog.record import Customer, Event, PlaybookRef
-from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.caselog.filters import CaseFilter
+from recoverycli.caselog.record import Customer, Event, PlaybookRef
+from recoverycli.cli import app
+from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import iso, open_store
-
+from recoverycli.ui import report as report_view
 from tests.test_store import make_case
 
 runner = CliRunner()
 SINCE, UNTIL, TODAY = date(2026, 11, 1), date(2026, 11, 30), "2026-11-20"
-CAUSES = ["Breaker overloaded"] * 3 + ["breaker  OVERLOADED"] * 2 + ["Overloaded breaker", "Breaker overlaoded"] + ["Boiler timer"] * 4
+CAUSES = (
+    ["Breaker overloaded"] * 3
+    + ["breaker  OVERLOADED"] * 2
+    + ["Overloaded breaker", "Breaker overlaoded"]
+    + ["Boiler timer"] * 4
+)
 
 
 @pytest.fixture
@@ -31,35 +35,62 @@ def known(store_url: str) -> str:
     """20 cases: 7 repeats, 10 follow-ups due by the 20th (4 on time, 3 late by 2 days, 3 overdue), 4 closed after 48 h."""
     store = open_store(store_url)
     for i in range(20):
-        created = datetime(2026, 11, 2 + i % 14, 10, 0, tzinfo=timezone.utc)
-        answers = {"customer_words": f"Problem {i}", "commitment": "Fix by 18:00",
-                   "follow_up_date": "2026-11-10" if i < 10 else "2026-11-25",
-                   "gesture": "meal" if i < 10 else "keepsake" if i < 15 else "Tickets to the zoo"}
+        created = datetime(2026, 11, 2 + i % 14, 10, 0, tzinfo=UTC)
+        answers = {
+            "customer_words": f"Problem {i}",
+            "commitment": "Fix by 18:00",
+            "follow_up_date": "2026-11-10" if i < 10 else "2026-11-25",
+            "gesture": "meal" if i < 10 else "keepsake" if i < 15 else "Tickets to the zoo",
+        }
         if i < len(CAUSES):
             answers["root_cause"] = CAUSES[i]
             if i < 7:
                 answers["room_number"] = "412"
         if i < 5:
             answers["incident_at"] = (created - timedelta(minutes=60)).isoformat()
-        case = make_case(**answers).model_copy(update={
-            "created_at": created, "updated_at": created,
-            "customer": Customer(name=f"Guest {i}", contact=f"g{i}@example.com", segment="family"),
-            "playbook": PlaybookRef(id="room-failure" if i < 12 else "other", version=1, hash="h"),
-            "complaint_number": 2 if i >= 13 else 1, "severity": "emergency" if i >= 13 else "normal",
-            "events": [Event(at=created, staff="Dana", kind="created")]
-            + ([Event(at=created, staff="Dana", kind="coached", data={"prompt": "apology", "flags": ["excuse"], "kept": i != 0})] if i < 3 else []),
-        })
+        case = make_case(**answers).model_copy(
+            update={
+                "created_at": created,
+                "updated_at": created,
+                "customer": Customer(name=f"Guest {i}", contact=f"g{i}@example.com", segment="family"),
+                "playbook": PlaybookRef(id="room-failure" if i < 12 else "other", version=1, hash="h"),
+                "complaint_number": 2 if i >= 13 else 1,
+                "severity": "emergency" if i >= 13 else "normal",
+                "events": [Event(at=created, staff="Dana", kind="created")]
+                + (
+                    [
+                        Event(
+                            at=created,
+                            staff="Dana",
+                            kind="coached",
+                            data={"prompt": "apology", "flags": ["excuse"], "kept": i != 0},
+                        )
+                    ]
+                    if i < 3
+                    else []
+                ),
+            }
+        )
         saved = store.add(case)
         done = "2026-11-09T12:00:00+00:00" if i < 4 else "2026-11-12T12:00:00+00:00" if i < 7 else None
         closed = iso(created + timedelta(hours=48)) if 16 <= i < 20 else None
-        store.execute("UPDATE cases SET follow_up_done_at = ?, closed_at = ?, status = ? WHERE id = ?",
-                           (done, closed, "closed" if closed else "open", saved.id))
+        store.execute(
+            "UPDATE cases SET follow_up_done_at = ?, closed_at = ?, status = ? WHERE id = ?",
+            (done, closed, "closed" if closed else "open", saved.id),
+        )
     return store_url
 
 
 def figures(store_url: str, today: str = TODAY, **filters: str) -> dict:
     books = {pid: Library([bundled_dir()]).get(pid) for pid in ("room-failure", "other")}
-    return rp.build(open_store(store_url).aggregates(CaseFilter(since=SINCE, until=UNTIL, **filters), today), SINCE, UNTIL, books, True, {})
+    return rp.build(
+        open_store(store_url).aggregates(CaseFilter(since=SINCE, until=UNTIL, **filters), today),
+        SINCE,
+        UNTIL,
+        books,
+        True,
+        {},
+    )
 
 
 def test_figures_from_a_store_with_known_answers(known: str) -> None:
@@ -68,7 +99,12 @@ def test_figures_from_a_store_with_known_answers(known: str) -> None:
     assert r["cases"]["by_playbook"] == {"room-failure": 12, "other": 8}
     assert r["cases"]["by_status"] == {"open": 16, "closed": 4}
     assert sum(w["count"] for w in r["cases"]["per_week"]) == 20 and r["cases"]["per_week"][0]["week"] == "2026-11-02"
-    assert r["repeats"] == {"cases": 7, "share": 0.35, "customers": [f"Guest {i}" for i in range(13, 20)], "customer_count": 7}
+    assert r["repeats"] == {
+        "cases": 7,
+        "share": 0.35,
+        "customers": [f"Guest {i}" for i in range(13, 20)],
+        "customer_count": 7,
+    }
     assert r["promises"] == {"due": 10, "on_time": 4, "late": 3, "overdue": 3, "median_days_late": 2.0}
     assert r["speed"]["incident_to_contact_minutes"] == {"n": 5, "median": 60.0, "p90": 60.0}
     assert r["speed"]["contact_to_close_hours"] == {"n": 4, "median": 48.0, "p90": 48.0}
@@ -99,8 +135,11 @@ def test_json_keys_are_pinned(known: str) -> None:
     assert list(data["speed"]) == ["incident_to_contact_minutes", "contact_to_close_hours"]
     assert list(data["gestures"]) == ["total", "consumable_share", "rough_cost", "unpriced", "by_gesture", "currency"]
     assert list(data["root_causes"][0]) == ["cause", "count", "variants", "playbooks", "places"]
-    shown = json.loads(runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "json",
-                                           "--show-customers"]).stdout)
+    shown = json.loads(
+        runner.invoke(
+            app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "json", "--show-customers"]
+        ).stdout
+    )
     assert len(shown["repeats"]["customers"]) == 7
 
 
@@ -127,7 +166,14 @@ def test_durations_read_as_people_say_them() -> None:
     from recoverycli.dates import spoken_duration
 
     assert [spoken_duration(m) for m in (0.2, 42, 60, 200, 1252, 3600, 14190)] == [
-        "under a minute", "42 min", "1 h", "3 h 20 min", "20 h 52 min", "2.5 days", "9.9 days"]
+        "under a minute",
+        "42 min",
+        "1 h",
+        "3 h 20 min",
+        "20 h 52 min",
+        "2.5 days",
+        "9.9 days",
+    ]
 
 
 def test_gesture_cost_carries_the_configured_currency(known: str, isolated_home: Path) -> None:
@@ -144,22 +190,46 @@ def test_a_week_the_period_cuts_is_marked_partial() -> None:
     rows = [("2026-10-26", "other", "open", 2), ("2026-11-02", "other", "open", 5), ("2026-11-30", "other", "open", 1)]
     weeks = rp.weekly(rows, date(2026, 10, 28), date(2026, 12, 1))  # a Wednesday to a Tuesday
     assert [(w["week"], w["days"], w["partial"]) for w in weeks] == [
-        ("2026-10-26", 5, True), ("2026-11-02", 7, False), ("2026-11-30", 2, True)]
-    labels = [label for label, _ in report_view.charts({**rp.build(EMPTY_AGG, date(2026, 10, 28), date(2026, 12, 1), {}, False, {}),
-                                                        "cases": {"per_week": weeks, "by_playbook": {}, "by_status": {}}})[0].data]
+        ("2026-10-26", 5, True),
+        ("2026-11-02", 7, False),
+        ("2026-11-30", 2, True),
+    ]
+    labels = [
+        label
+        for label, _ in report_view.charts(
+            {
+                **rp.build(EMPTY_AGG, date(2026, 10, 28), date(2026, 12, 1), {}, False, {}),
+                "cases": {"per_week": weeks, "by_playbook": {}, "by_status": {}},
+            }
+        )[0].data
+    ]
     assert labels == ["2026-10-26, partial (5 of 7 days)", "2026-11-02", "2026-11-30, partial (2 of 7 days)"]
 
 
-EMPTY_AGG = {"total": 0, "by_status": {}, "by_playbook": {}, "weeks": [], "root_causes": [], "repeats": 0, "repeat_customers": [],
-             "promises": {"due": 0, "on_time": 0, "late": 0, "overdue": 0}, "late_days": {"median": None},
-             "to_contact_minutes": {"n": 0, "median": None, "p90": None}, "to_close_hours": {"n": 0, "median": None, "p90": None},
-             "gestures": [], "coaching": []}
+EMPTY_AGG = {
+    "total": 0,
+    "by_status": {},
+    "by_playbook": {},
+    "weeks": [],
+    "root_causes": [],
+    "repeats": 0,
+    "repeat_customers": [],
+    "promises": {"due": 0, "on_time": 0, "late": 0, "overdue": 0},
+    "late_days": {"median": None},
+    "to_contact_minutes": {"n": 0, "median": None, "p90": None},
+    "to_close_hours": {"n": 0, "median": None, "p90": None},
+    "gestures": [],
+    "coaching": [],
+}
 
 
 def test_long_root_causes_wrap_in_the_terminal(store_url: str) -> None:
     cause = "Night porter could not reach the on-call electrician because the rota list at the desk was out of date"
-    open_store(store_url).add(make_case(customer_words="x", root_cause=cause).model_copy(
-        update={"created_at": datetime(2026, 11, 4, 9, tzinfo=timezone.utc)}))
+    open_store(store_url).add(
+        make_case(customer_words="x", root_cause=cause).model_copy(
+            update={"created_at": datetime(2026, 11, 4, 9, tzinfo=UTC)}
+        )
+    )
     result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30"], env={"COLUMNS": "80"})
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
     assert cause in flat(re.sub(r"[█\d]", "", result.stdout))
@@ -196,14 +266,19 @@ class Charts(HTMLParser):
 
 def test_html_page_carries_every_chart_with_its_data(known: str, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
-    result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "html", "-o", str(page)])
+    result = runner.invoke(
+        app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "html", "-o", str(page)]
+    )
     assert result.exit_code == 0, result.output
     parser = Charts()
     parser.feed(page.read_text())
     data = figures(known, today=date.today().isoformat())  # the command counts overdue as of today, as a manager would
     for chart in report_view.charts(data):
         assert parser.charts[chart.id] == [(str(label), float(v)) for label, v in chart.data], chart.id
-    assert parser.charts["cases-by-playbook"] == [("Something in the room failed", 12.0), ("Something else went wrong", 8.0)]
+    assert parser.charts["cases-by-playbook"] == [
+        ("Something in the room failed", 12.0),
+        ("Something else went wrong", 8.0),
+    ]
     assert parser.external == []  # self-contained: no network, no CDN
     assert oct(page.stat().st_mode & 0o777) == "0o600"
 
@@ -214,11 +289,18 @@ def test_html_page_on_a_phone_every_label_legible_and_every_chart_named(known: s
 
     binary = need_chromium()
     store = open_store(known)
-    long_cause = "Night porter could not reach the on-call electrician because the rota list at the desk was out of date"
-    saved = store.add(make_case(customer_words="Dark again", root_cause=long_cause, follow_up_date="2026-11-05")
-                      .model_copy(update={"created_at": datetime(2026, 11, 4, 9, tzinfo=timezone.utc)}))
+    long_cause = (
+        "Night porter could not reach the on-call electrician because the rota list at the desk was out of date"
+    )
+    saved = store.add(
+        make_case(customer_words="Dark again", root_cause=long_cause, follow_up_date="2026-11-05").model_copy(
+            update={"created_at": datetime(2026, 11, 4, 9, tzinfo=UTC)}
+        )
+    )
     page = tmp_path / "report.html"
-    result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "html", "-o", str(page)])
+    result = runner.invoke(
+        app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "html", "-o", str(page)]
+    )
     assert result.exit_code == 0, result.output
     with Browser(binary) as browser:
         browser.open(page, width=390)
@@ -228,7 +310,11 @@ def test_html_page_on_a_phone_every_label_legible_and_every_chart_named(known: s
         assert sizes[0][0] >= 12, sizes[:5]  # the smallest label, as laid out at 390 px
         shown = browser.evaluate("document.body.innerText")
         assert long_cause in " ".join(shown.split())  # the whole cause, wrapped, not cut
-        names = {n.get("name", {}).get("value") for n in browser.accessibility_tree() if n.get("role", {}).get("value") == "figure"}
+        names = {
+            n.get("name", {}).get("value")
+            for n in browser.accessibility_tree()
+            if n.get("role", {}).get("value") == "figure"
+        }
         browser.screenshot(tmp_path / "phone.png")
     for chart in report_view.charts(figures(known)):
         assert chart.title in names, chart.title
@@ -244,24 +330,32 @@ def test_html_page_on_a_phone_every_label_legible_and_every_chart_named(known: s
 
 # percentile_cont(0.5) and (0.9) over these values, worked by hand: rank (n - 1) * p from 0, interpolated
 PERCENTILES = [
-    ([25.9, 120.7], 73.3, 111.2),            # even count: halfway between the two middle values, not the upper one
-    ([1, 2, 3, 4, 100], 3.0, 61.6),          # odd count: the middle value; p90 at rank 3.6
+    ([25.9, 120.7], 73.3, 111.2),  # even count: halfway between the two middle values, not the upper one
+    ([1, 2, 3, 4, 100], 3.0, 61.6),  # odd count: the middle value; p90 at rank 3.6
     ([float(v) for v in range(1, 11)], 5.5, 9.1),  # p90 of 10 values is not the maximum
     ([42.0], 42.0, 42.0),
 ]
 
 
 @pytest.mark.parametrize(("hours", "median", "p90"), PERCENTILES)
-def test_median_and_p90_interpolate_as_percentile_cont(store_url: str, hours: list[float], median: float, p90: float) -> None:
+def test_median_and_p90_interpolate_as_percentile_cont(
+    store_url: str, hours: list[float], median: float, p90: float
+) -> None:
     store = open_store(store_url)
-    created = datetime(2026, 11, 3, 8, 0, tzinfo=timezone.utc)
+    created = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
     for h in reversed(hours):  # stored out of order: the store sorts
-        saved = store.add(make_case(customer_words="x").model_copy(update={"created_at": created, "updated_at": created}))
-        store.execute("UPDATE cases SET status = 'closed', closed_at = ? WHERE id = ?", (iso(created + timedelta(hours=h)), saved.id))
+        saved = store.add(
+            make_case(customer_words="x").model_copy(update={"created_at": created, "updated_at": created})
+        )
+        store.execute(
+            "UPDATE cases SET status = 'closed', closed_at = ? WHERE id = ?",
+            (iso(created + timedelta(hours=h)), saved.id),
+        )
     speed = store.aggregates(CaseFilter(since=SINCE, until=UNTIL), TODAY)["to_close_hours"]
     assert speed == {"n": len(hours), "median": median, "p90": p90}
     if store_url.startswith("postgresql"):  # the definition we state is PostgreSQL's own
         native = store.execute(
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v), percentile_cont(0.9) WITHIN GROUP (ORDER BY v) FROM"
-            " (SELECT extract(epoch FROM closed_at::timestamptz - created_at::timestamptz) / 3600 AS v FROM cases) s").fetchone()
+            " (SELECT extract(epoch FROM closed_at::timestamptz - created_at::timestamptz) / 3600 AS v FROM cases) s"
+        ).fetchone()
         assert (round(float(native[0]), 1), round(float(native[1]), 1)) == (median, p90)

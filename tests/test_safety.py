@@ -10,31 +10,36 @@ import stat
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from recoverycli.call.live import Autosave
+from recoverycli.call.wizard import Call, StepView, call_from_case, run_call
 from recoverycli.cli import app
 from recoverycli.errors import PlaybookError, StoreError
-from recoverycli.playbooks.schema import Prompt
 from recoverycli.playbooks.library import Library, bundled_dir, parse_playbook
-from recoverycli.call.live import Autosave
+from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import ERASED, MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_store
-from recoverycli.call.wizard import Call, StepView, call_from_case, run_call
-
 from tests.test_store import make_case
 
 runner = CliRunner()
 TODAY = date(2026, 11, 25)
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 FULL = {
-    "customer.name": "Ana Souza", "customer.contact": "ana@example.com", "customer.segment": "business",
-    "customer_words": "The heating is off.\nIt is freezing.", "desired_outcome": "A warm room tonight",
-    "commitment": "Sam fixes it by 20:00; I call at 20:15", "gesture": "meal", "follow_up_date": "tomorrow",
+    "customer.name": "Ana Souza",
+    "customer.contact": "ana@example.com",
+    "customer.segment": "business",
+    "customer_words": "The heating is off.\nIt is freezing.",
+    "desired_outcome": "A warm room tonight",
+    "commitment": "Sam fixes it by 20:00; I call at 20:15",
+    "gesture": "meal",
+    "follow_up_date": "tomorrow",
 }
 
 
@@ -77,7 +82,15 @@ def test_every_answer_is_in_the_store_the_moment_it_is_given(store_url: str) -> 
     asker = Scripted(FULL)
     resumed.on_answer = again = Autosave(store, via="wizard", draft=draft)
     run_call(asker, resumed, skip_answered=True)
-    assert asker.asked == ["incident_at", "customer_chased", "apology", "commitment", "gesture", "follow_up_date", "root_cause"]
+    assert asker.asked == [
+        "incident_at",
+        "customer_chased",
+        "apology",
+        "commitment",
+        "gesture",
+        "follow_up_date",
+        "root_cause",
+    ]
     case = again.finish(resumed)
     stored = open_store(store_url).get(case.id)
     assert stored.status == "open" and stored.answers["commitment"] == FULL["commitment"]
@@ -89,9 +102,12 @@ def test_resume_on_a_changed_playbook_asks_the_new_required_prompt(store_url: st
     old = Library([bundled_dir()]).get("other")
     autosave = Autosave(store, via="wizard")
     with pytest.raises(KeyboardInterrupt):
-        run_call(Scripted(FULL, stop_at="follow_up_date"), Call(playbook=old, staff="Dana", today=TODAY, on_answer=autosave))
+        run_call(
+            Scripted(FULL, stop_at="follow_up_date"), Call(playbook=old, staff="Dana", today=TODAY, on_answer=autosave)
+        )
     (tmp_path / "pb").mkdir()
-    (tmp_path / "pb" / "other.yaml").write_text(textwrap.dedent("""
+    (tmp_path / "pb" / "other.yaml").write_text(
+        textwrap.dedent("""
         id: other
         title: Something else went wrong
         version: 2
@@ -100,7 +116,8 @@ def test_resume_on_a_changed_playbook_asks_the_new_required_prompt(store_url: st
           - id: review
             prompts:
               - {id: booking_ref, label: Booking reference, required: true}
-    """))
+    """)
+    )
     new = Library([bundled_dir(), tmp_path / "pb"]).get("other")
     draft = store.get(autosave.case_id)
     assert draft.playbook.hash == old.content_hash() != new.content_hash()
@@ -138,8 +155,12 @@ WRITER = textwrap.dedent("""
 def test_four_writers_at_once_lose_nothing(store_url: str) -> None:
     open_store(store_url).close()
     root = Path(__file__).resolve().parents[1]
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, store_url, "250", str(w)], cwd=root,
-                              stderr=subprocess.PIPE, text=True) for w in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, store_url, "250", str(w)], cwd=root, stderr=subprocess.PIPE, text=True
+        )
+        for w in range(4)
+    ]
     errors = [p.communicate()[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     assert not any("locked" in e for e in errors)
@@ -157,9 +178,12 @@ def test_store_from_the_first_schema_is_migrated_with_its_cases(store_path: Path
     conn = sqlite3.connect(store_path)
     conn.executescript(MIGRATIONS[0].sqlite)
     conn.execute("PRAGMA user_version = 1")
-    conn.execute("INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
-                 " playbook_id, playbook_version, playbook_hash, answers) VALUES ('RC-AAAAA', 'open', ?, ?, 'Old Desk',"
-                 " 'Ana', 'ana@x', 'family', 'other', 1, 'h', '{\"customer_words\": \"from v1\"}')", (NOW.isoformat(), NOW.isoformat()))
+    conn.execute(
+        "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
+        " playbook_id, playbook_version, playbook_hash, answers) VALUES ('RC-AAAAA', 'open', ?, ?, 'Old Desk',"
+        " 'Ana', 'ana@x', 'family', 'other', 1, 'h', '{\"customer_words\": \"from v1\"}')",
+        (NOW.isoformat(), NOW.isoformat()),
+    )
     conn.commit()
     conn.close()
     store = open_store(store_path)
@@ -202,9 +226,19 @@ def test_check_finds_damage(store_path: Path) -> None:
 
 def test_forget_erases_personal_data_and_keeps_the_anonymised_case(store_url: str) -> None:
     store = open_store(store_url)
-    theirs = store.add(make_case(customer_words="My name is Ana Souza and I'm furious", apology="Sorry Ana",
-                                 commitment="Refund by Friday", follow_up_date="2026-11-27"))
-    other = store.add(make_case().model_copy(update={"customer": make_case().customer.model_copy(update={"name": "Bo", "contact": "bo@x"})}))
+    theirs = store.add(
+        make_case(
+            customer_words="My name is Ana Souza and I'm furious",
+            apology="Sorry Ana",
+            commitment="Refund by Friday",
+            follow_up_date="2026-11-27",
+        )
+    )
+    other = store.add(
+        make_case().model_copy(
+            update={"customer": make_case().customer.model_copy(update={"name": "Bo", "contact": "bo@x"})}
+        )
+    )
     result = runner.invoke(app, ["forget", "--customer", "ana souza", "--yes", "--staff", "Privacy Officer"])
     assert result.exit_code == 0, result.output
     assert result.stdout.split() == [theirs.id]
@@ -218,8 +252,9 @@ def test_forget_erases_personal_data_and_keeps_the_anonymised_case(store_url: st
     assert store.get(other.id).customer.name == "Bo"
     if not store_url.startswith("postgresql://"):
         path = Path(store_url)
-        raw = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes()
-                                   if path.with_name(path.name + "-wal").exists() else b"")
+        raw = path.read_bytes() + (
+            path.with_name(path.name + "-wal").read_bytes() if path.with_name(path.name + "-wal").exists() else b""
+        )
         assert b"furious" not in raw  # not lingering in free pages or the WAL
     assert runner.invoke(app, ["forget", "--customer", "+1 555 0100", "--yes"]).exit_code == 1  # already gone
     assert runner.invoke(app, ["forget", "--customer", "bo@x"]).exit_code == 1  # no terminal, no --yes: refuses
@@ -240,8 +275,13 @@ def test_full_disk_is_a_clear_error_and_keeps_what_was_saved(store_path: Path) -
 def test_a_real_full_filesystem(tmp_path: Path) -> None:
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)],
-                                           capture_output=True).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("needs root and tmpfs to make a real full filesystem; the max_page_count test covers the logic")
     try:
         path = mnt / "cases.db"
@@ -258,7 +298,10 @@ def test_a_real_full_filesystem(tmp_path: Path) -> None:
 
 def make_read_only(path: Path) -> None:
     if os.geteuid() == 0:
-        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+        if (
+            shutil.which("chattr") is None
+            or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode
+        ):
             pytest.skip("root, and no chattr to make a file read-only")
     else:
         path.chmod(0o400)
@@ -317,11 +360,30 @@ def test_unexpected_crash_logs_no_personal_data(tmp_path: Path, monkeypatch: pyt
     assert f" recover {__version__} (Python " in log.splitlines()[0]  # which release crashed, for the bug report
 
 
-yaml_fragments = st.sampled_from([
-    "id: x\n", "title: T\n", "extends: four-step\n", "extends: x\n", "steps:\n", "  - id: review\n", "    prompts:\n",
-    "      - {id: a, label: A}\n", "      - {id: a, label: B}\n", "gestures: [{id: g, label: G}]\n", "version: two\n",
-    "x: &a [1, 2]\n", "y: [*a, *a]\n", "  guidance: |\n    text\n", "\t- tab\n", "id: x\n", "{", "- [\n", "'", "!!python/none\n",
-])
+yaml_fragments = st.sampled_from(
+    [
+        "id: x\n",
+        "title: T\n",
+        "extends: four-step\n",
+        "extends: x\n",
+        "steps:\n",
+        "  - id: review\n",
+        "    prompts:\n",
+        "      - {id: a, label: A}\n",
+        "      - {id: a, label: B}\n",
+        "gestures: [{id: g, label: G}]\n",
+        "version: two\n",
+        "x: &a [1, 2]\n",
+        "y: [*a, *a]\n",
+        "  guidance: |\n    text\n",
+        "\t- tab\n",
+        "id: x\n",
+        "{",
+        "- [\n",
+        "'",
+        "!!python/none\n",
+    ]
+)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -359,6 +421,7 @@ class Flaky:
             if self.calls in self.down:
                 raise StoreError("the connection to PostgreSQL failed (server closed the connection) — try again")
             return real(*args, **kw)
+
         return maybe
 
 
@@ -369,8 +432,12 @@ def test_a_store_that_stops_answering_mid_call_costs_no_answer(store_url: str) -
     call = Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=TODAY, on_answer=autosave)
     run_call(Scripted(FULL), call)
     case = autosave.finish(call)
-    assert [m.split(" (")[0] for m in shown] == ["not saved just now", "the store answers again: every answer so far is saved",
-                                                 "not saved just now", "the store answers again: every answer so far is saved"]
+    assert [m.split(" (")[0] for m in shown] == [
+        "not saved just now",
+        "the store answers again: every answer so far is saved",
+        "not saved just now",
+        "the store answers again: every answer so far is saved",
+    ]
     stored = open_store(store_url).get(case.id)
     assert stored.status == "open" and stored.answers == call.answers and stored.customer.name == "Ana Souza"
     assert len(open_store(store_url).cases()) == 1

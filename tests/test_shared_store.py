@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recoverycli.cli import app
 from recoverycli.caselog.record import Event
+from recoverycli.cli import app
 from recoverycli.store import SCHEMA_VERSION, content_hash, open_store
-
 from tests.conftest import ROOT
 from tests.test_store import NOW, make_case
 
@@ -82,7 +81,9 @@ def test_desks_take_calls_managers_also_export_and_forget(guide_roles: dict[str,
     assert "\n" not in line and "Traceback" not in denied.output and "change-me" not in line
     erase = cli("forget", "--customer", "Jo Okafor", "--yes", "--store", desk)
     assert erase.exit_code == 1 and "may not erase a customer's data" in erase.stderr
-    assert json.loads(cli("show", case_id, "--format", "json", "--store", desk).stdout)["customer"]["name"] == "Jo Okafor"
+    assert (
+        json.loads(cli("show", case_id, "--format", "json", "--store", desk).stdout)["customer"]["name"] == "Jo Okafor"
+    )
 
     exported = cli("export", "--store", manager)
     assert exported.exit_code == 0 and case_id in exported.stdout and "Jo Okafor" in exported.stdout
@@ -109,9 +110,15 @@ def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     case_id = open_store(pg_url).add(make_case()).id
     store = open_store(pg_url)
     # back to v5 exactly as v5 left it: no crisis tables, no cases.crisis_id, the export view over v5's columns
-    for stmt in ("DROP VIEW recover_export", "DROP VIEW recover_crisis_list", "DROP FUNCTION recover_crisis_notify() CASCADE",
-                 "DROP TABLE crisis_events, crisis_attempts, crisis_supplier, crisis_customers, crises", "ALTER TABLE cases DROP COLUMN crisis_id",
-                 "CREATE VIEW recover_export AS SELECT * FROM cases", f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}"):
+    for stmt in (
+        "DROP VIEW recover_export",
+        "DROP VIEW recover_crisis_list",
+        "DROP FUNCTION recover_crisis_notify() CASCADE",
+        "DROP TABLE crisis_events, crisis_attempts, crisis_supplier, crisis_customers, crises",
+        "ALTER TABLE cases DROP COLUMN crisis_id",
+        "CREATE VIEW recover_export AS SELECT * FROM cases",
+        f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}",
+    ):
         store.execute(stmt)
     refused = cli("list")
     assert refused.exit_code == 1
@@ -128,7 +135,9 @@ def test_an_empty_database_is_created_on_first_save_but_not_by_a_reader(pg_url: 
     listed = cli("list", "--format", "json")
     assert listed.exit_code == 0 and json.loads(listed.stdout) == []
     missing = cli("export")
-    assert missing.exit_code == 1 and "no recover store in" in missing.stderr and "recover store migrate" in missing.stderr
+    assert (
+        missing.exit_code == 1 and "no recover store in" in missing.stderr and "recover store migrate" in missing.stderr
+    )
     assert cli("start", "other", "--answers", str(EXAMPLE)).exit_code == 0
     assert len(json.loads(cli("list", "--format", "json").stdout)) == 1
 
@@ -137,8 +146,11 @@ def test_an_empty_database_is_created_on_first_save_but_not_by_a_reader(pg_url: 
 def test_a_password_never_appears_in_output_or_errors(pg_url: str, shape: str, isolated_home: Path) -> None:
     secret = "s3cret-Pa55"
     open_store(pg_url).close()
-    good = (re.sub(r"^postgresql://([^@/]*)@", rf"postgresql://\1:{secret}@", pg_url) if shape == "user-part"
-            else f"{pg_url}?password={secret}")
+    good = (
+        re.sub(r"^postgresql://([^@/]*)@", rf"postgresql://\1:{secret}@", pg_url)
+        if shape == "user-part"
+        else f"{pg_url}?password={secret}"
+    )
     bad = re.sub(r":\d+/", ":1/", good)  # nothing listens on port 1
     checked = cli("check", "--store", good)
     assert checked.exit_code == 0 and "***" in checked.stdout
@@ -155,10 +167,13 @@ def test_lookup_is_index_backed_on_postgresql(pg_url: str) -> None:
     store = open_store(pg_url)
     store.add(make_case())
     store.execute("SET enable_seqscan = off")  # may the planner use the indexes at all? then it would at scale
-    plan = " ".join(r[0] for r in store.execute(
-        "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != 'x' AND ((contact_key = '+15550100'"
-        " AND contact_key != '') OR (name_key = 'ana souza' AND name_key != '')) AND (status = 'open' OR created_at >= '2026')"
-    ).fetchall())
+    plan = " ".join(
+        r[0]
+        for r in store.execute(
+            "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != 'x' AND ((contact_key = '+15550100'"
+            " AND contact_key != '') OR (name_key = 'ana souza' AND name_key != '')) AND (status = 'open' OR created_at >= '2026')"
+        ).fetchall()
+    )
     assert "cases_contact_key" in plan and "cases_name_key" in plan, plan
 
 
@@ -174,8 +189,12 @@ NOTER = textwrap.dedent("""
 
 def test_four_desks_writing_to_one_case_lose_no_event(store_url: str) -> None:
     case_id = open_store(store_url).add(make_case()).id
-    procs = [subprocess.Popen([sys.executable, "-c", NOTER, store_url, case_id, "40", str(d)], cwd=ROOT,
-                              stderr=subprocess.PIPE, text=True) for d in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", NOTER, store_url, case_id, "40", str(d)], cwd=ROOT, stderr=subprocess.PIPE, text=True
+        )
+        for d in range(4)
+    ]
     errors = [p.communicate()[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     notes = [e.data["text"] for e in open_store(store_url).get(case_id).events if e.kind == "note"]
@@ -208,7 +227,9 @@ def test_store_copy_is_idempotent_verified_and_keeps_every_field(store_url: str,
     shared = open_store(store_url)
     taken = shared.add(make_case(customer_words="someone else's case at another desk"))
     # another desk already holds the id of our case 5: it must be copied under a new id, not overwrite theirs
-    collide = make_case(customer_words="their own case").model_copy(update={"id": ids[5], "created_at": NOW.replace(hour=8)})
+    collide = make_case(customer_words="their own case").model_copy(
+        update={"id": ids[5], "created_at": NOW.replace(hour=8)}
+    )
     shared.add(collide, keep_id=True)
 
     result, report = copy(src, store_url)
@@ -265,20 +286,27 @@ def test_store_copy_refuses_the_same_store_and_a_missing_source(store_url: str, 
 
 def test_copied_events_keep_their_staff_and_time(store_url: str, tmp_path: Path) -> None:
     src = str(tmp_path / "desk.db")
-    case = make_case().model_copy(update={"events": [Event(at=NOW, staff="Night Desk", kind="created", data={"via": "wizard"})]})
+    case = make_case().model_copy(
+        update={"events": [Event(at=NOW, staff="Night Desk", kind="created", data={"via": "wizard"})]}
+    )
     case_id = open_store(src).add(case).id
     result, report = copy(src, store_url)
     assert result.exit_code == 0 and report["copied"] == [case_id]
     assert open_store(store_url).get(case_id).events == open_store(src).get(case_id).events
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("postgresql://desk:pa:ss@db.example.org:5433/recover", "postgresql://desk:***@db.example.org:5433/recover"),
-    ("postgres://desk:secret@db/recover?sslmode=require", "postgres://desk:***@db/recover?sslmode=require"),
-    ("postgresql://db/recover?user=desk&password=secret&sslmode=require",
-     "postgresql://db/recover?user=desk&password=***&sslmode=require"),
-    ("postgresql://desk@db/recover", "postgresql://desk@db/recover"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://desk:pa:ss@db.example.org:5433/recover", "postgresql://desk:***@db.example.org:5433/recover"),
+        ("postgres://desk:secret@db/recover?sslmode=require", "postgres://desk:***@db/recover?sslmode=require"),
+        (
+            "postgresql://db/recover?user=desk&password=secret&sslmode=require",
+            "postgresql://db/recover?user=desk&password=***&sslmode=require",
+        ),
+        ("postgresql://desk@db/recover", "postgresql://desk@db/recover"),
+    ],
+)
 def test_urls_are_shown_without_their_password(url: str, shown: str) -> None:
     from recoverycli.store.postgres import redact
 
@@ -300,22 +328,42 @@ def test_backup_of_a_shared_store_points_at_pg_dump(pg_url: str, tmp_path: Path)
 
 def test_both_stores_export_the_same_bytes(pg_url: str, tmp_path: Path) -> None:
     """The PostgreSQL export is built in Python, SQLite's in SQL: the same cases must give the same files."""
-    odd = {"customer_words": 'She said "no"\nthen left 🧳', "desired_outcome": "-5 euros back", "apology": "=SUM(A1)",
-           "gesture": "meal", "follow_up_date": "2026-11-27", "room_number": 412, "checked": True, "dry": False,
-           "parts": ["valve", "seal"], "where": {"floor": 4, "wing": "Nord"}, "score": -3, "ratio": 0.5, "none": None}
+    odd = {
+        "customer_words": 'She said "no"\nthen left 🧳',
+        "desired_outcome": "-5 euros back",
+        "apology": "=SUM(A1)",
+        "gesture": "meal",
+        "follow_up_date": "2026-11-27",
+        "room_number": 412,
+        "checked": True,
+        "dry": False,
+        "parts": ["valve", "seal"],
+        "where": {"floor": 4, "wing": "Nord"},
+        "score": -3,
+        "ratio": 0.5,
+        "none": None,
+    }
     sqlite_url = str(tmp_path / "desk.db")
     for url in (sqlite_url, pg_url):
         store = open_store(url)
         for i, answers in enumerate((odd, {"customer_words": "plain", "follow_up_date": "2026-11-28"})):
             store.add(make_case(**answers).model_copy(update={"id": f"RC-SAME{i}"}), keep_id=True)
         store.close()
-    for args in (["--format", "csv"], ["--format", "csv", "--raw", "--excel"], ["--format", "jsonl"], ["--format", "json"],
-                 ["--format", "csv", "--columns", "extra,customer_words,complaint_number"]):
+    for args in (
+        ["--format", "csv"],
+        ["--format", "csv", "--raw", "--excel"],
+        ["--format", "jsonl"],
+        ["--format", "json"],
+        ["--format", "csv", "--columns", "extra,customer_words,complaint_number"],
+    ):
         mine = cli("export", *args, "--store", sqlite_url)
         shared = cli("export", *args, "--store", pg_url)
         assert mine.exit_code == shared.exit_code == 0, shared.output
         assert shared.stdout == mine.stdout, args
-    assert cli("list", "--format", "csv", "--store", pg_url).stdout == cli("list", "--format", "csv", "--store", sqlite_url).stdout
+    assert (
+        cli("list", "--format", "csv", "--store", pg_url).stdout
+        == cli("list", "--format", "csv", "--store", sqlite_url).stdout
+    )
 
 
 def test_without_a_server_the_postgresql_tests_say_why_they_skip(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,7 +372,12 @@ def test_without_a_server_the_postgresql_tests_say_why_they_skip(monkeypatch: py
     monkeypatch.delenv(pgserver.ENV_URL, raising=False)
     monkeypatch.setattr(pgserver, "find_bin", lambda name: None)
     reason = pgserver.why_unavailable()
-    assert reason and "initdb/pg_ctl not found" in reason and "apt install postgresql" in reason and pgserver.ENV_URL in reason
+    assert (
+        reason
+        and "initdb/pg_ctl not found" in reason
+        and "apt install postgresql" in reason
+        and pgserver.ENV_URL in reason
+    )
     monkeypatch.setenv(pgserver.ENV_URL, "postgresql://someone@db/recover")
     assert pgserver.why_unavailable() is None
 
@@ -353,7 +406,9 @@ def test_a_dropped_connection_is_reopened_between_saves(pg_cluster, pg_url: str)
     assert {c.id for c in store.cases()} == {first.id, second.id}
 
 
-def test_pgpass_supplies_the_password_and_a_wrong_one_is_never_echoed(pg_cluster, pg_url: str, isolated_home: Path) -> None:
+def test_pgpass_supplies_the_password_and_a_wrong_one_is_never_echoed(
+    pg_cluster, pg_url: str, isolated_home: Path
+) -> None:
     tag = uuid.uuid4().hex[:6]
     role, secret = f"desk_pw_{tag}", f"Corr3ct-{tag}"
     pg_cluster.sql(f"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{secret}'")
@@ -384,9 +439,13 @@ def test_pgpass_supplies_the_password_and_a_wrong_one_is_never_echoed(pg_cluster
 def test_desks_work_a_crisis_and_managers_run_it(guide_roles: dict[str, str], tmp_path: Path) -> None:
     desk, manager = guide_roles["desk_lobby"], guide_roles["mgr_lena"]
     customers = tmp_path / "list.csv"
-    customers.write_text("name,phone\nHannah Ruiz,+1 415 555 0199\nKai Nakamura,+1 303 555 0101\nAna Souza,+1 212 555 0100\n")
+    customers.write_text(
+        "name,phone\nHannah Ruiz,+1 415 555 0199\nKai Nakamura,+1 303 555 0101\nAna Souza,+1 212 555 0100\n"
+    )
     denied = cli("crisis", "open", "--title", "Aurora", "--customers", str(customers), "--store", desk)
-    assert denied.exit_code == 1 and "may not open a crisis" in denied.stderr and "recover_manager role" in denied.stderr
+    assert (
+        denied.exit_code == 1 and "may not open a crisis" in denied.stderr and "recover_manager role" in denied.stderr
+    )
     opened = cli("crisis", "open", "--title", "Aurora", "--customers", str(customers), "--store", manager)
     assert opened.exit_code == 0, opened.output
     crisis_id = opened.stdout.strip()
@@ -401,7 +460,10 @@ def test_desks_work_a_crisis_and_managers_run_it(guide_roles: dict[str, str], tm
     assert saved.exit_code == 0, saved.output
     more = tmp_path / "more.csv"
     more.write_text("name,phone\nBo Li,+1 212 555 0101\n")
-    assert "may not add customers to a crisis" in cli("crisis", "add", crisis_id, "--customers", str(more), "--store", desk).stderr
+    assert (
+        "may not add customers to a crisis"
+        in cli("crisis", "add", crisis_id, "--customers", str(more), "--store", desk).stderr
+    )
     assert cli("crisis", "add", crisis_id, "--customers", str(more), "--store", manager).exit_code == 0
     message = tmp_path / "update.txt"
     message.write_text("Dear {customer.first_name}, an update on {crisis.title} from {staff.name}.\n")
@@ -409,6 +471,9 @@ def test_desks_work_a_crisis_and_managers_run_it(guide_roles: dict[str, str], tm
     assert bulk.exit_code == 1 and "may not prepare a bulk update" in bulk.stderr and bulk.stdout == ""
     merged = cli("crisis", "update", crisis_id, "--message", str(message), "--store", manager)
     assert merged.exit_code == 0 and "Dear Hannah, an update on Aurora from Lee Park." in merged.stdout
-    assert "may not close a crisis" in cli("crisis", "close", crisis_id, "--reason", "x", "--give-up", "--store", desk).stderr
+    assert (
+        "may not close a crisis"
+        in cli("crisis", "close", crisis_id, "--reason", "x", "--give-up", "--store", desk).stderr
+    )
     assert cli("crisis", "close", crisis_id, "--reason", "refunds paid", "--give-up", "--store", manager).exit_code == 0
     assert cli("forget", "--customer", "+1 303 555 0101", "--yes", "--store", manager).exit_code == 0

@@ -3,22 +3,27 @@ from __future__ import annotations
 import re
 import sqlite3
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from recoverycli.errors import NotFoundError, StoreError
 from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
+from recoverycli.errors import NotFoundError, StoreError
 from recoverycli.store import SCHEMA_VERSION, SqliteStore, open_store
 
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 def make_case(**answers: object) -> Case:
     return Case(
-        id="RC-NEW", status="open", created_at=NOW, updated_at=NOW, staff="Dana Reyes",
+        id="RC-NEW",
+        status="open",
+        created_at=NOW,
+        updated_at=NOW,
+        staff="Dana Reyes",
         customer=Customer(name="Ana Souza", contact="+1 555 0100", segment="business"),
         playbook=PlaybookRef(id="other", version=1, hash="abc"),
         answers=answers or {"customer_words": "It broke.\nTwice.", "follow_up_date": "2026-11-27"},
@@ -106,16 +111,25 @@ def test_read_only_commands_do_not_create_a_store(store_path: Path) -> None:
     assert not store_path.exists()
 
 
-answer_values = st.one_of(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200), st.booleans(), st.integers(-10**6, 10**6), st.none())
+answer_values = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=200),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.none(),
+)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    name=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=80),  # PostgreSQL text cannot hold NUL
+    name=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=80
+    ),  # PostgreSQL text cannot hold NUL
     answers=st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True), answer_values, max_size=8),
 )
 def test_round_trip_any_unicode(store_url: str, name: str, answers: dict[str, object]) -> None:
-    case = make_case().model_copy(update={"customer": Customer(name=name, contact=name[::-1], segment="family"), "answers": answers})
+    case = make_case().model_copy(
+        update={"customer": Customer(name=name, contact=name[::-1], segment="family"), "answers": answers}
+    )
     store = open_store(store_url)
     saved = store.add(case)
     assert store.get(saved.id).model_dump() == saved.model_dump()

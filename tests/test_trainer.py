@@ -13,9 +13,8 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.cli.playbook import schema_of
-from recoverycli.playbooks.schema import Playbook
 from recoverycli.playbooks.library import Library, bundled_dir, playbook_files
-
+from recoverycli.playbooks.schema import Playbook
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -69,20 +68,30 @@ def test_lint_json_for_editors() -> None:
     result = runner.invoke(app, ["playbook", "lint", str(LINT / "weak.yaml"), "--format", "json"])
     data = json.loads(result.stdout)
     assert result.exit_code == 1 and data["errors"] == 2 and data["warnings"] == 2
-    assert data["problems"][0] == {"file": "tests/lint_playbooks/weak.yaml", "line": 6, "col": 9, "level": "warning",
-                                   "message": "step 'reflect' asks nothing — add a prompt so the clerk records this step"}
+    assert data["problems"][0] == {
+        "file": "tests/lint_playbooks/weak.yaml",
+        "line": 6,
+        "col": 9,
+        "level": "warning",
+        "message": "step 'reflect' asks nothing — add a prompt so the clerk records this step",
+    }
 
 
 def test_bundled_playbooks_lint_clean_and_warnings_alone_pass() -> None:
     result = runner.invoke(app, ["playbook", "lint"])
     bundled = [str(p) for p in playbook_files(bundled_dir())]
-    assert result.exit_code == 0 and result.stdout == "".join(f"{p}: ok\n" for p in bundled) + f"{len(bundled)} file(s) checked: 0 error(s), 0 warning(s)\n"
+    assert (
+        result.exit_code == 0
+        and result.stdout
+        == "".join(f"{p}: ok\n" for p in bundled) + f"{len(bundled)} file(s) checked: 0 error(s), 0 warning(s)\n"
+    )
     only_warning = runner.invoke(app, ["playbook", "lint", str(LINT / "room-failure.yaml")])
     assert only_warning.exit_code == 0 and only_warning.stdout.endswith("1 file(s) checked: 0 error(s), 1 warning(s)\n")
 
 
 def test_lint_warns_on_a_choice_that_repeats_type_your_own(tmp_path: Path) -> None:
-    (tmp_path / "dup.yaml").write_text(textwrap.dedent("""\
+    (tmp_path / "dup.yaml").write_text(
+        textwrap.dedent("""\
         id: lift-failure
         title: The lift broke down
         extends: four-step
@@ -98,12 +107,15 @@ def test_lint_warns_on_a_choice_that_repeats_type_your_own(tmp_path: Path) -> No
                 type: choice
                 allow_other: false
                 choices: [nobody, a guest, other]
-        """))
+        """)
+    )
     result = runner.invoke(app, ["playbook", "lint", str(tmp_path / "dup.yaml")])
     assert result.exit_code == 0  # a warning: the playbook still works
     warnings = [line for line in result.stdout.splitlines() if ": warning: " in line]
-    assert warnings == [f"{tmp_path / 'dup.yaml'}:10:33: warning: choice 'something else' duplicates the built-in "
-                        "“Something else (type it)” — remove it, or set `allow_other: false` to keep your own"]
+    assert warnings == [
+        f"{tmp_path / 'dup.yaml'}:10:33: warning: choice 'something else' duplicates the built-in "
+        "“Something else (type it)” — remove it, or set `allow_other: false` to keep your own"
+    ]
     # the list that turned the built-in off keeps its own "other"
 
 
@@ -118,8 +130,12 @@ def test_json_schema_accepts_every_bundled_playbook_and_rejects_broken_ones() ->
     validator = jsonschema.Draft202012Validator(schema)
     for path in playbook_files(bundled_dir()):
         validator.validate(yaml.safe_load(path.read_text()))
-    for bad in ("tests/lint_playbooks/many-schema-errors.yaml", "tests/broken_playbooks/unknown-key.yaml",
-                "tests/broken_playbooks/wrong-type.yaml", "tests/broken_playbooks/missing-id.yaml"):
+    for bad in (
+        "tests/lint_playbooks/many-schema-errors.yaml",
+        "tests/broken_playbooks/unknown-key.yaml",
+        "tests/broken_playbooks/wrong-type.yaml",
+        "tests/broken_playbooks/missing-id.yaml",
+    ):
         assert list(validator.iter_errors(yaml.safe_load(Path(bad).read_text()))), bad
 
 
@@ -133,7 +149,8 @@ def test_new_playbook_passes_lint_and_drill(tmp_path: Path) -> None:
     lint = runner.invoke(app, ["playbook", "lint", str(path)])
     assert lint.exit_code == 0 and lint.stdout == f"{path}: ok\n1 file(s) checked: 0 error(s), 0 warning(s)\n"
     answers = tmp_path / "late.answers.yaml"
-    answers.write_text(textwrap.dedent("""
+    answers.write_text(
+        textwrap.dedent("""
         staff: Trainer
         customer: {name: Test Guest, contact: t@example.com, segment: business}
         answers:
@@ -143,17 +160,38 @@ def test_new_playbook_passes_lint_and_drill(tmp_path: Path) -> None:
           commitment: Room 210 ready by 23:20; I walk them up
           gesture: coffee-and-cake
           follow_up_date: tomorrow
-    """))
-    drill = runner.invoke(app, ["playbook", "drill", "late-checkin", "--answers", str(answers), "--playbooks", str(tmp_path), "--format", "json"])
+    """)
+    )
+    drill = runner.invoke(
+        app,
+        [
+            "playbook",
+            "drill",
+            "late-checkin",
+            "--answers",
+            str(answers),
+            "--playbooks",
+            str(tmp_path),
+            "--format",
+            "json",
+        ],
+    )
     assert drill.exit_code == 0, drill.output
     case = json.loads(drill.stdout)
     assert case["playbook"]["id"] == "late-checkin" and case["answers"]["reference"] == "BK-1"
-    assert runner.invoke(app, ["playbook", "new", "late-checkin", "--dir", str(tmp_path)]).exit_code == 1  # never overwrites
+    assert (
+        runner.invoke(app, ["playbook", "new", "late-checkin", "--dir", str(tmp_path)]).exit_code == 1
+    )  # never overwrites
     assert runner.invoke(app, ["playbook", "new", "Bad Id", "--dir", str(tmp_path)]).exit_code == 2
 
 
 def test_new_from_a_parent_and_overriding_a_bundled_id(tmp_path: Path) -> None:
-    assert runner.invoke(app, ["playbook", "new", "airport-pickup", "--from", "wrong-booking", "--dir", str(tmp_path)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["playbook", "new", "airport-pickup", "--from", "wrong-booking", "--dir", str(tmp_path)]
+        ).exit_code
+        == 0
+    )
     assert "extends: wrong-booking" in (tmp_path / "airport-pickup.yaml").read_text()
     assert runner.invoke(app, ["playbook", "new", "room-failure", "--dir", str(tmp_path)]).exit_code == 0
     bundled = Library([bundled_dir()]).get("room-failure").version
@@ -164,7 +202,9 @@ def test_new_from_a_parent_and_overriding_a_bundled_id(tmp_path: Path) -> None:
 
 def test_drill_leaves_the_real_store_alone(tmp_path: Path, store_path: Path) -> None:
     example = ROOT / "playbooks" / "examples" / "theft-or-loss.answers.yaml"
-    result = runner.invoke(app, ["playbook", "drill", "theft-or-loss", "--answers", str(example)], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["playbook", "drill", "theft-or-loss", "--answers", str(example)], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert "Blue silk dress" in result.stdout and "Property stolen or lost" not in result.stderr
     assert not store_path.exists()
@@ -189,7 +229,8 @@ def test_show_gives_the_merged_playbook() -> None:
 
 
 def test_removing_tips_and_gestures(tmp_path: Path) -> None:
-    (tmp_path / "lean.yaml").write_text(textwrap.dedent("""
+    (tmp_path / "lean.yaml").write_text(
+        textwrap.dedent("""
         id: lean
         title: Fewer tips
         extends: four-step
@@ -197,7 +238,8 @@ def test_removing_tips_and_gestures(tmp_path: Path) -> None:
         steps:
           - id: fix
             remove_tips: [lifetime-value]
-    """))
+    """)
+    )
     pb = Library([bundled_dir(), tmp_path]).get("lean")
     assert "keepsake" not in [g.id for g in pb.gestures]
     assert "lifetime-value" not in next(s for s in pb.steps if s.id == "fix").tips
@@ -209,7 +251,10 @@ def test_prompt_asked_only_when_an_earlier_answer_matches(tmp_path: Path, store_
     no_report = tmp_path / "a.answers.yaml"
     no_report.write_text(example.replace("police_report: no", "police_report: no\n  police_reference: PR-1"))
     result = runner.invoke(app, ["start", "theft-or-loss", "--answers", str(no_report)])
-    assert result.exit_code == 1 and "police_reference: answered, but only asked when {'police_report': True}" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "police_reference: answered, but only asked when {'police_report': True}" in result.stderr
+    )
     with_report = tmp_path / "b.answers.yaml"
     with_report.write_text(example.replace("police_report: no", "police_report: yes\n  police_reference: PR-1"))
     result = runner.invoke(app, ["start", "theft-or-loss", "--answers", str(with_report)])
@@ -222,15 +267,35 @@ def test_the_worked_example_in_the_guide_lints_and_drills(tmp_path: Path) -> Non
     blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "docs" / "playbooks.md").read_text(), re.S)
     (tmp_path / "late-checkin.yaml").write_text(blocks[0])
     (tmp_path / "late-checkin.answers.yaml").write_text(blocks[1])
-    assert runner.invoke(app, ["playbook", "lint", str(tmp_path)]).stdout.endswith("1 file(s) checked: 0 error(s), 0 warning(s)\n")
-    drill = runner.invoke(app, ["playbook", "drill", "late-checkin", "--answers", str(tmp_path / "late-checkin.answers.yaml"),
-                                "--playbooks", str(tmp_path), "--format", "json"])
+    assert runner.invoke(app, ["playbook", "lint", str(tmp_path)]).stdout.endswith(
+        "1 file(s) checked: 0 error(s), 0 warning(s)\n"
+    )
+    drill = runner.invoke(
+        app,
+        [
+            "playbook",
+            "drill",
+            "late-checkin",
+            "--answers",
+            str(tmp_path / "late-checkin.answers.yaml"),
+            "--playbooks",
+            str(tmp_path),
+            "--format",
+            "json",
+        ],
+    )
     assert drill.exit_code == 0, drill.output
     assert json.loads(drill.stdout)["answers"]["meeting_time"] == "08:00"
 
 
-CORPUS = sorted([*playbook_files(bundled_dir()), *Path("tests/lint_playbooks").glob("*.yaml"),
-                 *Path("tests/broken_playbooks").glob("*.yaml"), *Path("tests/schema_corpus").glob("*.yaml")])
+CORPUS = sorted(
+    [
+        *playbook_files(bundled_dir()),
+        *Path("tests/lint_playbooks").glob("*.yaml"),
+        *Path("tests/broken_playbooks").glob("*.yaml"),
+        *Path("tests/schema_corpus").glob("*.yaml"),
+    ]
+)
 
 
 def check_jsonschema(schema: Path, files: list[Path]) -> set[str]:
@@ -241,8 +306,12 @@ def check_jsonschema(schema: Path, files: list[Path]) -> set[str]:
 
     binary = Path(sys.executable).with_name("check-jsonschema")
     binary = binary if binary.exists() else Path(shutil.which("check-jsonschema") or "check-jsonschema")
-    run = subprocess.run([str(binary), "--schemafile", str(schema), "--output-format", "json", *map(str, files)],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [str(binary), "--schemafile", str(schema), "--output-format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(run.stdout)
     failed = report.get("errors", []) + report.get("parse_errors", [])
     assert run.returncode == (1 if failed else 0), run.stderr
@@ -279,8 +348,12 @@ def test_lint_and_the_published_schema_give_the_same_verdict_on_every_corpus_fil
 def test_four_mistakes_are_reported_in_one_run() -> None:
     result = runner.invoke(app, ["playbook", "lint", str(LINT / "four-mistakes.yaml")])
     found = [line.split(": error: ")[1].split(" — ")[0] for line in result.stdout.splitlines() if ": error: " in line]
-    assert found == ["extends 'five-step', which no playbook has", "choice prompt 'channel' has nothing to choose",
-                     "prompt 'lounge' depends on 'need', which is not asked before it", "duplicate prompt id 'channel'"]
+    assert found == [
+        "extends 'five-step', which no playbook has",
+        "choice prompt 'channel' has nothing to choose",
+        "prompt 'lounge' depends on 'need', which is not asked before it",
+        "duplicate prompt id 'channel'",
+    ]
     # an unknown tip no longer hides the coach's warning about blame in the guidance
     blame = runner.invoke(app, ["playbook", "lint", str(LINT / "tip-and-blame.yaml")]).stdout
     assert "unknown tip tag 'be-nice'" in blame and "“another department” (blame-department)" in blame
@@ -288,8 +361,18 @@ def test_four_mistakes_are_reported_in_one_run() -> None:
 
 def test_lint_names_every_file_and_refuses_what_is_not_a_playbook(tmp_path: Path) -> None:
     (tmp_path / "cases.csv").write_text("case_id,status\nRC-22222,open\n")
-    result = runner.invoke(app, ["playbook", "lint", str(tmp_path / "cases.csv"), "playbooks/examples/other.answers.yaml",
-                                 "playbooks/coach.yaml", "playbooks/examples", "playbooks/other.yaml"])
+    result = runner.invoke(
+        app,
+        [
+            "playbook",
+            "lint",
+            str(tmp_path / "cases.csv"),
+            "playbooks/examples/other.answers.yaml",
+            "playbooks/coach.yaml",
+            "playbooks/examples",
+            "playbooks/other.yaml",
+        ],
+    )
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"{tmp_path}/cases.csv:1:1: error: not a playbook: lint reads YAML playbooks (*.yaml), not '.csv' files — give a playbook file or a directory of them",

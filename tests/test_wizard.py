@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
+from recoverycli.call.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
 from recoverycli.dates import parse_when
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.ui.prompts import TerminalAsker
-from recoverycli.call.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
 
 ENTER, DOWN, FINISH, CLEAR = "\r", "\x1b[B", "\x04", "\x15"  # Ctrl+D finishes a multi-line answer
 TODAY = date(2026, 11, 25)
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def drive(playbook_id: str, keys: str) -> tuple[Call, str]:
@@ -41,18 +42,22 @@ CUSTOMER = "Ana Souza\r" + "+1 555 0100\r" + DOWN + ENTER  # business
 def test_full_room_failure_call_captures_every_answer_exactly() -> None:
     keys = (
         CUSTOMER
-        + "07:40\r" + "n\r"                                              # incident_at, customer_chased (Enter needed)
-        + "Sorry, Ana — we'll fix it now.\r"                             # apology
-        + "Power died at 7:40 💡\rMeeting at 9 — 会议" + FINISH          # customer_words (multi-line)
-        + "Power back by 8:30 for a 9:00 meeting\r"                      # desired_outcome (what they need, by when)
-        + "412\r" + ENTER                                                # room_number, what_failed
-        + "Sam (floor 4) resets the breaker by 8:15; I call at 8:20\r"   # commitment
-        + "y\r"                                                          # commitment_verified
-        + DOWN + ENTER                                                   # gesture: second in the catalogue
-        + "fri\r"                                                        # follow_up_date
-        + "\r"                                                           # room move: Enter alone is the default, no
-        + "Breaker overloaded\r"                                         # root_cause
-        + ENTER                                                          # save
+        + "07:40\r"
+        + "n\r"  # incident_at, customer_chased (Enter needed)
+        + "Sorry, Ana — we'll fix it now.\r"  # apology
+        + "Power died at 7:40 💡\rMeeting at 9 — 会议"
+        + FINISH  # customer_words (multi-line)
+        + "Power back by 8:30 for a 9:00 meeting\r"  # desired_outcome (what they need, by when)
+        + "412\r"
+        + ENTER  # room_number, what_failed
+        + "Sam (floor 4) resets the breaker by 8:15; I call at 8:20\r"  # commitment
+        + "y\r"  # commitment_verified
+        + DOWN
+        + ENTER  # gesture: second in the catalogue
+        + "fri\r"  # follow_up_date
+        + "\r"  # room move: Enter alone is the default, no
+        + "Breaker overloaded\r"  # root_cause
+        + ENTER  # save
     )
     call, screen = drive("room-failure", keys)
     assert call.customer == {"name": "Ana Souza", "contact": "+1 555 0100", "segment": "business"}
@@ -81,15 +86,20 @@ def test_full_room_failure_call_captures_every_answer_exactly() -> None:
 def test_bad_answers_are_asked_again_with_the_text_kept() -> None:
     keys = (
         CUSTOMER
-        + ENTER + "n\r"               # incident_at skipped, not chased
-        + ENTER                       # apology skipped (optional)
-        + FINISH                      # customer_words empty: refused
-        + "They waited an hour" + FINISH
-        + "\r" + "A refund\r"         # desired_outcome empty then given
+        + ENTER
+        + "n\r"  # incident_at skipped, not chased
+        + ENTER  # apology skipped (optional)
+        + FINISH  # customer_words empty: refused
+        + "They waited an hour"
+        + FINISH
+        + "\r"
+        + "A refund\r"  # desired_outcome empty then given
         + "Refund by 17:00 today\r"
         + ENTER
-        + "2020-01-01\r" + CLEAR + "+2d\r"   # past date refused, then cleared and retyped
-        + ENTER                       # root_cause skipped
+        + "2020-01-01\r"
+        + CLEAR
+        + "+2d\r"  # past date refused, then cleared and retyped
+        + ENTER  # root_cause skipped
         + ENTER
     )
     call, screen = drive("other", keys)
@@ -103,15 +113,28 @@ def test_bad_answers_are_asked_again_with_the_text_kept() -> None:
 def test_gesture_of_your_own_and_changing_an_answer_at_the_summary() -> None:
     other = DOWN * 6  # past the six catalogue gestures to "Something else (type it)"
     keys = (
-        "Jo Okafor\r" + "jo@example.com\r" + ENTER      # family
-        + ENTER + "n\r"                                 # incident_at skipped, not chased
-        + ENTER + "Charged twice" + FINISH + "Refund\r" + "Refund today by 12:00\r"
-        + other + ENTER + "Tickets to the zoo for the kids\r"
-        + "tomorrow\r" + ENTER
-        + DOWN + ENTER                                  # change an answer…
-        + "outcome" + ENTER                             # …filtered to desired_outcome
-        + CLEAR + "Refund and a written apology\r"
-        + ENTER                                         # now save
+        "Jo Okafor\r"
+        + "jo@example.com\r"
+        + ENTER  # family
+        + ENTER
+        + "n\r"  # incident_at skipped, not chased
+        + ENTER
+        + "Charged twice"
+        + FINISH
+        + "Refund\r"
+        + "Refund today by 12:00\r"
+        + other
+        + ENTER
+        + "Tickets to the zoo for the kids\r"
+        + "tomorrow\r"
+        + ENTER
+        + DOWN
+        + ENTER  # change an answer…
+        + "outcome"
+        + ENTER  # …filtered to desired_outcome
+        + CLEAR
+        + "Refund and a written apology\r"
+        + ENTER  # now save
     )
     call, screen = drive("other", keys)
     assert call.answers["gesture"] == "Tickets to the zoo for the kids"
@@ -123,8 +146,13 @@ def test_gesture_of_your_own_and_changing_an_answer_at_the_summary() -> None:
 
 def test_case_from_call_records_playbook_hash_and_creation_event() -> None:
     pb = Library([bundled_dir()]).get("other")
-    call = Call(playbook=pb, staff="Dana", today=TODAY, customer={"name": "Jo", "contact": "x", "segment": "vip"},
-                answers={"customer_words": "hi"})
+    call = Call(
+        playbook=pb,
+        staff="Dana",
+        today=TODAY,
+        customer={"name": "Jo", "contact": "x", "segment": "vip"},
+        answers={"customer_words": "hi"},
+    )
     case = case_from_call(call, via="answers")
     assert case.playbook.hash == pb.content_hash()
     assert case.customer.segment == "vip"
@@ -170,28 +198,43 @@ def test_placeholders_filled_from_the_call(call: Call) -> None:
     assert fill("{customer.unknown} stays", call) == "{customer.unknown} stays"
 
 
-@pytest.mark.parametrize("name, spoken", [
-    ("Mrs. Amara Obi", "Mrs Obi"),        # a title: title and surname
-    ("A. Obi", "A. Obi"),                 # an initial is no name to say on its own
-    ("Mrs. A. Obi", "Mrs Obi"),
-    ("Amara Obi", "Amara"),
-    ("priya shah", "Priya"),
-    ("Dr. Jane Smith", "Dr Smith"),
-    ("Sir Elton John", "Sir Elton"),
-    ("Hannah and Pete Ruiz", "Hannah and Pete"),
-    ("Zoë Ångström", "Zoë"),
-    ("Obi", "Obi"),
-])
+@pytest.mark.parametrize(
+    "name, spoken",
+    [
+        ("Mrs. Amara Obi", "Mrs Obi"),  # a title: title and surname
+        ("A. Obi", "A. Obi"),  # an initial is no name to say on its own
+        ("Mrs. A. Obi", "Mrs Obi"),
+        ("Amara Obi", "Amara"),
+        ("priya shah", "Priya"),
+        ("Dr. Jane Smith", "Dr Smith"),
+        ("Sir Elton John", "Sir Elton"),
+        ("Hannah and Pete Ruiz", "Hannah and Pete"),
+        ("Zoë Ångström", "Zoë"),
+        ("Obi", "Obi"),
+    ],
+)
 def test_say_lines_address_the_customer_as_a_person(call: Call, name: str, spoken: str) -> None:
     call.customer["name"] = name
-    assert fill("{customer.first_name}, I'm really sorry this happened.", call) == f"{spoken}, I'm really sorry this happened."
+    assert (
+        fill("{customer.first_name}, I'm really sorry this happened.", call)
+        == f"{spoken}, I'm really sorry this happened."
+    )
 
 
 TITLES = ["Mr", "Mrs", "Ms", "Dr", "Prof", "Mr.", "Mrs.", "Ms.", "Dr."]
 
 
-@given(st.lists(st.one_of(st.sampled_from(TITLES), st.from_regex(r"[A-Z]\.?", fullmatch=True),
-                          st.from_regex(r"[A-Z][a-z]{1,8}", fullmatch=True)), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(TITLES),
+            st.from_regex(r"[A-Z]\.?", fullmatch=True),
+            st.from_regex(r"[A-Z][a-z]{1,8}", fullmatch=True),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_a_name_is_never_said_as_a_bare_title_or_initial(parts: list[str]) -> None:
     from recoverycli.identity import address_as
 

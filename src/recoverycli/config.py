@@ -77,11 +77,14 @@ def remember(key: str, value: str) -> None:
 
 def staff_name(given: str | None) -> str | None:
     """--staff, then RECOVER_STAFF, then the remembered name; each checked as a customer's name is."""
-    from recoverycli.errors import RecoverError
     from recoverycli.call.wizard import clean_staff
+    from recoverycli.errors import RecoverError
 
-    for source, candidate in (("--staff", given), ("RECOVER_STAFF", os.environ.get("RECOVER_STAFF")),
-                              (f"{config_file()}: staff", read_config().get("staff"))):
+    for source, candidate in (
+        ("--staff", given),
+        ("RECOVER_STAFF", os.environ.get("RECOVER_STAFF")),
+        (f"{config_file()}: staff", read_config().get("staff")),
+    ):
         if candidate is None or (isinstance(candidate, str) and not candidate.strip()):
             continue
         try:

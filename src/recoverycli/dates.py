@@ -99,7 +99,9 @@ def parse_when(text: str, now: datetime) -> datetime:
     try:
         at = datetime.fromisoformat(s.replace(" ", "T"))
     except ValueError:
-        raise ValueError(f"'{text.strip()}' is not a time I know — try 07:40, yesterday 18:00, 2 hours ago or 2026-11-24 18:00") from None
+        raise ValueError(
+            f"'{text.strip()}' is not a time I know — try 07:40, yesterday 18:00, 2 hours ago or 2026-11-24 18:00"
+        ) from None
     at = at if at.tzinfo else at.astimezone()
     if at > local_now + timedelta(minutes=1):
         raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the future — give when it happened")
@@ -148,7 +150,13 @@ def parse_later(text: str, now: datetime) -> datetime:
     how = "try 15:00, 3pm, tomorrow 10:00, fri 9:30, in 2 hours or 2026-11-26 10:00"
     if m := _IN.match(s):
         n, unit = int(m.group(1)), m.group(2)
-        step = timedelta(days=n) if unit.startswith("d") else timedelta(hours=n) if unit.startswith("h") else timedelta(minutes=n)
+        step = (
+            timedelta(days=n)
+            if unit.startswith("d")
+            else timedelta(hours=n)
+            if unit.startswith("h")
+            else timedelta(minutes=n)
+        )
         return local_now + step
     day = None
     clock = s
@@ -160,7 +168,11 @@ def parse_later(text: str, now: datetime) -> datetime:
             raise ValueError(f"'{text.strip()}' is not a time I know — {how}") from None
     if (m := _CLOCK.match(clock)) and m.group(1) is None and (m.group(3) or m.group(4) or day is not None):
         hour, minute = _hour_minute(m, text, how)
-        at = datetime.combine(day or local_now.date(), datetime.min.time()).replace(hour=hour, minute=minute).astimezone()
+        at = (
+            datetime.combine(day or local_now.date(), datetime.min.time())
+            .replace(hour=hour, minute=minute)
+            .astimezone()
+        )
         if day is None and at <= local_now:
             at += timedelta(days=1)  # 09:00 said in the afternoon means tomorrow morning
     else:

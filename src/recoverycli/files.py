@@ -11,9 +11,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 from recoverycli.errors import RecoverError
 
@@ -57,7 +58,9 @@ def private_dir(path: Path, tighten: bool = False) -> Path:
     if tighten and not missing:
         st = os.stat(path)
         if st.st_uid != os.geteuid():
-            raise FileRefused(f"{path} belongs to another user — recover keeps private files only in its own directories")
+            raise FileRefused(
+                f"{path} belongs to another user — recover keeps private files only in its own directories"
+            )
         if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o077:
             os.chmod(path, PRIVATE_DIR)
     return path
@@ -115,14 +118,21 @@ def protected_reason(path: Path, stores: Iterable[Path | str] = ()) -> str | Non
 
 # --- output files a user names ------------------------------------------------------------------
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISBLK, "a block device (a disk)"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISFIFO, "a FIFO")):
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISBLK, "a block device (a disk)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISFIFO, "a FIFO"),
+    ):
         if test(mode):
             return name
     return "a file"
 
 
-def check_output(path: Path, force: bool | None = False, stores: Iterable[Path | str] = (), what: str = "output") -> str:
+def check_output(
+    path: Path, force: bool | None = False, stores: Iterable[Path | str] = (), what: str = "output"
+) -> str:
     """How `path` would be written ("new", "replace" or "stream"), or FileRefused saying why not and what to do.
 
     "stream" is a character device or a FIFO (/dev/null, /dev/stdout, a pipe): written in place, nothing to replace.
@@ -142,8 +152,10 @@ def check_output(path: Path, force: bool | None = False, stores: Iterable[Path |
             target = None
         if target is not None and (stat.S_ISCHR(target.st_mode) or stat.S_ISFIFO(target.st_mode)):
             return "stream"  # /dev/stdout, /dev/fd/N: a stream, nothing on disk to replace
-        raise FileRefused(f"{path} is a symbolic link (to {os.readlink(path)}) — recover does not write through links; "
-                          f"give the real file name")
+        raise FileRefused(
+            f"{path} is a symbolic link (to {os.readlink(path)}) — recover does not write through links; "
+            f"give the real file name"
+        )
     if lst is not None:
         if stat.S_ISCHR(lst.st_mode) or stat.S_ISFIFO(lst.st_mode):
             return "stream"
@@ -198,8 +210,15 @@ def _failed(path: Path, e: OSError, what: str, kept: str) -> RecoverError:
 
 
 @contextmanager
-def output_file(path: Path, force: bool = False, stores: Iterable[Path | str] = (), what: str = "output",
-                binary: bool = False, newline: str | None = None, mode: int = PRIVATE_FILE) -> Iterator[IO[Any]]:
+def output_file(
+    path: Path,
+    force: bool = False,
+    stores: Iterable[Path | str] = (),
+    what: str = "output",
+    binary: bool = False,
+    newline: str | None = None,
+    mode: int = PRIVATE_FILE,
+) -> Iterator[IO[Any]]:
     """Write a file the user named: new files are created `mode` (0600); an existing one only with `force`, through
     a temporary file renamed into place, so a failure (a full disk) leaves it as it was. Never the store or a backup.
     """
@@ -207,8 +226,12 @@ def output_file(path: Path, force: bool = False, stores: Iterable[Path | str] = 
     how = check_output(path, force, stores, what)
     if how == "stream":
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | _CLOEXEC if stat.S_ISFIFO(os.stat(path).st_mode)
-                         else os.O_WRONLY | _CLOEXEC)
+            fd = os.open(
+                path,
+                os.O_WRONLY | os.O_NONBLOCK | _CLOEXEC
+                if stat.S_ISFIFO(os.stat(path).st_mode)
+                else os.O_WRONLY | _CLOEXEC,
+            )
             if stat.S_ISFIFO(os.fstat(fd).st_mode):
                 os.set_blocking(fd, True)
         except OSError as e:
@@ -240,7 +263,9 @@ def output_file(path: Path, force: bool = False, stores: Iterable[Path | str] = 
         fh.close()
         if how == "replace":
             if protected_reason(path, stores) is not None:  # it became a database meanwhile: leave it be
-                raise FileRefused(f"{path}: will not replace it: it is now a SQLite database — choose another file name")
+                raise FileRefused(
+                    f"{path}: will not replace it: it is now a SQLite database — choose another file name"
+                )
             os.replace(target, path)
         done = True
     except OSError as e:
@@ -266,8 +291,14 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def write_output(path: Path, data: str | bytes, force: bool = False, stores: Iterable[Path | str] = (),
-                 what: str = "output", mode: int = PRIVATE_FILE) -> None:
+def write_output(
+    path: Path,
+    data: str | bytes,
+    force: bool = False,
+    stores: Iterable[Path | str] = (),
+    what: str = "output",
+    mode: int = PRIVATE_FILE,
+) -> None:
     with output_file(path, force, stores, what, binary=isinstance(data, bytes), mode=mode) as fh:
         fh.write(data)
 
@@ -332,7 +363,7 @@ def stale_temps(path: Path) -> int:
         return 0
     for p in siblings:
         for prefix in (f".{path.name}{TEMP_MARK}.", f".new-{path.name}."):
-            rest = p.name[len(prefix):] if p.name.startswith(prefix) else ""
+            rest = p.name[len(prefix) :] if p.name.startswith(prefix) else ""
             for suffix in COMPANIONS:
                 rest = rest.removesuffix(suffix)
             if rest.isdigit() and int(rest) != os.getpid() and not _running(int(rest)):

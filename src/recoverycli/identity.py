@@ -129,7 +129,7 @@ class Mentions:
             if word in self.parts:
                 found.append((start, end))
             for name in self.full:
-                if [w for _, _, w in words[i:i + len(name)]] == name:
+                if [w for _, _, w in words[i : i + len(name)]] == name:
                     found.append((start, words[i + len(name) - 1][1]))
         return sorted(found)
 

@@ -36,7 +36,9 @@ def safe_text(value: Any, markup: bool = True, multiline: bool = True) -> str:
     return text
 
 
-_JSON_RAW = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # what json.dumps(ensure_ascii=False) leaves raw but a terminal may act on
+_JSON_RAW = re.compile(
+    r"[\x7f-\x9f\u2028\u2029]"
+)  # what json.dumps(ensure_ascii=False) leaves raw but a terminal may act on
 
 
 def json_dumps(data: Any, **kwargs: Any) -> str:

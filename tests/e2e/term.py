@@ -44,8 +44,14 @@ class Term:
         self.stream = pyte.Stream(self.screen)
         self.transcript: list[str] = []
         self.eof = False
-        self.child = pexpect.spawn(str(RECOVER), list(args), encoding="utf-8", timeout=20, dimensions=(rows, cols),
-                                   env={**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", **(env or {})})
+        self.child = pexpect.spawn(
+            str(RECOVER),
+            list(args),
+            encoding="utf-8",
+            timeout=20,
+            dimensions=(rows, cols),
+            env={**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", **(env or {})},
+        )
 
     def pump(self, wait: float = 0.05) -> None:
         try:
@@ -108,10 +114,21 @@ class Term:
         return "".join(self.transcript)
 
 
-def answer_steps(term: Term, words: str, outcome: str, apology: str, commitment: str, chased: str = "n",
-                 follow_up: str = "tomorrow", after_outcome: tuple[tuple[str, str], ...] = ()) -> list[str]:
+def answer_steps(
+    term: Term,
+    words: str,
+    outcome: str,
+    apology: str,
+    commitment: str,
+    chased: str = "n",
+    follow_up: str = "tomorrow",
+    after_outcome: tuple[tuple[str, str], ...] = (),
+) -> list[str]:
     """The four steps of the bundled 'other' playbook on the call screen, answered up to its summary; each screen."""
-    screens = [term.answer("When did it happen?", ENTER), term.answer("Did the customer have to chase us", chased + ENTER)]
+    screens = [
+        term.answer("When did it happen?", ENTER),
+        term.answer("Did the customer have to chase us", chased + ENTER),
+    ]
     if chased == "y":
         term.wait_for("They had to chase us")
     screens.append(term.answer("What did you say to apologise?", apology + ENTER))

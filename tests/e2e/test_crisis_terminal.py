@@ -17,16 +17,24 @@ from tests.e2e.test_terminal import exit_status, recover_json
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 STAFF = {"RECOVER_STAFF": "Maya Olsen"}
-LIST = ("name,phone,booking,segment\n"
-        "Hannah Ruiz,+1 415 555 0199,BK-20931,couple\n"
-        "Kai Nakamura,+1 303 555 0101,BK-6,couple\n")
+LIST = (
+    "name,phone,booking,segment\n"
+    "Hannah Ruiz,+1 415 555 0199,BK-20931,couple\n"
+    "Kai Nakamura,+1 303 555 0101,BK-6,couple\n"
+)
 DOCKED = 8  # title, steps, customer, up to three emergency rows: the crisis rows sit right under them, never scrolled
 
 
 def spawn(*args: str, rows: int = 24, cols: int = 80) -> pexpect.spawn:
     """A program that prints a stream (the board), in an ordinary 80×24 terminal unless told otherwise."""
-    return pexpect.spawn(str(RECOVER), list(args), env={**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", **STAFF},
-                         encoding="utf-8", timeout=20, dimensions=(rows, cols))
+    return pexpect.spawn(
+        str(RECOVER),
+        list(args),
+        env={**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", **STAFF},
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(rows, cols),
+    )
 
 
 def desk(*args: str, size: tuple[int, int] = (80, 24)) -> Term:
@@ -37,8 +45,23 @@ def desk(*args: str, size: tuple[int, int] = (80, 24)) -> Term:
 def open_crisis(tmp_path: Path, *extra: str) -> str:
     path = tmp_path / "list.csv"
     path.write_text(LIST)
-    out = subprocess.run([str(RECOVER), "crisis", "open", "--title", "Aurora lost power", "--supplier", "Blue Line",
-                          "--customers", str(path), *extra], capture_output=True, text=True, env={**os.environ, **STAFF})
+    out = subprocess.run(
+        [
+            str(RECOVER),
+            "crisis",
+            "open",
+            "--title",
+            "Aurora lost power",
+            "--supplier",
+            "Blue Line",
+            "--customers",
+            str(path),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **STAFF},
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
@@ -54,8 +77,9 @@ def docked(screen: str, *needles: str) -> bool:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def test_a_listed_customer_calling_in_is_shown_the_crisis_at_once(isolated_home: Path, tmp_path: Path,
-                                                                  size: tuple[int, int]) -> None:
+def test_a_listed_customer_calling_in_is_shown_the_crisis_at_once(
+    isolated_home: Path, tmp_path: Path, size: tuple[int, int]
+) -> None:
     crisis_id = open_crisis(tmp_path)
     term = desk("start", "other", size=size)
     term.answer("Customer's name?", "Kai Nakamura" + ENTER)
@@ -66,11 +90,18 @@ def test_a_listed_customer_calling_in_is_shown_the_crisis_at_once(isolated_home:
     term.wait_for("They are calling us first")
     term.wait_for("Step 1 of 4")  # the crisis comes with the first step
     first = term.settle()
-    assert docked(first, f"CRISIS {crisis_id} · Aurora lost power (Blue Line)", "NOT reached yet",
-                  "They are calling us first"), first
-    screens = answer_steps(term, "Nobody told us anything.", "To get home on Friday",
-                           "Kai, I'm so sorry we did not call you first.", "I confirm your Friday flight by 16:00 today",
-                           chased="y", follow_up="today")
+    assert docked(
+        first, f"CRISIS {crisis_id} · Aurora lost power (Blue Line)", "NOT reached yet", "They are calling us first"
+    ), first
+    screens = answer_steps(
+        term,
+        "Nobody told us anything.",
+        "To get home on Friday",
+        "Kai, I'm so sorry we did not call you first.",
+        "I confirm your Friday flight by 16:00 today",
+        chased="y",
+        follow_up="today",
+    )
     for screen in screens:  # every question up to the save, and the summary itself
         assert docked(screen, f"CRISIS {crisis_id}", "NOT reached yet. They are calling us first"), screen
     term.send(ENTER)
@@ -85,8 +116,21 @@ def test_a_listed_customer_calling_in_is_shown_the_crisis_at_once(isolated_home:
 
 def test_a_desk_works_the_queue_from_one_customer_to_the_next(isolated_home: Path, tmp_path: Path) -> None:
     crisis_id = open_crisis(tmp_path)
-    subprocess.run([str(RECOVER), "crisis", "supplier", crisis_id, "--note", "Maria, guest relations", "--commitment",
-                    "Blue Line refunds two nights by 5 December"], check=True, env={**os.environ, **STAFF}, capture_output=True)
+    subprocess.run(
+        [
+            str(RECOVER),
+            "crisis",
+            "supplier",
+            crisis_id,
+            "--note",
+            "Maria, guest relations",
+            "--commitment",
+            "Blue Line refunds two nights by 5 December",
+        ],
+        check=True,
+        env={**os.environ, **STAFF},
+        capture_output=True,
+    )
     term = desk("crisis", "call")
     term.wait_for("Hannah Ruiz")
     term.wait_for("Blue Line refunds two nights")  # the supplier's latest word, before dialling
@@ -110,8 +154,12 @@ def test_a_desk_works_the_queue_from_one_customer_to_the_next(isolated_home: Pat
         term.answer("Check the case with the customer", ENTER),  # the summary: Enter saves
     ]
     for screen in screens:  # the crisis and the customer stay in view through the whole call
-        assert docked(screen, f"CRISIS {crisis_id} · Aurora lost power (Blue Line)", "We are calling them",
-                      "Blue Line: Blue Line refunds two nights"), screen
+        assert docked(
+            screen,
+            f"CRISIS {crisis_id} · Aurora lost power (Blue Line)",
+            "We are calling them",
+            "Blue Line: Blue Line refunds two nights",
+        ), screen
         assert "Kai Nakamura · +1 303 555 0101 · couple" in screen, screen
     term.wait_for("Saved case")
     saved = re.search(r"Saved case (RC-[0-9A-Z]{5})", term.text())
@@ -128,8 +176,9 @@ def test_a_desk_works_the_queue_from_one_customer_to_the_next(isolated_home: Pat
     assert case["answers"]["customer_chased"] is False  # from the list, not asked again
 
 
-def test_a_desk_killed_mid_call_releases_its_customer_after_the_lease(isolated_home: Path, tmp_path: Path,
-                                                                    store_url: str) -> None:
+def test_a_desk_killed_mid_call_releases_its_customer_after_the_lease(
+    isolated_home: Path, tmp_path: Path, store_url: str
+) -> None:
     crisis_id = open_crisis(tmp_path, "--lease", "2s")
     term = desk("crisis", "call")
     term.wait_for("Hannah Ruiz")
@@ -168,9 +217,17 @@ def test_the_board_watches_the_desks_live(isolated_home: Path, tmp_path: Path, s
     lines.expect_exact('"not_tried": 2')
     table = spawn("crisis", "board", "--watch", "--interval", "60" if shared else "0.3", rows=40, cols=100)
     table.expect_exact("not yet tried    2")
-    done = subprocess.run([str(RECOVER), "crisis", "call", "--answers", str(Path(__file__).parents[2] / "playbooks" / "examples"
-                                                                         / "crisis" / "voicemail.answers.yaml")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(RECOVER),
+            "crisis",
+            "call",
+            "--answers",
+            str(Path(__file__).parents[2] / "playbooks" / "examples" / "crisis" / "voicemail.answers.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     lines.expect_exact('"voicemail": 1')
     table.expect_exact("voicemail        1")

@@ -40,8 +40,15 @@ def three_answers_then(stop: str) -> str:
 
 
 def answer_taxi_call(term: Term, chased: str, after_outcome: tuple[tuple[str, str], ...] = ()) -> list[str]:
-    return answer_steps(term, "The taxi never came.", "Fare refunded", "Zoë, I'm so sorry.", "I refund the fare by 17:00 today",
-                        chased, after_outcome=after_outcome)
+    return answer_steps(
+        term,
+        "The taxi never came.",
+        "Fare refunded",
+        "Zoë, I'm so sorry.",
+        "I refund the fare by 17:00 today",
+        chased,
+        after_outcome=after_outcome,
+    )
 
 
 def finish_call(term: Term, extra: tuple[tuple[str, str], ...] = ()) -> str:
@@ -87,7 +94,8 @@ def test_resume_on_a_changed_playbook_says_so_and_asks_the_new_question(isolated
     mine.mkdir()
     (mine / "other.yaml").write_text(
         "id: other\ntitle: Something else went wrong\nversion: 2\nextends: four-step\n"
-        "steps:\n  - id: review\n    prompts:\n      - {id: booking_ref, label: Booking reference for this stay, required: true}\n")
+        "steps:\n  - id: review\n    prompts:\n      - {id: booking_ref, label: Booking reference for this stay, required: true}\n"
+    )
     term = Term("resume", case_id, env={**STAFF, "RECOVER_PLAYBOOKS": str(mine)})
     term.wait_for("has changed since this call began (v1 → v2)")
     term.wait_for("Every answer is kept")
@@ -136,8 +144,9 @@ def test_the_shared_store_going_away_mid_call_loses_nothing(pg_cluster, pg_url: 
     assert kept, term.text()
     pg_cluster.sql(back, pg_url)
 
-    case_id = subprocess.run([str(RECOVER), "start", "--answers", kept.group(1)], capture_output=True, text=True,
-                             check=True).stdout.strip()
+    case_id = subprocess.run(
+        [str(RECOVER), "start", "--answers", kept.group(1)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     case = recover_json("show", case_id)
     assert case["status"] == "open" and case["customer"]["name"] == "Zoë Ångström"
     assert case["answers"]["customer_words"] == "The taxi never came."

@@ -39,19 +39,23 @@ CALL = [
 
 
 def test_plain_mode_asks_line_by_line_at_80_columns(isolated_home: Path) -> None:
-    first = subprocess.run([str(RECOVER), "start", "room-failure", "--answers", str(EXAMPLES / "room-failure.answers.yaml")],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    first = subprocess.run(
+        [str(RECOVER), "start", "room-failure", "--answers", str(EXAMPLES / "room-failure.answers.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     term = Term("start", "room-failure", "--plain", env=STAFF, size=(80, 24))
     for i, (question, keys) in enumerate(CALL):
         term.wait_for(question)
         lines = term.settle().split("\n")
         if not question.startswith("is not"):
             row = max(k for k, line in enumerate(lines) if line.startswith(question[:40]))  # the label on its own line
-            assert any(line.startswith("›") for line in lines[row + 1:]), lines  # and the answer under it, full width
+            assert any(line.startswith("›") for line in lines[row + 1 :]), lines  # and the answer under it, full width
             if i >= 3:  # identified: the emergency is repeated right above every question
                 assert lines[row - 1].startswith("⚠ EMERGENCY · complaint number 2"), lines
         if question.startswith("Did the customer"):
-            assert "(y/N)" in " ".join(lines[row:row + 2])  # the default, shown (wrapped after a long label)
+            assert "(y/N)" in " ".join(lines[row : row + 2])  # the default, shown (wrapped after a long label)
         term.send(keys)
     summary = term.wait_for("Save this case?")
     assert "Case summary" in summary or "Case summary" in "".join(term.transcript)
@@ -80,20 +84,37 @@ def test_a_dumb_terminal_gets_the_plain_questions_and_ctrl_c_keeps_the_draft(iso
     term = Term("resume", draft["id"], "--plain", env=STAFF, size=(80, 24))
     term.wait_for("Phone, email or booking reference?")  # the first unanswered question, straight away
     lines = [line for line in term.settle().split("\n") if line.strip()]
-    captured = next(i for i, line in enumerate(lines) if line.startswith(f"Captured so far · {draft['id']} · 1 answer kept"))
+    captured = next(
+        i for i, line in enumerate(lines) if line.startswith(f"Captured so far · {draft['id']} · 1 answer kept")
+    )
     question = next(i for i, line in enumerate(lines) if line.startswith("Phone, email or booking reference?"))
     assert question - captured <= 4, lines  # what was captured, compactly, then the question
     term.send(CTRL_C)
     assert term.exit_status() == 130
 
 
-def test_plain_mode_repeats_the_crisis_above_every_question_of_a_listed_caller(isolated_home: Path,
-                                                                               tmp_path: Path) -> None:
+def test_plain_mode_repeats_the_crisis_above_every_question_of_a_listed_caller(
+    isolated_home: Path, tmp_path: Path
+) -> None:
     listed = tmp_path / "list.csv"
     listed.write_text("name,phone,booking,segment\nKai Nakamura,+1 303 555 0101,BK-6,couple\n")
-    opened = subprocess.run([str(RECOVER), "crisis", "open", "--title", "Aurora lost power", "--supplier", "Blue Line",
-                             "--customers", str(listed)], capture_output=True, text=True, check=True,
-                            env={**os.environ, **STAFF})
+    opened = subprocess.run(
+        [
+            str(RECOVER),
+            "crisis",
+            "open",
+            "--title",
+            "Aurora lost power",
+            "--supplier",
+            "Blue Line",
+            "--customers",
+            str(listed),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **STAFF},
+    )
     crisis_id = opened.stdout.strip()
     call = [
         ("Customer's name?", "Kai Nakamura" + ENTER),

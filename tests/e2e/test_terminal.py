@@ -18,8 +18,14 @@ pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not ins
 
 
 def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
-    child = pexpect.spawn(str(RECOVER), list(args), env={**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", **(env or {})},
-                          encoding="utf-8", timeout=20, dimensions=(50, 140))
+    child = pexpect.spawn(
+        str(RECOVER),
+        list(args),
+        env={**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", **(env or {})},
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(50, 140),
+    )
     return child
 
 
@@ -43,13 +49,19 @@ ROOM_FAILURE = [
     ("When did it happen?", "20 min ago" + ENTER, "Apologise"),
     ("Did the customer have to chase us", "n" + ENTER, "Apologise"),
     ("What did you say to apologise?", "I'm so sorry, Ana. I'll fix this now." + ENTER, "Apologise"),
-    ("customer's own words?", "The power went off at 7:40." + ENTER + "My meeting is at 9 and I can't dry my hair." + CTRL_D,
-     "Listen and review"),
+    (
+        "customer's own words?",
+        "The power went off at 7:40." + ENTER + "My meeting is at 9 and I can't dry my hair." + CTRL_D,
+        "Listen and review",
+    ),
     ("What do they need, and by when?", "Power back before 8:30" + ENTER, "Listen and review"),
     ("Room number?", "412" + ENTER, "Listen and review"),
     ("What failed?", ENTER, "Listen and review"),
-    ("What will be done, by whom, by when?", "Sam (floor 4) resets the breaker by 8:15; I call Ana at 8:20" + ENTER,
-     "Fix and follow up"),
+    (
+        "What will be done, by whom, by when?",
+        "Sam (floor 4) resets the breaker by 8:15; I call Ana at 8:20" + ENTER,
+        "Fix and follow up",
+    ),
     ("Did you call maintenance to check where they really are?", "y" + ENTER, "Fix and follow up"),
     ("What extra will you offer?", ENTER, "Fix and follow up"),
     ("When will you follow up with the customer?", "yesterday" + ENTER, "Fix and follow up"),
@@ -89,7 +101,9 @@ def test_a_full_call_typed_by_hand_on_the_call_screen_is_saved_exactly(isolated_
     case = recover_json("show", saved.group(1))
     assert case["staff"] == "Dana Reyes"
     assert case["customer"] == {"name": "Ana Souza", "contact": "+1 555 0100", "segment": "business"}
-    assert case["answers"]["customer_words"] == "The power went off at 7:40.\nMy meeting is at 9 and I can't dry my hair."
+    assert (
+        case["answers"]["customer_words"] == "The power went off at 7:40.\nMy meeting is at 9 and I can't dry my hair."
+    )
     assert case["answers"]["apology"] == "I'm so sorry, Ana. I'll fix this now."
     assert case["answers"]["commitment_verified"] is True and case["answers"]["room_move"] is False
     assert case["answers"]["customer_chased"] is False and case["answers"]["incident_at"]
@@ -125,12 +139,22 @@ def test_the_same_customer_calling_twice_has_the_emergency_on_screen_until_it_is
 
     def call(name: str, contact: str, chased: str, extra: list[tuple[str, str]]) -> list[str]:
         term = Term("start", "other", env=staff)
-        screens = [term.answer("Customer's name?", name + ENTER), term.answer("Phone, email or booking reference?", contact + ENTER)]
+        screens = [
+            term.answer("Customer's name?", name + ENTER),
+            term.answer("Phone, email or booking reference?", contact + ENTER),
+        ]
         screens.append(term.answer("Who is the customer?", ENTER))
         for question, keys in extra:
             screens.append(term.answer(question, keys))
-        screens += answer_steps(term, "The safe in our room will not open.", "Our passports back before the 14:00 ferry",
-                                "Priya, I'm so sorry.", "I bring the engineer to open the safe by 12:00", chased, "today")
+        screens += answer_steps(
+            term,
+            "The safe in our room will not open.",
+            "Our passports back before the 14:00 ferry",
+            "Priya, I'm so sorry.",
+            "I bring the engineer to open the safe by 12:00",
+            chased,
+            "today",
+        )
         term.send(ENTER)
         assert term.exit_status() == 0
         assert re.search(r"Saved case RC-[0-9A-Z]{5}", term.text())
@@ -138,7 +162,9 @@ def test_the_same_customer_calling_twice_has_the_emergency_on_screen_until_it_is
 
     first = call("Priya Shah", "+44 20 7946 0000", "n", [])
     assert not any("EMERGENCY" in s for s in first)
-    second = call("priya shah", "+44 (0)20 7946 0000", "y", [("who did you alert, and when?", "Duty manager Omar, 11:20" + ENTER)])
+    second = call(
+        "priya shah", "+44 (0)20 7946 0000", "y", [("who did you alert, and when?", "Duty manager Omar, 11:20" + ENTER)]
+    )
     assert "EMERGENCY" not in second[0]
     for screen in second[3:]:  # every question from the first after identification, and the summary
         top = "\n".join(screen.split("\n")[:7])
@@ -160,13 +186,15 @@ def test_watch_shows_new_cases_and_emergencies_as_they_happen(isolated_home: Pat
     text = example.read_text()
     other = isolated_home / "other.yaml"
     other.write_text(text.replace("Jo Okafor", "Kim Lee").replace("jo.okafor@example.com", "kim@example.com"))
-    new_id = subprocess.run([str(RECOVER), "start", "other", "--answers", str(other)], check=True, capture_output=True,
-                            text=True).stdout.strip()
+    new_id = subprocess.run(
+        [str(RECOVER), "start", "other", "--answers", str(other)], check=True, capture_output=True, text=True
+    ).stdout.strip()
     child.expect_exact(f"{new_id}  new case from Kim Lee (other)")
     again = isolated_home / "again.yaml"
     again.write_text(text.replace("answers:\n", "answers:\n  escalated_to: Duty manager Lena, 10:05\n"))
-    repeat_id = subprocess.run([str(RECOVER), "start", "other", "--answers", str(again)], check=True, capture_output=True,
-                               text=True).stdout.strip()
+    repeat_id = subprocess.run(
+        [str(RECOVER), "start", "other", "--answers", str(again)], check=True, capture_output=True, text=True
+    ).stdout.strip()
     child.expect_exact(f"{repeat_id}  EMERGENCY: complaint number 2 from Jo Okafor")
     child.sendcontrol("c")
     child.expect_exact("stopped watching")
@@ -175,7 +203,6 @@ def test_watch_shows_new_cases_and_emergencies_as_they_happen(isolated_home: Pat
 
 def test_store_copy_shows_a_progress_bar_in_a_terminal(store_url: str, tmp_path: Path) -> None:
     from recoverycli.store import open_store
-
     from tests.test_store import make_case
 
     desk = open_store(str(tmp_path / "desk.db"))
@@ -197,7 +224,9 @@ def test_a_wrong_playbook_id_is_one_line_after_the_screen_closes(isolated_home: 
 
 def test_a_store_that_cannot_be_opened_ends_the_call_before_its_first_question(isolated_home: Path) -> None:
     (isolated_home / "file").write_text("not a directory")
-    term = Term("start", "other", "--store", str(isolated_home / "file" / "cases.db"), env={"RECOVER_STAFF": "Dana Reyes"})
+    term = Term(
+        "start", "other", "--store", str(isolated_home / "file" / "cases.db"), env={"RECOVER_STAFF": "Dana Reyes"}
+    )
     assert term.exit_status() == 1
     assert "Customer's name?" not in term.everything()  # nothing was asked, so nothing typed is lost
     assert "Traceback" not in term.everything() and "cases.db" in term.flat()

@@ -19,15 +19,31 @@ RECOVER = Path(sys.executable).with_name("recover")
 ANSWERS = EXAMPLES / "other.answers.yaml"
 
 
-def run(*args: str, stdin: Any = subprocess.DEVNULL, stdout: Any = subprocess.PIPE, umask: int | None = None,
-        timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str,
+    stdin: Any = subprocess.DEVNULL,
+    stdout: Any = subprocess.PIPE,
+    umask: int | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """The installed `recover`, as a user's shell would start it (the test's isolated home is in os.environ)."""
+
     def pre() -> None:
         if umask is not None:
             os.umask(umask)
 
-    return subprocess.run([str(RECOVER), *args], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True,
-                          timeout=timeout, preexec_fn=pre, env={**os.environ, **(env or {})}, cwd=ROOT)
+    return subprocess.run(
+        [str(RECOVER), *args],
+        stdin=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+        preexec_fn=pre,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
 
 
 def fingerprint(path: Path) -> tuple[str, int, list[str]]:

@@ -25,8 +25,14 @@ def mode(path: Path) -> int:
 
 
 def python(code: str, umask: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=ROOT,
-                          preexec_fn=lambda: os.umask(umask), timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=lambda: os.umask(umask),
+        timeout=60,
+    )
 
 
 CRASH = """
@@ -107,14 +113,17 @@ def test_the_default_data_directory_is_tightened(isolated_home: Path, monkeypatc
 def test_a_rescued_call_is_private(isolated_home: Path) -> None:
     from datetime import date
 
-    from recoverycli.playbooks.library import Library, bundled_dir
     from recoverycli.call.live import rescue
     from recoverycli.call.wizard import Call
+    from recoverycli.playbooks.library import Library, bundled_dir
 
     old = os.umask(0)
     try:
-        path, _ = rescue(Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=date.today()),
-                         "cases.db", "the disk is full")
+        path, _ = rescue(
+            Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=date.today()),
+            "cases.db",
+            "the disk is full",
+        )
     finally:
         os.umask(old)
     assert path is not None and mode(path) == 0o600 and mode(path.parent) == 0o700

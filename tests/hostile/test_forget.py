@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recoverycli.cli import app
 from recoverycli.caselog.record import Customer
+from recoverycli.cli import app
 from recoverycli.store import ERASED, SqliteStore, open_store
 from tests.test_store import make_case
 
@@ -25,18 +25,25 @@ def cli(*args: str):
 
 def case_of(store, name: str, contact: str, **answers: str) -> str:
     base = {"customer_words": f"{name} here, it broke", "follow_up_date": "2026-11-27"}
-    return store.add(make_case(**{**base, **answers}).model_copy(
-        update={"customer": Customer(name=name, contact=contact, segment="family")})).id
+    return store.add(
+        make_case(**{**base, **answers}).model_copy(
+            update={"customer": Customer(name=name, contact=contact, segment="family")}
+        )
+    ).id
 
 
 def test_every_copy_of_the_name_goes_resolution_and_every_event_included(store_url: str) -> None:
     store = open_store(store_url)
-    case_id = case_of(store, "Ana Souza", "+1 415 555 0100", apology="Ana, I am so sorry",
-                      commitment="Refund by Friday 12:00")
-    for args in (["note", case_id, "Souza rang again about the bill"], ["note", case_id, "Invoice sent"],
-                 ["followup", case_id, "--reschedule", "+5d", "--reason", "Ana asked for Monday"],
-                 ["system-fix", case_id, "--owner", "Ben, who spoke to Ana"],
-                 ["close", case_id, "--resolution", "Refunded; Ana Souza was happy"]):
+    case_id = case_of(
+        store, "Ana Souza", "+1 415 555 0100", apology="Ana, I am so sorry", commitment="Refund by Friday 12:00"
+    )
+    for args in (
+        ["note", case_id, "Souza rang again about the bill"],
+        ["note", case_id, "Invoice sent"],
+        ["followup", case_id, "--reschedule", "+5d", "--reason", "Ana asked for Monday"],
+        ["system-fix", case_id, "--owner", "Ben, who spoke to Ana"],
+        ["close", case_id, "--resolution", "Refunded; Ana Souza was happy"],
+    ):
         assert cli(*args).exit_code == 0
     result = cli("forget", "--customer", "ana souza", "--yes")
     assert result.exit_code == 0, result.output
@@ -75,22 +82,34 @@ def test_the_same_person_is_found_however_the_contact_was_written(store_url: str
 def test_short_name_parts_are_erased_and_only_whole_words(store_url: str) -> None:
     store = open_store(store_url)
     short = case_of(store, "Bo Li", "bo.li@example.com", apology="Li, I am sorry", desired_outcome="A quiet room")
-    ann = case_of(store, "Ann Lee", "ann@example.com", desired_outcome="Annual pass refunded while she was asleep",
-                  apology="Ann, we let you down")
+    ann = case_of(
+        store,
+        "Ann Lee",
+        "ann@example.com",
+        desired_outcome="Annual pass refunded while she was asleep",
+        apology="Ann, we let you down",
+    )
     assert cli("forget", "--customer", "bo.li@example.com", "--yes").exit_code == 0
     assert open_store(store_url).get(short).answers["apology"] == ERASED
     assert open_store(store_url).get(short).answers["desired_outcome"] == "A quiet room"
     assert cli("forget", "--customer", "Ann Lee", "--yes").exit_code == 0
     case = open_store(store_url).get(ann)
-    assert case.answers["desired_outcome"] == "Annual pass refunded while she was asleep"  # "annual", "asleep" are not Ann Lee
+    assert (
+        case.answers["desired_outcome"] == "Annual pass refunded while she was asleep"
+    )  # "annual", "asleep" are not Ann Lee
     assert case.answers["apology"] == ERASED
 
 
 def test_other_cases_that_quote_the_full_name_or_contact_lose_that_text(store_url: str) -> None:
     store = open_store(store_url)
     theirs = case_of(store, "Ana Souza", "ana@example.com")
-    mentions = case_of(store, "Bo Li", "bo@example.com", root_cause="Same fault as for Ana Souza last week",
-                       commitment="Call Ana back? no: I call Bo at 18:00")
+    mentions = case_of(
+        store,
+        "Bo Li",
+        "bo@example.com",
+        root_cause="Same fault as for Ana Souza last week",
+        commitment="Call Ana back? no: I call Bo at 18:00",
+    )
     unrelated = case_of(store, "Cy Park", "cy@example.com", root_cause="Ana from housekeeping forgot the towels")
     result = cli("forget", "--customer", "ana@example.com", "--yes")
     assert result.stdout.split() == [theirs]
@@ -118,7 +137,9 @@ def file_bytes(path: Path) -> bytes:
 
 
 def reading(store_path: Path, seconds: float) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-c", READER, str(store_path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", READER, str(store_path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline() == "reading\n"
     return proc
 
@@ -135,8 +156,9 @@ def test_an_erasure_waits_for_a_reader_and_then_leaves_nothing_in_the_file(store
     assert b"Zanzibar-quux" not in file_bytes(store_path)
 
 
-def test_a_reader_that_stays_is_reported_honestly_and_a_second_run_finishes(store_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reader_that_stays_is_reported_honestly_and_a_second_run_finishes(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(SqliteStore, "forget_wait", 1.0)
     store = open_store(store_path)
     case_of(store, "Ana Souza", "ana@example.com", apology="Zanzibar-quux apology to Ana")
@@ -149,7 +171,8 @@ def test_a_reader_that_stays_is_reported_honestly_and_a_second_run_finishes(stor
         assert result.stderr.splitlines()[-1] == (
             f"not finished: another process is reading {store_path}, so old copies of the erased text stay in the file "
             f"until it ends — end it (recover watch, a long export), then run this forget again (it finds nothing left "
-            f"to erase, and clears the old copies)")
+            f"to erase, and clears the old copies)"
+        )
         assert b"Zanzibar-quux" in file_bytes(store_path)  # said honestly: it is still there
     finally:
         reader.kill()
@@ -170,8 +193,11 @@ def test_on_postgresql_vacuum_full_is_what_clears_the_data_files(pg_cluster, pg_
 
     def on_disk() -> int:
         store.execute("CHECKPOINT")
-        return sum(any(w in p.read_bytes() for w in (b"Zanzibar-quux", b"Ana Souza", b"ana souza", b"ana@example.com"))
-                   for p in files.iterdir() if p.is_file())
+        return sum(
+            any(w in p.read_bytes() for w in (b"Zanzibar-quux", b"Ana Souza", b"ana souza", b"ana@example.com"))
+            for p in files.iterdir()
+            if p.is_file()
+        )
 
     assert on_disk() > 0
     result = cli("forget", "--customer", "Ana Souza", "--yes", "--store", pg_url)
@@ -186,8 +212,13 @@ def test_on_postgresql_vacuum_full_is_what_clears_the_data_files(pg_cluster, pg_
 def test_the_report_hides_customers_quoted_in_root_causes_unless_asked(store_url: str) -> None:
     store = open_store(store_url)
     case_of(store, "Ana Souza", "+1 415 555 0100", root_cause="Ana Souza's card was charged twice by the spa terminal")
-    case_of(store, "Bo Li", "bo@example.com", root_cause="Spa terminal: Li was charged twice; mail BO@example.com back",
-            gesture="Dinner for Bo and family")
+    case_of(
+        store,
+        "Bo Li",
+        "bo@example.com",
+        root_cause="Spa terminal: Li was charged twice; mail BO@example.com back",
+        gesture="Dinner for Bo and family",
+    )
     case_of(store, "Ann Lee", "ann@example.com", root_cause="Annual boiler service missed")
     period = ["--since", "2026-11-01", "--until", "2026-11-30", "--format", "json"]
     hidden = json.loads(cli("report", *period).stdout)

@@ -45,20 +45,28 @@ def intact(store_path: Path) -> None:
 def test_no_output_ever_replaces_the_store_or_its_companions(store, store_path: Path, what: str, target: str) -> None:
     reader = sqlite3.connect(store_path)  # an open reader keeps the -wal and -shm files in place
     reader.execute("SELECT count(*) FROM cases").fetchone()
-    path = {"store": store_path, "wal": store_path.with_name("cases.db-wal"),
-            "shm": store_path.with_name("cases.db-shm")}[target]
+    path = {
+        "store": store_path,
+        "wal": store_path.with_name("cases.db-wal"),
+        "shm": store_path.with_name("cases.db-shm"),
+    }[target]
     assert path.exists()
     before = path.read_bytes() if target == "store" else None
     result = cli(*WRITERS[what], str(path), "--force")
     assert result.exit_code == 1
     line = one_line(result.stderr)
     if target == "store":
-        assert line == f"{path}: will not write the {what} there: it is the case store ({store_path}) — choose another file name"
+        assert (
+            line
+            == f"{path}: will not write the {what} there: it is the case store ({store_path}) — choose another file name"
+        )
         assert path.read_bytes() == before
     else:
         suffix = "-" + target
-        assert line == (f"{path}: will not write the {what} there: it belongs to the case store {store_path} "
-                        f"(its {suffix} file) — choose another file name")
+        assert line == (
+            f"{path}: will not write the {what} there: it belongs to the case store {store_path} "
+            f"(its {suffix} file) — choose another file name"
+        )
     assert "wrote" not in result.output and "exported" not in result.output
     reader.close()
     intact(store_path)
@@ -70,8 +78,10 @@ def test_a_backup_is_never_overwritten_even_with_force(store, store_path: Path, 
     before = fingerprint(tmp_path / "monday.db")
     result = cli(*WRITERS[what], str(tmp_path / "monday.db"), "--force")
     assert result.exit_code == 1
-    assert one_line(result.stderr) == (f"{tmp_path / 'monday.db'}: will not write the {what} there: it is a SQLite "
-                                       f"database (a case store or a backup of one) — choose another file name")
+    assert one_line(result.stderr) == (
+        f"{tmp_path / 'monday.db'}: will not write the {what} there: it is a SQLite "
+        f"database (a case store or a backup of one) — choose another file name"
+    )
     assert fingerprint(tmp_path / "monday.db") == before
 
 
@@ -82,8 +92,9 @@ def test_an_existing_file_is_replaced_only_with_force_and_made_private(store, tm
     out.chmod(0o644)
     refused = cli(*WRITERS[what], str(out))
     assert refused.exit_code == 1
-    assert one_line(refused.stderr) == (f"{out} already exists — pass --force to replace it, or choose a new file name "
-                                        f"for the {what}")
+    assert one_line(refused.stderr) == (
+        f"{out} already exists — pass --force to replace it, or choose a new file name for the {what}"
+    )
     assert out.read_text() == "yesterday's file\n"
     replaced = cli(*WRITERS[what], str(out), "--force")
     assert replaced.exit_code == 0, replaced.output
@@ -101,8 +112,9 @@ def test_a_symlink_is_never_followed(store, store_path: Path, tmp_path: Path, wh
     out.symlink_to(target)
     result = cli(*WRITERS[what], str(out), "--force")
     assert result.exit_code == 1
-    assert one_line(result.stderr) == (f"{out} is a symbolic link (to {target}) — recover does not write through links; "
-                                       f"give the real file name")
+    assert one_line(result.stderr) == (
+        f"{out} is a symbolic link (to {target}) — recover does not write through links; give the real file name"
+    )
     assert victim.read_text() == "keep me\n" and not (tmp_path / "elsewhere.txt").exists()
     intact(store_path)
 
@@ -111,32 +123,50 @@ def test_a_symlink_is_never_followed(store, store_path: Path, tmp_path: Path, wh
 def test_a_directory_or_a_missing_directory_is_one_clear_line(store, tmp_path: Path, what: str) -> None:
     into_dir = cli(*WRITERS[what], str(tmp_path))
     assert into_dir.exit_code == 1
-    assert one_line(into_dir.stderr) == f"{tmp_path} is a directory — give a file name inside it, e.g. {tmp_path}/recover-{what}"
+    assert (
+        one_line(into_dir.stderr)
+        == f"{tmp_path} is a directory — give a file name inside it, e.g. {tmp_path}/recover-{what}"
+    )
     missing = tmp_path / "no-such-dir" / "out.txt"
     nowhere = cli(*WRITERS[what], str(missing))
     assert nowhere.exit_code == 1
-    assert one_line(nowhere.stderr) == (f"{missing}: the directory {missing.parent} does not exist — create it first, "
-                                        f"or choose another path")
+    assert one_line(nowhere.stderr) == (
+        f"{missing}: the directory {missing.parent} does not exist — create it first, or choose another path"
+    )
 
 
 @pytest.mark.parametrize("what", WRITERS)
 def test_a_full_disk_is_one_clear_line(store, store_path: Path, what: str) -> None:
     result = cli(*WRITERS[what], "/dev/full")
     assert result.exit_code == 1
-    assert one_line(result.stderr) == (f"cannot write the {what} to /dev/full (No space left on device) — free some space; "
-                                       f"the store is unchanged")
+    assert one_line(result.stderr) == (
+        f"cannot write the {what} to /dev/full (No space left on device) — free some space; the store is unchanged"
+    )
     intact(store_path)
 
 
-@pytest.mark.parametrize("command", [["show", "{id}"], ["list"], ["check"], ["report"], ["followups"], ["export"],
-                                     ["list", "--format", "csv"], ["playbook", "list"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["show", "{id}"],
+        ["list"],
+        ["check"],
+        ["report"],
+        ["followups"],
+        ["export"],
+        ["list", "--format", "csv"],
+        ["playbook", "list"],
+    ],
+)
 def test_stdout_on_a_full_disk_is_one_clear_line(store, store_path: Path, command: list[str]) -> None:
     case_id = open_store(store_path).cases()[0].id
     with open("/dev/full", "w") as full:
         result = run(*[a.replace("{id}", case_id) for a in command], stdout=full)
     assert result.returncode == 1
-    assert one_line(result.stderr) == ("cannot write the output (No space left on device) — free some space, or send it "
-                                       "somewhere else; the store is unchanged")
+    assert one_line(result.stderr) == (
+        "cannot write the output (No space left on device) — free some space, or send it "
+        "somewhere else; the store is unchanged"
+    )
 
 
 def test_outputs_are_private_whatever_the_umask(store, tmp_path: Path) -> None:
@@ -161,8 +191,9 @@ def test_backup_names_a_missing_destination_and_never_the_store(store, store_pat
     missing = tmp_path / "usb" / "cases-backup.db"
     result = cli("backup", str(missing))
     assert result.exit_code == 1
-    assert one_line(result.stderr) == (f"{missing}: the directory {missing.parent} does not exist — create it first, or "
-                                       f"choose another path")
+    assert one_line(result.stderr) == (
+        f"{missing}: the directory {missing.parent} does not exist — create it first, or choose another path"
+    )
     for target in (store_path, store_path.with_name("cases.db-wal")):
         refused = cli("backup", str(target))
         assert refused.exit_code == 1 and "will not write the backup there" in refused.stderr
@@ -183,10 +214,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_partial_one(store, tmp_path: 
     old.write_text("yesterday\n")
     kept = cli("export", "--output", str(old), "--force")
     assert kept.exit_code == 1
-    assert one_line(kept.stderr) == (f"cannot write the export to {old} (No space left on device) — free some space; "
-                                     f"{old} was left as it was")
+    assert one_line(kept.stderr) == (
+        f"cannot write the export to {old} (No space left on device) — free some space; {old} was left as it was"
+    )
     assert old.read_text() == "yesterday\n"
     new = tmp_path / "new.csv"
     gone = cli("export", "--output", str(new))
     assert gone.exit_code == 1 and "no partial file was left" in gone.stderr and not new.exists()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("data", "config", "share", "home")) == ["cases.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("data", "config", "share", "home")) == [
+        "cases.csv"
+    ]

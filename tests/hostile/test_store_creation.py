@@ -22,8 +22,17 @@ from tests.conftest import ROOT
 from tests.hostile import ANSWERS, fingerprint, one_line, run
 
 runner = CliRunner()
-READERS = [["list"], ["list", "--format", "csv"], ["show", "RC-AAAAA"], ["export"], ["report"], ["followups"], ["check"],
-           ["backup", "{tmp}/copy.db"], ["note", "RC-AAAAA", "hello", "--staff", "Dana"]]
+READERS = [
+    ["list"],
+    ["list", "--format", "csv"],
+    ["show", "RC-AAAAA"],
+    ["export"],
+    ["report"],
+    ["followups"],
+    ["check"],
+    ["backup", "{tmp}/copy.db"],
+    ["note", "RC-AAAAA", "hello", "--staff", "Dana"],
+]
 WRITERS = [["start", "other", "--answers", str(ANSWERS)], ["store", "migrate"]]
 
 
@@ -59,14 +68,25 @@ def unknown_version(path: Path) -> Path:
 
 
 FOREIGN = {
-    "bookmarks": (bookmarks, "is not a recover case store (it holds other tables: moz_places) — it was left untouched; "
-                             "point --store at another file"),
-    "user_version -1": (negative_version, "is not a recover case store (its schema version is -1, not one of recover's) — "
-                                          "it was left untouched; point --store at another file"),
-    "unknown version": (unknown_version, "is not a recover case store (its cases table is not recover's) — it was left "
-                                         "untouched; point --store at another file"),
-    "text": (lambda p: (p.write_text("a shopping list\n"), p)[1],
-             "is not a recover case store (not a SQLite database) — point --store at another file, or restore a backup"),
+    "bookmarks": (
+        bookmarks,
+        "is not a recover case store (it holds other tables: moz_places) — it was left untouched; "
+        "point --store at another file",
+    ),
+    "user_version -1": (
+        negative_version,
+        "is not a recover case store (its schema version is -1, not one of recover's) — "
+        "it was left untouched; point --store at another file",
+    ),
+    "unknown version": (
+        unknown_version,
+        "is not a recover case store (its cases table is not recover's) — it was left "
+        "untouched; point --store at another file",
+    ),
+    "text": (
+        lambda p: (p.write_text("a shopping list\n"), p)[1],
+        "is not a recover case store (not a SQLite database) — point --store at another file, or restore a backup",
+    ),
 }
 
 
@@ -101,8 +121,10 @@ def test_list_on_an_empty_file_says_there_are_no_cases_yet(tmp_path: Path) -> No
     result = cli("list", "--store", str(tmp_path / "empty.db"))
     assert result.exit_code == 0 and result.stderr == "No cases yet. Start one with `recover start`.\n"
     shown = cli("show", "RC-AAAAA", "--store", str(tmp_path / "empty.db"))
-    assert one_line(shown.stderr) == (f"no case store at {tmp_path / 'empty.db'} yet (the file is empty) — `recover start` "
-                                      f"creates it, or pass --store")
+    assert one_line(shown.stderr) == (
+        f"no case store at {tmp_path / 'empty.db'} yet (the file is empty) — `recover start` "
+        f"creates it, or pass --store"
+    )
 
 
 def test_start_makes_a_private_store_in_an_empty_file(tmp_path: Path) -> None:
@@ -122,8 +144,10 @@ def test_a_store_with_an_unknown_newer_version_is_named_as_such(tmp_path: Path) 
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     result = cli("list", "--store", str(path))
-    assert one_line(result.stderr) == (f"{path}: this store has schema version {SCHEMA_VERSION + 1}, newer than this "
-                                       f"recover understands ({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)")
+    assert one_line(result.stderr) == (
+        f"{path}: this store has schema version {SCHEMA_VERSION + 1}, newer than this "
+        f"recover understands ({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)"
+    )
 
 
 SLOW_CREATE = textwrap.dedent("""
@@ -170,8 +194,16 @@ RACER = textwrap.dedent("""
 
 def race(location: str, go: Path, n: int = 4, apart: float = 0.0) -> list[subprocess.CompletedProcess[str]]:
     """n desks open a store that does not exist yet at the same moment (or `apart` seconds apart), each saving a case."""
-    procs = [subprocess.Popen([sys.executable, "-c", RACER, location, str(go), str(i), str(apart)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, cwd=ROOT) for i in range(n)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, location, str(go), str(i), str(apart)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for i in range(n)
+    ]
     time.sleep(1.5)  # every desk imported and waiting
     go.touch()
     return [subprocess.CompletedProcess(p.args, p.wait(60), *p.communicate()) for p in procs]
@@ -188,7 +220,9 @@ def test_four_desks_creating_a_new_sqlite_store_at_once_keep_every_case(tmp_path
 
 
 @pytest.mark.parametrize("apart", [0.0, 0.01, 0.015, 0.02])
-def test_four_desks_creating_a_new_shared_store_at_once_are_all_served(pg_url: str, tmp_path: Path, apart: float) -> None:
+def test_four_desks_creating_a_new_shared_store_at_once_are_all_served(
+    pg_url: str, tmp_path: Path, apart: float
+) -> None:
     """Arriving together, or while the first desk is still creating the schema: nobody is told to migrate."""
     done = race(pg_url, tmp_path / "go", apart=apart)
     assert [d.returncode for d in done] == [0, 0, 0, 0], [d.stderr for d in done]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recoverycli.cli import app
 from recoverycli.caselog.record import Customer, Event, PlaybookRef
+from recoverycli.cli import app
 from recoverycli.safety import safe_text
 from recoverycli.store import open_store
 from tests.test_store import NOW, make_case
@@ -29,14 +29,26 @@ def hostile(text: str) -> str:
 def poisoned(store_url: str) -> str:
     """A shared store another desk wrote with escape sequences and markup in every field it could."""
     store = open_store(store_url)
-    case = make_case(customer_words=hostile("words"), commitment=hostile("promise"), root_cause=hostile("cause"),
-                     gesture=hostile("gesture"), follow_up_date=(NOW - timedelta(days=3)).date().isoformat())
-    case = case.model_copy(update={
-        "id": "[link=file:///etc/passwd]RC-X[/link]\x1b[2J",
-        "staff": hostile("Dana"), "customer": Customer(name=hostile("Ana"), contact=hostile("+1 555"), segment="vip"),
-        "playbook": PlaybookRef(id=hostile("other"), version=1, hash="h"), "complaint_number": 2, "severity": "emergency",
-        "events": [Event(at=NOW, staff=hostile("Dana"), kind=hostile("created"), data={"via": hostile("x")})],
-        "created_at": NOW, "updated_at": NOW})
+    case = make_case(
+        customer_words=hostile("words"),
+        commitment=hostile("promise"),
+        root_cause=hostile("cause"),
+        gesture=hostile("gesture"),
+        follow_up_date=(NOW - timedelta(days=3)).date().isoformat(),
+    )
+    case = case.model_copy(
+        update={
+            "id": "[link=file:///etc/passwd]RC-X[/link]\x1b[2J",
+            "staff": hostile("Dana"),
+            "customer": Customer(name=hostile("Ana"), contact=hostile("+1 555"), segment="vip"),
+            "playbook": PlaybookRef(id=hostile("other"), version=1, hash="h"),
+            "complaint_number": 2,
+            "severity": "emergency",
+            "events": [Event(at=NOW, staff=hostile("Dana"), kind=hostile("created"), data={"via": hostile("x")})],
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    )
     store.add(case, keep_id=True)
     plain = store.add(make_case(customer_words=hostile("words")).model_copy(update={"staff": hostile("Bo")}))
     return plain.id
@@ -47,11 +59,23 @@ def clean(output: str) -> None:
         assert ch not in output, repr(output[:400])
 
 
-@pytest.mark.parametrize("args", [["list"], ["list", "--format", "json"], ["followups", "--upcoming", "30"],
-                                  ["report", "--since", "2026-11-01", "--until", "2026-11-30"], ["check"],
-                                  ["show", "{plain}"], ["note", "{plain}", "called back"], ["export", "--format", "json"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["list", "--format", "json"],
+        ["followups", "--upcoming", "30"],
+        ["report", "--since", "2026-11-01", "--until", "2026-11-30"],
+        ["check"],
+        ["show", "{plain}"],
+        ["note", "{plain}", "called back"],
+        ["export", "--format", "json"],
+    ],
+)
 def test_every_command_prints_hostile_data_inert(poisoned: str, args: list[str]) -> None:
-    result = runner.invoke(app, [a.replace("{plain}", poisoned) for a in args], env={"COLUMNS": "400", "RECOVER_STAFF": "Lee"})
+    result = runner.invoke(
+        app, [a.replace("{plain}", poisoned) for a in args], env={"COLUMNS": "400", "RECOVER_STAFF": "Lee"}
+    )
     assert result.exit_code in (0, 1), result.output
     clean(result.stdout)
     clean(result.stderr)
@@ -65,7 +89,9 @@ def test_report_labels_are_shown_as_written(store_path: Path) -> None:
     assert "[red]Boiler[/red]" in result.stdout and "[i]Tea[/i]" in result.stdout
 
 
-def test_the_live_feed_prints_hostile_data_inert(store_url: str, poisoned: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_live_feed_prints_hostile_data_inert(
+    store_url: str, poisoned: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from recoverycli.store.base import BaseStore
 
     looks = []
@@ -74,9 +100,16 @@ def test_the_live_feed_prints_hostile_data_inert(store_url: str, poisoned: str, 
         looks.append(timeout)
         if len(looks) > 1:
             raise KeyboardInterrupt
-        self.add(make_case(customer_words="new").model_copy(update={
-            "staff": hostile("Cy"), "customer": Customer(name=hostile("Eve"), contact="eve@x", segment="vip"),
-            "complaint_number": 2, "created_at": NOW + timedelta(minutes=5)}))
+        self.add(
+            make_case(customer_words="new").model_copy(
+                update={
+                    "staff": hostile("Cy"),
+                    "customer": Customer(name=hostile("Eve"), contact="eve@x", segment="vip"),
+                    "complaint_number": 2,
+                    "created_at": NOW + timedelta(minutes=5),
+                }
+            )
+        )
 
     monkeypatch.setattr(type(open_store(store_url)), "wait_for_change", another_desk_saves_then_ctrl_c)
     result = runner.invoke(app, ["watch", "--interval", "0.2"], env={"COLUMNS": "200"})
@@ -103,13 +136,15 @@ def test_safe_text_strips_controls_and_escapes_markup() -> None:
 
 
 def test_lint_flags_control_characters_even_escaped_in_quotes(tmp_path: Path) -> None:
-    (tmp_path / "ctl.yaml").write_text('id: ctl\nextends: four-step\ntitle: "\\e]0;pwned\\a Owned"\n'
-                                       'description: "\\x9b31m red"\n')
+    (tmp_path / "ctl.yaml").write_text(
+        'id: ctl\nextends: four-step\ntitle: "\\e]0;pwned\\a Owned"\ndescription: "\\x9b31m red"\n'
+    )
     result = runner.invoke(app, ["playbook", "lint", str(tmp_path / "ctl.yaml")])
     assert result.exit_code == 1
     assert result.stdout.splitlines()[:2] == [
         f"{tmp_path / 'ctl.yaml'}:3:8: error: control character U+001B in the text — delete it; a terminal would act on it",
-        f"{tmp_path / 'ctl.yaml'}:4:14: error: control character U+009B in the text — delete it; a terminal would act on it"]
+        f"{tmp_path / 'ctl.yaml'}:4:14: error: control character U+009B in the text — delete it; a terminal would act on it",
+    ]
     clean(result.stdout)
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from recoverycli.errors import AnswersError
-from recoverycli.caselog.record import Case
 from recoverycli.call.wizard import Call, Repeat, StepView, case_from_call, missing_required, run_call
+from recoverycli.caselog.record import Case
+from recoverycli.errors import AnswersError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.playbooks.source import YamlProblem, read_yaml
 
@@ -34,8 +34,18 @@ def load_answers(path: Path) -> AnswersFile:
         raise AnswersError(str(e.problem)) from None
     data = src.data
     if not isinstance(data, dict):
-        raise AnswersError(str(src.problem((), "an answers file is a mapping with staff, customer and answers — see playbooks/examples/")))
-    problems = [str(src.problem((k,), f"unknown key '{k}' — use staff, customer and answers", key=True)) for k in data if k not in TOP_KEYS]
+        raise AnswersError(
+            str(
+                src.problem(
+                    (), "an answers file is a mapping with staff, customer and answers — see playbooks/examples/"
+                )
+            )
+        )
+    problems = [
+        str(src.problem((k,), f"unknown key '{k}' — use staff, customer and answers", key=True))
+        for k in data
+        if k not in TOP_KEYS
+    ]
     customer = data.get("customer") or {}
     answers = data.get("answers") or {}
     if not isinstance(customer, dict):
@@ -44,8 +54,11 @@ def load_answers(path: Path) -> AnswersFile:
     if not isinstance(answers, dict):
         problems.append(str(src.problem(("answers",), "'answers' must be a mapping of prompt id to answer")))
         answers = {}
-    problems += [str(src.problem(("customer", k), f"unknown customer key '{k}' — use name, contact and segment", key=True))
-                 for k in customer if k not in CUSTOMER_KEYS]
+    problems += [
+        str(src.problem(("customer", k), f"unknown customer key '{k}' — use name, contact and segment", key=True))
+        for k in customer
+        if k not in CUSTOMER_KEYS
+    ]
     staff = data.get("staff")
     if staff is not None:
         from recoverycli.call.wizard import clean_staff
@@ -57,12 +70,25 @@ def load_answers(path: Path) -> AnswersFile:
     if problems:
         raise AnswersError(_listing(str(path), problems))
     pb = data.get("playbook")
-    return AnswersFile(str(path), staff, str(pb) if pb is not None else None,
-                       {str(k): v for k, v in customer.items()}, {str(k): v for k, v in answers.items()})
+    return AnswersFile(
+        str(path),
+        staff,
+        str(pb) if pb is not None else None,
+        {str(k): v for k, v in customer.items()},
+        {str(k): v for k, v in answers.items()},
+    )
 
 
-def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | None, today: date, via: str = "answers",
-                   equip: Any = None, notices: list[str] | None = None) -> Case:
+def case_from_file(
+    lib: Any,
+    playbook_id: str | None,
+    path: Path,
+    staff: str | None,
+    today: date,
+    via: str = "answers",
+    equip: Any = None,
+    notices: list[str] | None = None,
+) -> Case:
     """A whole call from an answers file, through the wizard; one error naming every problem, or the case to save."""
     from recoverycli.config import staff_name
 
@@ -70,7 +96,9 @@ def case_from_file(lib: Any, playbook_id: str | None, path: Path, staff: str | N
     pb = lib.get(playbook_id or data.playbook or "other")
     who = staff_name(staff) if staff and staff.strip() else data.staff or staff_name(None)
     if not who:
-        raise AnswersError(f"{path}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
+        raise AnswersError(
+            f"{path}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF"
+        )
     asker = FileAsker(data)
     call = Call(playbook=pb, staff=who, today=today)
     if equip is not None:
@@ -149,13 +177,21 @@ class FileAsker:
         known = {p.id: p for p in call.prompts()}
         unknown = [_short(k) for k in self.data.answers if k not in known]
         if len(unknown) > 3:
-            out = [f"{len(unknown)} answers have no prompt in playbook '{call.playbook.id}' ({', '.join(unknown[:3])}, …)"
-                   f" — remove them or check the spelling"]
+            out = [
+                f"{len(unknown)} answers have no prompt in playbook '{call.playbook.id}' ({', '.join(unknown[:3])}, …)"
+                f" — remove them or check the spelling"
+            ]
         else:
-            out = [f"{k}: no such prompt in playbook '{call.playbook.id}' — remove it or check the spelling" for k in unknown]
+            out = [
+                f"{k}: no such prompt in playbook '{call.playbook.id}' — remove it or check the spelling"
+                for k in unknown
+            ]
         asked = {p.id for p in call.asked()}
-        out += [f"{k}: answered, but only asked when {known[k].when} — remove it or change the earlier answer"
-                for k in self.data.answers if k in known and k not in asked]
+        out += [
+            f"{k}: answered, but only asked when {known[k].when} — remove it or change the earlier answer"
+            for k in self.data.answers
+            if k in known and k not in asked
+        ]
         return out
 
     def verdict(self, call: Call) -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from recoverycli.errors import StoreError
+from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, coaching_events, run_call
 from recoverycli.caselog.record import Case, Event, PlaybookRef
+from recoverycli.errors import StoreError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import CaseStore, iso, utcnow
-from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, coaching_events, run_call
 
 REPEAT_DAYS = 30
 
@@ -30,8 +31,13 @@ def repeat_days() -> int:
     return REPEAT_DAYS
 
 
-def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: int | None = None,
-          warn: Callable[[str], None] | None = None) -> Call:
+def equip(
+    call: Call,
+    store: CaseStore,
+    rules: list[Any] | None = None,
+    days: int | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Call:
     """Give a call its memory (earlier complaints) and its coach; the wizard itself does no I/O.
 
     With `warn` (a live call), an unreachable store costs the look-up, not the call.
@@ -59,8 +65,10 @@ def equip(call: Call, store: CaseStore, rules: list[Any] | None = None, days: in
         except StoreError as e:
             if warn is None:
                 raise
-            warn(f"could not look for this customer's earlier complaints ({e.message}) — ask them whether they "
-                 f"have called before")
+            warn(
+                f"could not look for this customer's earlier complaints ({e.message}) — ask them whether they "
+                f"have called before"
+            )
             return Repeat(complaint_number=1, previous=[])
         return Repeat(complaint_number=count + 1, previous=previous, crisis=listing)
 
@@ -91,8 +99,9 @@ def answers_held(case: Case) -> str:
 class Autosave:
     """The wizard's on_answer hook: nothing answered is lost to Ctrl-C, a closed terminal or kill -9."""
 
-    def __init__(self, store: CaseStore, via: str, draft: Case | None = None,
-                 warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, store: CaseStore, via: str, draft: Case | None = None, warn: Callable[[str], None] | None = None
+    ) -> None:
         self.store = store
         self.via = via
         self.case = draft
@@ -116,8 +125,10 @@ class Autosave:
             if self.warn is None:
                 raise
             if self.trouble is None:
-                self.warn(f"not saved just now ({e.message}) — carry on: every answer is held here and saved "
-                          f"as soon as the store answers again")
+                self.warn(
+                    f"not saved just now ({e.message}) — carry on: every answer is held here and saved "
+                    f"as soon as the store answers again"
+                )
             self.trouble = e.message
             return
         if self.trouble is not None:
@@ -128,17 +139,21 @@ class Autosave:
     def _updated(self, call: Call) -> Case:
         assert self.case is not None
         if self._ref is None:  # the playbook as it is now, even for a draft begun on an older one
-            self._ref = PlaybookRef(id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash())
-        return self.case.model_copy(update={
-            "updated_at": utcnow(),
-            "staff": call.staff,
-            "customer": call.to_customer(),
-            "answers": dict(call.answers),
-            "complaint_number": call.complaint_number,
-            "severity": "emergency" if call.complaint_number >= 2 else "normal",
-            "playbook": self._ref,
-            "crisis_id": call.crisis_id,
-        })
+            self._ref = PlaybookRef(
+                id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash()
+            )
+        return self.case.model_copy(
+            update={
+                "updated_at": utcnow(),
+                "staff": call.staff,
+                "customer": call.to_customer(),
+                "answers": dict(call.answers),
+                "complaint_number": call.complaint_number,
+                "severity": "emergency" if call.complaint_number >= 2 else "normal",
+                "playbook": self._ref,
+                "crisis_id": call.crisis_id,
+            }
+        )
 
     def finish(self, call: Call) -> Case:
         """The clerk confirmed: the draft becomes an open case, in one transaction."""
@@ -146,7 +161,9 @@ class Autosave:
             self(call, "")
         case = self._updated(call)
         now = utcnow()
-        self.store.finish_draft(case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})])
+        self.store.finish_draft(
+            case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})]
+        )
         self.case = case.model_copy(update={"status": "open"})
         return self.case
 
@@ -162,8 +179,14 @@ class Outcome:
     pager: Any = None  # notify.Pager: the page sent during the call when a repeat complaint was identified
 
 
-def live(asker: Asker, store: CaseStore, call: Call, draft: Case | None = None,
-         warn: Callable[[str], None] | None = None, prefilled: bool = False) -> Outcome:
+def live(
+    asker: Asker,
+    store: CaseStore,
+    call: Call,
+    draft: Case | None = None,
+    warn: Callable[[str], None] | None = None,
+    prefilled: bool = False,
+) -> Outcome:
     """Ask every question (from the first unanswered one of a draft), autosaving each answer; Ctrl-C ends the
     questions, never the draft. Saving the finished case is the caller's, once the screen is closed.
 
@@ -200,11 +223,15 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
     from recoverycli.playbooks.source import dump_yaml
 
     customer = {k: v for k, v in call.to_customer().model_dump().items() if v not in (None, "")}
-    body = dump_yaml({"playbook": call.playbook.id, "staff": call.staff, "customer": customer, "answers": dict(call.answers)})
+    body = dump_yaml(
+        {"playbook": call.playbook.id, "staff": call.staff, "customer": customer, "answers": dict(call.answers)}
+    )
     name = f"{datetime.now():%Y%m%d-%H%M%S}-{call.playbook.id}.answers.yaml"
-    head = (f"# Not saved to {store_label} ({why}).\n"
-            f"# Every answer is here. When the store is back, save it with:\n"
-            f"#   recover start --answers <this file>\n# then delete this file: it holds the customer's details.\n")
+    head = (
+        f"# Not saved to {store_label} ({why}).\n"
+        f"# Every answer is here. When the store is back, save it with:\n"
+        f"#   recover start --answers <this file>\n# then delete this file: it holds the customer's details.\n"
+    )
     for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir()) / f"recover-{os.getuid()}"):
         try:
             path = folder / name

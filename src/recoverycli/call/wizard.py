@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
-from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
 from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
+from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
 from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step
 from recoverycli.playbooks.tips import ONLY_WHEN, TIPS
 
@@ -21,23 +22,60 @@ from recoverycli.playbooks.tips import ONLY_WHEN, TIPS
 OTHER_CHOICE = "Something else (type it)"
 
 CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
-    Prompt.model_construct(id="customer.name", label="Customer's name?", help="As they would like to be addressed.",
-                           type="text", required=True, choices=[], choices_from=None, allow_other=True, max_length=200),
-    Prompt.model_construct(id="customer.contact", label="Phone, email or booking reference?", help="How we reach them for the follow-up.",
-                           type="text", required=True, choices=[], choices_from=None, allow_other=True, max_length=200),
-    Prompt.model_construct(id="customer.segment", label="Who is the customer?", help="Guidance adapts to them.",
-                           type="choice", required=True, choices=[
-                               Option(value="family", label="Family (children, meal and bed times)"),
-                               Option(value="business", label="Business (a meeting, a deadline)"),
-                               Option(value="couple", label="Couple (maybe a special occasion)"),
-                               Option(value="group", label="Group (one contact speaks for many)"),
-                               Option(value="vip", label="VIP (a long-standing or high-value guest)"),
-                               Option(value="other", label="Other")], choices_from=None, allow_other=False, max_length=20),
+    Prompt.model_construct(
+        id="customer.name",
+        label="Customer's name?",
+        help="As they would like to be addressed.",
+        type="text",
+        required=True,
+        choices=[],
+        choices_from=None,
+        allow_other=True,
+        max_length=200,
+    ),
+    Prompt.model_construct(
+        id="customer.contact",
+        label="Phone, email or booking reference?",
+        help="How we reach them for the follow-up.",
+        type="text",
+        required=True,
+        choices=[],
+        choices_from=None,
+        allow_other=True,
+        max_length=200,
+    ),
+    Prompt.model_construct(
+        id="customer.segment",
+        label="Who is the customer?",
+        help="Guidance adapts to them.",
+        type="choice",
+        required=True,
+        choices=[
+            Option(value="family", label="Family (children, meal and bed times)"),
+            Option(value="business", label="Business (a meeting, a deadline)"),
+            Option(value="couple", label="Couple (maybe a special occasion)"),
+            Option(value="group", label="Group (one contact speaks for many)"),
+            Option(value="vip", label="VIP (a long-standing or high-value guest)"),
+            Option(value="other", label="Other"),
+        ],
+        choices_from=None,
+        allow_other=False,
+        max_length=20,
+    ),
 )
 
 
-STAFF_PROMPT = Prompt.model_construct(id="staff", label="Your name (staff)?", help="", type="text", required=True, choices=[],
-                                      choices_from=None, allow_other=True, max_length=200)
+STAFF_PROMPT = Prompt.model_construct(
+    id="staff",
+    label="Your name (staff)?",
+    help="",
+    type="text",
+    required=True,
+    choices=[],
+    choices_from=None,
+    allow_other=True,
+    max_length=200,
+)
 MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exactly
 
 
@@ -106,11 +144,13 @@ class Call:
     on_answer: Callable[[Call, str], None] | None = None
     identify: Callable[[Call], Repeat] | None = None
     coach: Callable[[Prompt, str, Call], list[Any]] | None = None
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     repeat: Repeat | None = None
     complaint_number: int = 1
     coaching: list[dict[str, Any]] = field(default_factory=list)
-    happened: list[Event] = field(default_factory=list)  # for the history: a repeat found, answers changed at the summary
+    happened: list[Event] = field(
+        default_factory=list
+    )  # for the history: a repeat found, answers changed at the summary
     crisis_id: str | None = None  # the crisis this call belongs to (an outreach call, or a listed customer calling)
 
     def value(self, prompt_id: str) -> Any:
@@ -154,7 +194,10 @@ class Call:
     def choices(self, prompt: Prompt) -> list[tuple[str, str]]:
         """(value, label) pairs offered for a choice prompt."""
         if prompt.choices_from == "gestures":
-            return [(g.id, g.label) for g in rank_gestures(self.playbook.gestures, self.customer.get("segment"), self.complaint_number)]
+            return [
+                (g.id, g.label)
+                for g in rank_gestures(self.playbook.gestures, self.customer.get("segment"), self.complaint_number)
+            ]
         return [(c, c) if isinstance(c, str) else (c.value, c.label) for c in prompt.choices]
 
     def display(self, prompt: Prompt) -> str:
@@ -210,7 +253,9 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
     if isinstance(raw, (dict, list)):
         raise ValueError("expected a single answer, not a list or mapping — write it as text")
     if isinstance(raw, float) and not math.isfinite(raw):
-        raise ValueError(f"'{raw}' is not a number that can be recorded — give digits, e.g. 40 or 12.50, or text in quotes")
+        raise ValueError(
+            f"'{raw}' is not a number that can be recorded — give digits, e.g. 40 or 12.50, or text in quotes"
+        )
     if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
         raise ValueError(f"expected text, not {_kind_of(raw)} — put the answer in quotes")
     text = clean_text(str(raw), prompt.type == "multiline")
@@ -285,7 +330,11 @@ def step_view(call: Call, index: int) -> StepView:
         say=[fill(s, call) for s in step.say],
         avoid=list(step.avoid),
         # a tip that only some calls get is about this call: it goes first
-        tips=[(t, TIPS[t].title, TIPS[t].text) for t in sorted(step.tips, key=lambda t: t not in ONLY_WHEN) if tip_applies(t, call)],
+        tips=[
+            (t, TIPS[t].title, TIPS[t].text)
+            for t in sorted(step.tips, key=lambda t: t not in ONLY_WHEN)
+            if tip_applies(t, call)
+        ],
     )
 
 
@@ -310,8 +359,14 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
             if flags:
                 blocking = prompt.coach == "strict" and any(f.level == "error" for f in flags)
                 revise = asker.coached(prompt, value, flags, blocking)
-                call.coaching.append({"prompt": prompt.id, "flags": sorted({f.rule for f in flags}), "kept": not revise,
-                                      "at": datetime.now(timezone.utc)})  # when the coach spoke, not when the case was saved
+                call.coaching.append(
+                    {
+                        "prompt": prompt.id,
+                        "flags": sorted({f.rule for f in flags}),
+                        "kept": not revise,
+                        "at": datetime.now(UTC),
+                    }
+                )  # when the coach spoke, not when the case was saved
                 if revise:
                     continue
                 if blocking:
@@ -347,8 +402,14 @@ def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number
 def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
     """A draft picked up again: what it captured, on the playbook as it is now."""
     customer = {k: v for k, v in case.customer.model_dump().items() if v not in (None, "")}
-    return Call(playbook=playbook, staff=case.staff, today=today, customer=customer, answers=dict(case.answers),
-                crisis_id=case.crisis_id)
+    return Call(
+        playbook=playbook,
+        staff=case.staff,
+        today=today,
+        customer=customer,
+        answers=dict(case.answers),
+        crisis_id=case.crisis_id,
+    )
 
 
 def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
@@ -361,9 +422,18 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
         call.complaint_number = call.repeat.complaint_number
         if call.complaint_number >= 2:
             if call.repeat.previous:
-                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="repeat", data={
-                    "of": call.repeat.previous[0].id, "earlier": [c.id for c in call.repeat.previous],
-                    "complaint_number": call.complaint_number}))
+                call.happened.append(
+                    Event(
+                        at=datetime.now(UTC),
+                        staff=call.staff,
+                        kind="repeat",
+                        data={
+                            "of": call.repeat.previous[0].id,
+                            "earlier": [c.id for c in call.repeat.previous],
+                            "complaint_number": call.complaint_number,
+                        },
+                    )
+                )
             asker.emergency(call, call.repeat)
         if call.repeat.crisis is not None:
             call.crisis_id = call.repeat.crisis.link_id or call.crisis_id
@@ -382,8 +452,14 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
             before = call.value(prompt.id)
             ask_one(asker, call, prompt)
             if call.value(prompt.id) != before:  # the history names the field, not what it said
-                call.happened.append(Event(at=datetime.now(timezone.utc), staff=call.staff, kind="answer_changed",
-                                           data={"prompt": prompt.id, "stage": "summary"}))
+                call.happened.append(
+                    Event(
+                        at=datetime.now(UTC),
+                        staff=call.staff,
+                        kind="answer_changed",
+                        data={"prompt": prompt.id, "stage": "summary"},
+                    )
+                )
     return call
 
 
@@ -393,7 +469,7 @@ def missing_required(call: Call) -> list[str]:
 
 def case_from_call(call: Call, via: str, now: datetime | None = None, status: str = "open") -> Case:
     """The record to save; the store gives it its id."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return Case(
         id="RC-NEW",
         status=status,
@@ -414,6 +490,8 @@ def case_from_call(call: Call, via: str, now: datetime | None = None, status: st
 def coaching_events(call: Call, now: datetime) -> list[Event]:
     """What happened during the call, in time order: which coach flags were shown on which answer and whether the
     clerk kept the text (not the text itself), a repeat complaint found, answers changed at the summary."""
-    coached = [Event(at=c.get("at", now), staff=call.staff, kind="coached", data={k: v for k, v in c.items() if k != "at"})
-               for c in call.coaching]
+    coached = [
+        Event(at=c.get("at", now), staff=call.staff, kind="coached", data={k: v for k, v in c.items() if k != "at"})
+        for c in call.coaching
+    ]
     return sorted([*coached, *call.happened], key=lambda e: e.at)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from recoverycli.caselog.record import Case, Event
 from recoverycli.dates import parse_future_date
 from recoverycli.errors import RecoverError
-from recoverycli.caselog.record import Case, Event
 from recoverycli.store import CaseStore, iso, utcnow
 
 LIVE = ("open",)
@@ -32,8 +32,12 @@ def done_event(case: Case) -> Event | None:
 
 def add_note(store: CaseStore, case_id: str, staff: str, text: str) -> Case:
     now = utcnow()
-    return store.apply(case_id, Event(at=now, staff=staff, kind="note", data={"text": _text(text, "the note")}),
-                       allowed=("draft", "open", "closed"), columns={})
+    return store.apply(
+        case_id,
+        Event(at=now, staff=staff, kind="note", data={"text": _text(text, "the note")}),
+        allowed=("draft", "open", "closed"),
+        columns={},
+    )
 
 
 def _when(stored: str) -> str:
@@ -57,22 +61,36 @@ def close(store: CaseStore, case_id: str, staff: str, resolution: str) -> Case:
     """Close an open case; closing a closed one says when it was closed and changes nothing."""
     now = utcnow()
     text = _text(resolution, "the resolution")
-    return store.apply(case_id, Event(at=now, staff=staff, kind="closed", data={"resolution": text}),
-                       allowed=LIVE, columns={"status": "closed", "closed_at": iso(now), "resolution": text}, unless=_already_closed)
+    return store.apply(
+        case_id,
+        Event(at=now, staff=staff, kind="closed", data={"resolution": text}),
+        allowed=LIVE,
+        columns={"status": "closed", "closed_at": iso(now), "resolution": text},
+        unless=_already_closed,
+    )
 
 
 def reopen(store: CaseStore, case_id: str, staff: str, reason: str | None = None) -> Case:
     now = utcnow()
     data = {"reason": _text(reason, "the reason")} if reason else {}
-    return store.apply(case_id, Event(at=now, staff=staff, kind="reopened", data=data),
-                       allowed=("closed",), columns={"status": "open", "closed_at": None, "resolution": None})
+    return store.apply(
+        case_id,
+        Event(at=now, staff=staff, kind="reopened", data=data),
+        allowed=("closed",),
+        columns={"status": "open", "closed_at": None, "resolution": None},
+    )
 
 
 def follow_up_done(store: CaseStore, case_id: str, staff: str, note: str | None) -> Case:
     now = utcnow()
     data = {"note": _text(note, "the note")} if note else {}
-    return store.apply(case_id, Event(at=now, staff=staff, kind="follow_up_done", data=data),
-                       allowed=LIVE, columns={"follow_up_done_at": iso(now)}, unless=_already_done)
+    return store.apply(
+        case_id,
+        Event(at=now, staff=staff, kind="follow_up_done", data=data),
+        allowed=LIVE,
+        columns={"follow_up_done_at": iso(now)},
+        unless=_already_done,
+    )
 
 
 def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: str, today: date) -> Case:
@@ -83,16 +101,36 @@ def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: st
     case = store.get(case_id)
     old = case.answers.get("follow_up_date")
     if new == old and case.status == "open" and done_event(case) is None:
-        raise RecoverError(f"{case.id}: the follow-up is already on {new} — nothing changed; give another date, "
-                           f"or record it with `recover followup {case.id} --done`")
+        raise RecoverError(
+            f"{case.id}: the follow-up is already on {new} — nothing changed; give another date, "
+            f"or record it with `recover followup {case.id} --done`"
+        )
     now = utcnow()
-    event = Event(at=now, staff=staff, kind="follow_up_rescheduled", data={"from": old, "to": new, "reason": _text(reason, "the reason")})
-    return store.apply(case_id, event, allowed=LIVE, columns={"follow_up_date": new, "follow_up_done_at": None},
-                       answers={"follow_up_date": new})
+    event = Event(
+        at=now,
+        staff=staff,
+        kind="follow_up_rescheduled",
+        data={"from": old, "to": new, "reason": _text(reason, "the reason")},
+    )
+    return store.apply(
+        case_id,
+        event,
+        allowed=LIVE,
+        columns={"follow_up_date": new, "follow_up_done_at": None},
+        answers={"follow_up_date": new},
+    )
 
 
-def system_fix(store: CaseStore, case_id: str, staff: str, root_cause: str | None, owner: str | None, due: str | None,
-               done: bool, today: date) -> Case:
+def system_fix(
+    store: CaseStore,
+    case_id: str,
+    staff: str,
+    root_cause: str | None,
+    owner: str | None,
+    due: str | None,
+    done: bool,
+    today: date,
+) -> Case:
     """[kaufman-customer-first, step-document] the system side, after the customer: cause, owner, due date, done."""
     answers: dict[str, str] = {}
     if root_cause:
@@ -107,5 +145,10 @@ def system_fix(store: CaseStore, case_id: str, staff: str, root_cause: str | Non
     now = utcnow()
     data: dict[str, object] = {**answers, **({"done": True} if done else {})}
     kind = "system_fix_done" if done else "system_fix_updated"
-    return store.apply(case_id, Event(at=now, staff=staff, kind=kind, data=data), allowed=("open", "closed"),
-                       columns={"system_fix_done_at": iso(now)} if done else {}, answers=answers or None)
+    return store.apply(
+        case_id,
+        Event(at=now, staff=staff, kind=kind, data=data),
+        allowed=("open", "closed"),
+        columns={"system_fix_done_at": iso(now)} if done else {},
+        answers=answers or None,
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from recoverycli.call.answers_file import FileAsker
@@ -32,27 +32,52 @@ OUTCOMES: dict[str, str] = {
 }
 # The board's buckets, in the order a manager reads them; every customer is in exactly one.
 STATES: dict[str, str] = {
-    "not_tried": "not yet tried", "in_call": "in a call", "reached": "reached", "voicemail": "voicemail",
-    "no_answer": "no answer", "call_back_due": "call back due", "call_back_later": "call back later",
-    "wrong_number": "wrong number", "given_up": "given up",
+    "not_tried": "not yet tried",
+    "in_call": "in a call",
+    "reached": "reached",
+    "voicemail": "voicemail",
+    "no_answer": "no answer",
+    "call_back_due": "call back due",
+    "call_back_later": "call back later",
+    "wrong_number": "wrong number",
+    "given_up": "given up",
 }
 TOLD = ("told", "commitment")  # the answers that say what we told a reached customer
 
 ATTEMPT_PROMPTS: tuple[Prompt, ...] = (
-    Prompt(id="outcome", label="Did you reach them?", type="choice", required=True, allow_other=False,
-           help="Dial now. Pick what happened.", choices=[Option(value=k, label=v) for k, v in OUTCOMES.items()]),
-    Prompt(id="call_back_at", label="When should we call back?", required=True, when={"outcome": "call_back"},
-           help="15:00, 3pm, tomorrow 10:00, fri 9:30, in 2 hours"),
-    Prompt(id="message_left", label="What did you say in the message? (optional)", when={"outcome": "voicemail"},
-           help="Your name, that we are looking after them, and when we call again. No booking details on a voicemail.",
-           coach=True, max_length=1000),
+    Prompt(
+        id="outcome",
+        label="Did you reach them?",
+        type="choice",
+        required=True,
+        allow_other=False,
+        help="Dial now. Pick what happened.",
+        choices=[Option(value=k, label=v) for k, v in OUTCOMES.items()],
+    ),
+    Prompt(
+        id="call_back_at",
+        label="When should we call back?",
+        required=True,
+        when={"outcome": "call_back"},
+        help="15:00, 3pm, tomorrow 10:00, fri 9:30, in 2 hours",
+    ),
+    Prompt(
+        id="message_left",
+        label="What did you say in the message? (optional)",
+        when={"outcome": "voicemail"},
+        help="Your name, that we are looking after them, and when we call again. No booking details on a voicemail.",
+        coach=True,
+        max_length=1000,
+    ),
 )
 
 
 def parse_duration(text: str, what: str) -> timedelta:
     """'30m', '2h', '90s', '1h30m', '45 min' — how long to wait or hold."""
     s = text.strip().lower().replace(" ", "")
-    m = re.fullmatch(r"(?:(\d+)(?:h|hr|hrs|hour|hours))?(?:(\d+)(?:m|min|mins|minute|minutes))?(?:(\d+)(?:s|sec|secs|seconds?))?", s)
+    m = re.fullmatch(
+        r"(?:(\d+)(?:h|hr|hrs|hour|hours))?(?:(\d+)(?:m|min|mins|minute|minutes))?(?:(\d+)(?:s|sec|secs|seconds?))?", s
+    )
     if not s or m is None or not any(m.groups()):
         raise RecoverError(f"{what}: '{text}' is not a duration — try 30m, 2h, 90s or 1h30m", exit_code=2)
     h, mi, se = (int(g or 0) for g in m.groups())
@@ -83,17 +108,36 @@ class Crisis:
 
     @classmethod
     def from_row(cls, r: Any) -> Crisis:
-        return cls(id=r["id"], title=r["title"], supplier=r["supplier"], playbook_id=r["playbook_id"], status=r["status"],
-                   opened_at=datetime.fromisoformat(r["opened_at"]), opened_by=r["opened_by"],
-                   retry=timedelta(seconds=r["retry_seconds"]), lease=timedelta(seconds=r["lease_seconds"]),
-                   closed_at=_dt(r["closed_at"]), closed_by=r["closed_by"], close_reason=r["close_reason"])
+        return cls(
+            id=r["id"],
+            title=r["title"],
+            supplier=r["supplier"],
+            playbook_id=r["playbook_id"],
+            status=r["status"],
+            opened_at=datetime.fromisoformat(r["opened_at"]),
+            opened_by=r["opened_by"],
+            retry=timedelta(seconds=r["retry_seconds"]),
+            lease=timedelta(seconds=r["lease_seconds"]),
+            closed_at=_dt(r["closed_at"]),
+            closed_by=r["closed_by"],
+            close_reason=r["close_reason"],
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "supplier": self.supplier or None, "playbook": self.playbook_id,
-                "status": self.status, "opened_at": self.opened_at.isoformat(), "opened_by": self.opened_by,
-                "retry_minutes": self.retry.total_seconds() / 60, "lease_seconds": int(self.lease.total_seconds()),
-                "closed_at": self.closed_at.isoformat() if self.closed_at else None, "closed_by": self.closed_by,
-                "close_reason": self.close_reason}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "supplier": self.supplier or None,
+            "playbook": self.playbook_id,
+            "status": self.status,
+            "opened_at": self.opened_at.isoformat(),
+            "opened_by": self.opened_by,
+            "retry_minutes": self.retry.total_seconds() / 60,
+            "lease_seconds": int(self.lease.total_seconds()),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "closed_by": self.closed_by,
+            "close_reason": self.close_reason,
+        }
 
 
 @dataclass
@@ -124,12 +168,27 @@ class Listed:
     def from_row(cls, r: Any) -> Listed:
         from recoverycli.store.base import load_json
 
-        return cls(id=r["id"], crisis_id=r["crisis_id"], seq=r["seq"], name=r["name"], contact=r["contact"],
-                   alt_contact=r["alt_contact"], booking=r["booking"], segment=r["segment"], chased=bool(r["chased"]),
-                   notes=load_json(r["notes"]) or {}, state=r["state"], tries=r["tries"],
-                   next_try_at=_dt(r["next_try_at"]), last_try_at=_dt(r["last_try_at"]), case_id=r["case_id"],
-                   reached_at=_dt(r["reached_at"]), reached_by=r["reached_by"], last_told=r["last_told"],
-                   added_at=datetime.fromisoformat(r["added_at"]))
+        return cls(
+            id=r["id"],
+            crisis_id=r["crisis_id"],
+            seq=r["seq"],
+            name=r["name"],
+            contact=r["contact"],
+            alt_contact=r["alt_contact"],
+            booking=r["booking"],
+            segment=r["segment"],
+            chased=bool(r["chased"]),
+            notes=load_json(r["notes"]) or {},
+            state=r["state"],
+            tries=r["tries"],
+            next_try_at=_dt(r["next_try_at"]),
+            last_try_at=_dt(r["last_try_at"]),
+            case_id=r["case_id"],
+            reached_at=_dt(r["reached_at"]),
+            reached_by=r["reached_by"],
+            last_told=r["last_told"],
+            added_at=datetime.fromisoformat(r["added_at"]),
+        )
 
     @property
     def first_name(self) -> str:
@@ -151,9 +210,16 @@ class Attempt:
     def from_row(cls, r: Any) -> Attempt:
         from recoverycli.store.base import load_json
 
-        return cls(at=datetime.fromisoformat(r["at"]), staff=r["staff"], outcome=r["outcome"], direction=r["direction"],
-                   call_back_at=r["call_back_at"], told=r["told"], case_id=r["case_id"],
-                   late=bool((load_json(r["data"]) or {}).get("late")))
+        return cls(
+            at=datetime.fromisoformat(r["at"]),
+            staff=r["staff"],
+            outcome=r["outcome"],
+            direction=r["direction"],
+            call_back_at=r["call_back_at"],
+            told=r["told"],
+            case_id=r["case_id"],
+            late=bool((load_json(r["data"]) or {}).get("late")),
+        )
 
 
 @dataclass
@@ -189,8 +255,10 @@ class Listing:
             told = f"; we told them: {c.last_told}" if c.last_told else ""
             parts.append(f"reached {_when(c.reached_at)} by {c.reached_by}{told}")
         else:
-            parts.append(f"NOT reached yet ({c.tries} tr{'y' if c.tries == 1 else 'ies'}) — they are calling us first: "
-                         f"apologise for that too")
+            parts.append(
+                f"NOT reached yet ({c.tries} tr{'y' if c.tries == 1 else 'ies'}) — they are calling us first: "
+                f"apologise for that too"
+            )
         if self.supplier:
             last = self.supplier[-1]
             parts.append(f"supplier: {last['commitment'] or last['note']}")
@@ -208,19 +276,37 @@ def stamped(read: ReadList, now: datetime, source: str) -> list[dict[str, Any]]:
     return [{**c, "added_at": iso(now), "source": source} for c in read.customers]
 
 
-def open_crisis(store: Any, title: str, supplier: str | None, playbook_id: str, read: ReadList, staff: str,
-                now: datetime, retry: timedelta = RETRY, lease: timedelta = LEASE) -> str:
+def open_crisis(
+    store: Any,
+    title: str,
+    supplier: str | None,
+    playbook_id: str,
+    read: ReadList,
+    staff: str,
+    now: datetime,
+    retry: timedelta = RETRY,
+    lease: timedelta = LEASE,
+) -> str:
     """A new crisis with its whole customer list, or nothing at all."""
     from recoverycli.store import iso
 
     title = " ".join(title.split())
     if not title:
-        raise RecoverError("--title is empty — say what happened, e.g. \"Aurora lost power at sea, 12-14 Nov\"", exit_code=2)
+        raise RecoverError(
+            '--title is empty — say what happened, e.g. "Aurora lost power at sea, 12-14 Nov"', exit_code=2
+        )
     if read.problems:
         raise RecoverError(f"{read.path}: {len(read.problems)} bad row(s); nothing loaded")
-    crisis = {"title": title[:200], "supplier": " ".join((supplier or "").split())[:200], "playbook_id": playbook_id,
-              "status": "open", "opened_at": iso(now), "opened_by": staff,
-              "retry_seconds": int(retry.total_seconds()), "lease_seconds": int(lease.total_seconds())}
+    crisis = {
+        "title": title[:200],
+        "supplier": " ".join((supplier or "").split())[:200],
+        "playbook_id": playbook_id,
+        "status": "open",
+        "opened_at": iso(now),
+        "opened_by": staff,
+        "retry_seconds": int(retry.total_seconds()),
+        "lease_seconds": int(lease.total_seconds()),
+    }
     return store.create_crisis(crisis, stamped(read, now, _source(read)))
 
 
@@ -242,8 +328,13 @@ def duplicates_of_list(read: ReadList, existing: list[Any]) -> list[Problem]:
         clash = next((k for k in (c["contact_key"], c["alt_key"]) if k and k in have), None)
         if clash:
             seq, who = have[clash]
-            out.append(Problem(row, f"already on this crisis's list (customer #{seq}, {who}, contact {clash}) — remove "
-                                    f"the row; to change their details, fix them on the call"))
+            out.append(
+                Problem(
+                    row,
+                    f"already on this crisis's list (customer #{seq}, {who}, contact {clash}) — remove "
+                    f"the row; to change their details, fix them on the call",
+                )
+            )
     return out
 
 
@@ -255,8 +346,11 @@ def corrections_of(read: ReadList, existing: list[Any]) -> dict[int, int]:
             wrong.setdefault(r["name_key"], []).append(r)
     out: dict[int, int] = {}
     for i, c in enumerate(read.customers):
-        match = [r for r in wrong.get(c["name_key"], [])
-                 if not (r["booking_key"] and c["booking_key"]) or r["booking_key"] == c["booking_key"]]
+        match = [
+            r
+            for r in wrong.get(c["name_key"], [])
+            if not (r["booking_key"] and c["booking_key"]) or r["booking_key"] == c["booking_key"]
+        ]
         if len(match) == 1 and match[0]["id"] not in out.values():
             out[i] = match[0]["id"]
     return out
@@ -387,7 +481,7 @@ class Heartbeat:
         while not self._stop.wait(every):
             try:
                 store = store or open_store(self.location, create=False)
-                store.renew_lease(self.claim.customer.id, self.claim.token, datetime.now(timezone.utc) + lease)
+                store.renew_lease(self.claim.customer.id, self.claim.token, datetime.now(UTC) + lease)
             except StoreError:
                 store = None  # try again at the next beat
         if store is not None:
@@ -396,8 +490,8 @@ class Heartbeat:
 
 def ask_attempt(asker: Any, call: Any) -> dict[str, Any]:
     """What came of dialling: the outcome, a call-back time (in the future), the voicemail message."""
-    from recoverycli.dates import parse_later
     from recoverycli.call.wizard import ask_one
+    from recoverycli.dates import parse_later
 
     out: dict[str, Any] = {}
     for prompt in ATTEMPT_PROMPTS:
@@ -409,7 +503,7 @@ def ask_attempt(asker: Any, call: Any) -> dict[str, Any]:
             if prompt.id != "call_back_at" or value is None:
                 break
             try:
-                value = parse_later(str(value), datetime.now(timezone.utc)).isoformat(timespec="minutes")
+                value = parse_later(str(value), datetime.now(UTC)).isoformat(timespec="minutes")
                 break
             except ValueError as e:
                 call.answers.pop(prompt.id, None)
@@ -432,10 +526,20 @@ def attempt_record(attempt: dict[str, Any], staff: str, answers: dict[str, Any] 
     return {"outcome": attempt["outcome"], "staff": staff, "call_back_at": attempt.get("call_back_at"), "told": told}
 
 
-def record(store: Any, claim_: Claim, attempt: dict[str, Any], staff: str, now: datetime, case: Any = None,
-           case_id: str | None = None, answers: dict[str, Any] | None = None) -> tuple[str | None, bool]:
+def record(
+    store: Any,
+    claim_: Claim,
+    attempt: dict[str, Any],
+    staff: str,
+    now: datetime,
+    case: Any = None,
+    case_id: str | None = None,
+    answers: dict[str, Any] | None = None,
+) -> tuple[str | None, bool]:
     """The attempt (and the case of a reached customer) in one transaction; (case id, whether we still held them)."""
-    rec = attempt_record(attempt, staff, answers if answers is not None else (case.answers if case is not None else None))
+    rec = attempt_record(
+        attempt, staff, answers if answers is not None else (case.answers if case is not None else None)
+    )
     if case_id:
         rec["case_id"] = case_id
     return store.record_attempt(claim_.customer.id, claim_.token, rec, now, claim_.crisis.retry, case=case)
@@ -452,16 +556,17 @@ class Scripted:
     next_try: str | None = None
 
 
-def call_from_file(store: Any, lib: Any, crisis: Crisis, path: Any, staff: str | None, today: date,
-                   now: datetime | None = None) -> Scripted | None:
+def call_from_file(
+    store: Any, lib: Any, crisis: Crisis, path: Any, staff: str | None, today: date, now: datetime | None = None
+) -> Scripted | None:
     """One queued customer called from an answers file: the file is checked before anyone is claimed, and a
     refused file releases the customer again. None when nobody is due."""
+    from pathlib import Path
+
     from recoverycli.call.answers_file import load_answers
-    from recoverycli.config import staff_name
     from recoverycli.call.live import equip
     from recoverycli.call.wizard import Call, case_from_call, run_call
-
-    from pathlib import Path
+    from recoverycli.config import staff_name
 
     path = Path(path)
     data = load_answers(path)
@@ -469,15 +574,19 @@ def call_from_file(store: Any, lib: Any, crisis: Crisis, path: Any, staff: str |
     data.customer = {}
     who = (staff or "").strip() or data.staff or staff_name(None)
     if not who:
-        raise AnswersError(f"{path}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF")
+        raise AnswersError(
+            f"{path}: no staff name — add `staff: Your Name` to the file, or pass --staff / set RECOVER_STAFF"
+        )
     pb = lib.get(data.playbook or crisis.playbook_id)
     outcome = str(data.answers.get("outcome", "reached")).strip().lower().replace("-", "_").replace(" ", "_")
     if outcome not in OUTCOMES:
-        raise AnswersError(f"{path}: answers.outcome '{data.answers.get('outcome')}' is not one of "
-                           f"{', '.join(OUTCOMES)} — say what happened on the call")
+        raise AnswersError(
+            f"{path}: answers.outcome '{data.answers.get('outcome')}' is not one of "
+            f"{', '.join(OUTCOMES)} — say what happened on the call"
+        )
     data.answers["outcome"] = outcome
     fixed = now is not None  # tests pass the clock; a desk uses the time of each step
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     got = claim(store, crisis, who, now)
     if got is None:
         return None
@@ -488,8 +597,13 @@ def call_from_file(store: Any, lib: Any, crisis: Crisis, path: Any, staff: str |
         attempt = ask_attempt(asker, attempt_call)
         case = None
         if outcome == "reached":
-            call = Call(playbook=pb, staff=who, today=today, crisis_id=crisis.id,
-                        customer={"name": got.customer.name, "contact": got.customer.contact, "segment": got.customer.segment})
+            call = Call(
+                playbook=pb,
+                staff=who,
+                today=today,
+                crisis_id=crisis.id,
+                customer={"name": got.customer.name, "contact": got.customer.contact, "segment": got.customer.segment},
+            )
             equip(call, store)
             run_call(asker, call, skip_answered=True)
             asker.verdict(call)
@@ -499,7 +613,7 @@ def call_from_file(store: Any, lib: Any, crisis: Crisis, path: Any, staff: str |
     except BaseException:
         store.release(got.customer.id, got.token)
         raise
-    case_id, held = record(store, got, attempt, who, now if fixed else datetime.now(timezone.utc), case=case)
+    case_id, held = record(store, got, attempt, who, now if fixed else datetime.now(UTC), case=case)
     after = store.crisis_customer(got.customer.id)
     return Scripted(got.customer.name, outcome, case_id, held, notices + asker.notices, after["next_try_at"])
 
@@ -523,10 +637,14 @@ class AttemptFileAsker(FileAsker):
         stray = [k for k in self.data.answers if k not in own]
         problems = [*self.errors]
         if stray:
-            problems.append(f"{', '.join(stray)}: answers for a reached customer, but the outcome is {outcome} "
-                            f"— remove them (no case is made for a call that did not reach them)")
+            problems.append(
+                f"{', '.join(stray)}: answers for a reached customer, but the outcome is {outcome} "
+                f"— remove them (no case is made for a call that did not reach them)"
+            )
         if problems:
-            raise AnswersError(f"{self.data.path}: nothing recorded; {len(problems)} problem(s): " + "; ".join(problems))
+            raise AnswersError(
+                f"{self.data.path}: nothing recorded; {len(problems)} problem(s): " + "; ".join(problems)
+            )
 
 
 # --- the board --------------------------------------------------------------------------------------
@@ -541,22 +659,44 @@ def board(store: Any, crisis: Crisis, now: datetime) -> dict[str, Any]:
         "open_minutes": int((end - crisis.opened_at).total_seconds() // 60),
         "customers": total,
         "by_state": counts["by_state"],
-        "reached_within": {k: {"count": v, "share": round(v / total, 3) if total else None} for k, v in counts["within"].items()},
+        "reached_within": {
+            k: {"count": v, "share": round(v / total, 3) if total else None} for k, v in counts["within"].items()
+        },
         "attempts": counts["attempts"],
-        "calling_now": [{"staff": r["leased_by"], "customer": r["name"], "since": r["leased_at"]}
-                        for r in store.calling_now(crisis.id, now)],
+        "calling_now": [
+            {"staff": r["leased_by"], "customer": r["name"], "since": r["leased_at"]}
+            for r in store.calling_now(crisis.id, now)
+        ],
         "next_try_at": store.next_due(crisis.id, now),
         "supplier": supplier_entries(store, crisis.id),
     }
 
 
 def supplier_entries(store: Any, crisis_id: str) -> list[dict[str, Any]]:
-    return [{"at": r["at"], "staff": r["staff"], "note": r["note"], "commitment": r["commitment"], "due": r["due"],
-             "deal": r["deal"]} for r in store.supplier_log(crisis_id)]
+    return [
+        {
+            "at": r["at"],
+            "staff": r["staff"],
+            "note": r["note"],
+            "commitment": r["commitment"],
+            "due": r["due"],
+            "deal": r["deal"],
+        }
+        for r in store.supplier_log(crisis_id)
+    ]
 
 
-def log_supplier(store: Any, crisis: Crisis, staff: str, note: str, commitment: str | None, due: str | None,
-                 deal: str | None, now: datetime, rules: Any = None) -> dict[str, Any]:
+def log_supplier(
+    store: Any,
+    crisis: Crisis,
+    staff: str,
+    note: str,
+    commitment: str | None,
+    due: str | None,
+    deal: str | None,
+    now: datetime,
+    rules: Any = None,
+) -> dict[str, Any]:
     """[kaufman-supplier] one contact with the supplier: what they committed to, by when, the deal for next time.
 
     A commitment that sends customers to the supplier themselves is refused [riffey-ownership].
@@ -569,12 +709,21 @@ def log_supplier(store: Any, crisis: Crisis, staff: str, note: str, commitment: 
     entry: dict[str, Any] = {"at": iso(now), "staff": staff, "note": _text(note, "the note")}
     if commitment:
         entry["commitment"] = _text(commitment, "the commitment")
-        flags = [f for f in coach.check(entry["commitment"], coach.default_rules() if rules is None else rules,
-                                        coach.Context(prompt="supplier_action")) if f.level == "error"]
+        flags = [
+            f
+            for f in coach.check(
+                entry["commitment"],
+                coach.default_rules() if rules is None else rules,
+                coach.Context(prompt="supplier_action"),
+            )
+            if f.level == "error"
+        ]
         if flags:
             f = flags[0]
-            raise RecoverError(f"--commitment: “{f.match}” — {f.reason} Agree what the {crisis.supplier or 'supplier'} "
-                               f"does for our customers; we tell them. Try: {f.suggestion}")
+            raise RecoverError(
+                f"--commitment: “{f.match}” — {f.reason} Agree what the {crisis.supplier or 'supplier'} "
+                f"does for our customers; we tell them. Try: {f.suggestion}"
+            )
     if due:  # a day ('fri', '2026-12-05') or a moment ('16:00', 'tomorrow 10:00')
         try:
             entry["due"] = parse_future_date(due, now.astimezone().date()).isoformat()
@@ -606,9 +755,13 @@ def listing_for(store: Any, contact: str, name: str, closed_since: str) -> Listi
         return None
     crisis_row, customer_row, how = matches[0]
     customer = Listed.from_row(customer_row)
-    return Listing(Crisis.from_row(crisis_row), customer, how,
-                   [Attempt.from_row(a) for a in store.crisis_attempts(customer.id)],
-                   supplier_entries(store, crisis_row["id"]))
+    return Listing(
+        Crisis.from_row(crisis_row),
+        customer,
+        how,
+        [Attempt.from_row(a) for a in store.crisis_attempts(customer.id)],
+        supplier_entries(store, crisis_row["id"]),
+    )
 
 
 def note_inbound(store: Any, case: Any) -> str | None:
@@ -619,22 +772,49 @@ def note_inbound(store: Any, case: Any) -> str | None:
 
     if not case.crisis_id or store.attempt_for_case(case.id):
         return None
-    matches = [m for m in store.listed_as([contact_key(case.customer.contact)], name_key(case.customer.name), iso(case.created_at))
-               if m[0]["id"] == case.crisis_id and m[2] != "name"]
+    matches = [
+        m
+        for m in store.listed_as(
+            [contact_key(case.customer.contact)], name_key(case.customer.name), iso(case.created_at)
+        )
+        if m[0]["id"] == case.crisis_id and m[2] != "name"
+    ]
     if not matches:
         return None
     customer = matches[0][1]
     rec = {"outcome": "reached", "staff": case.staff, "told": told_of(case.answers), "case_id": case.id}
-    store.record_attempt(customer["id"], None, rec, datetime.now(timezone.utc), timedelta(0), direction="in")
+    store.record_attempt(customer["id"], None, rec, datetime.now(UTC), timedelta(0), direction="in")
     if customer["state"] == "reached":
         return f"their call is in {case.crisis_id}'s history"
     return f"{customer['name']} is marked reached on {case.crisis_id}'s list"
 
 
 # --- the personal update ---------------------------------------------------------------------------------
-PLACEHOLDERS = ("customer.name", "customer.first_name", "customer.booking", "customer.last_told", "crisis.title",
-                "crisis.supplier", "supplier.commitment", "supplier.due", "supplier.deal", "staff.name", "staff.first_name")
-UPDATE_FIELDS = ("customer", "name", "contact", "alt_contact", "booking", "segment", "state", "last_told", "message", "coach")
+PLACEHOLDERS = (
+    "customer.name",
+    "customer.first_name",
+    "customer.booking",
+    "customer.last_told",
+    "crisis.title",
+    "crisis.supplier",
+    "supplier.commitment",
+    "supplier.due",
+    "supplier.deal",
+    "staff.name",
+    "staff.first_name",
+)
+UPDATE_FIELDS = (
+    "customer",
+    "name",
+    "contact",
+    "alt_contact",
+    "booking",
+    "segment",
+    "state",
+    "last_told",
+    "message",
+    "coach",
+)
 _PLACE = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
 
 
@@ -658,14 +838,19 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
     for m in _PLACE.finditer(template):
         if m.group(1) not in PLACEHOLDERS:
             line, col = coach.position(template, m.start())
-            problems.append(f"{source}:{line}:{col}: unknown placeholder {{{m.group(1)}}} — use one of "
-                            + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+            problems.append(
+                f"{source}:{line}:{col}: unknown placeholder {{{m.group(1)}}} — use one of "
+                + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            )
     if not template.strip():
         problems.append(f"{source}: the message is empty — write the update to send")
     if problems:
         return Update([], problems, [])
-    wanted = {"all": None, "reached": ("reached",), "unreached": ("new", "voicemail", "no_answer", "call_back", "wrong_number",
-                                                                 "given_up")}[only]
+    wanted = {
+        "all": None,
+        "reached": ("reached",),
+        "unreached": ("new", "voicemail", "no_answer", "call_back", "wrong_number", "given_up"),
+    }[only]
     supplier = supplier_entries(store, crisis.id)
     latest = {k: next((e[k] for e in reversed(supplier) if e.get(k)), "") or "" for k in ("commitment", "due", "deal")}
     ruleset = coach.default_rules() if rules is None else rules
@@ -678,11 +863,19 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
         if (wanted is not None and c.state not in wanted) or c.name == "[erased]":
             continue
         who = f"#{c.seq} {c.name}"
-        values = {"customer.name": c.name, "customer.first_name": c.first_name, "customer.booking": c.booking,
-                  "customer.last_told": c.last_told or "", "crisis.title": crisis.title, "crisis.supplier": crisis.supplier,
-                  "supplier.commitment": latest["commitment"], "supplier.due": _human_due(latest["due"]),
-                  "supplier.deal": latest["deal"], "staff.name": staff,
-                  "staff.first_name": staff.split()[0] if staff.split() else staff}
+        values = {
+            "customer.name": c.name,
+            "customer.first_name": c.first_name,
+            "customer.booking": c.booking,
+            "customer.last_told": c.last_told or "",
+            "crisis.title": crisis.title,
+            "crisis.supplier": crisis.supplier,
+            "supplier.commitment": latest["commitment"],
+            "supplier.due": _human_due(latest["due"]),
+            "supplier.deal": latest["deal"],
+            "staff.name": staff,
+            "staff.first_name": staff.split()[0] if staff.split() else staff,
+        }
         empty = [p for p in used if not values[p]]
         for p in empty:
             grouped.setdefault(("empty", p), []).append(who)
@@ -693,27 +886,44 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
         for f in flags:
             grouped.setdefault((f.level, f.rule, f.match), []).append(who)
             said.setdefault((f.level, f.rule, f.match), (f.reason, f.suggestion))
-        rows.append({"customer": c.seq, "name": c.name, "contact": c.contact, "alt_contact": c.alt_contact,
-                     "booking": c.booking, "segment": c.segment, "state": c.state, "last_told": c.last_told or "",
-                     "message": text, "coach": "; ".join(sorted({f.rule for f in flags}))})
+        rows.append(
+            {
+                "customer": c.seq,
+                "name": c.name,
+                "contact": c.contact,
+                "alt_contact": c.alt_contact,
+                "booking": c.booking,
+                "segment": c.segment,
+                "state": c.state,
+                "last_told": c.last_told or "",
+                "message": text,
+                "coach": "; ".join(sorted({f.rule for f in flags})),
+            }
+        )
     warnings: list[str] = []
     for key, whom in grouped.items():
         names = ", ".join(whom[:3]) + (f" and {len(whom) - 3} more" if len(whom) > 3 else "")
         if key[0] == "empty":
-            problems.append(f"{source}: {{{key[1]}}} is empty for {len(whom)} customer(s) ({names}) — {_empty_hint(key[1])}")
+            problems.append(
+                f"{source}: {{{key[1]}}} is empty for {len(whom)} customer(s) ({names}) — {_empty_hint(key[1])}"
+            )
             continue
         level, rule, match = key
         reason, suggestion = said[key]
         if rule == "wrong-name":  # the same name in every message: the template carries it
-            reason = (f"The message names '{match}', but it goes to other customers: a message with another "
-                      f"customer's name destroys trust.")
+            reason = (
+                f"The message names '{match}', but it goes to other customers: a message with another "
+                f"customer's name destroys trust."
+            )
             suggestion = "Write {customer.first_name} instead."
         at = template.lower().find(match.lower())
         where = f"{source}:{':'.join(map(str, coach.position(template, at)))}" if at >= 0 else source
         line = f"{where}: {level}: {rule}: “{match}” — {reason} Try: {suggestion} ({len(whom)} message(s): {names})"
         (problems if level == "error" else warnings).append(line)
     if not rows and not problems:
-        problems.append(f"no customer of {crisis.id} is {only if only != 'all' else 'on the list'} — nothing to prepare")
+        problems.append(
+            f"no customer of {crisis.id} is {only if only != 'all' else 'on the list'} — nothing to prepare"
+        )
     return Update(rows, problems, warnings)
 
 
@@ -745,17 +955,26 @@ def report_section(store: Any, since: str, until: str, books: dict[str, Any], no
         crisis = Crisis.from_row(row)
         figures = board(store, crisis, crisis.closed_at or now)
         minutes = store.reach_minutes(crisis.id)
-        out.append({
-            "id": crisis.id, "title": crisis.title, "supplier": crisis.supplier or None, "status": crisis.status,
-            "opened_at": crisis.opened_at.isoformat(), "closed_at": crisis.closed_at.isoformat() if crisis.closed_at else None,
-            "close_reason": crisis.close_reason, "customers": figures["customers"], "by_state": figures["by_state"],
-            "reached_within": figures["reached_within"],
-            "minutes_to_reach": {"n": len(minutes), "median": _rank(minutes, 5), "p90": _rank(minutes, 9)},
-            "attempts": figures["attempts"], "outcomes": store.attempt_outcomes(crisis.id),
-            "cases": len([c for c in store.crisis_cases(crisis.id) if c["status"] != "draft"]),
-            "gestures": gesture_tally(store.crisis_gestures(crisis.id), books),
-            "supplier_track": figures["supplier"],
-        })
+        out.append(
+            {
+                "id": crisis.id,
+                "title": crisis.title,
+                "supplier": crisis.supplier or None,
+                "status": crisis.status,
+                "opened_at": crisis.opened_at.isoformat(),
+                "closed_at": crisis.closed_at.isoformat() if crisis.closed_at else None,
+                "close_reason": crisis.close_reason,
+                "customers": figures["customers"],
+                "by_state": figures["by_state"],
+                "reached_within": figures["reached_within"],
+                "minutes_to_reach": {"n": len(minutes), "median": _rank(minutes, 5), "p90": _rank(minutes, 9)},
+                "attempts": figures["attempts"],
+                "outcomes": store.attempt_outcomes(crisis.id),
+                "cases": len([c for c in store.crisis_cases(crisis.id) if c["status"] != "draft"]),
+                "gestures": gesture_tally(store.crisis_gestures(crisis.id), books),
+                "supplier_track": figures["supplier"],
+            }
+        )
     return out
 
 
@@ -768,4 +987,3 @@ def _rank(sorted_values: list[float], tenths: int) -> float | None:
         return None
     i = (n - 1) * tenths // 10
     return interpolate(n, tenths / 10, sorted_values[i], sorted_values[i + 1] if i + 1 < n else None)
-

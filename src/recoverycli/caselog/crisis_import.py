@@ -10,9 +10,10 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from recoverycli.errors import RecoverError
 
@@ -23,29 +24,125 @@ DELIMITERS = (",", ";", "\t", "|")
 
 # field -> header names that mean it, compared after folding case, punctuation and spacing
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "full name", "customer", "customer name", "client", "client name", "guest", "guest name",
-             "passenger", "passenger name", "pax", "pax name", "traveller", "traveler", "traveller name",
-             "traveler name", "contact name", "lead name", "lead passenger", "person", "nom", "nombre", "nom complet",
-             "voyageur", "passager", "pasajero", "kunde", "gast", "reisender"),
+    "name": (
+        "name",
+        "full name",
+        "customer",
+        "customer name",
+        "client",
+        "client name",
+        "guest",
+        "guest name",
+        "passenger",
+        "passenger name",
+        "pax",
+        "pax name",
+        "traveller",
+        "traveler",
+        "traveller name",
+        "traveler name",
+        "contact name",
+        "lead name",
+        "lead passenger",
+        "person",
+        "nom",
+        "nombre",
+        "nom complet",
+        "voyageur",
+        "passager",
+        "pasajero",
+        "kunde",
+        "gast",
+        "reisender",
+    ),
     "first_name": ("first name", "firstname", "given name", "forename", "first"),
     "last_name": ("last name", "lastname", "surname", "family name", "last"),
-    "phone": ("phone", "phone number", "telephone", "telephone number", "tel", "mobile", "mobile phone",
-              "mobile number", "cell", "cell phone", "cellphone", "gsm", "handy", "whatsapp", "sms", "phone no",
-              "telephone portable", "portable", "telefono", "movil", "telefon", "mobil"),
+    "phone": (
+        "phone",
+        "phone number",
+        "telephone",
+        "telephone number",
+        "tel",
+        "mobile",
+        "mobile phone",
+        "mobile number",
+        "cell",
+        "cell phone",
+        "cellphone",
+        "gsm",
+        "handy",
+        "whatsapp",
+        "sms",
+        "phone no",
+        "telephone portable",
+        "portable",
+        "telefono",
+        "movil",
+        "telefon",
+        "mobil",
+    ),
     "email": ("email", "e mail", "email address", "e mail address", "mail", "courriel"),
     "contact": ("contact", "contact details", "contact info", "reach at", "how to reach"),
-    "booking": ("booking", "booking ref", "booking reference", "booking number", "booking no", "booking id",
-                "reference", "ref", "reservation", "reservation number", "reservation id", "confirmation",
-                "confirmation number", "confirmation code", "pnr", "record locator", "locator", "voucher",
-                "order", "order number", "file number", "dossier", "reserva", "buchung",
-                "buchungsnummer"),
-    "segment": ("segment", "type", "customer type", "guest type", "traveller type", "traveler type", "category",
-                "party type", "profile"),
-    "chased": ("chased", "chased us", "called us", "called in", "contacted us", "already called", "complained",
-               "has called"),
+    "booking": (
+        "booking",
+        "booking ref",
+        "booking reference",
+        "booking number",
+        "booking no",
+        "booking id",
+        "reference",
+        "ref",
+        "reservation",
+        "reservation number",
+        "reservation id",
+        "confirmation",
+        "confirmation number",
+        "confirmation code",
+        "pnr",
+        "record locator",
+        "locator",
+        "voucher",
+        "order",
+        "order number",
+        "file number",
+        "dossier",
+        "reserva",
+        "buchung",
+        "buchungsnummer",
+    ),
+    "segment": (
+        "segment",
+        "type",
+        "customer type",
+        "guest type",
+        "traveller type",
+        "traveler type",
+        "category",
+        "party type",
+        "profile",
+    ),
+    "chased": (
+        "chased",
+        "chased us",
+        "called us",
+        "called in",
+        "contacted us",
+        "already called",
+        "complained",
+        "has called",
+    ),
 }
-LABELS = {"name": "name", "phone": "contact", "email": "contact", "contact": "contact", "booking": "booking",
-          "segment": "segment", "chased": "chased us", "first_name": "name", "last_name": "name"}
+LABELS = {
+    "name": "name",
+    "phone": "contact",
+    "email": "contact",
+    "contact": "contact",
+    "booking": "booking",
+    "segment": "segment",
+    "chased": "chased us",
+    "first_name": "name",
+    "last_name": "name",
+}
 SEGMENT_WORDS = {
     "family": ("family", "families", "family with children", "children", "kids", "child", "with children"),
     "business": ("business", "corporate", "work", "business traveller", "business traveler"),
@@ -126,7 +223,9 @@ def read_customers(path: Path, region: str | None = None) -> ReadList:
     try:
         header = next(rows)
     except StopIteration:
-        raise RecoverError(f"{path}: the file is empty — the first row must name the columns (name, phone, …)") from None
+        raise RecoverError(
+            f"{path}: the file is empty — the first row must name the columns (name, phone, …)"
+        ) from None
     headers = [_clean(str(h or ""))[:200] for h in header[1]]
     mapping = map_columns(headers)
     need = []
@@ -135,18 +234,27 @@ def read_customers(path: Path, region: str | None = None) -> ReadList:
     if not (mapping.columns.get("phone") or mapping.columns.get("email") or mapping.columns.get("contact")):
         need.append("how to reach them (a column called phone, mobile, e-mail or contact)")
     if need:
-        raise RecoverError(f"{path}: row 1: no column for {' or '.join(need)} — the columns are: "
-                           f"{', '.join(h for h in headers if h) or '(none)'}; rename one and try again")
+        raise RecoverError(
+            f"{path}: row 1: no column for {' or '.join(need)} — the columns are: "
+            f"{', '.join(h for h in headers if h) or '(none)'}; rename one and try again"
+        )
     out = ReadList(str(path), mapping, [], [], [], how)
     seen: dict[str, tuple[int, str]] = {}
     for number, cells in rows:
         if number > MAX_ROWS + 1:
-            raise RecoverError(f"{path}: over {MAX_ROWS:,} customers — split the list and add the rest with `recover crisis add`")
+            raise RecoverError(
+                f"{path}: over {MAX_ROWS:,} customers — split the list and add the rest with `recover crisis add`"
+            )
         if not any(str(c or "").strip() for c in cells):
             continue  # a blank line is not a customer
-        if len(cells) > len(headers) and any(str(c or "").strip() for c in cells[len(headers):]):
-            out.problems.append(Problem(number, f"{len(cells)} cells but the header has {len(headers)} — a "
-                                                f"delimiter inside a cell that is not quoted?"))
+        if len(cells) > len(headers) and any(str(c or "").strip() for c in cells[len(headers) :]):
+            out.problems.append(
+                Problem(
+                    number,
+                    f"{len(cells)} cells but the header has {len(headers)} — a "
+                    f"delimiter inside a cell that is not quoted?",
+                )
+            )
             continue
         try:
             customer = _customer(cells, mapping, region)
@@ -156,8 +264,13 @@ def read_customers(path: Path, region: str | None = None) -> ReadList:
         clash = next(((k, seen[k]) for k in (customer["contact_key"], customer["alt_key"]) if k and k in seen), None)
         if clash is not None:
             key, (other, who) = clash
-            out.problems.append(Problem(number, f"duplicate contact {key} (also row {other}, {who}) — one call reaches "
-                                                f"them both: merge the rows or remove one"))
+            out.problems.append(
+                Problem(
+                    number,
+                    f"duplicate contact {key} (also row {other}, {who}) — one call reaches "
+                    f"them both: merge the rows or remove one",
+                )
+            )
             continue
         for k in (customer["contact_key"], customer["alt_key"]):
             if k:
@@ -204,8 +317,9 @@ def _customer(cells: list[Any], m: Mapping, region: str | None) -> dict[str, Any
         problems.append(f"the booking reference is {len(booking)} characters, over 100 — check that column")
     segment = _segment(first("segment"))
     if segment is None:
-        problems.append(f"segment '{first('segment')}' is not one of family, business, couple, group, vip, other "
-                        f"— use one of those")
+        problems.append(
+            f"segment '{first('segment')}' is not one of family, business, couple, group, vip, other — use one of those"
+        )
     if problems:
         raise ValueError("; ".join(problems))
     chased = 0 if fold(first("chased")) in NO else 1
@@ -223,10 +337,19 @@ def _customer(cells: list[Any], m: Mapping, region: str | None) -> dict[str, Any
     if len(shown) > 2:
         notes["other contacts"] = ", ".join(shown[2:])
     return {
-        "name": name, "contact": shown[0], "alt_contact": shown[1] if len(shown) > 1 else "", "booking": booking,
-        "segment": segment, "chased": chased, "notes": notes, "contact_key": keys[0],
+        "name": name,
+        "contact": shown[0],
+        "alt_contact": shown[1] if len(shown) > 1 else "",
+        "booking": booking,
+        "segment": segment,
+        "chased": chased,
+        "notes": notes,
+        "contact_key": keys[0],
         "alt_key": keys[1] if len(keys) > 1 else "",
-        "booking_key": contact_key(booking) if booking else "", "name_key": name_key(name), "rank": rank, "priority": rank,
+        "booking_key": contact_key(booking) if booking else "",
+        "name_key": name_key(name),
+        "rank": rank,
+        "priority": rank,
     }
 
 
@@ -269,7 +392,7 @@ def _clean(text: str) -> str:
 
 
 def _capped(text: str) -> str:
-    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -287,7 +410,9 @@ def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], str]:
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_rows(path), "Excel workbook, first sheet"
     if suffix in (".xls", ".ods", ".numbers"):
-        raise RecoverError(f"{path}: {suffix} files cannot be read — save the sheet as CSV UTF-8 (or .xlsx) and try again")
+        raise RecoverError(
+            f"{path}: {suffix} files cannot be read — save the sheet as CSV UTF-8 (or .xlsx) and try again"
+        )
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -338,7 +463,9 @@ def _csv_rows(text: str, delimiter: str, path: Path) -> Iterator[tuple[int, list
         except StopIteration:
             return
         except csv.Error as e:
-            raise RecoverError(f"{path}: row {number + 1}: the file is not valid CSV ({e}) — check the quotes on that row") from None
+            raise RecoverError(
+                f"{path}: row {number + 1}: the file is not valid CSV ({e}) — check the quotes on that row"
+            ) from None
         number += 1
         yield number, cells
 
@@ -347,13 +474,16 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     try:
         import openpyxl
     except ImportError:
-        raise RecoverError(f"{path}: reading Excel files needs openpyxl — pip install 'recoverycli[xlsx]', or save "
-                           f"the sheet as CSV UTF-8") from None
+        raise RecoverError(
+            f"{path}: reading Excel files needs openpyxl — pip install 'recoverycli[xlsx]', or save "
+            f"the sheet as CSV UTF-8"
+        ) from None
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or foreign file
-        raise RecoverError(f"{path}: not a readable Excel workbook — open it in a spreadsheet and save it again as "
-                           f".xlsx or CSV UTF-8") from None
+        raise RecoverError(
+            f"{path}: not a readable Excel workbook — open it in a spreadsheet and save it again as .xlsx or CSV UTF-8"
+        ) from None
     sheet = book.worksheets[0]
 
     def rows() -> Iterator[tuple[int, list[Any]]]:

@@ -4,18 +4,37 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from recoverycli.errors import RecoverError
 from recoverycli.safety import json_dumps
 
 # Public and stable: scripts depend on these names and this order (README, "Export columns").
 COLUMNS: tuple[str, ...] = (
-    "case_id", "status", "created_at", "updated_at", "staff", "playbook_id", "playbook_version",
-    "customer_name", "customer_contact", "segment", "complaint_number", "customer_words",
-    "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "follow_up_done_at",
-    "root_cause", "closed_at", "resolution", "extra",
+    "case_id",
+    "status",
+    "created_at",
+    "updated_at",
+    "staff",
+    "playbook_id",
+    "playbook_version",
+    "customer_name",
+    "customer_contact",
+    "segment",
+    "complaint_number",
+    "customer_words",
+    "desired_outcome",
+    "apology",
+    "commitment",
+    "gesture",
+    "follow_up_date",
+    "follow_up_done_at",
+    "root_cause",
+    "closed_at",
+    "resolution",
+    "extra",
     "crisis_id",  # added with crises (schema v6); new columns are only ever appended
 )
 _TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")
@@ -34,7 +53,10 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
     cols = tuple(c.strip() for c in spec.split(",") if c.strip())
     unknown = [c for c in cols if c not in COLUMNS]
     if unknown or not cols:
-        raise RecoverError(f"--columns: unknown column(s) {', '.join(unknown) or '(none given)'} — choose from: {', '.join(COLUMNS)}", exit_code=2)
+        raise RecoverError(
+            f"--columns: unknown column(s) {', '.join(unknown) or '(none given)'} — choose from: {', '.join(COLUMNS)}",
+            exit_code=2,
+        )
     return cols
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from recoverycli.dates import parse_date
 from recoverycli.errors import RecoverError
@@ -12,7 +12,7 @@ from recoverycli.errors import RecoverError
 def day_start_utc(d: date) -> str:
     """Local midnight of `d`, as the UTC text the store compares against (the calendar's ends included)."""
     try:
-        return datetime.combine(d, time.min).astimezone().astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return datetime.combine(d, time.min).astimezone().astimezone(UTC).isoformat(timespec="microseconds")
     except (OverflowError, ValueError):  # 0001-01-01 east of Greenwich is still year 0 in UTC
         return BEFORE_ALL if d.year == date.min.year else AFTER_ALL
 

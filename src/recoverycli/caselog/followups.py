@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-FIELDS = ("case_id", "follow_up_date", "days_overdue", "customer_name", "customer_contact", "promise", "owner", "playbook_id",
-          "emergency")
+FIELDS = (
+    "case_id",
+    "follow_up_date",
+    "days_overdue",
+    "customer_name",
+    "customer_contact",
+    "promise",
+    "owner",
+    "playbook_id",
+    "emergency",
+)
 RESCHEDULED = "follow_up_rescheduled"
 
 
@@ -15,9 +25,14 @@ def due(cases: Iterable[Any], today: date) -> Iterator[dict[str, Any]]:
     for c in cases:
         when_text = c.answers["follow_up_date"]
         yield {
-            "case_id": c.id, "follow_up_date": when_text, "days_overdue": (today - date.fromisoformat(when_text)).days,
-            "customer_name": c.customer.name, "customer_contact": c.customer.contact,
-            "promise": c.answers.get("commitment"), "owner": c.staff, "playbook_id": c.playbook.id,
+            "case_id": c.id,
+            "follow_up_date": when_text,
+            "days_overdue": (today - date.fromisoformat(when_text)).days,
+            "customer_name": c.customer.name,
+            "customer_contact": c.customer.contact,
+            "promise": c.answers.get("commitment"),
+            "owner": c.staff,
+            "playbook_id": c.playbook.id,
             "emergency": c.severity == "emergency",
         }
 
@@ -50,8 +65,14 @@ def uid(case_id: str) -> str:
     return f"{case_id}-follow-up@recover"
 
 
-def write_ics(rows: list[dict[str, Any]], path: Path, sequences: dict[str, int], now: datetime | None = None,
-              force: bool = False, stores: Iterable[Path | str] = ()) -> None:
+def write_ics(
+    rows: list[dict[str, Any]],
+    path: Path,
+    sequences: dict[str, int],
+    now: datetime | None = None,
+    force: bool = False,
+    stores: Iterable[Path | str] = (),
+) -> None:
     """One all-day event per follow-up, written as an output file (never over the store; an existing file needs force)."""
     from recoverycli.files import write_output
 
@@ -65,7 +86,7 @@ def ics_bytes(rows: list[dict[str, Any]], sequences: dict[str, int], now: dateti
     cal = Calendar()
     cal.add("prodid", "-//recover//follow-ups//EN")
     cal.add("version", "2.0")
-    stamp = now or datetime.now(timezone.utc)
+    stamp = now or datetime.now(UTC)
     for r in rows:
         day = date.fromisoformat(r["follow_up_date"])
         ev = Event()

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from recoverycli.caselog.record import Event
     from recoverycli.playbooks.schema import Playbook
 
 VIA = {"wizard": "at the desk", "answers": "from an answers file", "drill": "in a drill (canned answers)"}
-FIELDS = {"customer.name": "the customer's name", "customer.contact": "the customer's contact",
-          "customer.segment": "who the customer is", "customer_name": "name", "customer_contact": "contact",
-          "customer_words": "their own words", "root_cause": "root cause", "system_fix_owner": "owner",
-          "system_fix_due": "due"}
+FIELDS = {
+    "customer.name": "the customer's name",
+    "customer.contact": "the customer's contact",
+    "customer.segment": "who the customer is",
+    "customer_name": "name",
+    "customer_contact": "contact",
+    "customer_words": "their own words",
+    "root_cause": "root cause",
+    "system_fix_owner": "owner",
+    "system_fix_due": "due",
+}
 
 
 def field_name(key: str, playbook: Playbook | None) -> str:
@@ -46,8 +54,10 @@ WORDS: dict[str, Callable[[dict[str, Any], Any], str]] = {
     "created": lambda d, pb: f"Call began {VIA.get(str(d.get('via')), '')}".rstrip(),
     "saved": lambda d, pb: "Call finished: case saved and open",
     "coached": _coached,
-    "repeat": lambda d, pb: (f"Complaint number {d.get('complaint_number', 2)} from this customer: repeats {d.get('of')}"
-                             + (f" (earlier: {', '.join(d['earlier'])})" if len(d.get("earlier") or []) > 1 else "")),
+    "repeat": lambda d, pb: (
+        f"Complaint number {d.get('complaint_number', 2)} from this customer: repeats {d.get('of')}"
+        + (f" (earlier: {', '.join(d['earlier'])})" if len(d.get("earlier") or []) > 1 else "")
+    ),
     "answer_changed": lambda d, pb: f"Changed at the summary before saving: {field_name(str(d.get('prompt')), pb)}",
     "note": lambda d, pb: f"Note: {d.get('text', '')}",
     "follow_up_done": lambda d, pb: "Follow-up done" + _reason(d.get("note")),
@@ -56,8 +66,10 @@ WORDS: dict[str, Callable[[dict[str, Any], Any], str]] = {
     "reopened": lambda d, pb: "Reopened" + _reason(d.get("reason")),
     "system_fix_updated": lambda d, pb: _system_fix(d, done=False),
     "system_fix_done": lambda d, pb: _system_fix(d, done=True),
-    "forgotten": lambda d, pb: ("Personal data erased at the customer's request: "
-                                + ", ".join(field_name(str(f), None) for f in d.get("fields", []))),
+    "forgotten": lambda d, pb: (
+        "Personal data erased at the customer's request: "
+        + ", ".join(field_name(str(f), None) for f in d.get("fields", []))
+    ),
     "copied": lambda d, pb: f"Copied from another store, where it was {d.get('from_id')}",
 }
 

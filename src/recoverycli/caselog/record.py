@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
@@ -18,7 +18,7 @@ class _Strict(BaseModel):
 
 def iso_utc(dt: datetime) -> str:
     """The one timestamp form, stored and printed alike: ISO 8601 in UTC with an offset, to the microsecond."""
-    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Customer(_Strict):
@@ -59,7 +59,9 @@ class Case(_Strict):
     answers: dict[str, Any] = Field(default_factory=dict)
     complaint_number: int = Field(default=1, ge=1)
     severity: Literal["normal", "emergency"] = "normal"
-    repeats: str | None = Field(default=None, description="the earlier case this complaint repeats (from its `repeat` event)")
+    repeats: str | None = Field(
+        default=None, description="the earlier case this complaint repeats (from its `repeat` event)"
+    )
     events: list[Event] = Field(default_factory=list)
     crisis_id: str | None = None  # the crisis this case belongs to (an outreach call, or a listed customer calling in)
 

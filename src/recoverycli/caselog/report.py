@@ -10,7 +10,25 @@ from typing import Any
 
 from recoverycli.playbooks.schema import Playbook
 
-STOPWORDS = {"the", "a", "an", "of", "on", "in", "at", "to", "for", "and", "by", "was", "is", "were", "be", "it", "floor"}
+STOPWORDS = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "on",
+    "in",
+    "at",
+    "to",
+    "for",
+    "and",
+    "by",
+    "was",
+    "is",
+    "were",
+    "be",
+    "it",
+    "floor",
+}
 KEYS = ("period", "cases", "root_causes", "repeats", "promises", "speed", "gestures", "coaching", "crises")
 
 
@@ -43,15 +61,23 @@ def group_causes(rows: list[tuple[str, str, str, int]], top: int = 10) -> list[d
             home[1]["count"] += g["count"]
     out = []
     for _, g in sorted(merged, key=lambda kv: -kv[1]["count"])[:top]:
-        out.append({"cause": g["variants"].most_common(1)[0][0], "count": g["count"],
-                    "variants": [v for v, _ in g["variants"].most_common()], "playbooks": dict(g["playbooks"].most_common()),
-                    "places": dict(g["places"].most_common(5))})
+        out.append(
+            {
+                "cause": g["variants"].most_common(1)[0][0],
+                "count": g["count"],
+                "variants": [v for v, _ in g["variants"].most_common()],
+                "playbooks": dict(g["playbooks"].most_common()),
+                "places": dict(g["places"].most_common(5)),
+            }
+        )
     return out
 
 
 def weekly(rows: list[tuple[str, str, str, int]], since: date, until: date) -> list[dict[str, Any]]:
     """Cases per ISO week (Monday first); a week the period cuts is marked partial, with how many of its days count."""
-    weeks: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "by_playbook": Counter(), "by_status": Counter()})
+    weeks: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"count": 0, "by_playbook": Counter(), "by_status": Counter()}
+    )
     for week, playbook, status, count in rows:
         w = weeks[week]
         w["count"] += count
@@ -62,26 +88,49 @@ def weekly(rows: list[tuple[str, str, str, int]], since: date, until: date) -> l
         monday = date.fromisoformat(k)
         days = (min(monday + timedelta(days=6), until) - max(monday, since)).days + 1
         days = max(1, min(7, days))
-        out.append({"week": k, "count": v["count"], "by_playbook": dict(v["by_playbook"]), "by_status": dict(v["by_status"]),
-                    "days": days, "partial": days < 7})
+        out.append(
+            {
+                "week": k,
+                "count": v["count"],
+                "by_playbook": dict(v["by_playbook"]),
+                "by_status": dict(v["by_status"]),
+                "days": days,
+                "partial": days < 7,
+            }
+        )
     return out
 
 
-def gestures(rows: list[tuple[str, str, int]], books: dict[str, Playbook], currency: str | None = None) -> dict[str, Any]:
+def gestures(
+    rows: list[tuple[str, str, int]], books: dict[str, Playbook], currency: str | None = None
+) -> dict[str, Any]:
     tally: dict[str, dict[str, Any]] = {}
     for playbook_id, gesture, count in rows:
         known = books[playbook_id].gesture(str(gesture)) if playbook_id in books else None
         key = known.id if known else str(gesture)
-        t = tally.setdefault(key, {"gesture": key, "label": known.label if known else str(gesture), "count": 0,
-                                   "consumable": known.consumable if known else None, "cost_each": known.cost if known else None})
+        t = tally.setdefault(
+            key,
+            {
+                "gesture": key,
+                "label": known.label if known else str(gesture),
+                "count": 0,
+                "consumable": known.consumable if known else None,
+                "cost_each": known.cost if known else None,
+            },
+        )
         t["count"] += count
     items = sorted(tally.values(), key=lambda t: -t["count"])
     total = sum(t["count"] for t in items)
     consumable = sum(t["count"] for t in items if t["consumable"])
     cost = sum(t["count"] * t["cost_each"] for t in items if t["cost_each"] is not None)
-    return {"total": total, "consumable_share": round(consumable / total, 3) if total else None,
-            "rough_cost": round(cost, 2), "unpriced": sum(t["count"] for t in items if t["cost_each"] is None), "by_gesture": items,
-            "currency": currency}
+    return {
+        "total": total,
+        "consumable_share": round(consumable / total, 3) if total else None,
+        "rough_cost": round(cost, 2),
+        "unpriced": sum(t["count"] for t in items if t["cost_each"] is None),
+        "by_gesture": items,
+        "currency": currency,
+    }
 
 
 def currency() -> str | None:
@@ -113,9 +162,16 @@ def without_customers(text: str, names: str, contacts: str) -> str:
     return Mentions([n for n in people if n], [c for c in reach if c]).redact(text, HIDDEN)
 
 
-def build(agg: dict[str, Any], since: date, until: date, books: dict[str, Playbook], show_customers: bool,
-          filters: dict[str, Any], currency: str | None = None,
-          crises: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def build(
+    agg: dict[str, Any],
+    since: date,
+    until: date,
+    books: dict[str, Playbook],
+    show_customers: bool,
+    filters: dict[str, Any],
+    currency: str | None = None,
+    crises: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The report as one JSON-able document; the keys are documented in docs/report.md and pinned by a test.
 
     Without show_customers, root causes and gestures written as free text show no customer's name or contact.
@@ -127,18 +183,31 @@ def build(agg: dict[str, Any], since: date, until: date, books: dict[str, Playbo
     p = {k: int(v or 0) for k, v in agg["promises"].items()}
     return {
         "period": {"since": since.isoformat(), "until": until.isoformat(), **filters},
-        "cases": {"total": total, "by_status": agg["by_status"], "by_playbook": agg["by_playbook"],
-                  "per_week": weekly(agg["weeks"], since, until),
-                  "playbook_titles": {pid: (books[pid].title if pid in books and books[pid].title else pid) for pid in agg["by_playbook"]}},
+        "cases": {
+            "total": total,
+            "by_status": agg["by_status"],
+            "by_playbook": agg["by_playbook"],
+            "per_week": weekly(agg["weeks"], since, until),
+            "playbook_titles": {
+                pid: (books[pid].title if pid in books and books[pid].title else pid) for pid in agg["by_playbook"]
+            },
+        },
         "root_causes": group_causes(causes),
-        "repeats": {"cases": agg["repeats"], "share": round(agg["repeats"] / total, 3) if total else None,
-                    "customers": agg["repeat_customers"] if show_customers else None,
-                    "customer_count": len(agg["repeat_customers"])},
+        "repeats": {
+            "cases": agg["repeats"],
+            "share": round(agg["repeats"] / total, 3) if total else None,
+            "customers": agg["repeat_customers"] if show_customers else None,
+            "customer_count": len(agg["repeat_customers"]),
+        },
         "promises": {**p, "median_days_late": agg["late_days"]["median"]},
-        "speed": {"incident_to_contact_minutes": agg["to_contact_minutes"], "contact_to_close_hours": agg["to_close_hours"]},
+        "speed": {
+            "incident_to_contact_minutes": agg["to_contact_minutes"],
+            "contact_to_close_hours": agg["to_close_hours"],
+        },
         "gestures": gestures(given, books, currency),
         "coaching": [{"rule": r, "count": n, "kept": int(k or 0)} for r, n, k in agg["coaching"]],
-        "crises": crises or [],  # one entry per crisis open during the period (recoverycli.caselog.crisis.report_section)
+        "crises": crises
+        or [],  # one entry per crisis open during the period (recoverycli.caselog.crisis.report_section)
     }
 
 

@@ -37,17 +37,31 @@ def poll(store: Any, state: FeedState, today: date) -> list[Item]:
             continue
         who = case.customer.name or "a customer"
         if case.complaint_number >= 2:
-            items.append(Item("emergency", case.id, f"EMERGENCY: complaint number {case.complaint_number} from {who} "
-                                                    f"({case.playbook.id}), taken by {case.staff}"))
+            items.append(
+                Item(
+                    "emergency",
+                    case.id,
+                    f"EMERGENCY: complaint number {case.complaint_number} from {who} "
+                    f"({case.playbook.id}), taken by {case.staff}",
+                )
+            )
         else:
             items.append(Item("new-case", case.id, f"new case from {who} ({case.playbook.id}), taken by {case.staff}"))
-    due = store.cases(due_filter(today - timedelta(days=1)), order="follow_up", events=False)  # due by yesterday: overdue
+    due = store.cases(
+        due_filter(today - timedelta(days=1)), order="follow_up", events=False
+    )  # due by yesterday: overdue
     overdue = {c.id: c for c in due}
     for case_id in sorted(set(overdue) - state.overdue):
         if state.started:
             c = overdue[case_id]
-            items.append(Item("overdue", case_id, f"follow-up overdue since {c.answers.get('follow_up_date')}: "
-                                                  f"{c.customer.name}, owner {c.staff}, promised: {c.answers.get('commitment') or '—'}"))
+            items.append(
+                Item(
+                    "overdue",
+                    case_id,
+                    f"follow-up overdue since {c.answers.get('follow_up_date')}: "
+                    f"{c.customer.name}, owner {c.staff}, promised: {c.answers.get('commitment') or '—'}",
+                )
+            )
     state.overdue = set(overdue)
     state.started = True
     return items

@@ -65,14 +65,32 @@ SHORT_HELP: dict[str, str] = {
 }
 
 for name, fn in [
-    ("start", call.start), ("resume", call.resume), ("discard", call.discard),
-    ("show", cases.show), ("list", cases.list_cases), ("export", cases.export), ("report", cases.report),
-    ("followups", casework.followups), ("followup", casework.followup), ("note", casework.note),
-    ("close", casework.close), ("reopen", casework.reopen), ("system-fix", casework.system_fix), ("watch", casework.watch),
-    ("backup", store.backup), ("check", store.check), ("forget", store.forget),
+    ("start", call.start),
+    ("resume", call.resume),
+    ("discard", call.discard),
+    ("show", cases.show),
+    ("list", cases.list_cases),
+    ("export", cases.export),
+    ("report", cases.report),
+    ("followups", casework.followups),
+    ("followup", casework.followup),
+    ("note", casework.note),
+    ("close", casework.close),
+    ("reopen", casework.reopen),
+    ("system-fix", casework.system_fix),
+    ("watch", casework.watch),
+    ("backup", store.backup),
+    ("check", store.check),
+    ("forget", store.forget),
 ]:
     app.command(name, short_help=SHORT_HELP.get(name), cls=PlaybookIdsHelp if name == "start" else None)(fn)
-for group_name, group in (("playbook", playbook.app), ("coach", coach.app), ("store", store.app), ("crisis", crisis.app), ("notify", notify.app)):
+for group_name, group in (
+    ("playbook", playbook.app),
+    ("coach", coach.app),
+    ("store", store.app),
+    ("crisis", crisis.app),
+    ("notify", notify.app),
+):
     for info in group.registered_commands:  # a command missing from SHORT_HELP falls back to click's (a test says so)
         info.short_help = SHORT_HELP.get(f"{group_name} {info.name}")
     app.add_typer(group, name=group_name, short_help=SHORT_HELP.get(group_name))
@@ -88,8 +106,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
-                                          help="Show recover's version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show recover's version and exit.")
+    ] = False,
 ) -> None:
     """Service recovery, step by step: apologise, review, fix and follow up, document."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,9 +13,9 @@ from recoverycli.cli.common import (
     PlaybooksOpt,
     StoreOpt,
     echo,
-    make_console,
     fail,
     guarded,
+    make_console,
     store_at,
 )
 from recoverycli.safety import safe_text
@@ -23,9 +23,30 @@ from recoverycli.safety import safe_text
 
 @guarded
 def start(
-    playbook: Annotated[Optional[str], typer.Argument(metavar="PLAYBOOK", help="Playbook id (listed below); omit to pick from a list.", show_default=False)] = None,
-    answers: Annotated[Optional[Path], typer.Option("--answers", metavar="FILE", help="Answer every prompt from this YAML file; prints the case id alone.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", metavar="NAME", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
+    playbook: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PLAYBOOK", help="Playbook id (listed below); omit to pick from a list.", show_default=False
+        ),
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            metavar="FILE",
+            help="Answer every prompt from this YAML file; prints the case id alone.",
+            show_default=False,
+        ),
+    ] = None,
+    staff: Annotated[
+        str | None,
+        typer.Option(
+            "--staff",
+            metavar="NAME",
+            help="Your name (else RECOVER_STAFF, else asked once and remembered).",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
     plain: PlainOpt = False,
@@ -43,7 +64,9 @@ def start(
         st = store_at(store)
         notices: list[str] = []
         try:
-            case = case_from_file(lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices)
+            case = case_from_file(
+                lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices
+            )
         finally:  # the emergency must show even when the file is refused
             for line in notices:
                 echo(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
@@ -167,8 +190,11 @@ def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
         typer.echo(f"(the unfinished draft {draft_id} in the store can be discarded once the file is saved)", err=True)
     if path is None:
         sys.stderr.write(text)
-        fail(f"not saved ({why}) and no file could be written — the answers are printed above: copy them into a file "
-             f"and run `recover start --answers FILE` when the store is back", code)
+        fail(
+            f"not saved ({why}) and no file could be written — the answers are printed above: copy them into a file "
+            f"and run `recover start --answers FILE` when the store is back",
+            code,
+        )
     fail(f"not saved ({why}) — every answer is in {path}; when the store is back: recover start --answers {path}", code)
 
 
@@ -177,14 +203,26 @@ def draft_to_resume(st, case_id: str):
 
     case = st.get(case_id)
     if case.status != "draft":
-        raise RecoverError(f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it")
+        raise RecoverError(
+            f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it"
+        )
     return case
 
 
 @guarded
 def resume(
-    case_id: Annotated[Optional[str], typer.Argument(metavar="[CASE]", help="Draft to continue; omit to choose from your drafts.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Whose drafts to list (else RECOVER_STAFF or the remembered name).", show_default=False)] = None,
+    case_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[CASE]", help="Draft to continue; omit to choose from your drafts.", show_default=False
+        ),
+    ] = None,
+    staff: Annotated[
+        str | None,
+        typer.Option(
+            "--staff", help="Whose drafts to list (else RECOVER_STAFF or the remembered name).", show_default=False
+        ),
+    ] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
     plain: PlainOpt = False,
@@ -192,12 +230,12 @@ def resume(
     """Continue a call that was interrupted, at the first unanswered question."""
     from datetime import date
 
+    from recoverycli.call.live import live
+    from recoverycli.call.wizard import call_from_case
     from recoverycli.cli.common import library
     from recoverycli.config import staff_name
     from recoverycli.errors import NotFoundError
-    from recoverycli.call.live import live
     from recoverycli.ui import run_with_clerk
-    from recoverycli.call.wizard import call_from_case
 
     need_terminal("recover resume")
     st = store_at(store, create=False)
@@ -208,7 +246,9 @@ def resume(
         who = staff_name(staff)
         drafts = st.recent(limit=50, status="draft", staff=who)
         if not drafts:
-            raise NotFoundError(f"no drafts to resume{f' for {who}' if who else ''} — `recover list --status draft` shows every draft")
+            raise NotFoundError(
+                f"no drafts to resume{f' for {who}' if who else ''} — `recover list --status draft` shows every draft"
+            )
     else:  # a wrong id, a case that is not a draft or a playbook that is gone fail before the screen opens
         given = draft_to_resume(st, case_id)
         lib.get(given.playbook.id)
@@ -217,8 +257,10 @@ def resume(
         case = given or draft_to_resume(st, clerk.choose_draft(drafts))
         pb = lib.get(case.playbook.id)
         if pb.content_hash() != case.playbook.hash:
-            clerk.warn(f"Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
-                       "Every answer is kept; any new questions will be asked.")
+            clerk.warn(
+                f"Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
+                "Every answer is kept; any new questions will be asked."
+            )
         call = call_from_case(case, pb, date.today())
         clerk.resumed(case, call)
         return live(clerk, st, call, draft=case, warn=clerk.warn)

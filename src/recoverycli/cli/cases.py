@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -28,8 +29,8 @@ from recoverycli.cli.common import (
     Zone,
     case_filter,
     echo,
-    make_console,
     guarded,
+    make_console,
     print_json,
     stdout_failed,
     store_at,
@@ -57,7 +58,7 @@ def show(
     make_console().print(panels.case_view(case, playbook_or_none(case.playbook.id, playbooks)))
 
 
-def playbook_or_none(playbook_id: str, dirs: Optional[list[Path]]):
+def playbook_or_none(playbook_id: str, dirs: list[Path] | None):
     """Labels for a case view; a case must still show if its playbook is gone or broken."""
     from recoverycli.errors import RecoverError
     from recoverycli.playbooks.library import Library
@@ -79,7 +80,9 @@ def list_cases(
     overdue: OverdueOpt = False,
     system_fix_open: SystemFixOpt = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 20,
-    format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
+    format: Annotated[
+        ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")
+    ] = ListFormat.table,
     store: StoreOpt = None,
 ) -> None:
     """List recent cases, newest first."""
@@ -113,10 +116,18 @@ def list_cases(
 
 @guarded
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", help="csv, jsonl (one object a line) or json (an array).")] = ExportFormat.csv,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False)] = None,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv, jsonl (one object a line) or json (an array).")
+    ] = ExportFormat.csv,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False),
+    ] = None,
     force: ForceOpt = False,
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Comma-separated columns to keep, in this order.", show_default=False)] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", help="Comma-separated columns to keep, in this order.", show_default=False),
+    ] = None,
     raw: Annotated[bool, typer.Option("--raw", help="CSV: do not neutralise cells that look like formulas.")] = False,
     excel: Annotated[bool, typer.Option("--excel", help="CSV: start with a UTF-8 BOM so Excel shows accents.")] = False,
     tz: Annotated[Zone, typer.Option("--tz", help="Timestamps in UTC or in this machine's local time.")] = Zone.utc,
@@ -128,7 +139,9 @@ def export(
     until: UntilOpt = None,
     overdue: OverdueOpt = False,
     system_fix_open: SystemFixOpt = False,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many.", show_default=False)] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many.", show_default=False)
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
     """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""
@@ -175,8 +188,12 @@ def warn_unreadable(st, filt) -> None:
     """One bad row never stops an export or a report: it is left out, and named on stderr."""
     skipped = st.unreadable(filt)
     if skipped:
-        echo(f"left out {len(skipped)} case(s) whose stored answers cannot be read: {', '.join(skipped[:10])}"
-             f"{' …' if len(skipped) > 10 else ''} — run `recover check`", err=True, fg="yellow")
+        echo(
+            f"left out {len(skipped)} case(s) whose stored answers cannot be read: {', '.join(skipped[:10])}"
+            f"{' …' if len(skipped) > 10 else ''} — run `recover check`",
+            err=True,
+            fg="yellow",
+        )
 
 
 def raw_stdout():
@@ -210,9 +227,15 @@ def report(
     until: UntilOpt = None,
     playbook: PlaybookFilter = None,
     staff: StaffFilter = None,
-    show_customers: Annotated[bool, typer.Option("--show-customers", help="Name the customers who complained again.")] = False,
-    format: Annotated[ReportFormat, typer.Option("--format", help="table in the terminal, json for scripts, html for a page.")] = ReportFormat.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the page (or JSON) here.", show_default=False)] = None,
+    show_customers: Annotated[
+        bool, typer.Option("--show-customers", help="Name the customers who complained again.")
+    ] = False,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", help="table in the terminal, json for scripts, html for a page.")
+    ] = ReportFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the page (or JSON) here.", show_default=False)
+    ] = None,
     force: ForceOpt = False,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
@@ -222,10 +245,10 @@ def report(
     from datetime import date
 
     from recoverycli.caselog import report as rp
-    from recoverycli.errors import RecoverError
-    from recoverycli.cli.common import library
-    from recoverycli.files import check_output, write_output
     from recoverycli.caselog.filters import CaseFilter, as_date
+    from recoverycli.cli.common import library
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import check_output, write_output
 
     if output is not None:
         check_output(output, force, [store_location(store)], "report")  # before any work: never onto the store
@@ -236,14 +259,22 @@ def report(
     filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
     books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from recoverycli.caselog.crisis import report_section
     from recoverycli.caselog.filters import day_end_utc, day_start_utc
 
-    crises = report_section(st, day_start_utc(start), day_end_utc(end), books, datetime.now(timezone.utc))
-    data = rp.build(st.aggregates(filt, today.isoformat()), start, end, books, show_customers,
-                    {"playbook": playbook, "staff": staff}, rp.currency(), crises)
+    crises = report_section(st, day_start_utc(start), day_end_utc(end), books, datetime.now(UTC))
+    data = rp.build(
+        st.aggregates(filt, today.isoformat()),
+        start,
+        end,
+        books,
+        show_customers,
+        {"playbook": playbook, "staff": staff},
+        rp.currency(),
+        crises,
+    )
     warn_unreadable(st, filt)
     if format is ReportFormat.table:
         from recoverycli.ui import report as report_view

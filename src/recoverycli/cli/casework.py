@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,9 +16,9 @@ from recoverycli.cli.common import (
     StaffOpt,
     StoreOpt,
     echo,
-    make_console,
     fail,
     guarded,
+    make_console,
     print_json,
     staff_for_change,
     store_at,
@@ -30,8 +30,13 @@ from recoverycli.cli.common import (
 @guarded
 def followups(
     upcoming: Annotated[int, typer.Option("--upcoming", min=0, help="Also those due in the next N days.")] = 0,
-    format: Annotated[ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")] = ListFormat.table,
-    ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write them as an iCalendar file for staff calendars.", show_default=False)] = None,
+    format: Annotated[
+        ListFormat, typer.Option("--format", help="table for people; json or csv for scripts.")
+    ] = ListFormat.table,
+    ics: Annotated[
+        Path | None,
+        typer.Option("--ics", help="Also write them as an iCalendar file for staff calendars.", show_default=False),
+    ] = None,
     force: ForceOpt = False,
     store: StoreOpt = None,
 ) -> None:
@@ -39,9 +44,9 @@ def followups(
     from datetime import date
 
     from recoverycli.caselog import followups as fu
+    from recoverycli.caselog.filters import due_filter
     from recoverycli.errors import NotFoundError
     from recoverycli.files import check_output
-    from recoverycli.caselog.filters import due_filter
 
     within(upcoming, "--upcoming", MAX_DAYS, " days")
     if ics is not None:
@@ -75,9 +80,16 @@ def followups(
 def followup(
     case_id: Annotated[str, typer.Argument(metavar="CASE")],
     done: Annotated[bool, typer.Option("--done", help="The follow-up happened.")] = False,
-    note: Annotated[Optional[str], typer.Option("--note", help="How it went, how the customer felt.", show_default=False)] = None,
-    reschedule_to: Annotated[Optional[str], typer.Option("--reschedule", metavar="DATE", help="Move the follow-up to DATE.", show_default=False)] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why it moves (required with --reschedule).", show_default=False)] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="How it went, how the customer felt.", show_default=False)
+    ] = None,
+    reschedule_to: Annotated[
+        str | None,
+        typer.Option("--reschedule", metavar="DATE", help="Move the follow-up to DATE.", show_default=False),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why it moves (required with --reschedule).", show_default=False)
+    ] = None,
     staff: StaffOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -89,7 +101,7 @@ def followup(
     if done == (reschedule_to is not None):
         fail("give either --done or --reschedule DATE", 2)
     if reschedule_to is not None and not reason:
-        fail("--reschedule needs --reason \"…\" — say why the promise moves", 2)
+        fail('--reschedule needs --reason "…" — say why the promise moves', 2)
     who = staff_for_change(staff)
     st = store_at(store, create=False)
     if done:
@@ -131,7 +143,7 @@ def close(
 @guarded
 def reopen(
     case_id: Annotated[str, typer.Argument(metavar="CASE")],
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why it is open again.", show_default=False)] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it is open again.", show_default=False)] = None,
     staff: StaffOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -145,9 +157,15 @@ def reopen(
 @guarded
 def system_fix(
     case_id: Annotated[str, typer.Argument(metavar="CASE")],
-    root_cause: Annotated[Optional[str], typer.Option("--root-cause", help="What caused it.", show_default=False)] = None,
-    owner: Annotated[Optional[str], typer.Option("--owner", help="Who fixes the system side.", show_default=False)] = None,
-    due: Annotated[Optional[str], typer.Option("--due", help="By when (dates as the follow-up takes them).", show_default=False)] = None,
+    root_cause: Annotated[
+        str | None, typer.Option("--root-cause", help="What caused it.", show_default=False)
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Who fixes the system side.", show_default=False)
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="By when (dates as the follow-up takes them).", show_default=False)
+    ] = None,
     done: Annotated[bool, typer.Option("--done", help="The system fix is done.")] = False,
     staff: StaffOpt = None,
     store: StoreOpt = None,
@@ -159,14 +177,22 @@ def system_fix(
 
     if not (root_cause or owner or due or done):
         fail("give --root-cause, --owner, --due and/or --done", 2)
-    case = changes.system_fix(store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today())
+    case = changes.system_fix(
+        store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today()
+    )
     echo(f"{case.id}: system fix {'done' if done else 'updated'}", err=True)
 
 
 @guarded
 def watch(
     interval: Annotated[float, typer.Option("--interval", min=0.2, help="Seconds between looks at the store.")] = 2.0,
-    notify_: Annotated[bool, typer.Option("--notify", help="Also page through the [notify] channels: follow-ups falling overdue, emergencies a desk could not deliver, every retry.")] = False,
+    notify_: Annotated[
+        bool,
+        typer.Option(
+            "--notify",
+            help="Also page through the [notify] channels: follow-ups falling overdue, emergencies a desk could not deliver, every retry.",
+        ),
+    ] = False,
     store: StoreOpt = None,
 ) -> None:
     """A live feed for the duty manager: new cases, second-complaint emergencies, follow-ups falling overdue."""
@@ -182,8 +208,10 @@ def watch(
 
         settings = notify.load_settings()
         if not (settings.for_kind("emergency") or settings.for_kind("overdue") or settings.for_kind("crisis")):
-            fail("--notify: no channel receives emergency, overdue or crisis notices — add them to the [notify] table of "
-                 "the config file or to RECOVER_NOTIFY (docs/notifications.md)")
+            fail(
+                "--notify: no channel receives emergency, overdue or crisis notices — add them to the [notify] table of "
+                "the config file or to RECOVER_NOTIFY (docs/notifications.md)"
+            )
     state = FeedState()
     poll(st, state, date.today())
     how = "as it happens (PostgreSQL notifications)" if st.live else f"every {interval:g} s"
@@ -196,7 +224,10 @@ def watch(
                     echo(f"{datetime.now():%H:%M:%S}  {sent.line()}", fg="green" if sent.ok else "yellow")
             st.wait_for_change(interval)
             for item in poll(st, state, date.today()):
-                echo(f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}", fg=colours[item.kind],
-                            bold=item.kind == "emergency")
+                echo(
+                    f"{datetime.now():%H:%M:%S}  {item.case_id}  {item.text}",
+                    fg=colours[item.kind],
+                    bold=item.kind == "emergency",
+                )
     except KeyboardInterrupt:
         typer.echo("stopped watching", err=True)

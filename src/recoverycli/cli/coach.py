@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from recoverycli.cli.common import Format, PlaybooksOpt, StoreOpt, echo, fail, guarded, make_console, print_json, store_at
+from recoverycli.cli.common import (
+    Format,
+    PlaybooksOpt,
+    StoreOpt,
+    echo,
+    fail,
+    guarded,
+    make_console,
+    print_json,
+    store_at,
+)
 
-app = typer.Typer(help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
-def _model(rules_file: Optional[Path], rules_only: bool):
+def _model(rules_file: Path | None, rules_only: bool):
     """The trained second opinion goes with the usual rules; a rules file alone, or --rules-only, is scored without it."""
     from recoverycli import coach
 
     return None if rules_file is not None or rules_only else coach.second_opinion()
 
 
-def _rules(rules_file: Optional[Path], playbooks: Optional[list[Path]]):
+def _rules(rules_file: Path | None, playbooks: list[Path] | None):
     from recoverycli import coach
     from recoverycli.playbooks.library import search_dirs
 
@@ -31,13 +43,32 @@ def _rules(rules_file: Optional[Path], playbooks: Optional[list[Path]]):
 
 @guarded
 def check(
-    text: Annotated[Optional[str], typer.Argument(help="The sentence or reply to check (or use --file).", show_default=False)] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="An e-mail or reply draft to check.", show_default=False)] = None,
-    customer: Annotated[Optional[str], typer.Option("--customer", help="The customer's name, to catch another customer's name.", show_default=False)] = None,
-    case_id: Annotated[Optional[str], typer.Option("--case", help="Take the customer and the promised follow-up date from this case.", show_default=False)] = None,
-    format: Annotated[Format, typer.Option("--format", help="table: one line a flag; json for scripts.")] = Format.table,
-    rules_file: Annotated[Optional[Path], typer.Option("--rules", help="A coach.yaml to use instead of the usual rules.", show_default=False)] = None,
-    rules_only: Annotated[bool, typer.Option("--rules-only", help="Leave out the trained second opinion: the rules alone.")] = False,
+    text: Annotated[
+        str | None, typer.Argument(help="The sentence or reply to check (or use --file).", show_default=False)
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="An e-mail or reply draft to check.", show_default=False)
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option("--customer", help="The customer's name, to catch another customer's name.", show_default=False),
+    ] = None,
+    case_id: Annotated[
+        str | None,
+        typer.Option(
+            "--case", help="Take the customer and the promised follow-up date from this case.", show_default=False
+        ),
+    ] = None,
+    format: Annotated[
+        Format, typer.Option("--format", help="table: one line a flag; json for scripts.")
+    ] = Format.table,
+    rules_file: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A coach.yaml to use instead of the usual rules.", show_default=False),
+    ] = None,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Leave out the trained second opinion: the rules alone.")
+    ] = False,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
 ) -> None:
@@ -66,7 +97,12 @@ def check(
     ctx = coach.Context(customer_name=customer, follow_up_date=follow_up, today=date.today())
     flags = coach.check(body, _rules(rules_file, playbooks), ctx, _model(rules_file, rules_only))
     if format is Format.json:
-        print_json([{**f.as_dict(), "line": coach.position(body, f.start)[0], "col": coach.position(body, f.start)[1]} for f in flags])
+        print_json(
+            [
+                {**f.as_dict(), "line": coach.position(body, f.start)[0], "col": coach.position(body, f.start)[1]}
+                for f in flags
+            ]
+        )
     else:
         prefix = f"{file}:" if file else ""
         for f in flags:
@@ -80,12 +116,33 @@ def check(
 
 @guarded
 def test(
-    rules_arg: Annotated[Optional[Path], typer.Argument(metavar="[FILE]", help="A coach.yaml to score instead of the usual rules (same as --rules).", show_default=False)] = None,
-    rules_file: Annotated[Optional[Path], typer.Option("--rules", help="A trainer's coach.yaml to score instead of the usual rules.", show_default=False)] = None,
-    corpus: Annotated[Optional[list[Path]], typer.Option("--corpus", help="A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves).", show_default=False)] = None,
-    mistakes: Annotated[bool, typer.Option("--mistakes", help="List every reply the coach got wrong, with file:line.")] = False,
+    rules_arg: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[FILE]",
+            help="A coach.yaml to score instead of the usual rules (same as --rules).",
+            show_default=False,
+        ),
+    ] = None,
+    rules_file: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A trainer's coach.yaml to score instead of the usual rules.", show_default=False),
+    ] = None,
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--corpus",
+            help="A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves).",
+            show_default=False,
+        ),
+    ] = None,
+    mistakes: Annotated[
+        bool, typer.Option("--mistakes", help="List every reply the coach got wrong, with file:line.")
+    ] = False,
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
-    rules_only: Annotated[bool, typer.Option("--rules-only", help="Leave out the trained second opinion: the rules alone.")] = False,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Leave out the trained second opinion: the rules alone.")
+    ] = False,
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Score the coach: each rule on its own examples, then precision, recall, false flags and false blocks
@@ -99,30 +156,56 @@ def test(
     model = _model(rules_arg or rules_file, rules_only)
     scores = coach.score_rules(compiled)
     misses = [(c.rule.id, ex, "not flagged") for c in compiled for ex in c.rule.examples_flag if not coach.fires(c, ex)]
-    misses += [(c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass if coach.fires(c, ex)]
+    misses += [
+        (c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass if coach.fires(c, ex)
+    ]
     files = corpus if corpus is not None else coachcorpus.bundled_halves()
     cards = []
     for path in files:
         replies = coachcorpus.load_corpus(path)
-        cards.append(coachcorpus.score(path.stem, str(path), replies,
-                                       lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r), model)))
+        cards.append(
+            coachcorpus.score(
+                path.stem,
+                str(path),
+                replies,
+                lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r), model),
+            )
+        )
     totals = coachcorpus.half_totals(cards)
     if format is Format.json:
-        print_json({"rules": [{"rule": s.rule, "precision": round(s.precision, 3), "recall": round(s.recall, 3), "caught": s.flagged,
-                               "missed": s.missed, "wrongly_flagged": s.wrongly, "passed": s.passed} for s in scores],
-                    "failures": [{"rule": r, "example": ex, "problem": p} for r, ex, p in misses],
-                    "corpus": [c.as_dict(with_mistakes=mistakes) for c in cards],
-                    "halves": [c.as_dict(with_mistakes=False) for c in totals]})
+        print_json(
+            {
+                "rules": [
+                    {
+                        "rule": s.rule,
+                        "precision": round(s.precision, 3),
+                        "recall": round(s.recall, 3),
+                        "caught": s.flagged,
+                        "missed": s.missed,
+                        "wrongly_flagged": s.wrongly,
+                        "passed": s.passed,
+                    }
+                    for s in scores
+                ],
+                "failures": [{"rule": r, "example": ex, "problem": p} for r, ex, p in misses],
+                "corpus": [c.as_dict(with_mistakes=mistakes) for c in cards],
+                "halves": [c.as_dict(with_mistakes=False) for c in totals],
+            }
+        )
     else:
         from rich.table import Table
 
         from recoverycli.ui.coach import coach_scorecards
 
-        table = Table(show_header=True, header_style="bold", title="Each rule on its own examples", title_justify="left")
+        table = Table(
+            show_header=True, header_style="bold", title="Each rule on its own examples", title_justify="left"
+        )
         for col in ("Rule", "Caught", "Missed", "Wrongly flagged", "Precision", "Recall"):
             table.add_column(col, justify="left" if col == "Rule" else "right", no_wrap=col == "Rule")
         for s in scores:
-            table.add_row(s.rule, str(s.flagged), str(s.missed), str(s.wrongly), f"{s.precision:.0%}", f"{s.recall:.0%}")
+            table.add_row(
+                s.rule, str(s.flagged), str(s.missed), str(s.wrongly), f"{s.precision:.0%}", f"{s.recall:.0%}"
+            )
         console = make_console()
         console.print(table)
         for rule, ex, problem in misses:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import errno
 import functools
 import sys
+from collections.abc import Callable
+from datetime import UTC
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, NoReturn, Optional, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -21,22 +23,36 @@ class Format(str, Enum):
 
 
 StoreOpt = Annotated[
-    Optional[str],
-    typer.Option("--store", envvar="RECOVER_STORE", metavar="FILE|URL",
-                 help="Case store: a SQLite file (default: per-user data dir) or a postgresql:// URL.", show_default=False),
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="RECOVER_STORE",
+        metavar="FILE|URL",
+        help="Case store: a SQLite file (default: per-user data dir) or a postgresql:// URL.",
+        show_default=False,
+    ),
 ]
-PlainOpt = Annotated[bool, typer.Option(
-    "--plain", envvar="RECOVER_PLAIN",
-    help="Ask line by line instead of the full call screen (screen readers, simple terminals); "
-         "automatic where a full screen cannot be drawn, e.g. TERM=dumb.")]
+PlainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--plain",
+        envvar="RECOVER_PLAIN",
+        help="Ask line by line instead of the full call screen (screen readers, simple terminals); "
+        "automatic where a full screen cannot be drawn, e.g. TERM=dumb.",
+    ),
+]
 PlaybooksOpt = Annotated[
-    Optional[list[Path]],
-    typer.Option("--playbooks", metavar="DIR", help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.",
-                 show_default=False),
+    list[Path] | None,
+    typer.Option(
+        "--playbooks",
+        metavar="DIR",
+        help="Extra playbook directory; repeatable. Also RECOVER_PLAYBOOKS.",
+        show_default=False,
+    ),
 ]
 
 
-def library(dirs: Optional[list[Path]], warn: Optional[Callable[[str], None]] = None):
+def library(dirs: list[Path] | None, warn: Callable[[str], None] | None = None):
     """Every playbook that loads. Each broken file is named once (on stderr, or through `warn`: the call screen shows
     it) and only its own playbook is refused: a trainer's typo must not stop a clerk's call on another playbook."""
     from recoverycli.playbooks.library import Library
@@ -137,7 +153,7 @@ def _drop_stdout() -> None:
 def _log_crash() -> str:
     import os
     import traceback
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from recoverycli.config import data_dir
     from recoverycli.errors import RecoverError
@@ -156,8 +172,10 @@ def _log_crash() -> str:
             from recoverycli import __version__
 
             command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1].replace("-", "").isalpha() else "?"
-            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} recover {__version__} (Python {sys.version.split()[0]})"
-                     f" {command}\n")
+            fh.write(
+                f"--- {datetime.now(UTC).isoformat()} recover {__version__} (Python {sys.version.split()[0]})"
+                f" {command}\n"
+            )
             fh.write("".join(traceback.format_tb(exc.__traceback__ if exc else None))[-32_000:])
             fh.write(f"{type(exc).__name__}\n")
         return str(path)
@@ -165,7 +183,7 @@ def _log_crash() -> str:
         return "(no log: data directory not writable)"
 
 
-def store_at(location: Optional[str], create: bool = True, migrate: bool = False):
+def store_at(location: str | None, create: bool = True, migrate: bool = False):
     from recoverycli.store import open_store
 
     if location is None and create:
@@ -176,7 +194,7 @@ def store_at(location: Optional[str], create: bool = True, migrate: bool = False
     return open_store(store_location(location), create=create, migrate=migrate)
 
 
-def store_location(location: Optional[str]) -> str | Path:
+def store_location(location: str | None) -> str | Path:
     """--store / RECOVER_STORE, else the per-user default file: what an output path must never overwrite."""
     from recoverycli.config import default_store
 
@@ -215,12 +233,21 @@ class Zone(str, Enum):
     local = "local"
 
 
-StatusOpt = Annotated[Optional[str], typer.Option("--status", help="draft, open or closed.", show_default=False)]
-PlaybookFilter = Annotated[Optional[str], typer.Option("--playbook", help="Only this playbook id.", show_default=False)]
-CustomerOpt = Annotated[Optional[str], typer.Option("--customer", help="Name or contact contains this text.", show_default=False)]
-StaffFilter = Annotated[Optional[str], typer.Option("--staff", help="Only cases taken by this staff member.", show_default=False)]
-SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False)]
-UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
+StatusOpt = Annotated[str | None, typer.Option("--status", help="draft, open or closed.", show_default=False)]
+PlaybookFilter = Annotated[str | None, typer.Option("--playbook", help="Only this playbook id.", show_default=False)]
+CustomerOpt = Annotated[
+    str | None, typer.Option("--customer", help="Name or contact contains this text.", show_default=False)
+]
+StaffFilter = Annotated[
+    str | None, typer.Option("--staff", help="Only cases taken by this staff member.", show_default=False)
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False),
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)
+]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 
@@ -239,26 +266,35 @@ def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
         from recoverycli.errors import RecoverError
 
         shown = lambda n: str(n) if isinstance(n, int) else f"{n:g}"  # noqa: E731
-        raise RecoverError(f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}",
-                           exit_code=2)
+        raise RecoverError(
+            f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}", exit_code=2
+        )
     return value
 
 
 def case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open=False):
     from datetime import date
 
-    from recoverycli.errors import RecoverError
     from recoverycli.caselog.filters import CaseFilter, as_date
+    from recoverycli.errors import RecoverError
 
     if status is not None and status not in STATUSES:
         raise RecoverError(f"--status: '{status}' is not a status — use draft, open or closed", exit_code=2)
     today = date.today()
-    return CaseFilter(status=status, playbook=playbook, customer=customer, staff=staff,
-                      since=as_date(since, today, "--since"), until=as_date(until, today, "--until"),
-                      overdue=overdue, system_fix_open=system_fix_open, today=today)
+    return CaseFilter(
+        status=status,
+        playbook=playbook,
+        customer=customer,
+        staff=staff,
+        since=as_date(since, today, "--since"),
+        until=as_date(until, today, "--until"),
+        overdue=overdue,
+        system_fix_open=system_fix_open,
+        today=today,
+    )
 
 
-def staff_for_change(given: Optional[str]) -> str:
+def staff_for_change(given: str | None) -> str:
     from recoverycli.config import staff_name
 
     who = staff_name(given)
@@ -267,4 +303,9 @@ def staff_for_change(given: Optional[str]) -> str:
     return who
 
 
-StaffOpt = Annotated[Optional[str], typer.Option("--staff", help="Who makes the change (else RECOVER_STAFF or the remembered name).", show_default=False)]
+StaffOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--staff", help="Who makes the change (else RECOVER_STAFF or the remembered name).", show_default=False
+    ),
+]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,20 +26,36 @@ from recoverycli.cli.common import (
     store_location,
 )
 
-app = typer.Typer(help="One incident, many customers: reach every one before they call, with the supplier alongside.",
-                  no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="One incident, many customers: reach every one before they call, with the supplier alongside.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
-CrisisArg = Annotated[Optional[str], typer.Argument(metavar="[CRISIS]", help="Crisis id, e.g. CR-7K3QX; omit when only one is open.",
-                                                    show_default=False)]
-CustomersOpt = Annotated[Path, typer.Option("--customers", help="The affected customers: CSV (any delimiter, UTF-8 or Excel's) or XLSX.")]
+CrisisArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[CRISIS]", help="Crisis id, e.g. CR-7K3QX; omit when only one is open.", show_default=False
+    ),
+]
+CustomersOpt = Annotated[
+    Path, typer.Option("--customers", help="The affected customers: CSV (any delimiter, UTF-8 or Excel's) or XLSX.")
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would load and every bad row; load nothing.")]
-RegionOpt = Annotated[Optional[str], typer.Option("--phone-region", metavar="CC", show_default=False,
-                                                  help="Country for numbers written without +code (else RECOVER_PHONE_REGION, else US).")]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--phone-region",
+        metavar="CC",
+        show_default=False,
+        help="Country for numbers written without +code (else RECOVER_PHONE_REGION, else US).",
+    ),
+]
 
 NOTHING_DUE = 3  # `crisis call --answers`: nobody is due to be called right now (documented for scripts)
 
 
-def _read(path: Path, region: Optional[str]):
+def _read(path: Path, region: str | None):
     from recoverycli.caselog.crisis_import import read_customers
 
     return read_customers(path, region)
@@ -71,26 +88,48 @@ def _preview(read) -> None:
     from rich.table import Table
 
     order = sorted(range(len(read.customers)), key=lambda i: (read.customers[i]["rank"], i))
-    table = Table(show_header=True, header_style="bold", title=f"First in the queue (of {len(order)})", title_justify="left")
+    table = Table(
+        show_header=True, header_style="bold", title=f"First in the queue (of {len(order)})", title_justify="left"
+    )
     for col in ("Row", "Name", "Contact", "Booking", "Segment", "Notes"):
         table.add_column(col, no_wrap=col in ("Row", "Contact"))
     for i in order[:20]:
         c = read.customers[i]
         notes = "; ".join(f"{k}: {v}" for k, v in c["notes"].items())
-        table.add_row(str(read.rows[i]), escape(c["name"]), escape(c["contact"]), escape(c["booking"]),
-                      escape(c["segment"] + (" · chased" if c["chased"] else "")), escape(notes[:60]))
+        table.add_row(
+            str(read.rows[i]),
+            escape(c["name"]),
+            escape(c["contact"]),
+            escape(c["booking"]),
+            escape(c["segment"] + (" · chased" if c["chased"] else "")),
+            escape(notes[:60]),
+        )
     make_console().print(table)
 
 
 @app.command("open")
 @guarded
 def open_(
-    title: Annotated[str, typer.Option("--title", help="What happened, e.g. \"Aurora lost power at sea\".")],
+    title: Annotated[str, typer.Option("--title", help='What happened, e.g. "Aurora lost power at sea".')],
     customers: CustomersOpt,
-    supplier: Annotated[Optional[str], typer.Option("--supplier", help="Who else serves these customers (cruise line, airline, hotel).", show_default=False)] = None,
-    playbook: Annotated[str, typer.Option("--playbook", help="The playbook for a reached customer.")] = "crisis-outreach",
-    retry_after: Annotated[str, typer.Option("--retry-after", help="An unreached customer is tried again after this long.")] = "30m",
-    lease: Annotated[str, typer.Option("--lease", help="How long a desk holds a customer without a sign of life (renewed during the call).")] = "2m",
+    supplier: Annotated[
+        str | None,
+        typer.Option(
+            "--supplier", help="Who else serves these customers (cruise line, airline, hotel).", show_default=False
+        ),
+    ] = None,
+    playbook: Annotated[
+        str, typer.Option("--playbook", help="The playbook for a reached customer.")
+    ] = "crisis-outreach",
+    retry_after: Annotated[
+        str, typer.Option("--retry-after", help="An unreached customer is tried again after this long.")
+    ] = "30m",
+    lease: Annotated[
+        str,
+        typer.Option(
+            "--lease", help="How long a desk holds a customer without a sign of life (renewed during the call)."
+        ),
+    ] = "2m",
     dry_run: DryRunOpt = False,
     phone_region: RegionOpt = None,
     staff: StaffOpt = None,
@@ -98,7 +137,7 @@ def open_(
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Open a crisis and load its affected customers; prints the crisis id."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from recoverycli.caselog import crisis
     from recoverycli.playbooks.library import Library
@@ -109,8 +148,12 @@ def open_(
     clean = _report_rows(read)
     if dry_run:
         _preview(read)
-        echo(f"would load {_summary(read.customers)}" + ("" if clean else f"; {len(read.problems)} bad row(s)")
-                   + " — nothing loaded (dry run)", err=True)
+        echo(
+            f"would load {_summary(read.customers)}"
+            + ("" if clean else f"; {len(read.problems)} bad row(s)")
+            + " — nothing loaded (dry run)",
+            err=True,
+        )
         raise typer.Exit(0 if clean else 1)
     if not clean:
         fail(f"{customers}: {len(read.problems)} bad row(s) — nothing loaded; fix them (see --dry-run) and run again")
@@ -118,15 +161,19 @@ def open_(
         fail(f"{customers}: no customers in the file — nothing to open a crisis for")
     who = staff_for_change(staff)
     st = store_at(store)
-    crisis_id = crisis.open_crisis(st, title, supplier, playbook, read, who, datetime.now(timezone.utc), retry, hold)
-    echo(f"opened {crisis_id} with {_summary(read.customers)}; desks call them with: recover crisis call {crisis_id}",
-               err=True)
+    crisis_id = crisis.open_crisis(st, title, supplier, playbook, read, who, datetime.now(UTC), retry, hold)
+    echo(
+        f"opened {crisis_id} with {_summary(read.customers)}; desks call them with: recover crisis call {crisis_id}",
+        err=True,
+    )
     sys.stdout.write(crisis_id + "\n")
     sys.stdout.flush()  # the id is out before any page is tried
     _page_opened(st, crisis_id, title, supplier, playbook, len(read.customers), who)
 
 
-def _page_opened(st, crisis_id: str, title: str, supplier: Optional[str], playbook: str, customers: int, who: str) -> None:
+def _page_opened(
+    st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str
+) -> None:
     """[kaufman-respond-now] the duty manager hears of a crisis as it opens; a page that fails costs one yellow line."""
     from recoverycli import notify
 
@@ -134,8 +181,16 @@ def _page_opened(st, crisis_id: str, title: str, supplier: Optional[str], playbo
     settings = notify.settings_for_call(warn)
     if settings is None or not settings.for_kind("crisis"):
         return
-    sent = notify.crisis_opened(notify.crisis_ledger(st, crisis_id, who), crisis_id, title, settings, customers=customers,
-                                supplier=supplier, playbook=playbook, staff=who)
+    sent = notify.crisis_opened(
+        notify.crisis_ledger(st, crisis_id, who),
+        crisis_id,
+        title,
+        settings,
+        customers=customers,
+        supplier=supplier,
+        playbook=playbook,
+        staff=who,
+    )
     if sent is not None and not sent.ok:
         warn(f"{crisis_id} is open, but the page did not go through ({notify.summary(sent.outcomes)})")
 
@@ -151,7 +206,7 @@ def add(
     store: StoreOpt = None,
 ) -> None:
     """Add customers to an open crisis (every row checked against its list too)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from recoverycli.caselog import crisis
 
@@ -166,11 +221,14 @@ def add(
         _preview(read)
         echo(f"would add {_summary(read.customers)} to {found.id} — nothing added (dry run)", err=True)
         raise typer.Exit(0 if clean else 1)
-    done = crisis.add_customers(st, found.id, read, datetime.now(timezone.utc), staff_for_change(staff))
+    done = crisis.add_customers(st, found.id, read, datetime.now(UTC), staff_for_change(staff))
     if not _report_rows(read, [p for p in done.problems if p not in read.problems]):
         fail(f"{customers}: {len(done.problems)} bad row(s) — nothing added")
-    fixed = f"; {len(done.corrected)} wrong number(s) corrected and back in the queue ({', '.join(done.corrected)})" \
-        if done.corrected else ""
+    fixed = (
+        f"; {len(done.corrected)} wrong number(s) corrected and back in the queue ({', '.join(done.corrected)})"
+        if done.corrected
+        else ""
+    )
     echo(f"added {done.added} customer(s) to {found.id}{fixed}", err=True)
 
 
@@ -178,8 +236,20 @@ def add(
 @guarded
 def call(
     crisis_id: CrisisArg = None,
-    answers: Annotated[Optional[Path], typer.Option("--answers", help="Script one call from this YAML file (outcome and answers); prints the case id of a reached customer.", show_default=False)] = None,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False)] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers",
+            help="Script one call from this YAML file (outcome and answers); prints the case id of a reached customer.",
+            show_default=False,
+        ),
+    ] = None,
+    staff: Annotated[
+        str | None,
+        typer.Option(
+            "--staff", help="Your name (else RECOVER_STAFF, else asked once and remembered).", show_default=False
+        ),
+    ] = None,
     store: StoreOpt = None,
     playbooks: PlaybooksOpt = None,
     plain: PlainOpt = False,
@@ -203,8 +273,12 @@ def call(
         for line in done.notices:
             echo(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
         if not done.held:
-            echo(f"{done.customer}: your hold ran out before the call was recorded — it is recorded, but another "
-                        f"desk may have called them too", fg="yellow", err=True)
+            echo(
+                f"{done.customer}: your hold ran out before the call was recorded — it is recorded, but another "
+                f"desk may have called them too",
+                fg="yellow",
+                err=True,
+            )
         again = f" — tried again after {crisis_when(done.next_try)}" if done.next_try else ""
         echo(f"{done.customer}: {crisis.OUTCOMES[done.outcome].split(':')[0].lower()}{again}", err=True)
         if done.case_id:
@@ -223,12 +297,12 @@ def crisis_when(value) -> str:
 
 
 def _now():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def _call_loop(st, location, lib, found, staff: Optional[str], plain: bool) -> None:
+def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None:
     """Claim, show, ask what happened, walk the playbook for a reached customer, record; then the next.
 
     Between calls the desk answers line by line; a reached customer's call opens the call screen (or the plain
@@ -237,12 +311,12 @@ def _call_loop(st, location, lib, found, staff: Optional[str], plain: bool) -> N
 
     import questionary
 
-    from recoverycli.caselog import crisis
-    from recoverycli.ui import crisis as crisis_view
-    from recoverycli.config import remember, staff_name
     from recoverycli.call.live import equip
-    from recoverycli.ui.prompts import TerminalAsker, discard_typeahead
     from recoverycli.call.wizard import Call
+    from recoverycli.caselog import crisis
+    from recoverycli.config import remember, staff_name
+    from recoverycli.ui import crisis as crisis_view
+    from recoverycli.ui.prompts import TerminalAsker, discard_typeahead
 
     pb = lib.get(found.playbook_id)
     console = make_console()
@@ -279,8 +353,10 @@ def _call_loop(st, location, lib, found, staff: Optional[str], plain: bool) -> N
                 again = f"; tried again after {crisis_view.when(after['next_try_at'])}" if after["next_try_at"] else ""
                 console.print(f"[green]Recorded: {crisis_view.OUTCOME_WORDS[attempt['outcome']]}{again}[/green]")
                 if not held:
-                    console.print("[yellow]Your hold on this customer ran out during the call; another desk may "
-                                  "have called them too.[/yellow]")
+                    console.print(
+                        "[yellow]Your hold on this customer ran out during the call; another desk may "
+                        "have called them too.[/yellow]"
+                    )
         discard_typeahead()  # a confirm needs Enter, and keys typed during the call are not its answer
         if not questionary.confirm("Call the next customer?", default=True, auto_enter=False).unsafe_ask():
             break
@@ -292,16 +368,21 @@ def _reached(st, console, pb, who, claim, attempt, supplier, plain: bool) -> Non
     view throughout; reached is recorded before the save (or on Ctrl-C, with the draft)."""
     from datetime import date
 
+    from recoverycli.call.live import live
+    from recoverycli.call.wizard import Call
     from recoverycli.caselog import crisis
     from recoverycli.cli.call import settle
-    from recoverycli.call.live import live
     from recoverycli.ui import run_with_clerk
-    from recoverycli.call.wizard import Call
 
     c = claim.customer
-    call = Call(playbook=pb, staff=who, today=date.today(), crisis_id=claim.crisis.id,
-                customer={"name": c.name, "contact": c.contact, "segment": c.segment},
-                answers={"customer_chased": c.chased} if pb.prompt("customer_chased") else {})
+    call = Call(
+        playbook=pb,
+        staff=who,
+        today=date.today(),
+        crisis_id=claim.crisis.id,
+        customer={"name": c.name, "contact": c.contact, "segment": c.segment},
+        answers={"customer_chased": c.chased} if pb.prompt("customer_chased") else {},
+    )
     recorded: list[str] = []
 
     def reached(draft_id) -> None:
@@ -321,9 +402,17 @@ def _reached(st, console, pb, who, claim, attempt, supplier, plain: bool) -> Non
 def supplier(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
     note: Annotated[str, typer.Option("--note", help="The contact: who you spoke to and what was said.")],
-    commitment: Annotated[Optional[str], typer.Option("--commitment", help="What the supplier will do for our customers.", show_default=False)] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="By when (16:00, tomorrow 10:00, 2026-12-05).", show_default=False)] = None,
-    deal: Annotated[Optional[str], typer.Option("--deal", help="The deal secured for the customers' future travel.", show_default=False)] = None,
+    commitment: Annotated[
+        str | None,
+        typer.Option("--commitment", help="What the supplier will do for our customers.", show_default=False),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="By when (16:00, tomorrow 10:00, 2026-12-05).", show_default=False)
+    ] = None,
+    deal: Annotated[
+        str | None,
+        typer.Option("--deal", help="The deal secured for the customers' future travel.", show_default=False),
+    ] = None,
     staff: StaffOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -348,15 +437,22 @@ class BoardFormat(str, Enum):
 @guarded
 def board(
     crisis_id: CrisisArg = None,
-    format: Annotated[BoardFormat, typer.Option("--format", help="table for people, json for scripts.")] = BoardFormat.table,
+    format: Annotated[
+        BoardFormat, typer.Option("--format", help="table for people, json for scripts.")
+    ] = BoardFormat.table,
     watch: Annotated[bool, typer.Option("--watch", help="Keep it up to date as desks call (Ctrl-C to stop).")] = False,
-    interval: Annotated[float, typer.Option("--interval", min=0.2, help="With --watch: seconds between looks (SQLite; PostgreSQL wakes at once).")] = 2.0,
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval", min=0.2, help="With --watch: seconds between looks (SQLite; PostgreSQL wakes at once)."
+        ),
+    ] = 2.0,
     store: StoreOpt = None,
 ) -> None:
     """Where every customer stands, reach times, who is calling whom, the supplier's commitments."""
     from recoverycli.caselog import crisis
-    from recoverycli.ui import crisis as crisis_view
     from recoverycli.store.crisis import CRISIS_CHANNEL
+    from recoverycli.ui import crisis as crisis_view
 
     st = store_at(store, create=False)
     found = crisis.resolve(st, crisis_id, open_only=crisis_id is None)
@@ -398,8 +494,10 @@ def board(
 @guarded
 def close(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it ends, e.g. \"everyone reached; refunds paid\".")],
-    give_up: Annotated[bool, typer.Option("--give-up", help="Stop trying the customers not reached yet (they are marked given up).")] = False,
+    reason: Annotated[str, typer.Option("--reason", help='Why it ends, e.g. "everyone reached; refunds paid".')],
+    give_up: Annotated[
+        bool, typer.Option("--give-up", help="Stop trying the customers not reached yet (they are marked given up).")
+    ] = False,
     staff: StaffOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -428,10 +526,19 @@ class Only(str, Enum):
 @guarded
 def update(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
-    message: Annotated[Path, typer.Option("--message", help="The update, with {customer.first_name}-style placeholders.")],
-    format: Annotated[UpdateFormat, typer.Option("--format", help="csv for a mail merge, jsonl for a sending script.")] = UpdateFormat.csv,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False)] = None,
-    only: Annotated[Only, typer.Option("--only", help="Which customers: all, those reached, or those not reached yet.")] = Only.all,
+    message: Annotated[
+        Path, typer.Option("--message", help="The update, with {customer.first_name}-style placeholders.")
+    ],
+    format: Annotated[
+        UpdateFormat, typer.Option("--format", help="csv for a mail merge, jsonl for a sending script.")
+    ] = UpdateFormat.csv,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of stdout (created 0600).", show_default=False),
+    ] = None,
+    only: Annotated[
+        Only, typer.Option("--only", help="Which customers: all, those reached, or those not reached yet.")
+    ] = Only.all,
     excel: Annotated[bool, typer.Option("--excel", help="CSV: start with a UTF-8 BOM so Excel shows accents.")] = False,
     force: ForceOpt = False,
     staff: StaffOpt = None,
@@ -440,10 +547,8 @@ def update(
     """A personal update for every affected customer, checked by the coach, as mail-merge CSV or JSON lines."""
     import json
 
+    from recoverycli.caselog import crisis, export
     from recoverycli.files import check_output, output_file
-
-    from recoverycli.caselog import crisis
-    from recoverycli.caselog import export
 
     try:
         template = message.read_text(encoding="utf-8")
@@ -464,7 +569,10 @@ def update(
 
     def write(out) -> None:
         if format is UpdateFormat.csv:
-            rows = (tuple(export.neutralise(v) if isinstance(v, str) else v for v in (r[f] for f in fields)) for r in result.rows)
+            rows = (
+                tuple(export.neutralise(v) if isinstance(v, str) else v for v in (r[f] for f in fields))
+                for r in result.rows
+            )
             export.write_csv(rows, out, fields, excel=excel)
         else:
             for r in result.rows:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from recoverycli.cli.common import Format, StoreOpt, echo, fail, guarded, print_json, store_at
 
-app = typer.Typer(help="Alerts through Apprise: emergencies, overdue promises, crises, a daily digest.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Alerts through Apprise: emergencies, overdue promises, crises, a daily digest.", no_args_is_help=True
+)
 
 KIND_HELP = "emergency, overdue, crisis or digest; omit to try every channel once."
 
@@ -18,7 +19,7 @@ KIND_HELP = "emergency, overdue, crisis or digest; omit to try every channel onc
 @app.command("test")
 @guarded
 def test(
-    kind: Annotated[Optional[str], typer.Argument(metavar="[KIND]", help=KIND_HELP, show_default=False)] = None,
+    kind: Annotated[str | None, typer.Argument(metavar="[KIND]", help=KIND_HELP, show_default=False)] = None,
 ) -> None:
     """Send a test message to the channels for KIND, and say which got it."""
     from recoverycli import notify
@@ -73,11 +74,20 @@ def list_channels(
     from recoverycli import notify
 
     settings = notify.load_settings()
-    rows: list[dict[str, Any]] = [{"channel": c.number, "label": c.label, "kinds": [k for k in notify.KINDS if k in c.kinds],
-             "from": c.source} for c in settings.channels]
+    rows: list[dict[str, Any]] = [
+        {"channel": c.number, "label": c.label, "kinds": [k for k in notify.KINDS if k in c.kinds], "from": c.source}
+        for c in settings.channels
+    ]
     if format is Format.json:
-        print_json({"channels": rows, "include_name": settings.include_name, "timeout": settings.timeout,
-                    "retry": settings.retry, "crisis_pace": settings.crisis_pace})
+        print_json(
+            {
+                "channels": rows,
+                "include_name": settings.include_name,
+                "timeout": settings.timeout,
+                "retry": settings.retry,
+                "crisis_pace": settings.crisis_pace,
+            }
+        )
         return
     if not rows:
         echo(f"No notification channels — {_where()}", err=True)
@@ -85,8 +95,11 @@ def list_channels(
     for r in rows:
         echo(f"{r['label']:<40} {', '.join(r['kinds']):<32} ({r['from']})")
     name = "yes" if settings.include_name else "no"
-    echo(f"customer's name in messages: {name} · timeout {settings.timeout:g} s"
-               + (f" · crisis pace {settings.crisis_pace:g}/h" if settings.crisis_pace else ""), err=True)
+    echo(
+        f"customer's name in messages: {name} · timeout {settings.timeout:g} s"
+        + (f" · crisis pace {settings.crisis_pace:g}/h" if settings.crisis_pace else ""),
+        err=True,
+    )
 
 
 def _where() -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from recoverycli.cli.common import Format, PlaybooksOpt, echo, fail, guarded, make_console, print_json
 
-app = typer.Typer(help="Author, check and preview playbooks (for trainers).", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(
+    help="Author, check and preview playbooks (for trainers).", no_args_is_help=True, rich_markup_mode=None
+)
 SCHEMA_FILE = "playbook.schema.json"
 
 
@@ -32,10 +34,17 @@ def list_playbooks(
     lib = library(playbooks)
     books, _ = lib.usable()
     rows = [
-        {"id": e.playbook.id, "title": books[pid].title, "version": books[pid].version, "category": books[pid].category,
-         "source": "bundled" if e.bundled else str(e.directory), "file": str(e.source.file),
-         "overrides_bundled": pid in lib.overridden and lib.overridden[pid].bundled}
-        for pid, e in lib.entries.items() if pid in books
+        {
+            "id": e.playbook.id,
+            "title": books[pid].title,
+            "version": books[pid].version,
+            "category": books[pid].category,
+            "source": "bundled" if e.bundled else str(e.directory),
+            "file": str(e.source.file),
+            "overrides_bundled": pid in lib.overridden and lib.overridden[pid].bundled,
+        }
+        for pid, e in lib.entries.items()
+        if pid in books
     ]
     if format is Format.json:
         print_json(rows)
@@ -48,15 +57,19 @@ def list_playbooks(
     for col in ("Id", "Title", "Version", "Category", "Source", "Overrides"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*(safe_text(v) for v in (r["id"], r["title"] or "", r["version"], r["category"], r["source"])),
-                      "yes" if r["overrides_bundled"] else "")
+        table.add_row(
+            *(safe_text(v) for v in (r["id"], r["title"] or "", r["version"], r["category"], r["source"])),
+            "yes" if r["overrides_bundled"] else "",
+        )
     make_console().print(table)
 
 
 @guarded
 def show_playbook(
     playbook_id: Annotated[str, typer.Argument(metavar="ID")],
-    format: Annotated[ShowFormat, typer.Option("--format", help="table as a clerk meets it; yaml or json: the merged playbook.")] = ShowFormat.table,
+    format: Annotated[
+        ShowFormat, typer.Option("--format", help="table as a clerk meets it; yaml or json: the merged playbook.")
+    ] = ShowFormat.table,
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """The fully merged playbook (after `extends`), as a clerk will meet it."""
@@ -78,22 +91,43 @@ def show_playbook(
 
 @guarded
 def lint_playbooks(
-    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="[PATH]...", help="Files or directories (default: every playbook directory).", show_default=False)] = None,
-    format: Annotated[Format, typer.Option("--format", help="table: file:line:col lines; json for editors and CI.")] = Format.table,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH]...", help="Files or directories (default: every playbook directory).", show_default=False
+        ),
+    ] = None,
+    format: Annotated[
+        Format, typer.Option("--format", help="table: file:line:col lines; json for editors and CI.")
+    ] = Format.table,
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Check playbook files and print every problem; exit 1 if any is an error."""
-    from recoverycli.playbooks.lint import lint, line
+    from recoverycli.playbooks.lint import line, lint
 
     checked, problems = lint(paths, playbooks)
     errors = sum(p.level == "error" for p in problems)
     warnings = len(problems) - errors
     if format is Format.json:
-        files = [{"file": f, "errors": sum(p.file == f and p.level == "error" for p in problems),
-                  "warnings": sum(p.file == f and p.level != "error" for p in problems)} for f in checked]
-        print_json({"files": files, "problems": [{"file": p.file, "line": p.line, "col": p.col, "level": p.level,
-                                                  "message": p.message} for p in problems],
-                    "errors": errors, "warnings": warnings})
+        files = [
+            {
+                "file": f,
+                "errors": sum(p.file == f and p.level == "error" for p in problems),
+                "warnings": sum(p.file == f and p.level != "error" for p in problems),
+            }
+            for f in checked
+        ]
+        print_json(
+            {
+                "files": files,
+                "problems": [
+                    {"file": p.file, "line": p.line, "col": p.col, "level": p.level, "message": p.message}
+                    for p in problems
+                ],
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
     else:
         for f in checked:
             mine = [p for p in problems if p.file == f]
@@ -119,9 +153,9 @@ def new_playbook(
     import re
 
     from recoverycli.files import write_output
-    from recoverycli.playbooks.schema import ID_PATTERN, Playbook
     from recoverycli.playbooks.library import Library, bundled_dir
     from recoverycli.playbooks.scaffold import playbook_yaml
+    from recoverycli.playbooks.schema import ID_PATTERN, Playbook
 
     if not re.fullmatch(ID_PATTERN, playbook_id):  # fullmatch: `$` alone would let a trailing newline through
         fail(f"{playbook_id!r} is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin", 2)
@@ -140,8 +174,9 @@ def new_playbook(
     if os.path.islink(schema):
         echo(f"left {schema} as it is: it is a symbolic link", err=True)
     else:
-        write_output(schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema",
-                     mode=0o666 & ~_umask())
+        write_output(
+            schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema", mode=0o666 & ~_umask()
+        )
     echo(str(target))
     echo(f"check it with: recover playbook lint {target}", err=True)
 
@@ -171,7 +206,9 @@ def schema() -> None:
 def drill(
     playbook_id: Annotated[str, typer.Argument(metavar="ID")],
     answers: Annotated[Path, typer.Option("--answers", help="Canned answers, as for `recover start --answers`.")],
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Staff name if the file has none.", show_default=False)] = None,
+    staff: Annotated[
+        str | None, typer.Option("--staff", help="Staff name if the file has none.", show_default=False)
+    ] = None,
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
     playbooks: PlaybooksOpt = None,
 ) -> None:
@@ -198,6 +235,12 @@ def drill(
     make_console().print(panels.case_view(case, lib.get(playbook_id)))
 
 
-for _name, _fn in [("list", list_playbooks), ("show", show_playbook), ("lint", lint_playbooks), ("new", new_playbook),
-                   ("schema", schema), ("drill", drill)]:
+for _name, _fn in [
+    ("list", list_playbooks),
+    ("show", show_playbook),
+    ("lint", lint_playbooks),
+    ("new", new_playbook),
+    ("schema", schema),
+    ("drill", drill),
+]:
     app.command(_name)(_fn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -50,9 +50,13 @@ def check(
 
 @guarded
 def forget(
-    customer: Annotated[str, typer.Option("--customer", metavar="CONTACT_OR_NAME", help="The customer's contact or full name.")],
+    customer: Annotated[
+        str, typer.Option("--customer", metavar="CONTACT_OR_NAME", help="The customer's contact or full name.")
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm (for scripts).")] = False,
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Who asks for the erasure (for the event log).", show_default=False)] = None,
+    staff: Annotated[
+        str | None, typer.Option("--staff", help="Who asks for the erasure (for the event log).", show_default=False)
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
     """Erase a customer's personal data from every case; the anonymised cases stay for statistics."""
@@ -63,32 +67,47 @@ def forget(
     if not yes:
         if not sys.stdin.isatty():
             fail("forgetting a customer needs confirmation — run it in a terminal, or pass --yes")
-        if not typer.confirm("Erase this customer's name, contact and words from every case? This cannot be undone", default=False):
+        if not typer.confirm(
+            "Erase this customer's name, contact and words from every case? This cannot be undone", default=False
+        ):
             fail("kept — nothing erased")
     done = st.forget(customer, staff_name(staff) or "unknown", utcnow())
     if not done.cases and not done.listed:
-        fail("no case matches that customer — give their contact or name as saved (case, accents, spacing and how a "
-             "phone number is written do not matter)")
+        fail(
+            "no case matches that customer — give their contact or name as saved (case, accents, spacing and how a "
+            "phone number is written do not matter)"
+        )
     for case_id in done.cases:
         echo(case_id)
-    keys = [f"{done.by_contact} by contact ({done.key_contact})" if done.by_contact else "",
-            f"{done.by_name} by name ({done.key_name})" if done.by_name else ""]
+    keys = [
+        f"{done.by_contact} by contact ({done.key_contact})" if done.by_contact else "",
+        f"{done.by_name} by name ({done.key_name})" if done.by_name else "",
+    ]
     found = f", found {' and '.join(k for k in keys if k)}" if done.cases else ""
-    lists = (f" and {len(done.listed)} crisis list entr{'y' if len(done.listed) == 1 else 'ies'} ({', '.join(done.listed)})"
-             if done.listed else "")
+    lists = (
+        f" and {len(done.listed)} crisis list entr{'y' if len(done.listed) == 1 else 'ies'} ({', '.join(done.listed)})"
+        if done.listed
+        else ""
+    )
     echo(f"erased personal data from {len(done.cases)} case(s){lists}{found}", err=True)
     if done.quoted_in:
-        echo(f"also erased their name or contact where {len(done.quoted_in)} other case(s) quoted it: "
-             f"{', '.join(done.quoted_in)}", err=True)
+        echo(
+            f"also erased their name or contact where {len(done.quoted_in)} other case(s) quoted it: "
+            f"{', '.join(done.quoted_in)}",
+            err=True,
+        )
     if st.erasure_note:
         echo(st.erasure_note, err=True, fg="yellow")
     if done.lingering:
-        fail(f"not finished: {done.lingering} — end it (recover watch, a long export), then run this forget again "
-             f"(it finds nothing left to erase, and clears the old copies)")
+        fail(
+            f"not finished: {done.lingering} — end it (recover watch, a long export), then run this forget again "
+            f"(it finds nothing left to erase, and clears the old copies)"
+        )
 
 
-app = typer.Typer(help="The store itself: bring its schema up to date, copy a desk's log into the shared store.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The store itself: bring its schema up to date, copy a desk's log into the shared store.", no_args_is_help=True
+)
 
 
 @app.command("migrate")
@@ -110,8 +129,13 @@ def migrate(store: StoreOpt = None) -> None:
 @guarded
 def copy(
     source: Annotated[Path, typer.Option("--from", metavar="SQLITE_PATH", help="The desk's own case store file.")],
-    target: Annotated[str, typer.Option("--to", metavar="URL", help="The shared store: a postgresql:// URL (or another file).")],
-    staff: Annotated[Optional[str], typer.Option("--staff", help="Who runs the copy (for the event on a renumbered case).", show_default=False)] = None,
+    target: Annotated[
+        str, typer.Option("--to", metavar="URL", help="The shared store: a postgresql:// URL (or another file).")
+    ],
+    staff: Annotated[
+        str | None,
+        typer.Option("--staff", help="Who runs the copy (for the event on a renumbered case).", show_default=False),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
 ) -> None:
     """Copy every case (not drafts) into another store; running it again copies nothing twice. Verified case by case."""
@@ -127,26 +151,40 @@ def copy(
     progress = _progress(total)
     with progress:
         task = progress.add_task("copying cases", total=total)
-        report = copy_cases(src, dst, staff_name(staff) or "store copy", tick=lambda: progress.advance(task), total=total)
+        report = copy_cases(
+            src, dst, staff_name(staff) or "store copy", tick=lambda: progress.advance(task), total=total
+        )
     if format is Format.json:
         from dataclasses import asdict
 
         print_json({**asdict(report), "ok": report.ok, "from": src.label, "to": dst.label})
     else:
-        echo(f"{report.source_cases} case(s) in {src.label}: {len(report.copied)} copied, "
-                   f"{len(report.renumbered)} copied under a new id, {len(report.updated)} brought up to date, "
-                   f"{len(report.unchanged)} already there", err=True)
+        echo(
+            f"{report.source_cases} case(s) in {src.label}: {len(report.copied)} copied, "
+            f"{len(report.renumbered)} copied under a new id, {len(report.updated)} brought up to date, "
+            f"{len(report.unchanged)} already there",
+            err=True,
+        )
         for old, new in report.renumbered.items():
             echo(f"  {old} is {new} in {dst.label} (its id was taken there)", err=True)
         if report.drafts_left:
-            typer.echo(f"  {report.drafts_left} draft(s) not copied: calls still in progress — finish or discard them, "
-                       f"then copy again", err=True)
+            typer.echo(
+                f"  {report.drafts_left} draft(s) not copied: calls still in progress — finish or discard them, "
+                f"then copy again",
+                err=True,
+            )
         for case_id in report.conflicts:
-            echo(f"  {case_id} changed in both stores since the last copy — left as it is in {dst.label}",
-                        fg="yellow", err=True)
+            echo(
+                f"  {case_id} changed in both stores since the last copy — left as it is in {dst.label}",
+                fg="yellow",
+                err=True,
+            )
         verdict = "verified" if not report.mismatched else "MISMATCH"
-        echo(f"{verdict}: {report.verified} of {report.source_cases - len(report.conflicts)} case(s) read back "
-                   f"with the same content hash", err=True)
+        echo(
+            f"{verdict}: {report.verified} of {report.source_cases - len(report.conflicts)} case(s) read back "
+            f"with the same content hash",
+            err=True,
+        )
         for case_id in report.mismatched:
             echo(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
     if not report.ok:
@@ -158,5 +196,12 @@ def _progress(total: int):
 
     from recoverycli.cli.common import make_console
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=make_console(stderr=True), transient=True, disable=total == 0)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=make_console(stderr=True),
+        transient=True,
+        disable=total == 0,
+    )

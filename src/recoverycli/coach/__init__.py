@@ -27,12 +27,12 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     category: str
     level: Literal["warning", "error"] = "warning"
-    phrases: list[str] = Field(default_factory=list)        # matched on the normalised text: any inflection
-    patterns: list[str] = Field(default_factory=list)       # regular expressions over the text as typed (lower case)
+    phrases: list[str] = Field(default_factory=list)  # matched on the normalised text: any inflection
+    patterns: list[str] = Field(default_factory=list)  # regular expressions over the text as typed (lower case)
     normal_patterns: list[str] = Field(default_factory=list)  # regular expressions over the normalised text
-    exceptions: list[str] = Field(default_factory=list)     # over the sentence, as typed or normalised
+    exceptions: list[str] = Field(default_factory=list)  # over the sentence, as typed or normalised
     exceptions_in: Literal["sentence", "reply"] = "sentence"  # where an exception is looked for
-    unless_reply: list[str] = Field(default_factory=list)   # over the whole reply: when one matches, the rule is silent
+    unless_reply: list[str] = Field(default_factory=list)  # over the whole reply: when one matches, the rule is silent
     fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
     reason: str
     suggestion: str
@@ -105,7 +105,7 @@ class Flag:
 class Compiled:
     rule: Rule
     matchers: list[re.Pattern[str]] = field(default_factory=list)  # over the text as typed, folded
-    normal: list[re.Pattern[str]] = field(default_factory=list)    # over the normalised text
+    normal: list[re.Pattern[str]] = field(default_factory=list)  # over the normalised text
     exceptions: list[re.Pattern[str]] = field(default_factory=list)
     unless_reply: list[re.Pattern[str]] = field(default_factory=list)
     disowning: list[re.Pattern[str]] = field(default_factory=list)  # the rule set's, shared by every rule
@@ -114,8 +114,11 @@ class Compiled:
 def expand_words(pattern: str, words: dict[str, list[str]]) -> str:
     """A pattern with each @name of a word class replaced by its alternatives (classes may use other classes)."""
     for _ in range(5):
-        expanded = re.sub(r"@([a-z][a-z_]*)", lambda m: f"(?:{'|'.join(words[m.group(1)])})" if m.group(1) in words else m.group(0),
-                          pattern)
+        expanded = re.sub(
+            r"@([a-z][a-z_]*)",
+            lambda m: f"(?:{'|'.join(words[m.group(1)])})" if m.group(1) in words else m.group(0),
+            pattern,
+        )
         if expanded == pattern:
             break
         pattern = expanded
@@ -132,8 +135,16 @@ def compile_rules(rules: RuleSet) -> list[Compiled]:
     for r in rules.rules:
         normal = [re.compile(phrase_pattern(p)) for p in r.phrases if normalise(p).text]
         normal += [rx(p) for p in r.normal_patterns]
-        out.append(Compiled(r, [re.compile(p, re.I) for p in r.patterns], normal, [rx(e) for e in r.exceptions],
-                            [rx(u) for u in r.unless_reply], disowning))
+        out.append(
+            Compiled(
+                r,
+                [re.compile(p, re.I) for p in r.patterns],
+                normal,
+                [rx(e) for e in r.exceptions],
+                [rx(u) for u in r.unless_reply],
+                disowning,
+            )
+        )
     return out
 
 
@@ -193,8 +204,18 @@ def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> 
                 continue
             if any(f.start <= start and end <= f.end for f in flags):  # the same words, already explained
                 continue
-            flags.append(Flag(c.rule.id, c.rule.category, c.rule.level, start, end, text[start:end],
-                              c.rule.reason, c.rule.suggestion))
+            flags.append(
+                Flag(
+                    c.rule.id,
+                    c.rule.category,
+                    c.rule.level,
+                    start,
+                    end,
+                    text[start:end],
+                    c.rule.reason,
+                    c.rule.suggestion,
+                )
+            )
     return flags
 
 
@@ -248,54 +269,197 @@ def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> l
     why = same.reason if same else "A customer is likely to hear this badly."
     better = same.suggestion if same else "Say sorry for what happened, and what you will do, by when."
     words = ", ".join(f"'{w}'" for w in verdict.telling)
-    return [Flag(f"sounds-like-{verdict.move}", verdict.move, "warning", verdict.start, verdict.end, text[verdict.start:verdict.end],
-                 f"This sentence sounds like {verdict.move.replace('-', ' ')} to the coach's trained ear"
-                 + (f" (words like {words})" if words else "") + f", though no rule names it. {why}", better)]
+    return [
+        Flag(
+            f"sounds-like-{verdict.move}",
+            verdict.move,
+            "warning",
+            verdict.start,
+            verdict.end,
+            text[verdict.start : verdict.end],
+            f"This sentence sounds like {verdict.move.replace('-', ' ')} to the coach's trained ear"
+            + (f" (words like {words})" if words else "")
+            + f", though no rule names it. {why}",
+            better,
+        )
+    ]
 
 
-_PLACEHOLDER = re.compile(r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
-                          r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}")
+_PLACEHOLDER = re.compile(
+    r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
+    r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}"
+)
 
 
 def placeholder_flags(text: str) -> list[Flag]:
-    return [Flag("unfilled-placeholder", "template", "error", m.start(), m.end(), m.group(0),
-                 "A template placeholder was left in: the customer sees a form letter.",
-                 "Replace it with the real detail, or rewrite the sentence in your own words.")
-            for m in _PLACEHOLDER.finditer(text)]
+    return [
+        Flag(
+            "unfilled-placeholder",
+            "template",
+            "error",
+            m.start(),
+            m.end(),
+            m.group(0),
+            "A template placeholder was left in: the customer sees a form letter.",
+            "Replace it with the real detail, or rewrite the sentence in your own words.",
+        )
+        for m in _PLACEHOLDER.finditer(text)
+    ]
 
 
 _NAME_WORD = r"[A-Z][^\W\d_]*(?:[-'’][A-Za-z][^\W\d_]*)*"
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister)\.?"
 _TITLES = r"(?:(?:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
-_GREETING = re.compile(r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I)
+_GREETING = re.compile(
+    r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I
+)
 _INTERJECTED = re.compile(r"(?:^|(?<=\n))[ \t]*(?i:ah|oh|aw|aww|och|ach|ahh)[ \t]+(" + _NAME_WORD + r"),(?=\s)")
 _VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?:our|the|my|from|who|at|your|a|an)\b)")
 # a title and a name spoken to the customer: at the start, after a comma, or closing a sentence
-_TITLED = re.compile(r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
-                     r"\s*" + _TITLE + r"\s+(" + _NAME_WORD + r")(?=\s*(?:$|[.!?;:]|,(?!\s+(?:our|the|my|from|who|at|will|has|is|was|can|could|would|and (?:he|she|they))\b)))",
-                     re.I | re.M)
+_TITLED = re.compile(
+    r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
+    r"\s*"
+    + _TITLE
+    + r"\s+("
+    + _NAME_WORD
+    + r")(?=\s*(?:$|[.!?;:]|,(?!\s+(?:our|the|my|from|who|at|will|has|is|was|can|could|would|and (?:he|she|they))\b)))",
+    re.I | re.M,
+)
 # a colleague or a supplier's person introduced by their role, not the customer spoken to
-_APPOSITION = re.compile(r"\b(?:manager|officer|driver|colleague|director|host|chef|guide|agent|captain|engineer|technician|"
-                         r"supervisor|representative|rep|owner|contact|concierge|purser|steward|coordinator|head|lead|assistant|"
-                         r"partner|supplier|operator|planner|advisor|adviser|consultant|specialist|inspector|controller|clerk|"
-                         r"receptionist|attendant|conductor|pilot|mechanic|chief|founder)"
-                         r"(?:\s+\w+)?\s*,\s*" + _TITLE + r"\s+$"
-                         r"|\bour\s+(?:[\w-]+\s+){0,2}[\w-]+\s*,\s*" + _TITLE + r"\s+$", re.I)
-_NOT_NAMES = {"sorry", "thanks", "thank", "yes", "no", "ok", "okay", "well", "please", "so", "again", "all", "everyone",
-              "team", "guest", "guests", "customer", "sir", "madam", "there", "friend", "friends", "first", "unfortunately",
-              "honestly", "today", "tomorrow", "now", "right", "look", "listen", "sadly", "also", "and", "but",
-              "sincerely", "regards", "best", "cheers", "warmly", "warm", "kind", "yours", "respectfully", "cordially", "love",
-              "hi", "hey", "hello", "dear", "morning", "evening", "afternoon", "oh", "ah", "great", "sure", "absolutely",
-              "certainly", "good", "understood", "alright", "mate", "folks", "ladies", "gentlemen", "ma'am", "apologies",
-              "however", "meanwhile", "again", "finally", "firstly", "secondly", "also", "p.s", "ps",
-              # what people say before a comma on the phone or in a chat, that is nobody's name
-              "ugh", "eish", "yeah", "yep", "yup", "nah", "hiya", "ahh", "aww", "gosh", "wow", "whoa", "oops", "hmm", "um",
-              "erm", "er", "uh", "jeez", "crikey", "blimey", "gee", "ach", "och", "aye", "ooh", "howdy", "g'day", "gday",
-              "lol", "tbh", "btw", "fyi", "valued", "shame", "ja", "right-o", "okey", "cool", "brilliant", "lovely"}
+_APPOSITION = re.compile(
+    r"\b(?:manager|officer|driver|colleague|director|host|chef|guide|agent|captain|engineer|technician|"
+    r"supervisor|representative|rep|owner|contact|concierge|purser|steward|coordinator|head|lead|assistant|"
+    r"partner|supplier|operator|planner|advisor|adviser|consultant|specialist|inspector|controller|clerk|"
+    r"receptionist|attendant|conductor|pilot|mechanic|chief|founder)"
+    r"(?:\s+\w+)?\s*,\s*" + _TITLE + r"\s+$"
+    r"|\bour\s+(?:[\w-]+\s+){0,2}[\w-]+\s*,\s*" + _TITLE + r"\s+$",
+    re.I,
+)
+_NOT_NAMES = {
+    "sorry",
+    "thanks",
+    "thank",
+    "yes",
+    "no",
+    "ok",
+    "okay",
+    "well",
+    "please",
+    "so",
+    "again",
+    "all",
+    "everyone",
+    "team",
+    "guest",
+    "guests",
+    "customer",
+    "sir",
+    "madam",
+    "there",
+    "friend",
+    "friends",
+    "first",
+    "unfortunately",
+    "honestly",
+    "today",
+    "tomorrow",
+    "now",
+    "right",
+    "look",
+    "listen",
+    "sadly",
+    "also",
+    "and",
+    "but",
+    "sincerely",
+    "regards",
+    "best",
+    "cheers",
+    "warmly",
+    "warm",
+    "kind",
+    "yours",
+    "respectfully",
+    "cordially",
+    "love",
+    "hi",
+    "hey",
+    "hello",
+    "dear",
+    "morning",
+    "evening",
+    "afternoon",
+    "oh",
+    "ah",
+    "great",
+    "sure",
+    "absolutely",
+    "certainly",
+    "good",
+    "understood",
+    "alright",
+    "mate",
+    "folks",
+    "ladies",
+    "gentlemen",
+    "ma'am",
+    "apologies",
+    "however",
+    "meanwhile",
+    "finally",
+    "firstly",
+    "secondly",
+    "p.s",
+    "ps",
+    # what people say before a comma on the phone or in a chat, that is nobody's name
+    "ugh",
+    "eish",
+    "yeah",
+    "yep",
+    "yup",
+    "nah",
+    "hiya",
+    "ahh",
+    "aww",
+    "gosh",
+    "wow",
+    "whoa",
+    "oops",
+    "hmm",
+    "um",
+    "erm",
+    "er",
+    "uh",
+    "jeez",
+    "crikey",
+    "blimey",
+    "gee",
+    "ach",
+    "och",
+    "aye",
+    "ooh",
+    "howdy",
+    "g'day",
+    "gday",
+    "lol",
+    "tbh",
+    "btw",
+    "fyi",
+    "valued",
+    "shame",
+    "ja",
+    "right-o",
+    "okey",
+    "cool",
+    "brilliant",
+    "lovely",
+}
 
 
 def _plain(s: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c)).replace("’", "'")
+    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c)).replace(
+        "’", "'"
+    )
 
 
 def _is_word(name: str) -> bool:
@@ -318,10 +482,18 @@ def _goes_by(name: str, first: str) -> bool:
     list does not know; a name that starts differently is someone else's."""
     if not first or len(name) < 2:
         return False
-    if first.startswith(name) or (len(name) >= 3 and name in first) or (name[:2] == first[:2] and len(name) < len(first)):
+    if (
+        first.startswith(name)
+        or (len(name) >= 3 and name in first)
+        or (name[:2] == first[:2] and len(name) < len(first))
+    ):
         return True
     nn = _nicknamer()
-    return bool(name in nn.nicknames_of(first) or first in nn.nicknames_of(name) or nn.canonicals_of(name) & nn.canonicals_of(first))
+    return bool(
+        name in nn.nicknames_of(first)
+        or first in nn.nicknames_of(name)
+        or nn.canonicals_of(name) & nn.canonicals_of(first)
+    )
 
 
 def name_flags(text: str, customer: str) -> list[Flag]:
@@ -334,7 +506,12 @@ def name_flags(text: str, customer: str) -> list[Flag]:
         for m in rx.finditer(text):
             name = m.group(1).strip("'’-")
             plain = _plain(name)
-            if plain in _NOT_NAMES or plain in known or not name[:1].isupper() or any(f.start == m.start(1) for f in out):
+            if (
+                plain in _NOT_NAMES
+                or plain in known
+                or not name[:1].isupper()
+                or any(f.start == m.start(1) for f in out)
+            ):
                 continue
             if rx in (_VOCATIVE, _INTERJECTED) and _is_word(name):
                 continue
@@ -342,19 +519,43 @@ def name_flags(text: str, customer: str) -> list[Flag]:
                 continue
             if rx is not _TITLED and _goes_by(plain, first):  # a title goes with the surname
                 continue
-            out.append(Flag("wrong-name", "template", "error", m.start(1), m.start(1) + len(name), name,
-                            f"This names '{name}', but the customer on this case is {customer}: a reply with another "
-                            "customer's name destroys trust.",
-                            f"Use the customer's own name: {customer.split()[0] if customer.split() else customer}."))
+            out.append(
+                Flag(
+                    "wrong-name",
+                    "template",
+                    "error",
+                    m.start(1),
+                    m.start(1) + len(name),
+                    name,
+                    f"This names '{name}', but the customer on this case is {customer}: a reply with another "
+                    "customer's name destroys trust.",
+                    f"Use the customer's own name: {customer.split()[0] if customer.split() else customer}.",
+                )
+            )
     return out
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\b|"
     r"\b(" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?\b|\b(tomorrow|today|tonight)\b|"
-    r"\b(?:on\s+|by\s+|this\s+|next\s+)(" + "|".join(_DAYS) + r")\b", re.I)
+    r"\b(?:on\s+|by\s+|this\s+|next\s+)(" + "|".join(_DAYS) + r")\b",
+    re.I,
+)
 
 
 def _resolve(m: re.Match[str], today: date) -> date | None:
@@ -382,23 +583,45 @@ def date_flags(text: str, promised: date, today: date) -> list[Flag]:
     for m in _DATE.finditer(text):
         d = _resolve(m, today)
         if d is not None and d != promised:
-            out.append(Flag("date-mismatch", "promise", "warning", m.start(), m.end(), m.group(0),
-                            f"'{m.group(0)}' is {d:%a %d %b}, but the follow-up promised on this case is {promised:%a %d %b}.",
-                            f"Use the promised date ({promised:%A %d %B}), or reschedule the follow-up first."))
+            out.append(
+                Flag(
+                    "date-mismatch",
+                    "promise",
+                    "warning",
+                    m.start(),
+                    m.end(),
+                    m.group(0),
+                    f"'{m.group(0)}' is {d:%a %d %b}, but the follow-up promised on this case is {promised:%a %d %b}.",
+                    f"Use the promised date ({promised:%A %d %B}), or reschedule the follow-up first.",
+                )
+            )
     return out
 
 
 _NUMBER_WORD = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|a few|a couple of)"
-_WHEN = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am\b|pm\b|a\.m\.?|p\.m\.?)|\bat \d{1,2}\b|"
-                   r"\b(?:at|by|before|until|from) (?:half |quarter (?:past |to ))?" + _NUMBER_WORD + r"\b|\b(?:half|quarter (?:past|to)) \w+\b|"
-                   r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
-                   r"\b(?:now|right now|just now|already|immediately|this minute)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
-                   r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
-                   + "|".join(_DAYS) + r"|\d{4}-\d{2}-\d{2}|(?:" + "|".join(m[:3] for m in _MONTHS) + r")[a-z]*\s+\d{1,2})\b", re.I)
-_ROLE = re.compile(r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
-                   r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b", re.I)
+_WHEN = re.compile(
+    r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am\b|pm\b|a\.m\.?|p\.m\.?)|\bat \d{1,2}\b|"
+    r"\b(?:at|by|before|until|from) (?:half |quarter (?:past |to ))?"
+    + _NUMBER_WORD
+    + r"\b|\b(?:half|quarter (?:past|to)) \w+\b|"
+    r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
+    r"\b(?:now|right now|just now|already|immediately|this minute)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+    r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
+    + "|".join(_DAYS)
+    + r"|\d{4}-\d{2}-\d{2}|(?:"
+    + "|".join(m[:3] for m in _MONTHS)
+    + r")[a-z]*\s+\d{1,2})\b",
+    re.I,
+)
+_ROLE = re.compile(
+    r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
+    r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
-_WHO = re.compile(r"\b(?:I|we|he|she|they|our \w+)\b|^\s*(?:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)", re.I)
+_WHO = re.compile(
+    r"\b(?:I|we|he|she|they|our \w+)\b|^\s*(?:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)", re.I
+)
 
 
 def specific_flags(text: str) -> list[Flag]:
@@ -413,9 +636,18 @@ def specific_flags(text: str) -> list[Flag]:
         missing.append("what")
     if not missing:
         return []
-    return [Flag("not-specific", "specific", "warning", 0, len(text), text,
-                 f"The commitment does not say {' or '.join(missing)}: vague promises leave the customer anxious.",
-                 "Say what will happen, who does it and by when, e.g. 'Sam from maintenance fixes the heating by 18:00; I call you at 18:15.'")]
+    return [
+        Flag(
+            "not-specific",
+            "specific",
+            "warning",
+            0,
+            len(text),
+            text,
+            f"The commitment does not say {' or '.join(missing)}: vague promises leave the customer anxious.",
+            "Say what will happen, who does it and by when, e.g. 'Sam from maintenance fixes the heating by 18:00; I call you at 18:15.'",
+        )
+    ]
 
 
 def bundled_rules_path() -> Path:
@@ -444,7 +676,9 @@ def load_rules(path: Path | None = None) -> RuleSet:
     ids = [r.id for r in rules.rules]
     for i, rid in enumerate(ids):
         if rid in ids[:i]:
-            raise PlaybookError(src.problem(("rules", i, "id"), f"duplicate rule id '{rid}' — give each rule its own id"))
+            raise PlaybookError(
+                src.problem(("rules", i, "id"), f"duplicate rule id '{rid}' — give each rule its own id")
+            )
     return rules
 
 
@@ -469,10 +703,10 @@ def warm_up() -> None:
 @dataclass
 class Score:
     rule: str
-    flagged: int = 0       # examples_flag that were flagged (true positives)
-    missed: int = 0        # examples_flag not flagged (false negatives)
-    wrongly: int = 0       # examples_pass that were flagged (false positives)
-    passed: int = 0        # examples_pass left alone
+    flagged: int = 0  # examples_flag that were flagged (true positives)
+    missed: int = 0  # examples_flag not flagged (false negatives)
+    wrongly: int = 0  # examples_pass that were flagged (false positives)
+    passed: int = 0  # examples_pass left alone
 
     @property
     def precision(self) -> float:

@@ -7,15 +7,30 @@ against; the held-out half was written apart and is only ever scored, never tune
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-MOVES = ("excuse", "blame", "deflect", "policy", "doubt", "dismiss", "non-apology", "canned", "vague-promise", "template")
+MOVES = (
+    "excuse",
+    "blame",
+    "deflect",
+    "policy",
+    "doubt",
+    "dismiss",
+    "non-apology",
+    "canned",
+    "vague-promise",
+    "template",
+)
 FIELDS = ("apology", "commitment", "reply")
-HALVES = ("dev", "heldout")  # a corpus file belongs to the half its stem starts with: dev.yaml, dev-spoken.yaml, heldout.yaml
+HALVES = (
+    "dev",
+    "heldout",
+)  # a corpus file belongs to the half its stem starts with: dev.yaml, dev-spoken.yaml, heldout.yaml
 
 
 class Reply(BaseModel):
@@ -54,22 +69,33 @@ def load_corpus(path: Path) -> list[Reply]:
         raise PlaybookError(e.problem) from None
     data = src.data
     if not isinstance(data, dict) or not isinstance(data.get("replies"), list):
-        raise PlaybookError(src.problem((), "a coach corpus is a mapping with one key, `replies`, a list of labelled replies"))
+        raise PlaybookError(
+            src.problem((), "a coach corpus is a mapping with one key, `replies`, a list of labelled replies")
+        )
     out = []
     for i, raw in enumerate(data["replies"]):
         if not isinstance(raw, dict):
-            raise PlaybookError(src.problem(("replies", i), "each reply is a mapping with text, verdict, move, field, customer"))
+            raise PlaybookError(
+                src.problem(("replies", i), "each reply is a mapping with text, verdict, move, field, customer")
+            )
         try:
             reply = Reply.model_validate(raw)
         except ValidationError as e:
             err = e.errors()[0]
             if err["type"] == "extra_forbidden":
                 allowed = ", ".join(k for k in Reply.model_fields if k != "where")
-                raise PlaybookError(src.problem(("replies", i, *err["loc"]), f"unknown key '{err['loc'][-1]}' — check the "
-                                                f"spelling; allowed here: {allowed}", key=True)) from None
+                raise PlaybookError(
+                    src.problem(
+                        ("replies", i, *err["loc"]),
+                        f"unknown key '{err['loc'][-1]}' — check the spelling; allowed here: {allowed}",
+                        key=True,
+                    )
+                ) from None
             raise PlaybookError(problem_from_validation(src, err, base=("replies", i))) from None
         if (reply.verdict == "bad") == (reply.move == "none"):
-            raise PlaybookError(src.problem(("replies", i, "move"), "a bad reply names its move; a sincere one has move: none"))
+            raise PlaybookError(
+                src.problem(("replies", i, "move"), "a bad reply names its move; a sincere one has move: none")
+            )
         line, _ = src.where(("replies", i))
         out.append(reply.model_copy(update={"where": f"{path}:{line}"}))
     return out
@@ -99,11 +125,11 @@ class Tally:
     """How a coach did on a set of replies."""
 
     bad: int = 0
-    caught: int = 0          # bad replies with at least one flag
+    caught: int = 0  # bad replies with at least one flag
     sincere: int = 0
-    false_flags: int = 0     # sincere replies with any flag
-    false_blocks: int = 0    # sincere replies with an error-level flag: a strict prompt would refuse them
-    blocked_bad: int = 0     # bad replies a strict prompt would refuse
+    false_flags: int = 0  # sincere replies with any flag
+    false_blocks: int = 0  # sincere replies with an error-level flag: a strict prompt would refuse them
+    blocked_bad: int = 0  # bad replies a strict prompt would refuse
 
     def add(self, reply: Reply, flagged: bool, blocked: bool) -> None:
         if reply.verdict == "bad":
@@ -130,9 +156,17 @@ class Tally:
 
     def as_dict(self) -> dict[str, Any]:
         r = lambda x: None if x is None else round(x, 4)  # noqa: E731
-        return {"bad": self.bad, "caught": self.caught, "recall": r(self.recall), "sincere": self.sincere,
-                "false_flags": self.false_flags, "false_flag_rate": r(self.false_flag_rate),
-                "precision": r(self.precision), "false_blocks": self.false_blocks, "blocked_bad": self.blocked_bad}
+        return {
+            "bad": self.bad,
+            "caught": self.caught,
+            "recall": r(self.recall),
+            "sincere": self.sincere,
+            "false_flags": self.false_flags,
+            "false_flag_rate": r(self.false_flag_rate),
+            "precision": r(self.precision),
+            "false_blocks": self.false_blocks,
+            "blocked_bad": self.blocked_bad,
+        }
 
 
 @dataclass
@@ -173,14 +207,27 @@ class Scorecard:
         return [o for o in self.outcomes if o.wrong or (o.reply.verdict == "sincere" and o.blocked)]
 
     def as_dict(self, with_mistakes: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "path": self.path, **self.overall.as_dict(),
-                               "by_move": {m: t.as_dict() for m, t in self.by_move.items()},
-                               "by_field": {f: t.as_dict() for f, t in self.by_field.items()},
-                               "tricky": self.tricky.as_dict(), "not_tricky": self.plain.as_dict()}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "path": self.path,
+            **self.overall.as_dict(),
+            "by_move": {m: t.as_dict() for m, t in self.by_move.items()},
+            "by_field": {f: t.as_dict() for f, t in self.by_field.items()},
+            "tricky": self.tricky.as_dict(),
+            "not_tricky": self.plain.as_dict(),
+        }
         if with_mistakes:
-            out["mistakes"] = [{"where": o.reply.where, "verdict": o.reply.verdict, "move": o.reply.move,
-                                "field": o.reply.field, "text": o.reply.text,
-                                "flags": [f"{f.level}:{f.rule}" for f in o.flags]} for o in self.mistakes]
+            out["mistakes"] = [
+                {
+                    "where": o.reply.where,
+                    "verdict": o.reply.verdict,
+                    "move": o.reply.move,
+                    "field": o.reply.field,
+                    "text": o.reply.text,
+                    "flags": [f"{f.level}:{f.rule}" for f in o.flags],
+                }
+                for o in self.mistakes
+            ]
         return out
 
 
@@ -202,8 +249,12 @@ def tally(name: str, path: str, outcomes: list[Outcome]) -> Scorecard:
     for outcome in outcomes:
         reply = outcome.reply
         card.outcomes.append(outcome)
-        for t in (card.overall, card.by_move.setdefault(reply.move, Tally()),
-                  card.by_field.setdefault(reply.field, Tally()), card.tricky if reply.tricky else card.plain):
+        for t in (
+            card.overall,
+            card.by_move.setdefault(reply.move, Tally()),
+            card.by_field.setdefault(reply.field, Tally()),
+            card.tricky if reply.tricky else card.plain,
+        ):
             t.add(reply, outcome.flagged, outcome.blocked)
     card.by_move = {m: card.by_move[m] for m in (*MOVES, "none") if m in card.by_move}
     return card

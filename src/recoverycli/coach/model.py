@@ -23,13 +23,20 @@ MODEL_PATH = Path(__file__).with_name("model.json")
 
 _NUM = re.compile(r"^[\d.,:/%$€£-]+$")
 _PUNCT = set(",.:;!?-\"()[]{}/&+*%$€£#@–—…'")
-_WHEN = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m|p\.m)\b|\b(?:today|tonight|tomorrow|now|by \w+day|"
-                   r"within \w+|in \w+ minutes)\b", re.I)
-_ACT = re.compile(r"\b(?:i|we) (?:have|will|be|be go to|be now|have just|have already|just|already) (?:just |already |now |personally )?"
-                  r"(?:refund|book|move|credit|waive|send|arrange|upgrade|reverse|call|ring|speak|cancel|cover|pay|sort|fix|put|take|"
-                  r"reissue|remove|add|confirm|authorize|process|knock|give|hold|reserve|set|get|drop|change|talk)\b")
-_OWN = re.compile(r"\bon (?:us|me)\b|\b(?:our|my) (?:fault|mistake|error|failing|problem|mess|responsibility|job)\b|\bours\b|"
-                  r"\b(?:we|i) should have\b|\bshould (?:not|never) have\b|\bno excuse\b|\bnot (?:your|yours)\b")
+_WHEN = re.compile(
+    r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm|a\.m|p\.m)\b|\b(?:today|tonight|tomorrow|now|by \w+day|"
+    r"within \w+|in \w+ minutes)\b",
+    re.I,
+)
+_ACT = re.compile(
+    r"\b(?:i|we) (?:have|will|be|be go to|be now|have just|have already|just|already) (?:just |already |now |personally )?"
+    r"(?:refund|book|move|credit|waive|send|arrange|upgrade|reverse|call|ring|speak|cancel|cover|pay|sort|fix|put|take|"
+    r"reissue|remove|add|confirm|authorize|process|knock|give|hold|reserve|set|get|drop|change|talk)\b"
+)
+_OWN = re.compile(
+    r"\bon (?:us|me)\b|\b(?:our|my) (?:fault|mistake|error|failing|problem|mess|responsibility|job)\b|\bours\b|"
+    r"\b(?:we|i) should have\b|\bshould (?:not|never) have\b|\bno excuse\b|\bnot (?:your|yours)\b"
+)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -87,8 +94,13 @@ class Model:
         def r(d: dict[str, float], least: float) -> dict[str, float]:  # weights too small to matter are left out
             return {k: round(v, 3) for k, v in sorted(d.items()) if abs(v) >= least}
 
-        return {"bias": round(self.bias, 4), "threshold": round(self.threshold, 4), "trained_on": self.trained_on,
-                "weights": r(self.weights, 0.02), "moves": {m: [round(b, 4), r(w, 0.05)] for m, (b, w) in self.moves.items()}}
+        return {
+            "bias": round(self.bias, 4),
+            "threshold": round(self.threshold, 4),
+            "trained_on": self.trained_on,
+            "weights": r(self.weights, 0.02),
+            "moves": {m: [round(b, 4), r(w, 0.05)] for m, (b, w) in self.moves.items()},
+        }
 
 
 @lru_cache(maxsize=2)
@@ -98,8 +110,13 @@ def load(path: str = str(MODEL_PATH)) -> Model | None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    return Model(data["bias"], data["weights"], data["threshold"], {m: (b, w) for m, (b, w) in data["moves"].items()},
-                 data.get("trained_on", []))
+    return Model(
+        data["bias"],
+        data["weights"],
+        data["threshold"],
+        {m: (b, w) for m, (b, w) in data["moves"].items()},
+        data.get("trained_on", []),
+    )
 
 
 @dataclass

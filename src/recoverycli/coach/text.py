@@ -19,25 +19,108 @@ _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*|[^\w\s]", re.UNICODE)
 
 # whole words spelled out first (the irregular ones), then the regular endings
 _WHOLE = {
-    "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "be not",
-    "let's": "let us", "y'all": "you all", "gonna": "go to", "wanna": "want to", "gotta": "have to",
-    "it's": "it is", "that's": "that is", "there's": "there is", "here's": "here is", "he's": "he is",
-    "she's": "she is", "what's": "what is", "who's": "who is", "where's": "where is", "how's": "how is",
+    "can't": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "shan't": "shall not",
+    "ain't": "be not",
+    "let's": "let us",
+    "y'all": "you all",
+    "gonna": "go to",
+    "wanna": "want to",
+    "gotta": "have to",
+    "it's": "it is",
+    "that's": "that is",
+    "there's": "there is",
+    "here's": "here is",
+    "he's": "he is",
+    "she's": "she is",
+    "what's": "what is",
+    "who's": "who is",
+    "where's": "where is",
+    "how's": "how is",
 }
 _ENDINGS = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'d", " would"))
 
 # kept as written: modals and pronouns carry who acts and how firmly; their "lemmas" would lose it
-_KEEP = {"should", "would", "could", "might", "must", "may", "can", "will", "shall", "better", "us", "our", "ours",
-         "your", "yours", "you", "we", "i", "me", "my", "he", "she", "they", "them", "their", "it", "its", "her", "his",
-         "him", "this", "that", "these", "those", "there", "here", "sorry", "as", "rest", "need", "least", "most", "more", "less",
-         "best", "worst", "further", "fewer", "latest", "earliest", "lot", "lots",
-         "crew"}  # a noun here, not the past of "crow"
-_SPELLING = re.compile(r"^(apolog|real|organ|priorit|recogn|author|emphas|minim|custom|personal|sympath|special|"
-                       r"util|final|financ)is(e|ed|es|ing|ation)$")
-_OUR = {"colour": "color", "favour": "favor", "honour": "honor", "behaviour": "behavior", "neighbour": "neighbor",
-        "labour": "labor", "centre": "center", "cheque": "check", "programme": "program", "travelling": "traveling",
-        "cancelled": "canceled", "cancelling": "canceling", "e-mail": "email", "e-mails": "email", "e-mailed": "email",
-        "okay": "ok", "o.k": "ok"}
+_KEEP = {
+    "should",
+    "would",
+    "could",
+    "might",
+    "must",
+    "may",
+    "can",
+    "will",
+    "shall",
+    "better",
+    "us",
+    "our",
+    "ours",
+    "your",
+    "yours",
+    "you",
+    "we",
+    "i",
+    "me",
+    "my",
+    "he",
+    "she",
+    "they",
+    "them",
+    "their",
+    "it",
+    "its",
+    "her",
+    "his",
+    "him",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "sorry",
+    "as",
+    "rest",
+    "need",
+    "least",
+    "most",
+    "more",
+    "less",
+    "best",
+    "worst",
+    "further",
+    "fewer",
+    "latest",
+    "earliest",
+    "lot",
+    "lots",
+    "crew",
+}  # a noun here, not the past of "crow"
+_SPELLING = re.compile(
+    r"^(apolog|real|organ|priorit|recogn|author|emphas|minim|custom|personal|sympath|special|"
+    r"util|final|financ)is(e|ed|es|ing|ation)$"
+)
+_OUR = {
+    "colour": "color",
+    "favour": "favor",
+    "honour": "honor",
+    "behaviour": "behavior",
+    "neighbour": "neighbor",
+    "labour": "labor",
+    "centre": "center",
+    "cheque": "check",
+    "programme": "program",
+    "travelling": "traveling",
+    "cancelled": "canceled",
+    "cancelling": "canceling",
+    "e-mail": "email",
+    "e-mails": "email",
+    "e-mailed": "email",
+    "okay": "ok",
+    "o.k": "ok",
+}
 
 
 @dataclass(frozen=True)
@@ -121,8 +204,35 @@ def phrase_pattern(phrase: str) -> str:
 
 
 # a full stop after these ends no sentence: "Mr. Sato", "e.g. the lounge", "St. Pancras"
-_ABBREVIATIONS = {"mr", "mrs", "ms", "mx", "dr", "st", "prof", "rev", "jr", "sr", "e.g", "i.e", "eg", "ie", "etc", "vs", "approx",
-                  "no", "ref", "tel", "ext", "dept", "apt", "ave", "rd", "fig", "cf"}
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "dr",
+    "st",
+    "prof",
+    "rev",
+    "jr",
+    "sr",
+    "e.g",
+    "i.e",
+    "eg",
+    "ie",
+    "etc",
+    "vs",
+    "approx",
+    "no",
+    "ref",
+    "tel",
+    "ext",
+    "dept",
+    "apt",
+    "ave",
+    "rd",
+    "fig",
+    "cf",
+}
 _STOP = re.compile(r"[.!?]+(?=[\s\"'’”)\]]|$)|\n")
 
 
@@ -135,11 +245,11 @@ def sentence_spans(text: str, marks: str = "") -> list[tuple[int, int]]:
     start = 0
     for m in stop.finditer(text):
         if m.group(0) == ".":
-            word = re.search(r"([^\s(\[\"'‘“]+)$", text[start:m.start()])
+            word = re.search(r"([^\s(\[\"'‘“]+)$", text[start : m.start()])
             last = word.group(1).lower() if word else ""
             if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha() and last != "i"):
                 continue
-            if last in ("a.m", "p.m") and not re.match(r"\s*[A-Z]", text[m.end():]):
+            if last in ("a.m", "p.m") and not re.match(r"\s*[A-Z]", text[m.end() :]):
                 continue
         spans.append((start, m.end()))
         start = m.end()

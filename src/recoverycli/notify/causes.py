@@ -4,11 +4,12 @@ for what time makes due (follow-ups falling overdue, retries)."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from recoverycli.errors import NotFoundError, RecoverError
 from recoverycli.caselog.record import Case
+from recoverycli.errors import NotFoundError, RecoverError
 from recoverycli.notify.claims import Claim, Ledger, Sent, case_ledger, notice_records, pending, send
 from recoverycli.notify.delivery import deliver, summary
 from recoverycli.notify.messages import emergency_message, overdue_batch_message, overdue_key, overdue_message
@@ -27,17 +28,23 @@ def case_saved(store: Any, case: Case, settings: Settings, actor: str) -> Sent |
     """The command that saved a case pages for it at once: a repeat complaint is an emergency."""
     if case.severity != "emergency" or not settings.for_kind("emergency"):
         return None
-    return send(case_ledger(store, case.id, actor), case.id, emergency_message(case, settings.include_name),
-                settings, at_once=True)
+    return send(
+        case_ledger(store, case.id, actor),
+        case.id,
+        emergency_message(case, settings.include_name),
+        settings,
+        at_once=True,
+    )
 
 
-def sweep(store: Any, settings: Settings, today: date, now: datetime | None = None,
-          actor: str = "recover watch") -> list[Sent]:
+def sweep(
+    store: Any, settings: Settings, today: date, now: datetime | None = None, actor: str = "recover watch"
+) -> list[Sent]:
     """One look for what time has made due (`recover watch --notify`): follow-ups fallen overdue, emergencies the
     saving desk did not deliver, and every failed notice whose retry is due."""
     from recoverycli.caselog.filters import CaseFilter
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     out: list[Sent] = []
     if settings.for_kind("emergency"):
         since = today - timedelta(days=EMERGENCY_DAYS)
@@ -49,8 +56,13 @@ def sweep(store: Any, settings: Settings, today: date, now: datetime | None = No
             if pending(case.events, "emergency", settings.for_kind("emergency"), now, settings.retry) is None:
                 continue
             try:
-                sent = send(case_ledger(store, case.id, actor), case.id, emergency_message(case, settings.include_name),
-                            settings, now)
+                sent = send(
+                    case_ledger(store, case.id, actor),
+                    case.id,
+                    emergency_message(case, settings.include_name),
+                    settings,
+                    now,
+                )
             except NotFoundError:  # a draft discarded meanwhile
                 continue
             if sent is not None:
@@ -82,8 +94,11 @@ def _overdue(store: Any, settings: Settings, today: date, now: datetime, actor: 
 
     channels = settings.for_kind("overdue")
     oldest = (today - timedelta(days=OVERDUE_DAYS)).isoformat()
-    due = [c for c in store.cases(due_filter(today - timedelta(days=1)), order="follow_up", events=True)
-           if str(c.answers.get("follow_up_date")) >= oldest]
+    due = [
+        c
+        for c in store.cases(due_filter(today - timedelta(days=1)), order="follow_up", events=True)
+        if str(c.answers.get("follow_up_date")) >= oldest
+    ]
     claimed: list[tuple[Case, Claim, Ledger]] = []
     for case in due:
         key = overdue_key(case)
@@ -142,8 +157,9 @@ class Pager:
             try:
                 store = self.reopen()
                 try:
-                    self._box.append(send(case_ledger(store, case.id, self.actor), case.id, message, self.settings,
-                                          at_once=True))
+                    self._box.append(
+                        send(case_ledger(store, case.id, self.actor), case.id, message, self.settings, at_once=True)
+                    )
                 finally:
                     store.close()
             except RecoverError as e:
@@ -194,16 +210,18 @@ def page_when_identified(call: Any, case_id: Callable[[], str | None], pager: Pa
         repeat = identify(c)
         draft = case_id()
         if repeat.complaint_number >= 2 and draft:
-            case = case_from_call(c, via="wizard").model_copy(update={
-                "id": draft, "complaint_number": repeat.complaint_number, "severity": "emergency"})
+            case = case_from_call(c, via="wizard").model_copy(
+                update={"id": draft, "complaint_number": repeat.complaint_number, "severity": "emergency"}
+            )
             pager.page(case)
         return repeat
 
     call.identify = identify_and_page
 
 
-def after_save(store: Any, case: Case, settings: Settings | None, warn: Callable[[str], None],
-               pager: Pager | None = None) -> Sent | None:
+def after_save(
+    store: Any, case: Case, settings: Settings | None, warn: Callable[[str], None], pager: Pager | None = None
+) -> Sent | None:
     """After the case is saved, never before: page for it, and say in one line if that did not work.
 
     The call is already safe in the store; nothing here raises.
@@ -214,14 +232,20 @@ def after_save(store: Any, case: Case, settings: Settings | None, warn: Callable
     try:
         sent = case_saved(store, case, settings, case.staff)
     except RecoverError as e:
-        warn(f"{case.id} is saved, but the duty manager could not be paged ({e.message}) — "
-             f"`recover watch --notify` will page it")
+        warn(
+            f"{case.id} is saved, but the duty manager could not be paged ({e.message}) — "
+            f"`recover watch --notify` will page it"
+        )
         return None
     except Exception as e:  # noqa: BLE001 - the case is saved: a pager's trouble must not turn that into a failure
-        warn(f"{case.id} is saved, but the duty manager could not be paged (unexpected {type(e).__name__}) — "
-             f"`recover watch --notify` will page it")
+        warn(
+            f"{case.id} is saved, but the duty manager could not be paged (unexpected {type(e).__name__}) — "
+            f"`recover watch --notify` will page it"
+        )
         return None
     if sent is not None and not sent.ok:
-        warn(f"{case.id} is saved, but the page did not go through ({summary(sent.outcomes)}) — "
-             f"`recover watch --notify` tries again")
+        warn(
+            f"{case.id} is saved, but the page did not go through ({summary(sent.outcomes)}) — "
+            f"`recover watch --notify` tries again"
+        )
     return sent or during

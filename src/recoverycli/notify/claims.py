@@ -4,9 +4,10 @@ subject's log (a case's events), appended in one transaction with the subject lo
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from recoverycli.caselog.record import Event
 from recoverycli.notify.delivery import Outcome, deliver, summary
@@ -33,8 +34,9 @@ def notice_records(events: Iterable[Event], key: str) -> list[dict[str, Any]]:
     return [e.data | {"_at": e.at} for e in events if e.kind == EVENT and e.data.get("notice") == key]
 
 
-def pending(events: Iterable[Event], key: str, channels: Sequence[Channel], now: datetime, retry: float,
-            at_once: bool = False) -> Claim | None:
+def pending(
+    events: Iterable[Event], key: str, channels: Sequence[Channel], now: datetime, retry: float, at_once: bool = False
+) -> Claim | None:
     """What may be claimed now for `key`, given its records: the channels not yet reached, unless another process
     holds a live claim, or the last try failed and its retry is not due (`at_once`: the saving desk tries again now)."""
     records = notice_records(events, key)
@@ -65,8 +67,15 @@ class Ledger:
         self.append_if = append_if
         self.actor = actor
 
-    def claim(self, key: str, channels: Sequence[Channel], now: datetime, retry: float, at_once: bool = False,
-              timeout: float = TIMEOUT) -> Claim | None:
+    def claim(
+        self,
+        key: str,
+        channels: Sequence[Channel],
+        now: datetime,
+        retry: float,
+        at_once: bool = False,
+        timeout: float = TIMEOUT,
+    ) -> Claim | None:
         owner = owner_token()
         lease = max(LEASE, timedelta(seconds=4 * timeout + 10))
         made: list[Claim] = []
@@ -76,19 +85,34 @@ class Ledger:
             if claim is None:
                 return None
             made.append(Claim(key, owner, claim.attempt, claim.channels))
-            return Event(at=now, staff=self.actor, kind=EVENT, data={
-                "notice": key, "state": "claimed", "attempt": claim.attempt, "by": owner,
-                "until": (now + lease).isoformat(), "to": [c.label for c in claim.channels]})
+            return Event(
+                at=now,
+                staff=self.actor,
+                kind=EVENT,
+                data={
+                    "notice": key,
+                    "state": "claimed",
+                    "attempt": claim.attempt,
+                    "by": owner,
+                    "until": (now + lease).isoformat(),
+                    "to": [c.label for c in claim.channels],
+                },
+            )
 
         self.append_if(decide)
         return made[0] if made else None
 
     def settle(self, claim: Claim, outcomes: Sequence[Outcome], now: datetime | None = None) -> None:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         failed = [o for o in outcomes if not o.ok]
-        data: dict[str, Any] = {"notice": claim.key, "state": "failed" if failed else "sent", "attempt": claim.attempt,
-                                "by": claim.owner, "done": [o.channel.fingerprint for o in outcomes if o.ok],
-                                "to": [o.channel.label for o in outcomes if o.ok]}
+        data: dict[str, Any] = {
+            "notice": claim.key,
+            "state": "failed" if failed else "sent",
+            "attempt": claim.attempt,
+            "by": claim.owner,
+            "done": [o.channel.fingerprint for o in outcomes if o.ok],
+            "to": [o.channel.label for o in outcomes if o.ok],
+        }
         if failed:
             data["error"] = summary(failed)
         self.append_if(lambda _events: Event(at=now, staff=self.actor, kind=EVENT, data=data))
@@ -121,8 +145,14 @@ class Sent:
         return f"{self.subject}: {self.message.kind} not delivered ({summary(self.outcomes)})"
 
 
-def send(ledger: Ledger | None, subject: str, message: Message, settings: Settings, now: datetime | None = None,
-         at_once: bool = False) -> Sent | None:
+def send(
+    ledger: Ledger | None,
+    subject: str,
+    message: Message,
+    settings: Settings,
+    now: datetime | None = None,
+    at_once: bool = False,
+) -> Sent | None:
     """Claim, deliver, settle: the notice goes to every channel for its kind that it has not reached yet.
 
     None when there is nothing to do (no channel for the kind, already sent, or another process is sending it).
@@ -131,7 +161,7 @@ def send(ledger: Ledger | None, subject: str, message: Message, settings: Settin
     channels = settings.for_kind(message.kind)
     if not channels:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     claim = None
     if ledger is not None:
         claim = ledger.claim(message.key, channels, now, settings.retry, at_once, settings.timeout)

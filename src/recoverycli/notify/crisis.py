@@ -11,15 +11,26 @@ from recoverycli.notify.messages import Message, clean_field
 from recoverycli.notify.settings import Settings
 
 
-def crisis_opened(ledger: Ledger | None, crisis_id: str, title: str, settings: Settings, customers: int,
-                  supplier: str | None = None, playbook: str | None = None, staff: str | None = None) -> Sent | None:
+def crisis_opened(
+    ledger: Ledger | None,
+    crisis_id: str,
+    title: str,
+    settings: Settings,
+    customers: int,
+    supplier: str | None = None,
+    playbook: str | None = None,
+    staff: str | None = None,
+) -> Sent | None:
     """[kaufman-respond-now] a crisis opened: the duty manager knows before the first customer calls.
 
     The crisis code calls this right after the crisis is saved, with a Ledger over the crisis's own log
     (or None: sent once, not recorded). No customer's name or words go out, only the count.
     """
-    lines = [f"Crisis: {clean_field(crisis_id, 40)}", f"Title: {clean_field(title)}",
-             f"Customers affected: {customers}"]
+    lines = [
+        f"Crisis: {clean_field(crisis_id, 40)}",
+        f"Title: {clean_field(title)}",
+        f"Customers affected: {customers}",
+    ]
     if supplier:
         lines.append(f"Supplier: {clean_field(supplier, 120)}")
     if playbook:
@@ -27,8 +38,13 @@ def crisis_opened(ledger: Ledger | None, crisis_id: str, title: str, settings: S
     if staff:
         lines.append(f"Opened by: {clean_field(staff, 120)}")
     lines.append(f"Start calling: recover crisis call {clean_field(crisis_id, 40)}")
-    message = Message("crisis", "opened", f"CRISIS {clean_field(crisis_id, 40)} opened: {clean_field(title, 120)}",
-                      "\n".join(lines), "failure")
+    message = Message(
+        "crisis",
+        "opened",
+        f"CRISIS {clean_field(crisis_id, 40)} opened: {clean_field(title, 120)}",
+        "\n".join(lines),
+        "failure",
+    )
     return send(ledger, crisis_id, message, settings, at_once=True)
 
 
@@ -59,8 +75,9 @@ def crisis_pace(opened_at: datetime, now: datetime, customers: int, reached: int
     return Pace(hours=hours, customers=customers, reached=reached, expected=expected, per_hour=per_hour)
 
 
-def crisis_behind(ledger: Ledger | None, crisis_id: str, title: str, pace: Pace, settings: Settings,
-                  now: datetime | None = None) -> Sent | None:
+def crisis_behind(
+    ledger: Ledger | None, crisis_id: str, title: str, pace: Pace, settings: Settings, now: datetime | None = None
+) -> Sent | None:
     """A crisis falling behind its pace pages the `crisis` channels, at most once per hour of the crisis.
 
     `recover watch --notify` calls this for each open crisis with figures from the crisis store.
@@ -68,10 +85,18 @@ def crisis_behind(ledger: Ledger | None, crisis_id: str, title: str, pace: Pace,
     if not pace.behind:
         return None
     message = Message(
-        "crisis", f"behind:{pace.hour}", f"CRISIS {clean_field(crisis_id, 40)} behind pace: {pace.reached} of "
-        f"{pace.customers} reached",
-        "\n".join([f"Crisis: {clean_field(crisis_id, 40)}", f"Title: {clean_field(title)}",
-                   f"Reached: {pace.reached} of {pace.customers} after {pace.hours:.1f} h",
-                   f"At {pace.per_hour:g} an hour, {pace.expected} should be reached by now.",
-                   f"More desks: recover crisis call {clean_field(crisis_id, 40)}"]), "warning")
+        "crisis",
+        f"behind:{pace.hour}",
+        f"CRISIS {clean_field(crisis_id, 40)} behind pace: {pace.reached} of {pace.customers} reached",
+        "\n".join(
+            [
+                f"Crisis: {clean_field(crisis_id, 40)}",
+                f"Title: {clean_field(title)}",
+                f"Reached: {pace.reached} of {pace.customers} after {pace.hours:.1f} h",
+                f"At {pace.per_hour:g} an hour, {pace.expected} should be reached by now.",
+                f"More desks: recover crisis call {clean_field(crisis_id, 40)}",
+            ]
+        ),
+        "warning",
+    )
     return send(ledger, crisis_id, message, settings, now)

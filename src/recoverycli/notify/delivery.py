@@ -4,8 +4,9 @@ and a reason for each failure with every secret taken out."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from recoverycli.notify.messages import Message, clean_field
 from recoverycli.notify.redaction import redact, url_secrets
@@ -58,8 +59,9 @@ def deliver(message: Message, channels: Sequence[Channel], timeout: float = TIME
     except ImportError:
         return [Outcome(c, False, "Apprise is not installed — pip install 'recoverycli[notify]'") for c in channels]
     secrets = [s for c in channels for s in url_secrets(c.url)]
-    level = {"failure": apprise.NotifyType.FAILURE, "warning": apprise.NotifyType.WARNING}.get(message.level,
-                                                                                               apprise.NotifyType.INFO)
+    level = {"failure": apprise.NotifyType.FAILURE, "warning": apprise.NotifyType.WARNING}.get(
+        message.level, apprise.NotifyType.INFO
+    )
     asset = apprise.AppriseAsset(app_id="recover", app_desc="recover: service recovery", storage_mode="memory")
     results: dict[int, Outcome] = {}
 
@@ -67,21 +69,28 @@ def deliver(message: Message, channels: Sequence[Channel], timeout: float = TIME
         try:
             plugin = apprise.Apprise.instantiate(channel.url, asset=asset, suppress_exceptions=True)
             if plugin is None:
-                results[i] = Outcome(channel, False, "Apprise cannot read this URL — check the service name, and "
-                                     "percent-encode @ # / ? in a password (%40 %23 %2F %3F)")
+                results[i] = Outcome(
+                    channel,
+                    False,
+                    "Apprise cannot read this URL — check the service name, and "
+                    "percent-encode @ # / ? in a password (%40 %23 %2F %3F)",
+                )
                 return
             plugin.socket_connect_timeout = min(float(plugin.socket_connect_timeout), timeout)
             plugin.socket_read_timeout = min(float(plugin.socket_read_timeout), timeout)
-            ok = plugin.notify(body=message.body, title=message.title, notify_type=level,
-                               body_format=apprise.NotifyFormat.TEXT)
+            ok = plugin.notify(
+                body=message.body, title=message.title, notify_type=level, body_format=apprise.NotifyFormat.TEXT
+            )
             said = capture.lines.get(threading.get_ident(), [])
             results[i] = Outcome(channel, bool(ok), "" if ok else (said[0] if said else "the service refused it"))
         except Exception as e:  # noqa: BLE001 - a pager must never take the call down with it
             results[i] = Outcome(channel, False, f"unexpected {type(e).__name__} while sending")
 
     with _Capture() as capture:
-        threads = [threading.Thread(target=one, args=(i, c), daemon=True, name=f"recover-notify-{i}")
-                   for i, c in enumerate(channels)]
+        threads = [
+            threading.Thread(target=one, args=(i, c), daemon=True, name=f"recover-notify-{i}")
+            for i, c in enumerate(channels)
+        ]
         for t in threads:
             t.start()
         deadline = _monotonic() + 2 * timeout + 1

@@ -4,9 +4,10 @@ never their own words or their contact."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from recoverycli.caselog.record import Case
 from recoverycli.notify.settings import KINDS
@@ -57,8 +58,13 @@ def case_lines(case: Case, include_name: bool, promise_note: str | None = None) 
         shown = clean_field(promise if include_name else _without_customer(str(promise), case))
     else:
         shown = "—"
-    lines = [f"Case: {case.id}", f"Playbook: {clean_field(case.playbook.id, 80)}", f"Severity: {severity}",
-             f"Staff: {clean_field(case.staff, 120)}", f"Promise: {shown}"]
+    lines = [
+        f"Case: {case.id}",
+        f"Playbook: {clean_field(case.playbook.id, 80)}",
+        f"Severity: {severity}",
+        f"Staff: {clean_field(case.staff, 120)}",
+        f"Promise: {shown}",
+    ]
     if case.answers.get("follow_up_date"):
         lines.append(f"Follow-up: {clean_field(case.answers['follow_up_date'], 20)}")
     if include_name and case.customer.name:
@@ -69,11 +75,18 @@ def case_lines(case: Case, include_name: bool, promise_note: str | None = None) 
 def emergency_message(case: Case, include_name: bool, during_call: bool = False) -> Message:
     """[kuzmeski-second-complaint] a repeat complaint: the duty manager acts now, not when they next look."""
     lines = case_lines(case, include_name, promise_note="(the call is in progress)" if during_call else None)
-    head = ("A customer is complaining again, on the phone now." if during_call
-            else "A customer complained again; the case is saved.")
-    return Message("emergency", "emergency", f"EMERGENCY {case.id}: complaint number {case.complaint_number} "
-                   f"({clean_field(case.playbook.id, 80)})", "\n".join([head, *lines, f"See: recover show {case.id}"]),
-                   "failure")
+    head = (
+        "A customer is complaining again, on the phone now."
+        if during_call
+        else "A customer complained again; the case is saved."
+    )
+    return Message(
+        "emergency",
+        "emergency",
+        f"EMERGENCY {case.id}: complaint number {case.complaint_number} ({clean_field(case.playbook.id, 80)})",
+        "\n".join([head, *lines, f"See: recover show {case.id}"]),
+        "failure",
+    )
 
 
 def overdue_message(case: Case, today: date, include_name: bool) -> Message:
@@ -81,9 +94,13 @@ def overdue_message(case: Case, today: date, include_name: bool) -> Message:
     days = (today - date.fromisoformat(due)).days
     lines = case_lines(case, include_name)
     title = f"Follow-up overdue {case.id}: due {due} ({days} day{'s' * (days != 1)} ago)"
-    return Message("overdue", overdue_key(case), title,
-                   "\n".join(["A promised follow-up has not happened.", *lines,
-                              f"When done: recover followup {case.id} --done"]), "warning")
+    return Message(
+        "overdue",
+        overdue_key(case),
+        title,
+        "\n".join(["A promised follow-up has not happened.", *lines, f"When done: recover followup {case.id} --done"]),
+        "warning",
+    )
 
 
 def overdue_key(case: Case) -> str:
@@ -98,17 +115,28 @@ def overdue_batch_message(cases: list[Case], today: date, include_name: bool) ->
         promise = c.answers.get("commitment")
         shown = clean_field(promise if include_name else _without_customer(str(promise), c), 120) if promise else "—"
         who = f" · {clean_field(c.customer.name, 60)}" if include_name and c.customer.name else ""
-        lines.append(f"{c.id} · due {due} · {clean_field(c.playbook.id, 40)} · {clean_field(c.staff, 60)}{who} · "
-                     f"promised: {shown}")
-    return Message("overdue", "overdue-batch", f"{len(cases)} follow-ups overdue",
-                   "\n".join(["These promised follow-ups have not happened:", *lines,
-                              "The list: recover followups"]), "warning")
+        lines.append(
+            f"{c.id} · due {due} · {clean_field(c.playbook.id, 40)} · {clean_field(c.staff, 60)}{who} · "
+            f"promised: {shown}"
+        )
+    return Message(
+        "overdue",
+        "overdue-batch",
+        f"{len(cases)} follow-ups overdue",
+        "\n".join(["These promised follow-ups have not happened:", *lines, "The list: recover followups"]),
+        "warning",
+    )
 
 
 def test_message(kinds: Iterable[str]) -> Message:
     names = ", ".join(k for k in KINDS if k in set(kinds))
-    return Message("test", "test", "recover: test notification",
-                   f"This channel is set up to receive: {names}.\nNo case is involved; nothing needs doing.", "info")
+    return Message(
+        "test",
+        "test",
+        "recover: test notification",
+        f"This channel is set up to receive: {names}.\nNo case is involved; nothing needs doing.",
+        "info",
+    )
 
 
 # --- the digest ---------------------------------------------------------------------------------------------------
@@ -120,15 +148,18 @@ def digest_message(store: Any, today: date, include_name: bool, limit: int = 15)
     today_text = today.isoformat()
     due_today = [c for c in due if str(c.answers.get("follow_up_date")) == today_text]
     overdue = [c for c in due if str(c.answers.get("follow_up_date")) < today_text]
-    emergencies = store.cases(CaseFilter(severity="emergency", since=today - timedelta(days=1), live_only=True),
-                              events=False)
+    emergencies = store.cases(
+        CaseFilter(severity="emergency", since=today - timedelta(days=1), live_only=True), events=False
+    )
 
     def line(c: Case, what: str) -> str:
         promise = c.answers.get("commitment")
         shown = clean_field(promise if include_name else _without_customer(str(promise), c), 120) if promise else "—"
         who = f" · {clean_field(c.customer.name, 60)}" if include_name and c.customer.name else ""
-        return (f"  {c.id} · {what} · {clean_field(c.playbook.id, 40)} · {clean_field(c.staff, 60)}{who} · "
-                f"promised: {shown}")
+        return (
+            f"  {c.id} · {what} · {clean_field(c.playbook.id, 40)} · {clean_field(c.staff, 60)}{who} · "
+            f"promised: {shown}"
+        )
 
     def section(title: str, cases: list[Case], what: Callable[[Case], str]) -> list[str]:
         if not cases:
@@ -141,11 +172,16 @@ def digest_message(store: Any, today: date, include_name: bool, limit: int = 15)
         n = (today - date.fromisoformat(str(c.answers["follow_up_date"]))).days
         return f"{n} day{'s' * (n != 1)} overdue"
 
-    body = [*section("Follow-ups due today", due_today, lambda c: "due today"),
-            *section("Overdue", overdue, days),
-            *section("Emergencies since yesterday", emergencies,
-                     lambda c: f"complaint number {c.complaint_number}, {c.status}")]
-    title = (f"recover digest {today:%a %d %b}: {len(due_today)} due today, {len(overdue)} overdue, "
-             f"{len(emergencies)} emergenc{'y' if len(emergencies) == 1 else 'ies'}")
+    body = [
+        *section("Follow-ups due today", due_today, lambda c: "due today"),
+        *section("Overdue", overdue, days),
+        *section(
+            "Emergencies since yesterday", emergencies, lambda c: f"complaint number {c.complaint_number}, {c.status}"
+        ),
+    ]
+    title = (
+        f"recover digest {today:%a %d %b}: {len(due_today)} due today, {len(overdue)} overdue, "
+        f"{len(emergencies)} emergenc{'y' if len(emergencies) == 1 else 'ies'}"
+    )
     level = "warning" if overdue or emergencies else "info"
     return Message("digest", f"digest:{today_text}", title, "\n".join(body), level)

@@ -4,7 +4,7 @@ it that may be secret, found by parsing it, to take out of any text that comes b
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import quote, unquote, urlsplit
 
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^localhost$", re.IGNORECASE)
@@ -31,7 +31,7 @@ def safe_label(url: str) -> str:
     except ValueError:
         host = ""
     netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    after, _, query = rest[len(netloc):].partition("?")
+    after, _, query = rest[len(netloc) :].partition("?")
     # an @ after the host part, other than inside a query value (?to=someone@example.org), means a password's
     # unencoded / ? or # cut the host part short
     doubtful = "@" in after or any("@" in pair and "=" not in pair.split("@")[0] for pair in re.split(r"[&;]", query))

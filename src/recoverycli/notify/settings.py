@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from recoverycli.errors import RecoverError
 from recoverycli.notify.redaction import safe_label
@@ -84,8 +85,9 @@ def load_settings(environ: dict[str, str] | None = None, path: Path | None = Non
     for url, kinds, source in found:
         have = merged.setdefault(url, (set(), source))
         have[0].update(kinds)
-    settings.channels = [Channel(url=u, kinds=frozenset(k), number=i, source=s)
-                         for i, (u, (k, s)) in enumerate(merged.items(), 1)]
+    settings.channels = [
+        Channel(url=u, kinds=frozenset(k), number=i, source=s) for i, (u, (k, s)) in enumerate(merged.items(), 1)
+    ]
     return settings
 
 
@@ -98,13 +100,16 @@ def _config_table(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as e:
-        raise NotifyConfigError(f"{path}: cannot read the config file ({getattr(e, 'strerror', None) or 'not UTF-8'}) "
-                                f"— fix its permissions or encoding") from None
+        raise NotifyConfigError(
+            f"{path}: cannot read the config file ({getattr(e, 'strerror', None) or 'not UTF-8'}) "
+            f"— fix its permissions or encoding"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:  # its message gives line and column, never the text
-        raise NotifyConfigError(f"{path}: not valid TOML ({e}) — fix that line; "
-                                f"notifications are off until then") from None
+        raise NotifyConfigError(
+            f"{path}: not valid TOML ({e}) — fix that line; notifications are off until then"
+        ) from None
     table = data.get("notify")
     if table is None:
         return None
@@ -145,13 +150,15 @@ def _read_table(table: dict[str, Any], path: Path, settings: Settings, found: li
         elif key == "include":
             items = [value] if isinstance(value, str) else value
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                raise NotifyConfigError(f"{where}: `include` must be a list, e.g. include = [\"name\"]")
+                raise NotifyConfigError(f'{where}: `include` must be a list, e.g. include = ["name"]')
             _include(items, settings, where)
         elif key in ("timeout", "retry", "crisis_pace"):
             _number(key, value, settings, where)
         else:
-            raise NotifyConfigError(f"{where}: unknown key `{_shown(key)}` — use {', '.join(KINDS)}, all, include, "
-                                    f"timeout, retry or crisis_pace (docs/notifications.md)")
+            raise NotifyConfigError(
+                f"{where}: unknown key `{_shown(key)}` — use {', '.join(KINDS)}, all, include, "
+                f"timeout, retry or crisis_pace (docs/notifications.md)"
+            )
 
 
 def _read_env(raw: str, settings: Settings, found: list[tuple[str, set[str], str]]) -> None:
@@ -169,8 +176,10 @@ def _read_env(raw: str, settings: Settings, found: list[tuple[str, set[str], str
             kinds = head.split(",")
             bad = [k for k in kinds if k not in (*KINDS, "all")]
             if bad:
-                raise NotifyConfigError(f"{where}: unknown kind `{_shown(bad[0])}` — write KIND=URL with KIND one of "
-                                        f"{', '.join(KINDS)} (or a bare URL for every kind)")
+                raise NotifyConfigError(
+                    f"{where}: unknown kind `{_shown(bad[0])}` — write KIND=URL with KIND one of "
+                    f"{', '.join(KINDS)} (or a bare URL for every kind)"
+                )
             _check_url(value, where)
             found.append((value, set().union(*(_kinds_for(k) for k in kinds)), ENV))
 
@@ -182,15 +191,18 @@ def _shown(word: str) -> str:
 
 def _check_url(url: str, where: str) -> None:
     if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S", url):
-        raise NotifyConfigError(f"{where}: not a URL — give an Apprise URL such as mailtos://… or json://… "
-                                f"(docs/notifications.md)")
+        raise NotifyConfigError(
+            f"{where}: not a URL — give an Apprise URL such as mailtos://… or json://… (docs/notifications.md)"
+        )
 
 
 def _include(items: Sequence[str], settings: Settings, where: str) -> None:
     for item in (i.strip() for i in items):
         if item not in INCLUDES:
-            raise NotifyConfigError(f"{where}: cannot include `{_shown(item)}` — only `name` (the customer's name) "
-                                    f"may be added; their contact and their own words never are")
+            raise NotifyConfigError(
+                f"{where}: cannot include `{_shown(item)}` — only `name` (the customer's name) "
+                f"may be added; their contact and their own words never are"
+            )
         settings.include_name = True
 
 
@@ -201,8 +213,9 @@ def _number(key: str, value: Any, settings: Settings, where: str) -> None:
             raise ValueError
     except (TypeError, ValueError):
         unit = "customers per hour" if key == "crisis_pace" else "seconds"
-        raise NotifyConfigError(f"{where}: `{key}` must be a number of {unit}"
-                                f", e.g. {key} = {20 if key == 'crisis_pace' else 3}") from None
+        raise NotifyConfigError(
+            f"{where}: `{key}` must be a number of {unit}, e.g. {key} = {20 if key == 'crisis_pace' else 3}"
+        ) from None
     if key == "timeout" and number == 0:
         raise NotifyConfigError(f"{where}: `timeout` must be more than 0 seconds")
     setattr(settings, key, number)

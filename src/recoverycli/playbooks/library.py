@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -73,7 +74,7 @@ _TYPE_HINTS: dict[str, Callable[[Any, Any], str]] = {
     "bool_type": _bool_hint,
     "int_type": lambda v, n: _number_hint(v, n, whole=True),
     "float_type": lambda v, n: _number_hint(v, n, whole=False),
-    "string_type": lambda v, n: f"{_shown(v)} is not text — put it in quotes, e.g. `{n}: \"{v}\"`",
+    "string_type": lambda v, n: f'{_shown(v)} is not text — put it in quotes, e.g. `{n}: "{v}"`',
 }
 
 
@@ -84,25 +85,34 @@ def problem_from_validation(src: Source, err: dict[str, Any], base: tuple[Any, .
     name = loc[-1] if loc else ""
     if kind == "extra_forbidden":
         allowed = ", ".join(_model_for(loc[:-1]).model_fields)
-        return src.problem(loc, f"unknown key '{name}' — check the spelling; allowed here: {allowed}", key=True, check="schema")
+        return src.problem(
+            loc, f"unknown key '{name}' — check the spelling; allowed here: {allowed}", key=True, check="schema"
+        )
     if kind == "missing":
         return src.problem(loc[:-1], f"missing '{name}' — add `{name}:` here", check="schema")
     value, ctx = err.get("input"), err.get("ctx") or {}
     field = next((p for p in reversed(loc) if isinstance(p, str)), "value")
     if kind == "invalid_key":
-        return src.problem(loc, f"key {value!r} is not a name — keys are words such as `title:`", key=True, check="schema")
+        return src.problem(
+            loc, f"key {value!r} is not a name — keys are words such as `title:`", key=True, check="schema"
+        )
     if value is None and kind.endswith("_type"):
         return src.problem(loc, f"'{field}' is empty — give it a value, or remove the line", check="schema")
     if kind in _TYPE_HINTS and not isinstance(value, (dict, list)):
         return src.problem(loc, f"'{name}': {_TYPE_HINTS[kind](value, name)}", check="schema")
     if kind == "string_pattern_mismatch":
-        how = ("lower-case letters, digits and underscores, e.g. room_number" if ctx.get("pattern") == PROMPT_ID_PATTERN
-               else "lower-case letters, digits and dashes, e.g. late-checkin")
+        how = (
+            "lower-case letters, digits and underscores, e.g. room_number"
+            if ctx.get("pattern") == PROMPT_ID_PATTERN
+            else "lower-case letters, digits and dashes, e.g. late-checkin"
+        )
         return src.problem(loc, f"'{field}': {_shown(value)} is not a usable id — use {how}", check="schema")
     if kind == "string_too_short":
         return src.problem(loc, f"'{field}' is empty — write the text", check="schema")
     if kind == "literal_error":
-        return src.problem(loc, f"'{field}': {_shown(value)} is not one of {ctx.get('expected')} — use one of them", check="schema")
+        return src.problem(
+            loc, f"'{field}': {_shown(value)} is not one of {ctx.get('expected')} — use one of them", check="schema"
+        )
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = ctx.get("ge", ctx.get("le"))
         side = "at least" if kind == "greater_than_equal" else "at most"
@@ -120,7 +130,13 @@ def _in_data(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     out: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (
+            isinstance(node, dict)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
             out.append(part)
             node = node[part]
         else:
@@ -136,8 +152,16 @@ def _real_loc(data: Any, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
     return _in_data(data, loc)
 
 
-_ACCEPTS = {"bool_type": "true or false", "int_type": "a whole number", "float_type": "a number", "string_type": "text",
-            "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping"}
+_ACCEPTS = {
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
 
 
 def validation_problems(src: Source, errors: list[dict[str, Any]]) -> list[Problem]:
@@ -166,7 +190,9 @@ def validation_problems(src: Source, errors: list[dict[str, Any]]) -> list[Probl
         name = next((p for p in reversed(loc) if isinstance(p, str)), "value")
         given = errs[0].get("input")
         shown = "this mapping" if isinstance(given, dict) else "this list" if isinstance(given, list) else _shown(given)
-        out.append(src.problem(loc, f"'{name}': {shown} is not allowed here — use {' or '.join(accepts)}", check="schema"))
+        out.append(
+            src.problem(loc, f"'{name}': {shown} is not allowed here — use {' or '.join(accepts)}", check="schema")
+        )
     return sorted(out, key=lambda p: (p.line, p.col))
 
 
@@ -194,8 +220,13 @@ def check_file(path: Path) -> tuple[Entry | None, list[Problem]]:
     except YamlProblem as e:
         return None, [e.problem]
     if not isinstance(src.data, dict):
-        return None, [src.problem((), "a playbook must be a mapping with id, title and steps — start with `id: my-playbook`",
-                                  check="schema")]
+        return None, [
+            src.problem(
+                (),
+                "a playbook must be a mapping with id, title and steps — start with `id: my-playbook`",
+                check="schema",
+            )
+        ]
     controls = _control_characters(src, src.data)
     try:
         pb = Playbook.model_validate(src.data)
@@ -217,12 +248,22 @@ def _control_characters(src: Source, data: Any, loc: tuple[Any, ...] = ()) -> li
     if isinstance(data, str):
         if (m := CONTROL.search(data)) is None:
             return []
-        return [src.problem(loc, f"control character U+{ord(m.group()):04X} in the text — delete it; a terminal would act on it")]
+        return [
+            src.problem(
+                loc, f"control character U+{ord(m.group()):04X} in the text — delete it; a terminal would act on it"
+            )
+        ]
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     out: list[Problem] = []
     for key, value in items:
         if isinstance(key, str) and CONTROL.search(key):
-            out.append(src.problem(loc + (key,), f"control character U+{ord(CONTROL.search(key).group()):04X} in a key — delete it", key=True))
+            out.append(
+                src.problem(
+                    loc + (key,),
+                    f"control character U+{ord(CONTROL.search(key).group()):04X} in a key — delete it",
+                    key=True,
+                )
+            )
         out += _control_characters(src, value, loc + (key,))
     return out
 
@@ -260,9 +301,18 @@ def _stand_in(kind: str, index: int, value: Any) -> dict[str, Any]:
     """A minimal valid item for a list of `kind` (prompts, steps, ...), keeping the original's id when it has one."""
     sep = "_" if kind == "prompts" else "-"
     own = value.get("id") if isinstance(value, dict) else None
-    ident = own if isinstance(own, str) and own[:1].isalpha() and own.replace("-", "").replace("_", "").isalnum() else f"unnamed{sep}{index}"
-    return {"prompts": {"id": ident, "label": "?"}, "steps": {"id": ident, "title": "?"}, "gestures": {"id": ident, "label": "?"},
-            "adapt": {"when": {"segment": "other"}, "guidance": "?"}, "choices": {"value": "?", "label": "?"}}.get(kind, {})
+    ident = (
+        own
+        if isinstance(own, str) and own[:1].isalpha() and own.replace("-", "").replace("_", "").isalnum()
+        else f"unnamed{sep}{index}"
+    )
+    return {
+        "prompts": {"id": ident, "label": "?"},
+        "steps": {"id": ident, "title": "?"},
+        "gestures": {"id": ident, "label": "?"},
+        "adapt": {"when": {"segment": "other"}, "guidance": "?"},
+        "choices": {"value": "?", "label": "?"},
+    }.get(kind, {})
 
 
 def _set_aside(data: Any, loc: tuple[Any, ...], kind: str) -> bool:
@@ -323,12 +373,18 @@ def _duplicates(src: Source, pb: Playbook) -> list[Problem]:
     for i, step in enumerate(pb.steps):
         for j, p in enumerate(step.prompts):
             if p.id in prompts:
-                out.append(src.problem(("steps", i, "prompts", j, "id"), f"duplicate prompt id '{p.id}' — give each prompt its own id"))
+                out.append(
+                    src.problem(
+                        ("steps", i, "prompts", j, "id"), f"duplicate prompt id '{p.id}' — give each prompt its own id"
+                    )
+                )
             prompts.add(p.id)
     gestures: set[str] = set()
     for i, g in enumerate(pb.gestures):
         if g.id in gestures:
-            out.append(src.problem(("gestures", i, "id"), f"duplicate gesture id '{g.id}' — give each gesture its own id"))
+            out.append(
+                src.problem(("gestures", i, "id"), f"duplicate gesture id '{g.id}' — give each gesture its own id")
+            )
         gestures.add(g.id)
     return out
 
@@ -337,9 +393,13 @@ def playbook_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
     return sorted(
-        p for p in directory.iterdir()
-        if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith((".", "_"))
-        and p.name not in NOT_PLAYBOOKS and not p.name.endswith((".answers.yaml", ".answers.yml"))
+        p
+        for p in directory.iterdir()
+        if p.suffix in (".yaml", ".yml")
+        and p.is_file()
+        and not p.name.startswith((".", "_"))
+        and p.name not in NOT_PLAYBOOKS
+        and not p.name.endswith((".answers.yaml", ".answers.yml"))
     )
 
 
@@ -355,7 +415,9 @@ def merge_step(parent: Step, child: Step) -> Step:
             setattr(merged, name, getattr(child, name))
     merged.say = parent.say + [s for s in child.say if s not in parent.say]
     merged.avoid = parent.avoid + [s for s in child.avoid if s not in parent.avoid]
-    merged.tips = [t for t in parent.tips if t not in child.remove_tips] + [t for t in child.tips if t not in parent.tips]
+    merged.tips = [t for t in parent.tips if t not in child.remove_tips] + [
+        t for t in child.tips if t not in parent.tips
+    ]
     merged.adapt = parent.adapt + child.adapt
     prompts = list(merged.prompts)
     for p in child.prompts:
@@ -408,11 +470,18 @@ def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem
             gestures.append(g)
         else:
             gestures[idx] = g
-    fields = {name: getattr(child, name) for name in ("title", "version", "category", "description", "supplier") if name in child.model_fields_set}
+    fields = {
+        name: getattr(child, name)
+        for name in ("title", "version", "category", "description", "supplier")
+        if name in child.model_fields_set
+    }
     if parent.category == "base" and "category" not in fields:
-        fields["category"] = Playbook.model_fields["category"].default  # being the base is not inherited: offer it to clerks
-    return parent.model_copy(update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures,
-                                     "remove_gestures": [], **fields})
+        fields["category"] = Playbook.model_fields[
+            "category"
+        ].default  # being the base is not inherited: offer it to clerks
+    return parent.model_copy(
+        update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures, "remove_gestures": [], **fields}
+    )
 
 
 class Library:
@@ -438,8 +507,12 @@ class Library:
                 entry, problems = check_file(path)
                 if entry is not None and entry.playbook.id in here:
                     pid = entry.playbook.id
-                    problems = [*problems, entry.source.problem(
-                        ("id",), f"playbook id '{pid}' is also used by {here[pid]} — give each playbook its own id")]
+                    problems = [
+                        *problems,
+                        entry.source.problem(
+                            ("id",), f"playbook id '{pid}' is also used by {here[pid]} — give each playbook its own id"
+                        ),
+                    ]
                 if problems:
                     self.problems[path] = problems
                 if entry is None:
@@ -469,7 +542,8 @@ class Library:
     def _refuse(self, playbook_id: str) -> None:
         """Asked for a playbook whose file is broken: its own first problem, file:line:col."""
         path = self.broken.get(playbook_id) or next(
-            (p for p in self.problems if p.stem == playbook_id and playbook_id not in self.entries), None)
+            (p for p in self.problems if p.stem == playbook_id and playbook_id not in self.entries), None
+        )
         if path is not None:
             raise PlaybookError(next(p for p in self.problems[path] if p.level == "error"))
 
@@ -491,8 +565,11 @@ class Library:
     def usable(self) -> tuple[dict[str, Playbook], list[Problem]]:
         """Every playbook that loads, merged, and the first problem of each file that does not: for the picker and warnings."""
         books: dict[str, Playbook] = {}
-        problems = [next((p for p in found if p.level == "error"), found[0]) for found in self.problems.values()
-                    if any(p.level == "error" for p in found)]
+        problems = [
+            next((p for p in found if p.level == "error"), found[0])
+            for found in self.problems.values()
+            if any(p.level == "error" for p in found)
+        ]
         for pid in self.entries:
             try:
                 books[pid] = self.get(pid)
@@ -518,11 +595,15 @@ class Library:
                 problem = src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead")
             elif top.extends in self.broken and top.extends not in self.entries:
                 bad = next(p for p in self.problems[self.broken[top.extends]] if p.level == "error")
-                problem = src.problem(("extends",), f"extends '{top.extends}', which is broken ({bad.file}:{bad.line}:{bad.col}) "
-                                                    f"— fix that file first")
+                problem = src.problem(
+                    ("extends",),
+                    f"extends '{top.extends}', which is broken ({bad.file}:{bad.line}:{bad.col}) — fix that file first",
+                )
             elif top.extends not in self.entries:
                 known = ", ".join(sorted(self.entries))
-                problem = src.problem(("extends",), f"extends '{top.extends}', which no playbook has — use one of: {known}")
+                problem = src.problem(
+                    ("extends",), f"extends '{top.extends}', which no playbook has — use one of: {known}"
+                )
             if problem is None:
                 chain.append(self.entries[top.extends])
                 continue
@@ -546,7 +627,9 @@ class Library:
         src, own = entry.source, entry.playbook
         out: list[Problem] = []
         if parent_known and BASE_ID not in self._lineage(own):
-            out.append(src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`"))
+            out.append(
+                src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`")
+            )
         for i, step in enumerate(pb.steps):
             if not step.title:
                 out.append(src.problem(_step_loc(own, step.id), f"step '{step.id}' has no title — add `title:` to it"))
@@ -555,21 +638,39 @@ class Library:
             out.append(src.problem(("steps",), f"prompt id '{dupe}' is used in two steps — rename one"))
         missing = [p for p in BASE_PROMPTS if p not in ids]
         if missing and parent_known:
-            out.append(src.problem(("steps",), f"playbook '{pb.id}' lacks base prompt(s) {', '.join(missing)} — extend '{BASE_ID}' and keep them"))
+            out.append(
+                src.problem(
+                    ("steps",),
+                    f"playbook '{pb.id}' lacks base prompt(s) {', '.join(missing)} — extend '{BASE_ID}' and keep them",
+                )
+            )
         gesture = pb.prompt("gesture")
         if gesture is not None and gesture.choices_from == "gestures" and not pb.gestures:
-            out.append(src.problem(("gestures",), "the gesture prompt has no gestures to offer — add a `gestures:` list"))
+            out.append(
+                src.problem(("gestures",), "the gesture prompt has no gestures to offer — add a `gestures:` list")
+            )
         asked: dict[str, Prompt | None] = {"segment": None, "repeat": None}
         for prompt in pb.prompts():
             for key, wanted in (prompt.when or {}).items():
                 if key not in asked:
-                    out.append(src.problem(_prompt_loc(own, prompt.id, "when"),
-                                           f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier prompt id, segment or repeat"))
-                elif (earlier := asked[key]) is not None and earlier.type == "confirm" and not all(
-                        isinstance(w, bool) for w in (wanted if isinstance(wanted, list) else [wanted])):
-                    out.append(src.problem(_prompt_loc(own, prompt.id, "when"),
-                                           f"prompt '{prompt.id}' waits for '{key}' to be {wanted!r}, but '{key}' is a yes/no question "
-                                           f"— write `{key}: true` or `{key}: false`"))
+                    out.append(
+                        src.problem(
+                            _prompt_loc(own, prompt.id, "when"),
+                            f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier prompt id, segment or repeat",
+                        )
+                    )
+                elif (
+                    (earlier := asked[key]) is not None
+                    and earlier.type == "confirm"
+                    and not all(isinstance(w, bool) for w in (wanted if isinstance(wanted, list) else [wanted]))
+                ):
+                    out.append(
+                        src.problem(
+                            _prompt_loc(own, prompt.id, "when"),
+                            f"prompt '{prompt.id}' waits for '{key}' to be {wanted!r}, but '{key}' is a yes/no question "
+                            f"— write `{key}: true` or `{key}: false`",
+                        )
+                    )
             asked[prompt.id] = prompt
         return out
 
@@ -595,7 +696,9 @@ class Library:
     def catalogue(self) -> list[Playbook]:
         """The playbooks a clerk picks from, merged, by title with 'other' last; the base and broken ones are not offered."""
         books, _ = self.usable()
-        return sorted((b for b in books.values() if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower()))
+        return sorted(
+            (b for b in books.values() if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower())
+        )
 
 
 def _prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
@@ -609,7 +712,6 @@ def _prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
 def _step_loc(pb: Playbook, step_id: str) -> tuple[Any, ...]:
     idx = next((k for k, s in enumerate(pb.steps) if s.id == step_id), None)
     return ("steps", idx) if idx is not None else ("steps",)
-
 
 
 def match_rank(pb: Playbook, text: str) -> int | None:

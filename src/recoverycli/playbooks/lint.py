@@ -5,9 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recoverycli.playbooks.schema import Playbook
-from recoverycli.playbooks.library import BASE_ID, NOT_PLAYBOOKS, Entry, Library, bundled_dir, playbook_files, search_dirs
 from recoverycli.call.wizard import PLACEHOLDERS
+from recoverycli.playbooks.library import (
+    BASE_ID,
+    NOT_PLAYBOOKS,
+    Entry,
+    Library,
+    bundled_dir,
+    playbook_files,
+    search_dirs,
+)
+from recoverycli.playbooks.schema import Playbook
 from recoverycli.playbooks.source import Problem
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
@@ -25,8 +33,15 @@ def expand(paths: list[Path]) -> tuple[list[Path], list[Problem], list[str]]:
     for p in paths:
         found = playbook_files(p) if p.is_dir() else [p]
         if not found:
-            problems.append(Problem(str(p), 1, 1, "no playbook files in this directory (*.yaml; answers files and coach.yaml "
-                                                  "are not playbooks) — point lint at a playbook file or directory"))
+            problems.append(
+                Problem(
+                    str(p),
+                    1,
+                    1,
+                    "no playbook files in this directory (*.yaml; answers files and coach.yaml "
+                    "are not playbooks) — point lint at a playbook file or directory",
+                )
+            )
             order.append(str(p))
         out += found
         order += [str(f) for f in found]
@@ -40,12 +55,19 @@ def not_a_playbook(f: Path) -> Problem | None:
     if not f.is_file():
         return Problem(str(f), 1, 1, "not a file — give a playbook file or a directory of them")
     if f.name.endswith(ANSWERS_SUFFIXES):
-        return Problem(str(f), 1, 1, "an answers file, not a playbook — try it with `recover playbook drill ID --answers FILE`")
+        return Problem(
+            str(f), 1, 1, "an answers file, not a playbook — try it with `recover playbook drill ID --answers FILE`"
+        )
     if f.name in NOT_PLAYBOOKS:
         return Problem(str(f), 1, 1, "coach rules, not a playbook — check them with `recover coach test FILE`")
     if f.suffix not in (".yaml", ".yml"):
-        return Problem(str(f), 1, 1, f"not a playbook: lint reads YAML playbooks (*.yaml), not '{f.suffix or f.name}' files "
-                                     "— give a playbook file or a directory of them")
+        return Problem(
+            str(f),
+            1,
+            1,
+            f"not a playbook: lint reads YAML playbooks (*.yaml), not '{f.suffix or f.name}' files "
+            "— give a playbook file or a directory of them",
+        )
     return None
 
 
@@ -77,7 +99,9 @@ def _file_problems(f: Path, lib: Library, base: Library) -> list[Problem]:
         problems += mine
         if not mine and (chain := _chain_problem(lib, entry)) is not None:
             problems.append(chain)
-        problems += lib.merged_problems(merged, entry, parent_known=lib.parent_known(entry.playbook)) + advice(merged, entry, base)
+        problems += lib.merged_problems(merged, entry, parent_known=lib.parent_known(entry.playbook)) + advice(
+            merged, entry, base
+        )
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (p.line, p.col))
 
@@ -92,8 +116,11 @@ def _chain_problem(lib: Library, entry: Entry) -> Problem | None:
             loop = " -> ".join([*seen, pid])
             return src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead")
         if pid not in lib.entries:
-            return src.problem(("extends",), f"extends '{pb.extends}', whose chain cannot be followed ('{seen[-1]}' extends "
-                                             f"'{pid}', which no playbook has) — fix '{seen[-1]}' first")
+            return src.problem(
+                ("extends",),
+                f"extends '{pb.extends}', whose chain cannot be followed ('{seen[-1]}' extends "
+                f"'{pid}', which no playbook has) — fix '{seen[-1]}' first",
+            )
         seen.append(pid)
         pid = lib.entries[pid].playbook.extends
     return None
@@ -109,40 +136,75 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
     for i, step in enumerate(own.steps):
         merged_step = next(s for s in pb.steps if s.id == step.id)
         if not merged_step.prompts:
-            out.append(src.problem(("steps", i, "id"), f"step '{step.id}' asks nothing — add a prompt so the clerk records this step", level="warning"))
+            out.append(
+                src.problem(
+                    ("steps", i, "id"),
+                    f"step '{step.id}' asks nothing — add a prompt so the clerk records this step",
+                    level="warning",
+                )
+            )
         texts = [("guidance", step.guidance or "")] + [(f"say[{k}]", t) for k, t in enumerate(step.say)]
         texts += [(f"adapt[{k}]", a.guidance) for k, a in enumerate(step.adapt)]
         for where, text in texts:
-            for flag in coach.check(PLACEHOLDER.sub("Ana", text), rules):  # what the clerk is told to say must pass the coach
+            for flag in coach.check(
+                PLACEHOLDER.sub("Ana", text), rules
+            ):  # what the clerk is told to say must pass the coach
                 loc = ("steps", i, where.split("[")[0]) + ((int(where.split("[")[1][:-1]),) if "[" in where else ())
-                out.append(src.problem(loc, f"{where.split('[')[0]} contains “{flag.match}” ({flag.rule}): {flag.reason} — {flag.suggestion}",
-                                       level="warning"))
+                out.append(
+                    src.problem(
+                        loc,
+                        f"{where.split('[')[0]} contains “{flag.match}” ({flag.rule}): {flag.reason} — {flag.suggestion}",
+                        level="warning",
+                    )
+                )
             for name in PLACEHOLDER.findall(text):
                 if name not in PLACEHOLDERS:
                     loc = ("steps", i, where.split("[")[0]) + ((int(where.split("[")[1][:-1]),) if "[" in where else ())
-                    out.append(src.problem(loc, f"unknown placeholder '{{{name}}}' — use one of: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"))
+                    out.append(
+                        src.problem(
+                            loc,
+                            f"unknown placeholder '{{{name}}}' — use one of: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                        )
+                    )
     out += _own_other_choices(entry)
     if pb.gestures and not any(g.consumable for g in pb.gestures):
-        out.append(src.problem(("gestures",), "no gesture is consumable — add something they can enjoy and use up (a meal, flowers, an upgrade)", level="warning"))
+        out.append(
+            src.problem(
+                ("gestures",),
+                "no gesture is consumable — add something they can enjoy and use up (a meal, flowers, an upgrade)",
+                level="warning",
+            )
+        )
     if own.id != BASE_ID and BASE_ID in base.entries:
         four = base.get(BASE_ID)
         for p in four.prompts():
             mine = pb.prompt(p.id)
             if mine is not None and p.required and not mine.required:
-                out.append(src.problem(_prompt_loc(own, p.id), f"base prompt '{p.id}' must stay required — set `required: true`"))
+                out.append(
+                    src.problem(
+                        _prompt_loc(own, p.id), f"base prompt '{p.id}' must stay required — set `required: true`"
+                    )
+                )
     original = base.entries.get(own.id)
     if original is not None and not entry.bundled:
         changed = original.playbook.model_dump(exclude={"version"}) != own.model_dump(exclude={"version"})
         if changed and own.version <= original.playbook.version:
-            out.append(src.problem(("version",) if "version" in src.data else ("id",),
-                                   f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: {original.playbook.version + 1}`",
-                                   level="warning"))
+            out.append(
+                src.problem(
+                    ("version",) if "version" in src.data else ("id",),
+                    f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: {original.playbook.version + 1}`",
+                    level="warning",
+                )
+            )
     return out
 
 
 # A choice that means "none of these, I'll type it": the built-in "Something else (type it)" already is one.
-TYPE_YOUR_OWN = re.compile(r"^(?:(?:some|any)(?:thing|one|where)\s+else|else|others?|none of (?:these|the above)|"
-                           r"type (?:it|your own))\b", re.IGNORECASE)
+TYPE_YOUR_OWN = re.compile(
+    r"^(?:(?:some|any)(?:thing|one|where)\s+else|else|others?|none of (?:these|the above)|"
+    r"type (?:it|your own))\b",
+    re.IGNORECASE,
+)
 
 
 def _own_other_choices(entry: Entry) -> list[Problem]:
@@ -158,9 +220,14 @@ def _own_other_choices(entry: Entry) -> list[Problem]:
             for k, c in enumerate(p.choices):
                 text = c if isinstance(c, str) else c.label
                 if TYPE_YOUR_OWN.match(text.strip()):
-                    out.append(src.problem(("steps", i, "prompts", j, "choices", k),
-                                           f"choice '{text}' duplicates the built-in “{OTHER_CHOICE}” — remove it, "
-                                           f"or set `allow_other: false` to keep your own", level="warning"))
+                    out.append(
+                        src.problem(
+                            ("steps", i, "prompts", j, "choices", k),
+                            f"choice '{text}' duplicates the built-in “{OTHER_CHOICE}” — remove it, "
+                            f"or set `allow_other: false` to keep your own",
+                            level="warning",
+                        )
+                    )
     return out
 
 

@@ -10,7 +10,9 @@ from recoverycli.playbooks.schema import Playbook
 def playbook_yaml(playbook_id: str, parent: Playbook, version: int, target: Path) -> str:
     title = playbook_id.replace("-", " ").capitalize()
     taken = {p.id for p in parent.prompts()}
-    prompt_id = next(c for c in ("reference", "case_reference", f"{playbook_id.replace('-', '_')}_reference") if c not in taken)
+    prompt_id = next(
+        c for c in ("reference", "case_reference", f"{playbook_id.replace('-', '_')}_reference") if c not in taken
+    )
     step = next((s.id for s in parent.steps if s.id == "review"), parent.steps[0].id)
     return f"""\
 # yaml-language-server: $schema=./playbook.schema.json

@@ -49,8 +49,12 @@ Whole = Annotated[int, BeforeValidator(_whole)]
 
 def _prompt_schema(schema: dict[str, Any]) -> None:
     """The rule `_choices_fit_type` enforces, in the published schema too, so editors and CI catch it."""
-    has_choices = {"anyOf": [{"required": ["choices"], "properties": {"choices": {"minItems": 1}}},
-                             {"required": ["choices_from"], "properties": {"choices_from": {"type": "string"}}}]}
+    has_choices = {
+        "anyOf": [
+            {"required": ["choices"], "properties": {"choices": {"minItems": 1}}},
+            {"required": ["choices_from"], "properties": {"choices_from": {"type": "string"}}},
+        ]
+    }
     no_choices = {"properties": {"choices": {"maxItems": 0}, "choices_from": {"type": "null"}}}
     schema["if"] = {"required": ["type"], "properties": {"type": {"const": "choice"}}}
     schema["then"] = has_choices
@@ -89,31 +93,50 @@ class Prompt(_Authored):
     allow_other: bool = True
     max_length: Whole = Field(default=4000, ge=1, le=20000)
     when: dict[str, str | bool | int | list[str | bool | int]] | None = Field(
-        default=None, description="ask only if earlier answers match, e.g. {what_failed: [power, water]} or {segment: family}")
-    verify: str | None = Field(default=None, description="a promise to check before saying it: the clerk confirms they did")
+        default=None,
+        description="ask only if earlier answers match, e.g. {what_failed: [power, water]} or {segment: family}",
+    )
+    verify: str | None = Field(
+        default=None, description="a promise to check before saying it: the clerk confirms they did"
+    )
     coach: bool | Literal["strict"] = Field(
-        default=False, description="check the answer for excuses, blame and vague promises; strict: error-level flags cannot be kept")
+        default=False,
+        description="check the answer for excuses, blame and vague promises; strict: error-level flags cannot be kept",
+    )
 
     def verification(self) -> Prompt:
         """The confirm question that follows a prompt marked `verify` [kuzmeski-verify]."""
-        return Prompt(id=f"{self.id}_verified", label=self.verify or "Did you check it?", type="confirm", required=True,
-                      help="Say yes only once you have checked.", when=self.when)
+        return Prompt(
+            id=f"{self.id}_verified",
+            label=self.verify or "Did you check it?",
+            type="confirm",
+            required=True,
+            help="Say yes only once you have checked.",
+            when=self.when,
+        )
 
     def applies(self, value_of: Any) -> bool:
         """Whether this prompt is asked, given a lookup of earlier answers."""
         for key, wanted in (self.when or {}).items():
             options = wanted if isinstance(wanted, list) else [wanted]
             have = value_of(key)
-            if not any(have == w or (isinstance(have, str) and isinstance(w, str) and have.lower() == w.lower()) for w in options):
+            if not any(
+                have == w or (isinstance(have, str) and isinstance(w, str) and have.lower() == w.lower())
+                for w in options
+            ):
                 return False
         return True
 
     @model_validator(mode="after")
     def _choices_fit_type(self) -> Prompt:
         if self.type == "choice" and not (self.choices or self.choices_from):
-            raise ValueError(f"choice prompt '{self.id}' has nothing to choose — add `choices:` or `choices_from: gestures`")
+            raise ValueError(
+                f"choice prompt '{self.id}' has nothing to choose — add `choices:` or `choices_from: gestures`"
+            )
         if self.type != "choice" and (self.choices or self.choices_from):
-            raise ValueError(f"prompt '{self.id}' has choices but type '{self.type}' — set `type: choice` or remove the choices")
+            raise ValueError(
+                f"prompt '{self.id}' has choices but type '{self.type}' — set `type: choice` or remove the choices"
+            )
         return self
 
 
@@ -170,8 +193,12 @@ class Playbook(_Authored):
     extends: str | None = None
     steps: list[Step] = Field(default_factory=list)
     gestures: list[Gesture] = Field(default_factory=list)
-    remove_gestures: list[str] = Field(default_factory=list, description="gesture ids inherited from the parent to drop")
-    supplier: str | None = Field(default=None, description="who else serves this customer (airline, cruise line, booking site)")
+    remove_gestures: list[str] = Field(
+        default_factory=list, description="gesture ids inherited from the parent to drop"
+    )
+    supplier: str | None = Field(
+        default=None, description="who else serves this customer (airline, cruise line, booking site)"
+    )
 
     def step_prompts(self, step: Step) -> list[Prompt]:
         """A step's questions as asked: its own, each verification, and the supplier questions at the fix step."""
@@ -205,8 +232,18 @@ class Playbook(_Authored):
 def supplier_prompts(supplier: str) -> list[Prompt]:
     """[kaufman-supplier, riffey-ownership] we call the supplier; the customer never has to."""
     return [
-        Prompt(id="supplier_contacted", label=f"Have you contacted the {supplier} yourself?", type="confirm", required=True,
-               help="Our shared customer: win them back together. Never ask the customer to call them."),
-        Prompt(id="supplier_action", label=f"What will the {supplier} do, and by when?", required=True, coach="strict",
-               when={"supplier_contacted": True}),
+        Prompt(
+            id="supplier_contacted",
+            label=f"Have you contacted the {supplier} yourself?",
+            type="confirm",
+            required=True,
+            help="Our shared customer: win them back together. Never ask the customer to call them.",
+        ),
+        Prompt(
+            id="supplier_action",
+            label=f"What will the {supplier} do, and by when?",
+            required=True,
+            coach="strict",
+            when={"supplier_contacted": True},
+        ),
     ]

@@ -56,7 +56,9 @@ class Source:
                 return pos
         return (1, 1)
 
-    def problem(self, loc: Loc, message: str, key: bool = False, level: str = "error", check: str = "semantic") -> Problem:
+    def problem(
+        self, loc: Loc, message: str, key: bool = False, level: str = "error", check: str = "semantic"
+    ) -> Problem:
         line, col = self.where(loc, key)
         return Problem(self.file, line, col, message, level, check)
 
@@ -70,10 +72,16 @@ _CORE_SCHEMA: list[tuple[str, str, str]] = [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
     (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    ("tag:yaml.org,2002:float",
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     "-+0123456789."),
-    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),  # not YAML 1.2, but named in our error so a trainer knows to write keys out
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    (
+        "tag:yaml.org,2002:merge",
+        r"^(?:<<)$",
+        "<",
+    ),  # not YAML 1.2, but named in our error so a trainer knows to write keys out
 ]
 
 
@@ -88,7 +96,9 @@ def _core_schema(loader: type) -> type:
     return type(f"Core{loader.__name__}", (loader,), {"yaml_implicit_resolvers": resolvers})
 
 
-_Loader = _core_schema(getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's parser when present: same nodes, faster
+_Loader = _core_schema(
+    getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+)  # libyaml's parser when present: same nodes, faster
 _PyLoader = _core_schema(yaml.SafeLoader)
 
 
@@ -121,7 +131,9 @@ class _Reader:
     def value(self, node: yaml.Node, loc: Loc) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise self.fail(node, f"more than {MAX_VALUES} values (aliases expanding?) — remove repeated anchors and aliases")
+            raise self.fail(
+                node, f"more than {MAX_VALUES} values (aliases expanding?) — remove repeated anchors and aliases"
+            )
         if len(loc) > MAX_DEPTH:
             raise self.fail(node, f"nested deeper than {MAX_DEPTH} levels — flatten the structure")
         self.src.values[loc] = _pos(node)
@@ -157,7 +169,9 @@ class _Reader:
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError):
-            raise self.fail(node, f"unsupported tag '{_short(node.tag)}' — remove it; playbooks are plain YAML") from None
+            raise self.fail(
+                node, f"unsupported tag '{_short(node.tag)}' — remove it; playbooks are plain YAML"
+            ) from None
 
 
 def _compose(text: str, loader_class: Any) -> yaml.Node | None:
@@ -198,18 +212,24 @@ def parse_yaml(raw: bytes | str, file: str) -> Source:
                 raise YamlProblem(deep) from None
             node = _compose(text, _PyLoader)  # the pure-Python parser words errors the same everywhere
     except RecursionError:  # the composer recurses per level: find where the nesting went too deep, without it
-        raise YamlProblem(_too_deep(text, file) or Problem(file, 1, 1, f"nested deeper than {MAX_DEPTH} levels — "
-                                                                       f"flatten the structure")) from None
+        raise YamlProblem(
+            _too_deep(text, file)
+            or Problem(file, 1, 1, f"nested deeper than {MAX_DEPTH} levels — flatten the structure")
+        ) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = (e.problem or e.context or "invalid YAML").strip()
-        raise YamlProblem(Problem(file, line, col, f"YAML syntax error: {what} — check indentation, colons and quotes here")) from None
+        raise YamlProblem(
+            Problem(file, line, col, f"YAML syntax error: {what} — check indentation, colons and quotes here")
+        ) from None
     except yaml.reader.ReaderError as e:
         before = text[: e.position]
         line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         code = e.character if isinstance(e.character, int) else ord(e.character)
-        raise YamlProblem(Problem(file, line, col, f"control character U+{code:04X} is not allowed in YAML — delete it")) from None
+        raise YamlProblem(
+            Problem(file, line, col, f"control character U+{code:04X} is not allowed in YAML — delete it")
+        ) from None
     except yaml.YAMLError as e:
         what = " ".join(str(e).split())
         raise YamlProblem(Problem(file, 1, 1, f"YAML error: {what} — check the file")) from None

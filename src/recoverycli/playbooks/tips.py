@@ -30,8 +30,7 @@ TIPS: dict[str, Tip] = {
     ),
     "step-review": Tip(
         "Let them tell it",
-        "Let the customer explain in their own words. Then ask what a good outcome looks like for them; "
-        "do not guess.",
+        "Let the customer explain in their own words. Then ask what a good outcome looks like for them; do not guess.",
     ),
     "step-fix": Tip(
         "Fix it, then add something",

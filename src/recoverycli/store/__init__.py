@@ -21,8 +21,20 @@ from recoverycli.store.sqlite import SqliteStore
 
 CaseStore = BaseStore  # what the commands and the call need from a store
 
-__all__ = ["ERASED", "MIGRATIONS", "SCHEMA_VERSION", "BaseStore", "CaseStore", "SqliteStore", "content_hash", "iso",
-           "new_case_id", "open_store", "is_url", "utcnow"]
+__all__ = [
+    "ERASED",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "BaseStore",
+    "CaseStore",
+    "SqliteStore",
+    "content_hash",
+    "iso",
+    "new_case_id",
+    "open_store",
+    "is_url",
+    "utcnow",
+]
 
 
 def is_url(location: object) -> bool:

@@ -9,16 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from itertools import chain
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.caselog.export import RISKY
-from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, iso_utc
 from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, iso_utc
+from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
@@ -27,19 +28,49 @@ ERASED = "[erased]"
 NOTIFY_CHANNEL = "recover_cases"
 
 ORDERS = {"newest": "created_at DESC, id", "oldest": "created_at, id", "follow_up": "follow_up_date, created_at, id"}
-_CHANGEABLE = {"status", "follow_up_date", "follow_up_done_at", "closed_at", "resolution", "updated_at", "answers",
-               "system_fix_done_at"}
+_CHANGEABLE = {
+    "status",
+    "follow_up_date",
+    "follow_up_done_at",
+    "closed_at",
+    "resolution",
+    "updated_at",
+    "answers",
+    "system_fix_done_at",
+}
 BASE_ANSWERS = ("customer_words", "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "root_cause")
 # Export column -> the case column it is read from (answers are read from the answers JSON).
 PLAIN_EXPORT = {
-    "case_id": "id", "status": "status", "created_at": "created_at", "updated_at": "updated_at", "staff": "staff",
-    "playbook_id": "playbook_id", "playbook_version": "playbook_version", "customer_name": "customer_name",
-    "customer_contact": "customer_contact", "segment": "segment", "complaint_number": "complaint_number",
-    "follow_up_date": "follow_up_date", "follow_up_done_at": "follow_up_done_at", "closed_at": "closed_at",
-    "resolution": "resolution", "crisis_id": "crisis_id",
+    "case_id": "id",
+    "status": "status",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "staff": "staff",
+    "playbook_id": "playbook_id",
+    "playbook_version": "playbook_version",
+    "customer_name": "customer_name",
+    "customer_contact": "customer_contact",
+    "segment": "segment",
+    "complaint_number": "complaint_number",
+    "follow_up_date": "follow_up_date",
+    "follow_up_done_at": "follow_up_done_at",
+    "closed_at": "closed_at",
+    "resolution": "resolution",
+    "crisis_id": "crisis_id",
 }
-TEXT_COLUMNS = {"staff", "customer_name", "customer_contact", "customer_words", "desired_outcome", "apology",
-                "commitment", "gesture", "root_cause", "resolution", "extra"}
+TEXT_COLUMNS = {
+    "staff",
+    "customer_name",
+    "customer_contact",
+    "customer_words",
+    "desired_outcome",
+    "apology",
+    "commitment",
+    "gesture",
+    "root_cause",
+    "resolution",
+    "extra",
+}
 
 
 def add_identity(db: Any) -> None:
@@ -55,8 +86,10 @@ def add_identity(db: Any) -> None:
         db.execute(stmt)
     rows = db.execute("SELECT id, customer_name, customer_contact FROM cases").fetchall()
     if rows:
-        db.executemany("UPDATE cases SET contact_key = ?, name_key = ? WHERE id = ?",
-                       [(contact_key(r[2]), name_key(r[1]), r[0]) for r in rows])
+        db.executemany(
+            "UPDATE cases SET contact_key = ?, name_key = ? WHERE id = ?",
+            [(contact_key(r[2]), name_key(r[1]), r[0]) for r in rows],
+        )
     db.execute("CREATE INDEX cases_contact_key ON cases(contact_key, created_at) WHERE contact_key != ''")
     db.execute("CREATE INDEX cases_name_key ON cases(name_key, created_at) WHERE name_key != ''")
 
@@ -168,7 +201,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(dt: datetime) -> str:
@@ -184,12 +217,23 @@ def columns(case: Case) -> dict[str, Any]:
     from recoverycli.identity import contact_key, name_key
 
     return {
-        "id": case.id, "status": case.status, "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),
-        "staff": case.staff, "customer_name": case.customer.name, "customer_contact": case.customer.contact,
-        "segment": case.customer.segment or "", "playbook_id": case.playbook.id, "playbook_version": case.playbook.version,
-        "playbook_hash": case.playbook.hash, "answers": stored_json(case.answers, case.id),
-        "follow_up_date": case.answers.get("follow_up_date"), "complaint_number": case.complaint_number,
-        "severity": case.severity, "contact_key": contact_key(case.customer.contact), "name_key": name_key(case.customer.name),
+        "id": case.id,
+        "status": case.status,
+        "created_at": iso(case.created_at),
+        "updated_at": iso(case.updated_at),
+        "staff": case.staff,
+        "customer_name": case.customer.name,
+        "customer_contact": case.customer.contact,
+        "segment": case.customer.segment or "",
+        "playbook_id": case.playbook.id,
+        "playbook_version": case.playbook.version,
+        "playbook_hash": case.playbook.hash,
+        "answers": stored_json(case.answers, case.id),
+        "follow_up_date": case.answers.get("follow_up_date"),
+        "complaint_number": case.complaint_number,
+        "severity": case.severity,
+        "contact_key": contact_key(case.customer.contact),
+        "name_key": name_key(case.customer.name),
         "crisis_id": case.crisis_id,
     }
 
@@ -211,8 +255,10 @@ def stored_json(value: Any, case_id: str) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
     except ValueError:
-        raise StoreError(f"case {case_id}: an answer is not a finite number (Infinity or NaN) — nothing was saved; "
-                         f"give the number in digits") from None
+        raise StoreError(
+            f"case {case_id}: an answer is not a finite number (Infinity or NaN) — nothing was saved; "
+            f"give the number in digits"
+        ) from None
 
 
 def load_json(value: Any) -> Any:
@@ -350,7 +396,9 @@ class BaseStore(CrisisStoreMixin):
             where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date < ?")
             args.append((f.today or date.today()).isoformat())
         if f.due_by:
-            where.append("status = 'open' AND follow_up_done_at IS NULL AND follow_up_date IS NOT NULL AND follow_up_date <= ?")
+            where.append(
+                "status = 'open' AND follow_up_done_at IS NULL AND follow_up_date IS NOT NULL AND follow_up_date <= ?"
+            )
             args.append(f.due_by.isoformat())
         if f.system_fix_open:
             where.append("status != 'draft' AND system_fix_done_at IS NULL")
@@ -360,7 +408,9 @@ class BaseStore(CrisisStoreMixin):
         return " AND ".join(where), args
 
     # --- reading ---------------------------------------------------------------------------
-    def rows(self, f: CaseFilter, order: str = "newest", limit: int | None = None, table: str = "cases") -> Iterator[Any]:
+    def rows(
+        self, f: CaseFilter, order: str = "newest", limit: int | None = None, table: str = "cases"
+    ) -> Iterator[Any]:
         where, args = self.where(f)
         sql = f"SELECT * FROM {table}" + (f" WHERE {where}" if where else "") + f" ORDER BY {ORDERS[order]}"
         if limit:
@@ -377,10 +427,18 @@ class BaseStore(CrisisStoreMixin):
 
     def damaged_rows(self, limit: int = 100) -> list[str]:
         """For `check`: rows that cannot be read back as a case, or whose JSON the database's functions reject."""
-        out = [f"case {r[0]}: its answers cannot be read (not valid JSON) — export and report leave it out"
-               for r in self.execute(f"SELECT id FROM cases WHERE NOT {self.readable()} ORDER BY id LIMIT {limit}").fetchall()]
-        out += [f"event {r[0]} of case {r[1]}: its data cannot be read (not valid JSON)" for r in self.execute(
-            f"SELECT seq, case_id FROM events WHERE NOT {self.readable('data')} ORDER BY seq LIMIT {limit}").fetchall()]
+        out = [
+            f"case {r[0]}: its answers cannot be read (not valid JSON) — export and report leave it out"
+            for r in self.execute(
+                f"SELECT id FROM cases WHERE NOT {self.readable()} ORDER BY id LIMIT {limit}"
+            ).fetchall()
+        ]
+        out += [
+            f"event {r[0]} of case {r[1]}: its data cannot be read (not valid JSON)"
+            for r in self.execute(
+                f"SELECT seq, case_id FROM events WHERE NOT {self.readable('data')} ORDER BY seq LIMIT {limit}"
+            ).fetchall()
+        ]
         for row in self.rows(CaseFilter(), "oldest"):
             if len(out) >= limit:
                 break
@@ -394,8 +452,9 @@ class BaseStore(CrisisStoreMixin):
         where, args = self.where(f)
         return self.execute("SELECT count(*) FROM cases" + (f" WHERE {where}" if where else ""), args).fetchone()[0]
 
-    def cases(self, f: CaseFilter | None = None, order: str = "newest", limit: int | None = None,
-              events: bool = True) -> list[Case]:
+    def cases(
+        self, f: CaseFilter | None = None, order: str = "newest", limit: int | None = None, events: bool = True
+    ) -> list[Case]:
         return self._with_events(list(self.rows(f or CaseFilter(), order, limit)), events)
 
     def get(self, case_id: str) -> Case:
@@ -410,16 +469,19 @@ class BaseStore(CrisisStoreMixin):
         rows = self.execute(sql + f" ORDER BY {ORDERS['newest']} LIMIT {int(limit)}", [v for v in (status, staff) if v])
         return self._with_events(rows.fetchall())
 
-    def earlier_cases(self, contact_key: str, name_key: str, since: str, exclude: str | None = None,
-                      limit: int = 3) -> tuple[int, list[Case]]:
+    def earlier_cases(
+        self, contact_key: str, name_key: str, since: str, exclude: str | None = None, limit: int = 3
+    ) -> tuple[int, list[Case]]:
         """The customer's earlier complaints still open or made since `since`: (how many, the newest few).
 
         Both keys are indexed on both backends; the OR becomes two index look-ups, fast at a million cases.
         """
-        where = ("status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != ''))"
-                 " AND (status = 'open' OR created_at >= ?)"
-                 # a case we opened by calling the customer in a crisis is not a complaint of theirs
-                 " AND NOT EXISTS (SELECT 1 FROM crisis_attempts a WHERE a.case_id = cases.id AND a.direction = 'out')")
+        where = (
+            "status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != ''))"
+            " AND (status = 'open' OR created_at >= ?)"
+            # a case we opened by calling the customer in a crisis is not a complaint of theirs
+            " AND NOT EXISTS (SELECT 1 FROM crisis_attempts a WHERE a.case_id = cases.id AND a.direction = 'out')"
+        )
         args = [exclude or "", contact_key, name_key, since]
         count = self.execute(f"SELECT count(*) FROM cases WHERE {where}", args).fetchone()[0]
         if not count:
@@ -432,23 +494,32 @@ class BaseStore(CrisisStoreMixin):
         found: dict[str, list[Event]] = {r["id"]: [] for r in rows}
         ids = list(found) if events else []
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            for e in self.execute(f"SELECT case_id, at, staff, kind, data FROM events WHERE case_id IN ({', '.join('?' * len(chunk))})"
-                                  " ORDER BY seq", chunk).fetchall():
+            chunk = ids[start : start + 500]
+            for e in self.execute(
+                f"SELECT case_id, at, staff, kind, data FROM events WHERE case_id IN ({', '.join('?' * len(chunk))})"
+                " ORDER BY seq",
+                chunk,
+            ).fetchall():
                 found[e["case_id"]].append(_event(e))
         return [self.case_from_row(r, events=False, evs=found[r["id"]]) for r in rows]
 
     def case_from_row(self, row: Any, events: bool = True, evs: list[Event] | None = None) -> Case:
         if events:
-            evs = [_event(e) for e in self.execute("SELECT at, staff, kind, data FROM events WHERE case_id = ? ORDER BY seq",
-                                                   (row["id"],)).fetchall()]
+            evs = [
+                _event(e)
+                for e in self.execute(
+                    "SELECT at, staff, kind, data FROM events WHERE case_id = ? ORDER BY seq", (row["id"],)
+                ).fetchall()
+            ]
         return Case(
             id=row["id"],
             status=row["status"],
             created_at=datetime.fromisoformat(row["created_at"]),
             updated_at=datetime.fromisoformat(row["updated_at"]),
             staff=row["staff"],
-            customer=Customer(name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"] or None),
+            customer=Customer(
+                name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"] or None
+            ),
             playbook=PlaybookRef(id=row["playbook_id"], version=row["playbook_version"], hash=row["playbook_hash"]),
             answers=load_json(row["answers"]),
             complaint_number=row["complaint_number"],
@@ -468,40 +539,62 @@ class BaseStore(CrisisStoreMixin):
         out: dict[str, Any] = {}
         out["total"] = q(f"SELECT count(*) FROM cases {w}")[0][0]
         out["by_status"] = dict(q(f"SELECT status, count(*) FROM cases {w} GROUP BY status"))
-        out["by_playbook"] = dict(q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC"))
-        out["weeks"] = q(f"SELECT {self.week_of('created_at')} AS week, playbook_id, status, count(*)"
-                         f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1")
+        out["by_playbook"] = dict(
+            q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC")
+        )
+        out["weeks"] = q(
+            f"SELECT {self.week_of('created_at')} AS week, playbook_id, status, count(*)"
+            f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1"
+        )
         # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
         out["root_causes"] = q(
             f"SELECT min(rc), playbook_id, place, count(*), {self.distinct_json('customer_name')},"
             f" {self.distinct_json('customer_contact')} FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
             f" coalesce({j('room_number')}, {j('location')}, '') AS place, customer_name, customer_contact FROM cases {w}) s"
-            f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place")
+            f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
+        )
         out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
-        out["repeat_customers"] = [r[0] for r in q(
-            f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")]
+        out["repeat_customers"] = [
+            r[0]
+            for r in q(f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")
+        ]
         done = self.days_between("follow_up_done_at", "follow_up_date")
-        out["promises"] = dict(zip(("due", "on_time", "late", "overdue"), q(
-            f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} <= 0 THEN 1 ELSE 0 END),"
-            f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} > 0 THEN 1 ELSE 0 END),"
-            f" sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
-            f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?", [today], [today])[0]))
+        out["promises"] = dict(
+            zip(
+                ("due", "on_time", "late", "overdue"),
+                q(
+                    f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} <= 0 THEN 1 ELSE 0 END),"
+                    f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} > 0 THEN 1 ELSE 0 END),"
+                    f" sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
+                    f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?",
+                    [today],
+                    [today],
+                )[0],
+            )
+        )
         out["late_days"] = self._percentiles(
-            f"SELECT {done} AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args)
+            f"SELECT {done} AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args
+        )
         out["to_contact_minutes"] = self._percentiles(
             f"SELECT {self.hours_between('created_at', j('incident_at'))} * 60 AS v FROM cases {w}"
-            f" AND {j('incident_at')} IS NOT NULL", args)
+            f" AND {j('incident_at')} IS NOT NULL",
+            args,
+        )
         out["to_close_hours"] = self._percentiles(
-            f"SELECT {self.hours_between('closed_at', 'created_at')} AS v FROM cases {w} AND closed_at IS NOT NULL", args)
+            f"SELECT {self.hours_between('closed_at', 'created_at')} AS v FROM cases {w} AND closed_at IS NOT NULL",
+            args,
+        )
         out["gestures"] = q(
             f"SELECT playbook_id, g, count(*), {self.distinct_json('customer_name')}, {self.distinct_json('customer_contact')}"
             f" FROM (SELECT playbook_id, {j('gesture')} AS g, customer_name, customer_contact FROM cases {w}) s"
-            f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC")
+            f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC"
+        )
         out["coaching"] = q(
             f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(j('kept', 'e.data'))} THEN 1 ELSE 0 END)"
             f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
             f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM cases {w})"
-            f" GROUP BY f.value ORDER BY count(*) DESC")
+            f" GROUP BY f.value ORDER BY count(*) DESC"
+        )
         return out
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
@@ -517,7 +610,8 @@ class BaseStore(CrisisStoreMixin):
         row = self.execute(
             f"SELECT n, {', '.join(picks)}"
             f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
-            args).fetchone()
+            args,
+        ).fetchone()
         if not row:
             return {"n": 0, "median": None, "p90": None}
         n = row[0]
@@ -562,8 +656,10 @@ class BaseStore(CrisisStoreMixin):
 
     def _save_draft_in(self, tx: Any, case: Case) -> None:
         cols = {k: v for k, v in columns(case).items() if k not in ("id", "status", "created_at", "playbook_id")}
-        cur = tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ? AND status = 'draft'",
-                         (*cols.values(), case.id))
+        cur = tx.execute(
+            f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ? AND status = 'draft'",
+            (*cols.values(), case.id),
+        )
         if cur.rowcount != 1:
             raise NotFoundError(f"no draft '{case.id}' in {self.label} — it was saved or discarded meanwhile")
 
@@ -575,8 +671,15 @@ class BaseStore(CrisisStoreMixin):
         with self.transaction() as tx:
             tx.execute("DELETE FROM cases WHERE id = ? AND status = 'draft'", (case.id,))
 
-    def apply(self, case_id: str, event: Event, allowed: tuple[str, ...], columns: dict[str, Any],
-              answers: dict[str, Any] | None = None, unless: Callable[[Any], str | None] | None = None) -> Case:
+    def apply(
+        self,
+        case_id: str,
+        event: Event,
+        allowed: tuple[str, ...],
+        columns: dict[str, Any],
+        answers: dict[str, Any] | None = None,
+        unless: Callable[[Any], str | None] | None = None,
+    ) -> Case:
         """Change a case and log why, in one transaction with the row locked: nothing changes without its event.
 
         unless: given the locked row, a reason the change is already made (raised as NothingChanged, nothing written).
@@ -588,12 +691,17 @@ class BaseStore(CrisisStoreMixin):
             if unless is not None and (why := unless(row)) is not None:
                 raise NothingChanged(f"{row['id']}: {why} — nothing changed")
             if row["status"] not in allowed:
-                raise StoreError(f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}")
+                raise StoreError(
+                    f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}"
+                )
             updates = {**columns, "updated_at": iso(event.at)}
             if answers:
                 updates["answers"] = stored_json({**load_json(row["answers"]), **answers}, row["id"])
             assert all(k in _CHANGEABLE for k in updates)
-            tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?", (*updates.values(), row["id"]))
+            tx.execute(
+                f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
+                (*updates.values(), row["id"]),
+            )
             insert_event(tx, row["id"], event)
         return self.get(row["id"])
 
@@ -604,8 +712,13 @@ class BaseStore(CrisisStoreMixin):
             row = tx.execute(f"SELECT id FROM cases WHERE id = ?{self.lock_rows}", (case_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
-            events = [_event(e) for e in tx.execute("SELECT at, staff, kind, data FROM events WHERE case_id = ? AND kind = ?"
-                                                    " ORDER BY seq", (case_id, kind)).fetchall()]
+            events = [
+                _event(e)
+                for e in tx.execute(
+                    "SELECT at, staff, kind, data FROM events WHERE case_id = ? AND kind = ? ORDER BY seq",
+                    (case_id, kind),
+                ).fetchall()
+            ]
             event = decide(events)
             if event is not None:
                 insert_event(tx, case_id, event)
@@ -628,8 +741,11 @@ class BaseStore(CrisisStoreMixin):
         ck, nk = contact_key(term), name_key(term)
         with self.transaction() as tx:
             self.before_forget(tx)
-            rows = tx.execute(f"SELECT * FROM cases WHERE (contact_key = ? AND contact_key != '') OR (name_key = ? AND"
-                              f" name_key != '') ORDER BY id{self.lock_rows}", (ck, nk)).fetchall()
+            rows = tx.execute(
+                f"SELECT * FROM cases WHERE (contact_key = ? AND contact_key != '') OR (name_key = ? AND"
+                f" name_key != '') ORDER BY id{self.lock_rows}",
+                (ck, nk),
+            ).fetchall()
             if rows:
                 out.key_contact, out.key_name = ck, nk
                 out.by_contact = sum(r["contact_key"] == ck for r in rows)
@@ -650,7 +766,9 @@ class BaseStore(CrisisStoreMixin):
         out.lingering = self.after_forget(wait=self.forget_wait if rows or out.listed else 0.0)
         return out
 
-    def _erase(self, tx: Any, row: Any, quotes: Callable[[str], bool], staff: str, now: datetime, own: bool) -> list[str]:
+    def _erase(
+        self, tx: Any, row: Any, quotes: Callable[[str], bool], staff: str, now: datetime, own: bool
+    ) -> list[str]:
         """Erase from one case what quotes the customer (and, in their own case, who they are); the fields it erased."""
         answers = load_json(row["answers"])
         erased = ["customer_name", "customer_contact"] if own else []
@@ -665,15 +783,28 @@ class BaseStore(CrisisStoreMixin):
         for ev in tx.execute("SELECT seq, kind, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
             data, hits = _erased_values(load_json(ev["data"]), quotes)
             if hits:
-                tx.execute("UPDATE events SET data = ? WHERE seq = ?", (json.dumps(data, ensure_ascii=False), ev["seq"]))
+                tx.execute(
+                    "UPDATE events SET data = ? WHERE seq = ?", (json.dumps(data, ensure_ascii=False), ev["seq"])
+                )
                 erased += [f"{ev['kind']} event: {k}" for k in hits]
         if not erased:
             return []
-        who = ("customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else "")
-        tx.execute(f"UPDATE cases SET {who}answers = ?, resolution = ?, updated_at = ? WHERE id = ?",
-                   ((ERASED, ERASED) if own else ()) + (json.dumps(answers, ensure_ascii=False), resolution, iso(now), row["id"]))
-        insert_event(tx, row["id"], Event(at=now, staff=staff, kind="forgotten",
-                                          data={"fields": erased} if own else {"fields": erased, "quoted": True}))
+        who = "customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else ""
+        tx.execute(
+            f"UPDATE cases SET {who}answers = ?, resolution = ?, updated_at = ? WHERE id = ?",
+            ((ERASED, ERASED) if own else ())
+            + (json.dumps(answers, ensure_ascii=False), resolution, iso(now), row["id"]),
+        )
+        insert_event(
+            tx,
+            row["id"],
+            Event(
+                at=now,
+                staff=staff,
+                kind="forgotten",
+                data={"fields": erased} if own else {"fields": erased, "quoted": True},
+            ),
+        )
         return erased
 
     def _quoting(self, tx: Any, names: list[str], contacts: list[str], exclude: set[str]) -> list[Any]:
@@ -689,8 +820,10 @@ class BaseStore(CrisisStoreMixin):
         text_of = " OR ".join(self.contains(col) for col in columns for _ in needles)
         in_events = " OR ".join(self.contains("CAST(data AS TEXT)") for _ in needles)
         args = [like_pattern(n) for _ in columns for n in needles] + [like_pattern(n) for n in needles]
-        sql = (f"SELECT * FROM cases WHERE ({text_of}) OR id IN (SELECT case_id FROM events WHERE {in_events})"
-               f" ORDER BY id{self.lock_rows}")
+        sql = (
+            f"SELECT * FROM cases WHERE ({text_of}) OR id IN (SELECT case_id FROM events WHERE {in_events})"
+            f" ORDER BY id{self.lock_rows}"
+        )
         return [r for r in tx.execute(sql, args).fetchall() if r["id"] not in exclude]
 
     def before_forget(self, tx: Any) -> None:
@@ -704,10 +837,12 @@ class BaseStore(CrisisStoreMixin):
         from recoverycli.identity import name_key
 
         rows = self.execute("SELECT id, customer_name, name_key FROM cases WHERE name_key != ''").fetchall()
-        changed = [(name_key(r["customer_name"]), r["id"]) for r in rows if name_key(r["customer_name"]) != r["name_key"]]
+        changed = [
+            (name_key(r["customer_name"]), r["id"]) for r in rows if name_key(r["customer_name"]) != r["name_key"]
+        ]
         for start in range(0, len(changed), 500):
             with self.transaction() as tx:
-                for key, case_id in changed[start:start + 500]:
+                for key, case_id in changed[start : start + 500]:
                     tx.execute("UPDATE cases SET name_key = ? WHERE id = ?", (key, case_id))
         return len(changed)
 
@@ -732,11 +867,14 @@ class BaseStore(CrisisStoreMixin):
 
     def copied_as(self, original_id: str, created_at: str, staff: str) -> str | None:
         """The id a copied case has here: its own if free, or the one it was given when that was taken."""
-        for row in self.execute("SELECT id FROM cases WHERE created_at = ? AND staff = ? ORDER BY id",
-                                (created_at, staff)).fetchall():
+        for row in self.execute(
+            "SELECT id FROM cases WHERE created_at = ? AND staff = ? ORDER BY id", (created_at, staff)
+        ).fetchall():
             if row["id"] == original_id:
                 return row["id"]
-            marks = self.execute("SELECT data FROM events WHERE case_id = ? AND kind = 'copied'", (row["id"],)).fetchall()
+            marks = self.execute(
+                "SELECT data FROM events WHERE case_id = ? AND kind = 'copied'", (row["id"],)
+            ).fetchall()
             if any(load_json(m["data"]).get("from_id") == original_id for m in marks):
                 return row["id"]
         return None
@@ -754,8 +892,12 @@ class BaseStore(CrisisStoreMixin):
         with self.transaction() as tx:
             cols = {k: v for k, v in columns(case).items() if k != "id"}
             cols.update(later)
-            tx.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", (*cols.values(), target_id))
-            have = tx.execute("SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)).fetchone()[0]
+            tx.execute(
+                f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", (*cols.values(), target_id)
+            )
+            have = tx.execute(
+                "SELECT count(*) FROM events WHERE case_id = ? AND kind != 'copied'", (target_id,)
+            ).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
 
@@ -815,7 +957,9 @@ def _erased_values(data: Any, quotes: Callable[[str], bool], path: str = "") -> 
 
 
 def _event(row: Any) -> Event:
-    return Event(at=datetime.fromisoformat(row["at"]), staff=row["staff"], kind=row["kind"], data=load_json(row["data"]))
+    return Event(
+        at=datetime.fromisoformat(row["at"]), staff=row["staff"], kind=row["kind"], data=load_json(row["data"])
+    )
 
 
 def insert_event(tx: Any, case_id: str, ev: Event) -> None:

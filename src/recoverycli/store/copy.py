@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from recoverycli.caselog.record import Case
 from recoverycli.caselog.filters import CaseFilter
+from recoverycli.caselog.record import Case
 from recoverycli.store.base import BaseStore, content_hash, iso
 
 
@@ -31,15 +32,17 @@ def live_count(src: BaseStore) -> int:
     return src.count(CaseFilter(live_only=True))
 
 
-def copy_cases(src: BaseStore, dst: BaseStore, staff: str, tick: Callable[[], None] | None = None,
-               total: int | None = None) -> CopyReport:
+def copy_cases(
+    src: BaseStore, dst: BaseStore, staff: str, tick: Callable[[], None] | None = None, total: int | None = None
+) -> CopyReport:
     """Every case but drafts; a case already there is skipped when identical, or brought up to date if only
     the source moved on. Each case is read back from the target and its hash compared with the source's.
 
     total: live_count(src), when the caller has it already (for its progress bar).
     """
-    report = CopyReport(source_cases=live_count(src) if total is None else total,
-                        drafts_left=src.count(CaseFilter(status="draft")))
+    report = CopyReport(
+        source_cases=live_count(src) if total is None else total, drafts_left=src.count(CaseFilter(status="draft"))
+    )
     for batch in src.live_batches():
         for case, later in batch:
             _copy_one(case, later, dst, staff, report)
@@ -58,7 +61,7 @@ def _copy_one(case: Case, later: dict[str, Any], dst: BaseStore, staff: str, rep
             report.verified += 1
             return
         theirs = [e for e in there.events if e.kind != "copied"]
-        if case.events[:len(theirs)] != theirs:
+        if case.events[: len(theirs)] != theirs:
             report.conflicts.append(case.id)
             return
         dst.replace_copy(target, case, later)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from recoverycli.errors import NotFoundError, StoreError
 
@@ -86,8 +87,14 @@ SQLITE_V6 = _TABLES.format(c="", serial="INTEGER PRIMARY KEY AUTOINCREMENT", jso
 # PostgreSQL: the export view's * was fixed when v5 made it, so it is replaced to carry cases.crisis_id; a view of
 # the customer lists for the managers' mail merge; and a statement-level notification so a board wakes at once.
 # room in each page lets a claim (which changes no indexed column) update the row in place (a HOT update)
-PG_V6 = _TABLES.format(c=' COLLATE "C"', serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", json="JSON",
-                       fill=" WITH (fillfactor = 70)") + f"""
+PG_V6 = (
+    _TABLES.format(
+        c=' COLLATE "C"',
+        serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        json="JSON",
+        fill=" WITH (fillfactor = 70)",
+    )
+    + f"""
 CREATE OR REPLACE VIEW recover_export AS SELECT * FROM cases;
 CREATE VIEW recover_crisis_list AS SELECT * FROM crisis_customers;
 CREATE FUNCTION recover_crisis_notify() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -102,9 +109,27 @@ CREATE TRIGGER crisis_customers_notify AFTER INSERT OR UPDATE ON crisis_customer
 CREATE TRIGGER crisis_supplier_notify AFTER INSERT ON crisis_supplier
     FOR EACH STATEMENT EXECUTE FUNCTION recover_crisis_notify();
 """
+)
 
-CUSTOMER_COLUMNS = ("crisis_id", "seq", "name", "contact", "alt_contact", "booking", "segment", "chased", "notes",
-                    "contact_key", "alt_key", "booking_key", "name_key", "rank", "priority", "added_at", "source")
+CUSTOMER_COLUMNS = (
+    "crisis_id",
+    "seq",
+    "name",
+    "contact",
+    "alt_contact",
+    "booking",
+    "segment",
+    "chased",
+    "notes",
+    "contact_key",
+    "alt_key",
+    "booking_key",
+    "name_key",
+    "rank",
+    "priority",
+    "added_at",
+    "source",
+)
 
 
 def _iso(dt: datetime) -> str:
@@ -137,22 +162,29 @@ class CrisisStoreMixin:
             try:
                 with self.transaction() as tx:  # type: ignore[attr-defined]
                     row = {**crisis, "id": crisis_id}
-                    tx.execute(f"INSERT INTO crises ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                               tuple(row.values()))
+                    tx.execute(
+                        f"INSERT INTO crises ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                        tuple(row.values()),
+                    )
                     self._insert_customers(tx, crisis_id, customers, first_seq=1)
-                    self._crisis_event(tx, crisis_id, crisis["opened_at"], crisis["opened_by"], "opened",
-                                       {"customers": len(customers)})
+                    self._crisis_event(
+                        tx, crisis_id, crisis["opened_at"], crisis["opened_by"], "opened", {"customers": len(customers)}
+                    )
                 return crisis_id
             except self.duplicate_errors:
                 if self.execute("SELECT 1 FROM crises WHERE id = ?", (crisis_id,)).fetchone() is None:  # type: ignore[attr-defined]
-                    raise StoreError(f"{self.label}: two customers on the list share a contact — check the file again") from None
+                    raise StoreError(
+                        f"{self.label}: two customers on the list share a contact — check the file again"
+                    ) from None
                 continue
         raise StoreError(f"{self.label}: could not find a free crisis id — run `recover check`")
 
     def _crisis_event(self, tx: Any, crisis_id: str, at: str, staff: str, kind: str, data: dict[str, Any]) -> None:
         """A line of the crisis's own history (opened, customers added, closed; notices sent about it)."""
-        tx.execute("INSERT INTO crisis_events (crisis_id, at, staff, kind, data) VALUES (?, ?, ?, ?, ?)",
-                   (crisis_id, at, staff, kind, json.dumps(data, ensure_ascii=False)))
+        tx.execute(
+            "INSERT INTO crisis_events (crisis_id, at, staff, kind, data) VALUES (?, ?, ?, ?, ?)",
+            (crisis_id, at, staff, kind, json.dumps(data, ensure_ascii=False)),
+        )
 
     def crisis_events(self, crisis_id: str, kind: str | None = None) -> list[Any]:
         sql = "SELECT at, staff, kind, data FROM crisis_events WHERE crisis_id = ?" + (" AND kind = ?" if kind else "")
@@ -168,16 +200,21 @@ class CrisisStoreMixin:
         with self.transaction() as tx:  # type: ignore[attr-defined]
             if tx.execute(f"SELECT id FROM crises WHERE id = ?{self.lock_rows}", (crisis_id,)).fetchone() is None:
                 raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
-            events = [Event(at=datetime.fromisoformat(r["at"]), staff=r["staff"], kind=r["kind"], data=load_json(r["data"]))
-                      for r in tx.execute("SELECT at, staff, kind, data FROM crisis_events WHERE crisis_id = ? AND kind = ?"
-                                          " ORDER BY seq", (crisis_id, kind)).fetchall()]
+            events = [
+                Event(at=datetime.fromisoformat(r["at"]), staff=r["staff"], kind=r["kind"], data=load_json(r["data"]))
+                for r in tx.execute(
+                    "SELECT at, staff, kind, data FROM crisis_events WHERE crisis_id = ? AND kind = ? ORDER BY seq",
+                    (crisis_id, kind),
+                ).fetchall()
+            ]
             event = decide(events)
             if event is not None:
                 self._crisis_event(tx, crisis_id, _iso(event.at), event.staff, event.kind, event.data)
         return event
 
-    def add_crisis_customers(self, crisis_id: str, customers: list[dict[str, Any]],
-                             check: Any = None, staff: str = "", at: str = "") -> list[str]:
+    def add_crisis_customers(
+        self, crisis_id: str, customers: list[dict[str, Any]], check: Any = None, staff: str = "", at: str = ""
+    ) -> list[str]:
         """More customers for an open crisis, in one transaction.
 
         check(existing rows) returns (problems, corrections): with any problem nothing is added; a correction
@@ -187,31 +224,48 @@ class CrisisStoreMixin:
         try:
             with self.transaction() as tx:  # type: ignore[attr-defined]
                 self._open_crisis_locked(tx, crisis_id, "open a new crisis for these customers")
-                existing = tx.execute("SELECT id, seq, name, contact, alt_contact, contact_key, alt_key, booking_key,"
-                                      " name_key, state FROM crisis_customers WHERE crisis_id = ?", (crisis_id,)).fetchall()
+                existing = tx.execute(
+                    "SELECT id, seq, name, contact, alt_contact, contact_key, alt_key, booking_key,"
+                    " name_key, state FROM crisis_customers WHERE crisis_id = ?",
+                    (crisis_id,),
+                ).fetchall()
                 problems, corrections = check(existing) if check else ([], {})
                 if problems:
                     return problems
                 for i, customer_id in corrections.items():
                     c = customers[i]
-                    tx.execute("UPDATE crisis_customers SET contact = ?, alt_contact = ?, contact_key = ?, alt_key = ?,"
-                               " state = 'new', priority = rank, next_try_at = NULL WHERE id = ? AND state = 'wrong_number'",
-                               (c["contact"], c["alt_contact"], c["contact_key"], c["alt_key"], customer_id))
+                    tx.execute(
+                        "UPDATE crisis_customers SET contact = ?, alt_contact = ?, contact_key = ?, alt_key = ?,"
+                        " state = 'new', priority = rank, next_try_at = NULL WHERE id = ? AND state = 'wrong_number'",
+                        (c["contact"], c["alt_contact"], c["contact_key"], c["alt_key"], customer_id),
+                    )
                 last = max((r["seq"] for r in existing), default=0)
                 new = [c for i, c in enumerate(customers) if i not in corrections]
                 self._insert_customers(tx, crisis_id, new, first_seq=last + 1)
-                self._crisis_event(tx, crisis_id, at or (customers[0]["added_at"] if customers else ""), staff,
-                                   "customers_added", {"added": len(new), "corrected": len(corrections)})
+                self._crisis_event(
+                    tx,
+                    crisis_id,
+                    at or (customers[0]["added_at"] if customers else ""),
+                    staff,
+                    "customers_added",
+                    {"added": len(new), "corrected": len(corrections)},
+                )
         except self.duplicate_errors:
-            raise StoreError(f"{self.label}: another desk added one of these customers meanwhile — run the same "
-                             f"command again to see which") from None
+            raise StoreError(
+                f"{self.label}: another desk added one of these customers meanwhile — run the same "
+                f"command again to see which"
+            ) from None
         return []
 
     def _insert_customers(self, tx: Any, crisis_id: str, customers: list[dict[str, Any]], first_seq: int) -> None:
         rows = []
         for i, c in enumerate(customers):
-            values = {**c, "crisis_id": crisis_id, "seq": first_seq + i,
-                      "notes": json.dumps(c.get("notes") or {}, ensure_ascii=False)}
+            values = {
+                **c,
+                "crisis_id": crisis_id,
+                "seq": first_seq + i,
+                "notes": json.dumps(c.get("notes") or {}, ensure_ascii=False),
+            }
             rows.append(tuple(values[k] for k in CUSTOMER_COLUMNS))
         if rows:
             self.insert_rows(tx, "crisis_customers", CUSTOMER_COLUMNS, rows)
@@ -245,24 +299,36 @@ class CrisisStoreMixin:
         stamp = _iso(now)
         with self.transaction() as tx:  # type: ignore[attr-defined]
             self._open_crisis_locked(tx, crisis_id, "nothing to do")
-            calling = tx.execute("SELECT count(*) FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?",
-                                 (crisis_id, stamp)).fetchone()[0]
-            left = tx.execute(f"SELECT id FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}{self.lock_rows}",
-                              (crisis_id,)).fetchall()
+            calling = tx.execute(
+                "SELECT count(*) FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?", (crisis_id, stamp)
+            ).fetchone()[0]
+            left = tx.execute(
+                f"SELECT id FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}{self.lock_rows}", (crisis_id,)
+            ).fetchall()
             if calling:
-                raise StoreError(f"crisis {crisis_id}: {calling} customer(s) are being called right now — let those "
-                                 f"calls end, then close it")
+                raise StoreError(
+                    f"crisis {crisis_id}: {calling} customer(s) are being called right now — let those "
+                    f"calls end, then close it"
+                )
             if left and not give_up:
-                raise StoreError(f"crisis {crisis_id}: {len(left)} customer(s) not reached yet — keep calling "
-                                 f"(`recover crisis call {crisis_id}`), or close with --give-up to stop trying them")
+                raise StoreError(
+                    f"crisis {crisis_id}: {len(left)} customer(s) not reached yet — keep calling "
+                    f"(`recover crisis call {crisis_id}`), or close with --give-up to stop trying them"
+                )
             for r in left:
-                tx.execute("UPDATE crisis_customers SET state = 'given_up', priority = rank, next_try_at = NULL"
-                           " WHERE id = ?", (r["id"],))
-                tx.execute("INSERT INTO crisis_attempts (crisis_id, customer_id, at, staff, outcome, direction, data)"
-                           " VALUES (?, ?, ?, ?, 'given_up', 'out', ?)",
-                           (crisis_id, r["id"], stamp, staff, json.dumps({"reason": reason}, ensure_ascii=False)))
-            tx.execute("UPDATE crises SET status = 'closed', closed_at = ?, closed_by = ?, close_reason = ? WHERE id = ?",
-                       (stamp, staff, reason, crisis_id))
+                tx.execute(
+                    "UPDATE crisis_customers SET state = 'given_up', priority = rank, next_try_at = NULL WHERE id = ?",
+                    (r["id"],),
+                )
+                tx.execute(
+                    "INSERT INTO crisis_attempts (crisis_id, customer_id, at, staff, outcome, direction, data)"
+                    " VALUES (?, ?, ?, ?, 'given_up', 'out', ?)",
+                    (crisis_id, r["id"], stamp, staff, json.dumps({"reason": reason}, ensure_ascii=False)),
+                )
+            tx.execute(
+                "UPDATE crises SET status = 'closed', closed_at = ?, closed_by = ?, close_reason = ? WHERE id = ?",
+                (stamp, staff, reason, crisis_id),
+            )
             self._crisis_event(tx, crisis_id, stamp, staff, "closed", {"reason": reason, "given_up": len(left)})
         return {"given_up": len(left)}
 
@@ -274,9 +340,11 @@ class CrisisStoreMixin:
         """
         stamp = _iso(now)
         token = secrets.token_hex(8)
-        pick = (f"SELECT {{}} FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}"
-                f" AND (next_try_at IS NULL OR next_try_at <= ?) AND (lease_until IS NULL OR lease_until <= ?)"
-                f" ORDER BY priority, seq LIMIT 1{self.skip_locked}")
+        pick = (
+            f"SELECT {{}} FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}"
+            f" AND (next_try_at IS NULL OR next_try_at <= ?) AND (lease_until IS NULL OR lease_until <= ?)"
+            f" ORDER BY priority, seq LIMIT 1{self.skip_locked}"
+        )
         hold = "UPDATE crisis_customers SET lease_until = ?, leased_by = ?, lease_token = ?, leased_at = ? WHERE id = "
         lease_args = (_iso(now + lease), staff, token, stamp)
         if self.skip_locked:  # one statement in a single round trip to the server
@@ -296,18 +364,31 @@ class CrisisStoreMixin:
     def renew_lease(self, customer_id: int, token: str, until: datetime) -> bool:
         """The desk is still on the call: hold the customer a while longer (False if the hold was lost)."""
         with self.transaction() as tx:  # type: ignore[attr-defined]
-            cur = tx.execute("UPDATE crisis_customers SET lease_until = ? WHERE id = ? AND lease_token = ?",
-                             (_iso(until), customer_id, token))
+            cur = tx.execute(
+                "UPDATE crisis_customers SET lease_until = ? WHERE id = ? AND lease_token = ?",
+                (_iso(until), customer_id, token),
+            )
             return cur.rowcount == 1
 
     def release(self, customer_id: int, token: str) -> None:
         """The desk let go without a call (interrupted, or its answers were refused): back in the queue at once."""
         with self.transaction() as tx:  # type: ignore[attr-defined]
-            tx.execute("UPDATE crisis_customers SET lease_until = NULL, leased_by = NULL, lease_token = NULL,"
-                       " leased_at = NULL WHERE id = ? AND lease_token = ?", (customer_id, token))
+            tx.execute(
+                "UPDATE crisis_customers SET lease_until = NULL, leased_by = NULL, lease_token = NULL,"
+                " leased_at = NULL WHERE id = ? AND lease_token = ?",
+                (customer_id, token),
+            )
 
-    def record_attempt(self, customer_id: int, token: str | None, attempt: dict[str, Any], now: datetime,
-                       retry: timedelta, case: Any = None, direction: str = "out") -> tuple[str | None, bool]:
+    def record_attempt(
+        self,
+        customer_id: int,
+        token: str | None,
+        attempt: dict[str, Any],
+        now: datetime,
+        retry: timedelta,
+        case: Any = None,
+        direction: str = "out",
+    ) -> tuple[str | None, bool]:
         """One call and what came of it, with the case it made (if any), in one transaction.
 
         Returns (the case id, whether this desk still held the customer). A desk whose hold ran out still has its
@@ -320,7 +401,9 @@ class CrisisStoreMixin:
             saved = case.model_copy(update={"id": new_case_id()}) if case is not None else None
             try:
                 with self.transaction() as tx:  # type: ignore[attr-defined]
-                    row = tx.execute(f"SELECT * FROM crisis_customers WHERE id = ?{self.lock_rows}", (customer_id,)).fetchone()
+                    row = tx.execute(
+                        f"SELECT * FROM crisis_customers WHERE id = ?{self.lock_rows}", (customer_id,)
+                    ).fetchone()
                     if row is None:
                         raise NotFoundError(f"customer {customer_id} is no longer on the crisis list")
                     own = token is not None and row["lease_token"] == token
@@ -332,27 +415,49 @@ class CrisisStoreMixin:
                     data = {k: v for k, v in attempt.items() if k not in ("outcome", "call_back_at", "told", "case_id")}
                     if not own and direction == "out":
                         data["late"] = True
-                    tx.execute("INSERT INTO crisis_attempts (crisis_id, customer_id, at, staff, outcome, direction,"
-                               " call_back_at, told, case_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               (row["crisis_id"], customer_id, stamp, attempt["staff"], outcome, direction,
-                                attempt.get("call_back_at"), attempt.get("told"), case_id,
-                                json.dumps(data, ensure_ascii=False)))
+                    tx.execute(
+                        "INSERT INTO crisis_attempts (crisis_id, customer_id, at, staff, outcome, direction,"
+                        " call_back_at, told, case_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            row["crisis_id"],
+                            customer_id,
+                            stamp,
+                            attempt["staff"],
+                            outcome,
+                            direction,
+                            attempt.get("call_back_at"),
+                            attempt.get("told"),
+                            case_id,
+                            json.dumps(data, ensure_ascii=False),
+                        ),
+                    )
                     changes: dict[str, Any] = {"tries": row["tries"] + 1, "last_try_at": stamp}
                     if attempt.get("told"):
                         changes["last_told"] = attempt["told"]
                     if outcome == "reached":
                         if row["state"] != "reached":
-                            changes.update(state="reached", reached_at=stamp, reached_by=attempt["staff"], case_id=case_id,
-                                           priority=row["rank"], next_try_at=None)
+                            changes.update(
+                                state="reached",
+                                reached_at=stamp,
+                                reached_by=attempt["staff"],
+                                case_id=case_id,
+                                priority=row["rank"],
+                                next_try_at=None,
+                            )
                             if direction == "in" and row["state"] in QUEUED:
                                 changes["chased"] = 1  # they called us before we reached them
                     elif (own or free) and row["state"] not in ("reached",):
-                        changes.update(state=outcome, priority=-1 if outcome == "call_back" else row["rank"],
-                                       next_try_at=_next_try(outcome, now, retry, attempt.get("call_back_at")))
+                        changes.update(
+                            state=outcome,
+                            priority=-1 if outcome == "call_back" else row["rank"],
+                            next_try_at=_next_try(outcome, now, retry, attempt.get("call_back_at")),
+                        )
                     if own:
                         changes.update(lease_until=None, leased_by=None, lease_token=None, leased_at=None)
-                    tx.execute(f"UPDATE crisis_customers SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
-                               (*changes.values(), customer_id))
+                    tx.execute(
+                        f"UPDATE crisis_customers SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                        (*changes.values(), customer_id),
+                    )
                 return case_id, own
             except self.duplicate_errors:
                 if saved is None:
@@ -365,47 +470,63 @@ class CrisisStoreMixin:
         return self.execute("SELECT * FROM crisis_customers WHERE id = ?", (customer_id,)).fetchone()  # type: ignore[attr-defined]
 
     def crisis_attempts(self, customer_id: int) -> list[Any]:
-        return self.execute("SELECT * FROM crisis_attempts WHERE customer_id = ? ORDER BY seq",  # type: ignore[attr-defined]
-                            (customer_id,)).fetchall()
+        return self.execute(
+            "SELECT * FROM crisis_attempts WHERE customer_id = ? ORDER BY seq",  # type: ignore[attr-defined]
+            (customer_id,),
+        ).fetchall()
 
     def supplier_log(self, crisis_id: str) -> list[Any]:
-        return self.execute("SELECT * FROM crisis_supplier WHERE crisis_id = ? ORDER BY seq",  # type: ignore[attr-defined]
-                            (crisis_id,)).fetchall()
+        return self.execute(
+            "SELECT * FROM crisis_supplier WHERE crisis_id = ? ORDER BY seq",  # type: ignore[attr-defined]
+            (crisis_id,),
+        ).fetchall()
 
     def log_supplier(self, crisis_id: str, entry: dict[str, Any]) -> None:
         with self.transaction() as tx:  # type: ignore[attr-defined]
             if tx.execute("SELECT 1 FROM crises WHERE id = ?", (crisis_id,)).fetchone() is None:
                 raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
             row = {**entry, "crisis_id": crisis_id}
-            tx.execute(f"INSERT INTO crisis_supplier ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                       tuple(row.values()))
+            tx.execute(
+                f"INSERT INTO crisis_supplier ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
+            )
 
     def crisis_list(self, crisis_id: str, managers_only: bool = False) -> list[Any]:
         """Every customer on a crisis's list in load order (the mail merge reads them through the managers' view)."""
         table = "crisis_customers"
         if managers_only:
-            self.require("recover_crisis_list", "SELECT", "prepare a bulk update to a crisis's customers", "recover_manager")
+            self.require(
+                "recover_crisis_list", "SELECT", "prepare a bulk update to a crisis's customers", "recover_manager"
+            )
             table = self.crisis_list_view
         return self.execute(f"SELECT * FROM {table} WHERE crisis_id = ? ORDER BY seq", (crisis_id,)).fetchall()  # type: ignore[attr-defined]
 
     crisis_list_view = "crisis_customers"  # PostgreSQL: recover_crisis_list, which only managers may read
 
     def calling_now(self, crisis_id: str, now: datetime) -> list[Any]:
-        return self.execute("SELECT leased_by, name, leased_at FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?"  # type: ignore[attr-defined]
-                            " ORDER BY leased_at, seq", (crisis_id, _iso(now))).fetchall()
+        return self.execute(
+            "SELECT leased_by, name, leased_at FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?"  # type: ignore[attr-defined]
+            " ORDER BY leased_at, seq",
+            (crisis_id, _iso(now)),
+        ).fetchall()
 
     def next_due(self, crisis_id: str, now: datetime) -> str | None:
         """When the next customer in the queue may be tried again (a retry delay or a call-back time)."""
-        row = self.execute(f"SELECT min(next_try_at) FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}"  # type: ignore[attr-defined]
-                           f" AND next_try_at > ?", (crisis_id, _iso(now))).fetchone()
+        row = self.execute(
+            f"SELECT min(next_try_at) FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}"  # type: ignore[attr-defined]
+            f" AND next_try_at > ?",
+            (crisis_id, _iso(now)),
+        ).fetchone()
         return row[0] if row else None
 
     def crisis_counts(self, crisis_id: str, now: datetime) -> dict[str, Any]:
         """The board's figures for one crisis, counted by the database: every customer in exactly one bucket."""
         stamp = _iso(now)
         live = "lease_until > ?"
-        within = lambda hours: (f"sum(CASE WHEN reached_at IS NOT NULL AND "  # noqa: E731
-                                f"{self.hours_between('reached_at', 'added_at')} <= {hours} THEN 1 ELSE 0 END)")  # type: ignore[attr-defined]
+        within = lambda hours: (
+            f"sum(CASE WHEN reached_at IS NOT NULL AND "  # noqa: E731
+            f"{self.hours_between('reached_at', 'added_at')} <= {hours} THEN 1 ELSE 0 END)"
+        )  # type: ignore[attr-defined]
         buckets = {
             "in_call": f"lease_until IS NOT NULL AND {live}",
             "not_tried": "state = 'new'",
@@ -426,50 +547,72 @@ class CrisisStoreMixin:
                 parts.append(f"sum(CASE WHEN (lease_until IS NULL OR lease_until <= ?) AND {cond} THEN 1 ELSE 0 END)")
                 args += [stamp] + [stamp] * cond.count("?")
         parts += ["count(*)", within(1), within(4), within(24), "sum(tries)"]
-        row = self.execute(f"SELECT {', '.join(parts)} FROM crisis_customers WHERE crisis_id = ?",  # type: ignore[attr-defined]
-                           (*args, crisis_id)).fetchone()
+        row = self.execute(
+            f"SELECT {', '.join(parts)} FROM crisis_customers WHERE crisis_id = ?",  # type: ignore[attr-defined]
+            (*args, crisis_id),
+        ).fetchone()
         values = [int(v or 0) for v in row]
-        by_state = dict(zip(buckets, values[:len(buckets)]))
-        total, h1, h4, h24, tries = values[len(buckets):]
+        by_state = dict(zip(buckets, values[: len(buckets)]))
+        total, h1, h4, h24, tries = values[len(buckets) :]
         return {"by_state": by_state, "total": total, "within": {"1h": h1, "4h": h4, "24h": h24}, "attempts": tries}
 
     def reach_minutes(self, crisis_id: str) -> list[float]:
         """Minutes from being put on the list to being reached, for every reached customer (for percentiles)."""
-        rows = self.execute(f"SELECT {self.hours_between('reached_at', 'added_at')} * 60 FROM crisis_customers"  # type: ignore[attr-defined]
-                            " WHERE crisis_id = ? AND reached_at IS NOT NULL ORDER BY 1", (crisis_id,)).fetchall()
+        rows = self.execute(
+            f"SELECT {self.hours_between('reached_at', 'added_at')} * 60 FROM crisis_customers"  # type: ignore[attr-defined]
+            " WHERE crisis_id = ? AND reached_at IS NOT NULL ORDER BY 1",
+            (crisis_id,),
+        ).fetchall()
         return [float(r[0]) for r in rows]
 
     def attempt_outcomes(self, crisis_id: str) -> dict[str, int]:
-        rows = self.execute("SELECT outcome, count(*) FROM crisis_attempts WHERE crisis_id = ? GROUP BY outcome"  # type: ignore[attr-defined]
-                            " ORDER BY count(*) DESC, outcome", (crisis_id,)).fetchall()
+        rows = self.execute(
+            "SELECT outcome, count(*) FROM crisis_attempts WHERE crisis_id = ? GROUP BY outcome"  # type: ignore[attr-defined]
+            " ORDER BY count(*) DESC, outcome",
+            (crisis_id,),
+        ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
     def crisis_gestures(self, crisis_id: str) -> list[tuple[str, str, int]]:
         """(playbook, gesture, count) over the open and closed cases linked to the crisis."""
         j = self.json_text("gesture")  # type: ignore[attr-defined]
-        rows = self.execute(f"SELECT playbook_id, g, count(*) FROM (SELECT playbook_id, {j} AS g FROM cases"  # type: ignore[attr-defined]
-                            f" WHERE crisis_id = ? AND status != 'draft') s WHERE g IS NOT NULL"
-                            f" GROUP BY playbook_id, g ORDER BY count(*) DESC", (crisis_id,)).fetchall()
+        rows = self.execute(
+            f"SELECT playbook_id, g, count(*) FROM (SELECT playbook_id, {j} AS g FROM cases"  # type: ignore[attr-defined]
+            f" WHERE crisis_id = ? AND status != 'draft') s WHERE g IS NOT NULL"
+            f" GROUP BY playbook_id, g ORDER BY count(*) DESC",
+            (crisis_id,),
+        ).fetchall()
         return [(r[0], str(r[1]), int(r[2])) for r in rows]
 
     def crisis_drafts(self, crisis_id: str, contact_key: str) -> list[str]:
         """Unfinished calls to this customer for this crisis (a desk that stopped mid-call leaves one)."""
         if not contact_key:
             return []
-        return [r[0] for r in self.execute("SELECT id FROM cases WHERE crisis_id = ? AND status = 'draft' AND"  # type: ignore[attr-defined]
-                                           " contact_key = ? ORDER BY created_at", (crisis_id, contact_key)).fetchall()]
+        return [
+            r[0]
+            for r in self.execute(
+                "SELECT id FROM cases WHERE crisis_id = ? AND status = 'draft' AND"  # type: ignore[attr-defined]
+                " contact_key = ? ORDER BY created_at",
+                (crisis_id, contact_key),
+            ).fetchall()
+        ]
 
     def attempt_for_case(self, case_id: str) -> bool:
         return self.execute("SELECT 1 FROM crisis_attempts WHERE case_id = ?", (case_id,)).fetchone() is not None  # type: ignore[attr-defined]
 
     def crisis_cases(self, crisis_id: str) -> list[Any]:
-        return self.execute("SELECT id, status, staff, created_at FROM cases WHERE crisis_id = ? ORDER BY created_at, id",  # type: ignore[attr-defined]
-                            (crisis_id,)).fetchall()
+        return self.execute(
+            "SELECT id, status, staff, created_at FROM cases WHERE crisis_id = ? ORDER BY created_at, id",  # type: ignore[attr-defined]
+            (crisis_id,),
+        ).fetchall()
 
     def crises_in(self, since: str, until: str) -> list[Any]:
         """Crises open at any time between two UTC instants (opened before the end, not closed before the start)."""
-        return self.execute("SELECT * FROM crises WHERE opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)"  # type: ignore[attr-defined]
-                            " ORDER BY opened_at, id", (until, since)).fetchall()
+        return self.execute(
+            "SELECT * FROM crises WHERE opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)"  # type: ignore[attr-defined]
+            " ORDER BY opened_at, id",
+            (until, since),
+        ).fetchall()
 
     # --- who is calling: inbound ---------------------------------------------------------------
     def listed_as(self, keys: Iterable[str], name_key: str, closed_since: str) -> list[tuple[Any, Any, str]]:
@@ -491,12 +634,19 @@ class CrisisStoreMixin:
         rows = self.execute(  # type: ignore[attr-defined]
             f"SELECT c.id AS customer_id FROM crisis_customers c JOIN crises k ON k.id = c.crisis_id"
             f" WHERE ({' OR '.join(conds)}) AND (k.status = 'open' OR k.closed_at >= ?)"
-            f" ORDER BY k.opened_at DESC, c.seq LIMIT 5", (*args, closed_since)).fetchall()
+            f" ORDER BY k.opened_at DESC, c.seq LIMIT 5",
+            (*args, closed_since),
+        ).fetchall()
         out = []
         for r in rows:
             customer = self.crisis_customer(r["customer_id"])
-            how = "contact" if keys and ({customer["contact_key"], customer["alt_key"]} & set(keys)) else \
-                "booking" if keys and customer["booking_key"] in keys else "name"
+            how = (
+                "contact"
+                if keys and ({customer["contact_key"], customer["alt_key"]} & set(keys))
+                else "booking"
+                if keys and customer["booking_key"] in keys
+                else "name"
+            )
             out.append((self.crisis_row(customer["crisis_id"]), customer, how))
         return sorted(out, key=lambda m: m[2] == "name")
 
@@ -507,13 +657,21 @@ class CrisisStoreMixin:
         rows = tx.execute(
             f"SELECT * FROM crisis_customers WHERE {self.ci_equal('name')} OR {self.ci_equal('contact')}"  # type: ignore[attr-defined]
             f" OR {self.ci_equal('alt_contact')} OR (name_key = ? AND name_key != '')"  # type: ignore[attr-defined]
-            + (f" OR contact_key IN ({', '.join('?' * len(keys))}) OR alt_key IN ({', '.join('?' * len(keys))})" if keys else "")
-            + f" ORDER BY id{self.lock_rows}", (term, term, term, name_key, *keys, *keys)).fetchall()
+            + (
+                f" OR contact_key IN ({', '.join('?' * len(keys))}) OR alt_key IN ({', '.join('?' * len(keys))})"
+                if keys
+                else ""
+            )
+            + f" ORDER BY id{self.lock_rows}",
+            (term, term, term, name_key, *keys, *keys),
+        ).fetchall()
         done = []
         for r in rows:
-            tx.execute("UPDATE crisis_customers SET name = ?, contact = ?, alt_contact = '', booking = '', notes = '{}',"
-                       " contact_key = '', alt_key = '', booking_key = '', name_key = '', last_told = NULL WHERE id = ?",
-                       (erased, erased, r["id"]))
+            tx.execute(
+                "UPDATE crisis_customers SET name = ?, contact = ?, alt_contact = '', booking = '', notes = '{}',"
+                " contact_key = '', alt_key = '', booking_key = '', name_key = '', last_told = NULL WHERE id = ?",
+                (erased, erased, r["id"]),
+            )
             tx.execute("UPDATE crisis_attempts SET told = NULL, data = '{}' WHERE customer_id = ?", (r["id"],))
             done.append(f"{r['crisis_id']} #{r['seq']}")
         return done

@@ -57,13 +57,13 @@ def parse(url: str) -> PgUrl:
     scheme = next((s for s in SCHEMES if url.startswith(s)), None)
     if scheme is None:
         raise UnreadableUrl("not a postgresql:// URL")
-    rest = url[len(scheme):]
+    rest = url[len(scheme) :]
     out = PgUrl(scheme)
     cut = next((i for i, c in enumerate(rest) if c in "@/"), len(rest))
     if cut < len(rest) and rest[cut] == "@":
         user, colon, password = rest[:cut].partition(":")
         out.user, out.password = user, (password if colon else None)
-        rest = rest[cut + 1:]
+        rest = rest[cut + 1 :]
     end = next((i for i, c in enumerate(rest) if c in "/?"), len(rest))
     out.hosts, rest = rest[:end], rest[end:]
     if rest.startswith("/"):

@@ -8,12 +8,13 @@ migrations lock, LISTEN/NOTIFY for the live feed, and error messages that never 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
-from recoverycli.errors import NoRightError, NotFoundError, StoreError
 from recoverycli.caselog.filters import CaseFilter
+from recoverycli.errors import NoRightError, NotFoundError, StoreError
 from recoverycli.store.base import MIGRATIONS, NOTIFY_CHANNEL, ORDERS, SCHEMA_VERSION, BaseStore, export_cells
 from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
 
@@ -21,7 +22,6 @@ __all__ = ["PgStore", "redact"]
 
 GUIDE = "docs/shared-store.md"
 MIGRATE_LOCK = 0x7265636F  # any fixed number: one `recover store migrate` at a time
-
 
 
 @lru_cache(maxsize=256)
@@ -52,8 +52,10 @@ class PgStore(BaseStore):
     skip_locked = " FOR UPDATE SKIP LOCKED"  # desks claiming from one crisis queue never wait on each other
     crisis_list_view = "recover_crisis_list"
     live = True
-    erasure_note = ("PostgreSQL keeps old row versions in its data files until the store's owner runs "
-                    f"VACUUM FULL cases, events — see {GUIDE}")
+    erasure_note = (
+        "PostgreSQL keeps old row versions in its data files until the store's owner runs "
+        f"VACUUM FULL cases, events — see {GUIDE}"
+    )
     migrated_from: int | None = None  # the version `store migrate` started from, when it ran
 
     def __init__(self, url: str, create: bool = True, migrate: bool = False) -> None:
@@ -67,8 +69,10 @@ class PgStore(BaseStore):
         try:
             parse(url)
         except UnreadableUrl as e:
-            raise StoreError(f"{self.label}: this URL cannot be read as PostgreSQL reads it ({e}) — percent-encode "
-                             f"'@' as %40 and '/' as %2F in the password, or keep the password in ~/.pgpass ({GUIDE})") from None
+            raise StoreError(
+                f"{self.label}: this URL cannot be read as PostgreSQL reads it ({e}) — percent-encode "
+                f"'@' as %40 and '/' as %2F in the password, or keep the password in ~/.pgpass ({GUIDE})"
+            ) from None
         self.duplicate_errors = (psycopg.errors.UniqueViolation,)
         self._listeners: dict[str, Any] = {}
         self._depth = 0  # > 0 inside a transaction: never silently reconnect there
@@ -78,13 +82,19 @@ class PgStore(BaseStore):
         if version < SCHEMA_VERSION and (migrate or (version == 0 and create)):
             version = self._migrate(upgrade=migrate)
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.label}: this store has schema version {version}, newer than this recover understands "
-                             f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)")
+            raise StoreError(
+                f"{self.label}: this store has schema version {version}, newer than this recover understands "
+                f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)"
+            )
         if version == 0:
-            raise NotFoundError(f"no recover store in {self.label} yet — create it with `recover store migrate --store URL` ({GUIDE})")
+            raise NotFoundError(
+                f"no recover store in {self.label} yet — create it with `recover store migrate --store URL` ({GUIDE})"
+            )
         elif version < SCHEMA_VERSION:
-            raise StoreError(f"{self.label}: the shared store has schema v{version}, this recover needs v{SCHEMA_VERSION} — "
-                             f"run `recover store migrate --store URL` as the store's owner first ({GUIDE})")
+            raise StoreError(
+                f"{self.label}: the shared store has schema v{version}, this recover needs v{SCHEMA_VERSION} — "
+                f"run `recover store migrate --store URL` as the store's owner first ({GUIDE})"
+            )
 
     def _connect(self) -> Any:
         import os
@@ -97,8 +107,10 @@ class PgStore(BaseStore):
             conn.execute("SET TIME ZONE 'UTC'")  # naive times mean UTC, as in SQLite's julianday()
             return conn
         except self._pg.Error as e:
-            raise StoreError(f"{self.label}: cannot connect to PostgreSQL ({self._first_line(e)}) — check the server, "
-                             f"the URL, PGHOST/PGUSER/PGPASSWORD or ~/.pgpass") from None
+            raise StoreError(
+                f"{self.label}: cannot connect to PostgreSQL ({self._first_line(e)}) — check the server, "
+                f"the URL, PGHOST/PGUSER/PGPASSWORD or ~/.pgpass"
+            ) from None
 
     # --- errors --------------------------------------------------------------------------
     def _first_line(self, e: BaseException) -> str:
@@ -114,12 +126,16 @@ class PgStore(BaseStore):
         if isinstance(e, errors.InsufficientPrivilege):
             return self.no_right("do this", str(getattr(e.diag, "message_primary", "") or self._first_line(e)))
         if isinstance(e, self._pg.OperationalError):
-            return StoreError(f"{self.label}: the connection to PostgreSQL failed ({self._first_line(e)}) — nothing "
-                              f"half-done was kept; try again")
+            return StoreError(
+                f"{self.label}: the connection to PostgreSQL failed ({self._first_line(e)}) — nothing "
+                f"half-done was kept; try again"
+            )
         return StoreError(f"{self.label}: database error ({self._first_line(e)}) — run `recover check`")
 
     def no_right(self, what: str, why: str, need: str = "ask the store's owner for the grant") -> NoRightError:
-        return NoRightError(f"{self.label}: the PostgreSQL role {self.user!r} may not {what} ({why}) — {need} ({GUIDE})")
+        return NoRightError(
+            f"{self.label}: the PostgreSQL role {self.user!r} may not {what} ({why}) — {need} ({GUIDE})"
+        )
 
     def _require(self, table: str, right: str, what: str, role: str) -> None:
         ok = self.execute("SELECT has_table_privilege(?, ?)", (table, right)).fetchone()[0]
@@ -159,7 +175,10 @@ class PgStore(BaseStore):
                 if self.conn.broken or self.conn.closed:
                     self._reconnect()
                 # a libpq older than 14 has no pipeline mode: the same transaction, statement by statement
-                with self.conn.pipeline() if self._pg.Pipeline.is_supported() else nullcontext(), self.conn.transaction():
+                with (
+                    self.conn.pipeline() if self._pg.Pipeline.is_supported() else nullcontext(),
+                    self.conn.transaction(),
+                ):
                     self.conn.execute("SET LOCAL synchronous_commit = off")
                     cur = self.conn.execute(pg_sql(sql), args)
                 return cur.fetchone()
@@ -244,11 +263,15 @@ class PgStore(BaseStore):
         return f"json_agg(DISTINCT {column})::text"
 
     def schema_version(self) -> int:
-        tables = self.execute("SELECT to_regclass('recover_schema') IS NOT NULL, to_regclass('cases') IS NOT NULL").fetchone()
+        tables = self.execute(
+            "SELECT to_regclass('recover_schema') IS NOT NULL, to_regclass('cases') IS NOT NULL"
+        ).fetchone()
         if not tables[0]:
             if tables[1]:
-                raise StoreError(f"{self.label}: this database has a 'cases' table that is not a recover store — "
-                                 f"use another database or schema for recover")
+                raise StoreError(
+                    f"{self.label}: this database has a 'cases' table that is not a recover store — "
+                    f"use another database or schema for recover"
+                )
             return 0
         return self.execute("SELECT version FROM recover_schema").fetchone()[0]
 
@@ -278,8 +301,11 @@ class PgStore(BaseStore):
                         self.execute(step)
                 self.execute("UPDATE recover_schema SET version = ?", (SCHEMA_VERSION,))
         except NoRightError:
-            raise self.no_right("create or upgrade the store's tables", f"schema v{SCHEMA_VERSION}",
-                                "run `recover store migrate --store URL` as the store's owner") from None
+            raise self.no_right(
+                "create or upgrade the store's tables",
+                f"schema v{SCHEMA_VERSION}",
+                "run `recover store migrate --store URL` as the store's owner",
+            ) from None
         return SCHEMA_VERSION
 
     def migrate(self) -> tuple[int, int]:
@@ -311,8 +337,9 @@ class PgStore(BaseStore):
                 conn.close()
 
     # --- what only this backend does --------------------------------------------------------
-    def export_rows(self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None,
-                    neutralise: bool) -> Iterator[tuple[Any, ...]]:
+    def export_rows(
+        self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None, neutralise: bool
+    ) -> Iterator[tuple[Any, ...]]:
         """Streamed through a server-side cursor on the managers' export view, cell by cell as SQLite gives them.
 
         The right to export is checked now, before the caller writes a header, not when the first row is read.
@@ -320,8 +347,9 @@ class PgStore(BaseStore):
         self._require("recover_export", "SELECT", "export the case log", "recover_manager")
         return self._export(cols, f, order, limit, neutralise)
 
-    def _export(self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None,
-                neutralise: bool) -> Iterator[tuple[Any, ...]]:
+    def _export(
+        self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None, neutralise: bool
+    ) -> Iterator[tuple[Any, ...]]:
         where, args = self.where(f)
         sql = "SELECT * FROM recover_export" + (f" WHERE {where}" if where else "") + f" ORDER BY {ORDERS[order]}"
         if limit:
@@ -336,13 +364,28 @@ class PgStore(BaseStore):
             raise self._describe(e) from None
 
     def backup(self, dest: Any) -> None:
-        raise StoreError(f"`recover backup` copies a SQLite file; back up the shared store at {self.label} with pg_dump ({GUIDE})")
+        raise StoreError(
+            f"`recover backup` copies a SQLite file; back up the shared store at {self.label} with pg_dump ({GUIDE})"
+        )
 
     def check(self) -> dict[str, Any]:
-        problems = [f"event {r[0]} points at a missing case" for r in self.execute(
-            "SELECT e.seq FROM events e LEFT JOIN cases c ON c.id = e.case_id WHERE c.id IS NULL LIMIT 100").fetchall()]
+        problems = [
+            f"event {r[0]} points at a missing case"
+            for r in self.execute(
+                "SELECT e.seq FROM events e LEFT JOIN cases c ON c.id = e.case_id WHERE c.id IS NULL LIMIT 100"
+            ).fetchall()
+        ]
         problems += self.damaged_rows()
-        by_status = dict(tuple(r) for r in self.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
+        by_status = dict(
+            tuple(r) for r in self.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()
+        )
         events = self.execute("SELECT count(*) FROM events").fetchone()[0]
-        return {"path": self.label, "backend": "postgresql", "ok": not problems, "problems": problems,
-                "schema_version": self.schema_version(), "cases": by_status, "events": events}
+        return {
+            "path": self.label,
+            "backend": "postgresql",
+            "ok": not problems,
+            "problems": problems,
+            "schema_version": self.schema_version(),
+            "cases": by_status,
+            "events": events,
+        }

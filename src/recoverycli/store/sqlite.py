@@ -7,11 +7,13 @@ import re
 import sqlite3
 import stat
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NotFoundError, StoreError
 from recoverycli.files import (
     PRIVATE_FILE,
@@ -23,7 +25,6 @@ from recoverycli.files import (
     stale_temps,
     temp_beside,
 )
-from recoverycli.caselog.filters import CaseFilter
 from recoverycli.store.base import (
     BASE_ANSWERS,
     MIGRATIONS,
@@ -39,11 +40,26 @@ BUSY_RETRIES = 20
 
 
 OUR_TABLES = {"sqlite_sequence"} | {  # every table a schema version creates: a new version's tables count by themselves
-    name for step in MIGRATIONS if isinstance(step.sqlite, str)
-    for name in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", step.sqlite, re.IGNORECASE)}
+    name
+    for step in MIGRATIONS
+    if isinstance(step.sqlite, str)
+    for name in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", step.sqlite, re.IGNORECASE)
+}
 FIRST_COLUMNS = {  # what schema v1 gave each table: every recover store has at least these
-    "cases": {"id", "status", "created_at", "updated_at", "staff", "customer_name", "customer_contact", "segment",
-              "playbook_id", "playbook_version", "playbook_hash", "answers"},
+    "cases": {
+        "id",
+        "status",
+        "created_at",
+        "updated_at",
+        "staff",
+        "customer_name",
+        "customer_contact",
+        "segment",
+        "playbook_id",
+        "playbook_version",
+        "playbook_hash",
+        "answers",
+    },
     "events": {"seq", "case_id", "at", "staff", "kind", "data"},
 }
 NOT_A_STORE = "is not a recover case store"
@@ -68,7 +84,9 @@ def inspect(path: Path) -> tuple[str, int]:
     with open(path, "rb") as fh:
         head = fh.read(100)
     if not head.startswith(SQLITE_MAGIC):
-        raise StoreError(f"{path} {NOT_A_STORE} (not a SQLite database) — point --store at another file, or restore a backup")
+        raise StoreError(
+            f"{path} {NOT_A_STORE} (not a SQLite database) — point --store at another file, or restore a backup"
+        )
     wal = path.with_name(path.name + "-wal")
     # immutable: no lock, no -wal/-shm created; a live WAL must be read through a normal read-only connection
     mode = "ro" if wal.exists() and wal.stat().st_size > 0 else "ro&immutable=1"
@@ -77,7 +95,9 @@ def inspect(path: Path) -> tuple[str, int]:
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in ("cases", "events") if t in tables}
+            columns = {
+                t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in ("cases", "events") if t in tables
+            }
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
@@ -87,17 +107,25 @@ def inspect(path: Path) -> tuple[str, int]:
     ours = {"cases", "events"} <= tables
     strangers = [t for t, need in FIRST_COLUMNS.items() if t in columns and not need <= columns[t]]
     if strangers:
-        raise StoreError(f"{path} {NOT_A_STORE} (its {strangers[0]} table is not recover's) — it was left untouched; "
-                         f"point --store at another file")
+        raise StoreError(
+            f"{path} {NOT_A_STORE} (its {strangers[0]} table is not recover's) — it was left untouched; "
+            f"point --store at another file"
+        )
     if ours and version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: this store has schema version {version}, newer than this recover understands "
-                         f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)")
+        raise StoreError(
+            f"{path}: this store has schema version {version}, newer than this recover understands "
+            f"({SCHEMA_VERSION}) — upgrade recover (pip install -U recoverycli)"
+        )
     if not ours or not tables <= OUR_TABLES or not 1 <= version <= SCHEMA_VERSION:
         other = sorted(tables - OUR_TABLES)
         lacking = sorted({"cases", "events"} - tables)
-        why = (f"it holds other tables: {', '.join(other[:3])}{' …' if len(other) > 3 else ''}" if other
-               else f"it has no {' or '.join(lacking)} table" if lacking
-               else f"its schema version is {version}, not one of recover's")
+        why = (
+            f"it holds other tables: {', '.join(other[:3])}{' …' if len(other) > 3 else ''}"
+            if other
+            else f"it has no {' or '.join(lacking)} table"
+            if lacking
+            else f"its schema version is {version}, not one of recover's"
+        )
         raise StoreError(f"{path} {NOT_A_STORE} ({why}) — it was left untouched; point --store at another file")
     return "store", version
 
@@ -116,8 +144,10 @@ class SqliteStore(BaseStore):
             if kind != "missing":
                 stale_temps(self.path)  # left by a recover killed while it created this store or replaced a file here
             if kind != "store" and not create:
-                raise NotFoundError(f"no case store at {self.path} yet{' (the file is empty)' if kind == 'empty' else ''} — "
-                                    f"`recover start` creates it, or pass --store")
+                raise NotFoundError(
+                    f"no case store at {self.path} yet{' (the file is empty)' if kind == 'empty' else ''} — "
+                    f"`recover start` creates it, or pass --store"
+                )
             if kind == "missing":
                 private_dir(self.path.parent)
                 self._create_atomically()
@@ -128,7 +158,9 @@ class SqliteStore(BaseStore):
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: {_describe(e)}") from None
         except OSError as e:
-            raise StoreError(f"{self.path}: cannot open the case store ({e.strerror}) — check the path and its permissions, or pass --store") from None
+            raise StoreError(
+                f"{self.path}: cannot open the case store ({e.strerror}) — check the path and its permissions, or pass --store"
+            ) from None
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -278,8 +310,10 @@ class SqliteStore(BaseStore):
             if not busy and (log <= 0 or done == log):
                 return None
             if time.monotonic() >= deadline:
-                return (f"another process is reading {self.path}, so old copies of the erased text stay in the file "
-                        f"until it ends")
+                return (
+                    f"another process is reading {self.path}, so old copies of the erased text stay in the file "
+                    f"until it ends"
+                )
             time.sleep(0.2)
 
     def schema_version(self) -> int:
@@ -290,12 +324,17 @@ class SqliteStore(BaseStore):
         now = self.schema_version()
         return (now if self.migrated_from is None else self.migrated_from), now
 
-    def export_rows(self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None,
-                    neutralise: bool) -> Iterator[tuple[Any, ...]]:
+    def export_rows(
+        self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None, neutralise: bool
+    ) -> Iterator[tuple[Any, ...]]:
         """Plain tuples in `cols` order, computed by SQLite itself so a CSV export runs at C speed."""
         where, args = self.where(f)
         inner = f"SELECT {', '.join(f'{EXPORT_SQL[c]} AS {c}' for c in cols)} FROM cases WHERE {self.readable()}"
-        inner += (f" AND {where}" if where else "") + f" ORDER BY {ORDERS[order]}" + (f" LIMIT {int(limit)}" if limit else "")
+        inner += (
+            (f" AND {where}" if where else "")
+            + f" ORDER BY {ORDERS[order]}"
+            + (f" LIMIT {int(limit)}" if limit else "")
+        )
         outer = [_neutralised(c) if neutralise and c in TEXT_COLUMNS else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
         cur = self.conn.cursor()
@@ -323,10 +362,16 @@ class SqliteStore(BaseStore):
         except sqlite3.DatabaseError as e:
             text = str(e)
             if "full" in text:
-                raise StoreError(f"{dest}: cannot write the backup (the disk is full) — free some space; the store is unchanged") from None
-            raise StoreError(f"{dest}: cannot write the backup ({text}) — check the directory; the store is unchanged") from None
+                raise StoreError(
+                    f"{dest}: cannot write the backup (the disk is full) — free some space; the store is unchanged"
+                ) from None
+            raise StoreError(
+                f"{dest}: cannot write the backup ({text}) — check the directory; the store is unchanged"
+            ) from None
         except OSError as e:
-            raise StoreError(f"{dest}: cannot write the backup ({e.strerror}) — check the directory and free space") from None
+            raise StoreError(
+                f"{dest}: cannot write the backup ({e.strerror}) — check the directory and free space"
+            ) from None
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
                 if os.path.lexists(leftover):
@@ -344,7 +389,9 @@ class SqliteStore(BaseStore):
                 return default
 
         problems += [r[0] for r in ask("run the integrity check", "PRAGMA integrity_check", []) if r[0] != "ok"]
-        problems += [f"event {r[1]} points at a missing case" for r in ask("check the links", "PRAGMA foreign_key_check", [])]
+        problems += [
+            f"event {r[1]} points at a missing case" for r in ask("check the links", "PRAGMA foreign_key_check", [])
+        ]
         try:
             problems += self.damaged_rows()
         except sqlite3.DatabaseError as e:
@@ -352,8 +399,15 @@ class SqliteStore(BaseStore):
         by_status = dict(ask("count the cases", "SELECT status, count(*) FROM cases GROUP BY status", []))
         events = ask("count the events", "SELECT count(*) FROM events", [(0,)])[0][0]
         version = ask("read the schema version", "PRAGMA user_version", [(None,)])[0][0]
-        return {"path": str(self.path), "backend": "sqlite", "ok": not problems, "problems": problems, "schema_version": version,
-                "cases": by_status, "events": events}
+        return {
+            "path": str(self.path),
+            "backend": "sqlite",
+            "ok": not problems,
+            "problems": problems,
+            "schema_version": version,
+            "cases": by_status,
+            "events": events,
+        }
 
     def close(self) -> None:
         self.conn.close()
@@ -369,8 +423,10 @@ QUOTE = "''''"  # SQL for a one-character string holding a single quote
 
 def _neutralised(expr: str) -> str:
     """A cell that a spreadsheet would run as a formula gets a leading quote."""
-    return (f"CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13))"
-            f" THEN {QUOTE} || {expr} ELSE {expr} END")
+    return (
+        f"CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13))"
+        f" THEN {QUOTE} || {expr} ELSE {expr} END"
+    )
 
 
 def _is_busy(e: sqlite3.OperationalError) -> bool:

@@ -27,20 +27,43 @@ def _plain(text: str) -> str:
 
 def halves_table(cards: list[Scorecard], totals: list[Scorecard]) -> Table:
     title = "Bad replies caught; sincere ones flagged, or blocked in a strict prompt"
-    table = Table(show_header=True, header_style="bold", title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  padding=(0, 1), collapse_padding=True)
+    table = Table(
+        show_header=True,
+        header_style="bold",
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
     for col in ("corpus", "bad", "caught", "recall", "sincere", "flagged", "rate", "precision", "blocked"):
         table.add_column(col, justify="left" if col == "corpus" else "right", no_wrap=True)
     for c in [*cards, *totals]:
         t = c.overall
-        table.add_row(Text(safe_text(c.name, markup=False), style="bold" if c in totals else ""), str(t.bad), str(t.caught), _pct(t.recall), str(t.sincere), str(t.false_flags),
-                      _pct(t.false_flag_rate), _pct(t.precision), Text(str(t.false_blocks), style="bold red" if t.false_blocks else ""))
+        table.add_row(
+            Text(safe_text(c.name, markup=False), style="bold" if c in totals else ""),
+            str(t.bad),
+            str(t.caught),
+            _pct(t.recall),
+            str(t.sincere),
+            str(t.false_flags),
+            _pct(t.false_flag_rate),
+            _pct(t.precision),
+            Text(str(t.false_blocks), style="bold red" if t.false_blocks else ""),
+        )
     return table
 
 
 def moves_table(cards: list[Scorecard]) -> Table:
-    table = Table(show_header=True, header_style="bold", title="Per move: bad replies caught; sincere ones flagged",
-                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        show_header=True,
+        header_style="bold",
+        title="Per move: bad replies caught; sincere ones flagged",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("move", no_wrap=True)
     for c in cards:
         table.add_column(Text(safe_text(c.name, markup=False)), justify="right", no_wrap=True)
@@ -55,7 +78,9 @@ def moves_table(cards: list[Scorecard]) -> Table:
 
     for move in moves:
         table.add_row("sincere" if move == "none" else move, *(cell(c.by_move.get(move), move) for c in cards))
-    table.add_row("tricky", *(f"{c.tricky.caught}/{c.tricky.bad} · {c.tricky.false_flags}/{c.tricky.sincere}" for c in cards))
+    table.add_row(
+        "tricky", *(f"{c.tricky.caught}/{c.tricky.bad} · {c.tricky.false_flags}/{c.tricky.sincere}" for c in cards)
+    )
     return table
 
 

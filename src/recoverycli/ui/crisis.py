@@ -16,13 +16,20 @@ if TYPE_CHECKING:
     from recoverycli.caselog.crisis import Attempt, Claim, Listing
     from recoverycli.caselog.crisis_import import ReadList
 
+
 def _plain(text: str, style: str = "") -> Text:
     """A line built from data (names, notes, what we told them): shown as it is, never a control character."""
     return Text(safe_text(text, markup=False), style=style)
 
 
-OUTCOME_WORDS = {"reached": "reached", "voicemail": "voicemail", "no_answer": "no answer", "wrong_number": "wrong number",
-                 "call_back": "asked for a call back", "given_up": "given up"}
+OUTCOME_WORDS = {
+    "reached": "reached",
+    "voicemail": "voicemail",
+    "no_answer": "no answer",
+    "wrong_number": "wrong number",
+    "call_back": "asked for a call back",
+    "given_up": "given up",
+}
 
 
 def when(value: datetime | str | None) -> str:
@@ -65,29 +72,50 @@ def listing_panel(listing: Listing) -> Panel:
     """A caller who is on a crisis list: say so before the first step [kaufman-respond-now]."""
     c, k = listing.customer, listing.crisis
     booking = f" (booking {c.booking})" if c.booking else ""
-    parts: list[Any] = [_plain(f"{c.name}{booking} is on the list of crisis {k.id}: {k.title}"
-                             + (f" ({k.supplier})" if k.supplier else ""), style="bold")]
+    parts: list[Any] = [
+        _plain(
+            f"{c.name}{booking} is on the list of crisis {k.id}: {k.title}"
+            + (f" ({k.supplier})" if k.supplier else ""),
+            style="bold",
+        )
+    ]
     if listing.matched_by == "name":
-        parts.append(Text("Matched by name only: check their booking reference before you treat this call as theirs.",
-                          style="yellow"))
+        parts.append(
+            Text(
+                "Matched by name only: check their booking reference before you treat this call as theirs.",
+                style="yellow",
+            )
+        )
     if listing.outreach:  # a desk calling them from the list: the claim panel said who they are
-        parts.append(Text(f"We are calling them now — {c.tries} earlier call(s) from us." if c.tries else
-                          "We are calling them now, before they have to call us."))
+        parts.append(
+            Text(
+                f"We are calling them now — {c.tries} earlier call(s) from us."
+                if c.tries
+                else "We are calling them now, before they have to call us."
+            )
+        )
     elif listing.reached():
         parts.append(_plain(f"We reached them {when(c.reached_at)} ({c.reached_by})."))
         if c.last_told:
             parts.append(_plain(f"We told them: {c.last_told}"))
     else:
         tried = f"{c.tries} call(s) from us so far" if c.tries else "we had not called them yet"
-        parts.append(_plain(f"NOT reached yet — {tried}. They are calling us first: apologise for that too, and take "
-                          f"this call as their crisis call.", style="bold red"))
+        parts.append(
+            _plain(
+                f"NOT reached yet — {tried}. They are calling us first: apologise for that too, and take "
+                f"this call as their crisis call.",
+                style="bold red",
+            )
+        )
     if listing.attempts:
         parts.append(Text("\nCalls so far", style="bold"))
         parts += [_attempt_line(a) for a in listing.attempts[-3:]]
     if listing.supplier:
         parts.append(_plain(f"\n{k.supplier or 'Supplier'}: latest word", style="bold"))
         parts += _supplier_lines(listing.supplier)
-    return Panel(Group(*parts), title=safe_text(f"CRISIS {k.id} · {k.title}"), title_align="left", border_style="bold yellow")
+    return Panel(
+        Group(*parts), title=safe_text(f"CRISIS {k.id} · {k.title}"), title_align="left", border_style="bold yellow"
+    )
 
 
 def claim_panel(claim: Claim) -> Panel:
@@ -108,16 +136,26 @@ def claim_panel(claim: Claim) -> Panel:
         parts.append(Text("\nCalls so far", style="bold"))
         parts += [_attempt_line(a) for a in claim.attempts[-4:]]
     if claim.draft_ids:
-        parts.append(_plain(f"\nAn earlier call reached them but was not finished: {', '.join(claim.draft_ids)}", style="yellow"))
-    return Panel(Group(*parts), title=safe_text(f"{k.id} · {k.title} · customer #{c.seq}"), title_align="left",
-                 border_style="cyan")
+        parts.append(
+            _plain(f"\nAn earlier call reached them but was not finished: {', '.join(claim.draft_ids)}", style="yellow")
+        )
+    return Panel(
+        Group(*parts),
+        title=safe_text(f"{k.id} · {k.title} · customer #{c.seq}"),
+        title_align="left",
+        border_style="cyan",
+    )
 
 
 def supplier_panel(crisis_title: str, supplier: str, entries: list[dict[str, Any]]) -> Panel | None:
     if not entries:
         return None
-    return Panel(Group(*_supplier_lines(entries)), title=safe_text(f"What {supplier or 'the supplier'} has committed to"),
-                 title_align="left", border_style="blue")
+    return Panel(
+        Group(*_supplier_lines(entries)),
+        title=safe_text(f"What {supplier or 'the supplier'} has committed to"),
+        title_align="left",
+        border_style="blue",
+    )
 
 
 def mapping_lines(read: ReadList) -> list[str]:
@@ -152,8 +190,10 @@ def board_view(b: dict[str, Any]) -> Group:
         n = b["by_state"][key]
         style = "green" if key == "reached" else "red" if key in ("wrong_number", "call_back_due") and n else "cyan"
         states.add_row(label, str(n), Text("█" * max(1, round(n / top * 30)) if n else "", style=style))
-    parts: list[Any] = [Panel(head, title="Crisis board", title_align="left", border_style="magenta"),
-                        Panel(states, title="Where every customer stands", title_align="left")]
+    parts: list[Any] = [
+        Panel(head, title="Crisis board", title_align="left", border_style="magenta"),
+        Panel(states, title="Where every customer stands", title_align="left"),
+    ]
     if b["calling_now"]:
         now = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
         for col in ("Desk", "Calling", "Since"):
@@ -162,8 +202,13 @@ def board_view(b: dict[str, Any]) -> Group:
             now.add_row(safe_text(r["staff"]), safe_text(r["customer"]), when(r["since"]))
         parts.append(Panel(now, title="Calling now", title_align="left"))
     if b["supplier"]:
-        parts.append(Panel(Group(*_supplier_lines(b["supplier"], limit=5)),
-                           title=safe_text(f"{k['supplier'] or 'Supplier'}: contacts and commitments"), title_align="left"))
+        parts.append(
+            Panel(
+                Group(*_supplier_lines(b["supplier"], limit=5)),
+                title=safe_text(f"{k['supplier'] or 'Supplier'}: contacts and commitments"),
+                title_align="left",
+            )
+        )
     return Group(*parts)
 
 

@@ -13,9 +13,9 @@ from rich.text import Text
 from recoverycli.safety import safe_text
 
 if TYPE_CHECKING:
+    from recoverycli.call.wizard import Call, Repeat, StepView
     from recoverycli.caselog.record import Case
     from recoverycli.playbooks.schema import Playbook
-    from recoverycli.call.wizard import Call, Repeat, StepView
 
 
 def local(dt: datetime) -> str:
@@ -58,10 +58,14 @@ def step_panel(view: StepView) -> Group:
     the tips by title (their words are in `playbook show` and behind F1 on the call screen)."""
     from rich.rule import Rule
 
-    parts: list[object] = [Rule(plain(f"Step {view.index} of {view.total} · {view.step.title}", style="bold"),
-                                align="left", style="blue")]
+    parts: list[object] = [
+        Rule(plain(f"Step {view.index} of {view.total} · {view.step.title}", style="bold"), align="left", style="blue")
+    ]
     parts += [plain(unwrap(g)) for g in view.guidance]
-    for label, lines, style in (("Say", [f"“{s}”" for s in view.say], "green"), ("Avoid", [f"✗ {a}" for a in view.avoid], "red")):
+    for label, lines, style in (
+        ("Say", [f"“{s}”" for s in view.say], "green"),
+        ("Avoid", [f"✗ {a}" for a in view.avoid], "red"),
+    ):
         if lines:
             grid = Table.grid(padding=(0, 1))
             grid.add_column(style=f"bold {style}", no_wrap=True, width=5)
@@ -89,8 +93,10 @@ def call_summary(call: Call, title: str | None = None) -> Group:
     for i, prompt in enumerate(call.asked(), 1):
         answer = call.display(prompt)
         table.add_row(str(i), safe_text(prompt.label), safe_text(answer) if answer else Text("—", style="dim"))
-    return Group(Rule(plain(title or f"Case summary · {call.playbook.title}", style="bold"), align="left", style="magenta"),
-                 table)
+    return Group(
+        Rule(plain(title or f"Case summary · {call.playbook.title}", style="bold"), align="left", style="magenta"),
+        table,
+    )
 
 
 def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:
@@ -114,7 +120,9 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     if case.complaint_number >= 2:
         head.add_row("Severity", Text(f"EMERGENCY · complaint number {case.complaint_number}", style="bold red"))
         if case.repeats:
-            head.add_row("Repeats", Text(f"{case.repeats} — `recover show {case.repeats}` for what happened then", style="red"))
+            head.add_row(
+                "Repeats", Text(f"{case.repeats} — `recover show {case.repeats}` for what happened then", style="red")
+            )
     else:
         head.add_row("Complaint", "first")
     head.add_row("Playbook", safe_text(f"{case.playbook.id} (v{case.playbook.version})"))
@@ -152,8 +160,15 @@ def cases_table(cases: list[Case]) -> Table:
     for col in ("Case", "Status", "Created", "Playbook", "Customer", "Staff", "Follow-up"):
         table.add_column(col, no_wrap=col in ("Case", "Status", "Created", "Follow-up"))
     for c in cases:
-        table.add_row(safe_text(c.id + (" !" if c.complaint_number >= 2 else "")), safe_text(c.status), local(c.created_at), safe_text(c.playbook.id), safe_text(c.customer.name),
-                      safe_text(c.staff), safe_text(str(c.answers.get("follow_up_date", ""))))
+        table.add_row(
+            safe_text(c.id + (" !" if c.complaint_number >= 2 else "")),
+            safe_text(c.status),
+            local(c.created_at),
+            safe_text(c.playbook.id),
+            safe_text(c.customer.name),
+            safe_text(c.staff),
+            safe_text(str(c.answers.get("follow_up_date", ""))),
+        )
     return table
 
 
@@ -163,13 +178,21 @@ def followups_table(rows: list[dict]) -> Table:
         table.add_column(col, no_wrap=col in ("Case", "Due"))
     for r in rows:
         late = r["days_overdue"]
-        due = plain(r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
-                   style="bold red" if late > 0 else "yellow" if late == 0 else "")
+        due = plain(
+            r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
+            style="bold red" if late > 0 else "yellow" if late == 0 else "",
+        )
         case = plain(r["case_id"])
         if r.get("emergency"):
             case.append("\nEMERGENCY", style="bold red")  # a second complaint: this promise matters most
-        table.add_row(case, due, safe_text(r["customer_name"]), safe_text(r["customer_contact"]),
-                      safe_text(r["promise"] or ""), safe_text(r["owner"]))
+        table.add_row(
+            case,
+            due,
+            safe_text(r["customer_name"]),
+            safe_text(r["customer_contact"]),
+            safe_text(r["promise"] or ""),
+            safe_text(r["owner"]),
+        )
     return table
 
 
@@ -177,8 +200,14 @@ def playbook_view(pb: Playbook) -> Group:
     """A playbook as a clerk meets it, with every segment's guidance and every prompt."""
     from recoverycli.playbooks.tips import TIPS
 
-    parts: list[object] = [Panel(plain(f"{pb.description}\nid {pb.id} · version {pb.version} · {pb.category}"),
-                                 title=safe_text(pb.title or pb.id), title_align="left", border_style="magenta")]
+    parts: list[object] = [
+        Panel(
+            plain(f"{pb.description}\nid {pb.id} · version {pb.version} · {pb.category}"),
+            title=safe_text(pb.title or pb.id),
+            title_align="left",
+            border_style="magenta",
+        )
+    ]
     for i, step in enumerate(pb.steps, 1):
         body: list[object] = [plain(unwrap(step.guidance or ""))]
         for a in step.adapt:
@@ -188,35 +217,61 @@ def playbook_view(pb: Playbook) -> Group:
         for col in ("Prompt", "Question", "Type", "Needed", "Asked when"):
             prompts.add_column(col)
         for p in step.prompts:
-            kind = p.type + (f" ({', '.join(c if isinstance(c, str) else c.value for c in p.choices)})" if p.choices else "")
+            kind = p.type + (
+                f" ({', '.join(c if isinstance(c, str) else c.value for c in p.choices)})" if p.choices else ""
+            )
             kind += " (from gestures)" if p.choices_from else ""
-            prompts.add_row(safe_text(p.id), safe_text(p.label), safe_text(kind), "required" if p.required else "optional",
-                            safe_text(", ".join(f"{k} = {v}" for k, v in (p.when or {}).items())))
+            prompts.add_row(
+                safe_text(p.id),
+                safe_text(p.label),
+                safe_text(kind),
+                "required" if p.required else "optional",
+                safe_text(", ".join(f"{k} = {v}" for k, v in (p.when or {}).items())),
+            )
         if step.prompts:
             body.append(prompts)
-        parts.append(Panel(Group(*body), title=safe_text(f"Step {i} · {step.title}"), title_align="left", border_style="blue"))
+        parts.append(
+            Panel(Group(*body), title=safe_text(f"Step {i} · {step.title}"), title_align="left", border_style="blue")
+        )
     gestures = Table(show_header=True, header_style="bold")
     for col in ("Gesture", "Label", "Consumable", "Rough cost"):
         gestures.add_column(col)
     for g in pb.gestures:
-        gestures.add_row(safe_text(g.id), safe_text(g.label), "yes" if g.consumable else "no", "" if g.cost is None else f"{g.cost:g}")
+        gestures.add_row(
+            safe_text(g.id),
+            safe_text(g.label),
+            "yes" if g.consumable else "no",
+            "" if g.cost is None else f"{g.cost:g}",
+        )
     parts.append(Panel(gestures, title="Gestures", title_align="left"))
     return Group(*parts)
 
 
 def emergency_panel(call: Call, repeat: Repeat) -> Panel:
     """Unmistakable: complaint number two is an emergency [kuzmeski-second-complaint]."""
-    lines: list[object] = [plain(f"Complaint number {repeat.complaint_number} from {call.customer.get('name') or 'this customer'}. "
-                                "Drop everything: alert the duty manager now and fix it on this call.", style="bold")]
+    lines: list[object] = [
+        plain(
+            f"Complaint number {repeat.complaint_number} from {call.customer.get('name') or 'this customer'}. "
+            "Drop everything: alert the duty manager now and fix it on this call.",
+            style="bold",
+        )
+    ]
     for case in repeat.previous:
         done = "done" if any(e.kind == "follow_up_done" for e in case.events) else "NOT done"
-        lines.append(plain(f"\n{case.id} · {local(case.created_at)} · {case.playbook.id} · {case.status}", style="bold"))
+        lines.append(
+            plain(f"\n{case.id} · {local(case.created_at)} · {case.playbook.id} · {case.status}", style="bold")
+        )
         words = " ".join(str(case.answers.get("customer_words", "")).split())
         lines.append(plain(f"They said: {words[:160]}{'…' if len(words) > 160 else ''}"))
         lines.append(plain(f"We promised: {case.answers.get('commitment', '—')}"))
         lines.append(plain(f"Follow-up {case.answers.get('follow_up_date', '—')}: {done}"))
-    return Panel(Group(*lines), title=f"⚠ EMERGENCY — complaint number {repeat.complaint_number}", title_align="left",
-                 border_style="bold red", style="red")
+    return Panel(
+        Group(*lines),
+        title=f"⚠ EMERGENCY — complaint number {repeat.complaint_number}",
+        title_align="left",
+        border_style="bold red",
+        style="red",
+    )
 
 
 def coach_flags(flags: list) -> Panel:

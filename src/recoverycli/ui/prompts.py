@@ -14,11 +14,10 @@ from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice
 from rich.console import Console
 
-from recoverycli.ui import panels
+from recoverycli.call.wizard import OTHER_CHOICE, Call, Repeat, StepView, clean_staff, notice
 from recoverycli.playbooks.schema import Playbook, Prompt
 from recoverycli.safety import safe_text
-from recoverycli.ui import views
-from recoverycli.call.wizard import OTHER_CHOICE, Call, Repeat, StepView, clean_staff, notice
+from recoverycli.ui import panels, views
 
 TYPE_YOUR_OWN = "\x00other"
 SAVE = "\x00save"
@@ -85,7 +84,9 @@ class TerminalAsker:
 
     def _text(self, default: str = "", multiline: bool = False) -> Any:
         extra: dict[str, Any] = {"key_bindings": _finish_keys()} if multiline else {}
-        return questionary.text("", qmark=ANSWER, default=default, multiline=multiline, instruction="", **extra).unsafe_ask()
+        return questionary.text(
+            "", qmark=ANSWER, default=default, multiline=multiline, instruction="", **extra
+        ).unsafe_ask()
 
     def show_step(self, view: StepView) -> None:
         self.console.print()
@@ -115,7 +116,9 @@ class TerminalAsker:
             choices.append(Choice(title=OTHER_CHOICE, value=TYPE_YOUR_OWN))
         known = {v for v, _ in options}
         default = current if current in known else (TYPE_YOUR_OWN if current and prompt.allow_other else None)
-        picked = questionary.select("", qmark=ANSWER, choices=choices, default=default, instruction="(↑ ↓ then Enter)").unsafe_ask()
+        picked = questionary.select(
+            "", qmark=ANSWER, choices=choices, default=default, instruction="(↑ ↓ then Enter)"
+        ).unsafe_ask()
         if picked == TYPE_YOUR_OWN:
             self.console.print("[bold]Type it:[/bold]")
             return self._text(str(current) if current and current not in known else "")
@@ -134,7 +137,9 @@ class TerminalAsker:
         if (note := notice(prompt, value, call)) is not None:
             self.console.print(f"[yellow]{safe_text(note)}[/yellow]")
         if self.summarised:  # a change after the summary: show the one line that changed, not the whole case again
-            self.console.print(f"[green]✓ {safe_text(prompt.label)}[/green] {safe_text(views.one_line(call.display(prompt)))}")
+            self.console.print(
+                f"[green]✓ {safe_text(prompt.label)}[/green] {safe_text(views.one_line(call.display(prompt)))}"
+            )
 
     def emergency(self, call: Call, repeat: Repeat) -> None:
         self.repeat = repeat
@@ -154,8 +159,9 @@ class TerminalAsker:
             self.console.print("[red]This cannot be saved as it is — please rewrite it.[/red]")
             return True
         self._heading("Revise it, or keep it as it is?")
-        keep = questionary.select("", qmark=ANSWER, choices=[
-            Choice("Revise it", value=False), Choice("Keep it as it is", value=True)]).unsafe_ask()
+        keep = questionary.select(
+            "", qmark=ANSWER, choices=[Choice("Revise it", value=False), Choice("Keep it as it is", value=True)]
+        ).unsafe_ask()
         if keep:
             self.retry.pop(prompt.id, None)
         return not keep
@@ -167,14 +173,17 @@ class TerminalAsker:
             self.summarised = True
         self._heading("Save this case?")
         action = questionary.select(
-            "", qmark=ANSWER, choices=[Choice("Save the case", value=SAVE), Choice("Change an answer first", value="change")],
+            "",
+            qmark=ANSWER,
+            choices=[Choice("Save the case", value=SAVE), Choice("Change an answer first", value="change")],
         ).unsafe_ask()
         if action == SAVE:
             return None
         self._heading("Which answer?", "Type to filter, Enter to pick.")
         choices = [Choice(title=f"{i}. {p.label}", value=p.id) for i, p in enumerate(call.asked(), 1)]
-        return questionary.select("", qmark=ANSWER, choices=choices, use_search_filter=True, use_jk_keys=False,
-                                  instruction=" ").unsafe_ask()
+        return questionary.select(
+            "", qmark=ANSWER, choices=choices, use_search_filter=True, use_jk_keys=False, instruction=" "
+        ).unsafe_ask()
 
     def choose_playbook(self, books: list[Playbook]) -> str:
         """A numbered list; a number, an id or a word picks, ids and titles before descriptions."""
@@ -192,8 +201,10 @@ class TerminalAsker:
                 ranked = matching(books, typed) if typed else []
                 best = [pb for pb in ranked if match_rank(pb, typed) == match_rank(ranked[0], typed)] if ranked else []
                 if len(best) != 1:
-                    self.console.print(f"[red]✗ {'several playbooks match' if best else 'no playbook matches'} "
-                                       f"'{safe_text(typed)}' — type a number from the list[/red]")
+                    self.console.print(
+                        f"[red]✗ {'several playbooks match' if best else 'no playbook matches'} "
+                        f"'{safe_text(typed)}' — type a number from the list[/red]"
+                    )
                     shown = best or books
                     continue
                 picked = best[0]
@@ -215,8 +226,11 @@ class TerminalAsker:
         from recoverycli.call.live import answers_held
 
         choices = [
-            Choice(title=f"{c.id} · {panels.local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
-                         f"{answers_held(c)}", value=c.id)
+            Choice(
+                title=f"{c.id} · {panels.local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
+                f"{answers_held(c)}",
+                value=c.id,
+            )
             for c in drafts
         ]
         self._heading("Which call do you want to continue?")
@@ -234,4 +248,6 @@ class TerminalAsker:
         for p in call.asked():
             if call.value(p.id) not in (None, ""):
                 line = f"{p.label} {views.one_line(call.display(p))}"
-                self.console.print("  " + safe_text(line if len(line) <= width else line[: width - 1] + "…"), highlight=False)
+                self.console.print(
+                    "  " + safe_text(line if len(line) <= width else line[: width - 1] + "…"), highlight=False
+                )

@@ -38,12 +38,24 @@ def charts(r: dict[str, Any]) -> list[Chart]:
     titles = r["cases"].get("playbook_titles", {})
     p = r["promises"]
     return [
-        Chart("cases-per-week", "Cases per week (weeks start on Monday)", [(week_label(w), w["count"]) for w in r["cases"]["per_week"]]),
-        Chart("cases-by-playbook", "Cases by playbook", [(titles.get(k, k), v) for k, v in r["cases"]["by_playbook"].items()]),
+        Chart(
+            "cases-per-week",
+            "Cases per week (weeks start on Monday)",
+            [(week_label(w), w["count"]) for w in r["cases"]["per_week"]],
+        ),
+        Chart(
+            "cases-by-playbook",
+            "Cases by playbook",
+            [(titles.get(k, k), v) for k, v in r["cases"]["by_playbook"].items()],
+        ),
         Chart("cases-by-status", "Cases by status", list(r["cases"]["by_status"].items())),
         Chart("root-causes", "Most frequent root causes", [(c["cause"], c["count"]) for c in r["root_causes"]]),
-        Chart("promises", "Promises (follow-ups due)", [("on time", p["on_time"]), ("late", p["late"]), ("still overdue", p["overdue"])],
-              alert={"still overdue"} if p["overdue"] else set()),
+        Chart(
+            "promises",
+            "Promises (follow-ups due)",
+            [("on time", p["on_time"]), ("late", p["late"]), ("still overdue", p["overdue"])],
+            alert={"still overdue"} if p["overdue"] else set(),
+        ),
         Chart("gestures", "Gestures given", [(g["label"], g["count"]) for g in r["gestures"]["by_gesture"]]),
         Chart("coaching", "Coach flags (training hints)", [(c["rule"], c["count"]) for c in r["coaching"]]),
     ]
@@ -55,15 +67,17 @@ def percent(share: float | None) -> str:
 
 def money(amount: float, currency: str | None) -> str:
     figure = f"{amount:,.2f}" if amount % 1 else f"{amount:,.0f}"
-    return f"{figure} {currency}" if currency else f"{figure} (no currency set: add currency = \"EUR\" to the config)"
+    return f"{figure} {currency}" if currency else f'{figure} (no currency set: add currency = "EUR" to the config)'
 
 
 def _speed(s: dict[str, Any], minutes_per_unit: float) -> str:
     if not s["n"]:
         return "no cases yet"
     cases = "1 case" if s["n"] == 1 else f"{s['n']} cases"
-    return (f"median {spoken_duration(s['median'] * minutes_per_unit)}, "
-            f"90th percentile {spoken_duration(s['p90'] * minutes_per_unit)} ({cases})")
+    return (
+        f"median {spoken_duration(s['median'] * minutes_per_unit)}, "
+        f"90th percentile {spoken_duration(s['p90'] * minutes_per_unit)} ({cases})"
+    )
 
 
 def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
@@ -72,21 +86,40 @@ def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
     late = f" (median {spoken_days(p['median_days_late'])} late)" if p["median_days_late"] is not None else ""
     lines = [
         ("Cases", str(r["cases"]["total"]), False),
-        ("Repeat complaints", f"{rep['cases']} ({percent(rep['share'])}) from {rep['customer_count']} customer(s)", False),
-        ("Follow-ups due", f"{p['due']}: {p['on_time']} on time, {p['late']} late{late}, {p['overdue']} still overdue", False),
+        (
+            "Repeat complaints",
+            f"{rep['cases']} ({percent(rep['share'])}) from {rep['customer_count']} customer(s)",
+            False,
+        ),
+        (
+            "Follow-ups due",
+            f"{p['due']}: {p['on_time']} on time, {p['late']} late{late}, {p['overdue']} still overdue",
+            False,
+        ),
     ]
     if p["overdue"]:
-        lines.append(("Overdue promises", f"{p['overdue']} follow-up(s) past their date and not done — "
-                                          "recover followups lists them", True))
+        lines.append(
+            (
+                "Overdue promises",
+                f"{p['overdue']} follow-up(s) past their date and not done — recover followups lists them",
+                True,
+            )
+        )
     lines += [
         ("Incident → contact", _speed(s["incident_to_contact_minutes"], 1), False),
         ("Contact → close", _speed(s["contact_to_close_hours"], 60), False),
-        ("Gestures", f"{g['total']}, {percent(g['consumable_share'])} consumable, rough cost {money(g['rough_cost'], g.get('currency'))}"
-                     + (f" ({g['unpriced']} without a price)" if g["unpriced"] else ""), False),
+        (
+            "Gestures",
+            f"{g['total']}, {percent(g['consumable_share'])} consumable, rough cost {money(g['rough_cost'], g.get('currency'))}"
+            + (f" ({g['unpriced']} without a price)" if g["unpriced"] else ""),
+            False,
+        ),
     ]
     partial = [w for w in r["cases"]["per_week"] if w.get("partial")]
     if partial:
-        lines.append(("Partial weeks", ", ".join(week_label(w) for w in partial) + " — compare whole weeks only", False))
+        lines.append(
+            ("Partial weeks", ", ".join(week_label(w) for w in partial) + " — compare whole weeks only", False)
+        )
     if rep["customers"]:
         lines.append(("Repeat customers", ", ".join(rep["customers"]), False))
     return lines
@@ -97,8 +130,10 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
     for k, v, alert in summary_lines(r):
-        head.add_row(Text(k, style="bold red" if alert else "bold"),
-                     Text(safe_text(v, markup=False), style="bold red" if alert else ""))
+        head.add_row(
+            Text(k, style="bold red" if alert else "bold"),
+            Text(safe_text(v, markup=False), style="bold red" if alert else ""),
+        )
     period = r["period"]
     parts: list[object] = [Panel(head, title=f"Report {period['since']} → {period['until']}", title_align="left")]
     label_width = max(12, min(32, (width - 20) // 2))
@@ -108,14 +143,19 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
             continue
         top = max(v for _, v in chart.data) or 1
         t = Table(show_header=False, box=None, padding=(0, 1), expand=False)
-        t.add_column(width=min(label_width, max(len(str(label)) for label, _ in chart.data)), overflow="fold")  # wraps, never cut
+        t.add_column(
+            width=min(label_width, max(len(str(label)) for label, _ in chart.data)), overflow="fold"
+        )  # wraps, never cut
         t.add_column(no_wrap=True)
         t.add_column(justify="right", no_wrap=True)
         for label, v in chart.data:
             alert = label in chart.alert
             style = "bold red" if alert else "cyan"
-            t.add_row(Text(safe_text(label, markup=False), style="bold red" if alert else ""),
-                      Text("█" * max(1, round(v / top * bar_width)) if v else "", style=style), f"{v:g}")
+            t.add_row(
+                Text(safe_text(label, markup=False), style="bold red" if alert else ""),
+                Text("█" * max(1, round(v / top * bar_width)) if v else "", style=style),
+                f"{v:g}",
+            )
         parts.append(Panel(t, title=chart.title, title_align="left"))
     for c in r.get("crises", []):
         grid = Table.grid(padding=(0, 2))
@@ -133,19 +173,45 @@ def crisis_lines(c: dict[str, Any]) -> list[tuple[str, str]]:
     m = c["minutes_to_reach"]
     lines = [
         ("What", c["title"] + (f" · {c['supplier']}" if c["supplier"] else "")),
-        ("When", f"opened {c['opened_at'][:16].replace('T', ' ')} UTC · "
-                 + (f"closed {c['closed_at'][:16].replace('T', ' ')}: {c['close_reason']}" if c["closed_at"] else "still open")),
-        ("Customers", f"{c['customers']}: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["by_state"].items() if n)),
-        ("Reached", " · ".join(f"{v['count']} within {h}" for h, v in reach.items())
-         + "; " + _speed(m, 1)),
-        ("Calls", f"{c['attempts']}: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["outcomes"].items())
-         + f"; {c['cases']} case(s)"),
+        (
+            "When",
+            f"opened {c['opened_at'][:16].replace('T', ' ')} UTC · "
+            + (
+                f"closed {c['closed_at'][:16].replace('T', ' ')}: {c['close_reason']}"
+                if c["closed_at"]
+                else "still open"
+            ),
+        ),
+        (
+            "Customers",
+            f"{c['customers']}: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["by_state"].items() if n),
+        ),
+        ("Reached", " · ".join(f"{v['count']} within {h}" for h, v in reach.items()) + "; " + _speed(m, 1)),
+        (
+            "Calls",
+            f"{c['attempts']}: "
+            + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["outcomes"].items())
+            + f"; {c['cases']} case(s)",
+        ),
         ("Gestures", ", ".join(f"{g['label']} ×{g['count']}" for g in c["gestures"]["by_gesture"]) or "—"),
     ]
     for e in c["supplier_track"]:
         if e.get("commitment") or e.get("deal"):
-            lines.append(("Supplier", "; ".join(filter(None, (e.get("commitment"), e.get("due") and f"by {e['due'][:16]}",
-                                                               e.get("deal") and f"deal: {e['deal']}")))))
+            lines.append(
+                (
+                    "Supplier",
+                    "; ".join(
+                        filter(
+                            None,
+                            (
+                                e.get("commitment"),
+                                e.get("due") and f"by {e['due'][:16]}",
+                                e.get("deal") and f"deal: {e['deal']}",
+                            ),
+                        )
+                    ),
+                )
+            )
     return lines
 
 
@@ -183,34 +249,43 @@ def _bars(chart: Chart) -> str:
             f'<span class="label{" alert" if alert else ""}">{h(str(label))}</span>'
             f'<span{alert}><svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">'
             f'<rect class="bar" x="0" y="0" width="{width:g}" height="10" data-label="{h(str(label))}" data-value="{v:g}"/></svg></span>'
-            f'<span class="value{" alert" if alert else ""}">{v:g}</span>')
+            f'<span class="value{" alert" if alert else ""}">{v:g}</span>'
+        )
     return f'<div class="bars">{"".join(rows)}</div>'
 
 
 def html(r: dict[str, Any]) -> str:
     period = r["period"]
-    stats = "".join(f'<div class="stat{" alert" if alert else ""}"><b>{h(k)}</b>{h(v)}</div>' for k, v, alert in summary_lines(r))
+    stats = "".join(
+        f'<div class="stat{" alert" if alert else ""}"><b>{h(k)}</b>{h(v)}</div>' for k, v, alert in summary_lines(r)
+    )
     figures = []
     for chart in charts(r):
         body = _bars(chart) if chart.data else '<p class="empty">Nothing in this period.</p>'
         table = "".join(f"<tr><td>{h(str(label))}</td><td>{v:g}</td></tr>" for label, v in chart.data)
-        figures.append(f'<figure class="chart" data-chart="{chart.id}" aria-labelledby="{chart.id}-title">'
-                       f'<figcaption id="{chart.id}-title">{h(chart.title)}</figcaption>{body}'
-                       f'<details><summary>Figures</summary><table class="data"><tbody>{table}</tbody></table></details></figure>')
+        figures.append(
+            f'<figure class="chart" data-chart="{chart.id}" aria-labelledby="{chart.id}-title">'
+            f'<figcaption id="{chart.id}-title">{h(chart.title)}</figcaption>{body}'
+            f'<details><summary>Figures</summary><table class="data"><tbody>{table}</tbody></table></details></figure>'
+        )
     titles = r["cases"].get("playbook_titles", {})
     crises = "".join(
         f'<figure data-crisis="{h(c["id"])}"><figcaption>Crisis {h(c["id"])}</figcaption><table class="data"><tbody>'
-        + "".join(f"<tr><th>{h(k)}</th><td>{h(v)}</td></tr>" for k, v in crisis_lines(c)) + "</tbody></table></figure>"
-        for c in r.get("crises", []))
+        + "".join(f"<tr><th>{h(k)}</th><td>{h(v)}</td></tr>" for k, v in crisis_lines(c))
+        + "</tbody></table></figure>"
+        for c in r.get("crises", [])
+    )
     causes = "".join(
         f"<tr><td>{h(c['cause'])}</td><td>{c['count']}</td><td>{h(', '.join(titles.get(p, p) for p in c['playbooks']))}</td>"
-        f"<td>{h(', '.join(c['places']))}</td></tr>" for c in r["root_causes"])
+        f"<td>{h(', '.join(c['places']))}</td></tr>"
+        for c in r["root_causes"]
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>recover report {h(period['since'])} to {h(period['until'])}</title><style>{CSS}</style></head>
-<body><h1>Service recovery report</h1><p class="sub">{h(period['since'])} to {h(period['until'])}</p>
+<title>recover report {h(period["since"])} to {h(period["until"])}</title><style>{CSS}</style></head>
+<body><h1>Service recovery report</h1><p class="sub">{h(period["since"])} to {h(period["until"])}</p>
 <section class="stats" aria-label="Summary">{stats}</section>
-{''.join(figures)}
+{"".join(figures)}
 <figure data-chart="root-cause-detail" aria-labelledby="root-cause-detail-title"><figcaption id="root-cause-detail-title">Root causes: where they come from</figcaption>
 <table class="data"><thead><tr><th>Cause</th><th>Cases</th><th>Playbooks</th><th>Places</th></tr></thead><tbody>{causes}</tbody></table></figure>
 {crises}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -26,8 +27,8 @@ from recoverycli.safety import safe_text
 from recoverycli.ui import views
 
 if TYPE_CHECKING:  # loaded by the wizard thread once the screen is up, not before the first frame
-    from recoverycli.playbooks.schema import Prompt
     from recoverycli.call.wizard import Call, Repeat, StepView
+    from recoverycli.playbooks.schema import Prompt
 
 T = TypeVar("T")
 INTERRUPT = object()
@@ -86,8 +87,23 @@ class Frame:
     summary: list[tuple[str, str, str]] | None = None  # the case so far, kept above an answer being changed
 
     def __post_init__(self) -> None:
-        for name in ("title", "where", "marks", "who", "emergency", "crisis", "crisis_detail", "captured", "intro", "say",
-                     "guidance", "avoid", "tips", "messages", "summary"):
+        for name in (
+            "title",
+            "where",
+            "marks",
+            "who",
+            "emergency",
+            "crisis",
+            "crisis_detail",
+            "captured",
+            "intro",
+            "say",
+            "guidance",
+            "avoid",
+            "tips",
+            "messages",
+            "summary",
+        ):
             setattr(self, name, shown(getattr(self, name)))
 
 
@@ -116,8 +132,16 @@ class ScreenAsker:
         current = self.retry.pop(prompt.id, call.value(prompt.id))
         if prompt.type == "confirm":
             hint, default = views.confirm_hint(prompt, current if isinstance(current, bool) else None)
-            raw = self._request(Ask("text", f"{prompt.label} {hint}", prompt.help or "y or n, then Enter",
-                                    default=current if isinstance(current, str) else ""), call, prompt.id)
+            raw = self._request(
+                Ask(
+                    "text",
+                    f"{prompt.label} {hint}",
+                    prompt.help or "y or n, then Enter",
+                    default=current if isinstance(current, str) else "",
+                ),
+                call,
+                prompt.id,
+            )
             return default if not str(raw).strip() else raw
         if prompt.type == "choice":
             from recoverycli.call.wizard import OTHER_CHOICE
@@ -168,8 +192,11 @@ class ScreenAsker:
         if blocking:
             self.pending.append(("error", "This cannot be saved as it is — please rewrite it."))
             return True
-        ask = Ask("choice", "The coach flagged this answer. Revise it, or keep it as it is?",
-                  options=[("revise", "Revise it"), ("keep", "Keep it as it is")])
+        ask = Ask(
+            "choice",
+            "The coach flagged this answer. Revise it, or keep it as it is?",
+            options=[("revise", "Revise it"), ("keep", "Keep it as it is")],
+        )
         keep = self._request(ask, self.call, prompt.id) == "keep"
         if keep:
             self.retry.pop(prompt.id, None)
@@ -177,9 +204,17 @@ class ScreenAsker:
 
     def review(self, call: Call) -> str | None:
         self.reviewing = True
-        picked = self._request(Ask("summary", "Check the case with the customer, then save it.",
-                                   "Enter on a row changes that answer here; every answer is already kept.",
-                                   highlight=self.changed or SAVE), call, None, finished=True)
+        picked = self._request(
+            Ask(
+                "summary",
+                "Check the case with the customer, then save it.",
+                "Enter on a row changes that answer here; every answer is already kept.",
+                highlight=self.changed or SAVE,
+            ),
+            call,
+            None,
+            finished=True,
+        )
         self.changed = None
         return None if picked == SAVE else picked
 
@@ -187,8 +222,13 @@ class ScreenAsker:
 
     def choose_playbook(self, books: list[Any]) -> str:
         options = [(b.id, f"{b.title or b.id} · {b.description}") for b in books]
-        ask = Ask("picker", "What went wrong?", "Type a word (room, flight, stolen…) or use ↑ ↓, then Enter.",
-                  options=options, books=books)
+        ask = Ask(
+            "picker",
+            "What went wrong?",
+            "Type a word (room, flight, stolen…) or use ↑ ↓, then Enter.",
+            options=options,
+            books=books,
+        )
         return self._request(ask, None, None)
 
     def ask_staff(self) -> str:
@@ -205,11 +245,17 @@ class ScreenAsker:
             self.pending.append(("error", "✗ Please type your name"))
 
     def choose_draft(self, drafts: list[Any]) -> str:
-        from recoverycli.ui.panels import local
         from recoverycli.call.live import answers_held
+        from recoverycli.ui.panels import local
 
-        options = [(c.id, f"{c.id} · {local(c.updated_at)} · {c.playbook.id} · "
-                          f"{c.customer.name or '(no name yet)'} · {answers_held(c)}") for c in drafts]
+        options = [
+            (
+                c.id,
+                f"{c.id} · {local(c.updated_at)} · {c.playbook.id} · "
+                f"{c.customer.name or '(no name yet)'} · {answers_held(c)}",
+            )
+            for c in drafts
+        ]
         return self._request(Ask("choice", "Which call do you want to continue?", options=options), None, None)
 
     def warn(self, message: str) -> None:
@@ -222,9 +268,16 @@ class ScreenAsker:
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _frame(self, ask: Ask, call: Call | None, prompt_id: str | None, finished: bool = False) -> Frame:
-        frame = Frame(ask=ask, prompt_id=prompt_id, title=self.title, emergency=self.emergency_lines,
-                      crisis=self.crisis_lines, crisis_detail=self.crisis_detail, captured=self.captured,
-                      messages=self.pending)
+        frame = Frame(
+            ask=ask,
+            prompt_id=prompt_id,
+            title=self.title,
+            emergency=self.emergency_lines,
+            crisis=self.crisis_lines,
+            crisis_detail=self.crisis_detail,
+            captured=self.captured,
+            messages=self.pending,
+        )
         self.pending = []
         if call is None:
             return frame
@@ -240,8 +293,10 @@ class ScreenAsker:
             view = step_view(call, current)
             frame.say, frame.guidance, frame.avoid, frame.tips = view.say, view.guidance, view.avoid, view.tips
         elif not finished:
-            frame.intro = ("Take their name and a way to reach them first: the guidance adapts to who they are, "
-                           "and an earlier complaint from them shows at once.")
+            frame.intro = (
+                "Take their name and a way to reach them first: the guidance adapts to who they are, "
+                "and an earlier complaint from them shows at once."
+            )
         if self.reviewing:
             frame.summary = views.summary_rows(call)
         return frame
@@ -520,8 +575,13 @@ class CallScreen(App[None]):
         if self.frame is None:
             return
         kind = self.frame.ask.kind
-        target = {"text": "#answer", "multiline": "#answer", "choice": "#choices", "picker": "#filter",
-                  "summary": "#summary"}[kind]
+        target = {
+            "text": "#answer",
+            "multiline": "#answer",
+            "choice": "#choices",
+            "picker": "#filter",
+            "summary": "#summary",
+        }[kind]
         widget = self.query_one(target)
         widget.focus()
         self.call_after_refresh(widget.scroll_visible, animate=False)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from recoverycli.dates import say_time
 
 if TYPE_CHECKING:  # the screen imports this module before pydantic and the playbooks load
+    from recoverycli.call.wizard import Call, Repeat
     from recoverycli.caselog.record import Case
     from recoverycli.playbooks.schema import Prompt
-    from recoverycli.call.wizard import Call, Repeat
 
 CUSTOMER_STEP = "Customer"
 DONE, NOW, NEXT = "done", "now", "next"
@@ -38,8 +38,10 @@ def short_titles(steps: list[Any]) -> list[str]:
     """Each step in a word, and no two alike: where first words collide ('What we know', 'What we are doing'),
     those steps go by their ids ('Inform', 'Fix')."""
     first = [short_title(s.title or s.id) for s in steps]
-    return [w if first.count(w) == 1 else s.id.replace("-", " ").replace("_", " ").capitalize()
-            for w, s in zip(first, steps)]
+    return [
+        w if first.count(w) == 1 else s.id.replace("-", " ").replace("_", " ").capitalize()
+        for w, s in zip(first, steps)
+    ]
 
 
 def step_marks(call: Call, current: int | None, finished: bool = False) -> list[tuple[str, str, str]]:
@@ -70,7 +72,9 @@ def steps_line(marks: list[tuple[str, str, str]], width: int) -> str:
     if now is not None:  # the current step as much of its title as fits, the others in a word
         room = width - len(line(words)) + len(words[now])
         if room > len(words[now]) + 1:
-            return line([t[: room - 1].rstrip(" ,;:") + "…" if i == now else w for i, (t, w) in enumerate(zip(full, words))])
+            return line(
+                [t[: room - 1].rstrip(" ,;:") + "…" if i == now else w for i, (t, w) in enumerate(zip(full, words))]
+            )
     return line(words)
 
 
@@ -158,7 +162,8 @@ def crisis_lines(call: Call, listing: Any) -> list[str]:
 
 def crisis_detail(call: Call, listing: Any) -> list[str]:
     """The docked crisis rows whole, then the last calls between us and this customer: for the guidance panel."""
-    from recoverycli.ui.crisis import OUTCOME_WORDS, when as spoken
+    from recoverycli.ui.crisis import OUTCOME_WORDS
+    from recoverycli.ui.crisis import when as spoken
 
     lines = crisis_lines(call, listing)
     if listing.attempts:
