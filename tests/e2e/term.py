@@ -6,6 +6,7 @@ import copy
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
@@ -90,6 +91,14 @@ class Term:
             if len(self.transcript) == before:
                 break
         return self.text()
+
+    def settle_until(self, ready: Callable[[list[str]], bool], timeout: float = 20) -> list[str]:
+        """Settle until `ready(lines)` holds: on a loaded machine a prompt can draw after a quiet pause."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.settle().split("\n")
+            if ready(lines) or self.eof or time.monotonic() > deadline:
+                return lines
 
     def send(self, keys: str) -> None:
         self.child.send(keys)

@@ -38,6 +38,11 @@ CALL = [
 ]
 
 
+def _answer_box_under(lines: list[str], question: str) -> bool:
+    rows = [k for k, line in enumerate(lines) if line.startswith(question[:40])]
+    return bool(rows) and any(line.startswith("›") for line in lines[max(rows) + 1 :])
+
+
 def test_plain_mode_asks_line_by_line_at_80_columns(isolated_home: Path) -> None:
     first = subprocess.run(
         [str(RECOVER), "start", "room-failure", "--answers", str(EXAMPLES / "room-failure.answers.yaml")],
@@ -48,7 +53,7 @@ def test_plain_mode_asks_line_by_line_at_80_columns(isolated_home: Path) -> None
     term = Term("start", "room-failure", "--plain", env=STAFF, size=(80, 24))
     for i, (question, keys) in enumerate(CALL):
         term.wait_for(question)
-        lines = term.settle().split("\n")
+        lines = term.settle_until(lambda lines, q=question: q.startswith("is not") or _answer_box_under(lines, q))
         if not question.startswith("is not"):
             row = max(k for k, line in enumerate(lines) if line.startswith(question[:40]))  # the label on its own line
             assert any(line.startswith("›") for line in lines[row + 1 :]), lines  # and the answer under it, full width
