@@ -67,3 +67,11 @@ def test_a_dead_link_is_found(tmp_path: Path) -> None:
         "page.md: missing.md (no such file)",
         "page.md: #nowhere (no such heading)",
     ]
+
+
+def test_the_architecture_page_names_every_module_of_the_tree() -> None:
+    package = ROOT / "src" / "recoverycli"
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([\w/]+\.py)`", page))
+    modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    assert sorted(modules - named) == [], "add a line for each new module to docs/architecture.md"
