@@ -3,7 +3,7 @@
 Run by hand from an installed venv:  python bench/coach_speed.py [runs]
 - `coach check` end to end: the whole command in a fresh process (start-up included), and the
   check itself once the process is up (rules loaded, the first reply already read);
-- the live call: the coach hook `recover start` gives the wizard (session.equip), on one answer,
+- the live call: the coach hook `recover start` gives the wizard (call/live.py equip), on one answer,
   after the first answer has loaded the rules and the word dictionary;
 - what the first answer pays once (rules compiled, lemminflect's dictionary and the trained model read);
 - whether importing the coach's modules is still lazy: `recover --help` must not load lemminflect.

@@ -1,4 +1,4 @@
-"""Train, measure and ship the coach's second opinion (src/recoverycli/coachmodel.py). Run by hand.
+"""Train, measure and ship the coach's second opinion (src/recoverycli/coach/model.py). Run by hand.
 
     python bench/coach_train.py --lofo                 # leave one corpus file out: the honest figure
     python bench/coach_train.py --write                # train on every development file, write coach/model.json

@@ -21,12 +21,12 @@ os.environ.pop("NO_COLOR", None)
 
 from tests.callscreen import type_keys, until  # noqa: E402
 
-from recoverycli.models import Case, Customer, Event, PlaybookRef  # noqa: E402
-from recoverycli.playbooks import Library, bundled_dir  # noqa: E402
-from recoverycli.session import live  # noqa: E402
+from recoverycli.call.live import live  # noqa: E402
+from recoverycli.call.wizard import Call  # noqa: E402
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef  # noqa: E402
+from recoverycli.playbooks.library import Library, bundled_dir  # noqa: E402
 from recoverycli.store import open_store  # noqa: E402
 from recoverycli.ui.screen import CallScreen  # noqa: E402
-from recoverycli.wizard import Call  # noqa: E402
 
 SIZE = (80, 24)
 # (question to wait for, file to save there or None, keys to type)

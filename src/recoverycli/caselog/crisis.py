@@ -3,7 +3,7 @@
 [kaufman-respond-now] every affected customer is called, once, by whichever desk is free; [kaufman-supplier]
 the supplier's commitments are logged beside; [kuzmeski-culture] every desk sees the same board, and a
 listed customer who calls in is recognised at any desk. The functions here return results; the commands
-in commands/crisis.py only parse, call one of them and render.
+in cli/crisis.py only parse, call one of them and render.
 """
 
 from __future__ import annotations

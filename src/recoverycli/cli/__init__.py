@@ -1,4 +1,4 @@
-"""The Typer app: registers the commands; each lives in commands/ and keeps heavy imports inside."""
+"""The Typer app: registers the commands; each lives in a module of cli/ and keeps heavy imports inside."""
 
 from __future__ import annotations
 

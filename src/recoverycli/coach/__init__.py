@@ -237,7 +237,7 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: A
 
 
 def second_opinion() -> Any:
-    """The trained model shipped with the coach (coachmodel.py), or None if this install has none."""
+    """The trained model shipped with the coach (coach/model.py), or None if this install has none."""
     from recoverycli.coach import model as coachmodel
 
     return coachmodel.load()

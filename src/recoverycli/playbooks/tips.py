@@ -1,4 +1,4 @@
-"""The practices of DOMAIN.md by stable tag, in plain words a clerk can act on."""
+"""The practices of docs/practices.md by stable tag, in plain words a clerk can act on."""
 
 from __future__ import annotations
 
