@@ -230,3 +230,17 @@ def test_four_desks_creating_a_new_shared_store_at_once_are_all_served(
     assert store.schema_version() == SCHEMA_VERSION
     assert {c.answers["customer_words"] for c in store.cases()} == {f"desk {i}" for i in range(4)}
     assert json.loads(cli("check", "--format", "json", "--store", pg_url).stdout)["ok"] is True
+
+
+def test_a_store_tidied_with_analyze_is_still_a_store(tmp_path: Path) -> None:
+    """A database admin running ANALYZE adds SQLite's own sqlite_stat1: the desks must not be locked out."""
+    store = tmp_path / "cases.db"
+    assert cli("start", "other", "--answers", str(ANSWERS), "--store", str(store)).exit_code == 0
+    conn = sqlite3.connect(store)
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+    listed = cli("list", "--store", str(store), "--format", "csv")
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.count("RC-") == 1
+    assert cli("check", "--store", str(store)).exit_code == 0

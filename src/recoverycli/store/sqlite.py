@@ -94,7 +94,12 @@ def inspect(path: Path) -> tuple[str, int]:
         conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            # sqlite_* names are SQLite's own (sqlite_sequence, sqlite_stat1 after ANALYZE): never another program's
+            tables = {
+                r[0]
+                for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                if not r[0].startswith("sqlite_")
+            }
             columns = {
                 t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in ("cases", "events") if t in tables
             }
