@@ -881,7 +881,7 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
             grouped.setdefault(("empty", p), []).append(who)
         if empty:
             continue
-        text = _PLACE.sub(lambda m: values[m.group(1)], template)
+        text = _PLACE.sub(lambda m, values=values: values[m.group(1)], template)
         flags = coach.check(text, ruleset, coach.Context(customer_name=c.name))
         for f in flags:
             grouped.setdefault((f.level, f.rule, f.match), []).append(who)

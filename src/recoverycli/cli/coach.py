@@ -26,7 +26,8 @@ app = typer.Typer(
 
 
 def _model(rules_file: Path | None, rules_only: bool):
-    """The trained second opinion goes with the usual rules; a rules file alone, or --rules-only, is scored without it."""
+    """The trained second opinion goes with the usual rules; a rules file alone, or --rules-only, is scored without
+    it."""
     from recoverycli import coach
 
     return None if rules_file is not None or rules_only else coach.second_opinion()
@@ -132,7 +133,9 @@ def test(
         list[Path] | None,
         typer.Option(
             "--corpus",
-            help="A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves).",
+            help=(
+                "A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves)."
+            ),
             show_default=False,
         ),
     ] = None,

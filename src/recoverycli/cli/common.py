@@ -119,7 +119,7 @@ def guarded(fn: F) -> F:
             fail("interrupted", 130)
         except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
             _drop_stdout()
-            raise typer.Exit(0)
+            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except OSError as e:
@@ -245,9 +245,7 @@ SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False),
 ]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)
-]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 

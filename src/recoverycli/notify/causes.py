@@ -119,7 +119,7 @@ def _overdue(store: Any, settings: Settings, today: date, now: datetime, actor: 
         if len(items) > BATCH:
             message = overdue_batch_message([c for c, _, _ in items], today, settings.include_name)
             outcomes = deliver(message, chans, settings.timeout)
-            for case, claim, ledger in items:
+            for _case, claim, ledger in items:
                 ledger.settle(claim, outcomes)
             out.append(Sent(", ".join(c.id for c, _, _ in items), message, outcomes))
         else:

@@ -29,7 +29,8 @@ _MODEL_UNDER: dict[str, type[BaseModel]] = {
 
 
 def bundled_dir() -> Path:
-    """Playbooks ship inside the wheel (recoverycli/playbooks/bundled); from a source checkout they sit at the top level."""
+    """Playbooks ship inside the wheel (recoverycli/playbooks/bundled); from a source checkout they sit at the top
+    level."""
     here = Path(__file__).resolve().parent
     inside = here / "bundled"
     return inside if inside.is_dir() else here.parents[2] / "playbooks"
@@ -165,7 +166,8 @@ _ACCEPTS = {
 
 
 def validation_problems(src: Source, errors: list[dict[str, Any]]) -> list[Problem]:
-    """Every pydantic error as a file:line:col line; a value no member of a union accepts is one line naming them all."""
+    """Every pydantic error as a file:line:col line; a value no member of a union accepts is one line naming them
+    all."""
     out: list[Problem] = []
     unions: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for err in errors:
@@ -278,7 +280,8 @@ def parse_playbook(path: Path) -> Entry:
 
 def salvage(data: dict[str, Any], rounds: int = 200) -> Playbook | None:
     """The playbook with each invalid part set aside (a bad key dropped, a missing label stood in for), so the checks
-    beyond the schema can still run; None if even its id is unusable. List items keep their places, so positions hold."""
+    beyond the schema can still run; None if even its id is unusable. List items keep their places, so positions
+    hold."""
     import copy
 
     work = copy.deepcopy(data)
@@ -433,7 +436,8 @@ def merge_step(parent: Step, child: Step) -> Step:
 
 
 def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem] | None = None) -> Playbook:
-    """`child` on top of `parent`. A mistake raises PlaybookError, or with `problems` (lint) is noted and passed over."""
+    """`child` on top of `parent`. A mistake raises PlaybookError, or with `problems` (lint) is noted and passed
+    over."""
 
     def report(problem: Problem) -> None:
         if problems is None:
@@ -563,7 +567,8 @@ class Library:
         return self._merged[playbook_id]
 
     def usable(self) -> tuple[dict[str, Playbook], list[Problem]]:
-        """Every playbook that loads, merged, and the first problem of each file that does not: for the picker and warnings."""
+        """Every playbook that loads, merged, and the first problem of each file that does not: for the picker and
+        warnings."""
         books: dict[str, Playbook] = {}
         problems = [
             next((p for p in found if p.level == "error"), found[0])
@@ -630,7 +635,7 @@ class Library:
             out.append(
                 src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`")
             )
-        for i, step in enumerate(pb.steps):
+        for step in pb.steps:
             if not step.title:
                 out.append(src.problem(_step_loc(own, step.id), f"step '{step.id}' has no title — add `title:` to it"))
         ids = [p.id for p in pb.prompts()]
@@ -656,7 +661,8 @@ class Library:
                     out.append(
                         src.problem(
                             _prompt_loc(own, prompt.id, "when"),
-                            f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier prompt id, segment or repeat",
+                            f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier "
+                            "prompt id, segment or repeat",
                         )
                     )
                 elif (
@@ -667,8 +673,8 @@ class Library:
                     out.append(
                         src.problem(
                             _prompt_loc(own, prompt.id, "when"),
-                            f"prompt '{prompt.id}' waits for '{key}' to be {wanted!r}, but '{key}' is a yes/no question "
-                            f"— write `{key}: true` or `{key}: false`",
+                            f"prompt '{prompt.id}' waits for '{key}' to be {wanted!r}, but '{key}' is a yes/no "
+                            f"question — write `{key}: true` or `{key}: false`",
                         )
                     )
             asked[prompt.id] = prompt
@@ -694,7 +700,8 @@ class Library:
         return True
 
     def catalogue(self) -> list[Playbook]:
-        """The playbooks a clerk picks from, merged, by title with 'other' last; the base and broken ones are not offered."""
+        """The playbooks a clerk picks from, merged, by title with 'other' last; the base and broken ones are not
+        offered."""
         books, _ = self.usable()
         return sorted(
             (b for b in books.values() if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower())

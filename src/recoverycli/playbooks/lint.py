@@ -153,7 +153,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
                 out.append(
                     src.problem(
                         loc,
-                        f"{where.split('[')[0]} contains “{flag.match}” ({flag.rule}): {flag.reason} — {flag.suggestion}",
+                        f"{where.split('[')[0]} contains “{flag.match}” ({flag.rule}): {flag.reason} — "
+                        f"{flag.suggestion}",
                         level="warning",
                     )
                 )
@@ -163,7 +164,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
                     out.append(
                         src.problem(
                             loc,
-                            f"unknown placeholder '{{{name}}}' — use one of: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                            f"unknown placeholder '{{{name}}}' — use one of: "
+                            f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                         )
                     )
     out += _own_other_choices(entry)
@@ -192,7 +194,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
             out.append(
                 src.problem(
                     ("version",) if "version" in src.data else ("id",),
-                    f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: {original.playbook.version + 1}`",
+                    f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: "
+                    f"{original.playbook.version + 1}`",
                     level="warning",
                 )
             )

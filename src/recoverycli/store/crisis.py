@@ -294,7 +294,8 @@ class CrisisStoreMixin:
         return self.execute(sql, (status,) if status else ()).fetchall()  # type: ignore[attr-defined]
 
     def close_crisis(self, crisis_id: str, staff: str, reason: str, now: datetime, give_up: bool) -> dict[str, int]:
-        """Close once nobody is left to reach (or, with give_up, mark those left as given up); counts by what was done."""
+        """Close once nobody is left to reach (or, with give_up, mark those left as given up); counts by what was
+        done."""
         self.require("crises", "UPDATE", "close a crisis", "recover_manager")
         stamp = _iso(now)
         with self.transaction() as tx:  # type: ignore[attr-defined]
@@ -523,10 +524,13 @@ class CrisisStoreMixin:
         """The board's figures for one crisis, counted by the database: every customer in exactly one bucket."""
         stamp = _iso(now)
         live = "lease_until > ?"
-        within = lambda hours: (
-            f"sum(CASE WHEN reached_at IS NOT NULL AND "  # noqa: E731
-            f"{self.hours_between('reached_at', 'added_at')} <= {hours} THEN 1 ELSE 0 END)"
-        )  # type: ignore[attr-defined]
+
+        def within(hours: int) -> str:
+            return (
+                f"sum(CASE WHEN reached_at IS NOT NULL AND "
+                f"{self.hours_between('reached_at', 'added_at')} <= {hours} THEN 1 ELSE 0 END)"  # type: ignore[attr-defined]
+            )
+
         buckets = {
             "in_call": f"lease_until IS NOT NULL AND {live}",
             "not_tried": "state = 'new'",
