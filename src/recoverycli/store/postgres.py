@@ -36,7 +36,7 @@ class _Row(tuple):
     __slots__ = ()
     _index: dict[str, int] = {}
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         return tuple.__getitem__(self, self._index[key] if isinstance(key, str) else key)
 
 
