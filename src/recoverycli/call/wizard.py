@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, Status
 from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
-from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step
+from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step, condition_holds
 from recoverycli.playbooks.tips import ONLY_WHEN, TIPS
 
 # The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
@@ -278,9 +278,9 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
             raise ValueError(f"'{shown}' is too large a number to record — type the amount in digits, e.g. 40 or 12.50")
         return value
     if prompt.type == "choice":
-        for value, label in call.choices(prompt):
-            if text.lower() in (value.lower(), label.lower()):
-                return value
+        for choice, label in call.choices(prompt):
+            if text.lower() in (choice.lower(), label.lower()):
+                return choice
         if prompt.allow_other:
             return text
         options = ", ".join(v for v, _ in call.choices(prompt))
@@ -341,7 +341,7 @@ def step_view(call: Call, index: int) -> StepView:
 def tip_applies(tag: str, call: Call) -> bool:
     """Only the tips this call needs: "a second complaint is an emergency" only on a second complaint."""
     when = ONLY_WHEN.get(tag)
-    return when is None or Prompt.model_construct(when=when).applies(call.lookup)
+    return when is None or condition_holds(when, call.lookup)
 
 
 def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
@@ -447,17 +447,17 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
             if prompt.applies(call.lookup):
                 ask_one(asker, call, prompt)
     while (change := asker.review(call)) is not None:
-        prompt = call.prompt(change)
-        if prompt is not None:
-            before = call.value(prompt.id)
-            ask_one(asker, call, prompt)
-            if call.value(prompt.id) != before:  # the history names the field, not what it said
+        changed = call.prompt(change)
+        if changed is not None:
+            before = call.value(changed.id)
+            ask_one(asker, call, changed)
+            if call.value(changed.id) != before:  # the history names the field, not what it said
                 call.happened.append(
                     Event(
                         at=datetime.now(UTC),
                         staff=call.staff,
                         kind="answer_changed",
-                        data={"prompt": prompt.id, "stage": "summary"},
+                        data={"prompt": changed.id, "stage": "summary"},
                     )
                 )
     return call
@@ -467,7 +467,7 @@ def missing_required(call: Call) -> list[str]:
     return [p.id for p in call.asked() if p.required and call.value(p.id) is None]
 
 
-def case_from_call(call: Call, via: str, now: datetime | None = None, status: str = "open") -> Case:
+def case_from_call(call: Call, via: str, now: datetime | None = None, status: Status = "open") -> Case:
     """The record to save; the store gives it its id."""
     now = now or datetime.now(UTC)
     return Case(

@@ -7,13 +7,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from recoverycli.errors import NotFoundError, PlaybookError
 from recoverycli.playbooks.schema import BASE_PROMPTS, PROMPT_ID_PATTERN, Adapt, Gesture, Playbook, Prompt, Step, When
 from recoverycli.playbooks.source import Problem, Source, YamlProblem, read_yaml
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 BASE_ID = "four-step"
 NOT_PLAYBOOKS = {"coach.yaml"}
@@ -79,7 +82,7 @@ _TYPE_HINTS: dict[str, Callable[[Any, Any], str]] = {
 }
 
 
-def problem_from_validation(src: Source, err: dict[str, Any], base: tuple[Any, ...] = ()) -> Problem:
+def problem_from_validation(src: Source, err: ErrorDetails, base: tuple[Any, ...] = ()) -> Problem:
     """Turn one pydantic error into a file:line:col line that says what to do."""
     loc = base + tuple(err["loc"])
     kind = err["type"]
@@ -165,11 +168,10 @@ _ACCEPTS = {
 }
 
 
-def validation_problems(src: Source, errors: list[dict[str, Any]]) -> list[Problem]:
-    """Every pydantic error as a file:line:col line; a value no member of a union accepts is one line naming them
-    all."""
+def validation_problems(src: Source, errors: list[ErrorDetails]) -> list[Problem]:
+    """Every pydantic error as a file:line:col line; a value no union member accepts is one line naming them all."""
     out: list[Problem] = []
-    unions: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    unions: dict[tuple[Any, ...], list[ErrorDetails]] = {}
     for err in errors:
         loc = tuple(err["loc"])
         real = _real_loc(src.data, loc, err["type"])
@@ -179,7 +181,7 @@ def validation_problems(src: Source, errors: list[dict[str, Any]]) -> list[Probl
             unions.setdefault(real, []).append(err)
     for loc, errs in unions.items():
         if len(errs) == 1:
-            out.append(problem_from_validation(src, {**errs[0], "loc": loc}))
+            out.append(problem_from_validation(src, errs[0] | {"loc": loc}))
             continue
         accepts = []
         for e in errs:
@@ -230,6 +232,7 @@ def check_file(path: Path) -> tuple[Entry | None, list[Problem]]:
             )
         ]
     controls = _control_characters(src, src.data)
+    pb: Playbook | None
     try:
         pb = Playbook.model_validate(src.data)
         problems = []
@@ -258,11 +261,11 @@ def _control_characters(src: Source, data: Any, loc: tuple[Any, ...] = ()) -> li
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     out: list[Problem] = []
     for key, value in items:
-        if isinstance(key, str) and CONTROL.search(key):
+        if isinstance(key, str) and (bad := CONTROL.search(key)):
             out.append(
                 src.problem(
                     loc + (key,),
-                    f"control character U+{ord(CONTROL.search(key).group()):04X} in a key — delete it",
+                    f"control character U+{ord(bad.group()):04X} in a key — delete it",
                     key=True,
                 )
             )
@@ -309,13 +312,14 @@ def _stand_in(kind: str, index: int, value: Any) -> dict[str, Any]:
         if isinstance(own, str) and own[:1].isalpha() and own.replace("-", "").replace("_", "").isalnum()
         else f"unnamed{sep}{index}"
     )
-    return {
+    stand_ins: dict[str, dict[str, Any]] = {
         "prompts": {"id": ident, "label": "?"},
         "steps": {"id": ident, "title": "?"},
         "gestures": {"id": ident, "label": "?"},
         "adapt": {"when": {"segment": "other"}, "guidance": "?"},
         "choices": {"value": "?", "label": "?"},
-    }.get(kind, {})
+    }
+    return stand_ins.get(kind, {})
 
 
 def _set_aside(data: Any, loc: tuple[Any, ...], kind: str) -> bool:
@@ -474,15 +478,14 @@ def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem
             gestures.append(g)
         else:
             gestures[idx] = g
-    fields = {
+    fields: dict[str, Any] = {
         name: getattr(child, name)
         for name in ("title", "version", "category", "description", "supplier")
         if name in child.model_fields_set
     }
     if parent.category == "base" and "category" not in fields:
-        fields["category"] = Playbook.model_fields[
-            "category"
-        ].default  # being the base is not inherited: offer it to clerks
+        # being the base is not inherited: offer it to clerks
+        fields["category"] = Playbook.model_fields["category"].default
     return parent.model_copy(
         update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures, "remove_gestures": [], **fields}
     )
