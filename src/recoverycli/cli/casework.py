@@ -104,11 +104,11 @@ def followup(
         fail('--reschedule needs --reason "…" — say why the promise moves', 2)
     who = staff_for_change(staff)
     st = store_at(store, create=False)
-    if done:
+    if reschedule_to is None:  # so --done
         case = changes.follow_up_done(st, case_id, who, note)
         echo(f"{case.id}: follow-up done", err=True)
     else:
-        case = changes.reschedule(st, case_id, who, reschedule_to, reason, date.today())
+        case = changes.reschedule(st, case_id, who, reschedule_to, reason or "", date.today())
         echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
 
 

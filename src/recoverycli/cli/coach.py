@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -226,5 +227,6 @@ def test(
         raise typer.Exit(1)
 
 
-for _name, _fn in [("check", check), ("test", test)]:
+_commands: list[tuple[str, Callable[..., None]]] = [("check", check), ("test", test)]
+for _name, _fn in _commands:
     app.command(_name)(_fn)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from html import escape as h
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -130,13 +130,15 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
-    for k, v, alert in summary_lines(r):
+    for k, shown, alert in summary_lines(r):
         head.add_row(
             Text(k, style="bold red" if alert else "bold"),
-            Text(safe_text(v, markup=False), style="bold red" if alert else ""),
+            Text(safe_text(shown, markup=False), style="bold red" if alert else ""),
         )
     period = r["period"]
-    parts: list[object] = [Panel(head, title=f"Report {period['since']} → {period['until']}", title_align="left")]
+    parts: list[RenderableType] = [
+        Panel(head, title=f"Report {period['since']} → {period['until']}", title_align="left")
+    ]
     label_width = max(12, min(32, (width - 20) // 2))
     bar_width = max(10, min(30, width - label_width - 16))
     for chart in charts(r):
@@ -162,8 +164,8 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
-        for k, v in crisis_lines(c):
-            grid.add_row(k, safe_text(v))
+        for k, said in crisis_lines(c):
+            grid.add_row(k, safe_text(said))
         parts.append(Panel(grid, title=safe_text(f"Crisis {c['id']}"), title_align="left"))
     return Group(*parts)
 
