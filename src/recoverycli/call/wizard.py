@@ -81,7 +81,7 @@ MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exac
 
 def clean_staff(raw: Any) -> str:
     """A staff name, checked as a customer's name is: text, control characters stripped, at most 200 characters."""
-    return check_answer(STAFF_PROMPT, raw, None)  # type: ignore[arg-type]
+    return check_answer(STAFF_PROMPT, raw, None)
 
 
 @dataclass
@@ -235,8 +235,11 @@ _YES = {"y", "yes", "true", "1", "on", "ja", "oui", "si"}
 _NO = {"n", "no", "false", "0", "off", "nein", "non"}
 
 
-def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
-    """The stored value for a raw answer, or ValueError saying what to give instead."""
+def check_answer(prompt: Prompt, raw: Any, call: Call | None) -> Any:
+    """The stored value for a raw answer, or ValueError saying what to give instead.
+
+    Text, numbers and yes/no need no call (the staff name is checked before one starts); dates, times and choices
+    are read against it."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if prompt.required:
             raise ValueError("an answer is needed here — ask the customer, or write what you know")
@@ -264,9 +267,9 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
     if len(text) > prompt.max_length:
         raise ValueError(f"answer is {len(text)} characters, over the {prompt.max_length} limit — shorten it")
     if prompt.type == "date":
-        return parse_future_date(text, call.today).isoformat()
+        return parse_future_date(text, _within(call, prompt).today).isoformat()
     if prompt.type == "time":
-        return parse_when(text, call.now).isoformat(timespec="minutes")
+        return parse_when(text, _within(call, prompt).now).isoformat(timespec="minutes")
     if prompt.type == "number":
         num = text.replace(",", "").lstrip("$€£¥ ").rstrip("$€£¥ ")
         shown = text if len(text) <= 30 else text[:27] + "…"
@@ -278,14 +281,21 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
             raise ValueError(f"'{shown}' is too large a number to record — type the amount in digits, e.g. 40 or 12.50")
         return value
     if prompt.type == "choice":
-        for choice, label in call.choices(prompt):
+        offered = _within(call, prompt).choices(prompt)
+        for choice, label in offered:
             if text.lower() in (choice.lower(), label.lower()):
                 return choice
         if prompt.allow_other:
             return text
-        options = ", ".join(v for v, _ in call.choices(prompt))
+        options = ", ".join(v for v, _ in offered)
         raise ValueError(f"'{text}' is not one of the choices — use one of: {options}")
     return text
+
+
+def _within(call: Call | None, prompt: Prompt) -> Call:
+    if call is None:  # a mistake in our code, never the user's
+        raise TypeError(f"prompt '{prompt.id}' ({prompt.type}) is checked within a call")
+    return call
 
 
 def _kind_of(raw: Any) -> str:

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import UTC
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Format(str, Enum):
@@ -99,11 +100,11 @@ def echo(message: object, err: bool = False, **style: Any) -> None:
     typer.secho(safe_text(message, markup=False, multiline=False), err=err, **style)
 
 
-def guarded(fn: F) -> F:
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn our errors into one red line and an exit code; never show a traceback to the clerk."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from recoverycli.errors import RecoverError
 
         try:
@@ -129,7 +130,7 @@ def guarded(fn: F) -> F:
         except Exception as e:  # noqa: BLE001 - the last line of defence
             fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE}

@@ -582,7 +582,7 @@ class Library:
             try:
                 books[pid] = self.get(pid)
             except PlaybookError as e:
-                problems.append(e.problem)  # type: ignore[arg-type]
+                problems.append(e.problem)
         return books, problems
 
     def resolve(self, entry: Entry, problems: list[Problem] | None = None) -> Playbook:
