@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from recoverycli.call.wizard import PLACEHOLDERS
 from recoverycli.playbooks.library import (
@@ -234,7 +235,7 @@ def _own_other_choices(entry: Entry) -> list[Problem]:
     return out
 
 
-def _prompt_loc(pb: Playbook, prompt_id: str) -> tuple:
+def _prompt_loc(pb: Playbook, prompt_id: str) -> tuple[Any, ...]:
     for i, step in enumerate(pb.steps):
         for j, p in enumerate(step.prompts):
             if p.id == prompt_id:

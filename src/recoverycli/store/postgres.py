@@ -30,7 +30,7 @@ def pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class _Row(tuple):
+class _Row(tuple[Any, ...]):
     """A row readable by column name or position, like sqlite3.Row."""
 
     __slots__ = ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -15,6 +15,7 @@ from recoverycli.safety import safe_text
 if TYPE_CHECKING:
     from recoverycli.call.wizard import Call, Repeat, StepView
     from recoverycli.caselog.record import Case
+    from recoverycli.coach import Flag
     from recoverycli.playbooks.schema import Playbook
 
 
@@ -172,7 +173,7 @@ def cases_table(cases: list[Case]) -> Table:
     return table
 
 
-def followups_table(rows: list[dict]) -> Table:
+def followups_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(show_header=True, header_style="bold")
     for col in ("Case", "Due", "Customer", "Contact", "Promise", "Owner"):
         table.add_column(col, no_wrap=col in ("Case", "Due"))
@@ -274,7 +275,7 @@ def emergency_panel(call: Call, repeat: Repeat) -> Panel:
     )
 
 
-def coach_flags(flags: list) -> Panel:
+def coach_flags(flags: list[Flag]) -> Panel:
     lines: list[RenderableType] = []
     for f in flags:
         line = Text("⚑ ", style="yellow" if f.level == "warning" else "red")
