@@ -26,9 +26,11 @@ BIN = Path(sys.executable).parent
 REPLIES = [
     "I'm sorry you have to call again. Sam fixes the power in 318 by 19:10; I call you at 19:30",
     "Sorry, our electrician is busy, he will come when he can.",
-    "Dear Ms Obi,\nI'm so sorry about the power cut in room 318 on Tuesday evening, and that it happened the night before "
+    "Dear Ms Obi,\nI'm so sorry about the power cut in room 318 on Tuesday evening, and that it happened the night "
+    "before "
     "your presentation. I've removed the charge and refunded the night in full (£189) to your card. I've also booked "
-    "breakfast for you in the Orangery tomorrow at whatever time suits you. I'll call you at 10:00 to make sure everything "
+    "breakfast for you in the Orangery tomorrow at whatever time suits you. I'll call you at 10:00 to make sure "
+    "everything "
     "is in order.\nWarm regards,\nHelen Carter, Duty Manager",
 ]
 

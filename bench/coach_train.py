@@ -140,7 +140,10 @@ def figures(name, replies, flagged) -> str:
     good = [r for r in replies if r.verdict == "sincere"]
     caught = sum(flagged(r) for r in bad)
     ff = sum(flagged(r) for r in good)
-    return f"{name}: recall {caught / len(bad):.1%} ({caught}/{len(bad)}), false flags {ff / len(good):.1%} ({ff}/{len(good)})"
+    return (
+        f"{name}: recall {caught / len(bad):.1%} ({caught}/{len(bad)}), false flags {ff / len(good):.1%} "
+        f"({ff}/{len(good)})"
+    )
 
 
 def main() -> int:
@@ -173,9 +176,11 @@ def main() -> int:
                 id(r): alone[id(r)] and not coach.silenced(r.text, verdicts[id(r)].move, rules) for r in corpora[test]
             }
             print(f"leave out {test} (trained on {sum(map(len, rest.values()))} replies, threshold {threshold:.2f}):")
-            print("  " + figures("model alone", corpora[test], lambda r: alone[id(r)]))
+            print("  " + figures("model alone", corpora[test], lambda r, alone=alone: alone[id(r)]))
             print("  " + figures("rules alone", corpora[test], lambda r: by_rules[id(r)]))
-            print("  " + figures("rules + model", corpora[test], lambda r: added[id(r)] or by_rules[id(r)]))
+            print(
+                "  " + figures("rules + model", corpora[test], lambda r, added=added: added[id(r)] or by_rules[id(r)])
+            )
     if args.write:
         every = [r for rs in corpora.values() for r in rs]
         threshold = calibrate(corpora, args.target, rules)

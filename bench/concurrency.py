@@ -27,7 +27,8 @@ WRITER = textwrap.dedent("""
         store.add(Case(id="RC-NEW", status="open", created_at=now, updated_at=now, staff="Bench",
                        customer=Customer(name=f"Guest {i}", contact=f"g{i}@example.com", segment="family"),
                        playbook=PlaybookRef(id="other", version=1, hash="bench"),
-                       answers={"customer_words": "The shower ran cold all morning. " * 4, "follow_up_date": "2026-12-01"},
+                       answers={"customer_words": "The shower ran cold all morning. " * 4,
+                                "follow_up_date": "2026-12-01"},
                        events=[Event(at=now, staff="Bench", kind="created")]))
 """)
 

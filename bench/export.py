@@ -60,7 +60,8 @@ def generate(path: Path, n: int) -> None:
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
-            " playbook_id, playbook_version, playbook_hash, answers, follow_up_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " playbook_id, playbook_version, playbook_hash, answers, follow_up_date) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
     store.close()

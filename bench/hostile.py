@@ -62,7 +62,8 @@ def recover(
 
 
 def clean(code: int, err: str) -> bool:
-    """Finished, exit 0, 1 or 2, no traceback; a failure is one line (or click's own usage error for a mistyped flag)."""
+    """Finished, exit 0, 1 or 2, no traceback; a failure is one line (or click's own usage error for a mistyped
+    flag)."""
     lines = [line for line in err.strip().splitlines() if not line.startswith(("EMERGENCY:", "coach on "))]  # notices
     usage = code == 2 and lines and lines[-1].startswith("Error: ")
     return (
@@ -162,16 +163,19 @@ def answers_corpus(tmp: Path) -> list[Path]:
         "answer anchors": body.replace(
             "desired_outcome: The second charge refunded today", "desired_outcome: &x y\n  apology2: *x"
         ),
-        "every value empty": "staff: ''\ncustomer: {name: '', contact: '', segment: ''}\nanswers: {customer_words: ''}\n",
+        "every value empty": (
+            "staff: ''\ncustomer: {name: '', contact: '', segment: ''}\nanswers: {customer_words: ''}\n"
+        ),
         "escalated without repeat": body + "  escalated_to: Duty manager at 10:00\n",
         "coach strict words": body.replace(
-            "commitment: I refund the duplicate charge now; accounts (Ben) confirms it reached the card by Thursday 12:00",
+            "commitment: I refund the duplicate charge now; accounts (Ben) confirms it reached the card by Thursday "
+            "12:00",
             "commitment: Please contact the booking site yourself",
         ),
         "placeholder left": body.replace("The second charge refunded today", "Refund for {customer.first_name}"),
     }
     paths = []
-    for i, (name, text) in enumerate(variants.items()):
+    for i, text in enumerate(variants.values()):
         p = tmp / f"answers-{i:02d}.yaml"
         p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         paths.append(p)
@@ -363,8 +367,9 @@ WRITER = textwrap.dedent("""
         now = datetime.now(timezone.utc)
         words = f"writer {sys.argv[2]} case {i} " * 5
         case = store.add(Case(id="RC-NEW", status="open", created_at=now, updated_at=now, staff="Bench",
-                              customer=Customer(name=f"Guest {sys.argv[2]}-{i}", contact=f"g{sys.argv[2]}x{i}@example.com",
-                                                segment="family"), playbook=PlaybookRef(id="other", version=1, hash="bench"),
+                              customer=Customer(name=f"Guest {sys.argv[2]}-{i}",
+                                                contact=f"g{sys.argv[2]}x{i}@example.com", segment="family"),
+                              playbook=PlaybookRef(id="other", version=1, hash="bench"),
                               answers={"customer_words": words, "follow_up_date": "2026-12-01"},
                               events=[Event(at=now, staff="Bench", kind="created")]))
         print(case.id, words, sep="\\t", flush=True)
@@ -612,7 +617,8 @@ def main() -> None:
     total = sum(t.tried for t in results.values())
     print(f"{'all hostile inputs':<44} {total:>7} {sum(t.handled for t in results.values()):>8}   ({hostile_s:.0f} s)")
     print(
-        f"the {len(before)} cases already in the store kept unchanged: {before <= after}; store passes check: {checked}; "
+        f"the {len(before)} cases already in the store kept unchanged: {before <= after}; store passes check: "
+        f"{checked}; "
         f"answers files that were valid after all and saved a case: {accepted}"
     )
     print(
@@ -622,7 +628,8 @@ def main() -> None:
     )
     print(
         f"concurrent: {args.writers} writers saved {busy['saves']} cases ({busy['intact']} intact) beside "
-        f"{busy['exports']} exports ({busy['exports_ok']} complete), {busy['backups']} backups ({busy['backups_ok']} passing "
+        f"{busy['exports']} exports ({busy['exports_ok']} complete), {busy['backups']} backups ({busy['backups_ok']} "
+        "passing "
         f"check) and an erasure ({'done' if busy['erasure'] else 'FAILED'})"
     )
     for t in results.values():

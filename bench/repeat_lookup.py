@@ -57,7 +57,8 @@ def generate(path: Path, n: int) -> int:
             )
             if len(batch) == 20_000:
                 conn.executemany(
-                    "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
+                    "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, "
+                    "segment,"
                     " playbook_id, playbook_version, playbook_hash, answers, contact_key, name_key)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     batch,
@@ -65,7 +66,8 @@ def generate(path: Path, n: int) -> int:
                 batch.clear()
         if batch:
             conn.executemany(
-                "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, segment,"
+                "INSERT INTO cases (id, status, created_at, updated_at, staff, customer_name, customer_contact, "
+                "segment,"
                 " playbook_id, playbook_version, playbook_hash, answers, contact_key, name_key)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 batch,

@@ -40,7 +40,8 @@ def generate(path: Path, n: int) -> None:
     now = datetime.now(UTC)
     rows = []
     cols = (
-        "id, status, created_at, updated_at, staff, customer_name, customer_contact, segment, playbook_id, playbook_version,"
+        "id, status, created_at, updated_at, staff, customer_name, customer_contact, segment, playbook_id, "
+        "playbook_version,"
         " playbook_hash, answers, follow_up_date, follow_up_done_at, closed_at, complaint_number, contact_key, name_key"
     )
     with store.transaction() as conn:
@@ -103,7 +104,8 @@ def main() -> None:
                 )
                 times.append(time.perf_counter() - t)
             print(
-                f"{n:>10,} cases (last 30 days of 60): recover report --format json, median of 3: {statistics.median(times):.2f} s"
+                f"{n:>10,} cases (last 30 days of 60): recover report --format json, median of 3: "
+                f"{statistics.median(times):.2f} s"
             )
 
 

@@ -47,7 +47,8 @@ WRITER = textwrap.dedent("""
     for i in range(n):
         now = datetime.now(timezone.utc)
         case = Case(id="RC-NEW", status="open", created_at=now, updated_at=now, staff=f"Desk {w}",
-                    customer=Customer(name=f"Guest {w}-{i}", contact=f"+1 415 55{int(w):01d} {i:04d}", segment="family"),
+                    customer=Customer(name=f"Guest {w}-{i}", contact=f"+1 415 55{int(w):01d} {i:04d}",
+                                      segment="family"),
                     playbook=PlaybookRef(id="other", version=1, hash="bench"),
                     answers={"customer_words": "The shower ran cold all morning. " * 4, "follow_up_date": "2026-12-01"},
                     events=[Event(at=now, staff=f"Desk {w}", kind="created", data={"via": "bench"})])
@@ -147,15 +148,15 @@ def lookups(url: str, customers: int) -> list[float]:
     plan = " ".join(
         r[0]
         for r in store.execute(
-            "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != '' AND ((contact_key = ? AND contact_key != '')"
+            "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != ''"
+            " AND ((contact_key = ? AND contact_key != '')"
             " OR (name_key = ? AND name_key != '')) AND (status = 'open' OR created_at >= ?)",
             ("+14150001234", "guest 1234", since),
         ).fetchall()
     )
     store.close()
-    print(
-        f"plan: {'index scans on cases_contact_key and cases_name_key' if 'cases_contact_key' in plan and 'cases_name_key' in plan else plan}"
-    )
+    both_indexes = "cases_contact_key" in plan and "cases_name_key" in plan
+    print(f"plan: {'index scans on cases_contact_key and cases_name_key' if both_indexes else plan}")
     return times
 
 
@@ -228,7 +229,8 @@ def main() -> None:
         print(f"repeat lookup on PostgreSQL, {LOOKUP_CASES:,} cases (loaded in {time.perf_counter() - t:.0f} s):")
         times = lookups(url, customers)
         print(
-            f"  {LOOKUPS} look-ups: median {statistics.median(times):.3f} ms, p95 {times[int(len(times) * 0.95)]:.3f} ms, "
+            f"  {LOOKUPS} look-ups: median {statistics.median(times):.3f} ms, p95 "
+            f"{times[int(len(times) * 0.95)]:.3f} ms, "
             f"max {times[-1]:.3f} ms"
         )
         cluster.drop_database(url)

@@ -54,7 +54,8 @@ async def until(pilot: Pilot, needle: str | Callable[[str], bool], timeout: floa
 
 
 def key_events(keys: str | list[str]) -> list[events.Key]:
-    """Text ('\\r' is Enter, '\\x04' Ctrl+D, '\\x03' Ctrl+C) or a list of key names, as the terminal driver sends them."""
+    """Text ('\\r' is Enter, '\\x04' Ctrl+D, '\\x03' Ctrl+C) or a list of key names, as the terminal driver sends
+    them."""
     out = []
     for c in keys:
         if len(c) > 1:  # a key name: enter, down, ctrl+u…

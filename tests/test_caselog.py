@@ -302,9 +302,10 @@ def test_export_leaves_drafts_out_unless_asked(store_url: str) -> None:
     store = open_store(store_url)
     kept = seed(store_url)
     draft = store.add(make_case().model_copy(update={"status": "draft"})).id
-    ids = lambda *a: [
-        json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()
-    ]  # noqa: E731
+
+    def ids(*a: str) -> list[str]:
+        return [json.loads(line)["case_id"] for line in invoke("export", "--format", "jsonl", *a).stdout.splitlines()]
+
     assert ids() == [kept]
     assert ids("--status", "draft") == [draft]
 

@@ -430,10 +430,13 @@ def test_a_short_form_the_list_does_not_know_passes_and_another_name_blocks() ->
 @pytest.mark.parametrize(
     "text",
     [
-        "I know the cruise line's policy is no refunds for missed ports, and I'm not going to hide behind that. I've put a $300 credit on your account.",
+        "I know the cruise line's policy is no refunds for missed ports, and I'm not going to hide behind that. I've "
+        "put a $300 credit on your account.",
         "I'm sorry, Mr. Ruiz. I know 'it's never happened before' is no comfort when it's happened to you.",
-        "I'm sorry, Mr. Kowalczyk. I know you've heard 'the system' from us before, so no excuses this time: that's our mistake.",
-        "Our policy says I can only offer a future credit, but that isn't good enough here: I've authorised a cash refund of £640 today.",
+        "I'm sorry, Mr. Kowalczyk. I know you've heard 'the system' from us before, so no excuses this time: that's "
+        "our mistake.",
+        "Our policy says I can only offer a future credit, but that isn't good enough here: I've authorised a cash "
+        "refund of £640 today.",
     ],
 )
 def test_words_taken_back_or_quoted_are_not_flagged(text: str) -> None:
@@ -445,7 +448,8 @@ def test_words_taken_back_or_quoted_are_not_flagged(text: str) -> None:
     [
         ("Sorry about that, that'll be the lads on nights, they never pass anything on to us in the morning.", "blame"),
         (
-            "The Wi-Fi outage on your train was caused by our onboard connectivity vendor. We have raised it with them.",
+            "The Wi-Fi outage on your train was caused by our onboard connectivity vendor. We have raised it with "
+            "them.",
             "blame",
         ),
         ("The crew on the late run never restock the minibar, so that one is theirs.", "blame"),

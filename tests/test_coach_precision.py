@@ -16,13 +16,18 @@ def flags(text: str, prompt: str | None = None, customer: str | None = None) -> 
 @pytest.mark.parametrize(
     "text",
     [
-        "Our policy is to charge a full day for a late return, Mr. Lee, but the shuttle never came, so I've taken the charge off.",
+        "Our policy is to charge a full day for a late return, Mr. Lee, but the shuttle never came, so I've taken "
+        "the charge off.",
         "The spa's usual terms and conditions say 24 hours' notice; I've waived that and refunded the £60 today.",
-        "Our kitchen missed the allergy note on your ticket. I've refunded your whole bill and the chef checks every allergy order now.",
-        "The double charge was our booking system's error, and I've just reversed it; it shows on your card within 3 days.",
+        "Our kitchen missed the allergy note on your ticket. I've refunded your whole bill and the chef checks every "
+        "allergy order now.",
+        "The double charge was our booking system's error, and I've just reversed it; it shows on your card within 3 "
+        "days.",
         "I've just checked with the clinic on deck 4: they'll see your daughter at 14:30, at no charge.",
-        "Just so I have it right, the cot we promised wasn't there when you arrived? I'm so sorry. I've taken tonight off your bill.",
-        "The transfer firm sent the driver to the wrong terminal, and that was wrong of us: we chose them. I'm booking you a car now.",
+        "Just so I have it right, the cot we promised wasn't there when you arrived? I'm so sorry. I've taken "
+        "tonight off your bill.",
+        "The transfer firm sent the driver to the wrong terminal, and that was wrong of us: we chose them. I'm "
+        "booking you a car now.",
     ],
 )
 def test_a_reply_that_owns_it_or_puts_it_right_is_not_heard_as_an_excuse(text: str) -> None:
@@ -115,12 +120,14 @@ def test_another_customers_name_after_thanks_is_still_caught() -> None:
     "text, category",
     [
         (
-            "I can see what happened: the travel website sent you the wrong hotel address. I'll let our partners team know.",
+            "I can see what happened: the travel website sent you the wrong hotel address. I'll let our partners "
+            "team know.",
             "blame",
         ),
         ("I'm sorry, but most guests hardly noticed the noise, and it stopped by eleven.", "dismiss"),
         (
-            "To put it in perspective, the train was only twenty minutes late, and most services that day were far worse.",
+            "To put it in perspective, the train was only twenty minutes late, and most services that day were far "
+            "worse.",
             "dismiss",
         ),
         ("The room was checked this morning, so might the thermostat have been changed during your stay?", "doubt"),

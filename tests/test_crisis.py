@@ -304,7 +304,8 @@ MESSAGE = """Dear {customer.first_name},
 
 Further to our call, where we told you: {customer.last_told}
 
-{crisis.supplier} has now confirmed: {supplier.commitment} (by {supplier.due}). For your next trip they offer {supplier.deal}.
+{crisis.supplier} has now confirmed: {supplier.commitment} (by {supplier.due}). For your next trip they offer \
+{supplier.deal}.
 Your booking {customer.booking} stays with us, and I call you again on Monday.
 
 {staff.name}
@@ -468,9 +469,7 @@ def test_export_gains_crisis_id_at_the_end_and_report_a_section_per_crisis(store
     lib = Library([bundled_dir()])
     crisis.call_from_file(store, lib, found, REACHED, None, date.today())
     crisis.call_from_file(store, lib, found, VOICEMAIL, None, date.today())
-    crisis.log_supplier(
-        store, found, "Lena", "Maria", "Refund two nights", "2026-12-05", None, datetime.now(UTC)
-    )
+    crisis.log_supplier(store, found, "Lena", "Maria", "Refund two nights", "2026-12-05", None, datetime.now(UTC))
     rows = list(csv.reader(io.StringIO(cli("export").stdout)))
     assert rows[0][-2:] == ["extra", "crisis_id"] and rows[1][-1] == found.id
     assert json.loads(cli("export", "--format", "jsonl").stdout.splitlines()[0])["crisis_id"] == found.id

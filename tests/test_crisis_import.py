@@ -60,7 +60,8 @@ def test_a_semicolon_csv_with_bom_and_quoted_newlines_loads_with_its_mapping_sho
         "  booking    ← 'PNR'",
         "  segment    ← 'Type'",
         "  notes      ← 'Cabin', 'Dietary'",
-        f"opened {crisis_id} with 2 customer(s): 1 family, 1 couple; desks call them with: recover crisis call {crisis_id}",
+        f"opened {crisis_id} with 2 customer(s): 1 family, 1 couple; desks call them with: recover crisis call "
+        f"{crisis_id}",
     ]
     [zoe, jean] = open_store(store_path).crisis_list(crisis_id)
     assert (
@@ -93,13 +94,15 @@ def test_every_bad_row_is_reported_by_number_and_nothing_loads(tmp_path: Path, s
     path = tmp_path / "list.csv"
     bad = [line for line in result.stderr.splitlines() if ": row " in line]
     assert bad == [
-        f"{path}: row 3: duplicate contact +14155550199 (also row 2, Hannah Ruiz) — one call reaches them both: merge the rows or remove one",
+        f"{path}: row 3: duplicate contact +14155550199 (also row 2, Hannah Ruiz) — one call reaches them both: "
+        "merge the rows or remove one",
         f"{path}: row 4: no name — add the customer's name",
         f"{path}: row 5: no contact — add a phone number or an e-mail address",
         f"{path}: row 6: unparsable phone '555-CALL-NOW' — write it with its country code, e.g. +44 20 7946 0000",
         f"{path}: row 7: unparsable e-mail address 'ann@' — write it as name@example.com",
         f"{path}: row 8: segment 'alien' is not one of family, business, couple, group, vip, other — use one of those",
-        f"{path}: row 10: duplicate contact hannah@x.example (also row 9, Jo Park) — one call reaches them both: merge the rows or remove one",
+        f"{path}: row 10: duplicate contact hannah@x.example (also row 9, Jo Park) — one call reaches them both: "
+        "merge the rows or remove one",
         f"{path}: row 12: 6 cells but the header has 5 — a delimiter inside a cell that is not quoted?",
     ]
     assert "8 bad row(s) — nothing loaded" in result.stderr
@@ -107,7 +110,10 @@ def test_every_bad_row_is_reported_by_number_and_nothing_loads(tmp_path: Path, s
 
 
 def test_dry_run_shows_what_would_load_and_loads_nothing(tmp_path: Path, store_path: Path) -> None:
-    text = "Passenger,Tel,Booking ref,Category,Called us\nAna Souza,+1 212 555 0100,BK-1,other,yes\nBo Li,+1 212 555 0101,BK-2,VIP,\n"
+    text = (
+        "Passenger,Tel,Booking ref,Category,Called us\nAna Souza,+1 212 555 0100,BK-1,other,yes\nBo Li,+1 212 555 "
+        "0101,BK-2,VIP,\n"
+    )
     result = cli("crisis", "open", "--title", "x", "--customers", str(write(tmp_path, text)), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would load 2 customer(s): 1 other, 1 vip; 1 chased us already — nothing loaded (dry run)" in result.stderr

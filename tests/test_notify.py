@@ -582,7 +582,7 @@ def test_the_password_never_appears_in_any_output_or_file(
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
 
 
-# --- crises -------------------------------------------------------------------------------------------------------------
+# --- crises -----------------------------------------------------------------------------------------------------------
 class MemoryLedger(Ledger):
     """A crisis's log in memory: the same locked conditional append as the store's crisis_events."""
 

@@ -161,23 +161,49 @@ def test_unknown_playbook_id_lists_the_known_ones(library: Library) -> None:
 
 
 EXPECTED = {
-    "alias-bomb.yaml": "alias-bomb.yaml:3:57: more than 20000 values (aliases expanding?) — remove repeated anchors and aliases",
-    "bad-insert.yaml": "bad-insert.yaml:7:13: no step 'negotiate' to insert before — use one of: apologise, review, fix, document",
-    "choice-without-choices.yaml": "choice-without-choices.yaml:7:9: choice prompt 'channel' has nothing to choose — add `choices:` or `choices_from: gestures`",
-    "cycle-a.yaml": "cycle-b.yaml:3:10: 'extends' makes a loop (cycle-a -> cycle-b -> cycle-a) — extend 'four-step' instead",
+    "alias-bomb.yaml": (
+        "alias-bomb.yaml:3:57: more than 20000 values (aliases expanding?) — remove repeated anchors and aliases"
+    ),
+    "bad-insert.yaml": (
+        "bad-insert.yaml:7:13: no step 'negotiate' to insert before — use one of: apologise, review, fix, document"
+    ),
+    "choice-without-choices.yaml": (
+        "choice-without-choices.yaml:7:9: choice prompt 'channel' has nothing to choose — add `choices:` or "
+        "`choices_from: gestures`"
+    ),
+    "cycle-a.yaml": (
+        "cycle-b.yaml:3:10: 'extends' makes a loop (cycle-a -> cycle-b -> cycle-a) — extend 'four-step' instead"
+    ),
     "duplicate-key.yaml": "duplicate-key.yaml:3:1: duplicate key 'title' (first on line 2) — keep only one",
     "duplicate-prompt.yaml": "duplicate-prompt.yaml:9:13: duplicate prompt id 'room' — give each prompt its own id",
-    "duplicate-step.yaml": "duplicate-step.yaml:7:9: duplicate step id 'extra' — give each step its own id",
+    "duplicate-step.yaml": ("duplicate-step.yaml:7:9: duplicate step id 'extra' — give each step its own id"),
     "missing-id.yaml": "missing-id.yaml:1:1: missing 'id' — add `id:` here",
     "no-base.yaml": "no-base.yaml:1:5: playbook 'no-base' does not extend 'four-step' — add `extends: four-step`",
-    "not-a-mapping.yaml": "not-a-mapping.yaml:1:1: a playbook must be a mapping with id, title and steps — start with `id: my-playbook`",
-    "python-tag.yaml": "python-tag.yaml:3:14: unsupported tag '!!python/object/apply:os.system' — remove it; playbooks are plain YAML",
-    "syntax.yaml": "syntax.yaml:6:11: YAML syntax error: mapping values are not allowed here — check indentation, colons and quotes here",
-    "unknown-key.yaml": "unknown-key.yaml:6:5: unknown key 'guidence' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after",
-    "unknown-parent.yaml": "unknown-parent.yaml:3:10: extends 'five-step', which no playbook has — use one of: crisis-outreach, flight-disruption, four-step, other, room-failure, theft-or-loss, trip-disruption, unknown-parent, wrong-booking",
+    "not-a-mapping.yaml": (
+        "not-a-mapping.yaml:1:1: a playbook must be a mapping with id, title and steps — start with `id: my-playbook`"
+    ),
+    "python-tag.yaml": (
+        "python-tag.yaml:3:14: unsupported tag '!!python/object/apply:os.system' — remove it; playbooks are plain YAML"
+    ),
+    "syntax.yaml": (
+        "syntax.yaml:6:11: YAML syntax error: mapping values are not allowed here — check indentation, colons and "
+        "quotes here"
+    ),
+    "unknown-key.yaml": (
+        "unknown-key.yaml:6:5: unknown key 'guidence' — check the spelling; allowed here: id, title, guidance, say, "
+        "avoid, tips, adapt, prompts, remove_tips, before, after"
+    ),
+    "unknown-parent.yaml": (
+        "unknown-parent.yaml:3:10: extends 'five-step', which no playbook has — use one of: crisis-outreach, "
+        "flight-disruption, four-step, other, room-failure, theft-or-loss, trip-disruption, unknown-parent, "
+        "wrong-booking"
+    ),
     "unknown-tip.yaml": "unknown-tip.yaml:6:11: 'tips': unknown tip tag 'be-nice' — use a tag from DOMAIN.md: "
     + ", ".join(sorted(TIPS)),
-    "wrong-type.yaml": "wrong-type.yaml:3:10: 'version': 'first' is not a whole number — write digits without quotes, e.g. `version: 2`",
+    "wrong-type.yaml": (
+        "wrong-type.yaml:3:10: 'version': 'first' is not a whole number — write digits without quotes, e.g. "
+        "`version: 2`"
+    ),
 }
 
 

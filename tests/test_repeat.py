@@ -97,7 +97,8 @@ def test_lookup_uses_the_indexes(store_path: Path) -> None:
         r[3]
         for r in store.conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM cases WHERE status != 'draft' AND id != ? AND "
-            "((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != '')) AND (status = 'open' OR created_at >= ?)",
+            "((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != '')) AND (status = 'open' OR "
+            "created_at >= ?)",
             ("", "+15550100", "ana souza", "2026-01-01"),
         )
     )
@@ -241,9 +242,10 @@ def test_system_fix_track_after_the_customer(store_url: str) -> None:
     a = store.add(make_case()).id
     b = store.add(make_case()).id
     env = {"RECOVER_STAFF": "Lee Park"}
-    ids = lambda *args: {
-        c["id"] for c in json.loads(runner.invoke(app, ["list", "--format", "json", *args], env=env).stdout)
-    }
+
+    def ids(*args: str) -> set[str]:
+        return {c["id"] for c in json.loads(runner.invoke(app, ["list", "--format", "json", *args], env=env).stdout)}
+
     assert ids("--system-fix-open") == {a, b}
     r = runner.invoke(
         app,

@@ -32,7 +32,8 @@ CAUSES = (
 
 @pytest.fixture
 def known(store_url: str) -> str:
-    """20 cases: 7 repeats, 10 follow-ups due by the 20th (4 on time, 3 late by 2 days, 3 overdue), 4 closed after 48 h."""
+    """20 cases: 7 repeats, 10 follow-ups due by the 20th (4 on time, 3 late by 2 days, 3 overdue), 4 closed after 48
+    h."""
     store = open_store(store_url)
     for i in range(20):
         created = datetime(2026, 11, 2 + i % 14, 10, 0, tzinfo=UTC)
@@ -284,7 +285,8 @@ def test_html_page_carries_every_chart_with_its_data(known: str, tmp_path: Path)
 
 
 def test_html_page_on_a_phone_every_label_legible_and_every_chart_named(known: str, tmp_path: Path) -> None:
-    """Headless Chromium at 390 px: nothing narrower than the screen, no text under 12 px, each chart named by its title."""
+    """Headless Chromium at 390 px: nothing narrower than the screen, no text under 12 px, each chart named by its
+    title."""
     from tests.browser import SMALLEST_TEXT, Browser, need_chromium
 
     binary = need_chromium()

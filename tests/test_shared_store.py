@@ -171,7 +171,8 @@ def test_lookup_is_index_backed_on_postgresql(pg_url: str) -> None:
         r[0]
         for r in store.execute(
             "EXPLAIN SELECT count(*) FROM cases WHERE status != 'draft' AND id != 'x' AND ((contact_key = '+15550100'"
-            " AND contact_key != '') OR (name_key = 'ana souza' AND name_key != '')) AND (status = 'open' OR created_at >= '2026')"
+            " AND contact_key != '') OR (name_key = 'ana souza' AND name_key != '')) AND (status = 'open' OR "
+            "created_at >= '2026')"
         ).fetchall()
     )
     assert "cases_contact_key" in plan and "cases_name_key" in plan, plan

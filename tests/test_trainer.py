@@ -19,31 +19,57 @@ from tests.conftest import ROOT
 
 runner = CliRunner()
 LINT = Path("tests/lint_playbooks")
-EXPECTED_LINT = """\
-tests/lint_playbooks/broken-syntax.yaml:3:1: error: YAML syntax error: found unexpected end of stream — check indentation, colons and quotes here
-tests/lint_playbooks/coerced.yaml:3:10: error: 'version': '1' is text, not a whole number — write it without quotes: `version: 1`
-tests/lint_playbooks/coerced.yaml:10:19: error: 'required': 'yes' is not true or false (YAML reads it as text) — write `required: true`
-tests/lint_playbooks/coerced.yaml:11:21: error: 'max_length': '200' is text, not a whole number — write it without quotes: `max_length: 200`
-tests/lint_playbooks/coerced.yaml:15:19: error: 'required': 'yes' is not true or false (YAML reads it as text) — write `required: true`
-tests/lint_playbooks/coerced.yaml:18:15: error: prompt 'upgrade_room' waits for 'upgraded' to be 'yes', but 'upgraded' is a yes/no question — write `upgraded: true` or `upgraded: false`
-tests/lint_playbooks/conditions.yaml:10:15: error: prompt 'police' depends on 'witness', which is not asked before it — use an earlier prompt id, segment or repeat
-tests/lint_playbooks/four-mistakes.yaml:3:10: error: extends 'five-step', which no playbook has — use one of: coerced, conditions, crisis-outreach, flight-disruption, four-mistakes, four-step, many-schema-errors, other, remove-unknown, room-failure, theft-or-loss, tip-and-blame, trip-disruption, weak, wrong-booking
-tests/lint_playbooks/four-mistakes.yaml:7:9: error: choice prompt 'channel' has nothing to choose — add `choices:` or `choices_from: gestures`
-tests/lint_playbooks/four-mistakes.yaml:13:15: error: prompt 'lounge' depends on 'need', which is not asked before it — use an earlier prompt id, segment or repeat
-tests/lint_playbooks/four-mistakes.yaml:14:13: error: duplicate prompt id 'channel' — give each prompt its own id
-tests/lint_playbooks/many-schema-errors.yaml:3:10: error: 'version': 'latest' is not a whole number — write digits without quotes, e.g. `version: 2`
-tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after
-tests/lint_playbooks/many-schema-errors.yaml:9:9: error: missing 'label' — add `label:` here
-tests/lint_playbooks/remove-unknown.yaml:4:19: error: no inherited gesture 'caviar' to remove — use one of: meal, drink, fruit-basket, flowers, next-discount, keepsake
-tests/lint_playbooks/room-failure.yaml:1:5: warning: content differs from the bundled 'room-failure' but version is still 1 — set `version: 3`
-tests/lint_playbooks/tip-and-blame.yaml:6:11: error: 'tips': unknown tip tag 'be-nice' — use a tag from DOMAIN.md: kaufman-customer-first, kaufman-gesture, kaufman-inevitable, kaufman-respond-now, kaufman-supplier, kuzmeski-culture, kuzmeski-individual, kuzmeski-no-second-chance, kuzmeski-second-complaint, kuzmeski-specific, kuzmeski-verify, lifetime-value, riffey-canned, riffey-ownership, step-apologise, step-document, step-fix, step-review, trust-gain
-tests/lint_playbooks/tip-and-blame.yaml:7:15: warning: guidance contains “another department” (blame-department): The customer does not care which department or person caused it. — Speak for the whole business: 'We got this wrong, and I'm fixing it.'
-tests/lint_playbooks/weak.yaml:6:9: warning: step 'reflect' asks nothing — add a prompt so the clerk records this step
-tests/lint_playbooks/weak.yaml:8:15: error: unknown placeholder '{customer.nickname}' — use one of: {customer.name}, {customer.first_name}, {staff.name}, {staff.first_name}, {playbook.title}
-tests/lint_playbooks/weak.yaml:11:9: error: base prompt 'customer_words' must stay required — set `required: true`
-tests/lint_playbooks/weak.yaml:15:3: warning: no gesture is consumable — add something they can enjoy and use up (a meal, flowers, an upgrade)
-9 file(s) checked: 18 error(s), 4 warning(s)
-"""
+EXPECTED_LINT = (
+    "tests/lint_playbooks/broken-syntax.yaml:3:1: error: YAML syntax error: found unexpected end of stream — check "
+    "indentation, colons and quotes here\n"
+    "tests/lint_playbooks/coerced.yaml:3:10: error: 'version': '1' is text, not a whole number — write it without "
+    "quotes: `version: 1`\n"
+    "tests/lint_playbooks/coerced.yaml:10:19: error: 'required': 'yes' is not true or false (YAML reads it as text) "
+    "— write `required: true`\n"
+    "tests/lint_playbooks/coerced.yaml:11:21: error: 'max_length': '200' is text, not a whole number — write it "
+    "without quotes: `max_length: 200`\n"
+    "tests/lint_playbooks/coerced.yaml:15:19: error: 'required': 'yes' is not true or false (YAML reads it as text) "
+    "— write `required: true`\n"
+    "tests/lint_playbooks/coerced.yaml:18:15: error: prompt 'upgrade_room' waits for 'upgraded' to be 'yes', but "
+    "'upgraded' is a yes/no question — write `upgraded: true` or `upgraded: false`\n"
+    "tests/lint_playbooks/conditions.yaml:10:15: error: prompt 'police' depends on 'witness', which is not asked "
+    "before it — use an earlier prompt id, segment or repeat\n"
+    "tests/lint_playbooks/four-mistakes.yaml:3:10: error: extends 'five-step', which no playbook has — use one of: "
+    "coerced, conditions, crisis-outreach, flight-disruption, four-mistakes, four-step, many-schema-errors, other, "
+    "remove-unknown, room-failure, theft-or-loss, tip-and-blame, trip-disruption, weak, wrong-booking\n"
+    "tests/lint_playbooks/four-mistakes.yaml:7:9: error: choice prompt 'channel' has nothing to choose — add "
+    "`choices:` or `choices_from: gestures`\n"
+    "tests/lint_playbooks/four-mistakes.yaml:13:15: error: prompt 'lounge' depends on 'need', which is not asked "
+    "before it — use an earlier prompt id, segment or repeat\n"
+    "tests/lint_playbooks/four-mistakes.yaml:14:13: error: duplicate prompt id 'channel' — give each prompt its own "
+    "id\n"
+    "tests/lint_playbooks/many-schema-errors.yaml:3:10: error: 'version': 'latest' is not a whole number — write "
+    "digits without quotes, e.g. `version: 2`\n"
+    "tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed "
+    "here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after\n"
+    "tests/lint_playbooks/many-schema-errors.yaml:9:9: error: missing 'label' — add `label:` here\n"
+    "tests/lint_playbooks/remove-unknown.yaml:4:19: error: no inherited gesture 'caviar' to remove — use one of: "
+    "meal, drink, fruit-basket, flowers, next-discount, keepsake\n"
+    "tests/lint_playbooks/room-failure.yaml:1:5: warning: content differs from the bundled 'room-failure' but "
+    "version is still 1 — set `version: 3`\n"
+    "tests/lint_playbooks/tip-and-blame.yaml:6:11: error: 'tips': unknown tip tag 'be-nice' — use a tag from "
+    "DOMAIN.md: kaufman-customer-first, kaufman-gesture, kaufman-inevitable, kaufman-respond-now, kaufman-supplier, "
+    "kuzmeski-culture, kuzmeski-individual, kuzmeski-no-second-chance, kuzmeski-second-complaint, kuzmeski-specific, "
+    "kuzmeski-verify, lifetime-value, riffey-canned, riffey-ownership, step-apologise, step-document, step-fix, "
+    "step-review, trust-gain\n"
+    "tests/lint_playbooks/tip-and-blame.yaml:7:15: warning: guidance contains “another department” "
+    "(blame-department): The customer does not care which department or person caused it. — Speak for the whole "
+    "business: 'We got this wrong, and I'm fixing it.'\n"
+    "tests/lint_playbooks/weak.yaml:6:9: warning: step 'reflect' asks nothing — add a prompt so the clerk records "
+    "this step\n"
+    "tests/lint_playbooks/weak.yaml:8:15: error: unknown placeholder '{customer.nickname}' — use one of: "
+    "{customer.name}, {customer.first_name}, {staff.name}, {staff.first_name}, {playbook.title}\n"
+    "tests/lint_playbooks/weak.yaml:11:9: error: base prompt 'customer_words' must stay required — set `required: "
+    "true`\n"
+    "tests/lint_playbooks/weak.yaml:15:3: warning: no gesture is consumable — add something they can enjoy and use "
+    "up (a meal, flowers, an upgrade)\n"
+    "9 file(s) checked: 18 error(s), 4 warning(s)\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -299,7 +325,8 @@ CORPUS = sorted(
 
 
 def check_jsonschema(schema: Path, files: list[Path]) -> set[str]:
-    """The files the published schema rejects, by check-jsonschema: another YAML reader (ruamel, YAML 1.2), another validator."""
+    """The files the published schema rejects, by check-jsonschema: another YAML reader (ruamel, YAML 1.2), another
+    validator."""
     import shutil
     import subprocess
     import sys
@@ -375,10 +402,13 @@ def test_lint_names_every_file_and_refuses_what_is_not_a_playbook(tmp_path: Path
     )
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{tmp_path}/cases.csv:1:1: error: not a playbook: lint reads YAML playbooks (*.yaml), not '.csv' files — give a playbook file or a directory of them",
-        "playbooks/examples/other.answers.yaml:1:1: error: an answers file, not a playbook — try it with `recover playbook drill ID --answers FILE`",
+        f"{tmp_path}/cases.csv:1:1: error: not a playbook: lint reads YAML playbooks (*.yaml), not '.csv' files — "
+        "give a playbook file or a directory of them",
+        "playbooks/examples/other.answers.yaml:1:1: error: an answers file, not a playbook — try it with `recover "
+        "playbook drill ID --answers FILE`",
         "playbooks/coach.yaml:1:1: error: coach rules, not a playbook — check them with `recover coach test FILE`",
-        "playbooks/examples:1:1: error: no playbook files in this directory (*.yaml; answers files and coach.yaml are not playbooks) — point lint at a playbook file or directory",
+        "playbooks/examples:1:1: error: no playbook files in this directory (*.yaml; answers files and coach.yaml "
+        "are not playbooks) — point lint at a playbook file or directory",
         "playbooks/other.yaml: ok",
         "5 file(s) checked: 4 error(s), 0 warning(s)",
     ]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: this module imports nothing of ours at run time
+    from recoverycli.playbooks.source import Problem
+
 
 class RecoverError(Exception):
     """A problem the user can fix; `message` is shown as is, on one line."""
@@ -18,7 +23,7 @@ class RecoverError(Exception):
 class PlaybookError(RecoverError):
     """A playbook file is wrong; the message starts with file:line:col."""
 
-    def __init__(self, problem: object) -> None:
+    def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
         self.problem = problem
 

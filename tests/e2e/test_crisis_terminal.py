@@ -1,4 +1,5 @@
-"""Crisis outreach in a real terminal: a listed customer calling in, a desk working the queue, a desk killed mid-call."""
+"""Crisis outreach in a real terminal: a listed customer calling in, a desk working the queue, a desk killed
+mid-call."""
 
 from __future__ import annotations
 

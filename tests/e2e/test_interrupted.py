@@ -94,7 +94,8 @@ def test_resume_on_a_changed_playbook_says_so_and_asks_the_new_question(isolated
     mine.mkdir()
     (mine / "other.yaml").write_text(
         "id: other\ntitle: Something else went wrong\nversion: 2\nextends: four-step\n"
-        "steps:\n  - id: review\n    prompts:\n      - {id: booking_ref, label: Booking reference for this stay, required: true}\n"
+        "steps:\n  - id: review\n    prompts:\n      - {id: booking_ref, label: Booking reference for this stay, "
+        "required: true}\n"
     )
     term = Term("resume", case_id, env={**STAFF, "RECOVER_PLAYBOOKS": str(mine)})
     term.wait_for("has changed since this call began (v1 → v2)")

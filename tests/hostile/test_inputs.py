@@ -68,13 +68,13 @@ answers:
 )
 def test_a_number_the_store_could_not_keep_is_refused_at_the_prompt(typed: str, message: str) -> None:
     with pytest.raises(ValueError) as info:
-        check_answer(Prompt(id="amount", label="How much?", type="number"), typed, None)  # type: ignore[arg-type]
+        check_answer(Prompt(id="amount", label="How much?", type="number"), typed, None)
     assert str(info.value) == message
 
 
 def test_ordinary_amounts_are_kept() -> None:
     prompt = Prompt(id="amount", label="How much?", type="number")
-    assert [check_answer(prompt, t, None) for t in ("40", "12.50", "$1,250.00", "-3")] == [40, 12.5, 1250.0, -3]  # type: ignore[arg-type]
+    assert [check_answer(prompt, t, None) for t in ("40", "12.50", "$1,250.00", "-3")] == [40, 12.5, 1250.0, -3]
 
 
 def test_an_infinite_amount_in_an_answers_file_saves_nothing(tmp_path: Path, store_path: Path) -> None:

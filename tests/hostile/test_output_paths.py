@@ -1,4 +1,5 @@
-"""Output paths a user names (export, report, calendar, backup): never the store, never through a link, never a crash."""
+"""Output paths a user names (export, report, calendar, backup): never the store, never through a link, never a
+crash."""
 
 from __future__ import annotations
 
@@ -56,9 +57,8 @@ def test_no_output_ever_replaces_the_store_or_its_companions(store, store_path: 
     assert result.exit_code == 1
     line = one_line(result.stderr)
     if target == "store":
-        assert (
-            line
-            == f"{path}: will not write the {what} there: it is the case store ({store_path}) — choose another file name"
+        assert line == (
+            f"{path}: will not write the {what} there: it is the case store ({store_path}) — choose another file name"
         )
         assert path.read_bytes() == before
     else:

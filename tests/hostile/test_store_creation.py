@@ -193,7 +193,8 @@ RACER = textwrap.dedent("""
 
 
 def race(location: str, go: Path, n: int = 4, apart: float = 0.0) -> list[subprocess.CompletedProcess[str]]:
-    """n desks open a store that does not exist yet at the same moment (or `apart` seconds apart), each saving a case."""
+    """n desks open a store that does not exist yet at the same moment (or `apart` seconds apart), each saving a
+    case."""
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", RACER, location, str(go), str(i), str(apart)],

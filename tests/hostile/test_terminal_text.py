@@ -142,8 +142,10 @@ def test_lint_flags_control_characters_even_escaped_in_quotes(tmp_path: Path) ->
     result = runner.invoke(app, ["playbook", "lint", str(tmp_path / "ctl.yaml")])
     assert result.exit_code == 1
     assert result.stdout.splitlines()[:2] == [
-        f"{tmp_path / 'ctl.yaml'}:3:8: error: control character U+001B in the text — delete it; a terminal would act on it",
-        f"{tmp_path / 'ctl.yaml'}:4:14: error: control character U+009B in the text — delete it; a terminal would act on it",
+        f"{tmp_path / 'ctl.yaml'}:3:8: error: control character U+001B in the text — delete it; a terminal would act "
+        "on it",
+        f"{tmp_path / 'ctl.yaml'}:4:14: error: control character U+009B in the text — delete it; a terminal would "
+        "act on it",
     ]
     clean(result.stdout)
 

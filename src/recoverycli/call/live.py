@@ -24,7 +24,7 @@ def repeat_days() -> int:
 
     for candidate in (os.environ.get("RECOVER_REPEAT_DAYS"), read_config().get("repeat_days")):
         try:
-            if candidate is not None and int(candidate) >= 0:
+            if isinstance(candidate, str | int | float) and int(candidate) >= 0:  # a TOML list or table is not a number
                 return int(candidate)
         except (TypeError, ValueError):
             pass

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, Status
 from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
-from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step
+from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step, condition_holds
 from recoverycli.playbooks.tips import ONLY_WHEN, TIPS
 
 # The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
@@ -81,7 +81,7 @@ MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exac
 
 def clean_staff(raw: Any) -> str:
     """A staff name, checked as a customer's name is: text, control characters stripped, at most 200 characters."""
-    return check_answer(STAFF_PROMPT, raw, None)  # type: ignore[arg-type]
+    return check_answer(STAFF_PROMPT, raw, None)
 
 
 @dataclass
@@ -235,8 +235,11 @@ _YES = {"y", "yes", "true", "1", "on", "ja", "oui", "si"}
 _NO = {"n", "no", "false", "0", "off", "nein", "non"}
 
 
-def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
-    """The stored value for a raw answer, or ValueError saying what to give instead."""
+def check_answer(prompt: Prompt, raw: Any, call: Call | None) -> Any:
+    """The stored value for a raw answer, or ValueError saying what to give instead.
+
+    Text, numbers and yes/no need no call (the staff name is checked before one starts); dates, times and choices
+    are read against it."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if prompt.required:
             raise ValueError("an answer is needed here — ask the customer, or write what you know")
@@ -264,9 +267,9 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
     if len(text) > prompt.max_length:
         raise ValueError(f"answer is {len(text)} characters, over the {prompt.max_length} limit — shorten it")
     if prompt.type == "date":
-        return parse_future_date(text, call.today).isoformat()
+        return parse_future_date(text, _within(call, prompt).today).isoformat()
     if prompt.type == "time":
-        return parse_when(text, call.now).isoformat(timespec="minutes")
+        return parse_when(text, _within(call, prompt).now).isoformat(timespec="minutes")
     if prompt.type == "number":
         num = text.replace(",", "").lstrip("$€£¥ ").rstrip("$€£¥ ")
         shown = text if len(text) <= 30 else text[:27] + "…"
@@ -278,14 +281,21 @@ def check_answer(prompt: Prompt, raw: Any, call: Call) -> Any:
             raise ValueError(f"'{shown}' is too large a number to record — type the amount in digits, e.g. 40 or 12.50")
         return value
     if prompt.type == "choice":
-        for value, label in call.choices(prompt):
-            if text.lower() in (value.lower(), label.lower()):
-                return value
+        offered = _within(call, prompt).choices(prompt)
+        for choice, label in offered:
+            if text.lower() in (choice.lower(), label.lower()):
+                return choice
         if prompt.allow_other:
             return text
-        options = ", ".join(v for v, _ in call.choices(prompt))
+        options = ", ".join(v for v, _ in offered)
         raise ValueError(f"'{text}' is not one of the choices — use one of: {options}")
     return text
+
+
+def _within(call: Call | None, prompt: Prompt) -> Call:
+    if call is None:  # a mistake in our code, never the user's
+        raise TypeError(f"prompt '{prompt.id}' ({prompt.type}) is checked within a call")
+    return call
 
 
 def _kind_of(raw: Any) -> str:
@@ -341,7 +351,7 @@ def step_view(call: Call, index: int) -> StepView:
 def tip_applies(tag: str, call: Call) -> bool:
     """Only the tips this call needs: "a second complaint is an emergency" only on a second complaint."""
     when = ONLY_WHEN.get(tag)
-    return when is None or Prompt.model_construct(when=when).applies(call.lookup)
+    return when is None or condition_holds(when, call.lookup)
 
 
 def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
@@ -447,17 +457,17 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
             if prompt.applies(call.lookup):
                 ask_one(asker, call, prompt)
     while (change := asker.review(call)) is not None:
-        prompt = call.prompt(change)
-        if prompt is not None:
-            before = call.value(prompt.id)
-            ask_one(asker, call, prompt)
-            if call.value(prompt.id) != before:  # the history names the field, not what it said
+        changed = call.prompt(change)
+        if changed is not None:
+            before = call.value(changed.id)
+            ask_one(asker, call, changed)
+            if call.value(changed.id) != before:  # the history names the field, not what it said
                 call.happened.append(
                     Event(
                         at=datetime.now(UTC),
                         staff=call.staff,
                         kind="answer_changed",
-                        data={"prompt": prompt.id, "stage": "summary"},
+                        data={"prompt": changed.id, "stage": "summary"},
                     )
                 )
     return call
@@ -467,7 +477,7 @@ def missing_required(call: Call) -> list[str]:
     return [p.id for p in call.asked() if p.required and call.value(p.id) is None]
 
 
-def case_from_call(call: Call, via: str, now: datetime | None = None, status: str = "open") -> Case:
+def case_from_call(call: Call, via: str, now: datetime | None = None, status: Status = "open") -> Case:
     """The record to save; the store gives it its id."""
     now = now or datetime.now(UTC)
     return Case(

@@ -25,7 +25,8 @@ def _text(value: str, what: str) -> str:
 
 
 def done_event(case: Case) -> Event | None:
-    """The event that marked the current follow-up done; None while it is still to do (a reschedule starts a new one)."""
+    """The event that marked the current follow-up done; None while it is still to do (a reschedule starts a new
+    one)."""
     last = next((e for e in reversed(case.events) if e.kind in ("follow_up_done", "follow_up_rescheduled")), None)
     return last if last is not None and last.kind == "follow_up_done" else None
 

@@ -340,7 +340,7 @@ def duplicates_of_list(read: ReadList, existing: list[Any]) -> list[Problem]:
 
 def corrections_of(read: ReadList, existing: list[Any]) -> dict[int, int]:
     """Rows that give a wrong-number customer their right contact: same name (and booking, where both have one)."""
-    wrong = {}
+    wrong: dict[str, list[Any]] = {}
     for r in existing:
         if r["state"] == "wrong_number" and r["name_key"]:
             wrong.setdefault(r["name_key"], []).append(r)
@@ -818,6 +818,11 @@ UPDATE_FIELDS = (
 _PLACE = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
 
 
+def _fill(template: str, values: dict[str, str]) -> str:
+    """The template with each {placeholder} replaced by its value (every placeholder is known by then)."""
+    return _PLACE.sub(lambda m: values[m.group(1)], template)
+
+
 @dataclass
 class Update:
     rows: list[dict[str, Any]]
@@ -881,7 +886,7 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
             grouped.setdefault(("empty", p), []).append(who)
         if empty:
             continue
-        text = _PLACE.sub(lambda m: values[m.group(1)], template)
+        text = _fill(template, values)
         flags = coach.check(text, ruleset, coach.Context(customer_name=c.name))
         for f in flags:
             grouped.setdefault((f.level, f.rule, f.match), []).append(who)
@@ -918,8 +923,10 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
             suggestion = "Write {customer.first_name} instead."
         at = template.lower().find(match.lower())
         where = f"{source}:{':'.join(map(str, coach.position(template, at)))}" if at >= 0 else source
-        line = f"{where}: {level}: {rule}: “{match}” — {reason} Try: {suggestion} ({len(whom)} message(s): {names})"
-        (problems if level == "error" else warnings).append(line)
+        said_once = (
+            f"{where}: {level}: {rule}: “{match}” — {reason} Try: {suggestion} ({len(whom)} message(s): {names})"
+        )
+        (problems if level == "error" else warnings).append(said_once)
     if not rows and not problems:
         problems.append(
             f"no customer of {crisis.id} is {only if only != 'all' else 'on the list'} — nothing to prepare"

@@ -43,7 +43,8 @@ RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 def case_record(case: Any) -> dict[str, Any]:
     """A case as `show`, `list` and `drill` print it in JSON: named as the export names it (`case_id`, timestamps in UTC
-    with an offset, to the microsecond). `id` repeats `case_id` for scripts written before; new scripts use `case_id`."""
+    with an offset, to the microsecond). `id` repeats `case_id` for scripts written before; new scripts use
+    `case_id`."""
     return {"case_id": case.id, **case.model_dump(mode="json")}
 
 
@@ -61,7 +62,8 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
 
 
 def neutralise(cell: str) -> str:
-    """A spreadsheet runs a cell that starts like a formula; a leading quote makes it text (the store does this in SQL)."""
+    """A spreadsheet runs a cell that starts like a formula; a leading quote makes it text (the store does this in
+    SQL)."""
     return "'" + cell if cell.startswith(RISKY) else cell
 
 

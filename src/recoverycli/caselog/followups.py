@@ -73,7 +73,8 @@ def write_ics(
     force: bool = False,
     stores: Iterable[Path | str] = (),
 ) -> None:
-    """One all-day event per follow-up, written as an output file (never over the store; an existing file needs force)."""
+    """One all-day event per follow-up, written as an output file (never over the store; an existing file needs
+    force)."""
     from recoverycli.files import write_output
 
     write_output(path, ics_bytes(rows, sequences, now), force, stores, "calendar")

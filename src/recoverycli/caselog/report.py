@@ -39,7 +39,8 @@ def cause_key(text: str) -> str:
 
 
 def group_causes(rows: list[tuple[str, str, str, int]], top: int = 10) -> list[dict[str, Any]]:
-    """Root causes grouped: exact after normalising, then near-duplicates (similar wording) merged into the bigger group."""
+    """Root causes grouped: exact after normalising, then near-duplicates (similar wording) merged into the bigger
+    group."""
     groups: dict[str, dict[str, Any]] = {}
     for cause, playbook, place, count in rows:
         key = cause_key(cause)

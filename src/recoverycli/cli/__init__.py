@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -64,7 +65,7 @@ SHORT_HELP: dict[str, str] = {
     "notify list": "Which channels get which messages.",
 }
 
-for name, fn in [
+_commands: list[tuple[str, Callable[..., None]]] = [
     ("start", call.start),
     ("resume", call.resume),
     ("discard", call.discard),
@@ -82,7 +83,8 @@ for name, fn in [
     ("backup", store.backup),
     ("check", store.check),
     ("forget", store.forget),
-]:
+]
+for name, fn in _commands:
     app.command(name, short_help=SHORT_HELP.get(name), cls=PlaybookIdsHelp if name == "start" else None)(fn)
 for group_name, group in (
     ("playbook", playbook.app),

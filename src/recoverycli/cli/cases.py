@@ -139,9 +139,7 @@ def export(
     until: UntilOpt = None,
     overdue: OverdueOpt = False,
     system_fix_open: SystemFixOpt = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most this many.", show_default=False)
-    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.", show_default=False)] = None,
     store: StoreOpt = None,
 ) -> None:
     """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""

@@ -104,11 +104,11 @@ def followup(
         fail('--reschedule needs --reason "…" — say why the promise moves', 2)
     who = staff_for_change(staff)
     st = store_at(store, create=False)
-    if done:
+    if reschedule_to is None:  # so --done
         case = changes.follow_up_done(st, case_id, who, note)
         echo(f"{case.id}: follow-up done", err=True)
     else:
-        case = changes.reschedule(st, case_id, who, reschedule_to, reason, date.today())
+        case = changes.reschedule(st, case_id, who, reschedule_to, reason or "", date.today())
         echo(f"{case.id}: follow-up moved to {case.answers['follow_up_date']}", err=True)
 
 
@@ -157,12 +157,8 @@ def reopen(
 @guarded
 def system_fix(
     case_id: Annotated[str, typer.Argument(metavar="CASE")],
-    root_cause: Annotated[
-        str | None, typer.Option("--root-cause", help="What caused it.", show_default=False)
-    ] = None,
-    owner: Annotated[
-        str | None, typer.Option("--owner", help="Who fixes the system side.", show_default=False)
-    ] = None,
+    root_cause: Annotated[str | None, typer.Option("--root-cause", help="What caused it.", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who fixes the system side.", show_default=False)] = None,
     due: Annotated[
         str | None, typer.Option("--due", help="By when (dates as the follow-up takes them).", show_default=False)
     ] = None,
@@ -190,7 +186,10 @@ def watch(
         bool,
         typer.Option(
             "--notify",
-            help="Also page through the [notify] channels: follow-ups falling overdue, emergencies a desk could not deliver, every retry.",
+            help=(
+                "Also page through the [notify] channels: follow-ups falling overdue, emergencies a desk could not "
+                "deliver, every retry."
+            ),
         ),
     ] = False,
     store: StoreOpt = None,
@@ -209,7 +208,8 @@ def watch(
         settings = notify.load_settings()
         if not (settings.for_kind("emergency") or settings.for_kind("overdue") or settings.for_kind("crisis")):
             fail(
-                "--notify: no channel receives emergency, overdue or crisis notices — add them to the [notify] table of "
+                "--notify: no channel receives emergency, overdue or crisis notices — add them to the [notify] table "
+                "of "
                 "the config file or to RECOVER_NOTIFY (docs/notifications.md)"
             )
     state = FeedState()

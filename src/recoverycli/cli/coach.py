@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +27,8 @@ app = typer.Typer(
 
 
 def _model(rules_file: Path | None, rules_only: bool):
-    """The trained second opinion goes with the usual rules; a rules file alone, or --rules-only, is scored without it."""
+    """The trained second opinion goes with the usual rules; a rules file alone, or --rules-only, is scored without
+    it."""
     from recoverycli import coach
 
     return None if rules_file is not None or rules_only else coach.second_opinion()
@@ -132,7 +134,9 @@ def test(
         list[Path] | None,
         typer.Option(
             "--corpus",
-            help="A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves).",
+            help=(
+                "A labelled corpus file to score on; repeatable (default: the bundled development and held-out halves)."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -223,5 +227,6 @@ def test(
         raise typer.Exit(1)
 
 
-for _name, _fn in [("check", check), ("test", test)]:
+_commands: list[tuple[str, Callable[..., None]]] = [("check", check), ("test", test)]
+for _name, _fn in _commands:
     app.command(_name)(_fn)

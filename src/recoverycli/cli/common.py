@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import UTC
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Format(str, Enum):
@@ -99,11 +100,11 @@ def echo(message: object, err: bool = False, **style: Any) -> None:
     typer.secho(safe_text(message, markup=False, multiline=False), err=err, **style)
 
 
-def guarded(fn: F) -> F:
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
     """Turn our errors into one red line and an exit code; never show a traceback to the clerk."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from recoverycli.errors import RecoverError
 
         try:
@@ -119,7 +120,7 @@ def guarded(fn: F) -> F:
             fail("interrupted", 130)
         except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
             _drop_stdout()
-            raise typer.Exit(0)
+            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except OSError as e:
@@ -129,7 +130,7 @@ def guarded(fn: F) -> F:
         except Exception as e:  # noqa: BLE001 - the last line of defence
             fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE}
@@ -245,9 +246,7 @@ SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False),
 ]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)
-]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 

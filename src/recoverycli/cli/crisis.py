@@ -171,9 +171,7 @@ def open_(
     _page_opened(st, crisis_id, title, supplier, playbook, len(read.customers), who)
 
 
-def _page_opened(
-    st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str
-) -> None:
+def _page_opened(st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str) -> None:
     """[kaufman-respond-now] the duty manager hears of a crisis as it opens; a page that fails costs one yellow line."""
     from recoverycli import notify
 
@@ -474,7 +472,7 @@ def board(
                     last = key
                 st.wait_for_change(interval, CRISIS_CHANNEL)
         except KeyboardInterrupt:
-            raise typer.Exit(0)
+            raise typer.Exit(0) from None
     console = make_console()
     if not watch:
         console.print(crisis_view.board_view(figures()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -235,12 +236,13 @@ def drill(
     make_console().print(panels.case_view(case, lib.get(playbook_id)))
 
 
-for _name, _fn in [
+_commands: list[tuple[str, Callable[..., None]]] = [
     ("list", list_playbooks),
     ("show", show_playbook),
     ("lint", lint_playbooks),
     ("new", new_playbook),
     ("schema", schema),
     ("drill", drill),
-]:
+]
+for _name, _fn in _commands:
     app.command(_name)(_fn)

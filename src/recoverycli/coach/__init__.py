@@ -598,7 +598,10 @@ def date_flags(text: str, promised: date, today: date) -> list[Flag]:
     return out
 
 
-_NUMBER_WORD = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|a few|a couple of)"
+_NUMBER_WORD = (
+    r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|fifteen|twenty|thirty|forty|forty-five|a few|a couple of)"
+)
 _WHEN = re.compile(
     r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s?(?:am\b|pm\b|a\.m\.?|p\.m\.?)|\bat \d{1,2}\b|"
     r"\b(?:at|by|before|until|from) (?:half |quarter (?:past |to ))?"
@@ -645,7 +648,8 @@ def specific_flags(text: str) -> list[Flag]:
             len(text),
             text,
             f"The commitment does not say {' or '.join(missing)}: vague promises leave the customer anxious.",
-            "Say what will happen, who does it and by when, e.g. 'Sam from maintenance fixes the heating by 18:00; I call you at 18:15.'",
+            "Say what will happen, who does it and by when, e.g. 'Sam from maintenance fixes the heating by 18:00; I "
+            "call you at 18:15.'",
         )
     ]
 
@@ -696,7 +700,8 @@ def default_rules(path: Path | None = None) -> list[Compiled]:
 
 
 def warm_up() -> None:
-    """Load the rules, the word dictionary and the model ahead of the first coached answer (run in a thread mid-call)."""
+    """Load the rules, the word dictionary and the model ahead of the first coached answer (run in a thread
+    mid-call)."""
     check("warming up", default_rules(), Context(prompt="apology"), second_opinion())
 
 

@@ -114,7 +114,8 @@ def half_of(path: Path) -> str:
 
 
 def bundled_halves() -> list[Path]:
-    """The corpus files of the development half, then those of the held-out half (dev.yaml, dev-*.yaml, heldout*.yaml)."""
+    """The corpus files of the development half, then those of the held-out half (dev.yaml, dev-*.yaml,
+    heldout*.yaml)."""
     folder = bundled_corpus_dir()
     files = sorted(folder.glob("*.yaml"), key=lambda p: (p.stem != half_of(p), p.stem))
     return [p for h in HALVES for p in files if half_of(p) == h]

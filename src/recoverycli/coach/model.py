@@ -29,7 +29,8 @@ _WHEN = re.compile(
     re.I,
 )
 _ACT = re.compile(
-    r"\b(?:i|we) (?:have|will|be|be go to|be now|have just|have already|just|already) (?:just |already |now |personally )?"
+    r"\b(?:i|we) (?:have|will|be|be go to|be now|have just|have already|just|already) (?:just |already |now "
+    r"|personally )?"
     r"(?:refund|book|move|credit|waive|send|arrange|upgrade|reverse|call|ring|speak|cancel|cover|pay|sort|fix|put|take|"
     r"reissue|remove|add|confirm|authorize|process|knock|give|hold|reserve|set|get|drop|change|talk)\b"
 )

@@ -237,9 +237,9 @@ _STOP = re.compile(r"[.!?]+(?=[\s\"'’”)\]]|$)|\n")
 
 
 def sentence_spans(text: str, marks: str = "") -> list[tuple[int, int]]:
-    """(start, end) of each sentence, spaces trimmed: a sentence ends at . ! ? (or any of `marks`) before a space, or at a
-    line break; not at the full stop of a title or abbreviation ("Mr. Sato", "e.g."), nor inside "£3.50" or "09.15",
-    nor after "a.m."/"p.m." when the text goes on in lower case."""
+    """(start, end) of each sentence, spaces trimmed: a sentence ends at . ! ? (or any of `marks`) before a space, or
+    at a line break; not at the full stop of a title or abbreviation ("Mr. Sato", "e.g."), nor inside "£3.50" or
+    "09.15", nor after "a.m."/"p.m." when the text goes on in lower case."""
     stop = re.compile(_STOP.pattern + "".join(f"|{re.escape(m)}" for m in marks)) if marks else _STOP
     spans: list[tuple[int, int]] = []
     start = 0

@@ -70,11 +70,11 @@ def sweep(
     if settings.for_kind("overdue"):
         out += _overdue(store, settings, today, now, actor)
     if settings.for_kind("crisis") and settings.crisis_pace:
-        out += _crises_behind(store, settings, now, actor)
+        out += _crises_behind(store, settings, settings.crisis_pace, now, actor)
     return out
 
 
-def _crises_behind(store: Any, settings: Settings, now: datetime, actor: str) -> list[Sent]:
+def _crises_behind(store: Any, settings: Settings, per_hour: float, now: datetime, actor: str) -> list[Sent]:
     """[kaufman-respond-now] each open crisis whose customers are being reached slower than the set pace."""
     from recoverycli.caselog.crisis import reach_figures
     from recoverycli.notify.claims import crisis_ledger
@@ -82,7 +82,7 @@ def _crises_behind(store: Any, settings: Settings, now: datetime, actor: str) ->
 
     out: list[Sent] = []
     for crisis, customers, reached in reach_figures(store, now):
-        pace = crisis_pace(crisis.opened_at, now, customers, reached, settings.crisis_pace)
+        pace = crisis_pace(crisis.opened_at, now, customers, reached, per_hour)
         sent = crisis_behind(crisis_ledger(store, crisis.id, actor), crisis.id, crisis.title, pace, settings, now)
         if sent is not None:
             out.append(sent)
@@ -119,7 +119,7 @@ def _overdue(store: Any, settings: Settings, today: date, now: datetime, actor: 
         if len(items) > BATCH:
             message = overdue_batch_message([c for c, _, _ in items], today, settings.include_name)
             outcomes = deliver(message, chans, settings.timeout)
-            for case, claim, ledger in items:
+            for _case, claim, ledger in items:
                 ledger.settle(claim, outcomes)
             out.append(Sent(", ".join(c.id for c, _, _ in items), message, outcomes))
         else:

@@ -1,1 +1,2 @@
-"""Playbooks: the schema (pydantic), the library (find, load, merge `extends`), YAML with positions, lint, scaffold, tips."""
+"""Playbooks: the schema (pydantic), the library (find, load, merge `extends`), YAML with positions, lint, scaffold,
+tips."""

@@ -7,13 +7,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from recoverycli.errors import NotFoundError, PlaybookError
 from recoverycli.playbooks.schema import BASE_PROMPTS, PROMPT_ID_PATTERN, Adapt, Gesture, Playbook, Prompt, Step, When
 from recoverycli.playbooks.source import Problem, Source, YamlProblem, read_yaml
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 BASE_ID = "four-step"
 NOT_PLAYBOOKS = {"coach.yaml"}
@@ -29,7 +32,8 @@ _MODEL_UNDER: dict[str, type[BaseModel]] = {
 
 
 def bundled_dir() -> Path:
-    """Playbooks ship inside the wheel (recoverycli/playbooks/bundled); from a source checkout they sit at the top level."""
+    """Playbooks ship inside the wheel (recoverycli/playbooks/bundled); from a source checkout they sit at the top
+    level."""
     here = Path(__file__).resolve().parent
     inside = here / "bundled"
     return inside if inside.is_dir() else here.parents[2] / "playbooks"
@@ -78,7 +82,7 @@ _TYPE_HINTS: dict[str, Callable[[Any, Any], str]] = {
 }
 
 
-def problem_from_validation(src: Source, err: dict[str, Any], base: tuple[Any, ...] = ()) -> Problem:
+def problem_from_validation(src: Source, err: ErrorDetails, base: tuple[Any, ...] = ()) -> Problem:
     """Turn one pydantic error into a file:line:col line that says what to do."""
     loc = base + tuple(err["loc"])
     kind = err["type"]
@@ -164,10 +168,10 @@ _ACCEPTS = {
 }
 
 
-def validation_problems(src: Source, errors: list[dict[str, Any]]) -> list[Problem]:
-    """Every pydantic error as a file:line:col line; a value no member of a union accepts is one line naming them all."""
+def validation_problems(src: Source, errors: list[ErrorDetails]) -> list[Problem]:
+    """Every pydantic error as a file:line:col line; a value no union member accepts is one line naming them all."""
     out: list[Problem] = []
-    unions: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    unions: dict[tuple[Any, ...], list[ErrorDetails]] = {}
     for err in errors:
         loc = tuple(err["loc"])
         real = _real_loc(src.data, loc, err["type"])
@@ -177,7 +181,7 @@ def validation_problems(src: Source, errors: list[dict[str, Any]]) -> list[Probl
             unions.setdefault(real, []).append(err)
     for loc, errs in unions.items():
         if len(errs) == 1:
-            out.append(problem_from_validation(src, {**errs[0], "loc": loc}))
+            out.append(problem_from_validation(src, errs[0] | {"loc": loc}))
             continue
         accepts = []
         for e in errs:
@@ -228,6 +232,7 @@ def check_file(path: Path) -> tuple[Entry | None, list[Problem]]:
             )
         ]
     controls = _control_characters(src, src.data)
+    pb: Playbook | None
     try:
         pb = Playbook.model_validate(src.data)
         problems = []
@@ -256,11 +261,11 @@ def _control_characters(src: Source, data: Any, loc: tuple[Any, ...] = ()) -> li
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     out: list[Problem] = []
     for key, value in items:
-        if isinstance(key, str) and CONTROL.search(key):
+        if isinstance(key, str) and (bad := CONTROL.search(key)):
             out.append(
                 src.problem(
                     loc + (key,),
-                    f"control character U+{ord(CONTROL.search(key).group()):04X} in a key — delete it",
+                    f"control character U+{ord(bad.group()):04X} in a key — delete it",
                     key=True,
                 )
             )
@@ -278,7 +283,8 @@ def parse_playbook(path: Path) -> Entry:
 
 def salvage(data: dict[str, Any], rounds: int = 200) -> Playbook | None:
     """The playbook with each invalid part set aside (a bad key dropped, a missing label stood in for), so the checks
-    beyond the schema can still run; None if even its id is unusable. List items keep their places, so positions hold."""
+    beyond the schema can still run; None if even its id is unusable. List items keep their places, so positions
+    hold."""
     import copy
 
     work = copy.deepcopy(data)
@@ -306,13 +312,14 @@ def _stand_in(kind: str, index: int, value: Any) -> dict[str, Any]:
         if isinstance(own, str) and own[:1].isalpha() and own.replace("-", "").replace("_", "").isalnum()
         else f"unnamed{sep}{index}"
     )
-    return {
+    stand_ins: dict[str, dict[str, Any]] = {
         "prompts": {"id": ident, "label": "?"},
         "steps": {"id": ident, "title": "?"},
         "gestures": {"id": ident, "label": "?"},
         "adapt": {"when": {"segment": "other"}, "guidance": "?"},
         "choices": {"value": "?", "label": "?"},
-    }.get(kind, {})
+    }
+    return stand_ins.get(kind, {})
 
 
 def _set_aside(data: Any, loc: tuple[Any, ...], kind: str) -> bool:
@@ -433,7 +440,8 @@ def merge_step(parent: Step, child: Step) -> Step:
 
 
 def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem] | None = None) -> Playbook:
-    """`child` on top of `parent`. A mistake raises PlaybookError, or with `problems` (lint) is noted and passed over."""
+    """`child` on top of `parent`. A mistake raises PlaybookError, or with `problems` (lint) is noted and passed
+    over."""
 
     def report(problem: Problem) -> None:
         if problems is None:
@@ -470,15 +478,14 @@ def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem
             gestures.append(g)
         else:
             gestures[idx] = g
-    fields = {
+    fields: dict[str, Any] = {
         name: getattr(child, name)
         for name in ("title", "version", "category", "description", "supplier")
         if name in child.model_fields_set
     }
     if parent.category == "base" and "category" not in fields:
-        fields["category"] = Playbook.model_fields[
-            "category"
-        ].default  # being the base is not inherited: offer it to clerks
+        # being the base is not inherited: offer it to clerks
+        fields["category"] = Playbook.model_fields["category"].default
     return parent.model_copy(
         update={"id": child.id, "extends": None, "steps": steps, "gestures": gestures, "remove_gestures": [], **fields}
     )
@@ -563,7 +570,8 @@ class Library:
         return self._merged[playbook_id]
 
     def usable(self) -> tuple[dict[str, Playbook], list[Problem]]:
-        """Every playbook that loads, merged, and the first problem of each file that does not: for the picker and warnings."""
+        """Every playbook that loads, merged, and the first problem of each file that does not: for the picker and
+        warnings."""
         books: dict[str, Playbook] = {}
         problems = [
             next((p for p in found if p.level == "error"), found[0])
@@ -574,7 +582,7 @@ class Library:
             try:
                 books[pid] = self.get(pid)
             except PlaybookError as e:
-                problems.append(e.problem)  # type: ignore[arg-type]
+                problems.append(e.problem)
         return books, problems
 
     def resolve(self, entry: Entry, problems: list[Problem] | None = None) -> Playbook:
@@ -630,7 +638,7 @@ class Library:
             out.append(
                 src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`")
             )
-        for i, step in enumerate(pb.steps):
+        for step in pb.steps:
             if not step.title:
                 out.append(src.problem(_step_loc(own, step.id), f"step '{step.id}' has no title — add `title:` to it"))
         ids = [p.id for p in pb.prompts()]
@@ -656,7 +664,8 @@ class Library:
                     out.append(
                         src.problem(
                             _prompt_loc(own, prompt.id, "when"),
-                            f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier prompt id, segment or repeat",
+                            f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier "
+                            "prompt id, segment or repeat",
                         )
                     )
                 elif (
@@ -667,8 +676,8 @@ class Library:
                     out.append(
                         src.problem(
                             _prompt_loc(own, prompt.id, "when"),
-                            f"prompt '{prompt.id}' waits for '{key}' to be {wanted!r}, but '{key}' is a yes/no question "
-                            f"— write `{key}: true` or `{key}: false`",
+                            f"prompt '{prompt.id}' waits for '{key}' to be {wanted!r}, but '{key}' is a yes/no "
+                            f"question — write `{key}: true` or `{key}: false`",
                         )
                     )
             asked[prompt.id] = prompt
@@ -694,7 +703,8 @@ class Library:
         return True
 
     def catalogue(self) -> list[Playbook]:
-        """The playbooks a clerk picks from, merged, by title with 'other' last; the base and broken ones are not offered."""
+        """The playbooks a clerk picks from, merged, by title with 'other' last; the base and broken ones are not
+        offered."""
         books, _ = self.usable()
         return sorted(
             (b for b in books.values() if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower())

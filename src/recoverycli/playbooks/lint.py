@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from recoverycli.call.wizard import PLACEHOLDERS
 from recoverycli.playbooks.library import (
@@ -153,7 +154,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
                 out.append(
                     src.problem(
                         loc,
-                        f"{where.split('[')[0]} contains “{flag.match}” ({flag.rule}): {flag.reason} — {flag.suggestion}",
+                        f"{where.split('[')[0]} contains “{flag.match}” ({flag.rule}): {flag.reason} — "
+                        f"{flag.suggestion}",
                         level="warning",
                     )
                 )
@@ -163,7 +165,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
                     out.append(
                         src.problem(
                             loc,
-                            f"unknown placeholder '{{{name}}}' — use one of: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                            f"unknown placeholder '{{{name}}}' — use one of: "
+                            f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                         )
                     )
     out += _own_other_choices(entry)
@@ -192,7 +195,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
             out.append(
                 src.problem(
                     ("version",) if "version" in src.data else ("id",),
-                    f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: {original.playbook.version + 1}`",
+                    f"content differs from the bundled '{own.id}' but version is still {own.version} — set `version: "
+                    f"{original.playbook.version + 1}`",
                     level="warning",
                 )
             )
@@ -231,7 +235,7 @@ def _own_other_choices(entry: Entry) -> list[Problem]:
     return out
 
 
-def _prompt_loc(pb: Playbook, prompt_id: str) -> tuple:
+def _prompt_loc(pb: Playbook, prompt_id: str) -> tuple[Any, ...]:
     for i, step in enumerate(pb.steps):
         for j, p in enumerate(step.prompts):
             if p.id == prompt_id:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from recoverycli.playbooks.tips import TIPS
+from recoverycli.playbooks.tips import TIPS, Condition
 
 Segment = Literal["family", "business", "couple", "group", "vip", "other"]
 SEGMENTS: tuple[str, ...] = ("family", "business", "couple", "group", "vip", "other")
@@ -78,6 +79,18 @@ class Option(_Authored):
     label: str = Field(min_length=1)
 
 
+def condition_holds(when: Condition | None, value_of: Callable[[str], Any]) -> bool:
+    """Each key's earlier answer is one of the wanted values (text compared without case); no condition always holds."""
+    for key, wanted in (when or {}).items():
+        options = wanted if isinstance(wanted, list) else [wanted]
+        have = value_of(key)
+        if not any(
+            have == w or (isinstance(have, str) and isinstance(w, str) and have.lower() == w.lower()) for w in options
+        ):
+            return False
+    return True
+
+
 class Prompt(_Authored):
     """One question the clerk answers during the call."""
 
@@ -92,7 +105,7 @@ class Prompt(_Authored):
     choices_from: Literal["gestures"] | None = None
     allow_other: bool = True
     max_length: Whole = Field(default=4000, ge=1, le=20000)
-    when: dict[str, str | bool | int | list[str | bool | int]] | None = Field(
+    when: Condition | None = Field(
         default=None,
         description="ask only if earlier answers match, e.g. {what_failed: [power, water]} or {segment: family}",
     )
@@ -115,17 +128,9 @@ class Prompt(_Authored):
             when=self.when,
         )
 
-    def applies(self, value_of: Any) -> bool:
+    def applies(self, value_of: Callable[[str], Any]) -> bool:
         """Whether this prompt is asked, given a lookup of earlier answers."""
-        for key, wanted in (self.when or {}).items():
-            options = wanted if isinstance(wanted, list) else [wanted]
-            have = value_of(key)
-            if not any(
-                have == w or (isinstance(have, str) and isinstance(w, str) and have.lower() == w.lower())
-                for w in options
-            ):
-                return False
-        return True
+        return condition_holds(self.when, value_of)
 
     @model_validator(mode="after")
     def _choices_fit_type(self) -> Prompt:
@@ -162,7 +167,7 @@ class Step(_Authored):
     guidance: str | None = None
     say: list[str] = Field(default_factory=list)
     avoid: list[str] = Field(default_factory=list)
-    tips: list[str] = Field(default_factory=list, json_schema_extra={"items": {"enum": sorted(TIPS)}})
+    tips: list[str] = Field(default_factory=list, json_schema_extra={"items": {"enum": [*sorted(TIPS)]}})
     adapt: list[Adapt] = Field(default_factory=list)
     prompts: list[Prompt] = Field(default_factory=list)
     remove_tips: list[str] = Field(default_factory=list, description="tip tags inherited from the parent to drop")

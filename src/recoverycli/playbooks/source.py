@@ -159,7 +159,8 @@ class _Reader:
             return [self.value(item, loc + (i,)) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
+    def scalar(self, node: yaml.Node) -> Any:
+        """A scalar (mappings and sequences are read by `value`); dates stay text, long numbers are refused."""
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text; the model parses them
         if node.tag == _INT:
@@ -249,7 +250,8 @@ def _too_deep(text: str, file: str) -> Problem | None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH + 1:  # the reader's limit: a collection 65 levels below the top
-                    line, col = event.start_mark.line + 1, event.start_mark.column + 1
+                    mark = event.start_mark  # the loader marks every event; the stubs allow None
+                    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
                     return Problem(file, line, col, f"nested deeper than {MAX_DEPTH} levels — flatten the structure")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1

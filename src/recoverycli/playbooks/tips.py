@@ -101,6 +101,9 @@ def tip(tag: str) -> Tip:
 
 
 # Tips that only make sense on some calls, as a `when:` on earlier answers (the keys prompts use).
-ONLY_WHEN: dict[str, dict[str, object]] = {
+# A `when:` condition (a prompt's, or a tip's below): each key's answer must be one of the wanted values.
+Condition = dict[str, str | bool | int | list[str | bool | int]]
+
+ONLY_WHEN: dict[str, Condition] = {
     "kuzmeski-second-complaint": {"repeat": True},
 }

@@ -477,7 +477,8 @@ class BaseStore(CrisisStoreMixin):
         Both keys are indexed on both backends; the OR becomes two index look-ups, fast at a million cases.
         """
         where = (
-            "status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND name_key != ''))"
+            "status != 'draft' AND id != ? AND ((contact_key = ? AND contact_key != '') OR (name_key = ? AND "
+            "name_key != ''))"
             " AND (status = 'open' OR created_at >= ?)"
             # a case we opened by calling the customer in a crisis is not a complaint of theirs
             " AND NOT EXISTS (SELECT 1 FROM crisis_attempts a WHERE a.case_id = cases.id AND a.direction = 'out')"
@@ -550,7 +551,8 @@ class BaseStore(CrisisStoreMixin):
         out["root_causes"] = q(
             f"SELECT min(rc), playbook_id, place, count(*), {self.distinct_json('customer_name')},"
             f" {self.distinct_json('customer_contact')} FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
-            f" coalesce({j('room_number')}, {j('location')}, '') AS place, customer_name, customer_contact FROM cases {w}) s"
+            f" coalesce({j('room_number')}, {j('location')}, '') AS place, customer_name, customer_contact FROM "
+            f"cases {w}) s"
             f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
         )
         out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
@@ -565,7 +567,8 @@ class BaseStore(CrisisStoreMixin):
                 q(
                     f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} <= 0 THEN 1 ELSE 0 END),"
                     f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} > 0 THEN 1 ELSE 0 END),"
-                    f" sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
+                    " sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 "
+                    "ELSE 0 END)"
                     f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?",
                     [today],
                     [today],
@@ -585,7 +588,8 @@ class BaseStore(CrisisStoreMixin):
             args,
         )
         out["gestures"] = q(
-            f"SELECT playbook_id, g, count(*), {self.distinct_json('customer_name')}, {self.distinct_json('customer_contact')}"
+            f"SELECT playbook_id, g, count(*), {self.distinct_json('customer_name')}, "
+            f"{self.distinct_json('customer_contact')}"
             f" FROM (SELECT playbook_id, {j('gesture')} AS g, customer_name, customer_contact FROM cases {w}) s"
             f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC"
         )
@@ -609,7 +613,8 @@ class BaseStore(CrisisStoreMixin):
             picks += [f"max(CASE WHEN rn = {lo} THEN v END)", f"max(CASE WHEN rn = {lo} + 1 THEN v END)"]
         row = self.execute(
             f"SELECT n, {', '.join(picks)}"
-            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP BY n",
+            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP "
+            "BY n",
             args,
         ).fetchone()
         if not row:
@@ -692,7 +697,8 @@ class BaseStore(CrisisStoreMixin):
                 raise NothingChanged(f"{row['id']}: {why} — nothing changed")
             if row["status"] not in allowed:
                 raise StoreError(
-                    f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is {' or '.join(allowed)}"
+                    f"case {row['id']} is {row['status']} — {event.kind.replace('_', ' ')} needs a case that is "
+                    f"{' or '.join(allowed)}"
                 )
             updates = {**columns, "updated_at": iso(event.at)}
             if answers:
@@ -808,7 +814,8 @@ class BaseStore(CrisisStoreMixin):
         return erased
 
     def _quoting(self, tx: Any, names: list[str], contacts: list[str], exclude: set[str]) -> list[Any]:
-        """Other cases whose text may quote the customer's full name or contact (narrowed in SQL, decided by Mentions)."""
+        """Other cases whose text may quote the customer's full name or contact (narrowed in SQL, decided by
+        Mentions)."""
         import re
 
         needles = {max(re.findall(r"\w+", n), key=len) for n in names if re.findall(r"\w+", n)}
@@ -903,7 +910,8 @@ class BaseStore(CrisisStoreMixin):
 
 
 def interpolate(n: int, p: float, at: float | None, above: float | None) -> float | None:
-    """percentile_cont: the value at rank (n - 1) * p, counted from 0, between the two nearest values; rounded to 0.1."""
+    """percentile_cont: the value at rank (n - 1) * p, counted from 0, between the two nearest values; rounded to
+    0.1."""
     if at is None:
         return None
     frac = ((n - 1) * round(p * 10)) % 10 / 10  # the same integer arithmetic that chose the ranks

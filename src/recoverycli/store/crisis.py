@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recoverycli.errors import NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from recoverycli.caselog.record import Case
 
 CRISIS_CHANNEL = "recover_crises"
 CRISIS_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -150,6 +154,15 @@ class CrisisStoreMixin:
     label: str
     duplicate_errors: tuple[type[BaseException], ...]
 
+    if TYPE_CHECKING:  # what BaseStore and the two backends supply, declared so the queries here are checked
+
+        def transaction(self) -> AbstractContextManager[Any]: ...
+        def execute(self, sql: str, args: Any = ()) -> Any: ...
+        def ci_equal(self, column: str) -> str: ...
+        def json_text(self, key: str, column: str = "answers") -> str: ...
+        def hours_between(self, later: str, earlier: str) -> str: ...
+        def insert_case(self, tx: Any, case: Case, later: dict[str, Any] | None = None) -> None: ...
+
     def require(self, table: str, right: str, what: str, role: str) -> None:
         """A shared store checks the role's right before a command starts; a file has no roles."""
 
@@ -160,7 +173,7 @@ class CrisisStoreMixin:
         for _ in range(50):
             crisis_id = new_crisis_id()
             try:
-                with self.transaction() as tx:  # type: ignore[attr-defined]
+                with self.transaction() as tx:
                     row = {**crisis, "id": crisis_id}
                     tx.execute(
                         f"INSERT INTO crises ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -172,7 +185,7 @@ class CrisisStoreMixin:
                     )
                 return crisis_id
             except self.duplicate_errors:
-                if self.execute("SELECT 1 FROM crises WHERE id = ?", (crisis_id,)).fetchone() is None:  # type: ignore[attr-defined]
+                if self.execute("SELECT 1 FROM crises WHERE id = ?", (crisis_id,)).fetchone() is None:
                     raise StoreError(
                         f"{self.label}: two customers on the list share a contact — check the file again"
                     ) from None
@@ -188,7 +201,7 @@ class CrisisStoreMixin:
 
     def crisis_events(self, crisis_id: str, kind: str | None = None) -> list[Any]:
         sql = "SELECT at, staff, kind, data FROM crisis_events WHERE crisis_id = ?" + (" AND kind = ?" if kind else "")
-        return self.execute(sql + " ORDER BY seq", (crisis_id, kind) if kind else (crisis_id,)).fetchall()  # type: ignore[attr-defined]
+        return self.execute(sql + " ORDER BY seq", (crisis_id, kind) if kind else (crisis_id,)).fetchall()
 
     def append_crisis_event_if(self, crisis_id: str, kind: str, decide: Any) -> Any:
         """Append the event `decide` makes from the crisis's `kind` events (recoverycli.playbooks.schema.Event), in one
@@ -197,7 +210,7 @@ class CrisisStoreMixin:
         from recoverycli.caselog.record import Event
         from recoverycli.store.base import load_json
 
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             if tx.execute(f"SELECT id FROM crises WHERE id = ?{self.lock_rows}", (crisis_id,)).fetchone() is None:
                 raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
             events = [
@@ -222,7 +235,7 @@ class CrisisStoreMixin:
         """
         self.require("crisis_customers", "INSERT", "add customers to a crisis", "recover_manager")
         try:
-            with self.transaction() as tx:  # type: ignore[attr-defined]
+            with self.transaction() as tx:
                 self._open_crisis_locked(tx, crisis_id, "open a new crisis for these customers")
                 existing = tx.execute(
                     "SELECT id, seq, name, contact, alt_contact, contact_key, alt_key, booking_key,"
@@ -284,20 +297,21 @@ class CrisisStoreMixin:
         return crisis
 
     def crisis_row(self, crisis_id: str) -> Any:
-        row = self.execute("SELECT * FROM crises WHERE id = ?", (crisis_id.strip().upper(),)).fetchone()  # type: ignore[attr-defined]
+        row = self.execute("SELECT * FROM crises WHERE id = ?", (crisis_id.strip().upper(),)).fetchone()
         if row is None:
             raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
         return row
 
     def crisis_rows(self, status: str | None = None) -> list[Any]:
         sql = "SELECT * FROM crises" + (" WHERE status = ?" if status else "") + " ORDER BY opened_at DESC, id"
-        return self.execute(sql, (status,) if status else ()).fetchall()  # type: ignore[attr-defined]
+        return self.execute(sql, (status,) if status else ()).fetchall()
 
     def close_crisis(self, crisis_id: str, staff: str, reason: str, now: datetime, give_up: bool) -> dict[str, int]:
-        """Close once nobody is left to reach (or, with give_up, mark those left as given up); counts by what was done."""
+        """Close once nobody is left to reach (or, with give_up, mark those left as given up); counts by what was
+        done."""
         self.require("crises", "UPDATE", "close a crisis", "recover_manager")
         stamp = _iso(now)
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             self._open_crisis_locked(tx, crisis_id, "nothing to do")
             calling = tx.execute(
                 "SELECT count(*) FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?", (crisis_id, stamp)
@@ -350,7 +364,7 @@ class CrisisStoreMixin:
         if self.skip_locked:  # one statement in a single round trip to the server
             row = self.claim_row(f"{hold}({pick.format('id')}) RETURNING *", (*lease_args, crisis_id, stamp, stamp))
             return (row, token) if row is not None else None
-        with self.transaction() as tx:  # type: ignore[attr-defined]  # SQLite: BEGIN IMMEDIATE, so desks take turns
+        with self.transaction() as tx:  # SQLite: BEGIN IMMEDIATE, so desks take turns
             row = tx.execute(pick.format("*"), (crisis_id, stamp, stamp)).fetchone()
             if row is None:
                 return None
@@ -363,7 +377,7 @@ class CrisisStoreMixin:
 
     def renew_lease(self, customer_id: int, token: str, until: datetime) -> bool:
         """The desk is still on the call: hold the customer a while longer (False if the hold was lost)."""
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             cur = tx.execute(
                 "UPDATE crisis_customers SET lease_until = ? WHERE id = ? AND lease_token = ?",
                 (_iso(until), customer_id, token),
@@ -372,7 +386,7 @@ class CrisisStoreMixin:
 
     def release(self, customer_id: int, token: str) -> None:
         """The desk let go without a call (interrupted, or its answers were refused): back in the queue at once."""
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             tx.execute(
                 "UPDATE crisis_customers SET lease_until = NULL, leased_by = NULL, lease_token = NULL,"
                 " leased_at = NULL WHERE id = ? AND lease_token = ?",
@@ -400,7 +414,7 @@ class CrisisStoreMixin:
         for _ in range(50):
             saved = case.model_copy(update={"id": new_case_id()}) if case is not None else None
             try:
-                with self.transaction() as tx:  # type: ignore[attr-defined]
+                with self.transaction() as tx:
                     row = tx.execute(
                         f"SELECT * FROM crisis_customers WHERE id = ?{self.lock_rows}", (customer_id,)
                     ).fetchone()
@@ -409,7 +423,7 @@ class CrisisStoreMixin:
                     own = token is not None and row["lease_token"] == token
                     free = row["lease_until"] is None or row["lease_until"] <= stamp
                     if saved is not None:
-                        self.insert_case(tx, saved)  # type: ignore[attr-defined]
+                        self.insert_case(tx, saved)
                     case_id = saved.id if saved is not None else attempt.get("case_id")
                     outcome = attempt["outcome"]
                     data = {k: v for k, v in attempt.items() if k not in ("outcome", "call_back_at", "told", "case_id")}
@@ -467,22 +481,22 @@ class CrisisStoreMixin:
 
     # --- reading -----------------------------------------------------------------------------
     def crisis_customer(self, customer_id: int) -> Any:
-        return self.execute("SELECT * FROM crisis_customers WHERE id = ?", (customer_id,)).fetchone()  # type: ignore[attr-defined]
+        return self.execute("SELECT * FROM crisis_customers WHERE id = ?", (customer_id,)).fetchone()
 
     def crisis_attempts(self, customer_id: int) -> list[Any]:
         return self.execute(
-            "SELECT * FROM crisis_attempts WHERE customer_id = ? ORDER BY seq",  # type: ignore[attr-defined]
+            "SELECT * FROM crisis_attempts WHERE customer_id = ? ORDER BY seq",
             (customer_id,),
         ).fetchall()
 
     def supplier_log(self, crisis_id: str) -> list[Any]:
         return self.execute(
-            "SELECT * FROM crisis_supplier WHERE crisis_id = ? ORDER BY seq",  # type: ignore[attr-defined]
+            "SELECT * FROM crisis_supplier WHERE crisis_id = ? ORDER BY seq",
             (crisis_id,),
         ).fetchall()
 
     def log_supplier(self, crisis_id: str, entry: dict[str, Any]) -> None:
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             if tx.execute("SELECT 1 FROM crises WHERE id = ?", (crisis_id,)).fetchone() is None:
                 raise NotFoundError(f"no crisis '{crisis_id}' in {self.label} — `recover crisis board` lists them")
             row = {**entry, "crisis_id": crisis_id}
@@ -499,13 +513,13 @@ class CrisisStoreMixin:
                 "recover_crisis_list", "SELECT", "prepare a bulk update to a crisis's customers", "recover_manager"
             )
             table = self.crisis_list_view
-        return self.execute(f"SELECT * FROM {table} WHERE crisis_id = ? ORDER BY seq", (crisis_id,)).fetchall()  # type: ignore[attr-defined]
+        return self.execute(f"SELECT * FROM {table} WHERE crisis_id = ? ORDER BY seq", (crisis_id,)).fetchall()
 
     crisis_list_view = "crisis_customers"  # PostgreSQL: recover_crisis_list, which only managers may read
 
     def calling_now(self, crisis_id: str, now: datetime) -> list[Any]:
         return self.execute(
-            "SELECT leased_by, name, leased_at FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?"  # type: ignore[attr-defined]
+            "SELECT leased_by, name, leased_at FROM crisis_customers WHERE crisis_id = ? AND lease_until > ?"
             " ORDER BY leased_at, seq",
             (crisis_id, _iso(now)),
         ).fetchall()
@@ -513,8 +527,7 @@ class CrisisStoreMixin:
     def next_due(self, crisis_id: str, now: datetime) -> str | None:
         """When the next customer in the queue may be tried again (a retry delay or a call-back time)."""
         row = self.execute(
-            f"SELECT min(next_try_at) FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL}"  # type: ignore[attr-defined]
-            f" AND next_try_at > ?",
+            f"SELECT min(next_try_at) FROM crisis_customers WHERE crisis_id = ? AND {_QUEUED_SQL} AND next_try_at > ?",
             (crisis_id, _iso(now)),
         ).fetchone()
         return row[0] if row else None
@@ -523,10 +536,13 @@ class CrisisStoreMixin:
         """The board's figures for one crisis, counted by the database: every customer in exactly one bucket."""
         stamp = _iso(now)
         live = "lease_until > ?"
-        within = lambda hours: (
-            f"sum(CASE WHEN reached_at IS NOT NULL AND "  # noqa: E731
-            f"{self.hours_between('reached_at', 'added_at')} <= {hours} THEN 1 ELSE 0 END)"
-        )  # type: ignore[attr-defined]
+
+        def within(hours: int) -> str:
+            return (
+                f"sum(CASE WHEN reached_at IS NOT NULL AND "
+                f"{self.hours_between('reached_at', 'added_at')} <= {hours} THEN 1 ELSE 0 END)"
+            )
+
         buckets = {
             "in_call": f"lease_until IS NOT NULL AND {live}",
             "not_tried": "state = 'new'",
@@ -548,7 +564,7 @@ class CrisisStoreMixin:
                 args += [stamp] + [stamp] * cond.count("?")
         parts += ["count(*)", within(1), within(4), within(24), "sum(tries)"]
         row = self.execute(
-            f"SELECT {', '.join(parts)} FROM crisis_customers WHERE crisis_id = ?",  # type: ignore[attr-defined]
+            f"SELECT {', '.join(parts)} FROM crisis_customers WHERE crisis_id = ?",
             (*args, crisis_id),
         ).fetchone()
         values = [int(v or 0) for v in row]
@@ -559,7 +575,7 @@ class CrisisStoreMixin:
     def reach_minutes(self, crisis_id: str) -> list[float]:
         """Minutes from being put on the list to being reached, for every reached customer (for percentiles)."""
         rows = self.execute(
-            f"SELECT {self.hours_between('reached_at', 'added_at')} * 60 FROM crisis_customers"  # type: ignore[attr-defined]
+            f"SELECT {self.hours_between('reached_at', 'added_at')} * 60 FROM crisis_customers"
             " WHERE crisis_id = ? AND reached_at IS NOT NULL ORDER BY 1",
             (crisis_id,),
         ).fetchall()
@@ -567,7 +583,7 @@ class CrisisStoreMixin:
 
     def attempt_outcomes(self, crisis_id: str) -> dict[str, int]:
         rows = self.execute(
-            "SELECT outcome, count(*) FROM crisis_attempts WHERE crisis_id = ? GROUP BY outcome"  # type: ignore[attr-defined]
+            "SELECT outcome, count(*) FROM crisis_attempts WHERE crisis_id = ? GROUP BY outcome"
             " ORDER BY count(*) DESC, outcome",
             (crisis_id,),
         ).fetchall()
@@ -575,9 +591,9 @@ class CrisisStoreMixin:
 
     def crisis_gestures(self, crisis_id: str) -> list[tuple[str, str, int]]:
         """(playbook, gesture, count) over the open and closed cases linked to the crisis."""
-        j = self.json_text("gesture")  # type: ignore[attr-defined]
+        j = self.json_text("gesture")
         rows = self.execute(
-            f"SELECT playbook_id, g, count(*) FROM (SELECT playbook_id, {j} AS g FROM cases"  # type: ignore[attr-defined]
+            f"SELECT playbook_id, g, count(*) FROM (SELECT playbook_id, {j} AS g FROM cases"
             f" WHERE crisis_id = ? AND status != 'draft') s WHERE g IS NOT NULL"
             f" GROUP BY playbook_id, g ORDER BY count(*) DESC",
             (crisis_id,),
@@ -591,26 +607,24 @@ class CrisisStoreMixin:
         return [
             r[0]
             for r in self.execute(
-                "SELECT id FROM cases WHERE crisis_id = ? AND status = 'draft' AND"  # type: ignore[attr-defined]
-                " contact_key = ? ORDER BY created_at",
+                "SELECT id FROM cases WHERE crisis_id = ? AND status = 'draft' AND contact_key = ? ORDER BY created_at",
                 (crisis_id, contact_key),
             ).fetchall()
         ]
 
     def attempt_for_case(self, case_id: str) -> bool:
-        return self.execute("SELECT 1 FROM crisis_attempts WHERE case_id = ?", (case_id,)).fetchone() is not None  # type: ignore[attr-defined]
+        return self.execute("SELECT 1 FROM crisis_attempts WHERE case_id = ?", (case_id,)).fetchone() is not None
 
     def crisis_cases(self, crisis_id: str) -> list[Any]:
         return self.execute(
-            "SELECT id, status, staff, created_at FROM cases WHERE crisis_id = ? ORDER BY created_at, id",  # type: ignore[attr-defined]
+            "SELECT id, status, staff, created_at FROM cases WHERE crisis_id = ? ORDER BY created_at, id",
             (crisis_id,),
         ).fetchall()
 
     def crises_in(self, since: str, until: str) -> list[Any]:
         """Crises open at any time between two UTC instants (opened before the end, not closed before the start)."""
         return self.execute(
-            "SELECT * FROM crises WHERE opened_at < ? AND (closed_at IS NULL OR closed_at >= ?)"  # type: ignore[attr-defined]
-            " ORDER BY opened_at, id",
+            "SELECT * FROM crises WHERE opened_at < ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY opened_at, id",
             (until, since),
         ).fetchall()
 
@@ -631,7 +645,7 @@ class CrisisStoreMixin:
             args.append(name_key)
         if not conds:
             return []
-        rows = self.execute(  # type: ignore[attr-defined]
+        rows = self.execute(
             f"SELECT c.id AS customer_id FROM crisis_customers c JOIN crises k ON k.id = c.crisis_id"
             f" WHERE ({' OR '.join(conds)}) AND (k.status = 'open' OR k.closed_at >= ?)"
             f" ORDER BY k.opened_at DESC, c.seq LIMIT 5",
@@ -655,8 +669,8 @@ class CrisisStoreMixin:
         """Erase one customer from every crisis list (name, contacts, booking, notes, what we told them), found as
         `forget` finds their cases: by the normalised contact and name keys, or as written."""
         rows = tx.execute(
-            f"SELECT * FROM crisis_customers WHERE {self.ci_equal('name')} OR {self.ci_equal('contact')}"  # type: ignore[attr-defined]
-            f" OR {self.ci_equal('alt_contact')} OR (name_key = ? AND name_key != '')"  # type: ignore[attr-defined]
+            f"SELECT * FROM crisis_customers WHERE {self.ci_equal('name')} OR {self.ci_equal('contact')}"
+            f" OR {self.ci_equal('alt_contact')} OR (name_key = ? AND name_key != '')"
             + (
                 f" OR contact_key IN ({', '.join('?' * len(keys))}) OR alt_key IN ({', '.join('?' * len(keys))})"
                 if keys

@@ -30,13 +30,13 @@ def pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class _Row(tuple):
+class _Row(tuple[Any, ...]):
     """A row readable by column name or position, like sqlite3.Row."""
 
     __slots__ = ()
     _index: dict[str, int] = {}
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         return tuple.__getitem__(self, self._index[key] if isinstance(key, str) else key)
 
 

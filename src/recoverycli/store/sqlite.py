@@ -164,7 +164,8 @@ class SqliteStore(BaseStore):
             raise StoreError(f"{self.path}: {_describe(e)}") from None
         except OSError as e:
             raise StoreError(
-                f"{self.path}: cannot open the case store ({e.strerror}) — check the path and its permissions, or pass --store"
+                f"{self.path}: cannot open the case store ({e.strerror}) — check the path and its permissions, or "
+                "pass --store"
             ) from None
 
     @staticmethod
@@ -441,7 +442,10 @@ def _is_busy(e: sqlite3.OperationalError) -> bool:
 def _describe(e: sqlite3.DatabaseError) -> str:
     text = str(e)
     if "not a database" in text or "malformed" in text:
-        return "this file is not a recover case store (not SQLite, or damaged) — point --store at another file, or restore a backup"
+        return (
+            "this file is not a recover case store (not SQLite, or damaged) — point --store at another file, or "
+            "restore a backup"
+        )
     if "readonly" in text or "read-only" in text:
         return "the case store is read-only — check its permissions, or use --store for a writable file"
     if "locked" in text or "busy" in text:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +15,7 @@ from recoverycli.safety import safe_text
 if TYPE_CHECKING:
     from recoverycli.call.wizard import Call, Repeat, StepView
     from recoverycli.caselog.record import Case
+    from recoverycli.coach import Flag
     from recoverycli.playbooks.schema import Playbook
 
 
@@ -58,7 +59,7 @@ def step_panel(view: StepView) -> Group:
     the tips by title (their words are in `playbook show` and behind F1 on the call screen)."""
     from rich.rule import Rule
 
-    parts: list[object] = [
+    parts: list[RenderableType] = [
         Rule(plain(f"Step {view.index} of {view.total} · {view.step.title}", style="bold"), align="left", style="blue")
     ]
     parts += [plain(unwrap(g)) for g in view.guidance]
@@ -172,7 +173,7 @@ def cases_table(cases: list[Case]) -> Table:
     return table
 
 
-def followups_table(rows: list[dict]) -> Table:
+def followups_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(show_header=True, header_style="bold")
     for col in ("Case", "Due", "Customer", "Contact", "Promise", "Owner"):
         table.add_column(col, no_wrap=col in ("Case", "Due"))
@@ -200,7 +201,7 @@ def playbook_view(pb: Playbook) -> Group:
     """A playbook as a clerk meets it, with every segment's guidance and every prompt."""
     from recoverycli.playbooks.tips import TIPS
 
-    parts: list[object] = [
+    parts: list[RenderableType] = [
         Panel(
             plain(f"{pb.description}\nid {pb.id} · version {pb.version} · {pb.category}"),
             title=safe_text(pb.title or pb.id),
@@ -209,7 +210,7 @@ def playbook_view(pb: Playbook) -> Group:
         )
     ]
     for i, step in enumerate(pb.steps, 1):
-        body: list[object] = [plain(unwrap(step.guidance or ""))]
+        body: list[RenderableType] = [plain(unwrap(step.guidance or ""))]
         for a in step.adapt:
             body.append(plain(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
         body += say_avoid_tips(step.say, step.avoid, [(t, TIPS[t].title, TIPS[t].text) for t in step.tips])
@@ -249,7 +250,7 @@ def playbook_view(pb: Playbook) -> Group:
 
 def emergency_panel(call: Call, repeat: Repeat) -> Panel:
     """Unmistakable: complaint number two is an emergency [kuzmeski-second-complaint]."""
-    lines: list[object] = [
+    lines: list[RenderableType] = [
         plain(
             f"Complaint number {repeat.complaint_number} from {call.customer.get('name') or 'this customer'}. "
             "Drop everything: alert the duty manager now and fix it on this call.",
@@ -274,8 +275,8 @@ def emergency_panel(call: Call, repeat: Repeat) -> Panel:
     )
 
 
-def coach_flags(flags: list) -> Panel:
-    lines: list[object] = []
+def coach_flags(flags: list[Flag]) -> Panel:
+    lines: list[RenderableType] = []
     for f in flags:
         line = Text("⚑ ", style="yellow" if f.level == "warning" else "red")
         line.append(safe_text(f"“{f.match}”", markup=False), style="bold")

@@ -227,8 +227,8 @@ class TerminalAsker:
 
         choices = [
             Choice(
-                title=f"{c.id} · {panels.local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
-                f"{answers_held(c)}",
+                title=f"{c.id} · {panels.local(c.updated_at)} · {c.playbook.id} · "
+                f"{c.customer.name or '(no name yet)'} · {answers_held(c)}",
                 value=c.id,
             )
             for c in drafts

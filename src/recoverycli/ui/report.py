@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from html import escape as h
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -110,7 +110,8 @@ def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("Contact → close", _speed(s["contact_to_close_hours"], 60), False),
         (
             "Gestures",
-            f"{g['total']}, {percent(g['consumable_share'])} consumable, rough cost {money(g['rough_cost'], g.get('currency'))}"
+            f"{g['total']}, {percent(g['consumable_share'])} consumable, rough cost "
+            f"{money(g['rough_cost'], g.get('currency'))}"
             + (f" ({g['unpriced']} without a price)" if g["unpriced"] else ""),
             False,
         ),
@@ -129,13 +130,15 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
-    for k, v, alert in summary_lines(r):
+    for k, shown, alert in summary_lines(r):
         head.add_row(
             Text(k, style="bold red" if alert else "bold"),
-            Text(safe_text(v, markup=False), style="bold red" if alert else ""),
+            Text(safe_text(shown, markup=False), style="bold red" if alert else ""),
         )
     period = r["period"]
-    parts: list[object] = [Panel(head, title=f"Report {period['since']} → {period['until']}", title_align="left")]
+    parts: list[RenderableType] = [
+        Panel(head, title=f"Report {period['since']} → {period['until']}", title_align="left")
+    ]
     label_width = max(12, min(32, (width - 20) // 2))
     bar_width = max(10, min(30, width - label_width - 16))
     for chart in charts(r):
@@ -161,8 +164,8 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
-        for k, v in crisis_lines(c):
-            grid.add_row(k, safe_text(v))
+        for k, said in crisis_lines(c):
+            grid.add_row(k, safe_text(said))
         parts.append(Panel(grid, title=safe_text(f"Crisis {c['id']}"), title_align="left"))
     return Group(*parts)
 
@@ -219,21 +222,24 @@ CSS = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2433; font-size: 16px; }
 body { margin: 0 auto; padding: 1rem; max-width: 960px; background: #fff; }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; } .sub { color: #4a5364; margin: 0 0 1rem; }
-.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 240px), 1fr)); gap: .5rem; margin-bottom: 1rem; }
+.stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 240px), 1fr)); gap: .5rem; \
+margin-bottom: 1rem; }
 .stat { border: 1px solid #d9dee7; border-radius: 8px; padding: .5rem .75rem; overflow-wrap: anywhere; }
 .stat b { display: block; font-size: .8125rem; color: #4a5364; font-weight: 600; }
 .stat.alert { border: 2px solid #b3261e; background: #fdeceb; color: #8c1d18; font-weight: 600; }
 .stat.alert b { color: #8c1d18; }
 figure { margin: 0 0 1.25rem; border: 1px solid #d9dee7; border-radius: 8px; padding: .75rem; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: .5rem; }
-.bars { display: grid; grid-template-columns: minmax(0, 2fr) minmax(3rem, 3fr) auto; gap: .35rem .5rem; align-items: center; }
+.bars { display: grid; grid-template-columns: minmax(0, 2fr) minmax(3rem, 3fr) auto; gap: .35rem .5rem; \
+align-items: center; }
 .bars .label { font-size: .875rem; overflow-wrap: anywhere; }
 .bars .value { font-size: .875rem; font-variant-numeric: tabular-nums; text-align: right; }
 .bars svg { width: 100%; height: 1rem; display: block; }
 rect.bar { fill: #3b6fd8; } .alert rect.bar { fill: #b3261e; } .bars .alert { color: #8c1d18; font-weight: 700; }
 .empty { color: #4a5364; font-style: italic; }
 table.data { border-collapse: collapse; font-size: .8125rem; margin-top: .5rem; width: 100%; }
-table.data td, table.data th { border-top: 1px solid #eef1f5; padding: .15rem .4rem; text-align: left; overflow-wrap: anywhere; }
+table.data td, table.data th { border-top: 1px solid #eef1f5; padding: .15rem .4rem; text-align: left; \
+overflow-wrap: anywhere; }
 summary { font-size: .8125rem; color: #4a5364; cursor: pointer; margin-top: .5rem; }
 @media print { body { max-width: none; } figure { border-color: #999; } rect.bar { print-color-adjust: exact; } }
 """
@@ -248,7 +254,8 @@ def _bars(chart: Chart) -> str:
         rows.append(
             f'<span class="label{" alert" if alert else ""}">{h(str(label))}</span>'
             f'<span{alert}><svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">'
-            f'<rect class="bar" x="0" y="0" width="{width:g}" height="10" data-label="{h(str(label))}" data-value="{v:g}"/></svg></span>'
+            f'<rect class="bar" x="0" y="0" width="{width:g}" height="10" data-label="{h(str(label))}" '
+            f'data-value="{v:g}"/></svg></span>'
             f'<span class="value{" alert" if alert else ""}">{v:g}</span>'
         )
     return f'<div class="bars">{"".join(rows)}</div>'
@@ -276,7 +283,8 @@ def html(r: dict[str, Any]) -> str:
         for c in r.get("crises", [])
     )
     causes = "".join(
-        f"<tr><td>{h(c['cause'])}</td><td>{c['count']}</td><td>{h(', '.join(titles.get(p, p) for p in c['playbooks']))}</td>"
+        f"<tr><td>{h(c['cause'])}</td><td>{c['count']}</td>"
+        f"<td>{h(', '.join(titles.get(p, p) for p in c['playbooks']))}</td>"
         f"<td>{h(', '.join(c['places']))}</td></tr>"
         for c in r["root_causes"]
     )
@@ -286,8 +294,10 @@ def html(r: dict[str, Any]) -> str:
 <body><h1>Service recovery report</h1><p class="sub">{h(period["since"])} to {h(period["until"])}</p>
 <section class="stats" aria-label="Summary">{stats}</section>
 {"".join(figures)}
-<figure data-chart="root-cause-detail" aria-labelledby="root-cause-detail-title"><figcaption id="root-cause-detail-title">Root causes: where they come from</figcaption>
-<table class="data"><thead><tr><th>Cause</th><th>Cases</th><th>Playbooks</th><th>Places</th></tr></thead><tbody>{causes}</tbody></table></figure>
+<figure data-chart="root-cause-detail" aria-labelledby="root-cause-detail-title">\
+<figcaption id="root-cause-detail-title">Root causes: where they come from</figcaption>
+<table class="data"><thead><tr><th>Cause</th><th>Cases</th><th>Playbooks</th><th>Places</th></tr></thead>\
+<tbody>{causes}</tbody></table></figure>
 {crises}
 </body></html>
 """

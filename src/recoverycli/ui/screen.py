@@ -12,7 +12,7 @@ import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -319,8 +319,16 @@ class ScreenAsker:
 class Gate:
     """Keys count only for the question on screen: not between questions, not typed before it appeared."""
 
+    if TYPE_CHECKING:  # a mixin for Textual widgets, which bring `app`
+        app: App[object]
+
+    @property
+    def call_screen(self) -> CallScreen:
+        """The app: these widgets are mounted only on the call screen."""
+        return cast(CallScreen, self.app)
+
     async def _on_key(self, event: events.Key) -> None:
-        app = self.app  # type: ignore[attr-defined]
+        app = self.call_screen
         if not app.open_for(event):
             event.stop()
             event.prevent_default()
@@ -340,7 +348,7 @@ class AnswerArea(Gate, TextArea):
         if event.key == "ctrl+d" or (event.key == "enter" and not self.multiline):
             event.stop()
             event.prevent_default()
-            self.app.submit(self.text)  # type: ignore[attr-defined]
+            self.call_screen.submit(self.text)
             return
         # Editing keys (Ctrl+U, Ctrl+W, Backspace…) act here, in turn with the letters typed around them,
         # rather than after bubbling up to the app, which would let fast typing overtake them.
@@ -351,7 +359,7 @@ class AnswerArea(Gate, TextArea):
             await self.run_action(binding.action)
 
     async def _on_paste(self, event: events.Paste) -> None:
-        if not self.app.accepting:  # type: ignore[attr-defined]
+        if not self.call_screen.accepting:
             event.stop()
             event.prevent_default()
 
@@ -374,7 +382,7 @@ class FilterBox(Gate, Input):
             event.prevent_default()
             option = choices.highlighted_option
             if option is not None:
-                self.app.submit(option.id)  # type: ignore[attr-defined]
+                self.call_screen.submit(option.id)
 
 
 class CallScreen(App[None]):
