@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from recoverycli.errors import RecoverError
+from recoverycli.errors import UsageError
 from recoverycli.safety import json_dumps
 
 # Public and stable: scripts depend on these names and this order (README, "Export columns").
@@ -53,9 +53,8 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
     cols = tuple(c.strip() for c in spec.split(",") if c.strip())
     unknown = [c for c in cols if c not in COLUMNS]
     if unknown or not cols:
-        raise RecoverError(
-            f"--columns: unknown column(s) {', '.join(unknown) or '(none given)'} — choose from: {', '.join(COLUMNS)}",
-            exit_code=2,
+        raise UsageError(
+            f"--columns: unknown column(s) {', '.join(unknown) or '(none given)'} — choose from: {', '.join(COLUMNS)}"
         )
     return cols
 

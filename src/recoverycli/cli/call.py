@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -18,6 +18,7 @@ from recoverycli.cli.common import (
     make_console,
     store_at,
 )
+from recoverycli.errors import ExitCode
 from recoverycli.safety import safe_text
 
 
@@ -147,16 +148,16 @@ def settle(console, outcome, before_save=None):
         if before_save is not None and autosave.case_id is not None:
             before_save(autosave.case_id)
         if autosave.trouble is not None:
-            rescued(st, call, autosave.trouble, 130, autosave.case_id)
+            rescued(st, call, autosave.trouble, ExitCode.INTERRUPTED, autosave.case_id)
         if autosave.case_id is None:
-            fail("interrupted — nothing had been answered, so nothing was saved", 130)
-        fail(resume_hint(autosave.case_id, shutil.get_terminal_size().columns), 130)
+            fail("interrupted — nothing had been answered, so nothing was saved", ExitCode.INTERRUPTED)
+        fail(resume_hint(autosave.case_id, shutil.get_terminal_size().columns), ExitCode.INTERRUPTED)
     try:
         if before_save is not None:
             before_save(autosave.case_id)
         saved = autosave.finish(call)
     except StoreError as e:
-        rescued(st, call, e.message, 1, autosave.case_id)
+        rescued(st, call, e.message, ExitCode.ERROR, autosave.case_id)
     due = call.answers.get("follow_up_date")
     when = say_date(date.fromisoformat(due), call.today) if due else "—"
     console.print(f"[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up {safe_text(when)}")
@@ -181,7 +182,7 @@ def linked(st, case, warn) -> None:
         warn(f"the case is saved, but crisis {case.crisis_id}'s list could not be updated ({e.message})")
 
 
-def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
+def rescued(st, call, why: str, code: ExitCode, draft_id: str | None) -> NoReturn:
     """The store would not take the call: put every answer in a file that `start --answers` can replay."""
     from recoverycli.call.live import rescue
 

@@ -37,6 +37,7 @@ from recoverycli.cli.common import (
     store_location,
     within,
 )
+from recoverycli.errors import UsageError
 
 
 @guarded
@@ -139,9 +140,7 @@ def export(
     until: UntilOpt = None,
     overdue: OverdueOpt = False,
     system_fix_open: SystemFixOpt = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most this many.", show_default=False)
-    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.", show_default=False)] = None,
     store: StoreOpt = None,
 ) -> None:
     """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""
@@ -247,7 +246,6 @@ def report(
     from recoverycli.caselog import report as rp
     from recoverycli.caselog.filters import CaseFilter, as_date
     from recoverycli.cli.common import library
-    from recoverycli.errors import RecoverError
     from recoverycli.files import check_output, write_output
 
     if output is not None:
@@ -290,7 +288,7 @@ def report(
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         if format is ReportFormat.html:
-            raise RecoverError("--format html needs --output FILE (a page is not for the terminal)", exit_code=2)
+            raise UsageError("--format html needs --output FILE (a page is not for the terminal)")
         sys.stdout.write(text)
         return
     write_output(output, text, force, [store_location(store)], "report")

@@ -25,6 +25,7 @@ from recoverycli.cli.common import (
     store_location,
     within,
 )
+from recoverycli.errors import UsageError
 
 
 @guarded
@@ -99,9 +100,9 @@ def followup(
     from recoverycli.caselog import changes
 
     if done == (reschedule_to is not None):
-        fail("give either --done or --reschedule DATE", 2)
+        raise UsageError("give either --done or --reschedule DATE")
     if reschedule_to is not None and not reason:
-        fail('--reschedule needs --reason "…" — say why the promise moves', 2)
+        raise UsageError('--reschedule needs --reason "…" — say why the promise moves')
     who = staff_for_change(staff)
     st = store_at(store, create=False)
     if done:
@@ -157,12 +158,8 @@ def reopen(
 @guarded
 def system_fix(
     case_id: Annotated[str, typer.Argument(metavar="CASE")],
-    root_cause: Annotated[
-        str | None, typer.Option("--root-cause", help="What caused it.", show_default=False)
-    ] = None,
-    owner: Annotated[
-        str | None, typer.Option("--owner", help="Who fixes the system side.", show_default=False)
-    ] = None,
+    root_cause: Annotated[str | None, typer.Option("--root-cause", help="What caused it.", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who fixes the system side.", show_default=False)] = None,
     due: Annotated[
         str | None, typer.Option("--due", help="By when (dates as the follow-up takes them).", show_default=False)
     ] = None,
@@ -176,7 +173,7 @@ def system_fix(
     from recoverycli.caselog import changes
 
     if not (root_cause or owner or due or done):
-        fail("give --root-cause, --owner, --due and/or --done", 2)
+        raise UsageError("give --root-cause, --owner, --due and/or --done")
     case = changes.system_fix(
         store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today()
     )

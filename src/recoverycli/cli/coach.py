@@ -19,6 +19,7 @@ from recoverycli.cli.common import (
     print_json,
     store_at,
 )
+from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None
@@ -78,7 +79,7 @@ def check(
     from recoverycli import coach
 
     if (text is None) == (file is None):
-        fail("give the text to check, or --file FILE (not both)", 2)
+        raise UsageError("give the text to check, or --file FILE (not both)")
     if file is not None:
         from recoverycli.files import read_limited
 
@@ -111,7 +112,7 @@ def check(
             echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
         echo(f"{len(flags)} flag(s)" if flags else "no flags: sounds sincere", err=True)
     if flags:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @guarded
@@ -151,7 +152,7 @@ def test(
     from recoverycli.coach import corpus as coachcorpus
 
     if rules_arg is not None and rules_file is not None:
-        fail("give the rules file once: as the argument or as --rules", 2)
+        raise UsageError("give the rules file once: as the argument or as --rules")
     compiled = _rules(rules_arg or rules_file, playbooks)
     model = _model(rules_arg or rules_file, rules_only)
     scores = coach.score_rules(compiled)
@@ -220,7 +221,7 @@ def test(
             for card in cards:
                 sys.stdout.write("".join(line + "\n" for line in mistakes_lines(card)))
     if misses:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 for _name, _fn in [("check", check), ("test", test)]:

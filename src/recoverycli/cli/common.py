@@ -14,6 +14,8 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from typer.core import TyperCommand
 
+from recoverycli.errors import ExitCode
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -85,11 +87,11 @@ class PlaybookIdsHelp(TyperCommand):
                 formatter.write_dl(listed)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    from recoverycli.safety import safe_text
+def fail(message: str, code: ExitCode = ExitCode.ERROR) -> NoReturn:
+    """End the command with one line and `code`; `guarded` says it, as it says every RecoverError."""
+    from recoverycli.errors import RecoverError
 
-    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
-    raise typer.Exit(code)
+    raise RecoverError(message, code)
 
 
 def echo(message: object, err: bool = False, **style: Any) -> None:
@@ -100,7 +102,7 @@ def echo(message: object, err: bool = False, **style: Any) -> None:
 
 
 def guarded(fn: F) -> F:
-    """Turn our errors into one red line and an exit code; never show a traceback to the clerk."""
+    """The one place errors become a line and an exit code (ExitCode); never a traceback for the clerk."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -110,26 +112,34 @@ def guarded(fn: F) -> F:
             result = fn(*args, **kwargs)
             sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
             return result
-        except RecoverError as e:
-            if e.exit_code == 0:  # nothing to do is news, not an error
+        except RecoverError as e:  # UsageError included: exit 2
+            if e.exit_code == ExitCode.OK:  # nothing to do is news, not an error
                 typer.echo(e.message, err=True)
-                raise typer.Exit(0) from None
-            fail(e.message, e.exit_code)
+                raise typer.Exit(ExitCode.OK) from None
+            _stop(e.message, e.exit_code)
         except KeyboardInterrupt:
-            fail("interrupted", 130)
+            _stop("interrupted", ExitCode.INTERRUPTED)
         except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
             _drop_stdout()
-            raise typer.Exit(0)
+            raise typer.Exit(ExitCode.OK) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except OSError as e:
             if e.filename is None and e.errno in _WRITE_ERRORS:  # writing stdout: `recover list > /dev/full`
-                stdout_failed(e)
-            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
+                _drop_stdout()
+                _stop(_cannot_write(e), ExitCode.ERROR)
+            _stop(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}", ExitCode.ERROR)
         except Exception as e:  # noqa: BLE001 - the last line of defence
-            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
+            _stop(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}", ExitCode.ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _stop(message: str, code: int) -> NoReturn:
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
+    raise typer.Exit(int(code))
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE}
@@ -137,8 +147,15 @@ LOG_LIMIT = 256 * 1024  # bytes; then the log is rotated to recover.log.1 (one o
 
 
 def stdout_failed(e: OSError) -> NoReturn:
+    """Writing the data to stdout failed: nothing more goes there, and the command ends in one line."""
     _drop_stdout()
-    fail(f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged")
+    fail(_cannot_write(e))
+
+
+def _cannot_write(e: OSError) -> str:
+    return (
+        f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged"
+    )
 
 
 def _drop_stdout() -> None:
@@ -245,9 +262,7 @@ SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False),
 ]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)
-]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 
@@ -263,11 +278,11 @@ def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
     import math
 
     if value is not None and (not math.isfinite(value) or value > high):
-        from recoverycli.errors import RecoverError
+        from recoverycli.errors import UsageError
 
         shown = lambda n: str(n) if isinstance(n, int) else f"{n:g}"  # noqa: E731
-        raise RecoverError(
-            f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}", exit_code=2
+        raise UsageError(
+            f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}"
         )
     return value
 
@@ -276,10 +291,10 @@ def case_filter(status, playbook, customer, staff, since, until, overdue, system
     from datetime import date
 
     from recoverycli.caselog.filters import CaseFilter, as_date
-    from recoverycli.errors import RecoverError
+    from recoverycli.errors import UsageError
 
     if status is not None and status not in STATUSES:
-        raise RecoverError(f"--status: '{status}' is not a status — use draft, open or closed", exit_code=2)
+        raise UsageError(f"--status: '{status}' is not a status — use draft, open or closed")
     today = date.today()
     return CaseFilter(
         status=status,

@@ -25,6 +25,7 @@ from recoverycli.cli.common import (
     store_at,
     store_location,
 )
+from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="One incident, many customers: reach every one before they call, with the supplier alongside.",
@@ -51,8 +52,6 @@ RegionOpt = Annotated[
         help="Country for numbers written without +code (else RECOVER_PHONE_REGION, else US).",
     ),
 ]
-
-NOTHING_DUE = 3  # `crisis call --answers`: nobody is due to be called right now (documented for scripts)
 
 
 def _read(path: Path, region: str | None):
@@ -154,7 +153,7 @@ def open_(
             + " — nothing loaded (dry run)",
             err=True,
         )
-        raise typer.Exit(0 if clean else 1)
+        raise typer.Exit(ExitCode.OK if clean else ExitCode.ERROR)
     if not clean:
         fail(f"{customers}: {len(read.problems)} bad row(s) — nothing loaded; fix them (see --dry-run) and run again")
     if not read.customers:
@@ -171,9 +170,7 @@ def open_(
     _page_opened(st, crisis_id, title, supplier, playbook, len(read.customers), who)
 
 
-def _page_opened(
-    st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str
-) -> None:
+def _page_opened(st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str) -> None:
     """[kaufman-respond-now] the duty manager hears of a crisis as it opens; a page that fails costs one yellow line."""
     from recoverycli import notify
 
@@ -220,7 +217,7 @@ def add(
         clean = _report_rows(read, extra)
         _preview(read)
         echo(f"would add {_summary(read.customers)} to {found.id} — nothing added (dry run)", err=True)
-        raise typer.Exit(0 if clean else 1)
+        raise typer.Exit(ExitCode.OK if clean else ExitCode.ERROR)
     done = crisis.add_customers(st, found.id, read, datetime.now(UTC), staff_for_change(staff))
     if not _report_rows(read, [p for p in done.problems if p not in read.problems]):
         fail(f"{customers}: {len(done.problems)} bad row(s) — nothing added")
@@ -269,7 +266,7 @@ def call(
         done = crisis.call_from_file(st, lib, found, answers, staff, date.today())
         if done is None:
             echo(crisis.nobody_due(st, found, _now()), err=True)
-            raise typer.Exit(NOTHING_DUE)
+            raise typer.Exit(ExitCode.NOTHING_DUE)
         for line in done.notices:
             echo(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
         if not done.held:
@@ -344,7 +341,10 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
                 attempt = crisis.ask_attempt(asker, attempt_call)
             except KeyboardInterrupt:
                 st.release(claim.customer.id, claim.token)
-                fail(f"interrupted — {claim.customer.name} is back in the queue; nothing was recorded", 130)
+                fail(
+                    f"interrupted — {claim.customer.name} is back in the queue; nothing was recorded",
+                    ExitCode.INTERRUPTED,
+                )
             if attempt.get("outcome") == "reached":
                 _reached(st, console, pb, who, claim, attempt, supplier, plain)
             else:
@@ -420,7 +420,7 @@ def supplier(
     from recoverycli.caselog import crisis
 
     if by and not commitment:
-        fail("--by needs --commitment: say what the supplier will do by then", 2)
+        raise UsageError("--by needs --commitment: say what the supplier will do by then")
     st = store_at(store, create=False)
     found = crisis.resolve(st, crisis_id)
     entry = crisis.log_supplier(st, found, staff_for_change(staff), note, commitment, by, deal, _now())
@@ -474,7 +474,7 @@ def board(
                     last = key
                 st.wait_for_change(interval, CRISIS_CHANNEL)
         except KeyboardInterrupt:
-            raise typer.Exit(0)
+            raise typer.Exit(ExitCode.OK) from None
     console = make_console()
     if not watch:
         console.print(crisis_view.board_view(figures()))

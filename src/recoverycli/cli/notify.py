@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from recoverycli.cli.common import Format, StoreOpt, echo, fail, guarded, print_json, store_at
+from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="Alerts through Apprise: emergencies, overdue promises, crises, a daily digest.", no_args_is_help=True
@@ -25,7 +26,7 @@ def test(
     from recoverycli import notify
 
     if kind is not None and kind not in notify.KINDS:
-        fail(f"no kind '{kind}' — use one of {', '.join(notify.KINDS)}", 2)
+        raise UsageError(f"no kind '{kind}' — use one of {', '.join(notify.KINDS)}")
     settings = notify.load_settings()
     channels = settings.for_kind(kind) if kind else settings.channels
     if not channels:
@@ -37,7 +38,7 @@ def test(
         else:
             echo(f"{o.channel.label}: not delivered ({o.reason})", fg="red", err=True)
     if not all(o.ok for o in outcomes):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @app.command("digest")

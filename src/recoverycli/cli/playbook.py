@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from recoverycli.cli.common import Format, PlaybooksOpt, echo, fail, guarded, make_console, print_json
+from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="Author, check and preview playbooks (for trainers).", no_args_is_help=True, rich_markup_mode=None
@@ -137,7 +138,7 @@ def lint_playbooks(
                 echo(f"{f}: ok")
         typer.echo(f"{len(checked)} file(s) checked: {errors} error(s), {warnings} warning(s)")
     if errors:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @guarded
@@ -158,7 +159,9 @@ def new_playbook(
     from recoverycli.playbooks.schema import ID_PATTERN, Playbook
 
     if not re.fullmatch(ID_PATTERN, playbook_id):  # fullmatch: `$` alone would let a trailing newline through
-        fail(f"{playbook_id!r} is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin", 2)
+        raise UsageError(
+            f"{playbook_id!r} is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin"
+        )
     lib = Library.default([*(playbooks or []), directory] if directory.is_dir() else playbooks)
     base = lib.get(parent)
     bundled = Library([bundled_dir()]).entries.get(playbook_id)

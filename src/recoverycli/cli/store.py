@@ -17,6 +17,7 @@ from recoverycli.cli.common import (
     print_json,
     store_at,
 )
+from recoverycli.errors import ExitCode
 
 
 @guarded
@@ -45,7 +46,7 @@ def check(
         for problem in report["problems"]:
             echo(f"  {problem}")
     if not report["ok"]:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @guarded
@@ -188,7 +189,7 @@ def copy(
         for case_id in report.mismatched:
             echo(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 def _progress(total: int):
