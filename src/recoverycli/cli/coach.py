@@ -148,31 +148,14 @@ def test(
 ) -> None:
     """Score the coach: each rule on its own examples, then precision, recall, false flags and false blocks
     on each labelled corpus, per move. Exit 1 if a rule fails one of its own examples."""
-    from recoverycli import coach
-    from recoverycli.coach import corpus as coachcorpus
+    from recoverycli.coach.corpus import score_coach
 
     if rules_arg is not None and rules_file is not None:
         raise UsageError("give the rules file once: as the argument or as --rules")
-    compiled = _rules(rules_arg or rules_file, playbooks)
-    model = _model(rules_arg or rules_file, rules_only)
-    scores = coach.score_rules(compiled)
-    misses = [(c.rule.id, ex, "not flagged") for c in compiled for ex in c.rule.examples_flag if not coach.fires(c, ex)]
-    misses += [
-        (c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass if coach.fires(c, ex)
-    ]
-    files = corpus if corpus is not None else coachcorpus.bundled_halves()
-    cards = []
-    for path in files:
-        replies = coachcorpus.load_corpus(path)
-        cards.append(
-            coachcorpus.score(
-                path.stem,
-                str(path),
-                replies,
-                lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r), model),
-            )
-        )
-    totals = coachcorpus.half_totals(cards)
+    result = score_coach(
+        _rules(rules_arg or rules_file, playbooks), _model(rules_arg or rules_file, rules_only), corpus
+    )
+    scores, misses, files, cards, totals = result.rules, result.failures, result.corpora, result.cards, result.totals
     if format is Format.json:
         print_json(
             {
