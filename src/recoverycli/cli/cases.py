@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +12,7 @@ import typer
 from recoverycli.cli.common import (
     MAX_LIMIT,
     CustomerOpt,
-    ExportFormat,
     ForceOpt,
-    Format,
-    ListFormat,
     OverdueOpt,
     PlaybookFilter,
     PlaybooksOpt,
@@ -26,7 +22,6 @@ from recoverycli.cli.common import (
     StoreOpt,
     SystemFixOpt,
     UntilOpt,
-    Zone,
     case_filter,
     echo,
     guarded,
@@ -37,6 +32,7 @@ from recoverycli.cli.common import (
     store_location,
     within,
 )
+from recoverycli.cli.formats import ExportFormat, Format, ListFormat, ReportFormat, Zone
 from recoverycli.errors import UsageError
 
 
@@ -204,12 +200,6 @@ class _Unclosable:
 
     def close(self) -> None:
         pass
-
-
-class ReportFormat(str, Enum):
-    table = "table"
-    json = "json"
-    html = "html"
 
 
 @guarded

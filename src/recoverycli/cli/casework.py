@@ -12,7 +12,6 @@ from recoverycli.cli.common import (
     MAX_DAYS,
     MAX_INTERVAL,
     ForceOpt,
-    ListFormat,
     StaffOpt,
     StoreOpt,
     echo,
@@ -25,6 +24,7 @@ from recoverycli.cli.common import (
     store_location,
     within,
 )
+from recoverycli.cli.formats import ListFormat
 from recoverycli.errors import UsageError
 
 

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from recoverycli.cli.common import (
-    Format,
     PlaybooksOpt,
     StoreOpt,
     echo,
@@ -19,6 +18,7 @@ from recoverycli.cli.common import (
     print_json,
     store_at,
 )
+from recoverycli.cli.formats import Format
 from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -205,7 +205,3 @@ def test(
                 sys.stdout.write("".join(line + "\n" for line in mistakes_lines(card)))
     if misses:
         raise typer.Exit(ExitCode.ERROR)
-
-
-for _name, _fn in [("check", check), ("test", test)]:
-    app.command(_name)(_fn)

@@ -7,7 +7,6 @@ import functools
 import sys
 from collections.abc import Callable
 from datetime import UTC
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -17,11 +16,6 @@ from typer.core import TyperCommand
 from recoverycli.errors import ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
 
 
 StoreOpt = Annotated[
@@ -231,23 +225,6 @@ def print_json(data: Any) -> None:
     from recoverycli.safety import json_dumps
 
     sys.stdout.write(json_dumps(data, indent=2) + "\n")
-
-
-class ListFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class ExportFormat(str, Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-    json = "json"
-
-
-class Zone(str, Enum):
-    utc = "utc"
-    local = "local"
 
 
 StatusOpt = Annotated[str | None, typer.Option("--status", help="draft, open or closed.", show_default=False)]

@@ -25,6 +25,7 @@ from recoverycli.cli.common import (
     store_at,
     store_location,
 )
+from recoverycli.cli.formats import Format, UpdateFormat
 from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -106,7 +107,6 @@ def _preview(read) -> None:
     make_console().print(table)
 
 
-@app.command("open")
 @guarded
 def open_(
     title: Annotated[str, typer.Option("--title", help='What happened, e.g. "Aurora lost power at sea".')],
@@ -192,7 +192,6 @@ def _page_opened(st, crisis_id: str, title: str, supplier: str | None, playbook:
         warn(f"{crisis_id} is open, but the page did not go through ({notify.summary(sent.outcomes)})")
 
 
-@app.command("add")
 @guarded
 def add(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
@@ -229,7 +228,6 @@ def add(
     echo(f"added {done.added} customer(s) to {found.id}{fixed}", err=True)
 
 
-@app.command("call")
 @guarded
 def call(
     crisis_id: CrisisArg = None,
@@ -397,7 +395,6 @@ def _reached(st, console, pb, who, claim, attempt, supplier, plain: bool) -> Non
     settle(console, run_with_clerk(conduct, plain, console), before_save=reached)
 
 
-@app.command("supplier")
 @guarded
 def supplier(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
@@ -428,18 +425,10 @@ def supplier(
     echo(f"{found.id}: supplier contact logged" + (f"; committed{due}" if commitment else ""), err=True)
 
 
-class BoardFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
-@app.command("board")
 @guarded
 def board(
     crisis_id: CrisisArg = None,
-    format: Annotated[
-        BoardFormat, typer.Option("--format", help="table for people, json for scripts.")
-    ] = BoardFormat.table,
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
     watch: Annotated[bool, typer.Option("--watch", help="Keep it up to date as desks call (Ctrl-C to stop).")] = False,
     interval: Annotated[
         float,
@@ -457,10 +446,10 @@ def board(
     st = store_at(store, create=False)
     found = crisis.resolve(st, crisis_id, open_only=crisis_id is None)
     figures = lambda: crisis.board(st, crisis.resolve(st, found.id), _now())  # noqa: E731
-    if format is BoardFormat.json and not watch:
+    if format is Format.json and not watch:
         print_json(figures())
         return
-    if format is BoardFormat.json:  # --watch: one JSON document a line, each time something changes
+    if format is Format.json:  # --watch: one JSON document a line, each time something changes
         import json
 
         last = None
@@ -490,7 +479,6 @@ def board(
         echo("stopped watching", err=True)
 
 
-@app.command("close")
 @guarded
 def close(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
@@ -511,18 +499,12 @@ def close(
     echo(f"{found.id}: closed{given}", err=True)
 
 
-class UpdateFormat(str, Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-
-
 class Only(str, Enum):
     all = "all"
     reached = "reached"
     unreached = "unreached"
 
 
-@app.command("update")
 @guarded
 def update(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from recoverycli.cli.common import Format, StoreOpt, echo, fail, guarded, print_json, store_at
+from recoverycli.cli.common import StoreOpt, echo, fail, guarded, print_json, store_at
+from recoverycli.cli.formats import Format
 from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -17,7 +18,6 @@ app = typer.Typer(
 KIND_HELP = "emergency, overdue, crisis or digest; omit to try every channel once."
 
 
-@app.command("test")
 @guarded
 def test(
     kind: Annotated[str | None, typer.Argument(metavar="[KIND]", help=KIND_HELP, show_default=False)] = None,
@@ -41,7 +41,6 @@ def test(
         raise typer.Exit(ExitCode.ERROR)
 
 
-@app.command("digest")
 @guarded
 def digest(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the message instead of sending it.")] = False,
@@ -66,7 +65,6 @@ def digest(
     echo(f"digest sent to {', '.join(o.channel.label for o in outcomes)}", err=True)
 
 
-@app.command("list")
 @guarded
 def list_channels(
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,

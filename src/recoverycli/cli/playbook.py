@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from recoverycli.cli.common import Format, PlaybooksOpt, echo, guarded, make_console, print_json
+from recoverycli.cli.common import PlaybooksOpt, echo, guarded, make_console, print_json
+from recoverycli.cli.formats import Format, ShowFormat
 from recoverycli.errors import ExitCode
 
 app = typer.Typer(
     help="Author, check and preview playbooks (for trainers).", no_args_is_help=True, rich_markup_mode=None
 )
-
-
-class ShowFormat(str, Enum):
-    table = "table"
-    yaml = "yaml"
-    json = "json"
 
 
 @guarded
@@ -197,14 +191,3 @@ def drill(
     from recoverycli.ui import panels
 
     make_console().print(panels.case_view(case, lib.get(playbook_id)))
-
-
-for _name, _fn in [
-    ("list", list_playbooks),
-    ("show", show_playbook),
-    ("lint", lint_playbooks),
-    ("new", new_playbook),
-    ("schema", schema),
-    ("drill", drill),
-]:
-    app.command(_name)(_fn)

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from recoverycli.cli.common import (
-    Format,
     StoreOpt,
     echo,
     fail,
@@ -17,6 +16,7 @@ from recoverycli.cli.common import (
     print_json,
     store_at,
 )
+from recoverycli.cli.formats import Format
 from recoverycli.errors import ExitCode
 
 
@@ -111,7 +111,6 @@ app = typer.Typer(
 )
 
 
-@app.command("migrate")
 @guarded
 def migrate(store: StoreOpt = None) -> None:
     """Bring a store's schema up to date (creating it in an empty PostgreSQL database). Run as the store's owner."""
@@ -126,7 +125,6 @@ def migrate(store: StoreOpt = None) -> None:
         echo(f"{st.label}: {rekeyed} customer name key(s) brought up to date for the repeat lookup", err=True)
 
 
-@app.command("copy")
 @guarded
 def copy(
     source: Annotated[Path, typer.Option("--from", metavar="SQLITE_PATH", help="The desk's own case store file.")],
