@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from recoverycli.errors import UsageError
 from recoverycli.safety import json_dumps
@@ -158,5 +158,5 @@ def export_to_file(
     from recoverycli.files import output_file
 
     with output_file(path, force, list(protect), "export", newline="") as out:
-        write_cases(store, out, format, columns, filt, limit, raw=raw, excel=excel, local=local)
+        write_cases(store, cast(TextIO, out), format, columns, filt, limit, raw=raw, excel=excel, local=local)
     return path

@@ -116,8 +116,8 @@ GROUPS: dict[str, typer.Typer] = {
 }
 
 for words, fn in COMMANDS:  # a command missing from SHORT_HELP falls back to click's (a test says so)
-    group, _, name = words.rpartition(" ")
-    (GROUPS[group] if group else app).command(
+    prefix, _, name = words.rpartition(" ")
+    (GROUPS[prefix] if prefix else app).command(
         name, short_help=SHORT_HELP.get(words), cls=PlaybookIdsHelp if words == "start" else None
     )(fn)
 for group_name, group in GROUPS.items():

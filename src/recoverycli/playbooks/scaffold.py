@@ -105,11 +105,10 @@ def scaffold(playbook_id: str, parent: str, directory: Path, playbook_dirs: list
     # a playbook is shared team text, not personal data: the usual file mode, but never through a link
     shared = 0o666 & ~_umask()
     write_output(target, playbook_yaml(playbook_id, base, version, target), what="playbook", mode=shared)
-    schema: Path | None = directory / SCHEMA_FILE
+    schema = directory / SCHEMA_FILE
     if os.path.islink(schema):
-        schema = None
-    else:
-        write_output(schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema", mode=shared)
+        return Scaffolded(target, None)
+    write_output(schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema", mode=shared)
     return Scaffolded(target, schema)
 
 
