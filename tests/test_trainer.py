@@ -12,8 +12,8 @@ import yaml
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from recoverycli.cli.playbook import schema_of
 from recoverycli.playbooks.library import Library, bundled_dir, playbook_files
+from recoverycli.playbooks.scaffold import schema_of
 from recoverycli.playbooks.schema import Playbook
 from tests.conftest import ROOT
 

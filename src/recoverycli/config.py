@@ -78,7 +78,7 @@ def remember(key: str, value: str) -> None:
 def staff_name(given: str | None) -> str | None:
     """--staff, then RECOVER_STAFF, then the remembered name; each checked as a customer's name is."""
     from recoverycli.call.wizard import clean_staff
-    from recoverycli.errors import RecoverError
+    from recoverycli.errors import UsageError
 
     for source, candidate in (
         ("--staff", given),
@@ -90,5 +90,5 @@ def staff_name(given: str | None) -> str | None:
         try:
             return clean_staff(candidate)
         except ValueError as e:
-            raise RecoverError(f"{source}: {e}", exit_code=2) from None
+            raise UsageError(f"{source}: {e}") from None
     return None

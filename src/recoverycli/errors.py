@@ -1,4 +1,4 @@
-"""The only exceptions the CLI turns into one-line messages."""
+"""The only exceptions the CLI turns into one-line messages, and every exit code recover chooses."""
 
 from __future__ import annotations
 
@@ -6,18 +6,35 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # for the annotation only: this module imports nothing of ours at run time
     from recoverycli.playbooks.source import Problem
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What `recover` exits with: scripts rely on each number (docs), so none ever changes."""
+
+    OK = 0
+    ERROR = 1  # something to fix: a bad file, a store that will not open, a case that does not exist
+    USAGE = 2  # the command line asks for what cannot be: an unknown value, options that exclude each other
+    NOTHING_DUE = 3  # `crisis call --answers`: nobody in the queue is due to be called right now
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 class RecoverError(Exception):
-    """A problem the user can fix; `message` is shown as is, on one line."""
+    """A problem the user can fix; `message` is shown as is, on one line, and the command exits `exit_code`."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.ERROR
 
     def __init__(self, message: str, exit_code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+class UsageError(RecoverError):
+    """The command line asks for something that cannot be: one line and exit 2, as click says its own."""
+
+    exit_code = ExitCode.USAGE
 
 
 class PlaybookError(RecoverError):
@@ -43,14 +60,8 @@ class NoRightError(StoreError):
 class NothingChanged(RecoverError):
     """The change asked for is already made (a follow-up done twice, a closed case closed again): said, not an error."""
 
-    exit_code = 0
+    exit_code = ExitCode.OK
 
 
 class NotFoundError(RecoverError):
     """A case or playbook id that does not exist."""
-
-
-class Interrupted(RecoverError):
-    """The clerk pressed Ctrl-C; what was typed is kept where possible."""
-
-    exit_code = 130

@@ -240,3 +240,64 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
         except (OSError, RecoverError):
             continue
     return None, head + body
+
+
+@dataclass
+class Settled:
+    """Where a live call's answers are once its questions are over: never nowhere.
+
+    Saved (`case`), kept as a draft to resume (`interrupted`, `draft_id`), or, when the store would not take them,
+    written to an --answers file (`unsaved` says why, `rescue_path` where; None when no folder would take it, and
+    then `rescue_text` is all there is).
+    """
+
+    case: Case | None = None
+    interrupted: bool = False
+    draft_id: str | None = None
+    unsaved: str | None = None
+    rescue_path: Path | None = None
+    rescue_text: str = ""
+
+
+def settle(outcome: Outcome, before_save: Callable[[str | None], None] | None = None) -> Settled:
+    """The never-lose policy of a live call, once the screen is closed: save the finished case in one transaction;
+    on Ctrl-C keep the draft; when the store fails either way, put every answer in a file `start --answers` replays.
+
+    before_save(draft_id): called once the clerk confirms, or is interrupted with a draft, before anything is saved
+    (a crisis outreach call records that the customer was reached before its case is saved).
+    """
+    call, autosave = outcome.call, outcome.autosave
+    if outcome.interrupted:
+        if outcome.pager is not None:  # a page under way is given its time: the emergency is real even on Ctrl-C
+            outcome.pager.finish(wait=outcome.settings.timeout if outcome.settings else 0)
+        if before_save is not None and autosave.case_id is not None:
+            before_save(autosave.case_id)
+        if autosave.trouble is not None:
+            return _rescued(call, autosave, autosave.trouble, interrupted=True)
+        return Settled(interrupted=True, draft_id=autosave.case_id)
+    try:
+        if before_save is not None:
+            before_save(autosave.case_id)
+        saved = autosave.finish(call)
+    except StoreError as e:
+        return _rescued(call, autosave, e.message, interrupted=False)
+    return Settled(case=saved)
+
+
+def _rescued(call: Call, autosave: Autosave, why: str, interrupted: bool) -> Settled:
+    path, text = rescue(call, autosave.store.label, why)
+    return Settled(interrupted=interrupted, draft_id=autosave.case_id, unsaved=why, rescue_path=path, rescue_text=text)
+
+
+def link_to_crisis(store: CaseStore, case: Case, warn: Callable[[str], None]) -> None:
+    """A listed customer's own call, once saved, marks them reached on the crisis list; a store that fails here
+    costs the mark, never the saved case."""
+    if not case.crisis_id:
+        return
+    from recoverycli.caselog.crisis import note_inbound
+
+    try:
+        if (what := note_inbound(store, case)) is not None:
+            warn(what)
+    except StoreError as e:
+        warn(f"the case is saved, but crisis {case.crisis_id}'s list could not be updated ({e.message})")

@@ -16,7 +16,7 @@ from typing import Any
 
 from recoverycli.call.answers_file import FileAsker
 from recoverycli.caselog.crisis_import import Problem, ReadList
-from recoverycli.errors import AnswersError, NotFoundError, RecoverError
+from recoverycli.errors import AnswersError, NotFoundError, RecoverError, UsageError
 from recoverycli.playbooks.schema import Option, Prompt
 
 OUTREACH_PLAYBOOK = "crisis-outreach"
@@ -79,11 +79,11 @@ def parse_duration(text: str, what: str) -> timedelta:
         r"(?:(\d+)(?:h|hr|hrs|hour|hours))?(?:(\d+)(?:m|min|mins|minute|minutes))?(?:(\d+)(?:s|sec|secs|seconds?))?", s
     )
     if not s or m is None or not any(m.groups()):
-        raise RecoverError(f"{what}: '{text}' is not a duration — try 30m, 2h, 90s or 1h30m", exit_code=2)
+        raise UsageError(f"{what}: '{text}' is not a duration — try 30m, 2h, 90s or 1h30m")
     h, mi, se = (int(g or 0) for g in m.groups())
     span = timedelta(hours=h, minutes=mi, seconds=se)
     if span <= timedelta(0):
-        raise RecoverError(f"{what}: give a duration above zero, e.g. 30m", exit_code=2)
+        raise UsageError(f"{what}: give a duration above zero, e.g. 30m")
     return span
 
 
@@ -292,9 +292,7 @@ def open_crisis(
 
     title = " ".join(title.split())
     if not title:
-        raise RecoverError(
-            '--title is empty — say what happened, e.g. "Aurora lost power at sea, 12-14 Nov"', exit_code=2
-        )
+        raise UsageError('--title is empty — say what happened, e.g. "Aurora lost power at sea, 12-14 Nov"')
     if read.problems:
         raise RecoverError(f"{read.path}: {len(read.problems)} bad row(s); nothing loaded")
     crisis = {
@@ -404,7 +402,7 @@ def resolve(store: Any, crisis_id: str | None, open_only: bool = True) -> Crisis
         raise NotFoundError("no open crisis — open one with `recover crisis open --title … --customers FILE`")
     if len(rows) > 1:
         listing = ", ".join(f"{r['id']} ({r['title']})" for r in rows[:10])
-        raise RecoverError(f"{len(rows)} open crises: {listing} — name the one you mean", exit_code=2)
+        raise UsageError(f"{len(rows)} open crises: {listing} — name the one you mean")
     return Crisis.from_row(rows[0])
 
 
@@ -731,7 +729,7 @@ def log_supplier(
             try:
                 entry["due"] = parse_later(due, now).isoformat(timespec="minutes")
             except ValueError as e:
-                raise RecoverError(f"--by: {e}", exit_code=2) from None
+                raise UsageError(f"--by: {e}") from None
     if deal:
         entry["deal"] = _text(deal, "the deal")
     store.log_supplier(crisis.id, entry)

@@ -6,9 +6,10 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any, TextIO, cast
 
-from recoverycli.errors import RecoverError
+from recoverycli.errors import UsageError
 from recoverycli.safety import json_dumps
 
 # Public and stable: scripts depend on these names and this order (README, "Export columns").
@@ -54,9 +55,8 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
     cols = tuple(c.strip() for c in spec.split(",") if c.strip())
     unknown = [c for c in cols if c not in COLUMNS]
     if unknown or not cols:
-        raise RecoverError(
-            f"--columns: unknown column(s) {', '.join(unknown) or '(none given)'} — choose from: {', '.join(COLUMNS)}",
-            exit_code=2,
+        raise UsageError(
+            f"--columns: unknown column(s) {', '.join(unknown) or '(none given)'} — choose from: {', '.join(COLUMNS)}"
         )
     return cols
 
@@ -108,3 +108,57 @@ def write_json(rows: Iterable[tuple[Any, ...]], out: TextIO, columns: tuple[str,
         out.write(("\n  " if first else ",\n  ") + json_dumps(rec))
         first = False
     out.write("]\n" if first else "\n]\n")
+
+
+FORMATS = ("csv", "jsonl", "json")  # `recover export --format`: csv (the default), one object a line, an array
+
+
+def write_cases(
+    store: Any,
+    out: TextIO,
+    format: str,
+    columns: tuple[str, ...],
+    filt: Any,
+    limit: int | None = None,
+    *,
+    raw: bool = False,
+    excel: bool = False,
+    local: bool = False,
+) -> None:
+    """Every matching case, oldest first, streamed to `out` as CSV (formula-looking cells neutralised unless `raw`;
+    a BOM with `excel`), JSON lines or one JSON array; timestamps in UTC, or local time with `local`."""
+    if format not in FORMATS:
+        raise ValueError(f"export format {format!r} is not one of {FORMATS}")
+    csv_out = format == "csv"
+    rows: Iterable[tuple[Any, ...]] = store.export_rows(columns, filt, "oldest", limit, neutralise=csv_out and not raw)
+    if local:
+        rows = localised(rows, columns)
+    if csv_out:
+        write_csv(rows, out, columns, excel=excel)
+    elif format == "jsonl":
+        write_jsonl(rows, out, columns)
+    else:
+        write_json(rows, out, columns)
+
+
+def export_to_file(
+    store: Any,
+    path: Path,
+    format: str,
+    columns: tuple[str, ...],
+    filt: Any,
+    limit: int | None = None,
+    *,
+    force: bool = False,
+    protect: Iterable[Path | str] = (),
+    raw: bool = False,
+    excel: bool = False,
+    local: bool = False,
+) -> Path:
+    """The export written to a file the user named: created 0600, an existing file replaced only with `force` and
+    only once the whole export is written (a full disk leaves it as it was); never onto `protect` (the store)."""
+    from recoverycli.files import output_file
+
+    with output_file(path, force, list(protect), "export", newline="") as out:
+        write_cases(store, cast(TextIO, out), format, columns, filt, limit, raw=raw, excel=excel, local=local)
+    return path

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from recoverycli.dates import parse_date
-from recoverycli.errors import RecoverError
+from recoverycli.errors import UsageError
 
 
 def day_start_utc(d: date) -> str:
@@ -37,7 +37,7 @@ def as_date(text: str | None, today: date, flag: str) -> date | None:
     try:
         return parse_date(text, today)
     except ValueError as e:
-        raise RecoverError(f"{flag}: {e}", exit_code=2) from None
+        raise UsageError(f"{flag}: {e}") from None
 
 
 @dataclass

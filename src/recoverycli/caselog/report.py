@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -214,3 +215,44 @@ def build(
 
 def default_period(today: date) -> tuple[date, date]:
     return today - timedelta(days=30), today
+
+
+@dataclass
+class Made:
+    """A report and the cases it had to leave out (their stored answers cannot be read: `recover check`)."""
+
+    data: dict[str, Any]
+    unreadable: list[str]
+
+
+def make_report(
+    store: Any,
+    books: dict[str, Playbook],
+    today: date,
+    now: datetime,
+    since: date | None = None,
+    until: date | None = None,
+    playbook: str | None = None,
+    staff: str | None = None,
+    show_customers: bool = False,
+) -> Made:
+    """The report over `since`..`until` (the last 30 days up to today when not given), titled from the playbook
+    catalogue `books`, with a section per crisis open during the period."""
+    from recoverycli.caselog.crisis import report_section
+    from recoverycli.caselog.filters import CaseFilter, day_end_utc, day_start_utc
+
+    start, end = default_period(today)
+    start, end = since or start, until or end
+    filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
+    crises = report_section(store, day_start_utc(start), day_end_utc(end), books, now)
+    data = build(
+        store.aggregates(filt, today.isoformat()),
+        start,
+        end,
+        books,
+        show_customers,
+        {"playbook": playbook, "staff": staff},
+        currency(),
+        crises,
+    )
+    return Made(data, store.unreadable(filt))

@@ -1,9 +1,10 @@
-"""The Typer app: registers the commands; each lives in a module of cli/ and keeps heavy imports inside."""
+"""The Typer app: every command registered from one table; each lives in its group's module under cli/ and keeps
+heavy imports inside."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,7 +66,9 @@ SHORT_HELP: dict[str, str] = {
     "notify list": "Which channels get which messages.",
 }
 
-_commands: list[tuple[str, Callable[..., None]]] = [
+# Every command, in the order the help lists them: the words one types, and the function. The one way a command is
+# registered; a group's own help (`recover crisis --help`) is the Typer its module makes.
+COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("start", call.start),
     ("resume", call.resume),
     ("discard", call.discard),
@@ -83,18 +86,41 @@ _commands: list[tuple[str, Callable[..., None]]] = [
     ("backup", store.backup),
     ("check", store.check),
     ("forget", store.forget),
+    ("playbook list", playbook.list_playbooks),
+    ("playbook show", playbook.show_playbook),
+    ("playbook lint", playbook.lint_playbooks),
+    ("playbook new", playbook.new_playbook),
+    ("playbook schema", playbook.schema),
+    ("playbook drill", playbook.drill),
+    ("coach check", coach.check),
+    ("coach test", coach.test),
+    ("store migrate", store.migrate),
+    ("store copy", store.copy),
+    ("crisis open", crisis.open_),
+    ("crisis add", crisis.add),
+    ("crisis call", crisis.call),
+    ("crisis supplier", crisis.supplier),
+    ("crisis board", crisis.board),
+    ("crisis close", crisis.close),
+    ("crisis update", crisis.update),
+    ("notify test", notify.test),
+    ("notify digest", notify.digest),
+    ("notify list", notify.list_channels),
 ]
-for name, fn in _commands:
-    app.command(name, short_help=SHORT_HELP.get(name), cls=PlaybookIdsHelp if name == "start" else None)(fn)
-for group_name, group in (
-    ("playbook", playbook.app),
-    ("coach", coach.app),
-    ("store", store.app),
-    ("crisis", crisis.app),
-    ("notify", notify.app),
-):
-    for info in group.registered_commands:  # a command missing from SHORT_HELP falls back to click's (a test says so)
-        info.short_help = SHORT_HELP.get(f"{group_name} {info.name}")
+GROUPS: dict[str, typer.Typer] = {
+    "playbook": playbook.app,
+    "coach": coach.app,
+    "store": store.app,
+    "crisis": crisis.app,
+    "notify": notify.app,
+}
+
+for words, fn in COMMANDS:  # a command missing from SHORT_HELP falls back to click's (a test says so)
+    prefix, _, name = words.rpartition(" ")
+    (GROUPS[prefix] if prefix else app).command(
+        name, short_help=SHORT_HELP.get(words), cls=PlaybookIdsHelp if words == "start" else None
+    )(fn)
+for group_name, group in GROUPS.items():
     app.add_typer(group, name=group_name, short_help=SHORT_HELP.get(group_name))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -18,6 +18,7 @@ from recoverycli.cli.common import (
     make_console,
     store_at,
 )
+from recoverycli.errors import ExitCode
 from recoverycli.safety import safe_text
 
 
@@ -58,7 +59,7 @@ def start(
 
     if answers is not None:
         from recoverycli.call.answers_file import case_from_file
-        from recoverycli.call.live import equip
+        from recoverycli.call.live import equip, link_to_crisis
 
         lib = library(playbooks)
         st = store_at(store)
@@ -78,7 +79,7 @@ def start(
             from recoverycli import notify
 
             notify.after_save(st, saved, notify.settings_for_call(warn), warn)
-        linked(st, saved, warn)
+        link_to_crisis(st, saved, warn)
         return
 
     need_terminal("recover start")
@@ -121,92 +122,54 @@ def resume_hint(case_id: str, width: int) -> str:
 
 
 def settle(console, outcome, before_save=None):
-    """After the questions, with the screen closed: save the case (then page and link it), or say how to pick the
-    call up again. Returns the saved case.
-
-    before_save(draft_id): called once the clerk confirms, or is interrupted, with the draft holding the call
-    (a crisis outreach call records that the customer was reached before its case is saved).
-    """
+    """After the questions, with the screen closed: the core saves the case or keeps every answer
+    (call.live.settle); this says which, pages and links a saved case, and returns it."""
     import shutil
     from datetime import date
 
     from recoverycli import notify
+    from recoverycli.call.live import link_to_crisis
+    from recoverycli.call.live import settle as settle_call
     from recoverycli.dates import say_date
-    from recoverycli.errors import StoreError
 
-    call, autosave = outcome.call, outcome.autosave
-    settings, pager = outcome.settings, outcome.pager
-    st = autosave.store
+    settled = settle_call(outcome, before_save)
+    if settled.unsaved is not None:
+        rescued(settled, ExitCode.INTERRUPTED if settled.interrupted else ExitCode.ERROR)
+    if settled.interrupted:
+        if settled.draft_id is None:
+            fail("interrupted — nothing had been answered, so nothing was saved", ExitCode.INTERRUPTED)
+        fail(resume_hint(settled.draft_id, shutil.get_terminal_size().columns), ExitCode.INTERRUPTED)
+    call, saved, st = outcome.call, settled.case, outcome.autosave.store
+    assert saved is not None  # settle saves whenever it neither kept a draft nor rescued the answers
 
     def warn(message: str) -> None:
         console.print(f"[yellow]{safe_text(message)}[/yellow]")
 
-    if outcome.interrupted:
-        if pager is not None:
-            pager.finish(wait=settings.timeout if settings else 0)
-        if before_save is not None and autosave.case_id is not None:
-            before_save(autosave.case_id)
-        if autosave.trouble is not None:
-            rescued(st, call, autosave.trouble, 130, autosave.case_id)
-        if autosave.case_id is None:
-            fail("interrupted — nothing had been answered, so nothing was saved", 130)
-        fail(resume_hint(autosave.case_id, shutil.get_terminal_size().columns), 130)
-    try:
-        if before_save is not None:
-            before_save(autosave.case_id)
-        saved = autosave.finish(call)
-    except StoreError as e:
-        rescued(st, call, e.message, 1, autosave.case_id)
     due = call.answers.get("follow_up_date")
     when = say_date(date.fromisoformat(due), call.today) if due else "—"
     console.print(f"[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up {safe_text(when)}")
-    sent = notify.after_save(st, saved, settings, warn, pager)
+    sent = notify.after_save(st, saved, outcome.settings, warn, outcome.pager)
     if sent is not None and sent.ok:
         console.print(f"[dim]Duty manager paged ({safe_text(', '.join(o.channel.label for o in sent.outcomes))})[/dim]")
-    linked(st, saved, warn)
+    link_to_crisis(st, saved, warn)
     return saved
 
 
-def linked(st, case, warn) -> None:
-    """A listed customer's own call, once saved, marks them reached on the crisis list."""
-    if not case.crisis_id:
-        return
-    from recoverycli.caselog.crisis import note_inbound
-    from recoverycli.errors import StoreError
-
-    try:
-        if (what := note_inbound(st, case)) is not None:
-            warn(what)
-    except StoreError as e:
-        warn(f"the case is saved, but crisis {case.crisis_id}'s list could not be updated ({e.message})")
-
-
-def rescued(st, call, why: str, code: int, draft_id: str | None) -> None:
-    """The store would not take the call: put every answer in a file that `start --answers` can replay."""
-    from recoverycli.call.live import rescue
-
-    path, text = rescue(call, st.label, why)
-    if draft_id:
-        typer.echo(f"(the unfinished draft {draft_id} in the store can be discarded once the file is saved)", err=True)
+def rescued(settled, code: ExitCode) -> NoReturn:
+    """The store would not take the call: say where every answer is (or print them), and end with `code`."""
+    why, path = settled.unsaved, settled.rescue_path
+    if settled.draft_id:
+        typer.echo(
+            f"(the unfinished draft {settled.draft_id} in the store can be discarded once the file is saved)", err=True
+        )
     if path is None:
-        sys.stderr.write(text)
+        sys.stderr.write(settled.rescue_text)
         fail(
             f"not saved ({why}) and no file could be written — the answers are printed above: copy them into a file "
             f"and run `recover start --answers FILE` when the store is back",
             code,
         )
     fail(f"not saved ({why}) — every answer is in {path}; when the store is back: recover start --answers {path}", code)
-
-
-def draft_to_resume(st, case_id: str):
-    from recoverycli.errors import RecoverError
-
-    case = st.get(case_id)
-    if case.status != "draft":
-        raise RecoverError(
-            f"case {case.id} is {case.status}, not a draft — nothing to resume; `recover show {case.id}` shows it"
-        )
-    return case
 
 
 @guarded
@@ -231,10 +194,9 @@ def resume(
     from datetime import date
 
     from recoverycli.call.live import live
-    from recoverycli.call.wizard import call_from_case
+    from recoverycli.call.resume import draft_to_resume, drafts_to_choose, resumed
     from recoverycli.cli.common import library
     from recoverycli.config import staff_name
-    from recoverycli.errors import NotFoundError
     from recoverycli.ui import run_with_clerk
 
     need_terminal("recover resume")
@@ -243,27 +205,17 @@ def resume(
     drafts = []
     given = None
     if case_id is None:
-        who = staff_name(staff)
-        drafts = st.recent(limit=50, status="draft", staff=who)
-        if not drafts:
-            raise NotFoundError(
-                f"no drafts to resume{f' for {who}' if who else ''} — `recover list --status draft` shows every draft"
-            )
+        drafts = drafts_to_choose(st, staff_name(staff))
     else:  # a wrong id, a case that is not a draft or a playbook that is gone fail before the screen opens
         given = draft_to_resume(st, case_id)
         lib.get(given.playbook.id)
 
     def conduct(clerk):
-        case = given or draft_to_resume(st, clerk.choose_draft(drafts))
-        pb = lib.get(case.playbook.id)
-        if pb.content_hash() != case.playbook.hash:
-            clerk.warn(
-                f"Playbook '{pb.id}' has changed since this call began (v{case.playbook.version} → v{pb.version}). "
-                "Every answer is kept; any new questions will be asked."
-            )
-        call = call_from_case(case, pb, date.today())
-        clerk.resumed(case, call)
-        return live(clerk, st, call, draft=case, warn=clerk.warn)
+        again = resumed(given or draft_to_resume(st, clerk.choose_draft(drafts)), lib, date.today())
+        if again.changed is not None:
+            clerk.warn(again.changed)
+        clerk.resumed(again.draft, again.call)
+        return live(clerk, st, again.call, draft=again.draft, warn=clerk.warn)
 
     console = make_console()
     settle(console, run_with_clerk(conduct, plain, console))

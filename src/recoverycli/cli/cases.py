@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +12,7 @@ import typer
 from recoverycli.cli.common import (
     MAX_LIMIT,
     CustomerOpt,
-    ExportFormat,
     ForceOpt,
-    Format,
-    ListFormat,
     OverdueOpt,
     PlaybookFilter,
     PlaybooksOpt,
@@ -26,7 +22,6 @@ from recoverycli.cli.common import (
     StoreOpt,
     SystemFixOpt,
     UntilOpt,
-    Zone,
     case_filter,
     echo,
     guarded,
@@ -37,6 +32,8 @@ from recoverycli.cli.common import (
     store_location,
     within,
 )
+from recoverycli.cli.formats import ExportFormat, Format, ListFormat, ReportFormat, Zone
+from recoverycli.errors import UsageError
 
 
 @guarded
@@ -144,7 +141,7 @@ def export(
 ) -> None:
     """Stream every matching case as CSV, JSON lines or JSON, oldest first; nothing but data on stdout."""
     from recoverycli.caselog import export as ex
-    from recoverycli.files import check_output, output_file
+    from recoverycli.files import check_output
 
     cols = ex.pick_columns(columns)
     filt = case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open)
@@ -153,27 +150,16 @@ def export(
     if output is not None:
         check_output(output, force, [store_location(store)], "export")  # before any work: never onto the store
     st = store_at(store, create=False)
-    csv_out = format is ExportFormat.csv
-    rows = st.export_rows(cols, filt, "oldest", limit, neutralise=csv_out and not raw)
-    if tz is Zone.local:
-        rows = ex.localised(rows, cols)
-
-    def write(out) -> None:
-        if csv_out:
-            ex.write_csv(rows, out, cols, excel=excel)
-        elif format is ExportFormat.jsonl:
-            ex.write_jsonl(rows, out, cols)
-        else:
-            ex.write_json(rows, out, cols)
-
+    how = {"raw": raw, "excel": excel, "local": tz is Zone.local}
     if output is not None:
-        with output_file(output, force, [store_location(store)], "export", newline="") as out:
-            write(out)
+        ex.export_to_file(
+            st, output, format.value, cols, filt, limit, force=force, protect=[store_location(store)], **how
+        )
         echo(f"exported to {output}", err=True)
     else:
         out = raw_stdout()
         try:
-            write(out)
+            ex.write_cases(st, out, format.value, cols, filt, limit, **how)
             out.close()
         except BrokenPipeError:
             raise
@@ -184,7 +170,10 @@ def export(
 
 def warn_unreadable(st, filt) -> None:
     """One bad row never stops an export or a report: it is left out, and named on stderr."""
-    skipped = st.unreadable(filt)
+    warn_skipped(st.unreadable(filt))
+
+
+def warn_skipped(skipped: list[str]) -> None:
     if skipped:
         echo(
             f"left out {len(skipped)} case(s) whose stored answers cannot be read: {', '.join(skipped[:10])}"
@@ -213,12 +202,6 @@ class _Unclosable:
         pass
 
 
-class ReportFormat(str, Enum):
-    table = "table"
-    json = "json"
-    html = "html"
-
-
 @guarded
 def report(
     since: SinceOpt = None,
@@ -240,40 +223,22 @@ def report(
 ) -> None:
     """Trends, root causes, promises kept and speed: the last 30 days unless --since/--until."""
     import json
-    from datetime import date
+    from datetime import date, datetime
 
-    from recoverycli.caselog import report as rp
-    from recoverycli.caselog.filters import CaseFilter, as_date
+    from recoverycli.caselog.filters import as_date
+    from recoverycli.caselog.report import make_report
     from recoverycli.cli.common import library
-    from recoverycli.errors import RecoverError
     from recoverycli.files import check_output, write_output
 
     if output is not None:
         check_output(output, force, [store_location(store)], "report")  # before any work: never onto the store
     today = date.today()
-    start, end = rp.default_period(today)
-    start = as_date(since, today, "--since") or start
-    end = as_date(until, today, "--until") or end
-    filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
+    start, end = as_date(since, today, "--since"), as_date(until, today, "--until")
     books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
-    from datetime import datetime
-
-    from recoverycli.caselog.crisis import report_section
-    from recoverycli.caselog.filters import day_end_utc, day_start_utc
-
-    crises = report_section(st, day_start_utc(start), day_end_utc(end), books, datetime.now(UTC))
-    data = rp.build(
-        st.aggregates(filt, today.isoformat()),
-        start,
-        end,
-        books,
-        show_customers,
-        {"playbook": playbook, "staff": staff},
-        rp.currency(),
-        crises,
-    )
-    warn_unreadable(st, filt)
+    made = make_report(st, books, today, datetime.now(UTC), start, end, playbook, staff, show_customers)
+    data = made.data
+    warn_skipped(made.unreadable)
     if format is ReportFormat.table:
         from recoverycli.ui import report as report_view
 
@@ -288,7 +253,7 @@ def report(
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         if format is ReportFormat.html:
-            raise RecoverError("--format html needs --output FILE (a page is not for the terminal)", exit_code=2)
+            raise UsageError("--format html needs --output FILE (a page is not for the terminal)")
         sys.stdout.write(text)
         return
     write_output(output, text, force, [store_location(store)], "report")

@@ -12,7 +12,6 @@ from recoverycli.cli.common import (
     MAX_DAYS,
     MAX_INTERVAL,
     ForceOpt,
-    ListFormat,
     StaffOpt,
     StoreOpt,
     echo,
@@ -25,6 +24,8 @@ from recoverycli.cli.common import (
     store_location,
     within,
 )
+from recoverycli.cli.formats import ListFormat
+from recoverycli.errors import UsageError
 
 
 @guarded
@@ -99,9 +100,9 @@ def followup(
     from recoverycli.caselog import changes
 
     if done == (reschedule_to is not None):
-        fail("give either --done or --reschedule DATE", 2)
+        raise UsageError("give either --done or --reschedule DATE")
     if reschedule_to is not None and not reason:
-        fail('--reschedule needs --reason "…" — say why the promise moves', 2)
+        raise UsageError('--reschedule needs --reason "…" — say why the promise moves')
     who = staff_for_change(staff)
     st = store_at(store, create=False)
     if reschedule_to is None:  # so --done
@@ -172,7 +173,7 @@ def system_fix(
     from recoverycli.caselog import changes
 
     if not (root_cause or owner or due or done):
-        fail("give --root-cause, --owner, --due and/or --done", 2)
+        raise UsageError("give --root-cause, --owner, --due and/or --done")
     case = changes.system_fix(
         store_at(store, create=False), case_id, staff_for_change(staff), root_cause, owner, due, done, date.today()
     )

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from recoverycli.cli.common import (
-    Format,
     PlaybooksOpt,
     StoreOpt,
     echo,
@@ -20,6 +18,8 @@ from recoverycli.cli.common import (
     print_json,
     store_at,
 )
+from recoverycli.cli.formats import Format
+from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None
@@ -80,7 +80,7 @@ def check(
     from recoverycli import coach
 
     if (text is None) == (file is None):
-        fail("give the text to check, or --file FILE (not both)", 2)
+        raise UsageError("give the text to check, or --file FILE (not both)")
     if file is not None:
         from recoverycli.files import read_limited
 
@@ -113,7 +113,7 @@ def check(
             echo(f"{prefix}{line}:{col}-{end}: {f.level}: {f.rule}: “{f.match}” — {f.reason} Try: {f.suggestion}")
         echo(f"{len(flags)} flag(s)" if flags else "no flags: sounds sincere", err=True)
     if flags:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @guarded
@@ -151,31 +151,14 @@ def test(
 ) -> None:
     """Score the coach: each rule on its own examples, then precision, recall, false flags and false blocks
     on each labelled corpus, per move. Exit 1 if a rule fails one of its own examples."""
-    from recoverycli import coach
-    from recoverycli.coach import corpus as coachcorpus
+    from recoverycli.coach.corpus import score_coach
 
     if rules_arg is not None and rules_file is not None:
-        fail("give the rules file once: as the argument or as --rules", 2)
-    compiled = _rules(rules_arg or rules_file, playbooks)
-    model = _model(rules_arg or rules_file, rules_only)
-    scores = coach.score_rules(compiled)
-    misses = [(c.rule.id, ex, "not flagged") for c in compiled for ex in c.rule.examples_flag if not coach.fires(c, ex)]
-    misses += [
-        (c.rule.id, ex, "wrongly flagged") for c in compiled for ex in c.rule.examples_pass if coach.fires(c, ex)
-    ]
-    files = corpus if corpus is not None else coachcorpus.bundled_halves()
-    cards = []
-    for path in files:
-        replies = coachcorpus.load_corpus(path)
-        cards.append(
-            coachcorpus.score(
-                path.stem,
-                str(path),
-                replies,
-                lambda r: coach.check(r.text, compiled, coachcorpus.context_for(r), model),
-            )
-        )
-    totals = coachcorpus.half_totals(cards)
+        raise UsageError("give the rules file once: as the argument or as --rules")
+    result = score_coach(
+        _rules(rules_arg or rules_file, playbooks), _model(rules_arg or rules_file, rules_only), corpus
+    )
+    scores, misses, files, cards, totals = result.rules, result.failures, result.corpora, result.cards, result.totals
     if format is Format.json:
         print_json(
             {
@@ -224,9 +207,4 @@ def test(
             for card in cards:
                 sys.stdout.write("".join(line + "\n" for line in mistakes_lines(card)))
     if misses:
-        raise typer.Exit(1)
-
-
-_commands: list[tuple[str, Callable[..., None]]] = [("check", check), ("test", test)]
-for _name, _fn in _commands:
-    app.command(_name)(_fn)
+        raise typer.Exit(ExitCode.ERROR)

@@ -7,20 +7,16 @@ import functools
 import sys
 from collections.abc import Callable
 from datetime import UTC
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
+from recoverycli.errors import ExitCode
+
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
 
 
 StoreOpt = Annotated[
@@ -86,11 +82,11 @@ class PlaybookIdsHelp(TyperCommand):
                 formatter.write_dl(listed)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    from recoverycli.safety import safe_text
+def fail(message: str, code: ExitCode = ExitCode.ERROR) -> NoReturn:
+    """End the command with one line and `code`; `guarded` says it, as it says every RecoverError."""
+    from recoverycli.errors import RecoverError
 
-    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
-    raise typer.Exit(code)
+    raise RecoverError(message, code)
 
 
 def echo(message: object, err: bool = False, **style: Any) -> None:
@@ -101,7 +97,7 @@ def echo(message: object, err: bool = False, **style: Any) -> None:
 
 
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn our errors into one red line and an exit code; never show a traceback to the clerk."""
+    """The one place errors become a line and an exit code (ExitCode); never a traceback for the clerk."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -111,26 +107,34 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             result = fn(*args, **kwargs)
             sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
             return result
-        except RecoverError as e:
-            if e.exit_code == 0:  # nothing to do is news, not an error
+        except RecoverError as e:  # UsageError included: exit 2
+            if e.exit_code == ExitCode.OK:  # nothing to do is news, not an error
                 typer.echo(e.message, err=True)
-                raise typer.Exit(0) from None
-            fail(e.message, e.exit_code)
+                raise typer.Exit(ExitCode.OK) from None
+            _stop(e.message, e.exit_code)
         except KeyboardInterrupt:
-            fail("interrupted", 130)
+            _stop("interrupted", ExitCode.INTERRUPTED)
         except BrokenPipeError:  # `recover export | head`: the reader has all it wanted
             _drop_stdout()
-            raise typer.Exit(0) from None
+            raise typer.Exit(ExitCode.OK) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except OSError as e:
             if e.filename is None and e.errno in _WRITE_ERRORS:  # writing stdout: `recover list > /dev/full`
-                stdout_failed(e)
-            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
+                _drop_stdout()
+                _stop(_cannot_write(e), ExitCode.ERROR)
+            _stop(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}", ExitCode.ERROR)
         except Exception as e:  # noqa: BLE001 - the last line of defence
-            fail(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}")
+            _stop(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}", ExitCode.ERROR)
 
     return wrapper
+
+
+def _stop(message: str, code: int) -> NoReturn:
+    from recoverycli.safety import safe_text
+
+    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
+    raise typer.Exit(int(code))
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE}
@@ -138,8 +142,15 @@ LOG_LIMIT = 256 * 1024  # bytes; then the log is rotated to recover.log.1 (one o
 
 
 def stdout_failed(e: OSError) -> NoReturn:
+    """Writing the data to stdout failed: nothing more goes there, and the command ends in one line."""
     _drop_stdout()
-    fail(f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged")
+    fail(_cannot_write(e))
+
+
+def _cannot_write(e: OSError) -> str:
+    return (
+        f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged"
+    )
 
 
 def _drop_stdout() -> None:
@@ -217,23 +228,6 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json_dumps(data, indent=2) + "\n")
 
 
-class ListFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class ExportFormat(str, Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-    json = "json"
-
-
-class Zone(str, Enum):
-    utc = "utc"
-    local = "local"
-
-
 StatusOpt = Annotated[str | None, typer.Option("--status", help="draft, open or closed.", show_default=False)]
 PlaybookFilter = Annotated[str | None, typer.Option("--playbook", help="Only this playbook id.", show_default=False)]
 CustomerOpt = Annotated[
@@ -262,11 +256,11 @@ def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
     import math
 
     if value is not None and (not math.isfinite(value) or value > high):
-        from recoverycli.errors import RecoverError
+        from recoverycli.errors import UsageError
 
         shown = lambda n: str(n) if isinstance(n, int) else f"{n:g}"  # noqa: E731
-        raise RecoverError(
-            f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}", exit_code=2
+        raise UsageError(
+            f"{flag}: {shown(value)}{unit} is more than recover can use — give at most {shown(high)}{unit}"
         )
     return value
 
@@ -275,10 +269,10 @@ def case_filter(status, playbook, customer, staff, since, until, overdue, system
     from datetime import date
 
     from recoverycli.caselog.filters import CaseFilter, as_date
-    from recoverycli.errors import RecoverError
+    from recoverycli.errors import UsageError
 
     if status is not None and status not in STATUSES:
-        raise RecoverError(f"--status: '{status}' is not a status — use draft, open or closed", exit_code=2)
+        raise UsageError(f"--status: '{status}' is not a status — use draft, open or closed")
     today = date.today()
     return CaseFilter(
         status=status,

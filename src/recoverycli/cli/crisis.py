@@ -25,6 +25,8 @@ from recoverycli.cli.common import (
     store_at,
     store_location,
 )
+from recoverycli.cli.formats import Format, UpdateFormat
+from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="One incident, many customers: reach every one before they call, with the supplier alongside.",
@@ -51,8 +53,6 @@ RegionOpt = Annotated[
         help="Country for numbers written without +code (else RECOVER_PHONE_REGION, else US).",
     ),
 ]
-
-NOTHING_DUE = 3  # `crisis call --answers`: nobody is due to be called right now (documented for scripts)
 
 
 def _read(path: Path, region: str | None):
@@ -107,7 +107,6 @@ def _preview(read) -> None:
     make_console().print(table)
 
 
-@app.command("open")
 @guarded
 def open_(
     title: Annotated[str, typer.Option("--title", help='What happened, e.g. "Aurora lost power at sea".')],
@@ -154,7 +153,7 @@ def open_(
             + " — nothing loaded (dry run)",
             err=True,
         )
-        raise typer.Exit(0 if clean else 1)
+        raise typer.Exit(ExitCode.OK if clean else ExitCode.ERROR)
     if not clean:
         fail(f"{customers}: {len(read.problems)} bad row(s) — nothing loaded; fix them (see --dry-run) and run again")
     if not read.customers:
@@ -193,7 +192,6 @@ def _page_opened(st, crisis_id: str, title: str, supplier: str | None, playbook:
         warn(f"{crisis_id} is open, but the page did not go through ({notify.summary(sent.outcomes)})")
 
 
-@app.command("add")
 @guarded
 def add(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
@@ -218,7 +216,7 @@ def add(
         clean = _report_rows(read, extra)
         _preview(read)
         echo(f"would add {_summary(read.customers)} to {found.id} — nothing added (dry run)", err=True)
-        raise typer.Exit(0 if clean else 1)
+        raise typer.Exit(ExitCode.OK if clean else ExitCode.ERROR)
     done = crisis.add_customers(st, found.id, read, datetime.now(UTC), staff_for_change(staff))
     if not _report_rows(read, [p for p in done.problems if p not in read.problems]):
         fail(f"{customers}: {len(done.problems)} bad row(s) — nothing added")
@@ -230,7 +228,6 @@ def add(
     echo(f"added {done.added} customer(s) to {found.id}{fixed}", err=True)
 
 
-@app.command("call")
 @guarded
 def call(
     crisis_id: CrisisArg = None,
@@ -267,7 +264,7 @@ def call(
         done = crisis.call_from_file(st, lib, found, answers, staff, date.today())
         if done is None:
             echo(crisis.nobody_due(st, found, _now()), err=True)
-            raise typer.Exit(NOTHING_DUE)
+            raise typer.Exit(ExitCode.NOTHING_DUE)
         for line in done.notices:
             echo(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
         if not done.held:
@@ -342,7 +339,10 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
                 attempt = crisis.ask_attempt(asker, attempt_call)
             except KeyboardInterrupt:
                 st.release(claim.customer.id, claim.token)
-                fail(f"interrupted — {claim.customer.name} is back in the queue; nothing was recorded", 130)
+                fail(
+                    f"interrupted — {claim.customer.name} is back in the queue; nothing was recorded",
+                    ExitCode.INTERRUPTED,
+                )
             if attempt.get("outcome") == "reached":
                 _reached(st, console, pb, who, claim, attempt, supplier, plain)
             else:
@@ -395,7 +395,6 @@ def _reached(st, console, pb, who, claim, attempt, supplier, plain: bool) -> Non
     settle(console, run_with_clerk(conduct, plain, console), before_save=reached)
 
 
-@app.command("supplier")
 @guarded
 def supplier(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
@@ -418,7 +417,7 @@ def supplier(
     from recoverycli.caselog import crisis
 
     if by and not commitment:
-        fail("--by needs --commitment: say what the supplier will do by then", 2)
+        raise UsageError("--by needs --commitment: say what the supplier will do by then")
     st = store_at(store, create=False)
     found = crisis.resolve(st, crisis_id)
     entry = crisis.log_supplier(st, found, staff_for_change(staff), note, commitment, by, deal, _now())
@@ -426,18 +425,10 @@ def supplier(
     echo(f"{found.id}: supplier contact logged" + (f"; committed{due}" if commitment else ""), err=True)
 
 
-class BoardFormat(str, Enum):
-    table = "table"
-    json = "json"
-
-
-@app.command("board")
 @guarded
 def board(
     crisis_id: CrisisArg = None,
-    format: Annotated[
-        BoardFormat, typer.Option("--format", help="table for people, json for scripts.")
-    ] = BoardFormat.table,
+    format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
     watch: Annotated[bool, typer.Option("--watch", help="Keep it up to date as desks call (Ctrl-C to stop).")] = False,
     interval: Annotated[
         float,
@@ -455,10 +446,10 @@ def board(
     st = store_at(store, create=False)
     found = crisis.resolve(st, crisis_id, open_only=crisis_id is None)
     figures = lambda: crisis.board(st, crisis.resolve(st, found.id), _now())  # noqa: E731
-    if format is BoardFormat.json and not watch:
+    if format is Format.json and not watch:
         print_json(figures())
         return
-    if format is BoardFormat.json:  # --watch: one JSON document a line, each time something changes
+    if format is Format.json:  # --watch: one JSON document a line, each time something changes
         import json
 
         last = None
@@ -472,7 +463,7 @@ def board(
                     last = key
                 st.wait_for_change(interval, CRISIS_CHANNEL)
         except KeyboardInterrupt:
-            raise typer.Exit(0) from None
+            raise typer.Exit(ExitCode.OK) from None
     console = make_console()
     if not watch:
         console.print(crisis_view.board_view(figures()))
@@ -488,7 +479,6 @@ def board(
         echo("stopped watching", err=True)
 
 
-@app.command("close")
 @guarded
 def close(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],
@@ -509,18 +499,12 @@ def close(
     echo(f"{found.id}: closed{given}", err=True)
 
 
-class UpdateFormat(str, Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-
-
 class Only(str, Enum):
     all = "all"
     reached = "reached"
     unreached = "unreached"
 
 
-@app.command("update")
 @guarded
 def update(
     crisis_id: Annotated[str, typer.Argument(metavar="CRISIS")],

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from recoverycli.cli.common import Format, StoreOpt, echo, fail, guarded, print_json, store_at
+from recoverycli.cli.common import StoreOpt, echo, fail, guarded, print_json, store_at
+from recoverycli.cli.formats import Format
+from recoverycli.errors import ExitCode, UsageError
 
 app = typer.Typer(
     help="Alerts through Apprise: emergencies, overdue promises, crises, a daily digest.", no_args_is_help=True
@@ -16,7 +18,6 @@ app = typer.Typer(
 KIND_HELP = "emergency, overdue, crisis or digest; omit to try every channel once."
 
 
-@app.command("test")
 @guarded
 def test(
     kind: Annotated[str | None, typer.Argument(metavar="[KIND]", help=KIND_HELP, show_default=False)] = None,
@@ -25,7 +26,7 @@ def test(
     from recoverycli import notify
 
     if kind is not None and kind not in notify.KINDS:
-        fail(f"no kind '{kind}' — use one of {', '.join(notify.KINDS)}", 2)
+        raise UsageError(f"no kind '{kind}' — use one of {', '.join(notify.KINDS)}")
     settings = notify.load_settings()
     channels = settings.for_kind(kind) if kind else settings.channels
     if not channels:
@@ -37,10 +38,9 @@ def test(
         else:
             echo(f"{o.channel.label}: not delivered ({o.reason})", fg="red", err=True)
     if not all(o.ok for o in outcomes):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
-@app.command("digest")
 @guarded
 def digest(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the message instead of sending it.")] = False,
@@ -65,7 +65,6 @@ def digest(
     echo(f"digest sent to {', '.join(o.channel.label for o in outcomes)}", err=True)
 
 
-@app.command("list")
 @guarded
 def list_channels(
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from recoverycli.cli.common import Format, PlaybooksOpt, echo, fail, guarded, make_console, print_json
+from recoverycli.cli.common import PlaybooksOpt, echo, guarded, make_console, print_json
+from recoverycli.cli.formats import Format, ShowFormat
+from recoverycli.errors import ExitCode
 
 app = typer.Typer(
     help="Author, check and preview playbooks (for trainers).", no_args_is_help=True, rich_markup_mode=None
 )
-SCHEMA_FILE = "playbook.schema.json"
-
-
-class ShowFormat(str, Enum):
-    table = "table"
-    yaml = "yaml"
-    json = "json"
 
 
 @guarded
@@ -138,7 +131,7 @@ def lint_playbooks(
                 echo(f"{f}: ok")
         typer.echo(f"{len(checked)} file(s) checked: {errors} error(s), {warnings} warning(s)")
     if errors:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @guarded
@@ -149,55 +142,19 @@ def new_playbook(
     playbooks: PlaybooksOpt = None,
 ) -> None:
     """Scaffold a commented playbook that extends four-step (or --from PARENT) and passes lint."""
-    import json
-    import os
-    import re
+    from recoverycli.playbooks.scaffold import SCHEMA_FILE, scaffold
 
-    from recoverycli.files import write_output
-    from recoverycli.playbooks.library import Library, bundled_dir
-    from recoverycli.playbooks.scaffold import playbook_yaml
-    from recoverycli.playbooks.schema import ID_PATTERN, Playbook
-
-    if not re.fullmatch(ID_PATTERN, playbook_id):  # fullmatch: `$` alone would let a trailing newline through
-        fail(f"{playbook_id!r} is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin", 2)
-    lib = Library.default([*(playbooks or []), directory] if directory.is_dir() else playbooks)
-    base = lib.get(parent)
-    bundled = Library([bundled_dir()]).entries.get(playbook_id)
-    version = bundled.playbook.version + 1 if bundled else 1
-    target = directory / f"{playbook_id}.yaml"
-    if os.path.lexists(target) and not os.path.islink(target):
-        fail(f"{target} already exists — choose another id, or edit that file")
-    if not directory.exists():
-        directory.mkdir(parents=True)
-    # a playbook is shared team text, not personal data: the usual file mode, but never through a link
-    write_output(target, playbook_yaml(playbook_id, base, version, target), what="playbook", mode=0o666 & ~_umask())
-    schema = directory / SCHEMA_FILE
-    if os.path.islink(schema):
-        echo(f"left {schema} as it is: it is a symbolic link", err=True)
-    else:
-        write_output(
-            schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema", mode=0o666 & ~_umask()
-        )
-    echo(str(target))
-    echo(f"check it with: recover playbook lint {target}", err=True)
-
-
-def _umask() -> int:
-    import os
-
-    old = os.umask(0)
-    os.umask(old)
-    return old
-
-
-def schema_of(model) -> dict:
-    schema = model.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "recover playbook"}
+    made = scaffold(playbook_id, parent, directory, playbooks)
+    if made.schema is None:
+        echo(f"left {directory / SCHEMA_FILE} as it is: it is a symbolic link", err=True)
+    echo(str(made.playbook))
+    echo(f"check it with: recover playbook lint {made.playbook}", err=True)
 
 
 @guarded
 def schema() -> None:
     """Print the JSON Schema of a playbook file, for editors (yaml-language-server) and CI."""
+    from recoverycli.playbooks.scaffold import schema_of
     from recoverycli.playbooks.schema import Playbook
 
     print_json(schema_of(Playbook))
@@ -234,15 +191,3 @@ def drill(
     from recoverycli.ui import panels
 
     make_console().print(panels.case_view(case, lib.get(playbook_id)))
-
-
-_commands: list[tuple[str, Callable[..., None]]] = [
-    ("list", list_playbooks),
-    ("show", show_playbook),
-    ("lint", lint_playbooks),
-    ("new", new_playbook),
-    ("schema", schema),
-    ("drill", drill),
-]
-for _name, _fn in _commands:
-    app.command(_name)(_fn)

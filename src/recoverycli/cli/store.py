@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from recoverycli.cli.common import (
-    Format,
     StoreOpt,
     echo,
     fail,
@@ -17,6 +16,8 @@ from recoverycli.cli.common import (
     print_json,
     store_at,
 )
+from recoverycli.cli.formats import Format
+from recoverycli.errors import ExitCode
 
 
 @guarded
@@ -45,7 +46,7 @@ def check(
         for problem in report["problems"]:
             echo(f"  {problem}")
     if not report["ok"]:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 @guarded
@@ -110,7 +111,6 @@ app = typer.Typer(
 )
 
 
-@app.command("migrate")
 @guarded
 def migrate(store: StoreOpt = None) -> None:
     """Bring a store's schema up to date (creating it in an empty PostgreSQL database). Run as the store's owner."""
@@ -125,7 +125,6 @@ def migrate(store: StoreOpt = None) -> None:
         echo(f"{st.label}: {rekeyed} customer name key(s) brought up to date for the repeat lookup", err=True)
 
 
-@app.command("copy")
 @guarded
 def copy(
     source: Annotated[Path, typer.Option("--from", metavar="SQLITE_PATH", help="The desk's own case store file.")],
@@ -188,7 +187,7 @@ def copy(
         for case_id in report.mismatched:
             echo(f"  {case_id}: differs in {dst.label} after the copy", fg="red", err=True)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.ERROR)
 
 
 def _progress(total: int):

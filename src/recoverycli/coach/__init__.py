@@ -712,6 +712,8 @@ class Score:
     missed: int = 0  # examples_flag not flagged (false negatives)
     wrongly: int = 0  # examples_pass that were flagged (false positives)
     passed: int = 0  # examples_pass left alone
+    not_flagged: list[str] = field(default_factory=list)  # the examples_flag it missed, in the file's order
+    wrongly_flagged: list[str] = field(default_factory=list)  # the examples_pass it flagged
 
     @property
     def precision(self) -> float:
@@ -738,9 +740,11 @@ def score_rules(rules: list[Compiled]) -> list[Score]:
                 s.flagged += 1
             else:
                 s.missed += 1
+                s.not_flagged.append(ex)
         for ex in c.rule.examples_pass:
             if fires(c, ex):
                 s.wrongly += 1
+                s.wrongly_flagged.append(ex)
             else:
                 s.passed += 1
         out.append(s)

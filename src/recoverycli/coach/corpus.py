@@ -270,3 +270,38 @@ def half_totals(cards: list[Scorecard]) -> list[Scorecard]:
         if len(mine) > 1:
             out.append(tally(f"{half} (all)", ", ".join(c.path for c in mine), [o for c in mine for o in c.outcomes]))
     return out
+
+
+@dataclass
+class CoachScores:
+    """What `recover coach test` reports: each rule on its own examples, then each labelled corpus and each half."""
+
+    rules: list[Any]  # recoverycli.coach.Score, one per rule
+    cards: list[Scorecard]
+    totals: list[Scorecard]
+    corpora: list[Path]
+
+    @property
+    def failures(self) -> list[tuple[str, str, str]]:
+        """(rule, example, problem) for every example a rule gets wrong: the missed ones first, then the false flags."""
+        return [(s.rule, ex, "not flagged") for s in self.rules for ex in s.not_flagged] + [
+            (s.rule, ex, "wrongly flagged") for s in self.rules for ex in s.wrongly_flagged
+        ]
+
+
+def score_coach(rules: list[Any], model: Any = None, corpora: list[Path] | None = None) -> CoachScores:
+    """Score compiled `rules` (with the trained second opinion `model`, if any) on their own examples and on each
+    labelled corpus (default: the bundled development and held-out halves)."""
+    from recoverycli import coach
+
+    files = corpora if corpora is not None else bundled_halves()
+    cards = [
+        score(
+            path.stem,
+            str(path),
+            load_corpus(path),
+            lambda r: coach.check(r.text, rules, context_for(r), model),
+        )
+        for path in files
+    ]
+    return CoachScores(coach.score_rules(rules), cards, half_totals(cards), list(files))

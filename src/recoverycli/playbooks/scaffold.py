@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from recoverycli.playbooks.schema import Playbook
+from recoverycli.errors import RecoverError, UsageError
+from recoverycli.playbooks.schema import ID_PATTERN, Playbook
+
+SCHEMA_FILE = "playbook.schema.json"  # beside the new playbook: editors (yaml-language-server) validate as one types
 
 
 def playbook_yaml(playbook_id: str, parent: Playbook, version: int, target: Path) -> str:
@@ -52,3 +60,59 @@ gestures:
     consumable: true
     cost: 8
 """
+
+
+def schema_of(model: type[Playbook]) -> dict[str, Any]:
+    """The JSON Schema of a playbook file, as `recover playbook schema` prints it and `playbook new` writes it."""
+    schema = model.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "recover playbook"}
+
+
+def next_version(playbook_id: str) -> int:
+    """A trainer's copy of a bundled playbook starts one version above it (so drafts see the change), else at 1."""
+    from recoverycli.playbooks.library import Library, bundled_dir
+
+    bundled = Library([bundled_dir()]).entries.get(playbook_id)
+    return bundled.playbook.version + 1 if bundled else 1
+
+
+@dataclass
+class Scaffolded:
+    """What `playbook new` wrote: the playbook, and the schema beside it (None when a link was left alone)."""
+
+    playbook: Path
+    schema: Path | None
+
+
+def scaffold(playbook_id: str, parent: str, directory: Path, playbook_dirs: list[Path] | None = None) -> Scaffolded:
+    """Write DIRECTORY/ID.yaml extending `parent` (found in the usual playbooks, `playbook_dirs` and `directory`)
+    and the schema file beside it. An existing playbook is never replaced; a link is never written through."""
+    from recoverycli.files import write_output
+    from recoverycli.playbooks.library import Library
+
+    if not re.fullmatch(ID_PATTERN, playbook_id):  # fullmatch: `$` alone would let a trailing newline through
+        raise UsageError(
+            f"{playbook_id!r} is not a playbook id — use lower-case letters, digits and dashes, e.g. late-checkin"
+        )
+    lib = Library.default([*(playbook_dirs or []), directory] if directory.is_dir() else playbook_dirs)
+    base = lib.get(parent)
+    version = next_version(playbook_id)
+    target = directory / f"{playbook_id}.yaml"
+    if os.path.lexists(target) and not os.path.islink(target):
+        raise RecoverError(f"{target} already exists — choose another id, or edit that file")
+    if not directory.exists():
+        directory.mkdir(parents=True)
+    # a playbook is shared team text, not personal data: the usual file mode, but never through a link
+    shared = 0o666 & ~_umask()
+    write_output(target, playbook_yaml(playbook_id, base, version, target), what="playbook", mode=shared)
+    schema = directory / SCHEMA_FILE
+    if os.path.islink(schema):
+        return Scaffolded(target, None)
+    write_output(schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema", mode=shared)
+    return Scaffolded(target, schema)
+
+
+def _umask() -> int:
+    old = os.umask(0)
+    os.umask(old)
+    return old

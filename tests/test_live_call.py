@@ -1,0 +1,188 @@
+"""The never-lose policy of a live call and the choice of a draft to resume, called directly on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import textwrap
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recoverycli.call.live import Settled, live, settle
+from recoverycli.call.resume import draft_to_resume, drafts_to_choose, playbook_change, resumed
+from recoverycli.call.wizard import Call, StepView
+from recoverycli.errors import NotFoundError, RecoverError
+from recoverycli.playbooks.library import Library, bundled_dir
+from recoverycli.playbooks.schema import Prompt
+from recoverycli.store import open_store
+
+TODAY = date(2026, 11, 25)
+ANSWERS = {
+    "customer.name": "Ana Souza",
+    "customer.contact": "ana@example.com",
+    "customer.segment": "business",
+    "customer_words": "The heating is off.\nIt is freezing.",
+    "desired_outcome": "A warm room tonight",
+    "commitment": "Sam fixes it by 20:00; I call at 20:15",
+    "gesture": "meal",
+    "follow_up_date": "tomorrow",
+}
+
+
+class Clerk:
+    """An Asker with canned answers whose clerk presses Ctrl-C at `stop_at`."""
+
+    def __init__(self, answers: dict[str, Any], stop_at: str | None = None) -> None:
+        self.answers, self.stop_at, self.asked = answers, stop_at, []
+
+    def show_step(self, view: StepView) -> None: ...
+
+    def ask(self, prompt: Prompt, call: Call) -> Any:
+        if prompt.id == self.stop_at:
+            raise KeyboardInterrupt
+        self.asked.append(prompt.id)
+        return self.answers.get(prompt.id)
+
+    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
+        raise AssertionError(f"{prompt.id}: {message}")
+
+    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None: ...
+
+    def review(self, call: Call) -> str | None:
+        return None
+
+    def emergency(self, call: Call, repeat: Any) -> None: ...
+
+    def crisis(self, call: Call, listing: Any) -> None: ...
+
+    def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
+        return False
+
+
+def ask(store: Any, clerk: Clerk, playbook: str = "other") -> Any:
+    pb = Library([bundled_dir()]).get(playbook)
+    return live(clerk, store, Call(playbook=pb, staff="Dana Reyes", today=TODAY))
+
+
+def refuse_writes(path: Path) -> None:
+    """The file starts refusing the save, as a full disk or a lost server would: every UPDATE of a case now fails
+    inside SQLite (a trigger writing to a table that is gone), a real database error and not a stand-in store."""
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE doomed (x);"
+            "CREATE TRIGGER refuse BEFORE UPDATE ON cases BEGIN INSERT INTO doomed VALUES (1); END;"
+            "DROP TABLE doomed;"
+        )
+
+
+def test_a_finished_call_is_saved_as_one_open_case(store_path: Path) -> None:
+    store = open_store(store_path)
+    settled = settle(ask(store, Clerk(ANSWERS)))
+    assert settled.case is not None and not settled.interrupted and settled.unsaved is None
+    stored = open_store(store_path).get(settled.case.id)
+    assert stored.status == "open" and stored.customer.name == "Ana Souza"
+    assert stored.answers["commitment"] == ANSWERS["commitment"]
+    assert [c.id for c in open_store(store_path).cases()] == [settled.case.id]
+
+
+def test_ctrl_c_keeps_the_draft_and_names_it_for_resume(store_path: Path) -> None:
+    store = open_store(store_path)
+    settled = settle(ask(store, Clerk(ANSWERS, stop_at="commitment")))
+    assert settled == Settled(interrupted=True, draft_id=settled.draft_id) and settled.draft_id is not None
+    draft = open_store(store_path).get(settled.draft_id)
+    assert draft.status == "draft" and draft.answers["desired_outcome"] == "A warm room tonight"
+
+
+def test_ctrl_c_before_the_first_answer_saves_nothing(store_path: Path) -> None:
+    settled = settle(ask(open_store(store_path), Clerk(ANSWERS, stop_at="customer.name")))
+    assert settled.interrupted and settled.draft_id is None and settled.case is None
+    assert open_store(store_path).cases() == []
+
+
+def test_before_save_sees_the_draft_before_it_becomes_a_case(store_path: Path) -> None:
+    store = open_store(store_path)
+    seen: list[tuple[str | None, str]] = []
+    outcome = ask(store, Clerk(ANSWERS))
+    settled = settle(outcome, before_save=lambda draft_id: seen.append((draft_id, store.get(draft_id).status)))
+    assert settled.case is not None and seen == [(settled.case.id, "draft")]
+
+
+def test_a_store_that_refuses_the_save_puts_every_answer_in_a_private_file(
+    store_path: Path, isolated_home: Path
+) -> None:
+    store = open_store(store_path)
+    outcome = ask(store, Clerk(ANSWERS))
+    refuse_writes(store_path)
+    settled = settle(outcome)
+    assert settled.case is None and not settled.interrupted
+    assert settled.unsaved is not None and settled.unsaved.startswith(f"{store_path}: ")
+    assert settled.draft_id == outcome.autosave.case_id  # the draft stays; the message says it can be discarded
+    path = settled.rescue_path
+    assert path is not None and path.parent == isolated_home / "share" / "recover" / "unsaved"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == settled.rescue_text
+    assert "A warm room tonight" in settled.rescue_text and "Sam fixes it by 20:00" in settled.rescue_text
+
+
+def test_a_store_that_failed_mid_call_is_rescued_on_ctrl_c_too(store_path: Path) -> None:
+    store = open_store(store_path)
+    outcome = ask(store, Clerk(ANSWERS, stop_at="gesture"))
+    outcome.autosave.trouble = "disk is full"  # what autosave holds when the last answers did not reach the store
+    settled = settle(outcome)
+    assert settled.interrupted and settled.unsaved == "disk is full" and settled.rescue_path is not None
+    assert "Sam fixes it by 20:00" in settled.rescue_path.read_text()
+
+
+def _draft(store: Any, staff: str = "Dana Reyes") -> str:
+    pb = Library([bundled_dir()]).get("other")
+    outcome = live(Clerk(ANSWERS, stop_at="commitment"), store, Call(playbook=pb, staff=staff, today=TODAY))
+    return settle(outcome).draft_id
+
+
+def test_only_a_draft_can_be_resumed(store_path: Path) -> None:
+    store = open_store(store_path)
+    draft_id = _draft(store)
+    assert draft_to_resume(store, draft_id).id == draft_id
+    saved = settle(ask(store, Clerk(ANSWERS))).case
+    with pytest.raises(RecoverError, match=f"case {saved.id} is open, not a draft — nothing to resume"):
+        draft_to_resume(store, saved.id)
+    with pytest.raises(NotFoundError):
+        draft_to_resume(store, "RC-NOPE1")
+
+
+def test_the_chooser_lists_the_clerks_own_drafts_newest_first(store_path: Path) -> None:
+    store = open_store(store_path)
+    first, other, second = _draft(store), _draft(store, "Sam Lee"), _draft(store)
+    assert [d.id for d in drafts_to_choose(store, "Dana Reyes")] == [second, first]
+    assert {d.id for d in drafts_to_choose(store, None)} == {first, other, second}
+    with pytest.raises(NotFoundError, match="no drafts to resume for Kim Ito — `recover list --status draft`"):
+        drafts_to_choose(store, "Kim Ito")
+
+
+def test_a_changed_playbook_is_said_before_the_first_question(store_path: Path, tmp_path: Path) -> None:
+    store = open_store(store_path)
+    draft = store.get(_draft(store))
+    same = resumed(draft, Library([bundled_dir()]), TODAY)
+    assert same.changed is None and same.call.answers == draft.answers and same.call.staff == "Dana Reyes"
+    (tmp_path / "pb").mkdir()
+    (tmp_path / "pb" / "other.yaml").write_text(
+        textwrap.dedent("""
+        id: other
+        title: Something else went wrong
+        version: 2
+        extends: four-step
+        steps:
+          - id: review
+            prompts:
+              - {id: booking_ref, label: Booking reference, required: true}
+        """)
+    )
+    again = resumed(draft, Library([bundled_dir(), tmp_path / "pb"]), TODAY)
+    assert again.changed == (
+        "Playbook 'other' has changed since this call began (v1 → v2). "
+        "Every answer is kept; any new questions will be asked."
+    )
+    assert playbook_change(draft, again.call.playbook) == again.changed
+    assert again.call.customer["name"] == "Ana Souza"
