@@ -19,6 +19,16 @@ def has_control(text: str) -> bool:
     return CONTROL.search(text) is not None
 
 
+def clean_text(raw: str, multiline: bool) -> str:
+    """Text people typed, as stored: control characters stripped (newlines kept in multi-line answers), other
+    Unicode untouched."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split("\n"))
+    text = CONTROL.sub("", text.replace("\t", " "))
+    return text.strip()
+
+
 def safe_text(value: Any, markup: bool = True, multiline: bool = True) -> str:
     """`value` as text safe to print: control characters removed (tabs become spaces), rich markup escaped.
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, coaching_events, run_call
+from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, clean_staff, coaching_events, run_call
 from recoverycli.caselog.record import Case, Event, PlaybookRef
-from recoverycli.errors import StoreError
+from recoverycli.errors import RecoverError, StoreError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import CaseStore, iso, utcnow
 
@@ -29,6 +29,24 @@ def repeat_days() -> int:
         except (TypeError, ValueError):
             pass
     return REPEAT_DAYS
+
+
+def staff_name(given: str | None) -> str | None:
+    """--staff, then RECOVER_STAFF, then the remembered name; each checked as a customer's name is."""
+    from recoverycli.config import config_file, read_config
+
+    for source, candidate in (
+        ("--staff", given),
+        ("RECOVER_STAFF", os.environ.get("RECOVER_STAFF")),
+        (f"{config_file()}: staff", read_config().get("staff")),
+    ):
+        if candidate is None or (isinstance(candidate, str) and not candidate.strip()):
+            continue
+        try:
+            return clean_staff(candidate)
+        except ValueError as e:
+            raise RecoverError(f"{source}: {e}", exit_code=2) from None
+    return None
 
 
 def equip(
@@ -179,6 +197,26 @@ class Outcome:
     pager: Any = None  # notify.Pager: the page sent during the call when a repeat complaint was identified
 
 
+def page_when_identified(call: Call, case_id: Callable[[], str | None], pager: Any) -> None:
+    """A live call pages the duty manager the moment it finds a repeat complaint, with the customer still on the line
+    (the draft is in the store by then: it was saved with the customer's details)."""
+    identify = call.identify
+    if identify is None:
+        return
+
+    def identify_and_page(c: Any) -> Any:
+        repeat = identify(c)
+        draft = case_id()
+        if repeat.complaint_number >= 2 and draft:
+            case = case_from_call(c, via="wizard").model_copy(
+                update={"id": draft, "complaint_number": repeat.complaint_number, "severity": "emergency"}
+            )
+            pager.page(case)
+        return repeat
+
+    call.identify = identify_and_page
+
+
 def live(
     asker: Asker,
     store: CaseStore,
@@ -201,7 +239,7 @@ def live(
     pager = None
     if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified
         pager = notify.Pager(notify.reopener(store), settings, call.staff)
-        notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
+        page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
     try:
         run_call(asker, call, skip_answered=draft is not None or prefilled)
     except KeyboardInterrupt:

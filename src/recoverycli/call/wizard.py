@@ -17,9 +17,7 @@ from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
 from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
 from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step
 from recoverycli.playbooks.tips import ONLY_WHEN, TIPS
-
-# The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
-OTHER_CHOICE = "Something else (type it)"
+from recoverycli.safety import clean_text
 
 CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
     Prompt.model_construct(
@@ -219,18 +217,6 @@ class Call:
         return str(v)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean_text(raw: str, multiline: bool) -> str:
-    """Strip control characters (keeping newlines in multi-line answers) but never touch other Unicode."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    if not multiline:
-        text = " ".join(text.split("\n"))
-    text = _CONTROL.sub("", text.replace("\t", " "))
-    return text.strip()
-
-
 _YES = {"y", "yes", "true", "1", "on", "ja", "oui", "si"}
 _NO = {"n", "no", "false", "0", "off", "nein", "non"}
 
@@ -294,9 +280,6 @@ def _kind_of(raw: Any) -> str:
     if isinstance(raw, (bytes, bytearray)):
         return "binary data"
     return type(raw).__name__
-
-
-PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.first_name", "playbook.title")
 
 
 def fill(text: str, call: Call) -> str:

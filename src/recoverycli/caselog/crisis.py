@@ -564,9 +564,8 @@ def call_from_file(
     from pathlib import Path
 
     from recoverycli.call.answers_file import load_answers
-    from recoverycli.call.live import equip
+    from recoverycli.call.live import equip, staff_name
     from recoverycli.call.wizard import Call, case_from_call, run_call
-    from recoverycli.config import staff_name
 
     path = Path(path)
     data = load_answers(path)

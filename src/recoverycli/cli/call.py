@@ -82,7 +82,8 @@ def start(
         return
 
     need_terminal("recover start")
-    from recoverycli.config import remember, staff_name
+    from recoverycli.call.live import staff_name
+    from recoverycli.config import remember
     from recoverycli.ui import run_with_clerk
 
     known = staff_name(staff)
@@ -230,10 +231,9 @@ def resume(
     """Continue a call that was interrupted, at the first unanswered question."""
     from datetime import date
 
-    from recoverycli.call.live import live
+    from recoverycli.call.live import live, staff_name
     from recoverycli.call.wizard import call_from_case
     from recoverycli.cli.common import library
-    from recoverycli.config import staff_name
     from recoverycli.errors import NotFoundError
     from recoverycli.ui import run_with_clerk
 

@@ -245,9 +245,7 @@ SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False),
 ]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)
-]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 
@@ -295,7 +293,7 @@ def case_filter(status, playbook, customer, staff, since, until, overdue, system
 
 
 def staff_for_change(given: str | None) -> str:
-    from recoverycli.config import staff_name
+    from recoverycli.call.live import staff_name
 
     who = staff_name(given)
     if who is None:

@@ -309,14 +309,12 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
     questions, as `recover start` would), with the crisis kept in view."""
     from datetime import date
 
-    import questionary
-
-    from recoverycli.call.live import equip
+    from recoverycli.call.live import equip, staff_name
     from recoverycli.call.wizard import Call
     from recoverycli.caselog import crisis
-    from recoverycli.config import remember, staff_name
+    from recoverycli.config import remember
     from recoverycli.ui import crisis as crisis_view
-    from recoverycli.ui.prompts import TerminalAsker, discard_typeahead
+    from recoverycli.ui.prompts import TerminalAsker, confirm_after_call
 
     pb = lib.get(found.playbook_id)
     console = make_console()
@@ -357,8 +355,7 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
                         "[yellow]Your hold on this customer ran out during the call; another desk may "
                         "have called them too.[/yellow]"
                     )
-        discard_typeahead()  # a confirm needs Enter, and keys typed during the call are not its answer
-        if not questionary.confirm("Call the next customer?", default=True, auto_enter=False).unsafe_ask():
+        if not confirm_after_call("Call the next customer?"):
             break
     echo(f"{calls} call(s) from this desk — the board: recover crisis board {found.id}", err=True)
 

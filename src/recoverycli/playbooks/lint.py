@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recoverycli.call.wizard import PLACEHOLDERS
 from recoverycli.playbooks.library import (
     BASE_ID,
     NOT_PLAYBOOKS,
@@ -15,7 +14,7 @@ from recoverycli.playbooks.library import (
     playbook_files,
     search_dirs,
 )
-from recoverycli.playbooks.schema import Playbook
+from recoverycli.playbooks.schema import PLACEHOLDERS, Playbook
 from recoverycli.playbooks.source import Problem
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
@@ -209,7 +208,7 @@ TYPE_YOUR_OWN = re.compile(
 
 def _own_other_choices(entry: Entry) -> list[Problem]:
     """A choice list that offers its own "something else" shows the clerk two of them."""
-    from recoverycli.call.wizard import OTHER_CHOICE
+    from recoverycli.playbooks.schema import OTHER_CHOICE
 
     own, src = entry.playbook, entry.source
     out: list[Problem] = []

@@ -16,6 +16,10 @@ PromptType = Literal["text", "multiline", "choice", "confirm", "date", "time", "
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 PROMPT_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+# The {placeholders} a playbook's text may use; the call fills them in.
+PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.first_name", "playbook.title")
+# The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
+OTHER_CHOICE = "Something else (type it)"
 
 # Every call asks these; incident playbooks may add to them, never take them away.
 BASE_PROMPTS: tuple[str, ...] = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Group
@@ -10,16 +9,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from recoverycli.dates import local
 from recoverycli.safety import safe_text
 
 if TYPE_CHECKING:
     from recoverycli.call.wizard import Call, Repeat, StepView
     from recoverycli.caselog.record import Case
     from recoverycli.playbooks.schema import Playbook
-
-
-def local(dt: datetime) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def plain(text: object, style: str = "") -> Text:

@@ -144,7 +144,7 @@ class ScreenAsker:
             )
             return default if not str(raw).strip() else raw
         if prompt.type == "choice":
-            from recoverycli.call.wizard import OTHER_CHOICE
+            from recoverycli.playbooks.schema import OTHER_CHOICE
 
             options = call.choices(prompt)
             known = {v for v, _ in options}
@@ -246,7 +246,7 @@ class ScreenAsker:
 
     def choose_draft(self, drafts: list[Any]) -> str:
         from recoverycli.call.live import answers_held
-        from recoverycli.ui.panels import local
+        from recoverycli.dates import local
 
         options = [
             (
