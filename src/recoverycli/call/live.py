@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, clean_staff, coaching_events, run_call
-from recoverycli.caselog.record import Case, Event, PlaybookRef
+from recoverycli.caselog.record import Case, Event, PlaybookRef, severity_of
 from recoverycli.errors import RecoverError, StoreError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import CaseStore, iso, utcnow
@@ -104,8 +104,7 @@ def equip(
 
 def captured(case: Case) -> int:
     """Every answer a draft holds, the customer's name, contact and segment included."""
-    customer = [v for v in case.customer.model_dump().values() if v not in (None, "")]
-    return len(customer) + sum(1 for v in case.answers.values() if v not in (None, ""))
+    return len(case.customer.given()) + sum(1 for v in case.answers.values() if v not in (None, ""))
 
 
 def answers_held(case: Case) -> str:
@@ -157,9 +156,7 @@ class Autosave:
     def _updated(self, call: Call) -> Case:
         assert self.case is not None
         if self._ref is None:  # the playbook as it is now, even for a draft begun on an older one
-            self._ref = PlaybookRef(
-                id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash()
-            )
+            self._ref = PlaybookRef.of(call.playbook)
         return self.case.model_copy(
             update={
                 "updated_at": utcnow(),
@@ -167,7 +164,7 @@ class Autosave:
                 "customer": call.to_customer(),
                 "answers": dict(call.answers),
                 "complaint_number": call.complaint_number,
-                "severity": "emergency" if call.complaint_number >= 2 else "normal",
+                "severity": severity_of(call.complaint_number),
                 "playbook": self._ref,
                 "crisis_id": call.crisis_id,
             }
@@ -207,9 +204,13 @@ def page_when_identified(call: Call, case_id: Callable[[], str | None], pager: A
     def identify_and_page(c: Any) -> Any:
         repeat = identify(c)
         draft = case_id()
-        if repeat.complaint_number >= 2 and draft:
+        if severity_of(repeat.complaint_number) == "emergency" and draft:
             case = case_from_call(c, via="wizard").model_copy(
-                update={"id": draft, "complaint_number": repeat.complaint_number, "severity": "emergency"}
+                update={
+                    "id": draft,
+                    "complaint_number": repeat.complaint_number,
+                    "severity": severity_of(repeat.complaint_number),
+                }
             )
             pager.page(case)
         return repeat
@@ -260,7 +261,7 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
     from recoverycli.files import new_private
     from recoverycli.playbooks.source import dump_yaml
 
-    customer = {k: v for k, v in call.to_customer().model_dump().items() if v not in (None, "")}
+    customer = call.to_customer().given()
     body = dump_yaml(
         {"playbook": call.playbook.id, "staff": call.staff, "customer": customer, "answers": dict(call.answers)}
     )

@@ -12,6 +12,7 @@ from recoverycli.playbooks.library import (
     Library,
     bundled_dir,
     playbook_files,
+    prompt_loc,
     search_dirs,
 )
 from recoverycli.playbooks.schema import PLACEHOLDERS, Playbook
@@ -181,7 +182,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
             if mine is not None and p.required and not mine.required:
                 out.append(
                     src.problem(
-                        _prompt_loc(own, p.id), f"base prompt '{p.id}' must stay required — set `required: true`"
+                        prompt_loc(own, p.id, "required"),
+                        f"base prompt '{p.id}' must stay required — set `required: true`",
                     )
                 )
     original = base.entries.get(own.id)
@@ -228,14 +230,6 @@ def _own_other_choices(entry: Entry) -> list[Problem]:
                         )
                     )
     return out
-
-
-def _prompt_loc(pb: Playbook, prompt_id: str) -> tuple:
-    for i, step in enumerate(pb.steps):
-        for j, p in enumerate(step.prompts):
-            if p.id == prompt_id:
-                return ("steps", i, "prompts", j, "required")
-    return ("steps",)
 
 
 def line(p: Problem) -> str:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from recoverycli.playbooks.tips import TIPS
 
 Segment = Literal["family", "business", "couple", "group", "vip", "other"]
-SEGMENTS: tuple[str, ...] = ("family", "business", "couple", "group", "vip", "other")
+SEGMENTS: tuple[Segment, ...] = get_args(Segment)
+# How the call offers each segment to the clerk.
+SEGMENT_LABELS: dict[Segment, str] = {
+    "family": "Family (children, meal and bed times)",
+    "business": "Business (a meeting, a deadline)",
+    "couple": "Couple (maybe a special occasion)",
+    "group": "Group (one contact speaks for many)",
+    "vip": "VIP (a long-standing or high-value guest)",
+    "other": "Other",
+}
 PromptType = Literal["text", "multiline", "choice", "confirm", "date", "time", "number"]
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
