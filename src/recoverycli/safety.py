@@ -14,11 +14,6 @@ from typing import Any
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def has_control(text: str) -> bool:
-    """Control characters a terminal could act on (tab and newline are fine in text)."""
-    return CONTROL.search(text) is not None
-
-
 def clean_text(raw: str, multiline: bool) -> str:
     """Text people typed, as stored: control characters stripped (newlines kept in multi-line answers), other
     Unicode untouched."""

@@ -19,7 +19,6 @@ from recoverycli.caselog.crisis_import import Problem, ReadList
 from recoverycli.errors import AnswersError, NotFoundError, RecoverError
 from recoverycli.playbooks.schema import Option, Prompt
 
-OUTREACH_PLAYBOOK = "crisis-outreach"
 OUTREACH = "outreach"
 RETRY = timedelta(minutes=30)
 LEASE = timedelta(minutes=2)

@@ -332,7 +332,7 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
         console.print()
         console.print(crisis_view.claim_panel(claim))
         supplier = crisis.supplier_entries(st, found.id)
-        if (panel := crisis_view.supplier_panel(found.title, found.supplier, supplier)) is not None:
+        if (panel := crisis_view.supplier_panel(found.supplier, supplier)) is not None:
             console.print(panel)
         asker = TerminalAsker(console)
         with crisis.Heartbeat(location, claim):
