@@ -215,3 +215,26 @@ def test_the_rules_catch_typer_in_the_core(tmp_path: Path, monkeypatch: pytest.M
     )
     with pytest.raises(AssertionError, match=r"recoverycli\.caselog\.report \(line \d+\) imports recoverycli\.ui"):
         test_imports_only_point_down_the_layers()
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Shared helpers live in tests/helpers.py (and tests/e2e/term.py, tests/hostile/__init__.py for their
+    packages), fixtures in conftest.py: importing a test module runs its tests' module code twice and ties the two."""
+    tests = Path(__file__).resolve().parent
+    wrong = []
+    for path in sorted(tests.rglob("*.py")):
+        package = ["tests", *path.parent.relative_to(tests).parts]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            last = [n.rpartition(".")[2] for n in names if n.startswith("tests.") or n == "tests"]
+            if any(n.startswith("test_") or n == "conftest" for n in last):
+                wrong.append(f"{path.relative_to(tests.parent)}:{node.lineno}")
+    assert not wrong, "test modules importing test modules or conftest (use tests/helpers.py):\n" + "\n".join(wrong)

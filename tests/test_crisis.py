@@ -18,7 +18,7 @@ from recoverycli.caselog.crisis_import import read_customers
 from recoverycli.cli import app
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import open_store
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 runner = CliRunner()
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -468,9 +468,7 @@ def test_export_gains_crisis_id_at_the_end_and_report_a_section_per_crisis(store
     lib = Library([bundled_dir()])
     crisis.call_from_file(store, lib, found, REACHED, None, date.today())
     crisis.call_from_file(store, lib, found, VOICEMAIL, None, date.today())
-    crisis.log_supplier(
-        store, found, "Lena", "Maria", "Refund two nights", "2026-12-05", None, datetime.now(UTC)
-    )
+    crisis.log_supplier(store, found, "Lena", "Maria", "Refund two nights", "2026-12-05", None, datetime.now(UTC))
     rows = list(csv.reader(io.StringIO(cli("export").stdout)))
     assert rows[0][-2:] == ["extra", "crisis_id"] and rows[1][-1] == found.id
     assert json.loads(cli("export", "--format", "jsonl").stdout.splitlines()[0])["crisis_id"] == found.id

@@ -13,7 +13,7 @@ from pathlib import Path
 from recoverycli.caselog import crisis
 from recoverycli.caselog.crisis_import import read_customers
 from recoverycli.store import open_store
-from tests.conftest import EXAMPLES, ROOT
+from tests.helpers import EXAMPLES, ROOT
 
 DESK = textwrap.dedent("""
     import json, sys

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.cli.common import LOG_LIMIT
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.hostile import ANSWERS, run
 
 runner = CliRunner()
