@@ -38,10 +38,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
     {
         # the spreadsheet-formula guard moves to safety.py (17b1)
         ("recoverycli.store.base", "recoverycli.caselog.export"),
-        # a crisis queue call from a desk or an --answers file runs the wizard: belongs in call/
-        ("recoverycli.caselog.crisis", "recoverycli.call.answers_file"),
-        ("recoverycli.caselog.crisis", "recoverycli.call.live"),
-        ("recoverycli.caselog.crisis", "recoverycli.call.wizard"),
     }
 )
 # Outside libraries and the packages (or modules) allowed to import them.

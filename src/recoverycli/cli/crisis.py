@@ -257,6 +257,7 @@ def call(
     """Call the next customer nobody is calling, and the next, until you stop: a shared queue across desks."""
     from datetime import date
 
+    from recoverycli.call.outreach import call_from_file
     from recoverycli.caselog import crisis
     from recoverycli.config import default_store
     from recoverycli.playbooks.library import Library
@@ -266,7 +267,7 @@ def call(
     st = store_at(location, create=False)
     found = crisis.resolve(st, crisis_id)
     if answers is not None:
-        done = crisis.call_from_file(st, lib, found, answers, staff, date.today())
+        done = call_from_file(st, lib, found, answers, staff, date.today())
         if done is None:
             echo(crisis.nobody_due(st, found, _now()), err=True)
             raise typer.Exit(NOTHING_DUE)
@@ -310,6 +311,7 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
     from datetime import date
 
     from recoverycli.call.live import equip, staff_name
+    from recoverycli.call.outreach import ask_attempt
     from recoverycli.call.wizard import Call
     from recoverycli.caselog import crisis
     from recoverycli.config import remember
@@ -339,7 +341,7 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
             try:
                 attempt_call = Call(playbook=pb, staff=who, today=date.today())
                 equip(attempt_call, st)
-                attempt = crisis.ask_attempt(asker, attempt_call)
+                attempt = ask_attempt(asker, attempt_call)
             except KeyboardInterrupt:
                 st.release(claim.customer.id, claim.token)
                 fail(f"interrupted — {claim.customer.name} is back in the queue; nothing was recorded", 130)
