@@ -19,54 +19,29 @@ from recoverycli.playbooks.schema import SEGMENT_LABELS, SEGMENTS, Gesture, Opti
 from recoverycli.playbooks.tips import ONLY_WHEN, TIPS, Tip
 from recoverycli.safety import clean_text
 
+
+def _built_in(prompt_id: str, label: str, help: str = "", **fields: Any) -> Prompt:
+    """A question the call asks itself, outside every playbook: required, at most 200 characters unless told, and
+    built without validation (an id such as `customer.name` is not a playbook prompt id)."""
+    return Prompt.model_construct(
+        **{"id": prompt_id, "label": label, "help": help, "required": True, "max_length": 200, **fields}
+    )
+
+
 CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
-    Prompt.model_construct(
-        id="customer.name",
-        label="Customer's name?",
-        help="As they would like to be addressed.",
-        type="text",
-        required=True,
-        choices=[],
-        choices_from=None,
-        allow_other=True,
-        max_length=200,
-    ),
-    Prompt.model_construct(
-        id="customer.contact",
-        label="Phone, email or booking reference?",
-        help="How we reach them for the follow-up.",
-        type="text",
-        required=True,
-        choices=[],
-        choices_from=None,
-        allow_other=True,
-        max_length=200,
-    ),
-    Prompt.model_construct(
-        id="customer.segment",
-        label="Who is the customer?",
-        help="Guidance adapts to them.",
+    _built_in("customer.name", "Customer's name?", "As they would like to be addressed."),
+    _built_in("customer.contact", "Phone, email or booking reference?", "How we reach them for the follow-up."),
+    _built_in(
+        "customer.segment",
+        "Who is the customer?",
+        "Guidance adapts to them.",
         type="choice",
-        required=True,
         choices=[Option(value=s, label=SEGMENT_LABELS[s]) for s in SEGMENTS],
-        choices_from=None,
         allow_other=False,
         max_length=20,
     ),
 )
-
-
-STAFF_PROMPT = Prompt.model_construct(
-    id="staff",
-    label="Your name (staff)?",
-    help="",
-    type="text",
-    required=True,
-    choices=[],
-    choices_from=None,
-    allow_other=True,
-    max_length=200,
-)
+STAFF_PROMPT = _built_in("staff", "Your name (staff)?")
 MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exactly
 
 
