@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import os
+import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "playbooks" / "examples"
+from tests.helpers import ROLES, as_role, cli, guide_sql
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +67,27 @@ def store_url(request: pytest.FixtureRequest, isolated_home: Path) -> str:
     if request.param == "sqlite":
         return str(isolated_home / "data" / "cases.db")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def guide_roles(pg_cluster, pg_url: str):
+    """The guide's own SQL, run as written (names made unique, so a reused server is not disturbed)."""
+    tag = uuid.uuid4().hex[:6]
+    names = {r: f"{r}_{tag}" for r in ROLES}
+    db = pg_url.rpartition("/")[2]
+
+    def adapt(sql: str) -> str:
+        sql = re.sub(r"\b(" + "|".join(ROLES) + r")\b", lambda m: names[m.group(1)], sql)
+        return re.sub(r"DATABASE recover\b", f'DATABASE "{db}"', sql)
+
+    superuser, grants = guide_sql()
+    superuser = adapt(superuser).replace(f'CREATE DATABASE "{db}" OWNER', f'ALTER DATABASE "{db}" OWNER TO')
+    for stmt in filter(str.strip, superuser.split(";")):
+        pg_cluster.sql(stmt)
+    owner = as_role(pg_url, names["recover_owner"])
+    assert cli("store", "migrate", "--store", owner).exit_code == 0
+    pg_cluster.sql(adapt(grants), owner)
+    yield {role: as_role(pg_url, name) for role, name in names.items()}
+    pg_cluster.drop_database(pg_url)
+    for name in reversed(list(names.values())):
+        pg_cluster.sql(f'DROP ROLE IF EXISTS "{name}"')

@@ -17,7 +17,7 @@ from recoverycli.store import open_store
 from recoverycli.ui import plain_reason
 from recoverycli.ui.screen import CallScreen
 from tests.callscreen import answer, key_events, rows, screen_text, type_keys, typed_ahead, until
-from tests.test_store import make_case
+from tests.helpers import make_case
 
 ENTER, DOWN, CTRL_D = "\r", ["down"], "\x04"
 WORDS = (
@@ -579,7 +579,7 @@ def test_plain_modes_crisis_line_fits_80_columns_whatever_the_title() -> None:
 
 def test_a_draft_counts_every_captured_answer_customer_fields_included() -> None:
     from recoverycli.call.live import captured
-    from tests.test_store import make_case
+    from tests.helpers import make_case
 
     case = make_case()
     assert captured(case.model_copy(update={"answers": {}})) == 3  # name, contact, segment

@@ -15,7 +15,7 @@ from recoverycli.caselog.export import COLUMNS, neutralise
 from recoverycli.caselog.record import Customer
 from recoverycli.cli import app
 from recoverycli.store import open_store
-from tests.test_store import make_case
+from tests.helpers import make_case
 
 runner = CliRunner()
 TODAY = date.today()

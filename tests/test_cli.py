@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.store import open_store
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 runner = CliRunner()
 SMOKE = """

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from recoverycli.call import outreach
 from recoverycli.caselog import crisis
 from recoverycli.caselog.crisis_import import read_customers
 from recoverycli.cli import app
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import open_store
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 runner = CliRunner()
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -111,7 +112,7 @@ def test_unreached_customers_return_after_the_retry_delay_and_wrong_numbers_do_n
 def test_a_reached_customer_becomes_a_case_linked_to_the_crisis(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(2))
     lib = Library([bundled_dir()])
-    done = crisis.call_from_file(store, lib, found, REACHED, None, date(2026, 11, 20), now=T0)
+    done = outreach.call_from_file(store, lib, found, REACHED, None, date(2026, 11, 20), now=T0)
     assert done.outcome == "reached" and done.held and done.case_id.startswith("RC-")
     case = store.get(done.case_id)
     assert case.crisis_id == found.id and case.playbook.id == "crisis-outreach" and case.status == "open"
@@ -321,7 +322,7 @@ def test_update_is_a_personal_coached_mail_merge(store_url: str, tmp_path: Path)
     store, found = opened(store_url, tmp_path, rows)
     lib = Library([bundled_dir()])
     for _ in range(2):
-        crisis.call_from_file(store, lib, found, REACHED, None, date(2026, 11, 20), now=T0)
+        outreach.call_from_file(store, lib, found, REACHED, None, date(2026, 11, 20), now=T0)
     message = tmp_path / "update.txt"
     message.write_text(MESSAGE)
     no_supplier = cli("crisis", "update", found.id, "--message", str(message), "--only", "reached")
@@ -446,7 +447,7 @@ def test_a_listed_customer_calling_in_sees_the_crisis_and_is_linked(store_url: s
 
 def test_a_customer_we_reached_calls_back_without_an_emergency(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, ["Hannah Ruiz,+1 415 555 0199,BK-20931,couple,"])
-    crisis.call_from_file(store, Library([bundled_dir()]), found, REACHED, None, date(2026, 11, 20))
+    outreach.call_from_file(store, Library([bundled_dir()]), found, REACHED, None, date(2026, 11, 20))
     result = inbound(tmp_path, "Hannah Ruiz", "+1 415 555 0199")
     assert result.exit_code == 0, result.output  # no escalation asked: our own call was not a complaint
     assert "EMERGENCY" not in result.stderr
@@ -467,8 +468,8 @@ def test_a_name_alone_is_shown_but_not_linked(store_url: str, tmp_path: Path) ->
 def test_export_gains_crisis_id_at_the_end_and_report_a_section_per_crisis(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(3))
     lib = Library([bundled_dir()])
-    crisis.call_from_file(store, lib, found, REACHED, None, date.today())
-    crisis.call_from_file(store, lib, found, VOICEMAIL, None, date.today())
+    outreach.call_from_file(store, lib, found, REACHED, None, date.today())
+    outreach.call_from_file(store, lib, found, VOICEMAIL, None, date.today())
     crisis.log_supplier(store, found, "Lena", "Maria", "Refund two nights", "2026-12-05", None, datetime.now(UTC))
     rows = list(csv.reader(io.StringIO(cli("export").stdout)))
     assert rows[0][-2:] == ["extra", "crisis_id"] and rows[1][-1] == found.id

@@ -13,11 +13,12 @@ from pathlib import Path
 from recoverycli.caselog import crisis
 from recoverycli.caselog.crisis_import import read_customers
 from recoverycli.store import open_store
-from tests.conftest import EXAMPLES, ROOT
+from tests.helpers import EXAMPLES, ROOT
 
 DESK = textwrap.dedent("""
     import json, sys
     from datetime import date
+    from recoverycli.call.outreach import call_from_file
     from recoverycli.caselog import crisis
     from recoverycli.playbooks.library import Library, bundled_dir
     from recoverycli.store import open_store
@@ -29,7 +30,7 @@ DESK = textwrap.dedent("""
     done = []
     while True:
         # the path `recover crisis call --answers` takes: claim, the whole outreach playbook, one transaction to record
-        result = crisis.call_from_file(store, lib, found, sys.argv[3], "Desk " + sys.argv[4], date.today())
+        result = call_from_file(store, lib, found, sys.argv[3], "Desk " + sys.argv[4], date.today())
         if result is None:
             break
         done.append([result.customer, result.case_id, result.held])

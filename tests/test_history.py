@@ -16,9 +16,7 @@ from recoverycli.cli import app
 from recoverycli.identity import name_key
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import open_store
-from tests.conftest import EXAMPLES
-from tests.test_repeat import DOWN, ENTER, FINISH, live
-from tests.test_store import make_case
+from tests.helpers import DOWN, ENTER, EXAMPLES, FINISH, live, make_case
 
 runner = CliRunner()
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

@@ -25,10 +25,8 @@ from recoverycli import notify
 from recoverycli.caselog.record import Event
 from recoverycli.notify import Channel, Ledger, load_settings, redact, safe_label
 from recoverycli.store import open_store
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES, make_case
 from tests.receivers import ENCODED, LEAKS, PASSWORD, HttpReceiver, SmtpReceiver, free_port
-from tests.test_shared_store import guide_roles  # noqa: F401 - a fixture
-from tests.test_store import make_case
 
 RECOVER = Path(sys.executable).with_name("recover")
 OTHER = (EXAMPLES / "other.answers.yaml").read_text()
@@ -655,7 +653,7 @@ def test_help_stays_fast_without_apprise() -> None:
 
 
 def test_a_desk_role_of_the_shared_store_guide_can_claim_and_record_a_page(
-    guide_roles: dict[str, str],  # noqa: F811
+    guide_roles: dict[str, str],
     http: HttpReceiver,
 ) -> None:
     desk = guide_roles["desk_lobby"]

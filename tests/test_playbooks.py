@@ -260,3 +260,20 @@ def test_a_playbook_extending_the_base_is_offered_even_without_a_category(tmp_pa
     lib = Library([bundled_dir(), tmp_path])
     assert "late-checkin" in [pb.id for pb in lib.catalogue()] and lib.get("late-checkin").category == "general"
     assert "four-step" not in [pb.id for pb in lib.catalogue()]
+
+
+def test_every_segment_is_offered_with_a_label_and_read_from_a_customer_list() -> None:
+    """The segments are the schema's `Segment`: the call's choices and the crisis import follow it."""
+    from recoverycli.call.wizard import CUSTOMER_PROMPTS
+    from recoverycli.caselog.crisis_import import SEGMENT_WORDS
+    from recoverycli.playbooks.schema import SEGMENT_LABELS, SEGMENTS
+
+    assert list(SEGMENT_LABELS) == list(SEGMENTS) and set(SEGMENT_WORDS) == set(SEGMENTS)
+    offered = next(p for p in CUSTOMER_PROMPTS if p.id == "customer.segment")
+    assert [o.value for o in offered.choices] == list(SEGMENTS)
+
+
+def test_a_second_complaint_is_an_emergency_by_one_rule() -> None:
+    from recoverycli.caselog.record import severity_of
+
+    assert [severity_of(n) for n in (1, 2, 3)] == ["normal", "emergency", "emergency"]

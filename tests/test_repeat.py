@@ -5,26 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output import DummyOutput
-from rich.console import Console
 from typer.testing import CliRunner
 
-from recoverycli.call.live import Autosave, equip
-from recoverycli.call.wizard import Call, notice, rank_gestures, run_call
+from recoverycli.call.wizard import Call, notice, rank_gestures
 from recoverycli.cli import app
 from recoverycli.identity import contact_key, name_key
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.playbooks.schema import Gesture
 from recoverycli.store import open_store
-from recoverycli.ui.prompts import TerminalAsker
-from tests.conftest import EXAMPLES
-from tests.test_store import make_case
+from tests.helpers import DOWN, ENTER, EXAMPLES, FINISH, live, make_case
 
 runner = CliRunner()
 OTHER = (EXAMPLES / "other.answers.yaml").read_text()
@@ -103,26 +96,6 @@ def test_lookup_uses_the_indexes(store_path: Path) -> None:
         )
     )
     assert "cases_contact_key" in plan and "cases_name_key" in plan
-
-
-ENTER, DOWN, FINISH = "\r", "\x1b[B", "\x04"
-
-
-def live(store_url: str, playbook: str, keys: str, now: datetime | None = None) -> tuple[Call, str, str]:
-    """A live call in-process, autosaved and equipped like `recover start`."""
-    store = open_store(store_url)
-    pb = Library([bundled_dir()]).get(playbook)
-    out = io.StringIO()
-    call = Call(playbook=pb, staff="Dana Reyes", today=date.today(), now=now or datetime.now(UTC))
-    autosave = Autosave(store, via="wizard")
-    call.on_answer = autosave
-    equip(call, store)
-    with create_pipe_input() as inp, create_app_session(input=inp, output=DummyOutput()):
-        inp.send_text(keys)
-        inp.close()  # out of keys means EOF, a failure, never a hang
-        run_call(TerminalAsker(Console(file=out, width=120, color_system=None)), call)
-    case = autosave.finish(call)
-    return call, out.getvalue(), case.id
 
 
 def test_coach_in_the_live_call_records_what_was_shown_and_kept(store_url: str) -> None:

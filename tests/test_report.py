@@ -18,7 +18,7 @@ from recoverycli.cli import app
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.store import iso, open_store
 from recoverycli.ui import report as report_view
-from tests.test_store import make_case
+from tests.helpers import make_case
 
 runner = CliRunner()
 SINCE, UNTIL, TODAY = date(2026, 11, 1), date(2026, 11, 30), "2026-11-20"

@@ -26,7 +26,7 @@ from recoverycli.errors import PlaybookError, StoreError
 from recoverycli.playbooks.library import Library, bundled_dir, parse_playbook
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import ERASED, MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_store
-from tests.test_store import make_case
+from tests.helpers import make_case
 
 runner = CliRunner()
 TODAY = date(2026, 11, 25)
@@ -144,7 +144,7 @@ def test_discard_drops_drafts_only(store_url: str) -> None:
 
 WRITER = textwrap.dedent("""
     import sys
-    from tests.test_store import make_case
+    from tests.helpers import make_case
     from recoverycli.store import open_store
     store = open_store(sys.argv[1])
     for i in range(int(sys.argv[2])):

@@ -11,55 +11,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from recoverycli.caselog.record import Event
-from recoverycli.cli import app
 from recoverycli.store import SCHEMA_VERSION, content_hash, open_store
-from tests.conftest import ROOT
-from tests.test_store import NOW, make_case
+from tests.helpers import NOW, ROOT, as_role, cli, make_case
 
-runner = CliRunner()
 EXAMPLE = ROOT / "playbooks" / "examples" / "other.answers.yaml"
-GUIDE = ROOT / "docs" / "shared-store.md"
-ROLES = ("recover_owner", "recover_desk", "recover_manager", "desk_lobby", "mgr_lena")
-
-
-def cli(*args: str, env: dict[str, str] | None = None):
-    return runner.invoke(app, list(args), env={"RECOVER_STAFF": "Lee Park", **(env or {})})
-
-
-def guide_sql() -> list[str]:
-    return re.findall(r"```sql\n(.*?)```", GUIDE.read_text(), flags=re.S)
-
-
-def as_role(url: str, role: str) -> str:
-    """The same database, logged in as another role (the test cluster trusts loopback; a password is ignored)."""
-    return re.sub(r"^postgresql://[^@/]*@", f"postgresql://{role}:change-me@", url)
-
-
-@pytest.fixture
-def guide_roles(pg_cluster, pg_url: str):
-    """The guide's own SQL, run as written (names made unique, so a reused server is not disturbed)."""
-    tag = uuid.uuid4().hex[:6]
-    names = {r: f"{r}_{tag}" for r in ROLES}
-    db = pg_url.rpartition("/")[2]
-
-    def adapt(sql: str) -> str:
-        sql = re.sub(r"\b(" + "|".join(ROLES) + r")\b", lambda m: names[m.group(1)], sql)
-        return re.sub(r"DATABASE recover\b", f'DATABASE "{db}"', sql)
-
-    superuser, grants = guide_sql()
-    superuser = adapt(superuser).replace(f'CREATE DATABASE "{db}" OWNER', f'ALTER DATABASE "{db}" OWNER TO')
-    for stmt in filter(str.strip, superuser.split(";")):
-        pg_cluster.sql(stmt)
-    owner = as_role(pg_url, names["recover_owner"])
-    assert cli("store", "migrate", "--store", owner).exit_code == 0
-    pg_cluster.sql(adapt(grants), owner)
-    yield {role: as_role(pg_url, name) for role, name in names.items()}
-    pg_cluster.drop_database(pg_url)
-    for name in reversed(list(names.values())):
-        pg_cluster.sql(f'DROP ROLE IF EXISTS "{name}"')
 
 
 def test_desks_take_calls_managers_also_export_and_forget(guide_roles: dict[str, str]) -> None:

@@ -3,32 +3,16 @@ from __future__ import annotations
 import re
 import sqlite3
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef
+from recoverycli.caselog.record import Customer
 from recoverycli.errors import NotFoundError, StoreError
 from recoverycli.store import SCHEMA_VERSION, SqliteStore, open_store
-
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-
-
-def make_case(**answers: object) -> Case:
-    return Case(
-        id="RC-NEW",
-        status="open",
-        created_at=NOW,
-        updated_at=NOW,
-        staff="Dana Reyes",
-        customer=Customer(name="Ana Souza", contact="+1 555 0100", segment="business"),
-        playbook=PlaybookRef(id="other", version=1, hash="abc"),
-        answers=answers or {"customer_words": "It broke.\nTwice.", "follow_up_date": "2026-11-27"},
-        events=[Event(at=NOW, staff="Dana Reyes", kind="created", data={"via": "wizard"})],
-    )
+from tests.helpers import NOW, make_case
 
 
 def test_saved_case_comes_back_identical(store_url: str) -> None:

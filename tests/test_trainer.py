@@ -15,7 +15,7 @@ from recoverycli.cli import app
 from recoverycli.playbooks.library import Library, bundled_dir, playbook_files
 from recoverycli.playbooks.scaffold import schema_of
 from recoverycli.playbooks.schema import Playbook
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 runner = CliRunner()
 LINT = Path("tests/lint_playbooks")

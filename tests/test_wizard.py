@@ -14,9 +14,10 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from recoverycli.call.wizard import Call, case_from_call, check_answer, clean_text, fill, run_call
+from recoverycli.call.wizard import Call, case_from_call, check_answer, fill, run_call
 from recoverycli.dates import parse_when
 from recoverycli.playbooks.library import Library, bundled_dir
+from recoverycli.safety import clean_text
 from recoverycli.ui.prompts import TerminalAsker
 
 ENTER, DOWN, FINISH, CLEAR = "\r", "\x1b[B", "\x04", "\x15"  # Ctrl+D finishes a multi-line answer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from pathlib import Path
 
@@ -73,22 +72,3 @@ def remember(key: str, value: str) -> None:
         replace_private(path, "".join(lines))
     except (OSError, RecoverError):
         pass
-
-
-def staff_name(given: str | None) -> str | None:
-    """--staff, then RECOVER_STAFF, then the remembered name; each checked as a customer's name is."""
-    from recoverycli.call.wizard import clean_staff
-    from recoverycli.errors import UsageError
-
-    for source, candidate in (
-        ("--staff", given),
-        ("RECOVER_STAFF", os.environ.get("RECOVER_STAFF")),
-        (f"{config_file()}: staff", read_config().get("staff")),
-    ):
-        if candidate is None or (isinstance(candidate, str) and not candidate.strip()):
-            continue
-        try:
-            return clean_staff(candidate)
-        except ValueError as e:
-            raise UsageError(f"{source}: {e}") from None
-    return None

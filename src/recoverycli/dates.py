@@ -69,6 +69,11 @@ def say_date(d: date, today: date) -> str:
     return f"{near}, {text}" if near else text
 
 
+def local(dt: datetime) -> str:
+    """A timestamp as the local date and time people read in a table: 2026-11-26 09:30."""
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def say_time(at: datetime, now: datetime) -> str:
     """A moment in local time as people say it: 'today 07:40', 'yesterday 18:00', 'Tue 24 Nov 18:00'."""
     local, here = at.astimezone(), now.astimezone()

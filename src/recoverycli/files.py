@@ -304,19 +304,38 @@ def write_output(
 
 
 # --- recover's own private files --------------------------------------------------------------
+def _private_fd(fd: int) -> None:
+    """A regular file made 0600: os.open's mode applies only to a file it creates, never to one that exists."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, f"not a regular file ({_kind(st.st_mode)})")
+    if stat.S_IMODE(st.st_mode) != PRIVATE_FILE:
+        os.fchmod(fd, PRIVATE_FILE)
+
+
 def _open_private(path: Path, flags: int) -> int:
     """Open (creating 0600) a private file, never through a symlink, and tighten it if it was looser."""
     fd = os.open(path, flags | os.O_CREAT | _NOFOLLOW | _CLOEXEC, PRIVATE_FILE)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(errno.EINVAL, f"not a regular file ({_kind(st.st_mode)})")
-        if stat.S_IMODE(st.st_mode) != PRIVATE_FILE:
-            os.fchmod(fd, PRIVATE_FILE)
+        _private_fd(fd)
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def tighten(path: Path, follow_links: bool = False) -> bool:
+    """Make an existing regular file of ours 0600 (a store about to hold personal data, a config holding secrets);
+    False, and nothing changed, when it belongs to another user. Through a symlink only with follow_links (a path
+    the user chose, such as --store)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC | (0 if follow_links else _NOFOLLOW))
+    try:
+        if os.fstat(fd).st_uid != os.geteuid():
+            return False
+        _private_fd(fd)
+        return True
+    finally:
+        os.close(fd)
 
 
 def append_private(path: Path) -> IO[str]:

@@ -14,9 +14,14 @@ from typing import Any
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def has_control(text: str) -> bool:
-    """Control characters a terminal could act on (tab and newline are fine in text)."""
-    return CONTROL.search(text) is not None
+def clean_text(raw: str, multiline: bool) -> str:
+    """Text people typed, as stored: control characters stripped (newlines kept in multi-line answers), other
+    Unicode untouched."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split("\n"))
+    text = CONTROL.sub("", text.replace("\t", " "))
+    return text.strip()
 
 
 def safe_text(value: Any, markup: bool = True, multiline: bool = True) -> str:

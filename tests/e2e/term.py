@@ -151,3 +151,19 @@ def answer_steps(
     term.wait_for("Check the case with the customer")
     screens.append(term.settle())
     return screens
+
+
+def exit_status(child: pexpect.spawn) -> int | None:
+    """Wait for the program to end; its exit code."""
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
+def recover_json(*args: str) -> object:
+    """`recover ARGS --format json`, parsed."""
+    import json
+    import subprocess
+
+    out = subprocess.run([str(RECOVER), *args, "--format", "json"], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)

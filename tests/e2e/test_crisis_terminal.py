@@ -13,8 +13,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.e2e.term import CTRL_C, CTRL_D, DOWN, ENTER, RECOVER, Term, answer_steps
-from tests.e2e.test_terminal import exit_status, recover_json
+from tests.e2e.term import CTRL_C, CTRL_D, DOWN, ENTER, RECOVER, Term, answer_steps, exit_status, recover_json
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 STAFF = {"RECOVER_STAFF": "Maya Olsen"}

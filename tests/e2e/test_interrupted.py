@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.term import CTRL_C, ENTER, RECOVER, Term, answer_steps
-from tests.e2e.test_terminal import recover_json
+from tests.e2e.term import CTRL_C, ENTER, RECOVER, Term, answer_steps, recover_json
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 STAFF = {"RECOVER_STAFF": "Dana Reyes"}

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
-from tests.e2e.term import CTRL_C, CTRL_D, ENTER, RECOVER, Term
-from tests.e2e.test_terminal import recover_json
+from tests.e2e.term import CTRL_C, CTRL_D, ENTER, RECOVER, Term, recover_json
+from tests.helpers import EXAMPLES
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 STAFF = {"RECOVER_STAFF": "Dana Reyes"}

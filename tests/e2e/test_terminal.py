@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.e2e.term import CTRL_C, CTRL_D, DOWN, ENTER, RECOVER, Term, answer_steps
+from tests.e2e.term import CTRL_C, CTRL_D, DOWN, ENTER, RECOVER, Term, answer_steps, exit_status, recover_json
 
 pytestmark = pytest.mark.skipif(not RECOVER.exists(), reason="recover is not installed next to this Python")
 
@@ -27,18 +26,6 @@ def spawn(*args: str, env: dict[str, str] | None = None) -> pexpect.spawn:
         dimensions=(50, 140),
     )
     return child
-
-
-def exit_status(child: pexpect.spawn) -> int | None:
-    """Wait for the program to end; its exit code."""
-    child.expect(pexpect.EOF)
-    child.close()
-    return child.exitstatus
-
-
-def recover_json(*args: str) -> object:
-    out = subprocess.run([str(RECOVER), *args, "--format", "json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
 
 
 # (question, keys, the step marked current) for a room-failure call on the call screen
@@ -203,7 +190,7 @@ def test_watch_shows_new_cases_and_emergencies_as_they_happen(isolated_home: Pat
 
 def test_store_copy_shows_a_progress_bar_in_a_terminal(store_url: str, tmp_path: Path) -> None:
     from recoverycli.store import open_store
-    from tests.test_store import make_case
+    from tests.helpers import make_case
 
     desk = open_store(str(tmp_path / "desk.db"))
     for i in range(300):

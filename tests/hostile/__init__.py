@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import EXAMPLES, ROOT
+from tests.helpers import EXAMPLES, ROOT
 
 RECOVER = Path(sys.executable).with_name("recover")
 ANSWERS = EXAMPLES / "other.answers.yaml"

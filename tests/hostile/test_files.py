@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.cli.common import LOG_LIMIT
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.hostile import ANSWERS, run
 
 runner = CliRunner()
@@ -127,3 +127,56 @@ def test_a_rescued_call_is_private(isolated_home: Path) -> None:
     finally:
         os.umask(old)
     assert path is not None and mode(path) == 0o600 and mode(path.parent) == 0o700
+
+
+def _write(how: str, path: Path) -> None:
+    from recoverycli.files import append_private, replace_private, tighten, write_output
+    from recoverycli.notify.settings import keep_private
+
+    if how == "append (the log)":
+        with append_private(path) as fh:
+            fh.write("new\n")
+    elif how == "replace (the config)":
+        replace_private(path, "new\n")
+    elif how == "output with --force (an export)":
+        write_output(path, "new\n", force=True)
+    elif how == "tighten (an empty store)":
+        assert tighten(path, follow_links=True)
+    else:
+        keep_private(path)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "append (the log)",
+        "replace (the config)",
+        "output with --force (an export)",
+        "tighten (an empty store)",
+        "keep_private (the notify config)",
+    ],
+)
+def test_a_private_file_that_already_exists_as_0644_ends_up_0600(tmp_path: Path, how: str) -> None:
+    """os.open's mode applies only to a file it creates: every private writer tightens one that was there."""
+    folder = tmp_path / "recover"
+    folder.mkdir(mode=0o700)
+    path = folder / "file.txt"
+    path.write_text("old\n")
+    path.chmod(0o644)
+    _write(how, path)
+    assert mode(path) == 0o600
+    assert path.read_text() in ("old\n", "new\n", "old\nnew\n")
+
+
+def test_tightening_never_goes_through_a_link_it_was_not_told_to_follow(tmp_path: Path) -> None:
+    from recoverycli.files import tighten
+
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("theirs\n")
+    target.chmod(0o644)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    with pytest.raises(OSError):
+        tighten(link)
+    assert mode(target) == 0o644
+    assert tighten(link, follow_links=True) and mode(target) == 0o600

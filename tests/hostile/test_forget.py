@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from recoverycli.caselog.record import Customer
 from recoverycli.cli import app
 from recoverycli.store import ERASED, SqliteStore, open_store
-from tests.test_store import make_case
+from tests.helpers import make_case
 
 runner = CliRunner()
 

@@ -16,8 +16,8 @@ from recoverycli.call.wizard import check_answer
 from recoverycli.cli import app
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import open_store
+from tests.helpers import make_case
 from tests.hostile import ANSWERS, RECOVER, one_line, run
-from tests.test_store import make_case
 
 runner = CliRunner()
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.store import open_store
+from tests.helpers import make_case
 from tests.hostile import fingerprint, one_line, run
-from tests.test_store import make_case
 
 runner = CliRunner()
 WRITERS = {

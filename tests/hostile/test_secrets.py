@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from recoverycli.cli import app
 from recoverycli.store import open_store
 from recoverycli.store.pgurl import redact
+from tests.helpers import make_case
 from tests.hostile import ANSWERS
-from tests.test_store import make_case
 
 runner = CliRunner()
 PASSWORD = "Zq7#?/Kp4@:&=% Wv9;\\x"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from recoverycli.cli import app
 from recoverycli.store import MIGRATIONS, SCHEMA_VERSION, open_store
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.hostile import ANSWERS, fingerprint, one_line, run
 
 runner = CliRunner()
@@ -179,7 +179,7 @@ def test_a_store_creation_killed_half_way_leaves_no_litter(tmp_path: Path) -> No
 
 RACER = textwrap.dedent("""
     import os, sys, time
-    from tests.test_store import make_case
+    from tests.helpers import make_case
     from recoverycli.store import open_store
     if sys.argv[1].startswith("postgresql://"):
         import psycopg  # noqa: F401 - imported before the start, so the desks really meet at the store

@@ -13,7 +13,7 @@ from recoverycli.caselog.record import Customer, Event, PlaybookRef
 from recoverycli.cli import app
 from recoverycli.safety import safe_text
 from recoverycli.store import open_store
-from tests.test_store import NOW, make_case
+from tests.helpers import NOW, make_case
 
 runner = CliRunner()
 LINK = "[link=file:///etc/passwd]click me[/link]"

@@ -90,7 +90,7 @@ def case_from_file(
     notices: list[str] | None = None,
 ) -> Case:
     """A whole call from an answers file, through the wizard; one error naming every problem, or the case to save."""
-    from recoverycli.config import staff_name
+    from recoverycli.call.live import staff_name
 
     data = load_answers(path)
     pb = lib.get(playbook_id or data.playbook or "other")

@@ -9,9 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, coaching_events, run_call
-from recoverycli.caselog.record import Case, Event, PlaybookRef
-from recoverycli.errors import StoreError
+from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, clean_staff, coaching_events, run_call
+from recoverycli.caselog.record import Case, Event, PlaybookRef, severity_of
+from recoverycli.errors import RecoverError, StoreError, UsageError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import CaseStore, iso, utcnow
 
@@ -29,6 +29,24 @@ def repeat_days() -> int:
         except (TypeError, ValueError):
             pass
     return REPEAT_DAYS
+
+
+def staff_name(given: str | None) -> str | None:
+    """--staff, then RECOVER_STAFF, then the remembered name; each checked as a customer's name is."""
+    from recoverycli.config import config_file, read_config
+
+    for source, candidate in (
+        ("--staff", given),
+        ("RECOVER_STAFF", os.environ.get("RECOVER_STAFF")),
+        (f"{config_file()}: staff", read_config().get("staff")),
+    ):
+        if candidate is None or (isinstance(candidate, str) and not candidate.strip()):
+            continue
+        try:
+            return clean_staff(candidate)
+        except ValueError as e:
+            raise UsageError(f"{source}: {e}") from None
+    return None
 
 
 def equip(
@@ -86,8 +104,7 @@ def equip(
 
 def captured(case: Case) -> int:
     """Every answer a draft holds, the customer's name, contact and segment included."""
-    customer = [v for v in case.customer.model_dump().values() if v not in (None, "")]
-    return len(customer) + sum(1 for v in case.answers.values() if v not in (None, ""))
+    return len(case.customer.given()) + sum(1 for v in case.answers.values() if v not in (None, ""))
 
 
 def answers_held(case: Case) -> str:
@@ -139,9 +156,7 @@ class Autosave:
     def _updated(self, call: Call) -> Case:
         assert self.case is not None
         if self._ref is None:  # the playbook as it is now, even for a draft begun on an older one
-            self._ref = PlaybookRef(
-                id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash()
-            )
+            self._ref = PlaybookRef.of(call.playbook)
         return self.case.model_copy(
             update={
                 "updated_at": utcnow(),
@@ -149,7 +164,7 @@ class Autosave:
                 "customer": call.to_customer(),
                 "answers": dict(call.answers),
                 "complaint_number": call.complaint_number,
-                "severity": "emergency" if call.complaint_number >= 2 else "normal",
+                "severity": severity_of(call.complaint_number),
                 "playbook": self._ref,
                 "crisis_id": call.crisis_id,
             }
@@ -179,6 +194,30 @@ class Outcome:
     pager: Any = None  # notify.Pager: the page sent during the call when a repeat complaint was identified
 
 
+def page_when_identified(call: Call, case_id: Callable[[], str | None], pager: Any) -> None:
+    """A live call pages the duty manager the moment it finds a repeat complaint, with the customer still on the line
+    (the draft is in the store by then: it was saved with the customer's details)."""
+    identify = call.identify
+    if identify is None:
+        return
+
+    def identify_and_page(c: Any) -> Any:
+        repeat = identify(c)
+        draft = case_id()
+        if severity_of(repeat.complaint_number) == "emergency" and draft:
+            case = case_from_call(c, via="wizard").model_copy(
+                update={
+                    "id": draft,
+                    "complaint_number": repeat.complaint_number,
+                    "severity": severity_of(repeat.complaint_number),
+                }
+            )
+            pager.page(case)
+        return repeat
+
+    call.identify = identify_and_page
+
+
 def live(
     asker: Asker,
     store: CaseStore,
@@ -201,7 +240,7 @@ def live(
     pager = None
     if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified
         pager = notify.Pager(notify.reopener(store), settings, call.staff)
-        notify.page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
+        page_when_identified(call, lambda: autosave.case_id if autosave.trouble is None else None, pager)
     try:
         run_call(asker, call, skip_answered=draft is not None or prefilled)
     except KeyboardInterrupt:
@@ -218,11 +257,10 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
     from datetime import datetime
 
     from recoverycli.config import data_dir
-    from recoverycli.errors import RecoverError
     from recoverycli.files import new_private
     from recoverycli.playbooks.source import dump_yaml
 
-    customer = {k: v for k, v in call.to_customer().model_dump().items() if v not in (None, "")}
+    customer = call.to_customer().given()
     body = dump_yaml(
         {"playbook": call.playbook.id, "staff": call.staff, "customer": customer, "answers": dict(call.answers)}
     )

@@ -13,69 +13,44 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, Status
+from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, Status, severity_of
 from recoverycli.dates import parse_future_date, parse_when, say_date, say_time
-from recoverycli.playbooks.schema import Gesture, Option, Playbook, Prompt, Step, condition_holds
-from recoverycli.playbooks.tips import ONLY_WHEN, TIPS
+from recoverycli.playbooks.schema import (
+    SEGMENT_LABELS,
+    SEGMENTS,
+    Gesture,
+    Option,
+    Playbook,
+    Prompt,
+    Step,
+    condition_holds,
+)
+from recoverycli.playbooks.tips import ONLY_WHEN, TIPS, Tip
+from recoverycli.safety import clean_text
 
-# The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
-OTHER_CHOICE = "Something else (type it)"
+
+def _built_in(prompt_id: str, label: str, help: str = "", **fields: Any) -> Prompt:
+    """A question the call asks itself, outside every playbook: required, at most 200 characters unless told, and
+    built without validation (an id such as `customer.name` is not a playbook prompt id)."""
+    return Prompt.model_construct(
+        **{"id": prompt_id, "label": label, "help": help, "required": True, "max_length": 200, **fields}
+    )
+
 
 CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
-    Prompt.model_construct(
-        id="customer.name",
-        label="Customer's name?",
-        help="As they would like to be addressed.",
-        type="text",
-        required=True,
-        choices=[],
-        choices_from=None,
-        allow_other=True,
-        max_length=200,
-    ),
-    Prompt.model_construct(
-        id="customer.contact",
-        label="Phone, email or booking reference?",
-        help="How we reach them for the follow-up.",
-        type="text",
-        required=True,
-        choices=[],
-        choices_from=None,
-        allow_other=True,
-        max_length=200,
-    ),
-    Prompt.model_construct(
-        id="customer.segment",
-        label="Who is the customer?",
-        help="Guidance adapts to them.",
+    _built_in("customer.name", "Customer's name?", "As they would like to be addressed."),
+    _built_in("customer.contact", "Phone, email or booking reference?", "How we reach them for the follow-up."),
+    _built_in(
+        "customer.segment",
+        "Who is the customer?",
+        "Guidance adapts to them.",
         type="choice",
-        required=True,
-        choices=[
-            Option(value="family", label="Family (children, meal and bed times)"),
-            Option(value="business", label="Business (a meeting, a deadline)"),
-            Option(value="couple", label="Couple (maybe a special occasion)"),
-            Option(value="group", label="Group (one contact speaks for many)"),
-            Option(value="vip", label="VIP (a long-standing or high-value guest)"),
-            Option(value="other", label="Other"),
-        ],
-        choices_from=None,
+        choices=[Option(value=s, label=SEGMENT_LABELS[s]) for s in SEGMENTS],
         allow_other=False,
         max_length=20,
     ),
 )
-
-
-STAFF_PROMPT = Prompt.model_construct(
-    id="staff",
-    label="Your name (staff)?",
-    help="",
-    type="text",
-    required=True,
-    choices=[],
-    choices_from=None,
-    allow_other=True,
-    max_length=200,
-)
+STAFF_PROMPT = _built_in("staff", "Your name (staff)?")
 MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exactly
 
 
@@ -94,7 +69,7 @@ class StepView:
     guidance: list[str]
     say: list[str]
     avoid: list[str]
-    tips: list[tuple[str, str, str]]  # (tag, title, text)
+    tips: list[Tip]
 
 
 @dataclass
@@ -168,6 +143,11 @@ class Call:
         if self.on_answer is not None:
             self.on_answer(self, prompt_id)
 
+    @property
+    def emergency(self) -> bool:
+        """A repeat complaint, found when the customer was identified (see `severity_of`)."""
+        return severity_of(self.complaint_number) == "emergency"
+
     def to_customer(self) -> Customer:
         return Customer(
             name=self.customer.get("name", ""),
@@ -181,7 +161,7 @@ class Call:
     def lookup(self, key: str) -> Any:
         """An earlier answer by prompt id, the segment, or `repeat` (complaint number two or more), for `when:`."""
         if key == "repeat":
-            return self.complaint_number >= 2
+            return self.emergency
         return self.customer.get("segment") if key == "segment" else self.value(key)
 
     def asked(self) -> list[Prompt]:
@@ -217,18 +197,6 @@ class Call:
         except ValueError:
             pass  # a draft from an older playbook may hold text here
         return str(v)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean_text(raw: str, multiline: bool) -> str:
-    """Strip control characters (keeping newlines in multi-line answers) but never touch other Unicode."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    if not multiline:
-        text = " ".join(text.split("\n"))
-    text = _CONTROL.sub("", text.replace("\t", " "))
-    return text.strip()
 
 
 _YES = {"y", "yes", "true", "1", "on", "ja", "oui", "si"}
@@ -306,9 +274,6 @@ def _kind_of(raw: Any) -> str:
     return type(raw).__name__
 
 
-PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.first_name", "playbook.title")
-
-
 def fill(text: str, call: Call) -> str:
     """Fill {customer.first_name}-style placeholders with what the call knows so far."""
     from recoverycli.identity import address_as, given_name
@@ -340,11 +305,7 @@ def step_view(call: Call, index: int) -> StepView:
         say=[fill(s, call) for s in step.say],
         avoid=list(step.avoid),
         # a tip that only some calls get is about this call: it goes first
-        tips=[
-            (t, TIPS[t].title, TIPS[t].text)
-            for t in sorted(step.tips, key=lambda t: t not in ONLY_WHEN)
-            if tip_applies(t, call)
-        ],
+        tips=[TIPS[t] for t in sorted(step.tips, key=lambda t: t not in ONLY_WHEN) if tip_applies(t, call)],
     )
 
 
@@ -400,7 +361,7 @@ def notice(prompt: Prompt, value: Any, call: Call) -> str | None:
 def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number: int) -> list[Gesture]:
     """[kaufman-gesture, lifetime-value] consumables first, then what suits this segment; the costliest first for a VIP
     or a repeat complaint, otherwise the playbook's order."""
-    generous = complaint_number >= 2 or segment == "vip"
+    generous = severity_of(complaint_number) == "emergency" or segment == "vip"
 
     def key(g: Gesture) -> tuple[Any, ...]:
         cost = g.cost if g.cost is not None else 0.0
@@ -411,12 +372,11 @@ def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number
 
 def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
     """A draft picked up again: what it captured, on the playbook as it is now."""
-    customer = {k: v for k, v in case.customer.model_dump().items() if v not in (None, "")}
     return Call(
         playbook=playbook,
         staff=case.staff,
         today=today,
-        customer=customer,
+        customer=case.customer.given(),
         answers=dict(case.answers),
         crisis_id=case.crisis_id,
     )
@@ -430,7 +390,7 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
     if call.identify is not None:
         call.repeat = call.identify(call)
         call.complaint_number = call.repeat.complaint_number
-        if call.complaint_number >= 2:
+        if call.emergency:
             if call.repeat.previous:
                 call.happened.append(
                     Event(
@@ -487,10 +447,10 @@ def case_from_call(call: Call, via: str, now: datetime | None = None, status: St
         updated_at=now,
         staff=call.staff,
         customer=call.to_customer(),
-        playbook=PlaybookRef(id=call.playbook.id, version=call.playbook.version, hash=call.playbook.content_hash()),
+        playbook=PlaybookRef.of(call.playbook),
         answers=dict(call.answers),
         complaint_number=call.complaint_number,
-        severity="emergency" if call.complaint_number >= 2 else "normal",
+        severity=severity_of(call.complaint_number),
         repeats=next((str(e.data["of"]) for e in call.happened if e.kind == "repeat"), None),
         crisis_id=call.crisis_id,
         events=[Event(at=now, staff=call.staff, kind="created", data={"via": via}), *coaching_events(call, now)],

@@ -6,16 +6,15 @@ from datetime import date, datetime
 from typing import Any
 
 from recoverycli.caselog.record import Case, Event
-from recoverycli.dates import parse_future_date
+from recoverycli.dates import local, parse_future_date
 from recoverycli.errors import RecoverError
+from recoverycli.safety import clean_text
 from recoverycli.store import CaseStore, iso, utcnow
 
 LIVE = ("open",)
 
 
 def _text(value: str, what: str) -> str:
-    from recoverycli.call.wizard import clean_text
-
     text = clean_text(value, multiline=True)
     if not text:
         raise RecoverError(f"{what} is empty — write a few words")
@@ -43,8 +42,6 @@ def add_note(store: CaseStore, case_id: str, staff: str, text: str) -> Case:
 
 def _when(stored: str) -> str:
     """A stored UTC timestamp as the local date and time people read."""
-    from recoverycli.ui.panels import local
-
     return local(datetime.fromisoformat(stored))
 
 

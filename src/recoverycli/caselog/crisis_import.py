@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from recoverycli.errors import RecoverError
+from recoverycli.playbooks.schema import SEGMENTS, Segment
+from recoverycli.safety import CONTROL
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -143,7 +145,7 @@ LABELS = {
     "first_name": "name",
     "last_name": "name",
 }
-SEGMENT_WORDS = {
+SEGMENT_WORDS: dict[Segment, tuple[str, ...]] = {
     "family": ("family", "families", "family with children", "children", "kids", "child", "with children"),
     "business": ("business", "corporate", "work", "business traveller", "business traveler"),
     "couple": ("couple", "couples", "honeymoon", "honeymooners"),
@@ -156,7 +158,6 @@ RANKS = {"vip": 0, "family": 1}
 CHASED_RANK, DEFAULT_RANK = 2, 3
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,}$")  # as identity.contact_key reads a phone number
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def fold(header: str) -> str:
@@ -317,9 +318,7 @@ def _customer(cells: list[Any], m: Mapping, region: str | None) -> dict[str, Any
         problems.append(f"the booking reference is {len(booking)} characters, over 100 — check that column")
     segment = _segment(first("segment"))
     if segment is None:
-        problems.append(
-            f"segment '{first('segment')}' is not one of family, business, couple, group, vip, other — use one of those"
-        )
+        problems.append(f"segment '{first('segment')}' is not one of {', '.join(SEGMENTS)} — use one of those")
     if problems:
         raise ValueError("; ".join(problems))
     chased = 0 if fold(first("chased")) in NO else 1
@@ -388,7 +387,7 @@ def _segment(value: str) -> str | None:
 
 def _clean(text: str) -> str:
     """One line, no control characters; any other Unicode kept as written."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return " ".join(CONTROL.sub(" ", text).split())
 
 
 def _capped(text: str) -> str:

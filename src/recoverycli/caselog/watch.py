@@ -36,7 +36,7 @@ def poll(store: Any, state: FeedState, today: date) -> list[Item]:
         if not state.started:
             continue
         who = case.customer.name or "a customer"
-        if case.complaint_number >= 2:
+        if case.emergency:
             items.append(
                 Item(
                     "emergency",

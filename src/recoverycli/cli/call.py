@@ -83,7 +83,8 @@ def start(
         return
 
     need_terminal("recover start")
-    from recoverycli.config import remember, staff_name
+    from recoverycli.call.live import staff_name
+    from recoverycli.config import remember
     from recoverycli.ui import run_with_clerk
 
     known = staff_name(staff)
@@ -193,10 +194,9 @@ def resume(
     """Continue a call that was interrupted, at the first unanswered question."""
     from datetime import date
 
-    from recoverycli.call.live import live
+    from recoverycli.call.live import live, staff_name
     from recoverycli.call.resume import draft_to_resume, drafts_to_choose, resumed
     from recoverycli.cli.common import library
-    from recoverycli.config import staff_name
     from recoverycli.ui import run_with_clerk
 
     need_terminal("recover resume")

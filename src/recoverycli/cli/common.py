@@ -288,7 +288,7 @@ def case_filter(status, playbook, customer, staff, since, until, overdue, system
 
 
 def staff_for_change(given: str | None) -> str:
-    from recoverycli.config import staff_name
+    from recoverycli.call.live import staff_name
 
     who = staff_name(given)
     if who is None:

@@ -252,6 +252,7 @@ def call(
     """Call the next customer nobody is calling, and the next, until you stop: a shared queue across desks."""
     from datetime import date
 
+    from recoverycli.call.outreach import call_from_file
     from recoverycli.caselog import crisis
     from recoverycli.config import default_store
     from recoverycli.playbooks.library import Library
@@ -261,7 +262,7 @@ def call(
     st = store_at(location, create=False)
     found = crisis.resolve(st, crisis_id)
     if answers is not None:
-        done = crisis.call_from_file(st, lib, found, answers, staff, date.today())
+        done = call_from_file(st, lib, found, answers, staff, date.today())
         if done is None:
             echo(crisis.nobody_due(st, found, _now()), err=True)
             raise typer.Exit(ExitCode.NOTHING_DUE)
@@ -304,14 +305,13 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
     questions, as `recover start` would), with the crisis kept in view."""
     from datetime import date
 
-    import questionary
-
-    from recoverycli.call.live import equip
+    from recoverycli.call.live import equip, staff_name
+    from recoverycli.call.outreach import ask_attempt
     from recoverycli.call.wizard import Call
     from recoverycli.caselog import crisis
-    from recoverycli.config import remember, staff_name
+    from recoverycli.config import remember
     from recoverycli.ui import crisis as crisis_view
-    from recoverycli.ui.prompts import TerminalAsker, discard_typeahead
+    from recoverycli.ui.prompts import TerminalAsker, confirm_after_call
 
     pb = lib.get(found.playbook_id)
     console = make_console()
@@ -329,14 +329,14 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
         console.print()
         console.print(crisis_view.claim_panel(claim))
         supplier = crisis.supplier_entries(st, found.id)
-        if (panel := crisis_view.supplier_panel(found.title, found.supplier, supplier)) is not None:
+        if (panel := crisis_view.supplier_panel(found.supplier, supplier)) is not None:
             console.print(panel)
         asker = TerminalAsker(console)
         with crisis.Heartbeat(location, claim):
             try:
                 attempt_call = Call(playbook=pb, staff=who, today=date.today())
                 equip(attempt_call, st)
-                attempt = crisis.ask_attempt(asker, attempt_call)
+                attempt = ask_attempt(asker, attempt_call)
             except KeyboardInterrupt:
                 st.release(claim.customer.id, claim.token)
                 fail(
@@ -355,8 +355,7 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
                         "[yellow]Your hold on this customer ran out during the call; another desk may "
                         "have called them too.[/yellow]"
                     )
-        discard_typeahead()  # a confirm needs Enter, and keys typed during the call are not its answer
-        if not questionary.confirm("Call the next customer?", default=True, auto_enter=False).unsafe_ask():
+        if not confirm_after_call("Call the next customer?"):
             break
     echo(f"{calls} call(s) from this desk — the board: recover crisis board {found.id}", err=True)
 

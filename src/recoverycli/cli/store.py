@@ -61,7 +61,7 @@ def forget(
     store: StoreOpt = None,
 ) -> None:
     """Erase a customer's personal data from every case; the anonymised cases stay for statistics."""
-    from recoverycli.config import staff_name
+    from recoverycli.call.live import staff_name
     from recoverycli.store import utcnow
 
     st = store_at(store, create=False)
@@ -138,7 +138,7 @@ def copy(
     format: Annotated[Format, typer.Option("--format", help="table for people, json for scripts.")] = Format.table,
 ) -> None:
     """Copy every case (not drafts) into another store; running it again copies nothing twice. Verified case by case."""
-    from recoverycli.config import staff_name
+    from recoverycli.call.live import staff_name
     from recoverycli.store import open_store
     from recoverycli.store.copy import copy_cases, live_count
 

@@ -10,7 +10,6 @@ the development half of the labelled corpus; scoring is pure Python, loaded the 
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -145,7 +144,3 @@ def judge(text: str, prompt: str | None, model: Model) -> Verdict | None:
         best.move = model.move(best_feats)
         best.telling = model.telling(best_feats)
     return best
-
-
-def probability(score: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(min(score, 30.0), -30.0)))

@@ -197,28 +197,6 @@ def reopener(store: Any) -> Callable[[], Any]:
     return lambda: open_store(where, create=False)
 
 
-def page_when_identified(call: Any, case_id: Callable[[], str | None], pager: Pager) -> None:
-    """A live call pages the duty manager the moment it finds a repeat complaint, with the customer still on the line
-    (the draft is in the store by then: it was saved with the customer's details)."""
-    from recoverycli.call.wizard import case_from_call
-
-    identify = call.identify
-    if identify is None:
-        return
-
-    def identify_and_page(c: Any) -> Any:
-        repeat = identify(c)
-        draft = case_id()
-        if repeat.complaint_number >= 2 and draft:
-            case = case_from_call(c, via="wizard").model_copy(
-                update={"id": draft, "complaint_number": repeat.complaint_number, "severity": "emergency"}
-            )
-            pager.page(case)
-        return repeat
-
-    call.identify = identify_and_page
-
-
 def after_save(
     store: Any, case: Case, settings: Settings | None, warn: Callable[[str], None], pager: Pager | None = None
 ) -> Sent | None:

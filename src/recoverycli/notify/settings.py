@@ -121,16 +121,14 @@ def _config_table(path: Path) -> dict[str, Any] | None:
 
 def keep_private(path: Path) -> None:
     """A config file that holds notification URLs is readable by its owner only, in a folder only its owner opens."""
+    from recoverycli.errors import RecoverError
+    from recoverycli.files import private_dir, tighten
+
     try:
-        st = path.stat()
-        if st.st_uid == os.getuid():
-            if st.st_mode & 0o077:
-                path.chmod(0o600)
-            folder = path.parent
-            if folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077:
-                folder.chmod(0o700)
-    except OSError:
-        pass
+        if tighten(path):
+            private_dir(path.parent, tighten=True)
+    except (OSError, RecoverError):
+        pass  # not ours to tighten, or gone meanwhile: reading it is still fine
 
 
 def _kinds_for(key: str) -> set[str]:

@@ -663,7 +663,7 @@ class Library:
                 if key not in asked:
                     out.append(
                         src.problem(
-                            _prompt_loc(own, prompt.id, "when"),
+                            prompt_loc(own, prompt.id, "when"),
                             f"prompt '{prompt.id}' depends on '{key}', which is not asked before it — use an earlier "
                             "prompt id, segment or repeat",
                         )
@@ -675,7 +675,7 @@ class Library:
                 ):
                     out.append(
                         src.problem(
-                            _prompt_loc(own, prompt.id, "when"),
+                            prompt_loc(own, prompt.id, "when"),
                             f"prompt '{prompt.id}' waits for '{key}' to be {wanted!r}, but '{key}' is a yes/no "
                             f"question — write `{key}: true` or `{key}: false`",
                         )
@@ -711,7 +711,8 @@ class Library:
         )
 
 
-def _prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
+def prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
+    """Where in the file a playbook's own prompt sets `key`, for a file:line:col message; the steps if inherited."""
     for i, step in enumerate(pb.steps):
         for j, p in enumerate(step.prompts):
             if p.id == prompt_id:

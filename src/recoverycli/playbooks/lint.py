@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
-from recoverycli.call.wizard import PLACEHOLDERS
 from recoverycli.playbooks.library import (
     BASE_ID,
     NOT_PLAYBOOKS,
@@ -14,9 +12,10 @@ from recoverycli.playbooks.library import (
     Library,
     bundled_dir,
     playbook_files,
+    prompt_loc,
     search_dirs,
 )
-from recoverycli.playbooks.schema import Playbook
+from recoverycli.playbooks.schema import PLACEHOLDERS, Playbook
 from recoverycli.playbooks.source import Problem
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
@@ -185,7 +184,8 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
             if mine is not None and p.required and not mine.required:
                 out.append(
                     src.problem(
-                        _prompt_loc(own, p.id), f"base prompt '{p.id}' must stay required — set `required: true`"
+                        prompt_loc(own, p.id, "required"),
+                        f"base prompt '{p.id}' must stay required — set `required: true`",
                     )
                 )
     original = base.entries.get(own.id)
@@ -213,7 +213,7 @@ TYPE_YOUR_OWN = re.compile(
 
 def _own_other_choices(entry: Entry) -> list[Problem]:
     """A choice list that offers its own "something else" shows the clerk two of them."""
-    from recoverycli.call.wizard import OTHER_CHOICE
+    from recoverycli.playbooks.schema import OTHER_CHOICE
 
     own, src = entry.playbook, entry.source
     out: list[Problem] = []
@@ -233,14 +233,6 @@ def _own_other_choices(entry: Entry) -> list[Problem]:
                         )
                     )
     return out
-
-
-def _prompt_loc(pb: Playbook, prompt_id: str) -> tuple[Any, ...]:
-    for i, step in enumerate(pb.steps):
-        for j, p in enumerate(step.prompts):
-            if p.id == prompt_id:
-                return ("steps", i, "prompts", j, "required")
-    return ("steps",)
 
 
 def line(p: Problem) -> str:

@@ -5,18 +5,31 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from recoverycli.playbooks.tips import TIPS, Condition
 
 Segment = Literal["family", "business", "couple", "group", "vip", "other"]
-SEGMENTS: tuple[str, ...] = ("family", "business", "couple", "group", "vip", "other")
+SEGMENTS: tuple[Segment, ...] = get_args(Segment)
+# How the call offers each segment to the clerk.
+SEGMENT_LABELS: dict[Segment, str] = {
+    "family": "Family (children, meal and bed times)",
+    "business": "Business (a meeting, a deadline)",
+    "couple": "Couple (maybe a special occasion)",
+    "group": "Group (one contact speaks for many)",
+    "vip": "VIP (a long-standing or high-value guest)",
+    "other": "Other",
+}
 PromptType = Literal["text", "multiline", "choice", "confirm", "date", "time", "number"]
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 PROMPT_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+# The {placeholders} a playbook's text may use; the call fills them in.
+PLACEHOLDERS = ("customer.name", "customer.first_name", "staff.name", "staff.first_name", "playbook.title")
+# The choice every `allow_other` prompt adds after its own; a playbook's list should not repeat it.
+OTHER_CHOICE = "Something else (type it)"
 
 # Every call asks these; incident playbooks may add to them, never take them away.
 BASE_PROMPTS: tuple[str, ...] = (

@@ -8,6 +8,7 @@ from typing import NamedTuple
 class Tip(NamedTuple):
     title: str
     text: str
+    tag: str = ""  # its key in TIPS, filled in below: a step shows it as [tag]
 
 
 TIPS: dict[str, Tip] = {
@@ -95,9 +96,7 @@ TIPS: dict[str, Tip] = {
     ),
 }
 
-
-def tip(tag: str) -> Tip:
-    return TIPS[tag]
+TIPS = {tag: tip._replace(tag=tag) for tag, tip in TIPS.items()}
 
 
 # Tips that only make sense on some calls, as a `when:` on earlier answers (the keys prompts use).

@@ -18,8 +18,9 @@ from typing import Any
 
 from recoverycli.caselog.export import RISKY
 from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
-from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, iso_utc
+from recoverycli.caselog.record import EMERGENCY_FROM, Case, Customer, Event, PlaybookRef, iso_utc
 from recoverycli.errors import NotFoundError, NothingChanged, StoreError
+from recoverycli.playbooks.schema import BASE_PROMPTS
 from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
@@ -38,7 +39,7 @@ _CHANGEABLE = {
     "answers",
     "system_fix_done_at",
 }
-BASE_ANSWERS = ("customer_words", "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "root_cause")
+BASE_ANSWERS = BASE_PROMPTS  # every call answers them: each is a column of its own (the rest go to `extra`)
 # Export column -> the case column it is read from (answers are read from the answers JSON).
 PLAIN_EXPORT = {
     "case_id": "id",
@@ -555,10 +556,13 @@ class BaseStore(CrisisStoreMixin):
             f"cases {w}) s"
             f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
         )
-        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
+        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= {EMERGENCY_FROM}")[0][0]
         out["repeat_customers"] = [
             r[0]
-            for r in q(f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")
+            for r in q(
+                f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= {EMERGENCY_FROM}"
+                " ORDER BY customer_name"
+            )
         ]
         done = self.days_between("follow_up_done_at", "follow_up_date")
         out["promises"] = dict(

@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 
 CRISIS_CHANNEL = "recover_crises"
 CRISIS_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-# States a customer on a list can be in; "in a call" is not a state but a live lease over any of the queued ones.
+# The states in which a listed customer is still to be called; the others (reached, wrong_number, given_up) are
+# final. "In a call" is not a state but a live lease over any of the queued ones.
 QUEUED = ("new", "voicemail", "no_answer", "call_back")
-FINAL = ("reached", "wrong_number", "given_up")
-_QUEUED_SQL = "state IN ('new', 'voicemail', 'no_answer', 'call_back')"
+_QUEUED_SQL = "state IN (" + ", ".join(f"'{s}'" for s in QUEUED) + ")"
 
 _TABLES = """
 CREATE TABLE crises (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sqlite3
@@ -24,6 +25,7 @@ from recoverycli.files import (
     private_dir,
     stale_temps,
     temp_beside,
+    tighten,
 )
 from recoverycli.store.base import (
     BASE_ANSWERS,
@@ -157,7 +159,8 @@ class SqliteStore(BaseStore):
                 private_dir(self.path.parent)
                 self._create_atomically()
             elif kind == "empty":
-                os.chmod(self.path, PRIVATE_FILE)  # it is about to hold personal data
+                if not tighten(self.path, follow_links=True):  # it is about to hold personal data
+                    raise PermissionError(errno.EPERM, "Operation not permitted")
             self.conn = self._connect(self.path)
             self._upgrade()
         except sqlite3.DatabaseError as e:

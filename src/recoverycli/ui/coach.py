@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from recoverycli.safety import safe_text
+from recoverycli.safety import CONTROL, safe_text
 
 if TYPE_CHECKING:
     from recoverycli.coach.corpus import Scorecard, Tally
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _pct(x: float | None) -> str:
@@ -22,7 +19,7 @@ def _pct(x: float | None) -> str:
 
 
 def _plain(text: str) -> str:
-    return _CONTROL.sub("", " ".join(text.split()))
+    return CONTROL.sub("", " ".join(text.split()))
 
 
 def halves_table(cards: list[Scorecard], totals: list[Scorecard]) -> Table:

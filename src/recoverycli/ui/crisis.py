@@ -147,7 +147,7 @@ def claim_panel(claim: Claim) -> Panel:
     )
 
 
-def supplier_panel(crisis_title: str, supplier: str, entries: list[dict[str, Any]]) -> Panel | None:
+def supplier_panel(supplier: str, entries: list[dict[str, Any]]) -> Panel | None:
     if not entries:
         return None
     return Panel(

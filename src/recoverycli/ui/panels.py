@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -10,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from recoverycli.dates import local
 from recoverycli.safety import safe_text
 
 if TYPE_CHECKING:
@@ -17,10 +17,7 @@ if TYPE_CHECKING:
     from recoverycli.caselog.record import Case
     from recoverycli.coach import Flag
     from recoverycli.playbooks.schema import Playbook
-
-
-def local(dt: datetime) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+    from recoverycli.playbooks.tips import Tip
 
 
 def plain(text: object, style: str = "") -> Text:
@@ -34,7 +31,7 @@ def unwrap(text: str) -> str:
     return "\n\n".join(p for p in paras if p)
 
 
-def say_avoid_tips(say: list[str], avoid: list[str], tips: list[tuple[str, str, str]]) -> list[Text]:
+def say_avoid_tips(say: list[str], avoid: list[str], tips: list[Tip]) -> list[Text]:
     """What to say, what to avoid and the tips: the same lines in a call and in `playbook show`."""
     parts: list[Text] = []
     if say:
@@ -45,11 +42,11 @@ def say_avoid_tips(say: list[str], avoid: list[str], tips: list[tuple[str, str, 
         parts += [plain(f"  ✗ {a}", style="red") for a in avoid]
     if tips:
         parts.append(Text("\nTips", style="bold cyan"))
-        for tag, title, text in tips:
+        for tip in tips:
             line = Text("  ★ ", style="cyan")
-            line.append(safe_text(title, markup=False), style="bold")
-            line.append(safe_text(f" — {text} ", markup=False))
-            line.append(safe_text(f"[{tag}]", markup=False), style="dim")
+            line.append(safe_text(tip.title, markup=False), style="bold")
+            line.append(safe_text(f" — {tip.text} ", markup=False))
+            line.append(safe_text(f"[{tip.tag}]", markup=False), style="dim")
             parts.append(line)
     return parts
 
@@ -76,9 +73,9 @@ def step_panel(view: StepView) -> Group:
             parts.append(grid)
     if view.tips:
         tips = Text("Tips  ", style="bold cyan")
-        for i, (tag, title, _) in enumerate(view.tips):
-            tips.append((" · " if i else "") + safe_text(title, markup=False), style="cyan")
-            tips.append(f" [{tag}]", style="dim")
+        for i, tip in enumerate(view.tips):
+            tips.append((" · " if i else "") + safe_text(tip.title, markup=False), style="cyan")
+            tips.append(f" [{tip.tag}]", style="dim")
         parts.append(tips)
     return Group(*parts)
 
@@ -118,7 +115,7 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     head.add_column()
     head.add_row("Case", safe_text(case.id))
     head.add_row("Status", safe_text(case.status))
-    if case.complaint_number >= 2:
+    if case.emergency:
         head.add_row("Severity", Text(f"EMERGENCY · complaint number {case.complaint_number}", style="bold red"))
         if case.repeats:
             head.add_row(
@@ -162,7 +159,7 @@ def cases_table(cases: list[Case]) -> Table:
         table.add_column(col, no_wrap=col in ("Case", "Status", "Created", "Follow-up"))
     for c in cases:
         table.add_row(
-            safe_text(c.id + (" !" if c.complaint_number >= 2 else "")),
+            safe_text(c.id + (" !" if c.emergency else "")),
             safe_text(c.status),
             local(c.created_at),
             safe_text(c.playbook.id),
@@ -213,7 +210,7 @@ def playbook_view(pb: Playbook) -> Group:
         body: list[RenderableType] = [plain(unwrap(step.guidance or ""))]
         for a in step.adapt:
             body.append(plain(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
-        body += say_avoid_tips(step.say, step.avoid, [(t, TIPS[t].title, TIPS[t].text) for t in step.tips])
+        body += say_avoid_tips(step.say, step.avoid, [TIPS[t] for t in step.tips])
         prompts = Table(show_header=True, header_style="bold", expand=True)
         for col in ("Prompt", "Question", "Type", "Needed", "Asked when"):
             prompts.add_column(col)

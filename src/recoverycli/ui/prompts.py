@@ -14,8 +14,9 @@ from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice
 from rich.console import Console
 
-from recoverycli.call.wizard import OTHER_CHOICE, Call, Repeat, StepView, clean_staff, notice
-from recoverycli.playbooks.schema import Playbook, Prompt
+from recoverycli.call.wizard import Call, Repeat, StepView, clean_staff, notice
+from recoverycli.dates import local
+from recoverycli.playbooks.schema import OTHER_CHOICE, Playbook, Prompt
 from recoverycli.safety import safe_text
 from recoverycli.ui import panels, views
 
@@ -50,6 +51,12 @@ def discard_typeahead() -> None:
         termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
     except termios.error:
         pass
+
+
+def confirm_after_call(question: str) -> bool:
+    """A yes/no between calls that needs Enter, default yes: keys typed during the call are not its answer."""
+    discard_typeahead()
+    return bool(questionary.confirm(question, default=True, auto_enter=False).unsafe_ask())
 
 
 class TerminalAsker:
@@ -227,8 +234,8 @@ class TerminalAsker:
 
         choices = [
             Choice(
-                title=f"{c.id} · {panels.local(c.updated_at)} · {c.playbook.id} · "
-                f"{c.customer.name or '(no name yet)'} · {answers_held(c)}",
+                title=f"{c.id} · {local(c.updated_at)} · {c.playbook.id} · {c.customer.name or '(no name yet)'} · "
+                f"{answers_held(c)}",
                 value=c.id,
             )
             for c in drafts

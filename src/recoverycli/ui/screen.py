@@ -29,6 +29,7 @@ from recoverycli.ui import views
 if TYPE_CHECKING:  # loaded by the wizard thread once the screen is up, not before the first frame
     from recoverycli.call.wizard import Call, Repeat, StepView
     from recoverycli.playbooks.schema import Prompt
+    from recoverycli.playbooks.tips import Tip
 
 T = TypeVar("T")
 INTERRUPT = object()
@@ -82,7 +83,7 @@ class Frame:
     say: list[str] = field(default_factory=list)
     guidance: list[str] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
-    tips: list[tuple[str, str, str]] = field(default_factory=list)
+    tips: list[Tip] = field(default_factory=list)
     messages: list[tuple[str, str]] = field(default_factory=list)  # (style, text)
     summary: list[tuple[str, str, str]] | None = None  # the case so far, kept above an answer being changed
 
@@ -144,7 +145,7 @@ class ScreenAsker:
             )
             return default if not str(raw).strip() else raw
         if prompt.type == "choice":
-            from recoverycli.call.wizard import OTHER_CHOICE
+            from recoverycli.playbooks.schema import OTHER_CHOICE
 
             options = call.choices(prompt)
             known = {v for v, _ in options}
@@ -246,7 +247,7 @@ class ScreenAsker:
 
     def choose_draft(self, drafts: list[Any]) -> str:
         from recoverycli.call.live import answers_held
-        from recoverycli.ui.panels import local
+        from recoverycli.dates import local
 
         options = [
             (
@@ -647,10 +648,10 @@ class CallScreen(App[None]):
                 out.append(f"✗ {a}\n")
         if frame.tips:
             out.append("\nTips\n", style="bold")
-            for tag, title, text in frame.tips:
-                out.append(f"★ {title}", style="bold")
-                out.append(f" — {text} ")
-                out.append(f"[{tag}]\n", style="dim")
+            for tip in frame.tips:
+                out.append(f"★ {tip.title}", style="bold")
+                out.append(f" — {tip.text} ")
+                out.append(f"[{tip.tag}]\n", style="dim")
         out.append("\nF1 closes this", style="dim")
         return out
 
