@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -20,6 +21,13 @@ from recoverycli.cli.common import (
 )
 from recoverycli.errors import ExitCode
 from recoverycli.safety import safe_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from recoverycli.call.live import Outcome, Settled
+    from recoverycli.caselog.record import Case
+    from recoverycli.ui import Clerk
 
 
 @guarded
@@ -89,7 +97,7 @@ def start(
 
     known = staff_name(staff)
 
-    def conduct(clerk):
+    def conduct(clerk: Clerk) -> Outcome:
         """The call, once the screen is up: the store is opened before the first question (a bad store costs no
         typed answer) and the playbooks read while the frame is drawn; either failing ends it in one line."""
         from recoverycli.call.live import live
@@ -122,7 +130,7 @@ def resume_hint(case_id: str, width: int) -> str:
     return command
 
 
-def settle(console, outcome, before_save=None):
+def settle(console: Console, outcome: Outcome, before_save: Callable[[str | None], None] | None = None) -> Case:
     """After the questions, with the screen closed: the core saves the case or keeps every answer
     (call.live.settle); this says which, pages and links a saved case, and returns it."""
     import shutil
@@ -156,7 +164,7 @@ def settle(console, outcome, before_save=None):
     return saved
 
 
-def rescued(settled, code: ExitCode) -> NoReturn:
+def rescued(settled: Settled, code: ExitCode) -> NoReturn:
     """The store would not take the call: say where every answer is (or print them), and end with `code`."""
     why, path = settled.unsaved, settled.rescue_path
     if settled.draft_id:
@@ -210,7 +218,7 @@ def resume(
         given = draft_to_resume(st, case_id)
         lib.get(given.playbook.id)
 
-    def conduct(clerk):
+    def conduct(clerk: Clerk) -> Outcome:
         again = resumed(given or draft_to_resume(st, clerk.choose_draft(drafts)), lib, date.today())
         if again.changed is not None:
             clerk.warn(again.changed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO, cast
 
 import typer
 
@@ -35,6 +35,11 @@ from recoverycli.cli.common import (
 from recoverycli.cli.formats import ExportFormat, Format, ListFormat, ReportFormat, Zone
 from recoverycli.errors import UsageError
 
+if TYPE_CHECKING:
+    from recoverycli.caselog.filters import CaseFilter
+    from recoverycli.playbooks.schema import Playbook
+    from recoverycli.store import BaseStore
+
 
 @guarded
 def show(
@@ -55,7 +60,7 @@ def show(
     make_console().print(panels.case_view(case, playbook_or_none(case.playbook.id, playbooks)))
 
 
-def playbook_or_none(playbook_id: str, dirs: list[Path] | None):
+def playbook_or_none(playbook_id: str, dirs: list[Path] | None) -> Playbook | None:
     """Labels for a case view; a case must still show if its playbook is gone or broken."""
     from recoverycli.errors import RecoverError
     from recoverycli.playbooks.library import Library
@@ -168,7 +173,7 @@ def export(
     warn_unreadable(st, filt)
 
 
-def warn_unreadable(st, filt) -> None:
+def warn_unreadable(st: BaseStore, filt: CaseFilter) -> None:
     """One bad row never stops an export or a report: it is left out, and named on stderr."""
     warn_skipped(st.unreadable(filt))
 
@@ -183,7 +188,7 @@ def warn_skipped(skipped: list[str]) -> None:
         )
 
 
-def raw_stdout():
+def raw_stdout() -> TextIO:
     """stdout as UTF-8 with no newline translation (CSV wants CRLF) and a large buffer."""
     import io
 
@@ -191,11 +196,11 @@ def raw_stdout():
     try:
         return open(sys.stdout.fileno(), "w", encoding="utf-8", newline="", buffering=1 << 20, closefd=False)
     except (OSError, io.UnsupportedOperation, AttributeError):  # an in-memory stdout, as in tests
-        return _Unclosable(sys.stdout)
+        return cast("TextIO", _Unclosable(sys.stdout))  # writes like a stream; closing it leaves stdout open
 
 
 class _Unclosable:
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self.write, self.writelines = stream.write, stream.writelines
 
     def close(self) -> None:

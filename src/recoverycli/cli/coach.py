@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,12 +21,15 @@ from recoverycli.cli.common import (
 from recoverycli.cli.formats import Format
 from recoverycli.errors import ExitCode, UsageError
 
+if TYPE_CHECKING:
+    from recoverycli.coach import Compiled
+
 app = typer.Typer(
     help="Check what you say or send, and test the coaching rules.", no_args_is_help=True, rich_markup_mode=None
 )
 
 
-def _model(rules_file: Path | None, rules_only: bool):
+def _model(rules_file: Path | None, rules_only: bool) -> Any:
     """The trained second opinion goes with the usual rules; a rules file alone, or --rules-only, is scored without
     it."""
     from recoverycli import coach
@@ -34,7 +37,7 @@ def _model(rules_file: Path | None, rules_only: bool):
     return None if rules_file is not None or rules_only else coach.second_opinion()
 
 
-def _rules(rules_file: Path | None, playbooks: list[Path] | None):
+def _rules(rules_file: Path | None, playbooks: list[Path] | None) -> list[Compiled]:
     from recoverycli import coach
     from recoverycli.playbooks.library import search_dirs
 

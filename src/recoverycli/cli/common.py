@@ -8,12 +8,18 @@ import sys
 from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
 from recoverycli.errors import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from recoverycli.caselog.filters import CaseFilter
+    from recoverycli.playbooks.library import Library
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,7 +55,7 @@ PlaybooksOpt = Annotated[
 ]
 
 
-def library(dirs: list[Path] | None, warn: Callable[[str], None] | None = None):
+def library(dirs: list[Path] | None, warn: Callable[[str], None] | None = None) -> Library:
     """Every playbook that loads. Each broken file is named once (on stderr, or through `warn`: the call screen shows
     it) and only its own playbook is refused: a trainer's typo must not stop a clerk's call on another playbook."""
     from recoverycli.playbooks.library import Library
@@ -195,7 +201,7 @@ def _log_crash() -> str:
         return "(no log: data directory not writable)"
 
 
-def store_at(location: str | None, create: bool = True, migrate: bool = False):
+def store_at(location: str | None, create: bool = True, migrate: bool = False) -> Any:
     from recoverycli.store import open_store
 
     if location is None and create:
@@ -216,7 +222,7 @@ def store_location(location: str | None) -> str | Path:
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists (never a case store or a backup).")]
 
 
-def make_console(stderr: bool = False):
+def make_console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
@@ -265,7 +271,16 @@ def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
     return value
 
 
-def case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open=False):
+def case_filter(
+    status: str | None,
+    playbook: str | None,
+    customer: str | None,
+    staff: str | None,
+    since: str | None,
+    until: str | None,
+    overdue: bool,
+    system_fix_open: bool = False,
+) -> CaseFilter:
     from datetime import date
 
     from recoverycli.caselog.filters import CaseFilter, as_date

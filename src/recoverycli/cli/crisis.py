@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from datetime import UTC
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, cast
 
 import typer
 
@@ -27,6 +28,20 @@ from recoverycli.cli.common import (
 )
 from recoverycli.cli.formats import Format, UpdateFormat
 from recoverycli.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rich.console import Console
+
+    from recoverycli.call.live import Outcome
+    from recoverycli.caselog.crisis import Claim, Crisis
+    from recoverycli.caselog.crisis_import import Problem as ImportProblem
+    from recoverycli.caselog.crisis_import import ReadList
+    from recoverycli.playbooks.library import Library
+    from recoverycli.playbooks.schema import Playbook
+    from recoverycli.store import BaseStore
+    from recoverycli.ui import Clerk
 
 app = typer.Typer(
     help="One incident, many customers: reach every one before they call, with the supplier alongside.",
@@ -55,13 +70,13 @@ RegionOpt = Annotated[
 ]
 
 
-def _read(path: Path, region: str | None):
+def _read(path: Path, region: str | None) -> ReadList:
     from recoverycli.caselog.crisis_import import read_customers
 
     return read_customers(path, region)
 
 
-def _report_rows(read, extra=()) -> bool:
+def _report_rows(read: ReadList, extra: Iterable[ImportProblem] = ()) -> bool:
     """The mapping and every bad row on stderr; True when the list can load."""
     from recoverycli.ui import crisis as crisis_view
 
@@ -73,7 +88,7 @@ def _report_rows(read, extra=()) -> bool:
     return not problems
 
 
-def _summary(customers: list[dict]) -> str:
+def _summary(customers: list[dict[str, Any]]) -> str:
     from collections import Counter
 
     seg = Counter(c["segment"] for c in customers)
@@ -82,7 +97,7 @@ def _summary(customers: list[dict]) -> str:
     return f"{len(customers)} customer(s): " + ", ".join(parts) + (f"; {chased} chased us already" if chased else "")
 
 
-def _preview(read) -> None:
+def _preview(read: ReadList) -> None:
     """The first customers in the order the queue will call them (dry run)."""
     from rich.markup import escape
     from rich.table import Table
@@ -170,7 +185,9 @@ def open_(
     _page_opened(st, crisis_id, title, supplier, playbook, len(read.customers), who)
 
 
-def _page_opened(st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str) -> None:
+def _page_opened(
+    st: BaseStore, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str
+) -> None:
     """[kaufman-respond-now] the duty manager hears of a crisis as it opens; a page that fails costs one yellow line."""
     from recoverycli import notify
 
@@ -286,19 +303,21 @@ def call(
     _call_loop(st, location, lib, found, staff, plain)
 
 
-def crisis_when(value) -> str:
+def crisis_when(value: str | None) -> str:
     from recoverycli.ui.crisis import when
 
     return when(value)
 
 
-def _now():
+def _now() -> datetime:
     from datetime import datetime
 
     return datetime.now(UTC)
 
 
-def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None:
+def _call_loop(
+    st: BaseStore, location: str | None, lib: Library, found: Crisis, staff: str | None, plain: bool
+) -> None:
     """Claim, show, ask what happened, walk the playbook for a reached customer, record; then the next.
 
     Between calls the desk answers line by line; a reached customer's call opens the call screen (or the plain
@@ -360,7 +379,16 @@ def _call_loop(st, location, lib, found, staff: str | None, plain: bool) -> None
     echo(f"{calls} call(s) from this desk — the board: recover crisis board {found.id}", err=True)
 
 
-def _reached(st, console, pb, who, claim, attempt, supplier, plain: bool) -> None:
+def _reached(
+    st: BaseStore,
+    console: Console,
+    pb: Playbook,
+    who: str,
+    claim: Claim,
+    attempt: dict[str, Any],
+    supplier: list[dict[str, Any]],
+    plain: bool,
+) -> None:
     """The customer is on the line: the outreach playbook on the call screen, autosaved like any call, the crisis in
     view throughout; reached is recorded before the save (or on Ctrl-C, with the draft)."""
     from datetime import date
@@ -382,12 +410,12 @@ def _reached(st, console, pb, who, claim, attempt, supplier, plain: bool) -> Non
     )
     recorded: list[str] = []
 
-    def reached(draft_id) -> None:
+    def reached(draft_id: str | None) -> None:
         if not recorded:
             crisis.record(st, claim, attempt, who, _now(), case_id=draft_id, answers=call.answers)
             recorded.append(draft_id or "")
 
-    def conduct(clerk):
+    def conduct(clerk: Clerk) -> Outcome:
         clerk.crisis(call, crisis.outreach_listing(claim, supplier))
         return live(clerk, st, call, warn=clerk.warn, prefilled=True)
 
@@ -548,7 +576,7 @@ def update(
         fail(f"{len(result.problems)} problem(s) — nothing written; fix the message and run again")
     fields = crisis.UPDATE_FIELDS
 
-    def write(out) -> None:
+    def write(out: TextIO) -> None:
         if format is UpdateFormat.csv:
             rows = (
                 tuple(export.neutralise(v) if isinstance(v, str) else v for v in (r[f] for f in fields))
@@ -561,7 +589,7 @@ def update(
 
     if output is not None:
         with output_file(output, force, [store_location(store)], "mail merge", newline="") as out:
-            write(out)
+            write(cast(TextIO, out))
     else:
         from recoverycli.cli.cases import raw_stdout
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from recoverycli.cli.common import (
 )
 from recoverycli.cli.formats import Format
 from recoverycli.errors import ExitCode
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 @guarded
@@ -190,7 +193,7 @@ def copy(
         raise typer.Exit(ExitCode.ERROR)
 
 
-def _progress(total: int):
+def _progress(total: int) -> Progress:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from recoverycli.cli.common import make_console
