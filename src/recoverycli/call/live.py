@@ -13,7 +13,7 @@ from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, coachin
 from recoverycli.caselog.record import Case, Event, PlaybookRef
 from recoverycli.errors import StoreError
 from recoverycli.playbooks.schema import Prompt
-from recoverycli.store import CaseStore, iso, utcnow
+from recoverycli.store import BaseStore, iso, utcnow
 
 REPEAT_DAYS = 30
 
@@ -33,7 +33,7 @@ def repeat_days() -> int:
 
 def equip(
     call: Call,
-    store: CaseStore,
+    store: BaseStore,
     rules: list[Any] | None = None,
     days: int | None = None,
     warn: Callable[[str], None] | None = None,
@@ -100,7 +100,7 @@ class Autosave:
     """The wizard's on_answer hook: nothing answered is lost to Ctrl-C, a closed terminal or kill -9."""
 
     def __init__(
-        self, store: CaseStore, via: str, draft: Case | None = None, warn: Callable[[str], None] | None = None
+        self, store: BaseStore, via: str, draft: Case | None = None, warn: Callable[[str], None] | None = None
     ) -> None:
         self.store = store
         self.via = via
@@ -181,7 +181,7 @@ class Outcome:
 
 def live(
     asker: Asker,
-    store: CaseStore,
+    store: BaseStore,
     call: Call,
     draft: Case | None = None,
     warn: Callable[[str], None] | None = None,

@@ -9,10 +9,13 @@ from collections.abc import Callable
 from datetime import UTC
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperCommand
+
+if TYPE_CHECKING:
+    from recoverycli.store.base import BaseStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -183,7 +186,7 @@ def _log_crash() -> str:
         return "(no log: data directory not writable)"
 
 
-def store_at(location: str | None, create: bool = True, migrate: bool = False):
+def store_at(location: str | None, create: bool = True, migrate: bool = False) -> BaseStore:
     from recoverycli.store import open_store
 
     if location is None and create:
@@ -245,9 +248,7 @@ SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False),
 ]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)
-]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 

@@ -19,14 +19,11 @@ from recoverycli.store.base import (
 )
 from recoverycli.store.sqlite import SqliteStore
 
-CaseStore = BaseStore  # what the commands and the call need from a store
-
 __all__ = [
     "ERASED",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "BaseStore",
-    "CaseStore",
     "SqliteStore",
     "content_hash",
     "iso",

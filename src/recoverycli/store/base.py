@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 from recoverycli.caselog.export import RISKY
@@ -295,8 +297,13 @@ def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any
     return tuple(out)
 
 
-class BaseStore(CrisisStoreMixin):
-    """The case logic both backends share; subclasses bring the connection and the dialect."""
+class BaseStore(CrisisStoreMixin, ABC):
+    """The one store interface: every operation a command or the call may use, on either backend.
+
+    The case logic both backends share is written here once; each backend brings its connection, its
+    transactions, the few expressions where the SQL dialects differ, and what only it can do (export at
+    speed, backup, check, migrate). The crisis operations come from CrisisStoreMixin.
+    """
 
     label: str  # where the store is, safe to show (a PostgreSQL password never appears)
     erasure_note: str | None = None  # what erasure needs beyond `forget` on this backend
@@ -304,48 +311,84 @@ class BaseStore(CrisisStoreMixin):
     live = False  # True where a save at another desk wakes wait_for_change at once (PostgreSQL)
     lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
     duplicate_errors: tuple[type[BaseException], ...] = ()
+    migrated_from: int | None = None  # the schema version this process upgraded the store from, if it did
 
-    # --- what a backend provides ---------------------------------------------------------
+    # --- what a backend provides: connection and transactions --------------------------------
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
+        """One short write transaction; yields something with `execute` (and `executemany`)."""
 
+    @abstractmethod
     def execute(self, sql: str, args: Any = ()) -> Any:
-        raise NotImplementedError
+        """Run one statement (written with ? placeholders) outside a transaction; a cursor."""
 
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The schema version the store is at (0: no recover store there yet)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- what a backend provides: the few expressions where the dialects differ -----------------
+    @abstractmethod
     def ci_equal(self, column: str) -> str:
         """`column` equals a parameter, ignoring case."""
-        raise NotImplementedError
 
+    @abstractmethod
     def contains(self, column: str) -> str:
         """`column` contains a LIKE pattern parameter (escaped with backslash), ignoring case."""
-        raise NotImplementedError
 
-    # the report's few expressions where the dialects differ
+    @abstractmethod
     def json_text(self, key: str, column: str = "answers") -> str:
-        raise NotImplementedError
+        """The value at `key` of a JSON column (text where it is text)."""
 
+    @abstractmethod
     def week_of(self, column: str) -> str:
         """The Monday (ISO week start) of a timestamp's UTC date, as YYYY-MM-DD."""
-        raise NotImplementedError
 
+    @abstractmethod
     def days_between(self, later: str, earlier: str) -> str:
         """Whole calendar days between the UTC dates of two columns, as a float."""
-        raise NotImplementedError
 
+    @abstractmethod
     def hours_between(self, later: str, earlier: str) -> str:
-        raise NotImplementedError
+        """Hours between two timestamps, as a float."""
 
+    @abstractmethod
     def flags_of(self, column: str) -> str:
         """A FROM item `f` with one row per element (`f.value`) of the JSON array at `column`.flags."""
-        raise NotImplementedError
 
+    @abstractmethod
     def is_true(self, expr: str) -> str:
-        raise NotImplementedError
+        """SQL true where a JSON boolean is true."""
 
+    @abstractmethod
     def distinct_json(self, column: str) -> str:
         """An aggregate: the distinct values of `column` in the group, as a JSON array text."""
-        raise NotImplementedError
 
+    # --- what a backend provides: what only it knows how to do ---------------------------------
+    @abstractmethod
+    def migrate(self) -> tuple[int, int]:
+        """Bring the schema up to date: (the version it was at, the version it is at now)."""
+
+    @abstractmethod
+    def export_rows(
+        self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None, neutralise: bool
+    ) -> Iterator[tuple[Any, ...]]:
+        """The export: plain tuples in `cols` order (the column registry's cells), streamed with flat memory.
+
+        neutralise: text cells a spreadsheet would run as a formula get a leading quote (safety.neutralise).
+        """
+
+    @abstractmethod
+    def backup(self, dest: Path) -> None:
+        """A consistent copy of the store at `dest`, never over an existing file (or why this backend cannot)."""
+
+    @abstractmethod
+    def check(self) -> dict[str, Any]:
+        """Integrity and figures for `recover check`: path, backend, ok, problems, schema_version, cases, events."""
+
+    # --- hooks with a default ---------------------------------------------------------------
     def readable(self, column: str = "answers") -> str:
         """SQL that is true where a JSON column can be read by the database's JSON functions."""
         return "TRUE"  # PostgreSQL's json type never holds what it cannot read
@@ -359,12 +402,6 @@ class BaseStore(CrisisStoreMixin):
         import time
 
         time.sleep(timeout)
-
-    def schema_version(self) -> int:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
 
     # --- filters ---------------------------------------------------------------------------
     def where(self, f: CaseFilter) -> tuple[str, list[Any]]:
