@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+RISKY = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting with one of these as a formula
+
 # C0 controls (tab and newline are decided below), DEL and the C1 controls (U+0080–U+009F, incl. CSI U+009B)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

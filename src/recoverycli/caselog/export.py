@@ -9,36 +9,20 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from recoverycli.errors import RecoverError
-from recoverycli.safety import json_dumps
+from recoverycli.safety import RISKY, json_dumps
+from recoverycli.store.columns import COLUMNS, TIMES
 
-# Public and stable: scripts depend on these names and this order (README, "Export columns").
-COLUMNS: tuple[str, ...] = (
-    "case_id",
-    "status",
-    "created_at",
-    "updated_at",
-    "staff",
-    "playbook_id",
-    "playbook_version",
-    "customer_name",
-    "customer_contact",
-    "segment",
-    "complaint_number",
-    "customer_words",
-    "desired_outcome",
-    "apology",
-    "commitment",
-    "gesture",
-    "follow_up_date",
-    "follow_up_done_at",
-    "root_cause",
-    "closed_at",
-    "resolution",
-    "extra",
-    "crisis_id",  # added with crises (schema v6); new columns are only ever appended
-)
-_TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")
-RISKY = ("=", "+", "-", "@", "\t", "\r")
+__all__ = [
+    "COLUMNS",
+    "RISKY",
+    "case_record",
+    "localised",
+    "neutralise",
+    "pick_columns",
+    "write_csv",
+    "write_json",
+    "write_jsonl",
+]
 
 
 def case_record(case: Any) -> dict[str, Any]:
@@ -67,7 +51,7 @@ def neutralise(cell: str) -> str:
 
 def localised(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
     """Timestamps in this machine's zone instead of UTC (the slower path: parsed row by row)."""
-    idx = [i for i, c in enumerate(columns) if c in _TIMES]
+    idx = [i for i, c in enumerate(columns) if c in TIMES]
     for row in rows:
         cells = list(row)
         for i in idx:

@@ -451,7 +451,7 @@ def board(
 ) -> None:
     """Where every customer stands, reach times, who is calling whom, the supplier's commitments."""
     from recoverycli.caselog import crisis
-    from recoverycli.store.crisis import CRISIS_CHANNEL
+    from recoverycli.store.migrations import CRISIS_CHANNEL
     from recoverycli.ui import crisis as crisis_view
 
     st = store_at(store, create=False)

@@ -1,4 +1,4 @@
-"""What both case stores share: the Case↔row mapping, the migrations list, the filters and the case logic.
+"""The one store interface (BaseStore) and the case logic both backends share: filters, reads, report, writes.
 
 SQL is written once here with `?` placeholders in the SQL both engines speak; each backend
 supplies its connection, its transactions and the few expressions where the dialects differ.
@@ -6,7 +6,6 @@ supplies its connection, its transactions and the few expressions where the dial
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from abc import ABC, abstractmethod
@@ -18,188 +17,25 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from recoverycli.caselog.export import RISKY
 from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
-from recoverycli.caselog.record import Case, Customer, Event, PlaybookRef, iso_utc
+from recoverycli.caselog.record import Case, Event, iso_utc
 from recoverycli.errors import NotFoundError, NothingChanged, StoreError
-from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
+from recoverycli.store.columns import (
+    CHANGEABLE,
+    LATER_COLUMNS,
+    case_of,
+    load_json,
+    row_of,
+    stored_json,
+)
+from recoverycli.store.crisis import CrisisStoreMixin
+from recoverycli.store.migrations import NOTIFY_CHANNEL
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 ID_LENGTH = 5
 ERASED = "[erased]"
-NOTIFY_CHANNEL = "recover_cases"
 
 ORDERS = {"newest": "created_at DESC, id", "oldest": "created_at, id", "follow_up": "follow_up_date, created_at, id"}
-_CHANGEABLE = {
-    "status",
-    "follow_up_date",
-    "follow_up_done_at",
-    "closed_at",
-    "resolution",
-    "updated_at",
-    "answers",
-    "system_fix_done_at",
-}
-BASE_ANSWERS = ("customer_words", "desired_outcome", "apology", "commitment", "gesture", "follow_up_date", "root_cause")
-# Export column -> the case column it is read from (answers are read from the answers JSON).
-PLAIN_EXPORT = {
-    "case_id": "id",
-    "status": "status",
-    "created_at": "created_at",
-    "updated_at": "updated_at",
-    "staff": "staff",
-    "playbook_id": "playbook_id",
-    "playbook_version": "playbook_version",
-    "customer_name": "customer_name",
-    "customer_contact": "customer_contact",
-    "segment": "segment",
-    "complaint_number": "complaint_number",
-    "follow_up_date": "follow_up_date",
-    "follow_up_done_at": "follow_up_done_at",
-    "closed_at": "closed_at",
-    "resolution": "resolution",
-    "crisis_id": "crisis_id",
-}
-TEXT_COLUMNS = {
-    "staff",
-    "customer_name",
-    "customer_contact",
-    "customer_words",
-    "desired_outcome",
-    "apology",
-    "commitment",
-    "gesture",
-    "root_cause",
-    "resolution",
-    "extra",
-}
-
-
-def add_identity(db: Any) -> None:
-    """v4: normalised customer keys for the repeat-complaint lookup, severity, the system-fix track."""
-    from recoverycli.identity import contact_key, name_key
-
-    for stmt in (
-        "ALTER TABLE cases ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE cases ADD COLUMN name_key TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE cases ADD COLUMN severity TEXT NOT NULL DEFAULT 'normal'",
-        "ALTER TABLE cases ADD COLUMN system_fix_done_at TEXT",
-    ):
-        db.execute(stmt)
-    rows = db.execute("SELECT id, customer_name, customer_contact FROM cases").fetchall()
-    if rows:
-        db.executemany(
-            "UPDATE cases SET contact_key = ?, name_key = ? WHERE id = ?",
-            [(contact_key(r[2]), name_key(r[1]), r[0]) for r in rows],
-        )
-    db.execute("CREATE INDEX cases_contact_key ON cases(contact_key, created_at) WHERE contact_key != ''")
-    db.execute("CREATE INDEX cases_name_key ON cases(name_key, created_at) WHERE name_key != ''")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One schema version, for both engines: SQL, or a function for what SQL alone cannot do."""
-
-    why: str
-    sqlite: str | Callable[[Any], None]
-    postgres: str | Callable[[Any], None]
-
-
-_PG_NOTIFY = f"""
-CREATE FUNCTION recover_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('{NOTIFY_CHANNEL}', NEW.id);
-    RETURN NEW;
-END $$;
-CREATE TRIGGER cases_notify AFTER INSERT OR UPDATE ON cases
-    FOR EACH ROW WHEN (NEW.status <> 'draft') EXECUTE FUNCTION recover_notify();
-CREATE VIEW recover_export AS SELECT * FROM cases;
-"""  # the view's * is fixed when it is made: a later step that adds an exported column must replace the view
-
-# Each entry upgrades the schema by one version on both engines; never edit a released one, append.
-MIGRATIONS: list[Step] = [
-    Step(
-        "cases and their events",
-        """
-        CREATE TABLE cases (
-            id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-            staff TEXT NOT NULL, customer_name TEXT NOT NULL DEFAULT '', customer_contact TEXT NOT NULL DEFAULT '',
-            segment TEXT NOT NULL DEFAULT 'other', playbook_id TEXT NOT NULL, playbook_version INTEGER NOT NULL,
-            playbook_hash TEXT NOT NULL, answers TEXT NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX cases_created ON cases(created_at);
-        CREATE TABLE events (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-            at TEXT NOT NULL, staff TEXT NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX events_case ON events(case_id, seq);
-        """,
-        # timestamps stay ISO-8601 UTC text, as in SQLite, and text compares byte by byte (COLLATE "C", whatever
-        # the database's locale), so both stores sort, filter and export identically; json (not jsonb) keeps the
-        # answers in the order the call asked them
-        """
-        CREATE TABLE cases (
-            id TEXT COLLATE "C" PRIMARY KEY, status TEXT COLLATE "C" NOT NULL,
-            created_at TEXT COLLATE "C" NOT NULL, updated_at TEXT COLLATE "C" NOT NULL,
-            staff TEXT COLLATE "C" NOT NULL, customer_name TEXT COLLATE "C" NOT NULL DEFAULT '',
-            customer_contact TEXT COLLATE "C" NOT NULL DEFAULT '', segment TEXT COLLATE "C" NOT NULL DEFAULT 'other',
-            playbook_id TEXT COLLATE "C" NOT NULL, playbook_version INTEGER NOT NULL,
-            playbook_hash TEXT COLLATE "C" NOT NULL, answers JSON NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX cases_created ON cases(created_at);
-        CREATE TABLE events (
-            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            case_id TEXT COLLATE "C" NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-            at TEXT COLLATE "C" NOT NULL, staff TEXT COLLATE "C" NOT NULL, kind TEXT COLLATE "C" NOT NULL,
-            data JSON NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX events_case ON events(case_id, seq);
-        """,
-    ),
-    Step(
-        "list and search indexes",
-        """
-        CREATE INDEX cases_status ON cases(status, created_at);
-        CREATE INDEX cases_contact ON cases(customer_contact);
-        CREATE INDEX cases_name ON cases(customer_name COLLATE NOCASE);
-        """,
-        """
-        CREATE INDEX cases_status ON cases(status, created_at);
-        CREATE INDEX cases_contact ON cases(lower(customer_contact));
-        CREATE INDEX cases_name ON cases(lower(customer_name));
-        """,
-    ),
-    Step(
-        "follow-up and close columns",
-        """
-        ALTER TABLE cases ADD COLUMN follow_up_date TEXT;
-        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT;
-        ALTER TABLE cases ADD COLUMN closed_at TEXT;
-        ALTER TABLE cases ADD COLUMN resolution TEXT;
-        ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
-        UPDATE cases SET follow_up_date = json_extract(answers, '$.follow_up_date');
-        CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
-        """,
-        """
-        ALTER TABLE cases ADD COLUMN follow_up_date TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN closed_at TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN resolution TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
-        UPDATE cases SET follow_up_date = answers->>'follow_up_date';
-        CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
-        """,
-    ),
-    Step("customer keys for the repeat lookup, severity, system fix", add_identity, add_identity),
-    Step(
-        "live feed and the managers' export view",
-        "",  # SQLite: the feed polls, and a file has no roles
-        _PG_NOTIFY,
-    ),
-    Step("crises: customer lists, the outreach queue, attempts, the supplier log; cases.crisis_id", SQLITE_V6, PG_V6),
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def utcnow() -> datetime:
@@ -212,89 +48,6 @@ def iso(dt: datetime) -> str:
 
 def new_case_id() -> str:
     return "RC-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
-
-
-def columns(case: Case) -> dict[str, Any]:
-    """The one mapping from a Case to its row, for inserts and draft updates alike."""
-    from recoverycli.identity import contact_key, name_key
-
-    return {
-        "id": case.id,
-        "status": case.status,
-        "created_at": iso(case.created_at),
-        "updated_at": iso(case.updated_at),
-        "staff": case.staff,
-        "customer_name": case.customer.name,
-        "customer_contact": case.customer.contact,
-        "segment": case.customer.segment or "",
-        "playbook_id": case.playbook.id,
-        "playbook_version": case.playbook.version,
-        "playbook_hash": case.playbook.hash,
-        "answers": stored_json(case.answers, case.id),
-        "follow_up_date": case.answers.get("follow_up_date"),
-        "complaint_number": case.complaint_number,
-        "severity": case.severity,
-        "contact_key": contact_key(case.customer.contact),
-        "name_key": name_key(case.customer.name),
-        "crisis_id": case.crisis_id,
-    }
-
-
-# Columns set by later commands (follow-up, close, system fix) that a copy must carry over too.
-LATER_COLUMNS = ("follow_up_done_at", "closed_at", "resolution", "system_fix_done_at")
-
-
-def content_hash(case: Case, row_extra: dict[str, Any] | None = None) -> str:
-    """A fingerprint of everything a case holds except its id, so a copy can be verified field by field."""
-    body = case.model_dump(mode="json", exclude={"id"})
-    body["events"] = [e for e in body["events"] if e["kind"] != "copied"]
-    body["later"] = {k: (row_extra or {}).get(k) for k in LATER_COLUMNS}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def stored_json(value: Any, case_id: str) -> str:
-    """JSON as the store keeps it: never Infinity or NaN, which SQLite's JSON functions and PostgreSQL reject."""
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except ValueError:
-        raise StoreError(
-            f"case {case_id}: an answer is not a finite number (Infinity or NaN) — nothing was saved; "
-            f"give the number in digits"
-        ) from None
-
-
-def load_json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-def sqlite_json_value(value: Any) -> Any:
-    """A JSON answer as SQLite's json_extract gives it, so both backends export the same cells."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return value
-
-
-def neutralise_cell(value: Any) -> Any:
-    text = value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) and value < 0 else None
-    return "'" + text if text is not None and text.startswith(RISKY) else value
-
-
-def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any, ...]:
-    """One export row computed in Python from a case row (the PostgreSQL path; SQLite does it in SQL)."""
-    answers = load_json(row["answers"])
-    out = []
-    for c in cols:
-        if c in PLAIN_EXPORT:
-            v = row[PLAIN_EXPORT[c]]
-        elif c == "extra":
-            rest = {k: v for k, v in answers.items() if k not in BASE_ANSWERS}
-            v = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
-        else:
-            v = sqlite_json_value(answers.get(c))
-        out.append(neutralise_cell(v) if neutralise and c in TEXT_COLUMNS else v)
-    return tuple(out)
 
 
 class BaseStore(CrisisStoreMixin, ABC):
@@ -548,23 +301,7 @@ class BaseStore(CrisisStoreMixin, ABC):
                     "SELECT at, staff, kind, data FROM events WHERE case_id = ? ORDER BY seq", (row["id"],)
                 ).fetchall()
             ]
-        return Case(
-            id=row["id"],
-            status=row["status"],
-            created_at=datetime.fromisoformat(row["created_at"]),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
-            staff=row["staff"],
-            customer=Customer(
-                name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"] or None
-            ),
-            playbook=PlaybookRef(id=row["playbook_id"], version=row["playbook_version"], hash=row["playbook_hash"]),
-            answers=load_json(row["answers"]),
-            complaint_number=row["complaint_number"],
-            severity=row["severity"],
-            repeats=repeat_of(evs or []),
-            crisis_id=row["crisis_id"],
-            events=evs or [],
-        )
+        return case_of(row, evs or [])
 
     # --- the manager's report ------------------------------------------------------------
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
@@ -673,7 +410,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         raise StoreError(f"{self.label}: could not find a free case id — run `recover check`")
 
     def insert_case(self, tx: Any, case: Case, later: dict[str, Any] | None = None) -> None:
-        cols = {**columns(case), **(later or {})}
+        cols = {**row_of(case), **(later or {})}
         tx.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
         for ev in case.events:
             insert_event(tx, case.id, ev)
@@ -692,7 +429,7 @@ class BaseStore(CrisisStoreMixin, ABC):
                 insert_event(tx, case.id, event)
 
     def _save_draft_in(self, tx: Any, case: Case) -> None:
-        cols = {k: v for k, v in columns(case).items() if k not in ("id", "status", "created_at", "playbook_id")}
+        cols = {k: v for k, v in row_of(case).items() if k not in ("id", "status", "created_at", "playbook_id")}
         cur = tx.execute(
             f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ? AND status = 'draft'",
             (*cols.values(), case.id),
@@ -734,7 +471,7 @@ class BaseStore(CrisisStoreMixin, ABC):
             updates = {**columns, "updated_at": iso(event.at)}
             if answers:
                 updates["answers"] = stored_json({**load_json(row["answers"]), **answers}, row["id"])
-            assert all(k in _CHANGEABLE for k in updates)
+            assert all(k in CHANGEABLE for k in updates)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
                 (*updates.values(), row["id"]),
@@ -927,7 +664,7 @@ class BaseStore(CrisisStoreMixin, ABC):
     def replace_copy(self, target_id: str, case: Case, later: dict[str, Any]) -> None:
         """Bring an earlier copy up to date with its source: columns, answers and the events added since."""
         with self.transaction() as tx:
-            cols = {k: v for k, v in columns(case).items() if k != "id"}
+            cols = {k: v for k, v in row_of(case).items() if k != "id"}
             cols.update(later)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", (*cols.values(), target_id)
@@ -946,11 +683,6 @@ def interpolate(n: int, p: float, at: float | None, above: float | None) -> floa
     frac = ((n - 1) * round(p * 10)) % 10 / 10  # the same integer arithmetic that chose the ranks
     value = at if above is None or frac == 0 else at + frac * (above - at)
     return round(float(value), 1)
-
-
-def repeat_of(events: list[Event]) -> str | None:
-    """The earlier case a complaint repeats, as its `repeat` event recorded when the customer was identified."""
-    return next((str(e.data["of"]) for e in events if e.kind == "repeat" and e.data.get("of")), None)
 
 
 def like_pattern(text: str) -> str:

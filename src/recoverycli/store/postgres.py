@@ -15,7 +15,9 @@ from typing import Any
 
 from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NoRightError, NotFoundError, StoreError
-from recoverycli.store.base import MIGRATIONS, NOTIFY_CHANNEL, ORDERS, SCHEMA_VERSION, BaseStore, export_cells
+from recoverycli.store.base import ORDERS, BaseStore
+from recoverycli.store.columns import export_cells
+from recoverycli.store.migrations import MIGRATIONS, NOTIFY_CHANNEL, SCHEMA_VERSION
 from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
 
 __all__ = ["PgStore", "redact"]

@@ -25,15 +25,9 @@ from recoverycli.files import (
     stale_temps,
     temp_beside,
 )
-from recoverycli.store.base import (
-    BASE_ANSWERS,
-    MIGRATIONS,
-    ORDERS,
-    PLAIN_EXPORT,
-    SCHEMA_VERSION,
-    TEXT_COLUMNS,
-    BaseStore,
-)
+from recoverycli.store.base import ORDERS, BaseStore
+from recoverycli.store.columns import BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
+from recoverycli.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRIES = 20
@@ -335,7 +329,7 @@ class SqliteStore(BaseStore):
             + f" ORDER BY {ORDERS[order]}"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
-        outer = [_neutralised(c) if neutralise and c in TEXT_COLUMNS else c for c in cols]
+        outer = [_neutralised(c) if neutralise and BY_NAME[c].text else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
         cur = self.conn.cursor()
         cur.row_factory = None
@@ -413,10 +407,13 @@ class SqliteStore(BaseStore):
         self.conn.close()
 
 
-EXPORT_SQL: dict[str, str] = {
-    **PLAIN_EXPORT,
-    **{k: f"json_extract(answers, '$.{k}')" for k in BASE_ANSWERS if k != "follow_up_date"},
-    "extra": "json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ")",
+EXPORT_SQL: dict[str, str] = {  # each export column of the registry as SQLite computes it
+    c.name: c.row
+    if c.row is not None
+    else "json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ")"
+    if c.name == EXTRA
+    else f"json_extract(answers, '$.{c.answer}')"
+    for c in EXPORT
 }
 QUOTE = "''''"  # SQL for a one-character string holding a single quote
 
