@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from recoverycli.errors import RecoverError
-from recoverycli.safety import RISKY, json_dumps
+from recoverycli.safety import RISKY, json_dumps, neutralise
 from recoverycli.store.columns import COLUMNS, TIMES
 
 __all__ = [
@@ -44,11 +44,6 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
     return cols
 
 
-def neutralise(cell: str) -> str:
-    """A spreadsheet runs a cell that starts like a formula; a leading quote makes it text (the store does this in SQL)."""
-    return "'" + cell if cell.startswith(RISKY) else cell
-
-
 def localised(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
     """Timestamps in this machine's zone instead of UTC (the slower path: parsed row by row)."""
     idx = [i for i, c in enumerate(columns) if c in TIMES]
@@ -60,13 +55,18 @@ def localised(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iter
         yield tuple(cells)
 
 
-def write_csv(rows: Iterable[Iterable[Any]], out: TextIO, columns: tuple[str, ...], excel: bool = False) -> None:
-    """RFC 4180 CSV: CRLF, quotes doubled, newlines kept inside quoted cells."""
+def write_csv(
+    rows: Iterable[Iterable[Any]], out: TextIO, columns: tuple[str, ...], excel: bool = False, guard: bool = False
+) -> None:
+    """RFC 4180 CSV: CRLF, quotes doubled, newlines kept inside quoted cells.
+
+    guard: pass every cell through the formula guard (safety.neutralise); the store's export has done it already.
+    """
     if excel:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows((tuple(neutralise(v) for v in row) for row in rows) if guard else rows)
 
 
 def _objects(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iterator[dict[str, Any]]:

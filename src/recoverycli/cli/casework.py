@@ -66,8 +66,7 @@ def followups(
     elif format is ListFormat.csv:
         from recoverycli.caselog import export
 
-        cells = (tuple(export.neutralise(v) if isinstance(v, str) else v for v in r.values()) for r in rows)
-        export.write_csv(cells, sys.stdout, fu.FIELDS)
+        export.write_csv((tuple(r.values()) for r in rows), sys.stdout, fu.FIELDS, guard=True)
     elif not rows:
         make_console(stderr=True).print("Nothing due. Every promise is kept.")
     else:
@@ -157,12 +156,8 @@ def reopen(
 @guarded
 def system_fix(
     case_id: Annotated[str, typer.Argument(metavar="CASE")],
-    root_cause: Annotated[
-        str | None, typer.Option("--root-cause", help="What caused it.", show_default=False)
-    ] = None,
-    owner: Annotated[
-        str | None, typer.Option("--owner", help="Who fixes the system side.", show_default=False)
-    ] = None,
+    root_cause: Annotated[str | None, typer.Option("--root-cause", help="What caused it.", show_default=False)] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who fixes the system side.", show_default=False)] = None,
     due: Annotated[
         str | None, typer.Option("--due", help="By when (dates as the follow-up takes them).", show_default=False)
     ] = None,

@@ -171,9 +171,7 @@ def open_(
     _page_opened(st, crisis_id, title, supplier, playbook, len(read.customers), who)
 
 
-def _page_opened(
-    st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str
-) -> None:
+def _page_opened(st, crisis_id: str, title: str, supplier: str | None, playbook: str, customers: int, who: str) -> None:
     """[kaufman-respond-now] the duty manager hears of a crisis as it opens; a page that fails costs one yellow line."""
     from recoverycli import notify
 
@@ -569,11 +567,8 @@ def update(
 
     def write(out) -> None:
         if format is UpdateFormat.csv:
-            rows = (
-                tuple(export.neutralise(v) if isinstance(v, str) else v for v in (r[f] for f in fields))
-                for r in result.rows
-            )
-            export.write_csv(rows, out, fields, excel=excel)
+            rows = (tuple(r[f] for f in fields) for r in result.rows)
+            export.write_csv(rows, out, fields, excel=excel, guard=True)
         else:
             for r in result.rows:
                 out.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from recoverycli.caselog.record import iso_utc
 from recoverycli.errors import StoreError
-from recoverycli.safety import RISKY
+from recoverycli.safety import neutralise
 
 if TYPE_CHECKING:
     from recoverycli.caselog.record import Case, Event
@@ -171,11 +171,6 @@ def sqlite_json_value(value: Any) -> Any:
     return value
 
 
-def neutralise_cell(value: Any) -> Any:
-    text = value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) and value < 0 else None
-    return "'" + text if text is not None and text.startswith(RISKY) else value
-
-
 def export_cells(row: Any, cols: tuple[str, ...], guard: bool) -> tuple[Any, ...]:
     """One export row computed in Python from a case row (the PostgreSQL path; SQLite does it in SQL)."""
     answers = load_json(row["answers"])
@@ -189,5 +184,5 @@ def export_cells(row: Any, cols: tuple[str, ...], guard: bool) -> tuple[Any, ...
             v = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
         else:
             v = sqlite_json_value(answers.get(name))
-        out.append(neutralise_cell(v) if guard and col.text else v)
+        out.append(neutralise(v) if guard and col.text else v)
     return tuple(out)

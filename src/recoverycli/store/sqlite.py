@@ -25,6 +25,7 @@ from recoverycli.files import (
     stale_temps,
     temp_beside,
 )
+from recoverycli.safety import RISKY
 from recoverycli.store.base import ORDERS, BaseStore
 from recoverycli.store.columns import BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
 from recoverycli.store.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -329,7 +330,7 @@ class SqliteStore(BaseStore):
             + f" ORDER BY {ORDERS[order]}"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
-        outer = [_neutralised(c) if neutralise and BY_NAME[c].text else c for c in cols]
+        outer = [formula_guard(c) if neutralise and BY_NAME[c].text else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
         cur = self.conn.cursor()
         cur.row_factory = None
@@ -418,10 +419,16 @@ EXPORT_SQL: dict[str, str] = {  # each export column of the registry as SQLite c
 QUOTE = "''''"  # SQL for a one-character string holding a single quote
 
 
-def _neutralised(expr: str) -> str:
-    """A cell that a spreadsheet would run as a formula gets a leading quote."""
+def formula_guard(expr: str) -> str:
+    """safety.neutralise in SQL, built from the same risky first characters: text a spreadsheet would run as a
+    formula gets a leading quote; a plain negative number ("-5", "-5.2") and numbers stored as numbers do not."""
+    first = ", ".join(f"char({ord(c)})" for c in RISKY)
+    negative_number = (  # safety.NEGATIVE_NUMBER: '-', digits, at most one '.' followed by digits
+        f"({expr} GLOB '-[0-9]*' AND substr({expr}, 2) NOT GLOB '*[^0-9.]*'"
+        f" AND {expr} NOT GLOB '*.*.*' AND {expr} NOT GLOB '*.')"
+    )
     return (
-        f"CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13))"
+        f"CASE WHEN typeof({expr}) = 'text' AND substr({expr}, 1, 1) IN ({first}) AND NOT {negative_number}"
         f" THEN {QUOTE} || {expr} ELSE {expr} END"
     )
 
