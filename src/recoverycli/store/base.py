@@ -10,7 +10,7 @@ import json
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain
@@ -305,71 +305,92 @@ class BaseStore(CrisisStoreMixin, ABC):
 
     # --- the manager's report ------------------------------------------------------------
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
-        """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases)."""
+        """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases).
+
+        One pass over the period: what the figures need is read once into a scratch table (each JSON value
+        extracted once), and every figure is an aggregate over that table, not another read of the store.
+        """
         where, args = self.where(f)
         w = f"WHERE status != 'draft' AND {self.readable()}" + (f" AND {where}" if where else "")
-        q = lambda sql, before=(), after=(): [tuple(r) for r in self.execute(sql, [*before, *args, *after]).fetchall()]  # noqa: E731
         j = self.json_text
+        done = self.days_between("follow_up_done_at", "follow_up_date")
+        period = (
+            f"SELECT id, status, playbook_id, {self.week_of('created_at')} AS week, customer_name, customer_contact,"
+            f" complaint_number, follow_up_date, follow_up_done_at, closed_at,"
+            f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
+            f" {j('root_cause')} AS rc, coalesce({j('room_number')}, {j('location')}, '') AS place, {j('gesture')} AS g,"
+            f" {j('incident_at')} AS incident,"
+            f" CASE WHEN {j('incident_at')} IS NOT NULL THEN {self.hours_between('created_at', j('incident_at'))} * 60"
+            f" END AS to_contact,"
+            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close"
+            f" FROM {self.period_source(f)} {w}"
+        )
+        with self.scratch(period, args) as p:
+            return self._figures(p, today)
+
+    def _figures(self, p: str, today: str) -> dict[str, Any]:
+        """The report's figures from the period's scratch table `p`."""
+        q = lambda sql, params=(): [tuple(r) for r in self.execute(sql, list(params)).fetchall()]  # noqa: E731
+        names, contacts = self.distinct_json("customer_name"), self.distinct_json("customer_contact")
         out: dict[str, Any] = {}
-        out["total"] = q(f"SELECT count(*) FROM cases {w}")[0][0]
-        out["by_status"] = dict(q(f"SELECT status, count(*) FROM cases {w} GROUP BY status"))
+        out["by_status"] = dict(q(f"SELECT status, count(*) FROM {p} GROUP BY status"))
+        out["total"] = sum(out["by_status"].values())
         out["by_playbook"] = dict(
-            q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC")
+            q(f"SELECT playbook_id, count(*) FROM {p} GROUP BY playbook_id ORDER BY count(*) DESC")
         )
-        out["weeks"] = q(
-            f"SELECT {self.week_of('created_at')} AS week, playbook_id, status, count(*)"
-            f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1"
-        )
+        out["weeks"] = q(f"SELECT week, playbook_id, status, count(*) FROM {p} GROUP BY 1, 2, 3 ORDER BY 1")
         # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
         out["root_causes"] = q(
-            f"SELECT min(rc), playbook_id, place, count(*), {self.distinct_json('customer_name')},"
-            f" {self.distinct_json('customer_contact')} FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
-            f" coalesce({j('room_number')}, {j('location')}, '') AS place, customer_name, customer_contact FROM cases {w}) s"
+            f"SELECT min(rc), playbook_id, place, count(*), {names}, {contacts} FROM {p}"
             f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
         )
-        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= 2")[0][0]
+        out["repeats"] = q(f"SELECT count(*) FROM {p} WHERE complaint_number >= 2")[0][0]
         out["repeat_customers"] = [
             r[0]
-            for r in q(f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= 2 ORDER BY customer_name")
+            for r in q(f"SELECT DISTINCT customer_name FROM {p} WHERE complaint_number >= 2 ORDER BY customer_name")
         ]
-        done = self.days_between("follow_up_done_at", "follow_up_date")
         out["promises"] = dict(
             zip(
                 ("due", "on_time", "late", "overdue"),
                 q(
-                    f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} <= 0 THEN 1 ELSE 0 END),"
-                    f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} > 0 THEN 1 ELSE 0 END),"
-                    f" sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
-                    f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?",
-                    [today],
-                    [today],
+                    f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days <= 0 THEN 1 ELSE 0 END),"
+                    f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days > 0 THEN 1 ELSE 0 END), sum(CASE WHEN"
+                    f" follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
+                    f" FROM {p} WHERE follow_up_date IS NOT NULL AND follow_up_date <= ?",
+                    [today, today],
                 )[0],
             )
         )
         out["late_days"] = self._percentiles(
-            f"SELECT {done} AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args
+            f"SELECT done_days AS v FROM {p} WHERE follow_up_done_at IS NOT NULL AND done_days > 0", []
         )
-        out["to_contact_minutes"] = self._percentiles(
-            f"SELECT {self.hours_between('created_at', j('incident_at'))} * 60 AS v FROM cases {w}"
-            f" AND {j('incident_at')} IS NOT NULL",
-            args,
-        )
-        out["to_close_hours"] = self._percentiles(
-            f"SELECT {self.hours_between('closed_at', 'created_at')} AS v FROM cases {w} AND closed_at IS NOT NULL",
-            args,
-        )
+        out["to_contact_minutes"] = self._percentiles(f"SELECT to_contact AS v FROM {p} WHERE incident IS NOT NULL", [])
+        out["to_close_hours"] = self._percentiles(f"SELECT to_close AS v FROM {p} WHERE closed_at IS NOT NULL", [])
         out["gestures"] = q(
-            f"SELECT playbook_id, g, count(*), {self.distinct_json('customer_name')}, {self.distinct_json('customer_contact')}"
-            f" FROM (SELECT playbook_id, {j('gesture')} AS g, customer_name, customer_contact FROM cases {w}) s"
+            f"SELECT playbook_id, g, count(*), {names}, {contacts} FROM {p}"
             f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC"
         )
         out["coaching"] = q(
-            f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(j('kept', 'e.data'))} THEN 1 ELSE 0 END)"
+            f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(self.json_text('kept', 'e.data'))} THEN 1 ELSE 0 END)"
             f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
-            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM cases {w})"
+            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM {p})"
             f" GROUP BY f.value ORDER BY count(*) DESC"
         )
         return out
+
+    def period_source(self, f: CaseFilter) -> str:
+        """The FROM item the report reads its period from (SQLite chooses a full scan for a large share)."""
+        return "cases"
+
+    @contextmanager
+    def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
+        """A temporary table holding the rows of `select`, for several aggregates over one read; dropped after."""
+        name = "recover_period"
+        self.execute(f"CREATE TEMP TABLE {name} AS {select}", args)
+        try:
+            yield name
+        finally:
+            self.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
         """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.

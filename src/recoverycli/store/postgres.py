@@ -264,6 +264,13 @@ class PgStore(BaseStore):
     def distinct_json(self, column: str) -> str:
         return f"json_agg(DISTINCT {column})::text"
 
+    @contextmanager
+    def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
+        """The report's scratch table, in one transaction (one snapshot of the store), dropped at its end."""
+        with self.transaction():
+            self.execute(f"CREATE TEMP TABLE recover_period ON COMMIT DROP AS {select}", args)
+            yield "recover_period"
+
     def schema_version(self) -> int:
         tables = self.execute(
             "SELECT to_regclass('recover_schema') IS NOT NULL, to_regclass('cases') IS NOT NULL"
