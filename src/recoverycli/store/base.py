@@ -21,11 +21,14 @@ from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
 from recoverycli.caselog.record import Case, Event, iso_utc
 from recoverycli.errors import NotFoundError, NothingChanged, StoreError
 from recoverycli.store.columns import (
+    ANSWER_COLUMNS,
     CHANGEABLE,
     LATER_COLUMNS,
+    answer_columns,
     case_of,
     load_json,
     row_of,
+    sqlite_json_value,
     stored_json,
 )
 from recoverycli.store.crisis import CrisisStoreMixin
@@ -65,6 +68,7 @@ class BaseStore(CrisisStoreMixin, ABC):
     lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
     duplicate_errors: tuple[type[BaseException], ...] = ()
     migrated_from: int | None = None  # the schema version this process upgraded the store from, if it did
+    answer_cell = staticmethod(sqlite_json_value)  # an answer as its own column holds it (columns.ANSWER_COLUMNS)
 
     # --- what a backend provides: connection and transactions --------------------------------
     @abstractmethod
@@ -212,7 +216,8 @@ class BaseStore(CrisisStoreMixin, ABC):
     def unreadable(self, f: CaseFilter) -> list[str]:
         """Ids of matching cases an export or report leaves out: their stored answers cannot be read."""
         where, args = self.where(f)
-        sql = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "") + " ORDER BY id"
+        sql = f"SELECT id FROM {self.period_source(f)} WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
+        sql += " ORDER BY id"
         return [r[0] for r in self.execute(sql, args).fetchall()]
 
     def damaged_rows(self, limit: int = 100) -> list[str]:
@@ -312,7 +317,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         """
         where, args = self.where(f)
         w = f"WHERE status != 'draft' AND {self.readable()}" + (f" AND {where}" if where else "")
-        j = self.json_text
+        j = self.answer_sql
         done = self.days_between("follow_up_done_at", "follow_up_date")
         period = (
             f"SELECT id, status, playbook_id, {self.week_of('created_at')} AS week, customer_name, customer_contact,"
@@ -378,19 +383,25 @@ class BaseStore(CrisisStoreMixin, ABC):
         )
         return out
 
+    def answer_sql(self, key: str) -> str:
+        """An answer in SQL: its own column where it has one, else read from the answers JSON."""
+        return key if key in ANSWER_COLUMNS else self.json_text(key)
+
     def period_source(self, f: CaseFilter) -> str:
         """The FROM item the report reads its period from (SQLite chooses a full scan for a large share)."""
         return "cases"
 
     @contextmanager
     def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
-        """A temporary table holding the rows of `select`, for several aggregates over one read; dropped after."""
+        """A temporary table holding the rows of `select`, for several aggregates over one read.
+
+        It lives until the next report on this connection replaces it, or the connection closes: dropping a large
+        one costs as much as a figure, and a command ends soon after its report.
+        """
         name = "recover_period"
+        self.execute(f"DROP TABLE IF EXISTS temp.{name}")
         self.execute(f"CREATE TEMP TABLE {name} AS {select}", args)
-        try:
-            yield name
-        finally:
-            self.execute(f"DROP TABLE IF EXISTS {name}")
+        yield name
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
         """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.
@@ -431,7 +442,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         raise StoreError(f"{self.label}: could not find a free case id — run `recover check`")
 
     def insert_case(self, tx: Any, case: Case, later: dict[str, Any] | None = None) -> None:
-        cols = {**row_of(case), **(later or {})}
+        cols = {**row_of(case, self.answer_cell), **(later or {})}
         tx.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
         for ev in case.events:
             insert_event(tx, case.id, ev)
@@ -450,7 +461,11 @@ class BaseStore(CrisisStoreMixin, ABC):
                 insert_event(tx, case.id, event)
 
     def _save_draft_in(self, tx: Any, case: Case) -> None:
-        cols = {k: v for k, v in row_of(case).items() if k not in ("id", "status", "created_at", "playbook_id")}
+        cols = {
+            k: v
+            for k, v in row_of(case, self.answer_cell).items()
+            if k not in ("id", "status", "created_at", "playbook_id")
+        }
         cur = tx.execute(
             f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ? AND status = 'draft'",
             (*cols.values(), case.id),
@@ -491,7 +506,9 @@ class BaseStore(CrisisStoreMixin, ABC):
                 )
             updates = {**columns, "updated_at": iso(event.at)}
             if answers:
-                updates["answers"] = stored_json({**load_json(row["answers"]), **answers}, row["id"])
+                merged = {**load_json(row["answers"]), **answers}
+                updates["answers"] = stored_json(merged, row["id"])
+                updates.update(answer_columns(merged, self.answer_cell))
             assert all(k in CHANGEABLE for k in updates)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
@@ -585,10 +602,12 @@ class BaseStore(CrisisStoreMixin, ABC):
         if not erased:
             return []
         who = "customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else ""
+        own_columns = answer_columns(answers, self.answer_cell)  # the answers kept as columns are erased too
         tx.execute(
-            f"UPDATE cases SET {who}answers = ?, resolution = ?, updated_at = ? WHERE id = ?",
+            f"UPDATE cases SET {who}answers = ?, {''.join(f'{k} = ?, ' for k in own_columns)}resolution = ?,"
+            f" updated_at = ? WHERE id = ?",
             ((ERASED, ERASED) if own else ())
-            + (json.dumps(answers, ensure_ascii=False), resolution, iso(now), row["id"]),
+            + (json.dumps(answers, ensure_ascii=False), *own_columns.values(), resolution, iso(now), row["id"]),
         )
         insert_event(
             tx,
@@ -685,7 +704,7 @@ class BaseStore(CrisisStoreMixin, ABC):
     def replace_copy(self, target_id: str, case: Case, later: dict[str, Any]) -> None:
         """Bring an earlier copy up to date with its source: columns, answers and the events added since."""
         with self.transaction() as tx:
-            cols = {k: v for k, v in row_of(case).items() if k != "id"}
+            cols = {k: v for k, v in row_of(case, self.answer_cell).items() if k != "id"}
             cols.update(later)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", (*cols.values(), target_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,11 @@ COLUMNS: tuple[str, ...] = tuple(c.name for c in EXPORT)
 BY_NAME: dict[str, Column] = {c.name: c for c in EXPORT}
 TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")  # shown in local time with --tz local
 
+# Base answers the report and the export read, also kept as columns of their own (schema v7), written at every save
+# from the answers so that neither parses JSON for them. SQLite keeps each value as json_extract gives it (the
+# columns have no type affinity), PostgreSQL as the text ->> gives (`answer_cell` of each backend).
+ANSWER_COLUMNS = ("desired_outcome", "apology", "commitment", "gesture", "root_cause", "incident_at")
+
 # Columns set by later commands (follow-up, close, system fix) that a copy must carry over too.
 LATER_COLUMNS = ("follow_up_done_at", "closed_at", "resolution", "system_fix_done_at")
 # Columns a change after the call may set (BaseStore.apply).
@@ -83,12 +89,13 @@ CHANGEABLE = frozenset(
         "updated_at",
         "answers",
         "system_fix_done_at",
+        *ANSWER_COLUMNS,
     }
 )
 
 
-def row_of(case: Case) -> dict[str, Any]:
-    """The one mapping from a Case to its row, for inserts and draft updates alike."""
+def row_of(case: Case, cell: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """The one mapping from a Case to its row, for inserts and draft updates alike (cell: the backend's answer_cell)."""
     from recoverycli.identity import contact_key, name_key
 
     return {
@@ -110,7 +117,13 @@ def row_of(case: Case) -> dict[str, Any]:
         "contact_key": contact_key(case.customer.contact),
         "name_key": name_key(case.customer.name),
         "crisis_id": case.crisis_id,
+        **answer_columns(case.answers, cell or sqlite_json_value),
     }
+
+
+def answer_columns(answers: dict[str, Any], cell: Callable[[Any], Any]) -> dict[str, Any]:
+    """The ANSWER_COLUMNS of a row, from its answers."""
+    return {k: cell(answers.get(k)) for k in ANSWER_COLUMNS}
 
 
 def case_of(row: Any, events: list[Event]) -> Case:
@@ -169,6 +182,13 @@ def sqlite_json_value(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return value
+
+
+def pg_text(value: Any) -> str | None:
+    """A JSON answer as PostgreSQL's ->> gives it from the stored answers: text as it is, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def export_cells(row: Any, cols: tuple[str, ...], guard: bool) -> tuple[Any, ...]:

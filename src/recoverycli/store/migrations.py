@@ -144,6 +144,25 @@ CREATE TRIGGER crisis_supplier_notify AFTER INSERT ON crisis_supplier
 """
 )
 
+# v7: the base answers the report and the export read, as columns of their own (store/columns.py ANSWER_COLUMNS),
+# filled here for the cases already stored; an index that finds coaching events without visiting every case.
+_ANSWERS = ("desired_outcome", "apology", "commitment", "gesture", "root_cause", "incident_at")
+_ANSWERS_SQLITE = (
+    "".join(f"ALTER TABLE cases ADD COLUMN {k};\n" for k in _ANSWERS)  # no type: values kept as json_extract gives them
+    + "UPDATE cases SET "
+    + ", ".join(f"{k} = json_extract(answers, '$.{k}')" for k in _ANSWERS)
+    + " WHERE json_valid(answers);\n"
+    + "CREATE INDEX events_kind ON events(kind, case_id);\n"
+)
+_ANSWERS_PG = (
+    "ALTER TABLE cases "
+    + ", ".join(f"ADD COLUMN {k} TEXT" for k in _ANSWERS)  # ->>'s text, in the database's collation as ->> gives it
+    + ";\nUPDATE cases SET "
+    + ", ".join(f"{k} = answers->>'{k}'" for k in _ANSWERS)
+    + ";\nCREATE INDEX events_kind ON events(kind, case_id);\n"
+    + "CREATE OR REPLACE VIEW recover_export AS SELECT * FROM cases;\n"
+)
+
 # Each entry upgrades the schema by one version on both engines; never edit a released one, append.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -229,6 +248,9 @@ MIGRATIONS: list[Migration] = [
         "crises: customer lists, the outreach queue, attempts, the supplier log; cases.crisis_id",
         _CRISIS_SQLITE,
         _CRISIS_PG,
+    ),
+    Migration(
+        "the report's and export's base answers as columns; coaching events by kind", _ANSWERS_SQLITE, _ANSWERS_PG
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,7 +16,7 @@ from typing import Any
 from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NoRightError, NotFoundError, StoreError
 from recoverycli.store.base import ORDERS, BaseStore
-from recoverycli.store.columns import export_cells
+from recoverycli.store.columns import export_cells, pg_text
 from recoverycli.store.migrations import MIGRATIONS, NOTIFY_CHANNEL, SCHEMA_VERSION
 from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
 
@@ -59,6 +59,7 @@ class PgStore(BaseStore):
         f"VACUUM FULL cases, events — see {GUIDE}"
     )
     migrated_from: int | None = None  # the version `store migrate` started from, when it ran
+    answer_cell = staticmethod(pg_text)
 
     def __init__(self, url: str, create: bool = True, migrate: bool = False) -> None:
         try:

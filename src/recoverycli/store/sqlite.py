@@ -27,7 +27,7 @@ from recoverycli.files import (
 )
 from recoverycli.safety import RISKY
 from recoverycli.store.base import ORDERS, BaseStore
-from recoverycli.store.columns import BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
+from recoverycli.store.columns import ANSWER_COLUMNS, BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
 from recoverycli.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
@@ -344,7 +344,7 @@ class SqliteStore(BaseStore):
             + f" ORDER BY {ORDERS[order]}"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
-        outer = [formula_guard(c) if neutralise and BY_NAME[c].text else c for c in cols]
+        outer = [f"{formula_guard(c)} AS {c}" if neutralise and BY_NAME[c].text else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
         cur = self.conn.cursor()
         cur.row_factory = None
@@ -427,6 +427,8 @@ EXPORT_SQL: dict[str, str] = {  # each export column of the registry as SQLite c
     if c.row is not None
     else "json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ")"
     if c.name == EXTRA
+    else c.name
+    if c.answer in ANSWER_COLUMNS
     else f"json_extract(answers, '$.{c.answer}')"
     for c in EXPORT
 }
