@@ -135,7 +135,7 @@ def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     assert migrated.exit_code == 0 and f"schema v5 → v{SCHEMA_VERSION}" in migrated.stderr
     # the base answers kept as columns are filled for the cases already there, as ->> reads them
     filled = open_store(pg_url).execute(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM cases WHERE id = ?", (rich_id,))
-    assert tuple(filled.fetchone()) == (None, None, None, "5", "Boiler", "2026-11-25T08:00:00+00:00")
+    assert tuple(filled.fetchone()) == (None, None, None, "5", "Boiler", "2026-11-25T08:00:00+00:00", None, None)
     assert open_store(pg_url).get(case_id).answers == make_case().answers
     assert "already up to date" in cli("store", "migrate").stderr
 

@@ -121,7 +121,7 @@ def test_a_v6_file_gets_its_answers_as_columns_and_exports_the_same(store_path: 
     again = SqliteStore(store_path)
     assert again.migrated_from == 6 and again.schema_version() == SCHEMA_VERSION
     filled = again.conn.execute(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM cases WHERE id = ?", (ids[0],)).fetchone()
-    assert tuple(filled) == (None, 1, '["a",1]', 5, "Boiler", None)  # as json_extract reads them: typed
+    assert tuple(filled) == (None, 1, '["a",1]', 5, "Boiler", None, None, None)  # as json_extract reads them: typed
     assert sorted(again.export_rows(COLUMNS, CaseFilter(), "oldest", None, neutralise=True)) == before
 
 

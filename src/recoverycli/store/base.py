@@ -68,6 +68,7 @@ class BaseStore(CrisisStoreMixin, ABC):
     lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
     duplicate_errors: tuple[type[BaseException], ...] = ()
     migrated_from: int | None = None  # the schema version this process upgraded the store from, if it did
+    _unreadable_seen: tuple[str, list[Any], list[str]] | None = None  # (where, args, ids) of the last report's pass
     answer_cell = staticmethod(sqlite_json_value)  # an answer as its own column holds it (columns.ANSWER_COLUMNS)
 
     # --- what a backend provides: connection and transactions --------------------------------
@@ -216,6 +217,9 @@ class BaseStore(CrisisStoreMixin, ABC):
     def unreadable(self, f: CaseFilter) -> list[str]:
         """Ids of matching cases an export or report leaves out: their stored answers cannot be read."""
         where, args = self.where(f)
+        seen = self._unreadable_seen
+        if seen is not None and seen[:2] == (where, args):  # found by the report's pass a moment ago
+            return list(seen[2])
         sql = f"SELECT id FROM {self.period_source(f)} WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
         sql += " ORDER BY id"
         return [r[0] for r in self.execute(sql, args).fetchall()]
@@ -312,25 +316,29 @@ class BaseStore(CrisisStoreMixin, ABC):
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
         """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases).
 
-        One pass over the period: what the figures need is read once into a scratch table (each JSON value
-        extracted once), and every figure is an aggregate over that table, not another read of the store.
+        One pass over the period: what the figures need is read once into a scratch table (the answers from their
+        own columns, no JSON parsed), and every figure is an aggregate over that table, not another read of the
+        store. The same pass finds the cases whose answers cannot be read, for `unreadable`.
         """
         where, args = self.where(f)
-        w = f"WHERE status != 'draft' AND {self.readable()}" + (f" AND {where}" if where else "")
         j = self.answer_sql
         done = self.days_between("follow_up_done_at", "follow_up_date")
         period = (
-            f"SELECT id, status, playbook_id, {self.week_of('created_at')} AS week, customer_name, customer_contact,"
+            f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
             f" complaint_number, follow_up_date, follow_up_done_at, closed_at,"
             f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
             f" {j('root_cause')} AS rc, coalesce({j('room_number')}, {j('location')}, '') AS place, {j('gesture')} AS g,"
             f" {j('incident_at')} AS incident,"
             f" CASE WHEN {j('incident_at')} IS NOT NULL THEN {self.hours_between('created_at', j('incident_at'))} * 60"
             f" END AS to_contact,"
-            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close"
-            f" FROM {self.period_source(f)} {w}"
+            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close,"
+            f" {self.readable()} AS ok"
+            f" FROM {self.period_source(f)}" + (f" WHERE {where}" if where else "")
         )
         with self.scratch(period, args) as p:
+            unreadable = [r[0] for r in self.execute(f"SELECT id FROM {p} WHERE NOT ok ORDER BY id").fetchall()]
+            self._unreadable_seen = (where, list(args), unreadable)
+            self.execute(f"DELETE FROM {p} WHERE NOT ok OR status = 'draft'")
             return self._figures(p, today)
 
     def _figures(self, p: str, today: str) -> dict[str, Any]:
@@ -343,7 +351,10 @@ class BaseStore(CrisisStoreMixin, ABC):
         out["by_playbook"] = dict(
             q(f"SELECT playbook_id, count(*) FROM {p} GROUP BY playbook_id ORDER BY count(*) DESC")
         )
-        out["weeks"] = q(f"SELECT week, playbook_id, status, count(*) FROM {p} GROUP BY 1, 2, 3 ORDER BY 1")
+        out["weeks"] = q(  # counted per day first: the week of each day, not of each case, is worked out
+            f"SELECT {self.week_of('day')} AS week, playbook_id, status, CAST(sum(n) AS BIGINT) FROM (SELECT day,"
+            f" playbook_id, status, count(*) AS n FROM {p} GROUP BY day, playbook_id, status) d GROUP BY 1, 2, 3 ORDER BY 1"
+        )
         # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
         out["root_causes"] = q(
             f"SELECT min(rc), playbook_id, place, count(*), {names}, {contacts} FROM {p}"

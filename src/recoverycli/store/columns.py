@@ -74,7 +74,16 @@ TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")  # shown 
 # Base answers the report and the export read, also kept as columns of their own (schema v7), written at every save
 # from the answers so that neither parses JSON for them. SQLite keeps each value as json_extract gives it (the
 # columns have no type affinity), PostgreSQL as the text ->> gives (`answer_cell` of each backend).
-ANSWER_COLUMNS = ("desired_outcome", "apology", "commitment", "gesture", "root_cause", "incident_at")
+ANSWER_COLUMNS = (
+    "desired_outcome",
+    "apology",
+    "commitment",
+    "gesture",
+    "root_cause",
+    "incident_at",
+    "room_number",  # with location: where it happened, for the report's root causes
+    "location",
+)
 
 # Columns set by later commands (follow-up, close, system fix) that a copy must carry over too.
 LATER_COLUMNS = ("follow_up_done_at", "closed_at", "resolution", "system_fix_done_at")

@@ -146,7 +146,17 @@ CREATE TRIGGER crisis_supplier_notify AFTER INSERT ON crisis_supplier
 
 # v7: the base answers the report and the export read, as columns of their own (store/columns.py ANSWER_COLUMNS),
 # filled here for the cases already stored; an index that finds coaching events without visiting every case.
-_ANSWERS = ("desired_outcome", "apology", "commitment", "gesture", "root_cause", "incident_at")
+# the list as v7 made it: a column added later is a later migration, never an edit here
+_ANSWERS = (
+    "desired_outcome",
+    "apology",
+    "commitment",
+    "gesture",
+    "root_cause",
+    "incident_at",
+    "room_number",
+    "location",
+)
 _ANSWERS_SQLITE = (
     "".join(f"ALTER TABLE cases ADD COLUMN {k};\n" for k in _ANSWERS)  # no type: values kept as json_extract gives them
     + "UPDATE cases SET "
