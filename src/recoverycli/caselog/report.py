@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -148,6 +149,14 @@ def currency() -> str | None:
 HIDDEN = "[customer]"
 
 
+@functools.lru_cache(maxsize=65536)
+def _name_parts(name: str) -> frozenset[str]:
+    """The folded words of a name (the same guests recur across a report's groups: each is folded once)."""
+    from recoverycli.identity import fold
+
+    return frozenset(fold(w) for w in re.findall(r"\w+", name))
+
+
 def without_customers(text: str, names: str, contacts: str) -> str:
     """Free text with the names and contacts of the customers of its cases hidden, as erasure would find them."""
     import json
@@ -156,8 +165,7 @@ def without_customers(text: str, names: str, contacts: str) -> str:
 
     people, reach = json.loads(names), json.loads(contacts)
     words = {fold(w) for w in re.findall(r"\w+", text)}
-    parts = {fold(w) for n in people for w in re.findall(r"\w+", n or "")}
-    if not words & parts and not any(c.isdigit() or c == "@" for c in text):
+    if not any(c.isdigit() or c == "@" for c in text) and not any(words & _name_parts(n) for n in people if n):
         return text  # nothing that could be a name or a contact: no matcher to build
     return Mentions([n for n in people if n], [c for c in reach if c]).redact(text, HIDDEN)
 
