@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -149,12 +148,27 @@ def currency() -> str | None:
 HIDDEN = "[customer]"
 
 
-@functools.lru_cache(maxsize=65536)
-def _name_parts(name: str) -> frozenset[str]:
-    """The folded words of a name (the same guests recur across a report's groups: each is folded once)."""
-    from recoverycli.identity import fold
+class _GuestWords:
+    """The folded words of every guest name this process has seen in a report's groups (one command, one report):
+    most free text shares no word with any of them, which one set operation per group shows."""
 
-    return frozenset(fold(w) for w in re.findall(r"\w+", name))
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.words: set[str] = set()
+
+    def could_quote(self, words: set[str], people: list[str | None]) -> bool:
+        from recoverycli.identity import fold
+
+        new = {n for n in people if n} - self.names
+        for name in new:
+            self.words.update(fold(w) for w in re.findall(r"\w+", name))
+        self.names |= new
+        if words.isdisjoint(self.words):
+            return False
+        return any(words & {fold(w) for w in re.findall(r"\w+", n)} for n in people if n)
+
+
+_GUESTS = _GuestWords()
 
 
 def without_customers(text: str, names: str, contacts: str) -> str:
@@ -165,7 +179,7 @@ def without_customers(text: str, names: str, contacts: str) -> str:
 
     people, reach = json.loads(names), json.loads(contacts)
     words = {fold(w) for w in re.findall(r"\w+", text)}
-    if not any(c.isdigit() or c == "@" for c in text) and not any(words & _name_parts(n) for n in people if n):
+    if not any(c.isdigit() or c == "@" for c in text) and not _GUESTS.could_quote(words, people):
         return text  # nothing that could be a name or a contact: no matcher to build
     return Mentions([n for n in people if n], [c for c in reach if c]).redact(text, HIDDEN)
 
