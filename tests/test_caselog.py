@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recoverycli.caselog.export import COLUMNS, neutralise
+from recoverycli.caselog.export import COLUMNS, neutralise, write_csv
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.caselog.record import Customer
 from recoverycli.cli import app
 from recoverycli.store import open_store
@@ -359,4 +360,51 @@ def test_sequence_only_grows_and_stays_above_what_older_versions_wrote() -> None
         old_style("2026-12-10") + 1,
         old_style("2026-12-10") + 2,
         old_style("2026-12-10") + 3,
+    ]
+
+
+# The formula guard's table: a cell as stored → the CSV cell every path writes. Numbers are never formulas.
+GUARDED = [
+    ("-5", "-5"),
+    ("-5.2", "-5.2"),
+    ("=1+1", "'=1+1"),
+    ("+1 415", "'+1 415"),
+    ("@x", "'@x"),
+    ("\t=x", "'\t=x"),
+    ("\r=x", "'\r=x"),
+    ("", ""),
+    ("Room 412 was cold", "Room 412 was cold"),
+    ("-5 euros back", "'-5 euros back"),
+    ("-", "'-"),
+    ("-5.", "'-5."),
+    ("-.5", "'-.5"),
+    ("-5.2.1", "'-5.2.1"),
+    ("-5e3", "'-5e3"),
+    ("-5\n", "'-5\n"),
+    ("5-", "5-"),
+    (-5, "-5"),
+    (-5.2, "-5.2"),
+    (0, "0"),
+]
+
+
+def csv_cells(rows: list[tuple[object, ...]], columns: tuple[str, ...], guard: bool = False) -> list[list[str]]:
+    out = io.StringIO()
+    write_csv(rows, out, columns, guard=guard)
+    return list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1:]
+
+
+def test_every_export_path_guards_formulas_by_one_rule(store_url: str) -> None:
+    store = open_store(store_url)
+    ids = {store.add(make_case(customer_words=cell, gesture=cell)).id: want for cell, want in GUARDED}
+    cols = ("case_id", "customer_words", "gesture")
+    exported = csv_cells(list(store.export_rows(cols, CaseFilter(), "oldest", None, neutralise=True)), cols)
+    assert {case_id: (words, gesture) for case_id, words, gesture in exported} == {i: (w, w) for i, w in ids.items()}
+    raw = csv_cells(list(store.export_rows(cols, CaseFilter(), "oldest", None, neutralise=False)), cols)
+    assert sorted(w for _, w, _ in raw) == sorted(str(cell) for cell, _ in GUARDED)  # --raw: as typed
+    # the crisis mail merge and the follow-ups CSV guard their cells in the writer, by the same rule
+    merged = csv_cells([(cell,) for cell, _ in GUARDED], ("name",), guard=True)
+    assert [row[0] for row in merged] == [want for _, want in GUARDED]
+    assert [neutralise(cell) for cell, _ in GUARDED] == [
+        want if isinstance(cell, str) else cell for cell, want in GUARDED
     ]

@@ -14,6 +14,7 @@ import pytest
 
 from recoverycli.caselog.record import Event
 from recoverycli.store import SCHEMA_VERSION, content_hash, open_store
+from recoverycli.store.columns import ANSWER_COLUMNS
 from tests.helpers import NOW, ROOT, as_role, cli, make_case
 
 EXAMPLE = ROOT / "playbooks" / "examples" / "other.answers.yaml"
@@ -65,25 +66,33 @@ def test_a_desk_cannot_create_the_store_and_says_who_can(pg_cluster, pg_url: str
 
 def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     case_id = open_store(pg_url).add(make_case()).id
+    rich = make_case(customer_words="Cold.", gesture=5, root_cause="Boiler", incident_at="2026-11-25T08:00:00+00:00")
+    rich_id = open_store(pg_url).add(rich).id
     store = open_store(pg_url)
-    # back to v5 exactly as v5 left it: no crisis tables, no cases.crisis_id, the export view over v5's columns
+    # back to v5 exactly as v5 left it: no crisis tables, no cases.crisis_id, no answer columns, no events_kind,
+    # the export view over v5's columns
     for stmt in (
         "DROP VIEW recover_export",
         "DROP VIEW recover_crisis_list",
         "DROP FUNCTION recover_crisis_notify() CASCADE",
         "DROP TABLE crisis_events, crisis_attempts, crisis_supplier, crisis_customers, crises",
         "ALTER TABLE cases DROP COLUMN crisis_id",
+        "ALTER TABLE cases " + ", ".join(f"DROP COLUMN {k}" for k in ANSWER_COLUMNS),
+        "DROP INDEX events_kind",
         "CREATE VIEW recover_export AS SELECT * FROM cases",
-        f"UPDATE recover_schema SET version = {SCHEMA_VERSION - 1}",
+        "UPDATE recover_schema SET version = 5",
     ):
         store.execute(stmt)
     refused = cli("list")
     assert refused.exit_code == 1
-    assert f"schema v{SCHEMA_VERSION - 1}, this recover needs v{SCHEMA_VERSION}" in refused.stderr
+    assert f"schema v5, this recover needs v{SCHEMA_VERSION}" in refused.stderr
     assert "recover store migrate" in refused.stderr
     assert cli("start", "other", "--answers", str(EXAMPLE)).exit_code == 1  # no silent upgrade by a desk either
     migrated = cli("store", "migrate")
-    assert migrated.exit_code == 0 and f"schema v{SCHEMA_VERSION - 1} → v{SCHEMA_VERSION}" in migrated.stderr
+    assert migrated.exit_code == 0 and f"schema v5 → v{SCHEMA_VERSION}" in migrated.stderr
+    # the base answers kept as columns are filled for the cases already there, as ->> reads them
+    filled = open_store(pg_url).execute(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM cases WHERE id = ?", (rich_id,))
+    assert tuple(filled.fetchone()) == (None, None, None, "5", "Boiler", "2026-11-25T08:00:00+00:00", None, None)
     assert open_store(pg_url).get(case_id).answers == make_case().answers
     assert "already up to date" in cli("store", "migrate").stderr
 

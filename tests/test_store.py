@@ -89,6 +89,26 @@ def test_empty_store_from_schema_zero_is_migrated(store_path: Path) -> None:
     assert store.get(store.add(make_case()).id).staff == "Dana Reyes"
 
 
+def test_a_v6_file_gets_its_answers_as_columns_and_exports_the_same(store_path: Path) -> None:
+    from recoverycli.caselog.filters import CaseFilter
+    from recoverycli.store.columns import ANSWER_COLUMNS, COLUMNS
+
+    store = open_store(store_path)
+    rich = make_case(customer_words="Cold.", gesture=5, root_cause="Boiler", apology=True, commitment=["a", 1])
+    ids = [store.add(rich).id, store.add(make_case()).id]
+    before = sorted(store.export_rows(COLUMNS, CaseFilter(), "oldest", None, neutralise=True))
+    # back to v6 as v6 left it: no answer columns, no events_kind index
+    for stmt in [*(f"ALTER TABLE cases DROP COLUMN {k}" for k in ANSWER_COLUMNS), "DROP INDEX events_kind"]:
+        store.conn.execute(stmt)
+    store.conn.execute("PRAGMA user_version = 6")
+    store.close()
+    again = SqliteStore(store_path)
+    assert again.migrated_from == 6 and again.schema_version() == SCHEMA_VERSION
+    filled = again.conn.execute(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM cases WHERE id = ?", (ids[0],)).fetchone()
+    assert tuple(filled) == (None, 1, '["a",1]', 5, "Boiler", None, None, None)  # as json_extract reads them: typed
+    assert sorted(again.export_rows(COLUMNS, CaseFilter(), "oldest", None, neutralise=True)) == before
+
+
 def test_read_only_commands_do_not_create_a_store(store_path: Path) -> None:
     with pytest.raises(NotFoundError, match="no case store at .* yet"):
         open_store(store_path, create=False)

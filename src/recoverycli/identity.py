@@ -87,6 +87,8 @@ _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
 def fold(word: str) -> str:
     """A word as names are compared: case and accents ignored (as name_key does for a whole name)."""
+    if word.isascii():
+        return word.casefold()  # the same result, without the Unicode normalisation most words never need
     folded = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in folded if not unicodedata.combining(c))
 

@@ -1,4 +1,5 @@
-"""One rule for every string that reaches the terminal from data: no control characters, no live markup.
+"""One rule for every string that reaches the terminal from data: no control characters, no live markup;
+and one rule for every cell that reaches a spreadsheet: nothing it would run as a formula.
 
 Names, staff, case ids, playbook titles and answers come from people, files and a shared store another
 desk writes; an escape sequence among them could retitle the window, clear the screen or draw a link,
@@ -9,6 +10,23 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+# A spreadsheet runs a text cell that starts with one of these as a formula (or as the start of one).
+RISKY = ("=", "+", "-", "@", "\t", "\r")
+# ...except a plain negative number, which it reads as the number it is: "-5", "-5.2". store/sqlite.py writes the
+# same rule in SQL (`formula_guard`); tests/test_caselog.py checks that every export path agrees on a table of cells.
+NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?")
+
+
+def runs_as_formula(text: str) -> bool:
+    """A spreadsheet would run this text cell as a formula."""
+    return text.startswith(RISKY) and NEGATIVE_NUMBER.fullmatch(text) is None
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell made safe for a spreadsheet: risky text gets a leading quote; numbers and None pass as they are."""
+    return "'" + value if isinstance(value, str) and runs_as_formula(value) else value
+
 
 # C0 controls (tab and newline are decided below), DEL and the C1 controls (U+0080–U+009F, incl. CSI U+009B)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -58,6 +58,9 @@ def test_every_copy_of_the_name_goes_resolution_and_every_event_included(store_u
     assert [e.data["resolution"] for e in case.events if e.kind == "closed"] == [ERASED]
     row = open_store(store_url).execute("SELECT resolution FROM cases WHERE id = ?", (case_id,)).fetchone()
     assert row[0] == ERASED
+    # the answers the report reads from columns of their own are erased there too, not only in the JSON
+    kept = open_store(store_url).execute("SELECT apology, commitment FROM cases WHERE id = ?", (case_id,)).fetchone()
+    assert tuple(kept) == (ERASED, "Refund by Friday 12:00")
     everything = json.dumps(case.model_dump(mode="json"))
     assert "Ana" not in everything and "Souza" not in everything and "555" not in everything
     forgotten = [e for e in case.events if e.kind == "forgotten"][0]

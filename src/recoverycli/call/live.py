@@ -13,7 +13,7 @@ from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, clean_s
 from recoverycli.caselog.record import Case, Event, PlaybookRef, severity_of
 from recoverycli.errors import RecoverError, StoreError, UsageError
 from recoverycli.playbooks.schema import Prompt
-from recoverycli.store import CaseStore, iso, utcnow
+from recoverycli.store import BaseStore, iso, utcnow
 
 REPEAT_DAYS = 30
 
@@ -51,7 +51,7 @@ def staff_name(given: str | None) -> str | None:
 
 def equip(
     call: Call,
-    store: CaseStore,
+    store: BaseStore,
     rules: list[Any] | None = None,
     days: int | None = None,
     warn: Callable[[str], None] | None = None,
@@ -117,7 +117,7 @@ class Autosave:
     """The wizard's on_answer hook: nothing answered is lost to Ctrl-C, a closed terminal or kill -9."""
 
     def __init__(
-        self, store: CaseStore, via: str, draft: Case | None = None, warn: Callable[[str], None] | None = None
+        self, store: BaseStore, via: str, draft: Case | None = None, warn: Callable[[str], None] | None = None
     ) -> None:
         self.store = store
         self.via = via
@@ -220,7 +220,7 @@ def page_when_identified(call: Call, case_id: Callable[[], str | None], pager: A
 
 def live(
     asker: Asker,
-    store: CaseStore,
+    store: BaseStore,
     call: Call,
     draft: Case | None = None,
     warn: Callable[[str], None] | None = None,
@@ -327,7 +327,7 @@ def _rescued(call: Call, autosave: Autosave, why: str, interrupted: bool) -> Set
     return Settled(interrupted=interrupted, draft_id=autosave.case_id, unsaved=why, rescue_path=path, rescue_text=text)
 
 
-def link_to_crisis(store: CaseStore, case: Case, warn: Callable[[str], None]) -> None:
+def link_to_crisis(store: BaseStore, case: Case, warn: Callable[[str], None]) -> None:
     """A listed customer's own call, once saved, marks them reached on the crisis list; a store that fails here
     costs the mark, never the saved case."""
     if not case.crisis_id:

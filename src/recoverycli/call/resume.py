@@ -10,12 +10,12 @@ from recoverycli.caselog.record import Case
 from recoverycli.errors import NotFoundError, RecoverError
 from recoverycli.playbooks.library import Library
 from recoverycli.playbooks.schema import Playbook
-from recoverycli.store import CaseStore
+from recoverycli.store import BaseStore
 
 DRAFTS_SHOWN = 50  # the chooser's list: a clerk's own drafts, newest first
 
 
-def draft_to_resume(store: CaseStore, case_id: str) -> Case:
+def draft_to_resume(store: BaseStore, case_id: str) -> Case:
     """The draft `case_id`; an open or closed case is refused (its call is over), a wrong id is NotFoundError."""
     case = store.get(case_id)
     if case.status != "draft":
@@ -25,7 +25,7 @@ def draft_to_resume(store: CaseStore, case_id: str) -> Case:
     return case
 
 
-def drafts_to_choose(store: CaseStore, staff: str | None) -> list[Case]:
+def drafts_to_choose(store: BaseStore, staff: str | None) -> list[Case]:
     """The drafts a clerk chooses from (theirs when the staff name is known, else everyone's), newest first."""
     drafts = store.recent(limit=DRAFTS_SHOWN, status="draft", staff=staff)
     if not drafts:

@@ -9,7 +9,7 @@ from recoverycli.caselog.record import Case, Event
 from recoverycli.dates import local, parse_future_date
 from recoverycli.errors import RecoverError
 from recoverycli.safety import clean_text
-from recoverycli.store import CaseStore, iso, utcnow
+from recoverycli.store import BaseStore, iso, utcnow
 
 LIVE = ("open",)
 
@@ -30,7 +30,7 @@ def done_event(case: Case) -> Event | None:
     return last if last is not None and last.kind == "follow_up_done" else None
 
 
-def add_note(store: CaseStore, case_id: str, staff: str, text: str) -> Case:
+def add_note(store: BaseStore, case_id: str, staff: str, text: str) -> Case:
     now = utcnow()
     return store.apply(
         case_id,
@@ -55,7 +55,7 @@ def _already_done(row: Any) -> str | None:
     return f"the follow-up was already done on {_when(row['follow_up_done_at'])}" if row["follow_up_done_at"] else None
 
 
-def close(store: CaseStore, case_id: str, staff: str, resolution: str) -> Case:
+def close(store: BaseStore, case_id: str, staff: str, resolution: str) -> Case:
     """Close an open case; closing a closed one says when it was closed and changes nothing."""
     now = utcnow()
     text = _text(resolution, "the resolution")
@@ -68,7 +68,7 @@ def close(store: CaseStore, case_id: str, staff: str, resolution: str) -> Case:
     )
 
 
-def reopen(store: CaseStore, case_id: str, staff: str, reason: str | None = None) -> Case:
+def reopen(store: BaseStore, case_id: str, staff: str, reason: str | None = None) -> Case:
     now = utcnow()
     data = {"reason": _text(reason, "the reason")} if reason else {}
     return store.apply(
@@ -79,7 +79,7 @@ def reopen(store: CaseStore, case_id: str, staff: str, reason: str | None = None
     )
 
 
-def follow_up_done(store: CaseStore, case_id: str, staff: str, note: str | None) -> Case:
+def follow_up_done(store: BaseStore, case_id: str, staff: str, note: str | None) -> Case:
     now = utcnow()
     data = {"note": _text(note, "the note")} if note else {}
     return store.apply(
@@ -91,7 +91,7 @@ def follow_up_done(store: CaseStore, case_id: str, staff: str, note: str | None)
     )
 
 
-def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: str, today: date) -> Case:
+def reschedule(store: BaseStore, case_id: str, staff: str, when: str, reason: str, today: date) -> Case:
     try:
         new = parse_future_date(when, today).isoformat()
     except ValueError as e:
@@ -120,7 +120,7 @@ def reschedule(store: CaseStore, case_id: str, staff: str, when: str, reason: st
 
 
 def system_fix(
-    store: CaseStore,
+    store: BaseStore,
     case_id: str,
     staff: str,
     root_cause: str | None,

@@ -165,7 +165,7 @@ class Listed:
 
     @classmethod
     def from_row(cls, r: Any) -> Listed:
-        from recoverycli.store.base import load_json
+        from recoverycli.store.columns import load_json
 
         return cls(
             id=r["id"],
@@ -207,7 +207,7 @@ class Attempt:
 
     @classmethod
     def from_row(cls, r: Any) -> Attempt:
-        from recoverycli.store.base import load_json
+        from recoverycli.store.columns import load_json
 
         return cls(
             at=datetime.fromisoformat(r["at"]),

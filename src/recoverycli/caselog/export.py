@@ -10,36 +10,20 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from recoverycli.errors import UsageError
-from recoverycli.safety import json_dumps
+from recoverycli.safety import RISKY, json_dumps, neutralise
+from recoverycli.store.columns import COLUMNS, TIMES
 
-# Public and stable: scripts depend on these names and this order (README, "Export columns").
-COLUMNS: tuple[str, ...] = (
-    "case_id",
-    "status",
-    "created_at",
-    "updated_at",
-    "staff",
-    "playbook_id",
-    "playbook_version",
-    "customer_name",
-    "customer_contact",
-    "segment",
-    "complaint_number",
-    "customer_words",
-    "desired_outcome",
-    "apology",
-    "commitment",
-    "gesture",
-    "follow_up_date",
-    "follow_up_done_at",
-    "root_cause",
-    "closed_at",
-    "resolution",
-    "extra",
-    "crisis_id",  # added with crises (schema v6); new columns are only ever appended
-)
-_TIMES = ("created_at", "updated_at", "follow_up_done_at", "closed_at")
-RISKY = ("=", "+", "-", "@", "\t", "\r")
+__all__ = [
+    "COLUMNS",
+    "RISKY",
+    "case_record",
+    "localised",
+    "neutralise",
+    "pick_columns",
+    "write_csv",
+    "write_json",
+    "write_jsonl",
+]
 
 
 def case_record(case: Any) -> dict[str, Any]:
@@ -61,15 +45,9 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
     return cols
 
 
-def neutralise(cell: str) -> str:
-    """A spreadsheet runs a cell that starts like a formula; a leading quote makes it text (the store does this in
-    SQL)."""
-    return "'" + cell if cell.startswith(RISKY) else cell
-
-
 def localised(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
     """Timestamps in this machine's zone instead of UTC (the slower path: parsed row by row)."""
-    idx = [i for i, c in enumerate(columns) if c in _TIMES]
+    idx = [i for i, c in enumerate(columns) if c in TIMES]
     for row in rows:
         cells = list(row)
         for i in idx:
@@ -78,13 +56,18 @@ def localised(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iter
         yield tuple(cells)
 
 
-def write_csv(rows: Iterable[Iterable[Any]], out: TextIO, columns: tuple[str, ...], excel: bool = False) -> None:
-    """RFC 4180 CSV: CRLF, quotes doubled, newlines kept inside quoted cells."""
+def write_csv(
+    rows: Iterable[Iterable[Any]], out: TextIO, columns: tuple[str, ...], excel: bool = False, guard: bool = False
+) -> None:
+    """RFC 4180 CSV: CRLF, quotes doubled, newlines kept inside quoted cells.
+
+    guard: pass every cell through the formula guard (safety.neutralise); the store's export has done it already.
+    """
     if excel:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows((tuple(neutralise(v) for v in row) for row in rows) if guard else rows)
 
 
 def _objects(rows: Iterable[tuple[Any, ...]], columns: tuple[str, ...]) -> Iterator[dict[str, Any]]:

@@ -150,6 +150,29 @@ def currency() -> str | None:
 HIDDEN = "[customer]"
 
 
+class _GuestWords:
+    """The folded words of every guest name this process has seen in a report's groups (one command, one report):
+    most free text shares no word with any of them, which one set operation per group shows."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.words: set[str] = set()
+
+    def could_quote(self, words: set[str], people: list[str | None]) -> bool:
+        from recoverycli.identity import fold
+
+        new = {n for n in people if n} - self.names
+        for name in new:
+            self.words.update(fold(w) for w in re.findall(r"\w+", name))
+        self.names |= new
+        if words.isdisjoint(self.words):
+            return False
+        return any(words & {fold(w) for w in re.findall(r"\w+", n)} for n in people if n)
+
+
+_GUESTS = _GuestWords()
+
+
 def without_customers(text: str, names: str, contacts: str) -> str:
     """Free text with the names and contacts of the customers of its cases hidden, as erasure would find them."""
     import json
@@ -158,8 +181,7 @@ def without_customers(text: str, names: str, contacts: str) -> str:
 
     people, reach = json.loads(names), json.loads(contacts)
     words = {fold(w) for w in re.findall(r"\w+", text)}
-    parts = {fold(w) for n in people for w in re.findall(r"\w+", n or "")}
-    if not words & parts and not any(c.isdigit() or c == "@" for c in text):
+    if not any(c.isdigit() or c == "@" for c in text) and not _GUESTS.could_quote(words, people):
         return text  # nothing that could be a name or a contact: no matcher to build
     return Mentions([n for n in people if n], [c for c in reach if c]).redact(text, HIDDEN)
 

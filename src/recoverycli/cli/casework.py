@@ -67,8 +67,7 @@ def followups(
     elif format is ListFormat.csv:
         from recoverycli.caselog import export
 
-        cells = (tuple(export.neutralise(v) if isinstance(v, str) else v for v in r.values()) for r in rows)
-        export.write_csv(cells, sys.stdout, fu.FIELDS)
+        export.write_csv((tuple(r.values()) for r in rows), sys.stdout, fu.FIELDS, guard=True)
     elif not rows:
         make_console(stderr=True).print("Nothing due. Every promise is kept.")
     else:

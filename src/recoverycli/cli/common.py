@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from recoverycli.caselog.filters import CaseFilter
     from recoverycli.playbooks.library import Library
+    from recoverycli.store.base import BaseStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -201,7 +202,7 @@ def _log_crash() -> str:
         return "(no log: data directory not writable)"
 
 
-def store_at(location: str | None, create: bool = True, migrate: bool = False) -> Any:
+def store_at(location: str | None, create: bool = True, migrate: bool = False) -> BaseStore:
     from recoverycli.store import open_store
 
     if location is None and create:

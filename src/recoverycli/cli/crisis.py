@@ -467,7 +467,7 @@ def board(
 ) -> None:
     """Where every customer stands, reach times, who is calling whom, the supplier's commitments."""
     from recoverycli.caselog import crisis
-    from recoverycli.store.crisis import CRISIS_CHANNEL
+    from recoverycli.store.migrations import CRISIS_CHANNEL
     from recoverycli.ui import crisis as crisis_view
 
     st = store_at(store, create=False)
@@ -578,11 +578,8 @@ def update(
 
     def write(out: TextIO) -> None:
         if format is UpdateFormat.csv:
-            rows = (
-                tuple(export.neutralise(v) if isinstance(v, str) else v for v in (r[f] for f in fields))
-                for r in result.rows
-            )
-            export.write_csv(rows, out, fields, excel=excel)
+            rows = (tuple(r[f] for f in fields) for r in result.rows)
+            export.write_csv(rows, out, fields, excel=excel, guard=True)
         else:
             for r in result.rows:
                 out.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -7,26 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recoverycli.store.base import (
-    ERASED,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    BaseStore,
-    content_hash,
-    iso,
-    new_case_id,
-    utcnow,
-)
+from recoverycli.store.base import ERASED, BaseStore, iso, new_case_id, utcnow
+from recoverycli.store.columns import content_hash
+from recoverycli.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from recoverycli.store.sqlite import SqliteStore
-
-CaseStore = BaseStore  # what the commands and the call need from a store
 
 __all__ = [
     "ERASED",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "BaseStore",
-    "CaseStore",
     "SqliteStore",
     "content_hash",
     "iso",

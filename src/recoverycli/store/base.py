@@ -1,4 +1,4 @@
-"""What both case stores share: the Case↔row mapping, the migrations list, the filters and the case logic.
+"""The one store interface (BaseStore) and the case logic both backends share: filters, reads, report, writes.
 
 SQL is written once here with `?` placeholders in the SQL both engines speak; each backend
 supplies its connection, its transactions and the few expressions where the dialects differ.
@@ -6,199 +6,39 @@ supplies its connection, its transactions and the few expressions where the dial
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
-from recoverycli.caselog.export import RISKY
 from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
-from recoverycli.caselog.record import EMERGENCY_FROM, Case, Customer, Event, PlaybookRef, iso_utc
+from recoverycli.caselog.record import EMERGENCY_FROM, Case, Event, iso_utc
 from recoverycli.errors import NotFoundError, NothingChanged, StoreError
-from recoverycli.playbooks.schema import BASE_PROMPTS
-from recoverycli.store.crisis import PG_V6, SQLITE_V6, CrisisStoreMixin
+from recoverycli.store.columns import (
+    ANSWER_COLUMNS,
+    CHANGEABLE,
+    LATER_COLUMNS,
+    answer_columns,
+    case_of,
+    load_json,
+    row_of,
+    sqlite_json_value,
+    stored_json,
+)
+from recoverycli.store.crisis import CrisisStoreMixin
+from recoverycli.store.migrations import NOTIFY_CHANNEL
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 ID_LENGTH = 5
 ERASED = "[erased]"
-NOTIFY_CHANNEL = "recover_cases"
 
 ORDERS = {"newest": "created_at DESC, id", "oldest": "created_at, id", "follow_up": "follow_up_date, created_at, id"}
-_CHANGEABLE = {
-    "status",
-    "follow_up_date",
-    "follow_up_done_at",
-    "closed_at",
-    "resolution",
-    "updated_at",
-    "answers",
-    "system_fix_done_at",
-}
-BASE_ANSWERS = BASE_PROMPTS  # every call answers them: each is a column of its own (the rest go to `extra`)
-# Export column -> the case column it is read from (answers are read from the answers JSON).
-PLAIN_EXPORT = {
-    "case_id": "id",
-    "status": "status",
-    "created_at": "created_at",
-    "updated_at": "updated_at",
-    "staff": "staff",
-    "playbook_id": "playbook_id",
-    "playbook_version": "playbook_version",
-    "customer_name": "customer_name",
-    "customer_contact": "customer_contact",
-    "segment": "segment",
-    "complaint_number": "complaint_number",
-    "follow_up_date": "follow_up_date",
-    "follow_up_done_at": "follow_up_done_at",
-    "closed_at": "closed_at",
-    "resolution": "resolution",
-    "crisis_id": "crisis_id",
-}
-TEXT_COLUMNS = {
-    "staff",
-    "customer_name",
-    "customer_contact",
-    "customer_words",
-    "desired_outcome",
-    "apology",
-    "commitment",
-    "gesture",
-    "root_cause",
-    "resolution",
-    "extra",
-}
-
-
-def add_identity(db: Any) -> None:
-    """v4: normalised customer keys for the repeat-complaint lookup, severity, the system-fix track."""
-    from recoverycli.identity import contact_key, name_key
-
-    for stmt in (
-        "ALTER TABLE cases ADD COLUMN contact_key TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE cases ADD COLUMN name_key TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE cases ADD COLUMN severity TEXT NOT NULL DEFAULT 'normal'",
-        "ALTER TABLE cases ADD COLUMN system_fix_done_at TEXT",
-    ):
-        db.execute(stmt)
-    rows = db.execute("SELECT id, customer_name, customer_contact FROM cases").fetchall()
-    if rows:
-        db.executemany(
-            "UPDATE cases SET contact_key = ?, name_key = ? WHERE id = ?",
-            [(contact_key(r[2]), name_key(r[1]), r[0]) for r in rows],
-        )
-    db.execute("CREATE INDEX cases_contact_key ON cases(contact_key, created_at) WHERE contact_key != ''")
-    db.execute("CREATE INDEX cases_name_key ON cases(name_key, created_at) WHERE name_key != ''")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One schema version, for both engines: SQL, or a function for what SQL alone cannot do."""
-
-    why: str
-    sqlite: str | Callable[[Any], None]
-    postgres: str | Callable[[Any], None]
-
-
-_PG_NOTIFY = f"""
-CREATE FUNCTION recover_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('{NOTIFY_CHANNEL}', NEW.id);
-    RETURN NEW;
-END $$;
-CREATE TRIGGER cases_notify AFTER INSERT OR UPDATE ON cases
-    FOR EACH ROW WHEN (NEW.status <> 'draft') EXECUTE FUNCTION recover_notify();
-CREATE VIEW recover_export AS SELECT * FROM cases;
-"""  # the view's * is fixed when it is made: a later step that adds an exported column must replace the view
-
-# Each entry upgrades the schema by one version on both engines; never edit a released one, append.
-MIGRATIONS: list[Step] = [
-    Step(
-        "cases and their events",
-        """
-        CREATE TABLE cases (
-            id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-            staff TEXT NOT NULL, customer_name TEXT NOT NULL DEFAULT '', customer_contact TEXT NOT NULL DEFAULT '',
-            segment TEXT NOT NULL DEFAULT 'other', playbook_id TEXT NOT NULL, playbook_version INTEGER NOT NULL,
-            playbook_hash TEXT NOT NULL, answers TEXT NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX cases_created ON cases(created_at);
-        CREATE TABLE events (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-            at TEXT NOT NULL, staff TEXT NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX events_case ON events(case_id, seq);
-        """,
-        # timestamps stay ISO-8601 UTC text, as in SQLite, and text compares byte by byte (COLLATE "C", whatever
-        # the database's locale), so both stores sort, filter and export identically; json (not jsonb) keeps the
-        # answers in the order the call asked them
-        """
-        CREATE TABLE cases (
-            id TEXT COLLATE "C" PRIMARY KEY, status TEXT COLLATE "C" NOT NULL,
-            created_at TEXT COLLATE "C" NOT NULL, updated_at TEXT COLLATE "C" NOT NULL,
-            staff TEXT COLLATE "C" NOT NULL, customer_name TEXT COLLATE "C" NOT NULL DEFAULT '',
-            customer_contact TEXT COLLATE "C" NOT NULL DEFAULT '', segment TEXT COLLATE "C" NOT NULL DEFAULT 'other',
-            playbook_id TEXT COLLATE "C" NOT NULL, playbook_version INTEGER NOT NULL,
-            playbook_hash TEXT COLLATE "C" NOT NULL, answers JSON NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX cases_created ON cases(created_at);
-        CREATE TABLE events (
-            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            case_id TEXT COLLATE "C" NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-            at TEXT COLLATE "C" NOT NULL, staff TEXT COLLATE "C" NOT NULL, kind TEXT COLLATE "C" NOT NULL,
-            data JSON NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX events_case ON events(case_id, seq);
-        """,
-    ),
-    Step(
-        "list and search indexes",
-        """
-        CREATE INDEX cases_status ON cases(status, created_at);
-        CREATE INDEX cases_contact ON cases(customer_contact);
-        CREATE INDEX cases_name ON cases(customer_name COLLATE NOCASE);
-        """,
-        """
-        CREATE INDEX cases_status ON cases(status, created_at);
-        CREATE INDEX cases_contact ON cases(lower(customer_contact));
-        CREATE INDEX cases_name ON cases(lower(customer_name));
-        """,
-    ),
-    Step(
-        "follow-up and close columns",
-        """
-        ALTER TABLE cases ADD COLUMN follow_up_date TEXT;
-        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT;
-        ALTER TABLE cases ADD COLUMN closed_at TEXT;
-        ALTER TABLE cases ADD COLUMN resolution TEXT;
-        ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
-        UPDATE cases SET follow_up_date = json_extract(answers, '$.follow_up_date');
-        CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
-        """,
-        """
-        ALTER TABLE cases ADD COLUMN follow_up_date TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN follow_up_done_at TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN closed_at TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN resolution TEXT COLLATE "C";
-        ALTER TABLE cases ADD COLUMN complaint_number INTEGER NOT NULL DEFAULT 1;
-        UPDATE cases SET follow_up_date = answers->>'follow_up_date';
-        CREATE INDEX cases_follow_up ON cases(follow_up_date) WHERE follow_up_done_at IS NULL;
-        """,
-    ),
-    Step("customer keys for the repeat lookup, severity, system fix", add_identity, add_identity),
-    Step(
-        "live feed and the managers' export view",
-        "",  # SQLite: the feed polls, and a file has no roles
-        _PG_NOTIFY,
-    ),
-    Step("crises: customer lists, the outreach queue, attempts, the supplier log; cases.crisis_id", SQLITE_V6, PG_V6),
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def utcnow() -> datetime:
@@ -213,91 +53,13 @@ def new_case_id() -> str:
     return "RC-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
-def columns(case: Case) -> dict[str, Any]:
-    """The one mapping from a Case to its row, for inserts and draft updates alike."""
-    from recoverycli.identity import contact_key, name_key
+class BaseStore(CrisisStoreMixin, ABC):
+    """The one store interface: every operation a command or the call may use, on either backend.
 
-    return {
-        "id": case.id,
-        "status": case.status,
-        "created_at": iso(case.created_at),
-        "updated_at": iso(case.updated_at),
-        "staff": case.staff,
-        "customer_name": case.customer.name,
-        "customer_contact": case.customer.contact,
-        "segment": case.customer.segment or "",
-        "playbook_id": case.playbook.id,
-        "playbook_version": case.playbook.version,
-        "playbook_hash": case.playbook.hash,
-        "answers": stored_json(case.answers, case.id),
-        "follow_up_date": case.answers.get("follow_up_date"),
-        "complaint_number": case.complaint_number,
-        "severity": case.severity,
-        "contact_key": contact_key(case.customer.contact),
-        "name_key": name_key(case.customer.name),
-        "crisis_id": case.crisis_id,
-    }
-
-
-# Columns set by later commands (follow-up, close, system fix) that a copy must carry over too.
-LATER_COLUMNS = ("follow_up_done_at", "closed_at", "resolution", "system_fix_done_at")
-
-
-def content_hash(case: Case, row_extra: dict[str, Any] | None = None) -> str:
-    """A fingerprint of everything a case holds except its id, so a copy can be verified field by field."""
-    body = case.model_dump(mode="json", exclude={"id"})
-    body["events"] = [e for e in body["events"] if e["kind"] != "copied"]
-    body["later"] = {k: (row_extra or {}).get(k) for k in LATER_COLUMNS}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def stored_json(value: Any, case_id: str) -> str:
-    """JSON as the store keeps it: never Infinity or NaN, which SQLite's JSON functions and PostgreSQL reject."""
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except ValueError:
-        raise StoreError(
-            f"case {case_id}: an answer is not a finite number (Infinity or NaN) — nothing was saved; "
-            f"give the number in digits"
-        ) from None
-
-
-def load_json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-def sqlite_json_value(value: Any) -> Any:
-    """A JSON answer as SQLite's json_extract gives it, so both backends export the same cells."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return value
-
-
-def neutralise_cell(value: Any) -> Any:
-    text = value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) and value < 0 else None
-    return "'" + text if text is not None and text.startswith(RISKY) else value
-
-
-def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any, ...]:
-    """One export row computed in Python from a case row (the PostgreSQL path; SQLite does it in SQL)."""
-    answers = load_json(row["answers"])
-    out = []
-    for c in cols:
-        if c in PLAIN_EXPORT:
-            v = row[PLAIN_EXPORT[c]]
-        elif c == "extra":
-            rest = {k: v for k, v in answers.items() if k not in BASE_ANSWERS}
-            v = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
-        else:
-            v = sqlite_json_value(answers.get(c))
-        out.append(neutralise_cell(v) if neutralise and c in TEXT_COLUMNS else v)
-    return tuple(out)
-
-
-class BaseStore(CrisisStoreMixin):
-    """The case logic both backends share; subclasses bring the connection and the dialect."""
+    The case logic both backends share is written here once; each backend brings its connection, its
+    transactions, the few expressions where the SQL dialects differ, and what only it can do (export at
+    speed, backup, check, migrate). The crisis operations come from CrisisStoreMixin.
+    """
 
     label: str  # where the store is, safe to show (a PostgreSQL password never appears)
     erasure_note: str | None = None  # what erasure needs beyond `forget` on this backend
@@ -305,48 +67,86 @@ class BaseStore(CrisisStoreMixin):
     live = False  # True where a save at another desk wakes wait_for_change at once (PostgreSQL)
     lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
     duplicate_errors: tuple[type[BaseException], ...] = ()
+    migrated_from: int | None = None  # the schema version this process upgraded the store from, if it did
+    _unreadable_seen: tuple[str, list[Any], list[str]] | None = None  # (where, args, ids) of the last report's pass
+    answer_cell = staticmethod(sqlite_json_value)  # an answer as its own column holds it (columns.ANSWER_COLUMNS)
 
-    # --- what a backend provides ---------------------------------------------------------
+    # --- what a backend provides: connection and transactions --------------------------------
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
+        """One short write transaction; yields something with `execute` (and `executemany`)."""
 
+    @abstractmethod
     def execute(self, sql: str, args: Any = ()) -> Any:
-        raise NotImplementedError
+        """Run one statement (written with ? placeholders) outside a transaction; a cursor."""
 
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The schema version the store is at (0: no recover store there yet)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- what a backend provides: the few expressions where the dialects differ -----------------
+    @abstractmethod
     def ci_equal(self, column: str) -> str:
         """`column` equals a parameter, ignoring case."""
-        raise NotImplementedError
 
+    @abstractmethod
     def contains(self, column: str) -> str:
         """`column` contains a LIKE pattern parameter (escaped with backslash), ignoring case."""
-        raise NotImplementedError
 
-    # the report's few expressions where the dialects differ
+    @abstractmethod
     def json_text(self, key: str, column: str = "answers") -> str:
-        raise NotImplementedError
+        """The value at `key` of a JSON column (text where it is text)."""
 
+    @abstractmethod
     def week_of(self, column: str) -> str:
         """The Monday (ISO week start) of a timestamp's UTC date, as YYYY-MM-DD."""
-        raise NotImplementedError
 
+    @abstractmethod
     def days_between(self, later: str, earlier: str) -> str:
         """Whole calendar days between the UTC dates of two columns, as a float."""
-        raise NotImplementedError
 
+    @abstractmethod
     def hours_between(self, later: str, earlier: str) -> str:
-        raise NotImplementedError
+        """Hours between two timestamps, as a float."""
 
+    @abstractmethod
     def flags_of(self, column: str) -> str:
         """A FROM item `f` with one row per element (`f.value`) of the JSON array at `column`.flags."""
-        raise NotImplementedError
 
+    @abstractmethod
     def is_true(self, expr: str) -> str:
-        raise NotImplementedError
+        """SQL true where a JSON boolean is true."""
 
+    @abstractmethod
     def distinct_json(self, column: str) -> str:
         """An aggregate: the distinct values of `column` in the group, as a JSON array text."""
-        raise NotImplementedError
 
+    # --- what a backend provides: what only it knows how to do ---------------------------------
+    @abstractmethod
+    def migrate(self) -> tuple[int, int]:
+        """Bring the schema up to date: (the version it was at, the version it is at now)."""
+
+    @abstractmethod
+    def export_rows(
+        self, cols: tuple[str, ...], f: CaseFilter, order: str, limit: int | None, neutralise: bool
+    ) -> Iterator[tuple[Any, ...]]:
+        """The export: plain tuples in `cols` order (the column registry's cells), streamed with flat memory.
+
+        neutralise: text cells a spreadsheet would run as a formula get a leading quote (safety.neutralise).
+        """
+
+    @abstractmethod
+    def backup(self, dest: Path) -> None:
+        """A consistent copy of the store at `dest`, never over an existing file (or why this backend cannot)."""
+
+    @abstractmethod
+    def check(self) -> dict[str, Any]:
+        """Integrity and figures for `recover check`: path, backend, ok, problems, schema_version, cases, events."""
+
+    # --- hooks with a default ---------------------------------------------------------------
     def readable(self, column: str = "answers") -> str:
         """SQL that is true where a JSON column can be read by the database's JSON functions."""
         return "TRUE"  # PostgreSQL's json type never holds what it cannot read
@@ -360,12 +160,6 @@ class BaseStore(CrisisStoreMixin):
         import time
 
         time.sleep(timeout)
-
-    def schema_version(self) -> int:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
 
     # --- filters ---------------------------------------------------------------------------
     def where(self, f: CaseFilter) -> tuple[str, list[Any]]:
@@ -423,7 +217,11 @@ class BaseStore(CrisisStoreMixin):
     def unreadable(self, f: CaseFilter) -> list[str]:
         """Ids of matching cases an export or report leaves out: their stored answers cannot be read."""
         where, args = self.where(f)
-        sql = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "") + " ORDER BY id"
+        seen = self._unreadable_seen
+        if seen is not None and seen[:2] == (where, args):  # found by the report's pass a moment ago
+            return list(seen[2])
+        sql = f"SELECT id FROM {self.period_source(f)} WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
+        sql += " ORDER BY id"
         return [r[0] for r in self.execute(sql, args).fetchall()]
 
     def damaged_rows(self, limit: int = 100) -> list[str]:
@@ -513,97 +311,116 @@ class BaseStore(CrisisStoreMixin):
                     "SELECT at, staff, kind, data FROM events WHERE case_id = ? ORDER BY seq", (row["id"],)
                 ).fetchall()
             ]
-        return Case(
-            id=row["id"],
-            status=row["status"],
-            created_at=datetime.fromisoformat(row["created_at"]),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
-            staff=row["staff"],
-            customer=Customer(
-                name=row["customer_name"], contact=row["customer_contact"], segment=row["segment"] or None
-            ),
-            playbook=PlaybookRef(id=row["playbook_id"], version=row["playbook_version"], hash=row["playbook_hash"]),
-            answers=load_json(row["answers"]),
-            complaint_number=row["complaint_number"],
-            severity=row["severity"],
-            repeats=repeat_of(evs or []),
-            crisis_id=row["crisis_id"],
-            events=evs or [],
-        )
+        return case_of(row, evs or [])
 
     # --- the manager's report ------------------------------------------------------------
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
-        """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases)."""
+        """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases).
+
+        One pass over the period: what the figures need is read once into a scratch table (the answers from their
+        own columns, no JSON parsed), and every figure is an aggregate over that table, not another read of the
+        store. The same pass finds the cases whose answers cannot be read, for `unreadable`.
+        """
         where, args = self.where(f)
-        w = f"WHERE status != 'draft' AND {self.readable()}" + (f" AND {where}" if where else "")
-        q = lambda sql, before=(), after=(): [tuple(r) for r in self.execute(sql, [*before, *args, *after]).fetchall()]  # noqa: E731
-        j = self.json_text
-        out: dict[str, Any] = {}
-        out["total"] = q(f"SELECT count(*) FROM cases {w}")[0][0]
-        out["by_status"] = dict(q(f"SELECT status, count(*) FROM cases {w} GROUP BY status"))
-        out["by_playbook"] = dict(
-            q(f"SELECT playbook_id, count(*) FROM cases {w} GROUP BY playbook_id ORDER BY count(*) DESC")
+        j = self.answer_sql
+        done = self.days_between("follow_up_done_at", "follow_up_date")
+        period = (
+            f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
+            f" complaint_number, follow_up_date, follow_up_done_at, closed_at,"
+            f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
+            f" {j('root_cause')} AS rc, coalesce({j('room_number')}, {j('location')}, '') AS place,"
+            f" {j('gesture')} AS g,"
+            f" {j('incident_at')} AS incident,"
+            f" CASE WHEN {j('incident_at')} IS NOT NULL THEN {self.hours_between('created_at', j('incident_at'))} * 60"
+            f" END AS to_contact,"
+            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close,"
+            f" {self.readable()} AS ok"
+            f" FROM {self.period_source(f)}" + (f" WHERE {where}" if where else "")
         )
-        out["weeks"] = q(
-            f"SELECT {self.week_of('created_at')} AS week, playbook_id, status, count(*)"
-            f" FROM cases {w} GROUP BY 1, 2, 3 ORDER BY 1"
+        with self.scratch(period, args) as p:
+            unreadable = [r[0] for r in self.execute(f"SELECT id FROM {p} WHERE NOT ok ORDER BY id").fetchall()]
+            self._unreadable_seen = (where, list(args), unreadable)
+            self.execute(f"DELETE FROM {p} WHERE NOT ok OR status = 'draft'")
+            return self._figures(p, today)
+
+    def _figures(self, p: str, today: str) -> dict[str, Any]:
+        """The report's figures from the period's scratch table `p`."""
+        q = lambda sql, params=(): [tuple(r) for r in self.execute(sql, list(params)).fetchall()]  # noqa: E731
+        names, contacts = self.distinct_json("customer_name"), self.distinct_json("customer_contact")
+        out: dict[str, Any] = {}
+        out["by_status"] = dict(q(f"SELECT status, count(*) FROM {p} GROUP BY status"))
+        out["total"] = sum(out["by_status"].values())
+        out["by_playbook"] = dict(
+            q(f"SELECT playbook_id, count(*) FROM {p} GROUP BY playbook_id ORDER BY count(*) DESC")
+        )
+        out["weeks"] = q(  # counted per day first: the week of each day, not of each case, is worked out
+            f"SELECT {self.week_of('day')} AS week, playbook_id, status, CAST(sum(n) AS BIGINT) FROM (SELECT day,"
+            f" playbook_id, status, count(*) AS n FROM {p} GROUP BY day, playbook_id, status) d"
+            " GROUP BY 1, 2, 3 ORDER BY 1"
         )
         # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
         out["root_causes"] = q(
-            f"SELECT min(rc), playbook_id, place, count(*), {self.distinct_json('customer_name')},"
-            f" {self.distinct_json('customer_contact')} FROM (SELECT {j('root_cause')} AS rc, playbook_id,"
-            f" coalesce({j('room_number')}, {j('location')}, '') AS place, customer_name, customer_contact FROM "
-            f"cases {w}) s"
+            f"SELECT min(rc), playbook_id, place, count(*), {names}, {contacts} FROM {p}"
             f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
         )
-        out["repeats"] = q(f"SELECT count(*) FROM cases {w} AND complaint_number >= {EMERGENCY_FROM}")[0][0]
+        out["repeats"] = q(f"SELECT count(*) FROM {p} WHERE complaint_number >= {EMERGENCY_FROM}")[0][0]
         out["repeat_customers"] = [
             r[0]
             for r in q(
-                f"SELECT DISTINCT customer_name FROM cases {w} AND complaint_number >= {EMERGENCY_FROM}"
+                f"SELECT DISTINCT customer_name FROM {p} WHERE complaint_number >= {EMERGENCY_FROM}"
                 " ORDER BY customer_name"
             )
         ]
-        done = self.days_between("follow_up_done_at", "follow_up_date")
         out["promises"] = dict(
             zip(
                 ("due", "on_time", "late", "overdue"),
                 q(
-                    f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} <= 0 THEN 1 ELSE 0 END),"
-                    f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} > 0 THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 "
-                    "ELSE 0 END)"
-                    f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?",
-                    [today],
-                    [today],
+                    "SELECT count(*),"
+                    " sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days <= 0 THEN 1 ELSE 0 END),"
+                    f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days > 0 THEN 1 ELSE 0 END), sum(CASE WHEN"
+                    f" follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
+                    f" FROM {p} WHERE follow_up_date IS NOT NULL AND follow_up_date <= ?",
+                    [today, today],
                 )[0],
             )
         )
         out["late_days"] = self._percentiles(
-            f"SELECT {done} AS v FROM cases {w} AND follow_up_done_at IS NOT NULL AND {done} > 0", args
+            f"SELECT done_days AS v FROM {p} WHERE follow_up_done_at IS NOT NULL AND done_days > 0", []
         )
-        out["to_contact_minutes"] = self._percentiles(
-            f"SELECT {self.hours_between('created_at', j('incident_at'))} * 60 AS v FROM cases {w}"
-            f" AND {j('incident_at')} IS NOT NULL",
-            args,
-        )
-        out["to_close_hours"] = self._percentiles(
-            f"SELECT {self.hours_between('closed_at', 'created_at')} AS v FROM cases {w} AND closed_at IS NOT NULL",
-            args,
-        )
+        out["to_contact_minutes"] = self._percentiles(f"SELECT to_contact AS v FROM {p} WHERE incident IS NOT NULL", [])
+        out["to_close_hours"] = self._percentiles(f"SELECT to_close AS v FROM {p} WHERE closed_at IS NOT NULL", [])
         out["gestures"] = q(
-            f"SELECT playbook_id, g, count(*), {self.distinct_json('customer_name')}, "
-            f"{self.distinct_json('customer_contact')}"
-            f" FROM (SELECT playbook_id, {j('gesture')} AS g, customer_name, customer_contact FROM cases {w}) s"
+            f"SELECT playbook_id, g, count(*), {names}, {contacts} FROM {p}"
             f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC"
         )
         out["coaching"] = q(
-            f"SELECT f.value, count(*), sum(CASE WHEN {self.is_true(j('kept', 'e.data'))} THEN 1 ELSE 0 END)"
+            "SELECT f.value, count(*),"
+            f" sum(CASE WHEN {self.is_true(self.json_text('kept', 'e.data'))} THEN 1 ELSE 0 END)"
             f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
-            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM cases {w})"
+            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM {p})"
             f" GROUP BY f.value ORDER BY count(*) DESC"
         )
         return out
+
+    def answer_sql(self, key: str) -> str:
+        """An answer in SQL: its own column where it has one, else read from the answers JSON."""
+        return key if key in ANSWER_COLUMNS else self.json_text(key)
+
+    def period_source(self, f: CaseFilter) -> str:
+        """The FROM item the report reads its period from (SQLite chooses a full scan for a large share)."""
+        return "cases"
+
+    @contextmanager
+    def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
+        """A temporary table holding the rows of `select`, for several aggregates over one read.
+
+        It lives until the next report on this connection replaces it, or the connection closes: dropping a large
+        one costs as much as a figure, and a command ends soon after its report.
+        """
+        name = "recover_period"
+        self.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self.execute(f"CREATE TEMP TABLE {name} AS {select}", args)
+        yield name
 
     def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
         """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.
@@ -645,7 +462,7 @@ class BaseStore(CrisisStoreMixin):
         raise StoreError(f"{self.label}: could not find a free case id — run `recover check`")
 
     def insert_case(self, tx: Any, case: Case, later: dict[str, Any] | None = None) -> None:
-        cols = {**columns(case), **(later or {})}
+        cols = {**row_of(case, self.answer_cell), **(later or {})}
         tx.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
         for ev in case.events:
             insert_event(tx, case.id, ev)
@@ -664,7 +481,11 @@ class BaseStore(CrisisStoreMixin):
                 insert_event(tx, case.id, event)
 
     def _save_draft_in(self, tx: Any, case: Case) -> None:
-        cols = {k: v for k, v in columns(case).items() if k not in ("id", "status", "created_at", "playbook_id")}
+        cols = {
+            k: v
+            for k, v in row_of(case, self.answer_cell).items()
+            if k not in ("id", "status", "created_at", "playbook_id")
+        }
         cur = tx.execute(
             f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ? AND status = 'draft'",
             (*cols.values(), case.id),
@@ -706,8 +527,10 @@ class BaseStore(CrisisStoreMixin):
                 )
             updates = {**columns, "updated_at": iso(event.at)}
             if answers:
-                updates["answers"] = stored_json({**load_json(row["answers"]), **answers}, row["id"])
-            assert all(k in _CHANGEABLE for k in updates)
+                merged = {**load_json(row["answers"]), **answers}
+                updates["answers"] = stored_json(merged, row["id"])
+                updates.update(answer_columns(merged, self.answer_cell))
+            assert all(k in CHANGEABLE for k in updates)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
                 (*updates.values(), row["id"]),
@@ -800,10 +623,12 @@ class BaseStore(CrisisStoreMixin):
         if not erased:
             return []
         who = "customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else ""
+        own_columns = answer_columns(answers, self.answer_cell)  # the answers kept as columns are erased too
         tx.execute(
-            f"UPDATE cases SET {who}answers = ?, resolution = ?, updated_at = ? WHERE id = ?",
+            f"UPDATE cases SET {who}answers = ?, {''.join(f'{k} = ?, ' for k in own_columns)}resolution = ?,"
+            f" updated_at = ? WHERE id = ?",
             ((ERASED, ERASED) if own else ())
-            + (json.dumps(answers, ensure_ascii=False), resolution, iso(now), row["id"]),
+            + (json.dumps(answers, ensure_ascii=False), *own_columns.values(), resolution, iso(now), row["id"]),
         )
         insert_event(
             tx,
@@ -901,7 +726,7 @@ class BaseStore(CrisisStoreMixin):
     def replace_copy(self, target_id: str, case: Case, later: dict[str, Any]) -> None:
         """Bring an earlier copy up to date with its source: columns, answers and the events added since."""
         with self.transaction() as tx:
-            cols = {k: v for k, v in columns(case).items() if k != "id"}
+            cols = {k: v for k, v in row_of(case, self.answer_cell).items() if k != "id"}
             cols.update(later)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?", (*cols.values(), target_id)
@@ -921,11 +746,6 @@ def interpolate(n: int, p: float, at: float | None, above: float | None) -> floa
     frac = ((n - 1) * round(p * 10)) % 10 / 10  # the same integer arithmetic that chose the ranks
     value = at if above is None or frac == 0 else at + frac * (above - at)
     return round(float(value), 1)
-
-
-def repeat_of(events: list[Event]) -> str | None:
-    """The earlier case a complaint repeats, as its `repeat` event recorded when the customer was identified."""
-    return next((str(e.data["of"]) for e in events if e.kind == "repeat" and e.data.get("of")), None)
 
 
 def like_pattern(text: str) -> str:

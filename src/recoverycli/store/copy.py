@@ -8,7 +8,8 @@ from typing import Any
 
 from recoverycli.caselog.filters import CaseFilter
 from recoverycli.caselog.record import Case
-from recoverycli.store.base import BaseStore, content_hash, iso
+from recoverycli.store.base import BaseStore, iso
+from recoverycli.store.columns import content_hash
 
 
 @dataclass

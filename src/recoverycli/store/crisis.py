@@ -1,8 +1,8 @@
 """Crises in the store: the affected customers, the shared outreach queue with leases, attempts and the supplier log.
 
-SQL for both engines, as in base.py: `?` placeholders, with the one dialect difference of the queue
-(`skip_locked`) supplied by each backend. The claim is one short transaction: SQLite takes the write
-lock at BEGIN IMMEDIATE, so desks take turns; PostgreSQL skips rows another desk is claiming
+SQL for both engines, as in base.py (migrations.py makes the tables): `?` placeholders, with the one dialect
+difference of the queue (`skip_locked`) supplied by each backend. The claim is one short transaction: SQLite takes the
+write lock at BEGIN IMMEDIATE, so desks take turns; PostgreSQL skips rows another desk is claiming
 (FOR UPDATE SKIP LOCKED), so desks never wait on each other.
 """
 
@@ -26,94 +26,6 @@ CRISIS_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 # final. "In a call" is not a state but a live lease over any of the queued ones.
 QUEUED = ("new", "voicemail", "no_answer", "call_back")
 _QUEUED_SQL = "state IN (" + ", ".join(f"'{s}'" for s in QUEUED) + ")"
-
-_TABLES = """
-CREATE TABLE crises (
-    id TEXT{c} PRIMARY KEY, title TEXT{c} NOT NULL, supplier TEXT{c} NOT NULL DEFAULT '',
-    playbook_id TEXT{c} NOT NULL, status TEXT{c} NOT NULL DEFAULT 'open',
-    opened_at TEXT{c} NOT NULL, opened_by TEXT{c} NOT NULL,
-    retry_seconds INTEGER NOT NULL, lease_seconds INTEGER NOT NULL,
-    closed_at TEXT{c}, closed_by TEXT{c}, close_reason TEXT{c}
-);
-CREATE TABLE crisis_customers (
-    id {serial},
-    crisis_id TEXT{c} NOT NULL REFERENCES crises(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    name TEXT{c} NOT NULL, contact TEXT{c} NOT NULL, alt_contact TEXT{c} NOT NULL DEFAULT '',
-    booking TEXT{c} NOT NULL DEFAULT '', segment TEXT{c} NOT NULL DEFAULT 'other',
-    chased INTEGER NOT NULL DEFAULT 0, notes {json} NOT NULL DEFAULT '{{}}',
-    contact_key TEXT{c} NOT NULL DEFAULT '', alt_key TEXT{c} NOT NULL DEFAULT '',
-    booking_key TEXT{c} NOT NULL DEFAULT '', name_key TEXT{c} NOT NULL DEFAULT '',
-    rank INTEGER NOT NULL, priority INTEGER NOT NULL,
-    state TEXT{c} NOT NULL DEFAULT 'new', tries INTEGER NOT NULL DEFAULT 0,
-    next_try_at TEXT{c}, last_try_at TEXT{c},
-    lease_until TEXT{c}, leased_by TEXT{c}, lease_token TEXT{c}, leased_at TEXT{c},
-    case_id TEXT{c}, reached_at TEXT{c}, reached_by TEXT{c}, last_told TEXT{c},
-    added_at TEXT{c} NOT NULL, source TEXT{c} NOT NULL DEFAULT '',
-    UNIQUE (crisis_id, seq)
-){fill};
-CREATE INDEX crisis_queue ON crisis_customers(crisis_id, priority, seq)
-    WHERE state IN ('new', 'voicemail', 'no_answer', 'call_back');
-CREATE UNIQUE INDEX crisis_customers_contact ON crisis_customers(crisis_id, contact_key) WHERE contact_key != '';
-CREATE INDEX crisis_customers_contact_key ON crisis_customers(contact_key) WHERE contact_key != '';
-CREATE INDEX crisis_customers_alt_key ON crisis_customers(alt_key) WHERE alt_key != '';
-CREATE INDEX crisis_customers_booking_key ON crisis_customers(booking_key) WHERE booking_key != '';
-CREATE INDEX crisis_customers_name_key ON crisis_customers(name_key) WHERE name_key != '';
-CREATE TABLE crisis_attempts (
-    seq {serial},
-    crisis_id TEXT{c} NOT NULL REFERENCES crises(id) ON DELETE CASCADE,
-    customer_id INTEGER NOT NULL REFERENCES crisis_customers(id) ON DELETE CASCADE,
-    at TEXT{c} NOT NULL, staff TEXT{c} NOT NULL, outcome TEXT{c} NOT NULL, direction TEXT{c} NOT NULL DEFAULT 'out',
-    call_back_at TEXT{c}, told TEXT{c}, case_id TEXT{c}, data {json} NOT NULL DEFAULT '{{}}'
-);
-CREATE INDEX crisis_attempts_customer ON crisis_attempts(customer_id, seq);
-CREATE INDEX crisis_attempts_crisis ON crisis_attempts(crisis_id, at);
-CREATE INDEX crisis_attempts_case ON crisis_attempts(case_id) WHERE case_id IS NOT NULL;
-CREATE TABLE crisis_supplier (
-    seq {serial},
-    crisis_id TEXT{c} NOT NULL REFERENCES crises(id) ON DELETE CASCADE,
-    at TEXT{c} NOT NULL, staff TEXT{c} NOT NULL, note TEXT{c} NOT NULL,
-    commitment TEXT{c}, due TEXT{c}, deal TEXT{c}
-);
-CREATE INDEX crisis_supplier_crisis ON crisis_supplier(crisis_id, seq);
-CREATE TABLE crisis_events (
-    seq {serial},
-    crisis_id TEXT{c} NOT NULL REFERENCES crises(id) ON DELETE CASCADE,
-    at TEXT{c} NOT NULL, staff TEXT{c} NOT NULL, kind TEXT{c} NOT NULL, data {json} NOT NULL DEFAULT '{{}}'
-);
-CREATE INDEX crisis_events_crisis ON crisis_events(crisis_id, kind, seq);
-ALTER TABLE cases ADD COLUMN crisis_id TEXT{c};
-CREATE INDEX cases_crisis ON cases(crisis_id) WHERE crisis_id IS NOT NULL;
-"""
-
-SQLITE_V6 = _TABLES.format(c="", serial="INTEGER PRIMARY KEY AUTOINCREMENT", json="TEXT", fill="")
-
-# PostgreSQL: the export view's * was fixed when v5 made it, so it is replaced to carry cases.crisis_id; a view of
-# the customer lists for the managers' mail merge; and a statement-level notification so a board wakes at once.
-# room in each page lets a claim (which changes no indexed column) update the row in place (a HOT update)
-PG_V6 = (
-    _TABLES.format(
-        c=' COLLATE "C"',
-        serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-        json="JSON",
-        fill=" WITH (fillfactor = 70)",
-    )
-    + f"""
-CREATE OR REPLACE VIEW recover_export AS SELECT * FROM cases;
-CREATE VIEW recover_crisis_list AS SELECT * FROM crisis_customers;
-CREATE FUNCTION recover_crisis_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('{CRISIS_CHANNEL}', TG_TABLE_NAME);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER crises_notify AFTER INSERT OR UPDATE ON crises
-    FOR EACH STATEMENT EXECUTE FUNCTION recover_crisis_notify();
-CREATE TRIGGER crisis_customers_notify AFTER INSERT OR UPDATE ON crisis_customers
-    FOR EACH STATEMENT EXECUTE FUNCTION recover_crisis_notify();
-CREATE TRIGGER crisis_supplier_notify AFTER INSERT ON crisis_supplier
-    FOR EACH STATEMENT EXECUTE FUNCTION recover_crisis_notify();
-"""
-)
 
 CUSTOMER_COLUMNS = (
     "crisis_id",
@@ -208,7 +120,7 @@ class CrisisStoreMixin:
         transaction with the crisis locked: processes deciding at once take turns (a notice about a crisis is
         claimed this way, as a case's are)."""
         from recoverycli.caselog.record import Event
-        from recoverycli.store.base import load_json
+        from recoverycli.store.columns import load_json
 
         with self.transaction() as tx:
             if tx.execute(f"SELECT id FROM crises WHERE id = ?{self.lock_rows}", (crisis_id,)).fetchone() is None:

@@ -15,7 +15,9 @@ from typing import Any
 
 from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NoRightError, NotFoundError, StoreError
-from recoverycli.store.base import MIGRATIONS, NOTIFY_CHANNEL, ORDERS, SCHEMA_VERSION, BaseStore, export_cells
+from recoverycli.store.base import ORDERS, BaseStore
+from recoverycli.store.columns import export_cells, pg_text
+from recoverycli.store.migrations import MIGRATIONS, NOTIFY_CHANNEL, SCHEMA_VERSION
 from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
 
 __all__ = ["PgStore", "redact"]
@@ -57,6 +59,7 @@ class PgStore(BaseStore):
         f"VACUUM FULL cases, events — see {GUIDE}"
     )
     migrated_from: int | None = None  # the version `store migrate` started from, when it ran
+    answer_cell = staticmethod(pg_text)
 
     def __init__(self, url: str, create: bool = True, migrate: bool = False) -> None:
         try:
@@ -261,6 +264,13 @@ class PgStore(BaseStore):
 
     def distinct_json(self, column: str) -> str:
         return f"json_agg(DISTINCT {column})::text"
+
+    @contextmanager
+    def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
+        """The report's scratch table, in one transaction (one snapshot of the store), dropped at its end."""
+        with self.transaction():
+            self.execute(f"CREATE TEMP TABLE recover_period ON COMMIT DROP AS {select}", args)
+            yield "recover_period"
 
     def schema_version(self) -> int:
         tables = self.execute(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from recoverycli.caselog.filters import CaseFilter
+from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
 from recoverycli.errors import NotFoundError, StoreError
 from recoverycli.files import (
     PRIVATE_FILE,
@@ -27,15 +27,10 @@ from recoverycli.files import (
     temp_beside,
     tighten,
 )
-from recoverycli.store.base import (
-    BASE_ANSWERS,
-    MIGRATIONS,
-    ORDERS,
-    PLAIN_EXPORT,
-    SCHEMA_VERSION,
-    TEXT_COLUMNS,
-    BaseStore,
-)
+from recoverycli.safety import RISKY
+from recoverycli.store.base import ORDERS, BaseStore
+from recoverycli.store.columns import ANSWER_COLUMNS, BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
+from recoverycli.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
 BUSY_RETRIES = 20
@@ -305,6 +300,20 @@ class SqliteStore(BaseStore):
     def distinct_json(self, column: str) -> str:
         return f"json_group_array(DISTINCT {column})"
 
+    def period_source(self, f: CaseFilter) -> str:
+        """A period holding a large share of the store is read in one sequential scan, not through the created_at
+        index (which, with cases stored out of time order, visits the file's pages at random, many times over)."""
+        if not f.since:
+            return "cases NOT INDEXED"
+        bounds = ["created_at >= ?"]
+        args = [day_start_utc(f.since)]
+        if f.until and (after := day_after(f.until)) is not None:
+            bounds.append("created_at < ?")
+            args.append(day_start_utc(after))
+        within = self.conn.execute(f"SELECT count(*) FROM cases WHERE {' AND '.join(bounds)}", args).fetchone()[0]
+        stored = self.conn.execute("SELECT max(rowid) FROM cases").fetchone()[0] or 0
+        return "cases NOT INDEXED" if within * 4 > stored else "cases"
+
     def before_forget(self, tx: sqlite3.Connection) -> None:
         tx.execute("PRAGMA secure_delete = ON")  # erased text is overwritten in the file, not just unlinked
 
@@ -344,7 +353,7 @@ class SqliteStore(BaseStore):
             + f" ORDER BY {ORDERS[order]}"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
-        outer = [_neutralised(c) if neutralise and c in TEXT_COLUMNS else c for c in cols]
+        outer = [f"{formula_guard(c)} AS {c}" if neutralise and BY_NAME[c].text else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
         cur = self.conn.cursor()
         cur.row_factory = None
@@ -422,18 +431,29 @@ class SqliteStore(BaseStore):
         self.conn.close()
 
 
-EXPORT_SQL: dict[str, str] = {
-    **PLAIN_EXPORT,
-    **{k: f"json_extract(answers, '$.{k}')" for k in BASE_ANSWERS if k != "follow_up_date"},
-    "extra": "json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ")",
+EXPORT_SQL: dict[str, str] = {  # each export column of the registry as SQLite computes it
+    c.name: c.row
+    if c.row is not None
+    else "json_remove(answers, " + ", ".join(f"'$.{k}'" for k in BASE_ANSWERS) + ")"
+    if c.name == EXTRA
+    else c.name
+    if c.answer in ANSWER_COLUMNS
+    else f"json_extract(answers, '$.{c.answer}')"
+    for c in EXPORT
 }
 QUOTE = "''''"  # SQL for a one-character string holding a single quote
 
 
-def _neutralised(expr: str) -> str:
-    """A cell that a spreadsheet would run as a formula gets a leading quote."""
+def formula_guard(expr: str) -> str:
+    """safety.neutralise in SQL, built from the same risky first characters: text a spreadsheet would run as a
+    formula gets a leading quote; a plain negative number ("-5", "-5.2") and numbers stored as numbers do not."""
+    first = ", ".join(f"char({ord(c)})" for c in RISKY)
+    negative_number = (  # safety.NEGATIVE_NUMBER: '-', digits, at most one '.' followed by digits
+        f"({expr} GLOB '-[0-9]*' AND substr({expr}, 2) NOT GLOB '*[^0-9.]*'"
+        f" AND {expr} NOT GLOB '*.*.*' AND {expr} NOT GLOB '*.')"
+    )
     return (
-        f"CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13))"
+        f"CASE WHEN typeof({expr}) = 'text' AND substr({expr}, 1, 1) IN ({first}) AND NOT {negative_number}"
         f" THEN {QUOTE} || {expr} ELSE {expr} END"
     )
 
