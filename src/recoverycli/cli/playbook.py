@@ -49,19 +49,9 @@ def list_playbooks(
     if format is Format.json:
         print_json(rows)
         return
-    from rich.table import Table
+    from recoverycli.ui import panels
 
-    from recoverycli.safety import safe_text
-
-    table = Table(show_header=True, header_style="bold")
-    for col in ("Id", "Title", "Version", "Category", "Source", "Overrides"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            *(safe_text(v) for v in (r["id"], r["title"] or "", r["version"], r["category"], r["source"])),
-            "yes" if r["overrides_bundled"] else "",
-        )
-    make_console().print(table)
+    make_console().print(panels.playbooks_table(rows))
 
 
 @guarded
