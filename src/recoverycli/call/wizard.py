@@ -152,13 +152,21 @@ class Call:
         default_factory=list
     )  # for the history: a repeat found, answers changed at the summary
     crisis_id: str | None = None  # the crisis this call belongs to (an outreach call, or a listed customer calling)
+    unfinished: dict[str, str] = field(default_factory=dict)  # prompt id → text typed but not submitted at Ctrl-C
 
     def value(self, prompt_id: str) -> Any:
         if prompt_id.startswith("customer."):
             return self.customer.get(prompt_id.removeprefix("customer."))
         return self.answers.get(prompt_id)
 
+    def hold_unfinished(self, prompt_id: str, text: str) -> None:
+        """Ctrl-C mid-answer: the text being typed goes into the draft, to be offered again on resume."""
+        self.unfinished = {prompt_id: text}
+        if self.on_answer is not None:
+            self.on_answer(self, prompt_id)
+
     def set(self, prompt_id: str, value: Any) -> None:
+        self.unfinished.pop(prompt_id, None)
         target = self.customer if prompt_id.startswith("customer.") else self.answers
         key = prompt_id.removeprefix("customer.")
         if value is None:
@@ -399,16 +407,23 @@ def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number
     return sorted(gestures, key=key)
 
 
+UNFINISHED = "_unfinished"  # a draft's answers key for the text being typed at Ctrl-C; never in a saved case
+
+
 def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
     """A draft picked up again: what it captured, on the playbook as it is now."""
     customer = {k: v for k, v in case.customer.model_dump().items() if v not in (None, "")}
+    answers = dict(case.answers)
+    held = answers.pop(UNFINISHED, None)
+    unfinished = {str(held["prompt"]): str(held["text"])} if isinstance(held, dict) and held.get("text") else {}
     return Call(
         playbook=playbook,
         staff=case.staff,
         today=today,
         customer=customer,
-        answers=dict(case.answers),
+        answers=answers,
         crisis_id=case.crisis_id,
+        unfinished=unfinished,
     )
 
 

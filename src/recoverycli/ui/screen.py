@@ -32,6 +32,15 @@ if TYPE_CHECKING:  # loaded by the wizard thread once the screen is up, not befo
 
 T = TypeVar("T")
 INTERRUPT = object()
+
+
+@dataclass
+class Interrupted:
+    """Ctrl-C with text in the answer box: the text goes into the draft rather than away."""
+
+    typed: str
+
+
 SAVE = "\x00save"
 OTHER = "\x00other"
 STOP = "Ctrl+C stop, answers kept"
@@ -129,7 +138,10 @@ class ScreenAsker:
         pass  # every frame shows the step of its own question, so a change from the summary shows it too
 
     def ask(self, prompt: Prompt, call: Call) -> Any:
-        current = self.retry.pop(prompt.id, call.value(prompt.id))
+        if prompt.id in self.retry:
+            current = self.retry.pop(prompt.id)
+        else:  # a resumed call offers again what was being typed at Ctrl-C
+            current = call.unfinished.get(prompt.id, call.value(prompt.id))
         if prompt.type == "confirm":
             hint, default = views.confirm_hint(prompt, current if isinstance(current, bool) else None)
             raw = self._request(
@@ -305,7 +317,9 @@ class ScreenAsker:
         frame = self._frame(ask, call, prompt_id, finished)
         self._on_ui(self.app.show, frame)
         answer = self.app.answers.get()
-        if answer is INTERRUPT:
+        if isinstance(answer, Interrupted) and call is not None and prompt_id is not None:
+            call.hold_unfinished(prompt_id, answer.typed)
+        if answer is INTERRUPT or isinstance(answer, Interrupted):
             raise KeyboardInterrupt
         return answer
 
@@ -490,10 +504,14 @@ class CallScreen(App[None]):
         self.answers.put(value)
 
     def action_interrupt(self) -> None:
+        typed = ""
+        if self.accepting and self.frame is not None and self.frame.ask.kind in ("text", "multiline"):
+            text = self.query_one("#answer", AnswerArea).text
+            typed = text if text.strip() and text != self.frame.ask.default else ""
         self.accepting = False
         if self.finished:
             self.exit()
-        self.answers.put(INTERRUPT)
+        self.answers.put(Interrupted(typed) if typed else INTERRUPT)
 
     def action_guide(self) -> None:
         self.screen.toggle_class("guide-open")
