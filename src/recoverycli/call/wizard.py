@@ -384,6 +384,13 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
         return
 
 
+def suggested(prompt: Prompt, call: Call) -> Any:
+    """What Enter alone answers when nothing was answered yet: a customer calling again has had to chase us."""
+    if prompt.id == "customer_chased" and call.complaint_number >= 2:
+        return True
+    return None
+
+
 def notice(prompt: Prompt, value: Any, call: Call) -> str | None:
     """[kaufman-respond-now] how long the customer waited, and whether they had to chase us."""
     if prompt.type == "time" and value:
@@ -429,7 +436,7 @@ def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
 
 def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
     """Walk the customer questions and every step, then let the clerk review; returns the call."""
-    for prompt in CUSTOMER_PROMPTS:
+    for prompt in CUSTOMER_PROMPTS[:2]:  # name and contact say who they are; the segment is asked once that shows
         if not (skip_answered and call.value(prompt.id) is not None):
             ask_one(asker, call, prompt)
     if call.identify is not None:
@@ -453,6 +460,9 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
         if call.repeat.crisis is not None:
             call.crisis_id = call.repeat.crisis.link_id or call.crisis_id
             asker.crisis(call, call.repeat.crisis)
+    for prompt in CUSTOMER_PROMPTS[2:]:
+        if not (skip_answered and call.value(prompt.id) is not None):
+            ask_one(asker, call, prompt)
     for i, step in enumerate(call.playbook.steps):
         pending = [p for p in call.playbook.step_prompts(step) if not (skip_answered and call.value(p.id) is not None)]
         if skip_answered and not pending:

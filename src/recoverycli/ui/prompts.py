@@ -14,7 +14,7 @@ from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice
 from rich.console import Console
 
-from recoverycli.call.wizard import OTHER_CHOICE, Call, Repeat, StepView, clean_staff, notice
+from recoverycli.call.wizard import OTHER_CHOICE, Call, Repeat, StepView, clean_staff, notice, suggested
 from recoverycli.playbooks.schema import Playbook, Prompt
 from recoverycli.safety import safe_text
 from recoverycli.ui import panels, views
@@ -102,7 +102,9 @@ class TerminalAsker:
             self._heading(prompt.label, prompt.help)
             return self._choice(prompt, call, current)
         if prompt.type == "confirm":
-            hint, default = views.confirm_hint(prompt, current if isinstance(current, bool) else None)
+            hint, default = views.confirm_hint(
+                prompt, current if isinstance(current, bool) else suggested(prompt, call)
+            )
             self._heading(prompt.label, prompt.help, hint)
             raw = self._text(current if isinstance(current, str) else "")
             return default if not str(raw).strip() else raw

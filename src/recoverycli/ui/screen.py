@@ -143,7 +143,11 @@ class ScreenAsker:
         else:  # a resumed call offers again what was being typed at Ctrl-C
             current = call.unfinished.get(prompt.id, call.value(prompt.id))
         if prompt.type == "confirm":
-            hint, default = views.confirm_hint(prompt, current if isinstance(current, bool) else None)
+            from recoverycli.call.wizard import suggested
+
+            hint, default = views.confirm_hint(
+                prompt, current if isinstance(current, bool) else suggested(prompt, call)
+            )
             raw = self._request(
                 Ask(
                     "text",
