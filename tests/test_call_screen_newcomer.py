@@ -165,3 +165,118 @@ def test_a_listed_customer_shows_the_crisis_at_the_segment_question(store, tmp_p
 
     shown = run(call())
     assert any(f"⚑ CRISIS {crisis_id}" in line for line in shown.split("\n")[:7]), shown
+
+
+LONG_PROMISE = (
+    "Sam from maintenance is at room 412 by 4:15 with a power bank; I call you at 4:30 and again at 6:00 to check "
+    "that the power stayed on through the night"
+)
+
+
+def repeat_guide_call(store, size: tuple[int, int], pages: int):  # noqa: F811
+    """A repeat call with a long earlier promise, F1 opened at the apology, then PgDn `pages` times."""
+    from datetime import date
+
+    store.add(
+        make_case(
+            customer_words="The power went off at 3am and never came back.",
+            commitment=LONG_PROMISE,
+            follow_up_date=date.today().isoformat(),
+        )
+    )
+    app = screen_for(store, "other")
+
+    async def call() -> tuple[str, str, str]:
+        async with app.run_test(size=size) as pilot:
+            for question, keys in repeat_script():
+                await answer(pilot, question, keys)
+            docked = await until(pilot, "What did you say to apologise?")
+            await type_keys(pilot, ["f1"])
+            guide = await until(pilot, "Earlier complaints")
+            for _ in range(pages):
+                await type_keys(pilot, ["pagedown"])
+            await pilot.pause(0.1)
+            paged = await until(pilot, "F1 closes this") if pages else ""
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.2)
+        return docked, guide, paged
+
+    return run(call())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_the_emergency_rows_say_whether_the_follow_up_happened_and_f1_shows_them_whole(
+    store,  # noqa: F811
+    size: tuple[int, int],
+) -> None:
+    docked, guide, _ = repeat_guide_call(store, size, pages=0)
+    top = docked.split("\n")[:7]
+    assert any("Follow-up today NOT done · We promised: Sam from maintenance" in line for line in top), docked
+    assert not any("through the night" in line for line in top)  # the docked row is cut at the edge…
+    assert "Earlier complaints" in guide and "through the night" in guide, guide  # …the guide has it whole
+    after = guide.split("Earlier complaints", 1)[1]
+    assert "Follow-up today NOT" in after and "They said: “The power went off" in guide
+
+
+def test_pgdn_scrolls_the_guidance_to_its_end_at_80x24(store) -> None:  # noqa: F811
+    docked, guide, paged = repeat_guide_call(store, (80, 24), pages=4)
+    assert "F1 closes this" not in guide  # it does not fit: the end is below the screen
+    assert "PgUp PgDn scroll · F1 closes this" in paged  # and the keyboard reaches it
+
+
+def test_a_blocked_answer_says_so_on_screen_and_pgdn_shows_every_flag(store) -> None:  # noqa: F811
+    store.add(make_case(customer_words="Nobody told us about the delay.", commitment="I call you at 16:00"))
+    app = screen_for(store, "other")  # a repeat call: the emergency rows leave less room for the flags
+    script = [
+        *repeat_script(),
+        ("What did you say to apologise?", "\r"),
+        ("customer's own words?", "It broke\x04"),
+        ("What outcome would they like?", "Refund\r"),
+        ("What will be done, by whom, by when?", "Please contact Blue Line directly about your flight home.\r"),
+    ]
+
+    async def call() -> tuple[str, str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys in script:
+                await answer(pilot, question, keys)
+            blocked = await until(pilot, "This cannot be saved as it is")
+            for _ in range(3):
+                await type_keys(pilot, ["pagedown"])
+            await pilot.pause(0.1)
+            paged = await until(pilot, "[not-specific]")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return blocked, paged
+
+    blocked, paged = run(call())
+    assert "✗ This cannot be saved as it is — rewrite it; why is below (PgDn)" in blocked
+    assert "[deflect-contact-them]" in blocked and "[not-specific]" not in blocked  # the last flag is below the edge
+    assert "[not-specific]" in paged and all(len(line) <= 80 for line in paged.split("\n"))
+    assert "customer_words" in app.outcome.call.answers and "commitment" not in app.outcome.call.answers
+
+
+def test_revise_keeps_the_coachs_flags_under_the_box(store) -> None:  # noqa: F811
+    app = screen_for(store, "other")
+    script = [
+        ("Customer's name?", "Ana Souza\r"),
+        ("Phone, email or booking reference?", "+1 555 0100\r"),
+        ("Who is the customer?", ["enter"]),
+        ("When did it happen?", "\r"),
+        ("Did the customer have to chase us", "\r"),
+        ("What did you say to apologise?", "Sorry if that upset you, it was caused by the power company.\r"),
+    ]
+
+    async def call() -> str:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for question, keys in script:
+                await answer(pilot, question, keys)
+            await until(pilot, "Revise it, or keep it as it is?")
+            await type_keys(pilot, ["enter"])  # revise it
+            revising = await until(pilot, lambda t: "What did you say to apologise?" in t and "Revise it" not in t)
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return revising
+
+    revising = run(call())
+    assert "Sorry if that upset you, it was caused by the power company." in revising  # the text, to edit
+    assert "⚑ “" in revising and "Try:" in revising  # and why, still under the box

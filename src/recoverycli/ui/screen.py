@@ -84,6 +84,7 @@ class Frame:
     marks: list[tuple[str, str, str]] = field(default_factory=list)
     who: str = ""
     emergency: list[str] = field(default_factory=list)
+    emergency_detail: list[str] = field(default_factory=list)  # every earlier case whole: in the guide
     crisis: list[str] = field(default_factory=list)  # the crisis list the customer is on, docked like the emergency
     crisis_detail: list[str] = field(default_factory=list)  # the same whole, and the calls so far: in the guide
     captured: str = ""
@@ -102,6 +103,7 @@ class Frame:
             "marks",
             "who",
             "emergency",
+            "emergency_detail",
             "crisis",
             "crisis_detail",
             "captured",
@@ -124,6 +126,7 @@ class ScreenAsker:
         self.retry: dict[str, Any] = {}  # what was typed before a rejection, offered again to edit
         self.pending: list[tuple[str, str]] = []  # messages for the next frame
         self.emergency_lines: list[str] = []
+        self.emergency_detail: list[str] = []
         self.crisis_lines: list[str] = []
         self.crisis_detail: list[str] = []
         self.captured = ""
@@ -196,18 +199,19 @@ class ScreenAsker:
 
     def emergency(self, call: Call, repeat: Repeat) -> None:
         self.emergency_lines = views.emergency_lines(call, repeat)
+        self.emergency_detail = views.emergency_detail(call, repeat)
 
     def crisis(self, call: Call, listing: Any) -> None:
         self.crisis_lines = views.crisis_lines(call, listing)
         self.crisis_detail = views.crisis_detail(call, listing)
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
-        for f in flags:
-            self.pending.append(("coach", f"⚑ “{f.match}” — {f.reason} Try: {f.suggestion} [{f.rule}]"))
+        notes = [("coach", f"⚑ “{f.match}” — {f.reason} Try: {f.suggestion} [{f.rule}]") for f in flags]
         self.retry[prompt.id] = value
-        if blocking:
-            self.pending.append(("error", "This cannot be saved as it is — please rewrite it."))
+        if blocking:  # said first: the flags under it may run past the bottom of a small screen
+            self.pending += [("error", "✗ This cannot be saved as it is — rewrite it; why is below (PgDn)"), *notes]
             return True
+        self.pending += notes
         ask = Ask(
             "choice",
             "The coach flagged this answer. Revise it, or keep it as it is?",
@@ -216,6 +220,8 @@ class ScreenAsker:
         keep = self._request(ask, self.call, prompt.id) == "keep"
         if keep:
             self.retry.pop(prompt.id, None)
+        else:  # the flags stay under the box while the clerk rewrites
+            self.pending += notes
         return not keep
 
     def review(self, call: Call) -> str | None:
@@ -289,6 +295,7 @@ class ScreenAsker:
             prompt_id=prompt_id,
             title=self.title,
             emergency=self.emergency_lines,
+            emergency_detail=self.emergency_detail,
             crisis=self.crisis_lines,
             crisis_detail=self.crisis_detail,
             captured=self.captured,
@@ -406,6 +413,8 @@ class CallScreen(App[None]):
         Binding("ctrl+c", "interrupt", "Stop", priority=True, show=False),
         Binding("ctrl+q", "interrupt", "Stop", priority=True, show=False),
         Binding("f1", "guide", "Guidance", priority=True, show=False),
+        Binding("pageup", "scroll_panel(-1)", "Scroll up", priority=True, show=False),
+        Binding("pagedown", "scroll_panel(1)", "Scroll down", priority=True, show=False),
     ]
     CSS = """
     Screen { layout: vertical; }
@@ -520,6 +529,16 @@ class CallScreen(App[None]):
     def action_guide(self) -> None:
         self.screen.toggle_class("guide-open")
         self._focus_answer()
+
+    def action_scroll_panel(self, direction: int) -> None:
+        """PgUp/PgDn: the guidance when it is open, else what is under the question (the coach's flags);
+        in a list, its own pages."""
+        focused = self.focused
+        if not self.screen.has_class("guide-open") and isinstance(focused, OptionList):
+            (focused.action_page_down if direction > 0 else focused.action_page_up)()
+            return
+        panel = self.query_one("#guide" if self.screen.has_class("guide-open") else "#body", VerticalScroll)
+        (panel.scroll_page_down if direction > 0 else panel.scroll_page_up)(animate=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -649,6 +668,9 @@ class CallScreen(App[None]):
         from recoverycli.ui.panels import unwrap
 
         out = Text()
+        if frame.emergency_detail:  # what the docked emergency rows cut at the edge, whole
+            out.append("Earlier complaints\n", style="bold red")
+            out.append("\n".join(frame.emergency_detail) + "\n\n")
         if frame.crisis_detail:  # what the docked crisis rows cut at the edge, whole
             out.append("Crisis\n", style="bold")
             out.append("\n".join(frame.crisis_detail) + "\n\n")
@@ -665,7 +687,7 @@ class CallScreen(App[None]):
                 out.append(f"★ {title}", style="bold")
                 out.append(f" — {text} ")
                 out.append(f"[{tag}]\n", style="dim")
-        out.append("\nF1 closes this", style="dim")
+        out.append("\nPgUp PgDn scroll · F1 closes this", style="dim")
         return out
 
     @staticmethod
