@@ -561,13 +561,17 @@ class BaseStore(CrisisStoreMixin):
         done = self.days_between("follow_up_done_at", "follow_up_date")
         out["promises"] = dict(
             zip(
-                ("due", "on_time", "late", "overdue"),
+                ("due", "on_time", "late", "overdue", "due_today", "closed_undone"),
                 q(
                     f"SELECT count(*), sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} <= 0 THEN 1 ELSE 0 END),"
                     f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND {done} > 0 THEN 1 ELSE 0 END),"
-                    f" sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
+                    f" sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ?"
+                    f" THEN 1 ELSE 0 END),"
+                    f" sum(CASE WHEN follow_up_done_at IS NULL AND follow_up_date = ? THEN 1 ELSE 0 END),"
+                    f" sum(CASE WHEN follow_up_done_at IS NULL AND status != 'open' AND follow_up_date < ?"
+                    f" THEN 1 ELSE 0 END)"
                     f" FROM cases {w} AND follow_up_date IS NOT NULL AND follow_up_date <= ?",
-                    [today],
+                    [today, today, today],
                     [today],
                 )[0],
             )
