@@ -384,3 +384,25 @@ def test_lint_names_every_file_and_refuses_what_is_not_a_playbook(tmp_path: Path
     ]
     data = json.loads(runner.invoke(app, ["playbook", "lint", "playbooks/other.yaml", "--format", "json"]).stdout)
     assert data["files"] == [{"file": "playbooks/other.yaml", "errors": 0, "warnings": 0}]
+
+
+def test_new_playbooks_header_commands_work_as_written_and_the_schema_file_is_named(tmp_path: Path) -> None:
+    import shlex
+
+    where = tmp_path / "my playbooks"
+    result = runner.invoke(app, ["playbook", "new", "late-checkin", "--dir", str(where)])
+    assert result.exit_code == 0, result.output
+    assert f"also wrote {where / 'playbook.schema.json'}" in result.stderr
+    header = [line for line in (where / "late-checkin.yaml").read_text().splitlines() if line.startswith("#")]
+
+    def command(what: str) -> list[str]:
+        line = next(line for line in header if f"recover playbook {what}" in line)
+        return shlex.split(line[line.index(f"recover playbook {what}") :])[1:]
+
+    show = command("show")
+    shown = runner.invoke(app, show, env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    assert "Late checkin" in shown.stdout
+    assert runner.invoke(app, command("lint")).exit_code == 0
+    drill = command("drill")
+    assert drill[drill.index("--playbooks") + 1] == str(where)

@@ -167,8 +167,10 @@ def new_playbook(
         write_output(
             schema, json.dumps(schema_of(Playbook), indent=2) + "\n", force=True, what="schema", mode=0o666 & ~_umask()
         )
+        echo(f"also wrote {schema}: the schema editors use to check and complete the file", err=True)
     echo(str(target))
     echo(f"check it with: recover playbook lint {target}", err=True)
+    echo(f"see it with:   recover playbook show {playbook_id} --playbooks {directory}", err=True)
 
 
 def _umask() -> int:
