@@ -173,7 +173,7 @@ EXPECTED = {
     "not-a-mapping.yaml": "not-a-mapping.yaml:1:1: a playbook must be a mapping with id, title and steps — start with `id: my-playbook`",
     "python-tag.yaml": "python-tag.yaml:3:14: unsupported tag '!!python/object/apply:os.system' — remove it; playbooks are plain YAML",
     "syntax.yaml": "syntax.yaml:6:11: YAML syntax error: mapping values are not allowed here — check indentation, colons and quotes here",
-    "unknown-key.yaml": "unknown-key.yaml:6:5: unknown key 'guidence' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after",
+    "unknown-key.yaml": "unknown-key.yaml:6:5: unknown key 'guidence' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, remove_say, before, after",
     "unknown-parent.yaml": "unknown-parent.yaml:3:10: extends 'five-step', which no playbook has — use one of: crisis-outreach, flight-disruption, four-step, other, room-failure, theft-or-loss, trip-disruption, unknown-parent, wrong-booking",
     "unknown-tip.yaml": "unknown-tip.yaml:6:11: 'tips': unknown tip tag 'be-nice' — use a tag from DOMAIN.md: "
     + ", ".join(sorted(TIPS)),

@@ -32,7 +32,7 @@ tests/lint_playbooks/four-mistakes.yaml:7:9: error: choice prompt 'channel' has 
 tests/lint_playbooks/four-mistakes.yaml:13:15: error: prompt 'lounge' depends on 'need', which is not asked before it — use an earlier prompt id, segment or repeat
 tests/lint_playbooks/four-mistakes.yaml:14:13: error: duplicate prompt id 'channel' — give each prompt its own id
 tests/lint_playbooks/many-schema-errors.yaml:3:10: error: 'version': 'latest' is not a whole number — write digits without quotes, e.g. `version: 2`
-tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after
+tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, remove_say, before, after
 tests/lint_playbooks/many-schema-errors.yaml:9:9: error: missing 'label' — add `label:` here
 tests/lint_playbooks/remove-unknown.yaml:4:19: error: no inherited gesture 'caviar' to remove — use one of: meal, drink, fruit-basket, flowers, next-discount, keepsake
 tests/lint_playbooks/room-failure.yaml:1:5: warning: content differs from the bundled 'room-failure' but version is still 1 — set `version: 3`
