@@ -280,3 +280,21 @@ def test_revise_keeps_the_coachs_flags_under_the_box(store) -> None:  # noqa: F8
     revising = run(call())
     assert "Sorry if that upset you, it was caused by the power company." in revising  # the text, to edit
     assert "⚑ “" in revising and "Try:" in revising  # and why, still under the box
+
+
+def test_ctrl_c_in_the_same_burst_as_the_typing_still_keeps_every_letter(store) -> None:  # noqa: F811
+    from tests.callscreen import typed_ahead
+
+    app = screen_for(store)
+
+    async def interrupted() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:3]:
+                await answer(pilot, question, keys)
+            await until(pilot, "When did it happen?")
+            typed_ahead(app, "about 07:15 at the gate\x03")  # one burst: the letters, then Ctrl-C
+            await pilot.pause(0.3)
+
+    run(interrupted())
+    held = store.get(app.outcome.autosave.case_id).answers[UNFINISHED]
+    assert held == {"prompt": "incident_at", "text": "about 07:15 at the gate"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,18 @@ CALL = [
 ]
 
 
+def drawn(term: Term, question: str, timeout: float = 5) -> list[str]:
+    """The screen once the answer line is drawn under `question` (a busy machine may pause between the two)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = term.settle().split("\n")
+        rows = [k for k, line in enumerate(lines) if line.startswith(question[:40])]
+        if rows and any(line.startswith("›") for line in lines[max(rows) + 1 :]) or time.monotonic() > deadline:
+            return lines
+        if question.startswith("is not"):
+            return lines
+
+
 def test_plain_mode_asks_line_by_line_at_80_columns(isolated_home: Path) -> None:
     first = subprocess.run(
         [str(RECOVER), "start", "room-failure", "--answers", str(EXAMPLES / "room-failure.answers.yaml")],
@@ -48,7 +61,7 @@ def test_plain_mode_asks_line_by_line_at_80_columns(isolated_home: Path) -> None
     term = Term("start", "room-failure", "--plain", env=STAFF, size=(80, 24))
     for i, (question, keys) in enumerate(CALL):
         term.wait_for(question)
-        lines = term.settle().split("\n")
+        lines = drawn(term, question)
         if not question.startswith("is not"):
             row = max(k for k, line in enumerate(lines) if line.startswith(question[:40]))  # the label on its own line
             assert any(line.startswith("›") for line in lines[row + 1 :]), lines  # and the answer under it, full width

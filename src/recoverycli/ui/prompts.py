@@ -25,6 +25,14 @@ MULTILINE_HINT = "Enter starts a new line; Ctrl+D when done."
 ANSWER = "›"  # the prompt in front of every answer box
 
 
+class Unfinished(KeyboardInterrupt):
+    """Ctrl-C with text typed but not submitted: stops the call as Ctrl-C does, carrying the text."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__()
+        self.typed = typed
+
+
 def _finish_keys() -> KeyBindings:
     """Ctrl+D finishes a multi-line answer: one key, no timing (Esc then Enter still works too)."""
     keys = KeyBindings()
@@ -84,17 +92,28 @@ class TerminalAsker:
 
     def _text(self, default: str = "", multiline: bool = False) -> Any:
         extra: dict[str, Any] = {"key_bindings": _finish_keys()} if multiline else {}
-        return questionary.text(
-            "", qmark=ANSWER, default=default, multiline=multiline, instruction="", **extra
-        ).unsafe_ask()
+        question = questionary.text("", qmark=ANSWER, default=default, multiline=multiline, instruction="", **extra)
+        try:
+            return question.unsafe_ask()
+        except KeyboardInterrupt:
+            typed = question.application.current_buffer.text
+            raise Unfinished(typed if typed.strip() and typed != default else "") from None
 
     def show_step(self, view: StepView) -> None:
         self.console.print()
         self.console.print(panels.step_panel(view))
 
     def ask(self, prompt: Prompt, call: Call) -> Any:
+        try:
+            return self._ask(prompt, call)
+        except Unfinished as e:  # Ctrl-C mid-answer: what was typed goes into the draft
+            if e.typed:
+                call.hold_unfinished(prompt.id, e.typed)
+            raise
+
+    def _ask(self, prompt: Prompt, call: Call) -> Any:
         self._begin(call)
-        current = self.retry.pop(prompt.id, call.value(prompt.id))
+        current = self.retry.pop(prompt.id, call.unfinished.get(prompt.id, call.value(prompt.id)))
         if prompt.type == "multiline":
             self._heading(prompt.label, " ".join(filter(None, (prompt.help, MULTILINE_HINT))))
             return self._text(str(current or ""), multiline=True)

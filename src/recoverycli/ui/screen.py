@@ -517,13 +517,22 @@ class CallScreen(App[None]):
         self.answers.put(value)
 
     def action_interrupt(self) -> None:
-        typed = ""
         if self.accepting and self.frame is not None and self.frame.ask.kind in ("text", "multiline"):
-            text = self.query_one("#answer", AnswerArea).text
-            typed = text if text.strip() and text != self.frame.ask.default else ""
+            area = self.query_one("#answer", AnswerArea)
+            area.call_later(self._interrupt_typing, area)  # after the keys already on their way to the box
+            return
         self.accepting = False
         if self.finished:
             self.exit()
+        self.answers.put(INTERRUPT)
+
+    def _interrupt_typing(self, area: AnswerArea) -> None:
+        """Ctrl-C with text in the box: the text goes with the interrupt, into the draft."""
+        if not self.accepting or self.frame is None:
+            return  # answered, or interrupted already
+        self.accepting = False
+        text = area.text
+        typed = text if text.strip() and text != self.frame.ask.default else ""
         self.answers.put(Interrupted(typed) if typed else INTERRUPT)
 
     def action_guide(self) -> None:
