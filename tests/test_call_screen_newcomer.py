@@ -298,3 +298,21 @@ def test_ctrl_c_in_the_same_burst_as_the_typing_still_keeps_every_letter(store) 
     run(interrupted())
     held = store.get(app.outcome.autosave.case_id).answers[UNFINISHED]
     assert held == {"prompt": "incident_at", "text": "about 07:15 at the gate"}
+
+
+def test_typing_your_own_gesture_drops_the_lists_pick_one_help(store) -> None:  # noqa: F811
+    app = screen_for(store)
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:12]:
+                await answer(pilot, question, keys)
+            await until(pilot, "What extra will you offer?")
+            await type_keys(pilot, ["end", "enter"])  # the last choice: type your own
+            own = await until(pilot, "What extra will you offer? (type it)")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return own
+
+    own = run(call())
+    assert "Type it in your own words, then Enter." in own and "Pick one" not in own

@@ -33,3 +33,16 @@ def test_ctrl_c_keeps_the_unsubmitted_answer_and_resume_offers_it(isolated_home,
     assert "When did it happen?" in screen
     again.send(CTRL_C)
     assert again.exit_status() == 130
+
+
+def test_plain_enter_on_a_yes_no_question_says_what_it_answered(isolated_home) -> None:
+    term = Term("start", "other", "--plain", env=STAFF, size=(80, 24))
+    term.answer("Customer's name?", "Tom Becker" + ENTER)
+    term.answer("Phone, email or booking reference?", "tom.becker@example.com" + ENTER)
+    term.answer("Who is the customer?", ENTER)
+    term.answer("When did it happen?", ENTER)
+    term.answer("Did the customer have to chase us", ENTER)
+    screen = term.wait_for("What did you say to apologise?")
+    assert "→ no" in screen
+    term.send(CTRL_C)
+    assert term.exit_status() == 130

@@ -395,8 +395,9 @@ def notice(prompt: Prompt, value: Any, call: Call) -> str | None:
     """[kaufman-respond-now] how long the customer waited, and whether they had to chase us."""
     if prompt.type == "time" and value:
         waited = call.now - datetime.fromisoformat(value)
-        minutes = max(int(waited.total_seconds() // 60), 0)
-        return f"→ {minutes // 60} h {minutes % 60:02d} min between the incident and this call"
+        from recoverycli.dates import spoken_duration
+
+        return f"→ {spoken_duration(waited.total_seconds() / 60)} between the incident and this call"
     if prompt.id == "customer_chased" and value is True:
         return "→ They had to chase us: blame has already landed. Apologise for the wait as well, and act now."
     return None

@@ -126,7 +126,10 @@ class TerminalAsker:
             )
             self._heading(prompt.label, prompt.help, hint)
             raw = self._text(current if isinstance(current, str) else "")
-            return default if not str(raw).strip() else raw
+            if not str(raw).strip():  # Enter alone: say what it answered
+                self.console.print(f"[dim]→ {'yes' if default else 'no'}[/dim]")
+                return default
+            return raw
         self._heading(prompt.label, prompt.help)
         return self._text(str(current or ""))
 

@@ -174,7 +174,8 @@ class ScreenAsker:
             if picked != OTHER:
                 return picked
             own = str(current) if current and current not in known else ""
-            return self._request(Ask("text", f"{prompt.label} (type it)", prompt.help, default=own), call, prompt.id)
+            typing = "Type it in your own words, then Enter."  # the list's "pick one" help no longer applies
+            return self._request(Ask("text", f"{prompt.label} (type it)", typing, default=own), call, prompt.id)
         kind = "multiline" if prompt.type == "multiline" else "text"
         return self._request(Ask(kind, prompt.label, prompt.help, default=str(current or "")), call, prompt.id)
 
