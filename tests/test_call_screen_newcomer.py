@@ -196,7 +196,7 @@ def repeat_guide_call(store, size: tuple[int, int], pages: int):  # noqa: F811
             for _ in range(pages):
                 await type_keys(pilot, ["pagedown"])
             await pilot.pause(0.1)
-            paged = await until(pilot, "F1 closes this") if pages else ""
+            paged = await until(pilot, "PgUp PgDn scroll") if pages else ""
             await type_keys(pilot, "\x03")
             await pilot.pause(0.2)
         return docked, guide, paged
@@ -220,7 +220,7 @@ def test_the_emergency_rows_say_whether_the_follow_up_happened_and_f1_shows_them
 
 def test_pgdn_scrolls_the_guidance_to_its_end_at_80x24(store) -> None:  # noqa: F811
     docked, guide, paged = repeat_guide_call(store, (80, 24), pages=4)
-    assert "F1 closes this" not in guide  # it does not fit: the end is below the screen
+    assert "PgUp PgDn scroll" not in guide  # it does not fit: the end is below the screen
     assert "PgUp PgDn scroll · F1 closes this" in paged  # and the keyboard reaches it
 
 
@@ -316,3 +316,95 @@ def test_typing_your_own_gesture_drops_the_lists_pick_one_help(store) -> None:  
 
     own = run(call())
     assert "Type it in your own words, then Enter." in own and "Pick one" not in own
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_the_guide_says_what_f1_does_and_hides_when_it_has_nothing(store, size: tuple[int, int]) -> None:  # noqa: F811
+    app = screen_for(store)
+
+    async def call() -> tuple[str, str, str, str]:
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, "Customer's name?")
+            await type_keys(pilot, ["f1"])
+            empty = await until(pilot, "Customer's name?")  # nothing to guide yet: the question stays
+            await type_keys(pilot, ["f1"])
+            for question, keys, _ in ROOM_FAILURE[:3]:
+                await answer(pilot, question, keys)
+            step = await until(pilot, "When did it happen?")
+            await type_keys(pilot, ["f1"])
+            opened = await until(pilot, "Guidance")
+            for _ in range(4):
+                await type_keys(pilot, ["pagedown"])
+            end = await until(pilot, "PgUp PgDn scroll")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return empty, step, opened, end
+
+    empty, step, opened, end = run(call())
+    assert "F1 closes this" not in empty and "PgUp PgDn" not in empty
+    if size[0] >= 110:  # the side panel: F1 widens it, then narrows it again
+        assert "F1 widens this" in " ".join(step.split()) or "Guidance" in step
+        assert "F1 narrows this" in end
+    else:  # a narrow screen: F1 opens it over the question and closes it
+        assert "Guidance" not in step and "F1 closes this" in end
+
+
+def test_the_summary_at_120_columns_uses_the_width_the_guide_gives_up(store) -> None:  # noqa: F811
+    app = screen_for(store)
+
+    async def call() -> str:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for question, keys, _ in ROOM_FAILURE:
+                await answer(pilot, question, keys)
+            summary = await until(pilot, "Check the case with the customer")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return summary
+
+    summary = run(call())
+    assert "Did you call maintenance to check" in summary  # not cut at 24 characters
+    assert "F1 closes this" not in summary and "F1 widens this" not in summary  # no empty side panel
+    row = next(line for line in summary.split("\n") if "What will be done" in line)
+    assert "Sam resets the breaker by 8:15; I call at 8:20" in row
+
+
+def test_resume_says_what_a_yes_answered_and_marks_a_cut_line(store) -> None:  # noqa: F811
+    from datetime import date
+
+    from recoverycli.call.wizard import call_from_case
+    from recoverycli.ui import views
+    from tests.test_call_screen import WORDS
+
+    app = screen_for(store)
+
+    async def interrupted() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE[:7]:
+                await answer(pilot, question, keys)
+            await until(pilot, "What do they need, and by when?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.2)
+
+    run(interrupted())
+    draft = store.get(app.outcome.autosave.case_id)
+    again = screen_for(store, draft=draft)
+
+    async def resumed() -> str:
+        async with again.run_test(size=(80, 24)) as pilot:
+            shown = await until(pilot, "What do they need, and by when?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return shown
+
+    shown = run(resumed())
+    picked = " ".join(" ".join(line.split()) for line in shown.split("\n") if line.strip())
+    assert views.captured_line(draft, call_from_case(draft, again_playbook(), date.today())).count(
+        "Did the customer have to chase us: no"
+    )  # not a bare "no"
+    assert "…" in picked and WORDS not in picked  # the customer's words are cut, and it shows
+
+
+def again_playbook():
+    from recoverycli.playbooks.library import Library, bundled_dir
+
+    return Library([bundled_dir()]).get("room-failure")

@@ -434,6 +434,8 @@ class CallScreen(App[None]):
     Screen.-wide #guide { display: block; }
     Screen.guide-open #guide { display: block; width: 1fr; border-left: none; }
     Screen.guide-open.-narrow #body { display: none; }
+    Screen.-wide #guide.empty, Screen.guide-open #guide.empty { display: none; }
+    Screen.guide-open.-narrow #body.bare { display: block; }
     #captured { display: none; color: $text-muted; height: auto; max-height: 2; }
     #say { margin-top: 1; color: $success; height: auto; }
     #question { margin-top: 1; text-style: bold; height: auto; }
@@ -441,7 +443,7 @@ class CallScreen(App[None]):
     Choices { border: none; border-left: tall $primary; padding: 0 0 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     Choices:focus { border: none; border-left: tall $accent; }
     #summary { display: none; height: 1fr; min-height: 4; }
-    #summary.editing { height: auto; max-height: 8; }
+    #summary.editing { height: auto; max-height: 8; border-left: none; padding: 0; color: $text-muted; }
     #filter { display: none; }
     #choices { display: none; height: auto; max-height: 12; }
     AnswerArea { display: none; height: auto; min-height: 3; max-height: 10; }
@@ -538,7 +540,21 @@ class CallScreen(App[None]):
 
     def action_guide(self) -> None:
         self.screen.toggle_class("guide-open")
+        if self.frame is not None:
+            self._draw_guide(self.frame)
         self._focus_answer()
+
+    def _draw_guide(self, frame: Frame) -> None:
+        """The guidance panel, hidden where it would be empty; its last line says what F1 does here."""
+        body = self._guide(frame)
+        guide = self.query_one("#guide", VerticalScroll)
+        guide.set_class(not body.plain.strip(), "empty")
+        self.query_one("#body").set_class(not body.plain.strip(), "bare")  # F1 on a narrow screen never blanks it
+        if body.plain.strip():
+            opened, wide = self.screen.has_class("guide-open"), self.screen.has_class("-wide")
+            does = "closes this" if opened and not wide else "narrows this" if opened else "widens this"
+            body.append(f"\nPgUp PgDn scroll · F1 {does}", style="dim")
+        self.query_one("#guide-text", Static).update(body)
 
     def action_scroll_panel(self, direction: int) -> None:
         """PgUp/PgDn: the guidance when it is open, else what is under the question (the coach's flags);
@@ -581,7 +597,9 @@ class CallScreen(App[None]):
         crisis.update("\n".join(frame.crisis))
         captured = self.query_one("#captured", Static)
         captured.display = bool(frame.captured)
-        captured.update(frame.captured)
+        limit = 2 * self._body_width() - 8  # its two rows, less what wrapping at spaces may leave unused
+        cut = frame.captured if len(frame.captured) <= limit else frame.captured[: limit - 1].rstrip() + "…"
+        captured.update(cut)
         say = self.query_one("#say", Static)
         say.display = bool(frame.say or frame.intro) and frame.summary is None  # changing an answer: the case instead
         say.update(self._say(frame))
@@ -589,7 +607,7 @@ class CallScreen(App[None]):
         help_ = self.query_one("#help", Static)
         help_.display = bool(ask.help)
         help_.update(ask.help)
-        self.query_one("#guide-text", Static).update(self._guide(frame))
+        self._draw_guide(frame)
         self.query_one("#messages", Static).update(self._messages(frame))
 
         summary = self.query_one("#summary", Choices)
@@ -643,9 +661,19 @@ class CallScreen(App[None]):
         ids = [oid for oid, _ in items]
         options.highlighted = ids.index(highlight) if highlight in ids else (0 if ids else None)
 
+    def _body_width(self) -> int:
+        """The question column's width as this frame will lay it out (the guide may have just shown or hidden)."""
+        width = self.size.width
+        if not self.query_one("#guide").has_class("empty"):
+            if self.screen.has_class("guide-open"):
+                width = width // 2 if self.screen.has_class("-wide") else width
+            elif self.screen.has_class("-wide"):
+                width -= 40  # the side panel (#guide width in CSS)
+        return width - 2  # the body's padding
+
     def _summary_row(self, label: str, answer: str) -> Text:
-        width = max(self.query_one("#body").size.width - 6, 40)  # the list's bar, padding and scroll bar
-        left = min(30, width // 3)
+        width = max(self._body_width() - 6, 40)  # the list's bar, padding and scroll bar
+        left = min(40, width // 3)  # the guide gives its width up on the summary: labels get more of it
         row = Text(label if len(label) <= left else label[: left - 1] + "…", style="dim")
         row.pad_right(left + 2 - len(row))
         row.append(answer or "—")
@@ -697,7 +725,6 @@ class CallScreen(App[None]):
                 out.append(f"★ {title}", style="bold")
                 out.append(f" — {text} ")
                 out.append(f"[{tag}]\n", style="dim")
-        out.append("\nPgUp PgDn scroll · F1 closes this", style="dim")
         return out
 
     @staticmethod
@@ -717,7 +744,7 @@ class CallScreen(App[None]):
             "picker": "type to filter · ↑↓ choose · Enter pick",
             "summary": "↑↓ move · Enter save or change",
         }[kind]
-        return f"{keys} · {GUIDE} · {STOP}"
+        return f"{keys} · {STOP}" if kind == "picker" else f"{keys} · {GUIDE} · {STOP}"  # no guidance before a pick
 
 
 def run_screen(conduct: Callable[[ScreenAsker], T]) -> T:

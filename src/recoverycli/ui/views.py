@@ -229,8 +229,18 @@ def captured_line(case: Case, call: Call) -> str:
     """A resumed call's answers so far, compactly: 'RC-7K2QD · 5 answers kept: Zoë Ångström · zoe@… · …'."""
     from recoverycli.call.live import answers_held
 
-    shown = [one_line(call.display(p)) for p in call.asked() if call.value(p.id) not in (None, "")]
+    shown = [
+        (f"{short_label(p.label)}: " if p.type == "confirm" else "") + one_line(call.display(p))
+        for p in call.asked()
+        if call.value(p.id) not in (None, "")
+    ]  # a bare "yes" says nothing: a yes/no answer comes with its question
     return f"Picked up {case.id} · {answers_held(case)} kept: " + " · ".join(shown)
+
+
+def short_label(label: str, width: int = 40) -> str:
+    """A question cut for a busy line: up to its '?' or '(', at most `width` characters."""
+    short = label.split("(")[0].split("?")[0].strip()
+    return short if len(short) <= width else short[: width - 1].rstrip() + "…"
 
 
 def confirm_hint(prompt: Prompt, current: Any) -> tuple[str, bool]:
