@@ -408,3 +408,42 @@ def again_playbook():
     from recoverycli.playbooks.library import Library, bundled_dir
 
     return Library([bundled_dir()]).get("room-failure")
+
+
+def test_the_pickers_key_bar_fits_80_columns() -> None:
+    from recoverycli.playbooks.library import Library, bundled_dir
+    from recoverycli.ui.screen import CallScreen
+
+    books = Library([bundled_dir()]).catalogue()
+    app = CallScreen(lambda clerk: clerk.choose_playbook(books))
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            shown = await until(pilot, "What went wrong?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return shown
+
+    keys = run(call()).rstrip("\n").split("\n")[-1]
+    assert keys.strip() == "type to filter · ↑↓ choose · Enter pick · Ctrl+C stop, answers kept"
+
+
+def test_changing_an_answer_shows_the_case_rows_without_the_option_bar(store) -> None:  # noqa: F811
+    app = screen_for(store)
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE:
+                await answer(pilot, question, keys)
+            await until(pilot, "Check the case with the customer")
+            await type_keys(pilot, ["end", "up", "up", "up", "enter"])  # the gesture row
+            changing = await until(pilot, "Pick one")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return changing
+
+    changing = run(call())
+    rows = changing.split("\n")
+    case_rows = [r for r in rows if "Mrs. Amara Obi" in r and "Customer's name?" in r]
+    assert case_rows and not case_rows[0].lstrip().startswith("▊")  # the case, not a choice
+    assert any(r.lstrip().startswith("▊") for r in rows)  # the choices keep their bar
