@@ -93,10 +93,27 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def echo(message: object, err: bool = False, **style: Any) -> None:
-    """One line built from data (ids, names, paths), printed without rich: control characters removed."""
+    """One line built from data (ids, names, paths), printed without rich: control characters removed; on a terminal
+    a line wider than it is wrapped between words, never inside one (the terminal would cut 'alrea / dy')."""
+    import click
+
     from recoverycli.safety import safe_text
 
-    typer.secho(safe_text(message, markup=False, multiline=False), err=err, **style)
+    text = safe_text(message, markup=False, multiline=False)
+    if click.get_text_stream("stderr" if err else "stdout").isatty():
+        import shutil
+
+        text = fitted(text, shutil.get_terminal_size().columns)
+    typer.secho(text, err=err, **style)
+
+
+def fitted(text: str, width: int) -> str:
+    """`text` wrapped at spaces to `width`; a word longer than the line (a path, a URL) stays whole."""
+    if len(text) <= width:
+        return text
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
 def guarded(fn: F) -> F:
@@ -245,9 +262,7 @@ SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Created on or after (2026-11-01, -7d, 7 days ago, mon …).", show_default=False),
 ]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)
-]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Created on or before (same forms).", show_default=False)]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only open cases whose follow-up date has passed.")]
 SystemFixOpt = Annotated[bool, typer.Option("--system-fix-open", help="Only cases whose system fix is not done yet.")]
 
