@@ -447,3 +447,28 @@ def test_changing_an_answer_shows_the_case_rows_without_the_option_bar(store) ->
     case_rows = [r for r in rows if "Mrs. Amara Obi" in r and "Customer's name?" in r]
     assert case_rows and not case_rows[0].lstrip().startswith("▊")  # the case, not a choice
     assert any(r.lstrip().startswith("▊") for r in rows)  # the choices keep their bar
+
+
+def test_keys_typed_before_a_question_showed_are_not_dropped_silently(store) -> None:  # noqa: F811
+    from tests.callscreen import key_events
+
+    app = screen_for(store)
+
+    async def call() -> tuple[str, str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, "Customer's name?")
+            late = key_events("lena@example.org")  # typed with the name, before the contact question existed
+            await type_keys(pilot, "Lena Park\r")
+            await until(pilot, "Phone, email or booking reference?")
+            for event in late:
+                app.post_message(event)
+            await pilot.pause(0.1)
+            shown = await until(pilot, "were not taken")
+            box = app.query_one("#answer").text
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return shown, box
+
+    shown, box = run(call())
+    assert box == ""  # still never taken as the answer…
+    assert "⚠ Keys typed before this question showed were not taken: type them again." in shown  # …but said

@@ -350,6 +350,7 @@ class Gate:
         if not app.open_for(event):
             event.stop()
             event.prevent_default()
+            app.dropped(event)
             return
         await self.gated_key(event)
 
@@ -462,6 +463,7 @@ class CallScreen(App[None]):
         self.outcome: Any = None
         self.failure: BaseException | None = None
         self.finished = False
+        self.noted_dropped = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -512,6 +514,15 @@ class CallScreen(App[None]):
     def open_for(self, event: events.Key) -> bool:
         """Whether a key belongs to the question now on screen."""
         return self.accepting and event.time >= self.opened_at
+
+    def dropped(self, event: events.Key) -> None:
+        """A key typed before this question showed (a paste, a fast typist) is not taken: say so, once, on screen."""
+        if not self.accepting or self.frame is None or self.noted_dropped or not event.is_printable:
+            return
+        self.noted_dropped = True
+        note = Text("⚠ Keys typed before this question showed were not taken: type them again.", style="yellow")
+        body = self._messages(self.frame)
+        self.query_one("#messages", Static).update(Text("\n").join([note, body]) if body.plain else note)
 
     def submit(self, value: Any) -> None:
         if not self.accepting:
@@ -636,6 +647,7 @@ class CallScreen(App[None]):
             area.move_cursor(area.document.end)
             area.border_subtitle = "Ctrl+D done" if area.multiline else ""
         self.query_one("#keys", Static).update(self._keys(ask.kind))
+        self.noted_dropped = False
         self.opened_at = time.monotonic()  # the clock Textual stamps key events with (on Linux)
         self.accepting = True
         self._focus_answer()
