@@ -472,3 +472,22 @@ def test_keys_typed_before_a_question_showed_are_not_dropped_silently(store) -> 
     shown, box = run(call())
     assert box == ""  # still never taken as the answer…
     assert "⚠ Keys typed before this question showed were not taken: type them again." in shown  # …but said
+
+
+def test_a_listed_customers_segment_comes_from_the_list(store, tmp_path: Path) -> None:  # noqa: F811
+    listed_customers(store, tmp_path)  # Hannah Ruiz, couple
+    app = screen_for(store, "other")
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await answer(pilot, "Customer's name?", "Hannah Ruiz\r")
+            await answer(pilot, "Phone, email or booking reference?", "(415) 555-0199\r")
+            shown = await answer(pilot, "Who is the customer?", ["enter"])  # Enter alone: the list's segment
+            await until(pilot, "When did it happen?")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return shown
+
+    shown = run(call())
+    assert app.outcome.call.customer["segment"] == "couple"
+    assert "Couple" in shown

@@ -385,9 +385,12 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
 
 
 def suggested(prompt: Prompt, call: Call) -> Any:
-    """What Enter alone answers when nothing was answered yet: a customer calling again has had to chase us."""
+    """What Enter alone answers when nothing was answered yet: a customer calling again has had to chase us; a customer
+    on a crisis list is in the segment the list gives."""
     if prompt.id == "customer_chased" and call.complaint_number >= 2:
         return True
+    if prompt.id == "customer.segment" and call.repeat is not None and call.repeat.crisis is not None:
+        return getattr(call.repeat.crisis.customer, "segment", None) or None
     return None
 
 

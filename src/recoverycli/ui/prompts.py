@@ -139,6 +139,7 @@ class TerminalAsker:
         if prompt.allow_other:
             choices.append(Choice(title=OTHER_CHOICE, value=TYPE_YOUR_OWN))
         known = {v for v, _ in options}
+        current = suggested(prompt, call) if current is None else current
         default = current if current in known else (TYPE_YOUR_OWN if current and prompt.allow_other else None)
         picked = questionary.select(
             "", qmark=ANSWER, choices=choices, default=default, instruction="(↑ ↓ then Enter)"

@@ -168,6 +168,10 @@ class ScreenAsker:
             options = call.choices(prompt)
             known = {v for v, _ in options}
             offered = options + ([(OTHER, OTHER_CHOICE)] if prompt.allow_other else [])
+            if current is None:
+                from recoverycli.call.wizard import suggested
+
+                current = suggested(prompt, call)
             highlight = current if current in known else (OTHER if current and prompt.allow_other else None)
             ask = Ask("choice", prompt.label, prompt.help, options=offered, highlight=highlight)
             picked = self._request(ask, call, prompt.id)
