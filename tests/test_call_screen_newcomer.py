@@ -491,3 +491,28 @@ def test_a_listed_customers_segment_comes_from_the_list(store, tmp_path: Path) -
     shown = run(call())
     assert app.outcome.call.customer["segment"] == "couple"
     assert "Couple" in shown
+
+
+def test_after_a_change_save_the_case_is_still_in_view_at_80x24(store) -> None:  # noqa: F811
+    app = screen_for(store)
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE:
+                await answer(pilot, question, keys)
+            await until(pilot, "Check the case with the customer")
+            await type_keys(pilot, ["end", "up", "up", "up", "enter"])  # the gesture row
+            await until(pilot, "Pick one")
+            await type_keys(pilot, ["down", "enter"])
+            await pilot.pause(0.3)
+            back = await until(pilot, "Check the case with the customer")
+            await pilot.pause(0.2)
+            from tests.callscreen import screen_text
+
+            back = screen_text(app)
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return back
+
+    back = run(call())
+    assert "✔ Save the case" in back and "What extra will you off" in back, back

@@ -632,6 +632,7 @@ class CallScreen(App[None]):
             rows = [(pid, self._summary_row(label, answer)) for pid, label, answer in frame.summary]
             if ask.kind == "summary":
                 self._fill(summary, [(SAVE, Text("✔ Save the case", style="bold")), *rows], ask.highlight)
+                self.call_after_refresh(self._save_in_view, summary)
             else:  # an answer being changed: the case stays in view above it
                 self._fill(summary, rows, frame.prompt_id)
         filter_box = self.query_one("#filter", FilterBox)
@@ -655,6 +656,12 @@ class CallScreen(App[None]):
         self.opened_at = time.monotonic()  # the clock Textual stamps key events with (on Linux)
         self.accepting = True
         self._focus_answer()
+
+    @staticmethod
+    def _save_in_view(summary: Choices) -> None:
+        """Back at the summary after a change: keep "Save the case" in view when the changed row fits with it."""
+        if summary.highlighted is not None and summary.highlighted < summary.scrollable_content_region.height:
+            summary.scroll_home(animate=False)
 
     def _focus_answer(self) -> None:
         if self.frame is None:
