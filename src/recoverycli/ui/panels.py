@@ -242,13 +242,12 @@ def followups_table(rows: list[dict]) -> ByWidth:
         for r in rows:
             head = Text()
             head.append(safe_text(r["case_id"], markup=False), style="bold")
-            if r.get("emergency"):
-                head.append("  EMERGENCY", style="bold red")  # a second complaint: this promise matters most
             head.append("  due ")
             head.append_text(_due(r))
             head.append("  owner " + safe_text(r["owner"], markup=False), style="dim")
             parts.append(head)
-            who = plain(f"{r['customer_name']} · {r['customer_contact']}")
+            who = Text("EMERGENCY · ", style="bold red") if r.get("emergency") else Text()  # this promise matters most
+            who.append_text(plain(f"{r['customer_name']} · {r['customer_contact']}"))
             who.overflow = "fold"
             parts.append(Padding(who, (0, 0, 0, 2)))
             parts.append(Padding(plain(f"Promise: {r['promise'] or '—'}"), (0, 0, 1, 2)))
