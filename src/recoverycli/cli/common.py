@@ -95,12 +95,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def echo(message: object, err: bool = False, **style: Any) -> None:
     """One line built from data (ids, names, paths), printed without rich: control characters removed; on a terminal
     a line wider than it is wrapped between words, never inside one (the terminal would cut 'alrea / dy')."""
-    import click
-
     from recoverycli.safety import safe_text
 
     text = safe_text(message, markup=False, multiline=False)
-    if click.get_text_stream("stderr" if err else "stdout").isatty():
+    stream = sys.stderr if err else sys.stdout
+    if getattr(stream, "isatty", lambda: False)():
         import shutil
 
         text = fitted(text, shutil.get_terminal_size().columns)
