@@ -132,3 +132,16 @@ def test_playbook_list_and_show_never_cut_an_id(store_path: Path, columns: int) 
     shown = screen(["playbook", "show", "room-failure"], columns)
     for prompt_id in ("desired_outcome", "customer_chased", "follow_up_date"):
         assert prompt_id in shown.split()
+
+
+def test_show_of_a_draft_stopped_mid_answer_says_what_was_being_typed(store_path: Path) -> None:
+    from recoverycli.call.wizard import UNFINISHED
+    from recoverycli.store import open_store
+    from tests.test_store import make_case
+
+    draft = make_case(customer_words="It broke.").model_copy(update={"status": "draft"})
+    draft.answers[UNFINISHED] = {"prompt": "desired_outcome", "text": "A refund and"}
+    saved = open_store(store_path).add(draft)
+    words = flat(screen(["show", saved.id], 80))
+    assert "Being typed when the call stopped (What outcome would they like?) A refund and" in words
+    assert "{'prompt'" not in words

@@ -113,10 +113,15 @@ def call_summary(call: Call, title: str | None = None) -> Group:
 
 
 def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:
+    from recoverycli.call.wizard import UNFINISHED
     from recoverycli.dates import say_date, say_time
 
     value = case.answers[key]
     label = key
+    if key == UNFINISHED and isinstance(value, dict):  # a draft stopped mid-answer: what was being typed, and where
+        where = str(value.get("prompt", ""))
+        asked = playbook.prompt(where) if playbook is not None else None
+        return f"Being typed when the call stopped ({asked.label if asked else where})", str(value.get("text", ""))
     if playbook is not None and (p := playbook.prompt(key)) is not None:
         label = p.label
         if p.choices_from == "gestures" and (g := playbook.gesture(str(value))) is not None:
