@@ -516,3 +516,21 @@ def test_after_a_change_save_the_case_is_still_in_view_at_80x24(store) -> None: 
 
     back = run(call())
     assert "✔ Save the case" in back and "What extra will you off" in back, back
+
+
+def test_the_summary_at_80_columns_keeps_whole_labels_where_the_answer_is_short(store) -> None:  # noqa: F811
+    app = screen_for(store)
+
+    async def call() -> str:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for question, keys, _ in ROOM_FAILURE:
+                await answer(pilot, question, keys)
+            summary = await until(pilot, "Check the case with the customer")
+            await type_keys(pilot, "\x03")
+            await pilot.pause(0.1)
+        return summary
+
+    summary = run(call())
+    assert "Did you call maintenance to check where they really are?  yes" in summary  # told apart from the next
+    assert "What extra will you offer?  A drink at the bar" in summary
+    assert all(len(line) <= 80 for line in summary.split("\n"))

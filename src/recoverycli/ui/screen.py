@@ -697,9 +697,12 @@ class CallScreen(App[None]):
     def _summary_row(self, label: str, answer: str) -> Text:
         width = max(self._body_width() - 6, 40)  # the list's bar, padding and scroll bar
         left = min(40, width // 3)  # the guide gives its width up on the summary: labels get more of it
+        shown = answer or "—"
+        if len(label) > left and len(shown) <= 24:  # a short answer (yes, a room number) leaves its label whole
+            left = max(left, min(len(label), width - len(shown) - 2))
         row = Text(label if len(label) <= left else label[: left - 1] + "…", style="dim")
         row.pad_right(left + 2 - len(row))
-        row.append(answer or "—")
+        row.append(shown)
         row.truncate(width, overflow="ellipsis")
         return row
 
