@@ -91,3 +91,11 @@ def guide_roles(pg_cluster, pg_url: str):
     pg_cluster.drop_database(pg_url)
     for name in reversed(list(names.values())):
         pg_cluster.sql(f'DROP ROLE IF EXISTS "{name}"')
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> object:
+    """A fresh SQLite store in the test's own directory (the call-screen tests drive calls against it)."""
+    from recoverycli.store import open_store
+
+    return open_store(tmp_path / "cases.db")

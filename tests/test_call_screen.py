@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import UTC, date
 from pathlib import Path
@@ -10,65 +9,27 @@ from typing import Any
 
 import pytest
 
-from recoverycli.call.live import live
-from recoverycli.call.wizard import Call, call_from_case
+from recoverycli.call.wizard import Call
 from recoverycli.playbooks.library import Library, bundled_dir
-from recoverycli.store import open_store
 from recoverycli.ui import plain_reason
 from recoverycli.ui.screen import CallScreen
-from tests.callscreen import answer, key_events, rows, screen_text, type_keys, typed_ahead, until
+from tests.callscreen import (
+    ROOM_FAILURE,
+    WORDS,
+    answer,
+    key_events,
+    listed_customers,
+    rows,
+    run,
+    screen_for,
+    screen_text,
+    type_keys,
+    typed_ahead,
+    until,
+)
 from tests.helpers import make_case
 
 ENTER, DOWN, CTRL_D = "\r", ["down"], "\x04"
-WORDS = (
-    "The power went off at seven forty while I was drying my hair for the meeting downstairs, and nobody "
-    "answered at reception for twenty minutes, which is simply not acceptable for a hotel of this standard. "
-    "Now I am going to be late for the most important presentation of the quarter, and I am not amused at all"
-)
-assert len(WORDS) >= 300
-
-# (question, keys, the step marked as current while it is asked)
-ROOM_FAILURE = [
-    ("Customer's name?", "Mrs. Amara Obi\r", "Customer"),
-    ("Phone, email or booking reference?", "+1 555 0100\r", "Customer"),
-    ("Who is the customer?", ["down", "enter"], "Customer"),
-    ("When did it happen?", "20 min ago\r", "Apologise"),
-    ("Did the customer have to chase us", "n\r", "Apologise"),
-    ("What did you say to apologise?", "I'm so sorry, Mrs Obi. I'll fix this now.\r", "Apologise"),
-    ("What happened, in the customer's own words?", WORDS + CTRL_D, "Listen and review"),
-    ("What do they need, and by when?", "Power back before 8:30\r", "Listen and review"),
-    ("Room number?", "412\r", "Listen and review"),
-    ("What failed?", ["enter"], "Listen and review"),
-    ("What will be done, by whom, by when?", "Sam resets the breaker by 8:15; I call at 8:20\r", "Fix and follow up"),
-    ("Did you call maintenance to check where they really are?", "y\r", "Fix and follow up"),
-    ("What extra will you offer?", ["enter"], "Fix and follow up"),
-    ("When will you follow up with the customer?", "tomorrow\r", "Fix and follow up"),
-    ("Was a room move offered?", "\r", "Fix and follow up"),
-    ("What caused it, as far as you know?", "Breaker overloaded\r", "Document"),
-]
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    return open_store(tmp_path / "cases.db")
-
-
-def screen_for(store, playbook: str = "room-failure", draft=None) -> CallScreen:
-    pb = Library([bundled_dir()]).get(playbook)
-
-    def conduct(clerk: Any):
-        if draft is not None:
-            call = call_from_case(draft, pb, date.today())
-            clerk.resumed(draft, call)
-        else:
-            call = Call(playbook=pb, staff="Dana Reyes", today=date.today())
-        return live(clerk, store, call, draft=draft, warn=clerk.warn)
-
-    return CallScreen(conduct)
-
-
-def run(coro) -> Any:
-    return asyncio.run(coro)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -177,48 +138,13 @@ def test_a_repeat_complaint_keeps_the_emergency_on_screen_at_every_question(stor
         return seen
 
     seen = run(call())
-    for text in seen[3:]:  # from the moment the customer is identified to the summary
+    for text in seen[2:]:  # from the moment the customer is identified (name and contact) to the summary
         top = text.split("\n")[:7]
         assert any("⚠ EMERGENCY · complaint number 2" in line for line in top), text
         assert any("We promised: Plumber by 18:00 today" in line for line in top), text
         assert any("“The shower was cold all morning.”" in line for line in top), text
     assert "EMERGENCY" not in seen[0]
     assert app.outcome.call.customer["name"] == "Ana Souza-Obi" and not app.outcome.interrupted
-
-
-def listed_customers(store, tmp_path: Path, supplier_word: bool = True) -> str:
-    """A crisis on the store with Hannah Ruiz on its list (and the supplier's latest word); its id."""
-    from datetime import datetime
-
-    from recoverycli.caselog import crisis
-    from recoverycli.caselog.crisis_import import read_customers
-
-    path = tmp_path / "list.csv"
-    path.write_text("name,phone,booking,segment\nHannah Ruiz,+1 415 555 0199,BK-20931,couple\n")
-    now = datetime.now(UTC)
-    crisis_id = crisis.open_crisis(
-        store,
-        "Aurora lost power at sea",
-        "Blue Line Cruises",
-        "crisis-outreach",
-        read_customers(path),
-        "Lena Duty",
-        now,
-        crisis.RETRY,
-        crisis.LEASE,
-    )
-    if supplier_word:
-        crisis.log_supplier(
-            store,
-            crisis.resolve(store, crisis_id),
-            "Lena Duty",
-            "Maria, guest relations",
-            "Refund two nights",
-            "2026-12-05",
-            None,
-            now,
-        )
-    return crisis_id
 
 
 def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, tmp_path: Path) -> None:
@@ -268,8 +194,10 @@ def test_a_listed_customer_keeps_the_crisis_on_screen_at_every_question(store, t
     whole = " ".join(guide.split())  # the guide wraps; the docked row is cut at the edge
     assert "Crisis" in guide and "· Maya Olsen · voicemail — message left: Maya from Seaview, about the Aurora" in whole
     assert "NOT reached yet. They are calling us first: apologise for that too · 1 call from us so far" in whole
-    assert not any("CRISIS" in text for text in seen[:3])  # nobody is identified yet
-    for text in seen[3:]:  # every question from identification on, and the summary: docked under the customer
+    assert not any("CRISIS" in text for text in seen[:2])  # nobody is identified yet
+    for text in seen[
+        2:
+    ]:  # every question from identification (name and contact) on, and the summary: docked under the customer
         top = text.split("\n")[:7]
         assert any(f"⚑ CRISIS {crisis_id} · Aurora lost power at sea (Blue Line Cruises)" in line for line in top), text
         assert any("NOT reached yet. They are calling us first: apologise for that too" in line for line in top), text

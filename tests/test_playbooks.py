@@ -191,7 +191,7 @@ EXPECTED = {
     ),
     "unknown-key.yaml": (
         "unknown-key.yaml:6:5: unknown key 'guidence' — check the spelling; allowed here: id, title, guidance, say, "
-        "avoid, tips, adapt, prompts, remove_tips, before, after"
+        "avoid, tips, adapt, prompts, remove_tips, remove_say, before, after"
     ),
     "unknown-parent.yaml": (
         "unknown-parent.yaml:3:10: extends 'five-step', which no playbook has — use one of: crisis-outreach, "

@@ -106,7 +106,15 @@ def test_figures_from_a_store_with_known_answers(known: str) -> None:
         "customers": [f"Guest {i}" for i in range(13, 20)],
         "customer_count": 7,
     }
-    assert r["promises"] == {"due": 10, "on_time": 4, "late": 3, "overdue": 3, "median_days_late": 2.0}
+    assert r["promises"] == {
+        "due": 10,
+        "on_time": 4,
+        "late": 3,
+        "overdue": 3,
+        "due_today": 0,
+        "closed_undone": 0,
+        "median_days_late": 2.0,
+    }
     assert r["speed"]["incident_to_contact_minutes"] == {"n": 5, "median": 60.0, "p90": 60.0}
     assert r["speed"]["contact_to_close_hours"] == {"n": 4, "median": 48.0, "p90": 48.0}
     top = r["root_causes"][0]
@@ -132,7 +140,15 @@ def test_json_keys_are_pinned(known: str) -> None:
     assert list(data["cases"]["per_week"][0]) == ["week", "count", "by_playbook", "by_status", "days", "partial"]
     assert list(data["repeats"]) == ["cases", "share", "customers", "customer_count"]
     assert data["repeats"]["customers"] is None  # names only with --show-customers
-    assert list(data["promises"]) == ["due", "on_time", "late", "overdue", "median_days_late"]
+    assert list(data["promises"]) == [
+        "due",
+        "on_time",
+        "late",
+        "overdue",
+        "due_today",
+        "closed_undone",
+        "median_days_late",
+    ]
     assert list(data["speed"]) == ["incident_to_contact_minutes", "contact_to_close_hours"]
     assert list(data["gestures"]) == ["total", "consumable_share", "rough_cost", "unpriced", "by_gesture", "currency"]
     assert list(data["root_causes"][0]) == ["cause", "count", "variants", "playbooks", "places"]
@@ -161,6 +177,26 @@ def test_terminal_report_says_durations_as_people_do_and_overdue_stands_out(know
     assert "3 late (median 2 days late)" in text and " min" not in text.split("Contact → close")[1].split("Gestures")[0]
     assert re.search(r"Overdue promises \d+ follow-up\(s\) past their date and not done", text)  # overdue as of today
     assert "Something in the room failed" in text  # charts name playbooks by title
+
+
+def test_a_follow_up_due_today_has_its_own_bucket_so_the_figures_add_up(known: str, tmp_path: Path) -> None:
+    store = open_store(known)
+    store.add(make_case(customer_words="Dark", follow_up_date=TODAY))  # due today, not done yet
+    p = figures(known)["promises"]
+    assert p["due"] == 11 and p["due_today"] == 1
+    assert p["due"] == p["on_time"] + p["late"] + p["overdue"] + p["due_today"]
+    today = date.today().isoformat()
+    store.add(make_case(customer_words="Cold", follow_up_date=today))
+    args = ["report", "--since", "2026-11-01", "--until", "2026-11-30"]
+    text = flat(runner.invoke(app, args, env={"COLUMNS": "80"}).stdout)
+    shown = figures(known, today=today)["promises"]
+    buckets = ("on_time", "late", "overdue", "due_today", "closed_undone")
+    assert shown["due"] == sum(shown[k] for k in buckets) and shown["closed_undone"] > 0
+    assert f"{shown['overdue']} still overdue, {shown['due_today']} due today" in text
+    assert f"{shown['closed_undone']} closed without one" in text
+    page = tmp_path / "r.html"
+    assert runner.invoke(app, [*args, "--format", "html", "-o", str(page)]).exit_code == 0
+    assert "due today" in page.read_text()
 
 
 def test_durations_read_as_people_say_them() -> None:
@@ -284,6 +320,15 @@ def test_html_page_carries_every_chart_with_its_data(known: str, tmp_path: Path)
     assert oct(page.stat().st_mode & 0o777) == "0o600"
 
 
+WORDS_BROKEN_IN_CELLS = """
+[...document.querySelectorAll('table.data th, table.data td')]
+  .filter(c => c.innerText.trim() && !/\\s/.test(c.innerText.trim()))
+  .map(c => { const r = document.createRange(); r.selectNodeContents(c);
+              return [c.innerText.trim(), r.getClientRects().length]; })
+  .filter(([, lines]) => lines > 1)
+"""
+
+
 def test_html_page_on_a_phone_every_label_legible_and_every_chart_named(known: str, tmp_path: Path) -> None:
     """Headless Chromium at 390 px: nothing narrower than the screen, no text under 12 px, each chart named by its
     title."""
@@ -312,6 +357,7 @@ def test_html_page_on_a_phone_every_label_legible_and_every_chart_named(known: s
         assert sizes[0][0] >= 12, sizes[:5]  # the smallest label, as laid out at 390 px
         shown = browser.evaluate("document.body.innerText")
         assert long_cause in " ".join(shown.split())  # the whole cause, wrapped, not cut
+        assert browser.evaluate(WORDS_BROKEN_IN_CELLS) == []  # "Cases", "Places", "412": never split mid-word
         names = {
             n.get("name", {}).get("value")
             for n in browser.accessibility_tree()

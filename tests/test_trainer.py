@@ -46,7 +46,7 @@ EXPECTED_LINT = (
     "tests/lint_playbooks/many-schema-errors.yaml:3:10: error: 'version': 'latest' is not a whole number — write "
     "digits without quotes, e.g. `version: 2`\n"
     "tests/lint_playbooks/many-schema-errors.yaml:7:5: error: unknown key 'colour' — check the spelling; allowed "
-    "here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, before, after\n"
+    "here: id, title, guidance, say, avoid, tips, adapt, prompts, remove_tips, remove_say, before, after\n"
     "tests/lint_playbooks/many-schema-errors.yaml:9:9: error: missing 'label' — add `label:` here\n"
     "tests/lint_playbooks/remove-unknown.yaml:4:19: error: no inherited gesture 'caviar' to remove — use one of: "
     "meal, drink, fruit-basket, flowers, next-discount, keepsake\n"
@@ -414,3 +414,25 @@ def test_lint_names_every_file_and_refuses_what_is_not_a_playbook(tmp_path: Path
     ]
     data = json.loads(runner.invoke(app, ["playbook", "lint", "playbooks/other.yaml", "--format", "json"]).stdout)
     assert data["files"] == [{"file": "playbooks/other.yaml", "errors": 0, "warnings": 0}]
+
+
+def test_new_playbooks_header_commands_work_as_written_and_the_schema_file_is_named(tmp_path: Path) -> None:
+    import shlex
+
+    where = tmp_path / "my playbooks"
+    result = runner.invoke(app, ["playbook", "new", "late-checkin", "--dir", str(where)])
+    assert result.exit_code == 0, result.output
+    assert f"also wrote {where / 'playbook.schema.json'}" in result.stderr
+    header = [line for line in (where / "late-checkin.yaml").read_text().splitlines() if line.startswith("#")]
+
+    def command(what: str) -> list[str]:
+        line = next(line for line in header if f"recover playbook {what}" in line)
+        return shlex.split(line[line.index(f"recover playbook {what}") :])[1:]
+
+    show = command("show")
+    shown = runner.invoke(app, show, env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    assert "Late checkin" in shown.stdout
+    assert runner.invoke(app, command("lint")).exit_code == 0
+    drill = command("drill")
+    assert drill[drill.index("--playbooks") + 1] == str(where)

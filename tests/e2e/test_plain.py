@@ -19,7 +19,7 @@ CALL = [
     ("Customer's name?", "Mrs. Ana Souza" + ENTER),
     ("Phone, email or booking reference?", "+1 555 0100" + ENTER),
     ("Who is the customer?", ENTER),
-    ("Second complaint: who did you alert, and when?", "Duty manager Lena, 08:05" + ENTER),
+    ("Repeat complaint: who did you alert, and when?", "Duty manager Lena, 08:05" + ENTER),
     ("When did it happen? (optional)", ENTER),
     ("Did the customer have to chase us", "in 2 weeks" + ENTER),  # typed for another question: refused, not "No"
     ("is not yes or no", "\x15" + "y" + ENTER),
@@ -56,10 +56,11 @@ def test_plain_mode_asks_line_by_line_at_80_columns(isolated_home: Path) -> None
         if not question.startswith("is not"):
             row = max(k for k, line in enumerate(lines) if line.startswith(question[:40]))  # the label on its own line
             assert any(line.startswith("›") for line in lines[row + 1 :]), lines  # and the answer under it, full width
-            if i >= 3:  # identified: the emergency is repeated right above every question
+            if i >= 2:  # identified by name and contact: the emergency is repeated right above every question
                 assert lines[row - 1].startswith("⚠ EMERGENCY · complaint number 2"), lines
         if question.startswith("Did the customer"):
-            assert "(y/N)" in " ".join(lines[row : row + 2])  # the default, shown (wrapped after a long label)
+            # the default, shown (wrapped after a long label): yes, a customer calling again has chased us
+            assert "(Y/n)" in " ".join(lines[row : row + 2])
         term.send(keys)
     summary = term.wait_for("Save this case?")
     assert "Case summary" in summary or "Case summary" in "".join(term.transcript)
@@ -140,11 +141,11 @@ def test_plain_mode_repeats_the_crisis_above_every_question_of_a_listed_caller(
         term.wait_for(question)
         lines = term.settle().split("\n")
         row = max(k for k, line in enumerate(lines) if line.startswith(question[:40]))
-        if i < 3:
+        if i < 2:
             assert "CRISIS" not in "\n".join(lines[: row + 1]), lines  # nobody identified yet
         else:  # the crisis, in one line under 80 columns, right above every question once they are identified
             assert lines[row - 1] == f"⚑ CRISIS {crisis_id} · Aurora lost power · NOT reached yet", lines
-        if i == 3:  # and the whole listing once, when they are identified
+        if i == 2:  # and the whole listing once, when they are identified (by name and contact)
             assert "They are calling us first" in " ".join(" ".join(lines).split()), lines
         term.send(keys)
     term.wait_for("marked reached")

@@ -104,7 +104,11 @@ def equip(
 
 def captured(case: Case) -> int:
     """Every answer a draft holds, the customer's name, contact and segment included."""
-    return len(case.customer.given()) + sum(1 for v in case.answers.values() if v not in (None, ""))
+    from recoverycli.call.wizard import UNFINISHED
+
+    return len(case.customer.given()) + sum(
+        1 for k, v in case.answers.items() if v not in (None, "") and k != UNFINISHED
+    )
 
 
 def answers_held(case: Case) -> str:
@@ -153,7 +157,7 @@ class Autosave:
             if self.warn:
                 self.warn("the store answers again: every answer so far is saved")
 
-    def _updated(self, call: Call) -> Case:
+    def _updated(self, call: Call, final: bool = False) -> Case:
         assert self.case is not None
         if self._ref is None:  # the playbook as it is now, even for a draft begun on an older one
             self._ref = PlaybookRef.of(call.playbook)
@@ -162,7 +166,7 @@ class Autosave:
                 "updated_at": utcnow(),
                 "staff": call.staff,
                 "customer": call.to_customer(),
-                "answers": dict(call.answers),
+                "answers": dict(call.answers) | held(call, final),
                 "complaint_number": call.complaint_number,
                 "severity": severity_of(call.complaint_number),
                 "playbook": self._ref,
@@ -174,13 +178,23 @@ class Autosave:
         """The clerk confirmed: the draft becomes an open case, in one transaction."""
         if self.case is None:
             self(call, "")
-        case = self._updated(call)
+        case = self._updated(call, final=True)
         now = utcnow()
         self.store.finish_draft(
             case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})]
         )
         self.case = case.model_copy(update={"status": "open"})
         return self.case
+
+
+def held(call: Call, final: bool) -> dict[str, Any]:
+    """The text being typed at Ctrl-C, as a draft keeps it (a saved case never does)."""
+    from recoverycli.call.wizard import UNFINISHED
+
+    if final or not call.unfinished:
+        return {}
+    prompt_id, text = next(iter(call.unfinished.items()))
+    return {UNFINISHED: {"prompt": prompt_id, "text": text}}
 
 
 @dataclass

@@ -127,13 +127,21 @@ class Call:
         default_factory=list
     )  # for the history: a repeat found, answers changed at the summary
     crisis_id: str | None = None  # the crisis this call belongs to (an outreach call, or a listed customer calling)
+    unfinished: dict[str, str] = field(default_factory=dict)  # prompt id → text typed but not submitted at Ctrl-C
 
     def value(self, prompt_id: str) -> Any:
         if prompt_id.startswith("customer."):
             return self.customer.get(prompt_id.removeprefix("customer."))
         return self.answers.get(prompt_id)
 
+    def hold_unfinished(self, prompt_id: str, text: str) -> None:
+        """Ctrl-C mid-answer: the text being typed goes into the draft, to be offered again on resume."""
+        self.unfinished = {prompt_id: text}
+        if self.on_answer is not None:
+            self.on_answer(self, prompt_id)
+
     def set(self, prompt_id: str, value: Any) -> None:
+        self.unfinished.pop(prompt_id, None)
         target = self.customer if prompt_id.startswith("customer.") else self.answers
         key = prompt_id.removeprefix("customer.")
         if value is None:
@@ -347,12 +355,23 @@ def ask_one(asker: Asker, call: Call, prompt: Prompt) -> None:
         return
 
 
+def suggested(prompt: Prompt, call: Call) -> Any:
+    """What Enter alone answers when nothing was answered yet: a customer calling again has had to chase us; a customer
+    on a crisis list is in the segment the list gives."""
+    if prompt.id == "customer_chased" and call.emergency:
+        return True
+    if prompt.id == "customer.segment" and call.repeat is not None and call.repeat.crisis is not None:
+        return getattr(call.repeat.crisis.customer, "segment", None) or None
+    return None
+
+
 def notice(prompt: Prompt, value: Any, call: Call) -> str | None:
     """[kaufman-respond-now] how long the customer waited, and whether they had to chase us."""
     if prompt.type == "time" and value:
         waited = call.now - datetime.fromisoformat(value)
-        minutes = max(int(waited.total_seconds() // 60), 0)
-        return f"→ {minutes // 60} h {minutes % 60:02d} min between the incident and this call"
+        from recoverycli.dates import spoken_duration
+
+        return f"→ {spoken_duration(waited.total_seconds() / 60)} between the incident and this call"
     if prompt.id == "customer_chased" and value is True:
         return "→ They had to chase us: blame has already landed. Apologise for the wait as well, and act now."
     return None
@@ -370,21 +389,29 @@ def rank_gestures(gestures: list[Gesture], segment: str | None, complaint_number
     return sorted(gestures, key=key)
 
 
+UNFINISHED = "_unfinished"  # a draft's answers key for the text being typed at Ctrl-C; never in a saved case
+
+
 def call_from_case(case: Case, playbook: Playbook, today: date) -> Call:
     """A draft picked up again: what it captured, on the playbook as it is now."""
+    customer = case.customer.given()
+    answers = dict(case.answers)
+    held = answers.pop(UNFINISHED, None)
+    unfinished = {str(held["prompt"]): str(held["text"])} if isinstance(held, dict) and held.get("text") else {}
     return Call(
         playbook=playbook,
         staff=case.staff,
         today=today,
-        customer=case.customer.given(),
-        answers=dict(case.answers),
+        customer=customer,
+        answers=answers,
         crisis_id=case.crisis_id,
+        unfinished=unfinished,
     )
 
 
 def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
     """Walk the customer questions and every step, then let the clerk review; returns the call."""
-    for prompt in CUSTOMER_PROMPTS:
+    for prompt in CUSTOMER_PROMPTS[:2]:  # name and contact say who they are; the segment is asked once that shows
         if not (skip_answered and call.value(prompt.id) is not None):
             ask_one(asker, call, prompt)
     if call.identify is not None:
@@ -408,6 +435,9 @@ def run_call(asker: Asker, call: Call, skip_answered: bool = False) -> Call:
         if call.repeat.crisis is not None:
             call.crisis_id = call.repeat.crisis.link_id or call.crisis_id
             asker.crisis(call, call.repeat.crisis)
+    for prompt in CUSTOMER_PROMPTS[2:]:
+        if not (skip_answered and call.value(prompt.id) is not None):
+            ask_one(asker, call, prompt)
     for i, step in enumerate(call.playbook.steps):
         pending = [p for p in call.playbook.step_prompts(step) if not (skip_answered and call.value(p.id) is not None)]
         if skip_answered and not pending:

@@ -97,10 +97,26 @@ def fail(message: str, code: ExitCode = ExitCode.ERROR) -> NoReturn:
 
 
 def echo(message: object, err: bool = False, **style: Any) -> None:
-    """One line built from data (ids, names, paths), printed without rich: control characters removed."""
+    """One line built from data (ids, names, paths), printed without rich: control characters removed; on a terminal
+    a line wider than it is wrapped between words, never inside one (the terminal would cut 'alrea / dy')."""
     from recoverycli.safety import safe_text
 
-    typer.secho(safe_text(message, markup=False, multiline=False), err=err, **style)
+    text = safe_text(message, markup=False, multiline=False)
+    stream = sys.stderr if err else sys.stdout
+    if getattr(stream, "isatty", lambda: False)():
+        import shutil
+
+        text = fitted(text, shutil.get_terminal_size().columns)
+    typer.secho(text, err=err, **style)
+
+
+def fitted(text: str, width: int) -> str:
+    """`text` wrapped at spaces to `width`; a word longer than the line (a path, a URL) stays whole."""
+    if len(text) <= width:
+        return text
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
 
 
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:

@@ -43,19 +43,9 @@ def list_playbooks(
     if format is Format.json:
         print_json(rows)
         return
-    from rich.table import Table
+    from recoverycli.ui import panels
 
-    from recoverycli.safety import safe_text
-
-    table = Table(show_header=True, header_style="bold")
-    for col in ("Id", "Title", "Version", "Category", "Source", "Overrides"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            *(safe_text(v) for v in (r["id"], r["title"] or "", r["version"], r["category"], r["source"])),
-            "yes" if r["overrides_bundled"] else "",
-        )
-    make_console().print(table)
+    make_console().print(panels.playbooks_table(rows))
 
 
 @guarded
@@ -147,8 +137,11 @@ def new_playbook(
     made = scaffold(playbook_id, parent, directory, playbooks)
     if made.schema is None:
         echo(f"left {directory / SCHEMA_FILE} as it is: it is a symbolic link", err=True)
+    else:
+        echo(f"also wrote {made.schema}: the schema editors use to check and complete the file", err=True)
     echo(str(made.playbook))
     echo(f"check it with: recover playbook lint {made.playbook}", err=True)
+    echo(f"see it with:   recover playbook show {playbook_id} --playbooks {directory}", err=True)
 
 
 @guarded

@@ -420,7 +420,7 @@ def merge_step(parent: Step, child: Step) -> Step:
     for name in ("title", "guidance"):
         if getattr(child, name) is not None:
             setattr(merged, name, getattr(child, name))
-    merged.say = parent.say + [s for s in child.say if s not in parent.say]
+    merged.say = [s for s in parent.say if s not in child.remove_say] + [s for s in child.say if s not in parent.say]
     merged.avoid = parent.avoid + [s for s in child.avoid if s not in parent.avoid]
     merged.tips = [t for t in parent.tips if t not in child.remove_tips] + [
         t for t in child.tips if t not in parent.tips
@@ -436,6 +436,7 @@ def merge_step(parent: Step, child: Step) -> Step:
     merged.prompts = prompts
     merged.before = merged.after = None
     merged.remove_tips = []
+    merged.remove_say = []
     return merged
 
 
@@ -452,6 +453,15 @@ def merge(parent: Playbook, child: Playbook, src: Source, problems: list[Problem
     for i, cs in enumerate(child.steps):
         idx = next((k for k, s in enumerate(steps) if s.id == cs.id), None)
         if idx is not None:
+            for j, line in enumerate(cs.remove_say):
+                if line not in steps[idx].say:
+                    known = "; ".join(f"“{s}”" for s in steps[idx].say) or "none"
+                    report(
+                        src.problem(
+                            ("steps", i, "remove_say", j),
+                            f"step '{cs.id}' inherits no say line “{line}” to remove — inherited: {known}",
+                        )
+                    )
             steps[idx] = merge_step(steps[idx], cs)
             continue
         new = merge_step(cs, Step(id=cs.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ def playbook_yaml(playbook_id: str, parent: Playbook, version: int, target: Path
         c for c in ("reference", "case_reference", f"{playbook_id.replace('-', '_')}_reference") if c not in taken
     )
     step = next((s.id for s in parent.steps if s.id == "review"), parent.steps[0].id)
+    where = f"--playbooks {shlex.quote(str(target.parent))}"  # the commands below work from anywhere, as written
     return f"""\
 # yaml-language-server: $schema=./playbook.schema.json
-# A recover playbook. Check it:        recover playbook lint {target}
-# Try it without a customer:           recover playbook drill {playbook_id} --answers my-answers.yaml
-# Every key is described in docs/playbooks.md; `recover playbook show {playbook_id}` shows the result.
+# A recover playbook. Check it:        recover playbook lint {shlex.quote(str(target))}
+# Try it without a customer:           recover playbook drill {playbook_id} --answers my-answers.yaml {where}
+# See it as a clerk will:              recover playbook show {playbook_id} {where}
+# Every key is described in docs/playbooks.md.
 id: {playbook_id}
 title: {title}
 version: {version}            # raise it whenever you change the content

@@ -184,6 +184,9 @@ class Step(_Authored):
     adapt: list[Adapt] = Field(default_factory=list)
     prompts: list[Prompt] = Field(default_factory=list)
     remove_tips: list[str] = Field(default_factory=list, description="tip tags inherited from the parent to drop")
+    remove_say: list[str] = Field(
+        default_factory=list, description="say lines inherited from the parent to drop, written as the parent has them"
+    )
     before: str | None = None
     after: str | None = None
 

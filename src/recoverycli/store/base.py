@@ -373,14 +373,18 @@ class BaseStore(CrisisStoreMixin, ABC):
         ]
         out["promises"] = dict(
             zip(
-                ("due", "on_time", "late", "overdue"),
+                ("due", "on_time", "late", "overdue", "due_today", "closed_undone"),
                 q(
                     "SELECT count(*),"
                     " sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days <= 0 THEN 1 ELSE 0 END),"
-                    f" sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days > 0 THEN 1 ELSE 0 END), sum(CASE WHEN"
-                    f" follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ? THEN 1 ELSE 0 END)"
+                    " sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days > 0 THEN 1 ELSE 0 END),"
+                    " sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ?"
+                    " THEN 1 ELSE 0 END),"
+                    " sum(CASE WHEN follow_up_done_at IS NULL AND follow_up_date = ? THEN 1 ELSE 0 END),"
+                    " sum(CASE WHEN follow_up_done_at IS NULL AND status != 'open' AND follow_up_date < ?"
+                    " THEN 1 ELSE 0 END)"
                     f" FROM {p} WHERE follow_up_date IS NOT NULL AND follow_up_date <= ?",
-                    [today, today],
+                    [today, today, today, today],
                 )[0],
             )
         )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Group, RenderableType
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -18,6 +22,16 @@ if TYPE_CHECKING:
     from recoverycli.coach import Flag
     from recoverycli.playbooks.schema import Playbook
     from recoverycli.playbooks.tips import Tip
+
+
+class ByWidth:
+    """One layout for a narrow terminal and another for a wide one, picked when rich knows the width it has."""
+
+    def __init__(self, narrow: Callable[[], RenderableType], wide: Callable[[], RenderableType], at: int) -> None:
+        self.narrow, self.wide, self.at = narrow, wide, at
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+        yield (self.wide if options.max_width >= self.at else self.narrow)()
 
 
 def plain(text: object, style: str = "") -> Text:
@@ -98,15 +112,50 @@ def call_summary(call: Call, title: str | None = None) -> Group:
 
 
 def _answer_text(case: Case, playbook: Playbook | None, key: str) -> tuple[str, str]:
+    from recoverycli.call.wizard import UNFINISHED
+    from recoverycli.dates import say_date, say_time
+
     value = case.answers[key]
     label = key
+    if key == UNFINISHED and isinstance(value, dict):  # a draft stopped mid-answer: what was being typed, and where
+        where = str(value.get("prompt", ""))
+        asked = playbook.prompt(where) if playbook is not None else None
+        return f"Being typed when the call stopped ({asked.label if asked else where})", str(value.get("text", ""))
     if playbook is not None and (p := playbook.prompt(key)) is not None:
         label = p.label
         if p.choices_from == "gestures" and (g := playbook.gesture(str(value))) is not None:
             value = g.label
+        try:  # in local time, in the words the call's summary uses
+            if p.type == "time" and isinstance(value, str):
+                value = say_time(datetime.fromisoformat(value), datetime.now().astimezone())
+            elif p.type == "date" and isinstance(value, str):
+                value = say_date(date.fromisoformat(value), date.today())
+        except ValueError:
+            pass  # an older playbook may have held text here
     if isinstance(value, bool):
         value = "yes" if value else "no"
     return label, str(value)
+
+
+def answers_view(rows: list[tuple[str, str]]) -> ByWidth:
+    """Question and answer: side by side when the terminal is wide, the answer under its question when narrow."""
+
+    def stacked() -> RenderableType:
+        parts: list[RenderableType] = []
+        for label, value in rows:
+            parts.append(plain(label, style="bold"))
+            parts.append(Padding(plain(value), (0, 0, 0, 2)))
+        return Group(*parts)
+
+    def table() -> RenderableType:
+        answers = Table(show_header=True, header_style="bold", expand=True)
+        answers.add_column("Question", ratio=1)
+        answers.add_column("Answer", ratio=2)
+        for label, value in rows:
+            answers.add_row(plain(label), plain(value))
+        return answers
+
+    return ByWidth(stacked, table, at=100)
 
 
 def case_view(case: Case, playbook: Playbook | None) -> Group:
@@ -130,14 +179,9 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     head.add_row("Customer", safe_text(f"{case.customer.name} · {case.customer.contact} · {case.customer.segment}"))
     head.add_row("Created", local(case.created_at))
     head.add_row("Updated", local(case.updated_at))
-    answers = Table(show_header=True, header_style="bold", expand=True)
-    answers.add_column("Question")
-    answers.add_column("Answer", ratio=2)
     order = [p.id for p in playbook.prompts()] if playbook else []
     keys = [k for k in order if k in case.answers] + [k for k in case.answers if k not in order]
-    for key in keys:
-        label, value = _answer_text(case, playbook, key)
-        answers.add_row(safe_text(label), safe_text(value))
+    answers = answers_view([_answer_text(case, playbook, key) for key in keys])
     events = Table(show_header=True, header_style="bold", expand=True)
     events.add_column("When", no_wrap=True)
     events.add_column("Who")
@@ -153,44 +197,105 @@ def case_view(case: Case, playbook: Playbook | None) -> Group:
     )
 
 
-def cases_table(cases: list[Case]) -> Table:
-    table = Table(show_header=True, header_style="bold")
-    for col in ("Case", "Status", "Created", "Playbook", "Customer", "Staff", "Follow-up"):
-        table.add_column(col, no_wrap=col in ("Case", "Status", "Created", "Follow-up"))
-    for c in cases:
-        table.add_row(
-            safe_text(c.id + (" !" if c.emergency else "")),
-            safe_text(c.status),
-            local(c.created_at),
-            safe_text(c.playbook.id),
-            safe_text(c.customer.name),
-            safe_text(c.staff),
-            safe_text(str(c.answers.get("follow_up_date", ""))),
-        )
-    return table
+def cases_table(cases: list[Case]) -> ByWidth:
+    """Recent cases; the ids people type next (case, playbook) are never cut, names wrap at spaces."""
+
+    def table(stacked: bool) -> Table:
+        table = Table(show_header=True, header_style="bold", expand=stacked)
+        if stacked:  # no column rules at 80 columns: their width goes to the names
+            table.box, table.show_edge, table.padding = box.SIMPLE_HEAD, False, (0, 1, 0, 0)
+        table.add_column("Case · Playbook" if stacked else "Case", no_wrap=True)
+        if not stacked:
+            table.add_column("Playbook", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Created", no_wrap=True)
+        table.add_column("Customer", min_width=10, ratio=3 if stacked else None, overflow="fold")
+        table.add_column("Staff", min_width=6, ratio=2 if stacked else None, overflow="fold")
+        table.add_column("Follow-up", no_wrap=True)
+        for c in cases:
+            case = plain(c.id + (" !" if c.emergency else ""))
+            if stacked:
+                case.append("\n" + safe_text(c.playbook.id, markup=False), style="dim")
+            table.add_row(
+                case,
+                *([] if stacked else [plain(c.playbook.id)]),
+                plain(c.status),
+                local(c.created_at),
+                plain(c.customer.name),
+                plain(c.staff),
+                plain(c.answers.get("follow_up_date") or "—"),
+            )
+        return table
+
+    return ByWidth(lambda: table(True), lambda: table(False), at=110)
 
 
-def followups_table(rows: list[dict[str, Any]]) -> Table:
+def _due(r: dict[str, Any]) -> Text:
+    late = r["days_overdue"]
+    return plain(
+        r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
+        style="bold red" if late > 0 else "yellow" if late == 0 else "",
+    )
+
+
+def followups_table(rows: list[dict[str, Any]]) -> ByWidth:
+    """The promises to keep: the full contact (to call back) and the promise in words, at any width."""
+
+    def cards() -> RenderableType:
+        parts: list[RenderableType] = []
+        for r in rows:
+            head = Text()
+            head.append(safe_text(r["case_id"], markup=False), style="bold")
+            head.append("  due ")
+            head.append_text(_due(r))
+            head.append("  owner " + safe_text(r["owner"], markup=False), style="dim")
+            parts.append(head)
+            who = Text("EMERGENCY · ", style="bold red") if r.get("emergency") else Text()  # this promise matters most
+            who.append_text(plain(f"{r['customer_name']} · {r['customer_contact']}"))
+            who.overflow = "fold"
+            parts.append(Padding(who, (0, 0, 0, 2)))
+            parts.append(Padding(plain(f"Promise: {r['promise'] or '—'}"), (0, 0, 1, 2)))
+        return Group(*parts)
+
+    def table() -> RenderableType:
+        table = Table(show_header=True, header_style="bold", expand=True)
+        table.add_column("Case", no_wrap=True)
+        table.add_column("Due", no_wrap=True)
+        table.add_column("Customer")
+        table.add_column("Contact", overflow="fold")
+        table.add_column("Promise", ratio=1, min_width=30)
+        table.add_column("Owner")
+        for r in rows:
+            case = plain(r["case_id"])
+            if r.get("emergency"):
+                case.append("\nEMERGENCY", style="bold red")
+            table.add_row(
+                case,
+                _due(r),
+                plain(r["customer_name"]),
+                plain(r["customer_contact"]),
+                plain(r["promise"] or ""),
+                plain(r["owner"]),
+            )
+        return table
+
+    return ByWidth(cards, table, at=140)
+
+
+def playbooks_table(rows: list[dict[str, Any]]) -> Table:
+    """Every playbook; the id a trainer types next is never cut, and Overrides shows only when one does."""
+    overrides = any(r["overrides_bundled"] for r in rows)
     table = Table(show_header=True, header_style="bold")
-    for col in ("Case", "Due", "Customer", "Contact", "Promise", "Owner"):
-        table.add_column(col, no_wrap=col in ("Case", "Due"))
+    table.add_column("Id", no_wrap=True)
+    table.add_column("Title", min_width=16)
+    table.add_column("Version", no_wrap=True)
+    table.add_column("Category", no_wrap=True)
+    table.add_column("Source", overflow="fold")
+    if overrides:
+        table.add_column("Overrides", no_wrap=True)
     for r in rows:
-        late = r["days_overdue"]
-        due = plain(
-            r["follow_up_date"] + (f" ({late}d late)" if late > 0 else " (today)" if late == 0 else ""),
-            style="bold red" if late > 0 else "yellow" if late == 0 else "",
-        )
-        case = plain(r["case_id"])
-        if r.get("emergency"):
-            case.append("\nEMERGENCY", style="bold red")  # a second complaint: this promise matters most
-        table.add_row(
-            case,
-            due,
-            safe_text(r["customer_name"]),
-            safe_text(r["customer_contact"]),
-            safe_text(r["promise"] or ""),
-            safe_text(r["owner"]),
-        )
+        cells = [plain(v) for v in (r["id"], r["title"] or "", r["version"], r["category"], r["source"])]
+        table.add_row(*cells, *(["yes" if r["overrides_bundled"] else ""] if overrides else []))
     return table
 
 
@@ -212,8 +317,11 @@ def playbook_view(pb: Playbook) -> Group:
             body.append(plain(f"For {', '.join(a.when.segments())}: {unwrap(a.guidance)}", style="italic"))
         body += say_avoid_tips(step.say, step.avoid, [TIPS[t] for t in step.tips])
         prompts = Table(show_header=True, header_style="bold", expand=True)
-        for col in ("Prompt", "Question", "Type", "Needed", "Asked when"):
-            prompts.add_column(col)
+        prompts.add_column("Prompt", no_wrap=True)
+        prompts.add_column("Question", ratio=3)
+        prompts.add_column("Type", ratio=2)
+        prompts.add_column("Needed", no_wrap=True)
+        prompts.add_column("Asked when", min_width=13)
         for p in step.prompts:
             kind = p.type + (
                 f" ({', '.join(c if isinstance(c, str) else c.value for c in p.choices)})" if p.choices else ""

@@ -14,7 +14,7 @@ from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice
 from rich.console import Console
 
-from recoverycli.call.wizard import Call, Repeat, StepView, clean_staff, notice
+from recoverycli.call.wizard import Call, Repeat, StepView, clean_staff, notice, suggested
 from recoverycli.dates import local
 from recoverycli.playbooks.schema import OTHER_CHOICE, Playbook, Prompt
 from recoverycli.safety import safe_text
@@ -24,6 +24,14 @@ TYPE_YOUR_OWN = "\x00other"
 SAVE = "\x00save"
 MULTILINE_HINT = "Enter starts a new line; Ctrl+D when done."
 ANSWER = "›"  # the prompt in front of every answer box
+
+
+class Unfinished(KeyboardInterrupt):
+    """Ctrl-C with text typed but not submitted: stops the call as Ctrl-C does, carrying the text."""
+
+    def __init__(self, typed: str) -> None:
+        super().__init__()
+        self.typed = typed
 
 
 def _finish_keys() -> KeyBindings:
@@ -91,17 +99,28 @@ class TerminalAsker:
 
     def _text(self, default: str = "", multiline: bool = False) -> Any:
         extra: dict[str, Any] = {"key_bindings": _finish_keys()} if multiline else {}
-        return questionary.text(
-            "", qmark=ANSWER, default=default, multiline=multiline, instruction="", **extra
-        ).unsafe_ask()
+        question = questionary.text("", qmark=ANSWER, default=default, multiline=multiline, instruction="", **extra)
+        try:
+            return question.unsafe_ask()
+        except KeyboardInterrupt:
+            typed = question.application.current_buffer.text
+            raise Unfinished(typed if typed.strip() and typed != default else "") from None
 
     def show_step(self, view: StepView) -> None:
         self.console.print()
         self.console.print(panels.step_panel(view))
 
     def ask(self, prompt: Prompt, call: Call) -> Any:
+        try:
+            return self._ask(prompt, call)
+        except Unfinished as e:  # Ctrl-C mid-answer: what was typed goes into the draft
+            if e.typed:
+                call.hold_unfinished(prompt.id, e.typed)
+            raise
+
+    def _ask(self, prompt: Prompt, call: Call) -> Any:
         self._begin(call)
-        current = self.retry.pop(prompt.id, call.value(prompt.id))
+        current = self.retry.pop(prompt.id, call.unfinished.get(prompt.id, call.value(prompt.id)))
         if prompt.type == "multiline":
             self._heading(prompt.label, " ".join(filter(None, (prompt.help, MULTILINE_HINT))))
             return self._text(str(current or ""), multiline=True)
@@ -109,10 +128,15 @@ class TerminalAsker:
             self._heading(prompt.label, prompt.help)
             return self._choice(prompt, call, current)
         if prompt.type == "confirm":
-            hint, default = views.confirm_hint(prompt, current if isinstance(current, bool) else None)
+            hint, default = views.confirm_hint(
+                prompt, current if isinstance(current, bool) else suggested(prompt, call)
+            )
             self._heading(prompt.label, prompt.help, hint)
             raw = self._text(current if isinstance(current, str) else "")
-            return default if not str(raw).strip() else raw
+            if not str(raw).strip():  # Enter alone: say what it answered
+                self.console.print(f"[dim]→ {'yes' if default else 'no'}[/dim]")
+                return default
+            return raw
         self._heading(prompt.label, prompt.help)
         return self._text(str(current or ""))
 
@@ -122,6 +146,7 @@ class TerminalAsker:
         if prompt.allow_other:
             choices.append(Choice(title=OTHER_CHOICE, value=TYPE_YOUR_OWN))
         known = {v for v, _ in options}
+        current = suggested(prompt, call) if current is None else current
         default = current if current in known else (TYPE_YOUR_OWN if current and prompt.allow_other else None)
         picked = questionary.select(
             "", qmark=ANSWER, choices=choices, default=default, instruction="(↑ ↓ then Enter)"

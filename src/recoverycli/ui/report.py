@@ -53,7 +53,13 @@ def charts(r: dict[str, Any]) -> list[Chart]:
         Chart(
             "promises",
             "Promises (follow-ups due)",
-            [("on time", p["on_time"]), ("late", p["late"]), ("still overdue", p["overdue"])],
+            [
+                ("on time", p["on_time"]),
+                ("late", p["late"]),
+                ("still overdue", p["overdue"]),
+                ("due today", p.get("due_today", 0)),
+                ("closed without one", p.get("closed_undone", 0)),
+            ],
             alert={"still overdue"} if p["overdue"] else set(),
         ),
         Chart("gestures", "Gestures given", [(g["label"], g["count"]) for g in r["gestures"]["by_gesture"]]),
@@ -93,7 +99,9 @@ def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ),
         (
             "Follow-ups due",
-            f"{p['due']}: {p['on_time']} on time, {p['late']} late{late}, {p['overdue']} still overdue",
+            f"{p['due']}: {p['on_time']} on time, {p['late']} late{late}, {p['overdue']} still overdue, "
+            f"{p.get('due_today', 0)} due today"
+            + (f", {p['closed_undone']} closed without one" if p.get("closed_undone") else ""),
             False,
         ),
     ]
@@ -239,7 +247,7 @@ rect.bar { fill: #3b6fd8; } .alert rect.bar { fill: #b3261e; } .bars .alert { co
 .empty { color: #4a5364; font-style: italic; }
 table.data { border-collapse: collapse; font-size: .8125rem; margin-top: .5rem; width: 100%; }
 table.data td, table.data th { border-top: 1px solid #eef1f5; padding: .15rem .4rem; text-align: left; \
-overflow-wrap: anywhere; }
+overflow-wrap: break-word; }
 summary { font-size: .8125rem; color: #4a5364; cursor: pointer; margin-top: .5rem; }
 @media print { body { max-width: none; } figure { border-color: #999; } rect.bar { print-color-adjust: exact; } }
 """

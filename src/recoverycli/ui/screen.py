@@ -33,6 +33,15 @@ if TYPE_CHECKING:  # loaded by the wizard thread once the screen is up, not befo
 
 T = TypeVar("T")
 INTERRUPT = object()
+
+
+@dataclass
+class Interrupted:
+    """Ctrl-C with text in the answer box: the text goes into the draft rather than away."""
+
+    typed: str
+
+
 SAVE = "\x00save"
 OTHER = "\x00other"
 STOP = "Ctrl+C stop, answers kept"
@@ -76,6 +85,7 @@ class Frame:
     marks: list[tuple[str, str, str]] = field(default_factory=list)
     who: str = ""
     emergency: list[str] = field(default_factory=list)
+    emergency_detail: list[str] = field(default_factory=list)  # every earlier case whole: in the guide
     crisis: list[str] = field(default_factory=list)  # the crisis list the customer is on, docked like the emergency
     crisis_detail: list[str] = field(default_factory=list)  # the same whole, and the calls so far: in the guide
     captured: str = ""
@@ -94,6 +104,7 @@ class Frame:
             "marks",
             "who",
             "emergency",
+            "emergency_detail",
             "crisis",
             "crisis_detail",
             "captured",
@@ -116,6 +127,7 @@ class ScreenAsker:
         self.retry: dict[str, Any] = {}  # what was typed before a rejection, offered again to edit
         self.pending: list[tuple[str, str]] = []  # messages for the next frame
         self.emergency_lines: list[str] = []
+        self.emergency_detail: list[str] = []
         self.crisis_lines: list[str] = []
         self.crisis_detail: list[str] = []
         self.captured = ""
@@ -130,9 +142,16 @@ class ScreenAsker:
         pass  # every frame shows the step of its own question, so a change from the summary shows it too
 
     def ask(self, prompt: Prompt, call: Call) -> Any:
-        current = self.retry.pop(prompt.id, call.value(prompt.id))
+        if prompt.id in self.retry:
+            current = self.retry.pop(prompt.id)
+        else:  # a resumed call offers again what was being typed at Ctrl-C
+            current = call.unfinished.get(prompt.id, call.value(prompt.id))
         if prompt.type == "confirm":
-            hint, default = views.confirm_hint(prompt, current if isinstance(current, bool) else None)
+            from recoverycli.call.wizard import suggested
+
+            hint, default = views.confirm_hint(
+                prompt, current if isinstance(current, bool) else suggested(prompt, call)
+            )
             raw = self._request(
                 Ask(
                     "text",
@@ -150,13 +169,18 @@ class ScreenAsker:
             options = call.choices(prompt)
             known = {v for v, _ in options}
             offered = options + ([(OTHER, OTHER_CHOICE)] if prompt.allow_other else [])
+            if current is None:
+                from recoverycli.call.wizard import suggested
+
+                current = suggested(prompt, call)
             highlight = current if current in known else (OTHER if current and prompt.allow_other else None)
             ask = Ask("choice", prompt.label, prompt.help, options=offered, highlight=highlight)
             picked = self._request(ask, call, prompt.id)
             if picked != OTHER:
                 return picked
             own = str(current) if current and current not in known else ""
-            return self._request(Ask("text", f"{prompt.label} (type it)", prompt.help, default=own), call, prompt.id)
+            typing = "Type it in your own words, then Enter."  # the list's "pick one" help no longer applies
+            return self._request(Ask("text", f"{prompt.label} (type it)", typing, default=own), call, prompt.id)
         kind = "multiline" if prompt.type == "multiline" else "text"
         return self._request(Ask(kind, prompt.label, prompt.help, default=str(current or "")), call, prompt.id)
 
@@ -181,18 +205,19 @@ class ScreenAsker:
 
     def emergency(self, call: Call, repeat: Repeat) -> None:
         self.emergency_lines = views.emergency_lines(call, repeat)
+        self.emergency_detail = views.emergency_detail(call, repeat)
 
     def crisis(self, call: Call, listing: Any) -> None:
         self.crisis_lines = views.crisis_lines(call, listing)
         self.crisis_detail = views.crisis_detail(call, listing)
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
-        for f in flags:
-            self.pending.append(("coach", f"⚑ “{f.match}” — {f.reason} Try: {f.suggestion} [{f.rule}]"))
+        notes = [("coach", f"⚑ “{f.match}” — {f.reason} Try: {f.suggestion} [{f.rule}]") for f in flags]
         self.retry[prompt.id] = value
-        if blocking:
-            self.pending.append(("error", "This cannot be saved as it is — please rewrite it."))
+        if blocking:  # said first: the flags under it may run past the bottom of a small screen
+            self.pending += [("error", "✗ This cannot be saved as it is — rewrite it; why is below (PgDn)"), *notes]
             return True
+        self.pending += notes
         ask = Ask(
             "choice",
             "The coach flagged this answer. Revise it, or keep it as it is?",
@@ -201,6 +226,8 @@ class ScreenAsker:
         keep = self._request(ask, self.call, prompt.id) == "keep"
         if keep:
             self.retry.pop(prompt.id, None)
+        else:  # the flags stay under the box while the clerk rewrites
+            self.pending += notes
         return not keep
 
     def review(self, call: Call) -> str | None:
@@ -274,6 +301,7 @@ class ScreenAsker:
             prompt_id=prompt_id,
             title=self.title,
             emergency=self.emergency_lines,
+            emergency_detail=self.emergency_detail,
             crisis=self.crisis_lines,
             crisis_detail=self.crisis_detail,
             captured=self.captured,
@@ -306,7 +334,9 @@ class ScreenAsker:
         frame = self._frame(ask, call, prompt_id, finished)
         self._on_ui(self.app.show, frame)
         answer = self.app.answers.get()
-        if answer is INTERRUPT:
+        if isinstance(answer, Interrupted) and call is not None and prompt_id is not None:
+            call.hold_unfinished(prompt_id, answer.typed)
+        if answer is INTERRUPT or isinstance(answer, Interrupted):
             raise KeyboardInterrupt
         return answer
 
@@ -333,6 +363,7 @@ class Gate:
         if not app.open_for(event):
             event.stop()
             event.prevent_default()
+            app.dropped(event)
             return
         await self.gated_key(event)
 
@@ -397,6 +428,8 @@ class CallScreen(App[None]):
         Binding("ctrl+c", "interrupt", "Stop", priority=True, show=False),
         Binding("ctrl+q", "interrupt", "Stop", priority=True, show=False),
         Binding("f1", "guide", "Guidance", priority=True, show=False),
+        Binding("pageup", "scroll_panel(-1)", "Scroll up", priority=True, show=False),
+        Binding("pagedown", "scroll_panel(1)", "Scroll down", priority=True, show=False),
     ]
     CSS = """
     Screen { layout: vertical; }
@@ -415,6 +448,8 @@ class CallScreen(App[None]):
     Screen.-wide #guide { display: block; }
     Screen.guide-open #guide { display: block; width: 1fr; border-left: none; }
     Screen.guide-open.-narrow #body { display: none; }
+    Screen.-wide #guide.empty, Screen.guide-open #guide.empty { display: none; }
+    Screen.guide-open.-narrow #body.bare { display: block; }
     #captured { display: none; color: $text-muted; height: auto; max-height: 2; }
     #say { margin-top: 1; color: $success; height: auto; }
     #question { margin-top: 1; text-style: bold; height: auto; }
@@ -422,7 +457,7 @@ class CallScreen(App[None]):
     Choices { border: none; border-left: tall $primary; padding: 0 0 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     Choices:focus { border: none; border-left: tall $accent; }
     #summary { display: none; height: 1fr; min-height: 4; }
-    #summary.editing { height: auto; max-height: 8; }
+    #summary.editing { height: auto; max-height: 8; border-left: none; padding: 0; color: $text-muted; }
     #filter { display: none; }
     #choices { display: none; height: auto; max-height: 12; }
     AnswerArea { display: none; height: auto; min-height: 3; max-height: 10; }
@@ -441,6 +476,7 @@ class CallScreen(App[None]):
         self.outcome: Any = None
         self.failure: BaseException | None = None
         self.finished = False
+        self.noted_dropped = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -492,6 +528,15 @@ class CallScreen(App[None]):
         """Whether a key belongs to the question now on screen."""
         return self.accepting and event.time >= self.opened_at
 
+    def dropped(self, event: events.Key) -> None:
+        """A key typed before this question showed (a paste, a fast typist) is not taken: say so, once, on screen."""
+        if not self.accepting or self.frame is None or self.noted_dropped or not event.is_printable:
+            return
+        self.noted_dropped = True
+        note = Text("⚠ Keys typed before this question showed were not taken: type them again.", style="yellow")
+        body = self._messages(self.frame)
+        self.query_one("#messages", Static).update(Text("\n").join([note, body]) if body.plain else note)
+
     def submit(self, value: Any) -> None:
         if not self.accepting:
             return
@@ -499,14 +544,51 @@ class CallScreen(App[None]):
         self.answers.put(value)
 
     def action_interrupt(self) -> None:
+        if self.accepting and self.frame is not None and self.frame.ask.kind in ("text", "multiline"):
+            area = self.query_one("#answer", AnswerArea)
+            area.call_later(self._interrupt_typing, area)  # after the keys already on their way to the box
+            return
         self.accepting = False
         if self.finished:
             self.exit()
         self.answers.put(INTERRUPT)
 
+    def _interrupt_typing(self, area: AnswerArea) -> None:
+        """Ctrl-C with text in the box: the text goes with the interrupt, into the draft."""
+        if not self.accepting or self.frame is None:
+            return  # answered, or interrupted already
+        self.accepting = False
+        text = area.text
+        typed = text if text.strip() and text != self.frame.ask.default else ""
+        self.answers.put(Interrupted(typed) if typed else INTERRUPT)
+
     def action_guide(self) -> None:
         self.screen.toggle_class("guide-open")
+        if self.frame is not None:
+            self._draw_guide(self.frame)
         self._focus_answer()
+
+    def _draw_guide(self, frame: Frame) -> None:
+        """The guidance panel, hidden where it would be empty; its last line says what F1 does here."""
+        body = self._guide(frame)
+        guide = self.query_one("#guide", VerticalScroll)
+        guide.set_class(not body.plain.strip(), "empty")
+        self.query_one("#body").set_class(not body.plain.strip(), "bare")  # F1 on a narrow screen never blanks it
+        if body.plain.strip():
+            opened, wide = self.screen.has_class("guide-open"), self.screen.has_class("-wide")
+            does = "closes this" if opened and not wide else "narrows this" if opened else "widens this"
+            body.append(f"\nPgUp PgDn scroll · F1 {does}", style="dim")
+        self.query_one("#guide-text", Static).update(body)
+
+    def action_scroll_panel(self, direction: int) -> None:
+        """PgUp/PgDn: the guidance when it is open, else what is under the question (the coach's flags);
+        in a list, its own pages."""
+        focused = self.focused
+        if not self.screen.has_class("guide-open") and isinstance(focused, OptionList):
+            (focused.action_page_down if direction > 0 else focused.action_page_up)()
+            return
+        panel = self.query_one("#guide" if self.screen.has_class("guide-open") else "#body", VerticalScroll)
+        (panel.scroll_page_down if direction > 0 else panel.scroll_page_up)(animate=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -539,7 +621,9 @@ class CallScreen(App[None]):
         crisis.update("\n".join(frame.crisis))
         captured = self.query_one("#captured", Static)
         captured.display = bool(frame.captured)
-        captured.update(frame.captured)
+        limit = 2 * self._body_width() - 8  # its two rows, less what wrapping at spaces may leave unused
+        cut = frame.captured if len(frame.captured) <= limit else frame.captured[: limit - 1].rstrip() + "…"
+        captured.update(cut)
         say = self.query_one("#say", Static)
         say.display = bool(frame.say or frame.intro) and frame.summary is None  # changing an answer: the case instead
         say.update(self._say(frame))
@@ -547,7 +631,7 @@ class CallScreen(App[None]):
         help_ = self.query_one("#help", Static)
         help_.display = bool(ask.help)
         help_.update(ask.help)
-        self.query_one("#guide-text", Static).update(self._guide(frame))
+        self._draw_guide(frame)
         self.query_one("#messages", Static).update(self._messages(frame))
 
         summary = self.query_one("#summary", Choices)
@@ -557,6 +641,7 @@ class CallScreen(App[None]):
             rows = [(pid, self._summary_row(label, answer)) for pid, label, answer in frame.summary]
             if ask.kind == "summary":
                 self._fill(summary, [(SAVE, Text("✔ Save the case", style="bold")), *rows], ask.highlight)
+                self.call_after_refresh(self._save_in_view, summary)
             else:  # an answer being changed: the case stays in view above it
                 self._fill(summary, rows, frame.prompt_id)
         filter_box = self.query_one("#filter", FilterBox)
@@ -576,9 +661,16 @@ class CallScreen(App[None]):
             area.move_cursor(area.document.end)
             area.border_subtitle = "Ctrl+D done" if area.multiline else ""
         self.query_one("#keys", Static).update(self._keys(ask.kind))
+        self.noted_dropped = False
         self.opened_at = time.monotonic()  # the clock Textual stamps key events with (on Linux)
         self.accepting = True
         self._focus_answer()
+
+    @staticmethod
+    def _save_in_view(summary: Choices) -> None:
+        """Back at the summary after a change: keep "Save the case" in view when the changed row fits with it."""
+        if summary.highlighted is not None and summary.highlighted < summary.scrollable_content_region.height:
+            summary.scroll_home(animate=False)
 
     def _focus_answer(self) -> None:
         if self.frame is None:
@@ -601,12 +693,25 @@ class CallScreen(App[None]):
         ids = [oid for oid, _ in items]
         options.highlighted = ids.index(highlight) if highlight in ids else (0 if ids else None)
 
+    def _body_width(self) -> int:
+        """The question column's width as this frame will lay it out (the guide may have just shown or hidden)."""
+        width = self.size.width
+        if not self.query_one("#guide").has_class("empty"):
+            if self.screen.has_class("guide-open"):
+                width = width // 2 if self.screen.has_class("-wide") else width
+            elif self.screen.has_class("-wide"):
+                width -= 40  # the side panel (#guide width in CSS)
+        return width - 2  # the body's padding
+
     def _summary_row(self, label: str, answer: str) -> Text:
-        width = max(self.query_one("#body").size.width - 6, 40)  # the list's bar, padding and scroll bar
-        left = min(30, width // 3)
+        width = max(self._body_width() - 6, 40)  # the list's bar, padding and scroll bar
+        left = min(40, width // 3)  # the guide gives its width up on the summary: labels get more of it
+        shown = answer or "—"
+        if len(label) > left and len(shown) <= 24:  # a short answer (yes, a room number) leaves its label whole
+            left = max(left, min(len(label), width - len(shown) - 2))
         row = Text(label if len(label) <= left else label[: left - 1] + "…", style="dim")
         row.pad_right(left + 2 - len(row))
-        row.append(answer or "—")
+        row.append(shown)
         row.truncate(width, overflow="ellipsis")
         return row
 
@@ -636,6 +741,9 @@ class CallScreen(App[None]):
         from recoverycli.ui.panels import unwrap
 
         out = Text()
+        if frame.emergency_detail:  # what the docked emergency rows cut at the edge, whole
+            out.append("Earlier complaints\n", style="bold red")
+            out.append("\n".join(frame.emergency_detail) + "\n\n")
         if frame.crisis_detail:  # what the docked crisis rows cut at the edge, whole
             out.append("Crisis\n", style="bold")
             out.append("\n".join(frame.crisis_detail) + "\n\n")
@@ -652,7 +760,6 @@ class CallScreen(App[None]):
                 out.append(f"★ {tip.title}", style="bold")
                 out.append(f" — {tip.text} ")
                 out.append(f"[{tip.tag}]\n", style="dim")
-        out.append("\nF1 closes this", style="dim")
         return out
 
     @staticmethod
@@ -672,7 +779,7 @@ class CallScreen(App[None]):
             "picker": "type to filter · ↑↓ choose · Enter pick",
             "summary": "↑↓ move · Enter save or change",
         }[kind]
-        return f"{keys} · {GUIDE} · {STOP}"
+        return f"{keys} · {STOP}" if kind == "picker" else f"{keys} · {GUIDE} · {STOP}"  # no guidance before a pick
 
 
 def run_screen(conduct: Callable[[ScreenAsker], T]) -> T:

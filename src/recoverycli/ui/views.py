@@ -105,12 +105,33 @@ def emergency_lines(call: Call, repeat: Repeat) -> list[str]:
         words = " ".join(str(last.answers.get("customer_words", "")).split())
         when = say_time(last.created_at, call.now)
         lines.append(f"Last time {last.id} ({when}, {last.status}): “{words}”")
-        done = any(e.kind == "follow_up_done" for e in last.events)
-        due = last.answers.get("follow_up_date")
-        follow = f" · follow-up {short_date(due, call.today)}: {'done' if done else 'NOT done'}" if due else ""
-        lines.append(f"We promised: {last.answers.get('commitment', '—')}{follow}")
+        # whether we kept the promise comes first: a long promise is cut at the edge, this must not be
+        lines.append(f"{follow_up(last, call.today)}We promised: {last.answers.get('commitment', '—')}")
         if len(repeat.previous) > 1:
             lines[-1] += f" · {len(repeat.previous) - 1} more earlier"
+    return lines
+
+
+def follow_up(case: Any, today: Any) -> str:
+    """'Follow-up tomorrow NOT done · ': whether an earlier case's promised call happened."""
+    due = case.answers.get("follow_up_date")
+    if not due:
+        return ""
+    done = any(e.kind == "follow_up_done" for e in case.events)
+    return f"Follow-up {short_date(due, today)} {'done' if done else 'NOT done'} · "
+
+
+def emergency_detail(call: Call, repeat: Repeat) -> list[str]:
+    """What the docked emergency rows cut at the edge, whole, for every earlier case: for the guidance panel (F1)."""
+    lines = []
+    for case in repeat.previous:
+        words = " ".join(str(case.answers.get("customer_words", "")).split())
+        lines += [
+            f"{case.id} · {say_time(case.created_at, call.now)} · {case.status} · "
+            + (follow_up(case, call.today).removesuffix(" · ") or "no follow-up date"),
+            f"They said: “{words}”",
+            f"We promised: {case.answers.get('commitment', '—')}",
+        ]
     return lines
 
 
@@ -208,8 +229,18 @@ def captured_line(case: Case, call: Call) -> str:
     """A resumed call's answers so far, compactly: 'RC-7K2QD · 5 answers kept: Zoë Ångström · zoe@… · …'."""
     from recoverycli.call.live import answers_held
 
-    shown = [one_line(call.display(p)) for p in call.asked() if call.value(p.id) not in (None, "")]
+    shown = [
+        (f"{short_label(p.label)}: " if p.type == "confirm" else "") + one_line(call.display(p))
+        for p in call.asked()
+        if call.value(p.id) not in (None, "")
+    ]  # a bare "yes" says nothing: a yes/no answer comes with its question
     return f"Picked up {case.id} · {answers_held(case)} kept: " + " · ".join(shown)
+
+
+def short_label(label: str, width: int = 40) -> str:
+    """A question cut for a busy line: up to its '?' or '(', at most `width` characters."""
+    short = label.split("(")[0].split("?")[0].strip()
+    return short if len(short) <= width else short[: width - 1].rstrip() + "…"
 
 
 def confirm_hint(prompt: Prompt, current: Any) -> tuple[str, bool]:
