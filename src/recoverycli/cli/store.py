@@ -68,8 +68,17 @@ def forget(
     if not yes:
         if not sys.stdin.isatty():
             fail("forgetting a customer needs confirmation — run it in a terminal, or pass --yes")
+        found = st.forget(customer, "", utcnow(), dry_run=True)
+        others = (
+            f" and {len(found.quoted_in)} other case(s) that quote their full name or contact"
+            f" ({', '.join(found.quoted_in)})"
+            if found.quoted_in
+            else ""
+        )
         if not typer.confirm(
-            "Erase this customer's name, contact and words from every case? This cannot be undone", default=False
+            f"Erase this customer's name, contact and words from {len(found.cases)} case(s){others}? This cannot be "
+            f"undone",
+            default=False,
         ):
             fail("kept — nothing erased")
     done = st.forget(customer, staff_name(staff) or "unknown", utcnow())
