@@ -11,7 +11,7 @@ from typing import Any
 
 from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, clean_staff, coaching_events, run_call
 from recoverycli.caselog.record import Case, Event, PlaybookRef, severity_of
-from recoverycli.errors import RecoverError, StoreError, UsageError
+from recoverycli.errors import NotFoundError, RecoverError, StoreError, UsageError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import CaseStore, iso, utcnow
 
@@ -124,6 +124,7 @@ class Autosave:
         self.case = draft
         self.warn = warn  # given: a store that stops answering mid-call is reported and retried, not fatal
         self.trouble: str | None = None  # why the last answer is not in the store yet
+        self.moved: str | None = None  # the one line saying the call went on as a new draft (see _start_again)
         self._ref: PlaybookRef | None = None
 
     @property
@@ -136,8 +137,13 @@ class Autosave:
                 self.case = self.store.add(case_from_call(call, self.via, utcnow(), status="draft"))
             else:
                 updated = self._updated(call)
-                self.store.save_draft(updated)
-                self.case = updated
+                try:
+                    self.store.save_draft(updated)
+                    self.case = updated
+                except NotFoundError:
+                    self._start_again(call)
+                    if self.warn is not None:
+                        self.warn(self.moved or "")
         except StoreError as e:
             if self.warn is None:
                 raise
@@ -170,15 +176,35 @@ class Autosave:
             }
         )
 
+    def _start_again(self, call: Call) -> None:
+        """The draft was discarded, or saved by another desk that resumed it too, while this call went on: the call
+        carries on as a new draft holding every answer, and `moved` says so in one line."""
+        assert self.case is not None
+        gone, now = self.case.id, utcnow()
+        fresh = case_from_call(call, self.via, now, status="draft").model_copy(
+            update={
+                "events": [Event(at=now, staff=call.staff, kind="created", data={"via": self.via, "continues": gone})]
+            }
+        )
+        self.case = self.store.add(fresh)
+        self.moved = (
+            f"draft {gone} was discarded or saved at another desk meanwhile — this call goes on as {self.case.id}, "
+            f"every answer kept"
+        )
+
     def finish(self, call: Call) -> Case:
-        """The clerk confirmed: the draft becomes an open case, in one transaction."""
+        """The clerk confirmed: the draft becomes an open case, in one transaction (a new one if the draft went)."""
         if self.case is None:
             self(call, "")
-        case = self._updated(call)
         now = utcnow()
-        self.store.finish_draft(
-            case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})]
-        )
+        events = [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})]
+        case = self._updated(call)
+        try:
+            self.store.finish_draft(case, events)
+        except NotFoundError:
+            self._start_again(call)
+            case = self._updated(call)
+            self.store.finish_draft(case, events)
         self.case = case.model_copy(update={"status": "open"})
         return self.case
 
@@ -290,6 +316,7 @@ class Settled:
     """
 
     case: Case | None = None
+    moved: str | None = None  # said once the screen is closed: the case was saved under a new id (Autosave.moved)
     interrupted: bool = False
     draft_id: str | None = None
     unsaved: str | None = None
@@ -316,10 +343,11 @@ def settle(outcome: Outcome, before_save: Callable[[str | None], None] | None = 
     try:
         if before_save is not None:
             before_save(autosave.case_id)
+        moved = autosave.moved
         saved = autosave.finish(call)
     except StoreError as e:
         return _rescued(call, autosave, e.message, interrupted=False)
-    return Settled(case=saved)
+    return Settled(case=saved, moved=autosave.moved if autosave.moved != moved else None)
 
 
 def _rescued(call: Call, autosave: Autosave, why: str, interrupted: bool) -> Settled:

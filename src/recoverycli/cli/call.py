@@ -148,6 +148,8 @@ def settle(console, outcome, before_save=None):
 
     due = call.answers.get("follow_up_date")
     when = say_date(date.fromisoformat(due), call.today) if due else "—"
+    if settled.moved:
+        warn(settled.moved)
     console.print(f"[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up {safe_text(when)}")
     sent = notify.after_save(st, saved, outcome.settings, warn, outcome.pager)
     if sent is not None and sent.ok:
