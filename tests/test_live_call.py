@@ -242,3 +242,49 @@ def test_two_desks_resuming_one_draft_both_keep_their_call(store_path: Path) -> 
     assert kept == {draft_id: "Desk A: refund today", second.case.id: "Desk B: room move by 18:00"}
     assert second.moved is not None and draft_id in second.moved and second.case.id in second.moved
     assert first.moved is None
+
+
+def _rescued_call(store_path: Path) -> tuple[Settled, str]:
+    """A finished call the store refused: its rescue file, and the draft the store still holds."""
+    store = open_store(store_path)
+    outcome = ask(store, Clerk(ANSWERS))
+    draft_id = outcome.autosave.case_id
+    refuse_writes(store_path)
+    settled = settle(outcome)
+    assert settled.rescue_path is not None and settled.rescue_path.exists() and draft_id is not None
+    with sqlite3.connect(store_path) as conn:
+        conn.execute("DROP TRIGGER refuse")  # the store is back
+    return settled, draft_id
+
+
+def test_a_rescue_file_goes_once_its_case_is_saved_from_it_and_so_does_its_draft(store_path: Path) -> None:
+    """F8: the file holds the customer's details; replayed, it has done its job."""
+    from tests.helpers import cli
+
+    settled, draft_id = _rescued_call(store_path)
+    path = settled.rescue_path
+    assert path is not None
+    result = cli("start", "--answers", str(path))
+    assert result.exit_code == 0, result.output
+    case_id = result.stdout.strip()
+    assert not path.exists()
+    assert f"deleted {path}: its case is saved as {case_id}" in result.stderr
+    assert f"discarded the unfinished draft {draft_id}" in result.stderr
+    store = open_store(store_path)
+    assert [c.id for c in store.cases()] == [case_id] and store.get(case_id).answers["commitment"] == ANSWERS[
+        "commitment"
+    ]
+    with pytest.raises(NotFoundError):
+        store.get(draft_id)
+
+
+def test_forget_deletes_the_rescue_files_that_hold_the_customer(store_path: Path, tmp_path: Path) -> None:
+    from tests.helpers import cli
+
+    settled, _ = _rescued_call(store_path)
+    other = tmp_path / "share" / "recover" / "unsaved" / "20261125-101010-other.answers.yaml"
+    other.write_text("customer: {name: Bo Li, contact: bo@example.com}\nanswers: {customer_words: hello}\n")
+    result = cli("forget", "--customer", "ana@example.com", "--yes")
+    assert result.exit_code == 0, result.output
+    assert settled.rescue_path is not None and not settled.rescue_path.exists() and other.exists()
+    assert f"deleted 1 rescue file that held them: {settled.rescue_path}" in result.stderr

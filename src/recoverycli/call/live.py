@@ -274,15 +274,25 @@ def live(
     return Outcome(call, autosave, False, settings, pager)
 
 
-def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
+DRAFT_LINE = "# draft: "  # the rescue file's header names the draft the store kept of the same call
+
+
+def rescue_folders() -> list[Path]:
+    """Where `rescue` writes, first choice first."""
+    import tempfile
+
+    from recoverycli.config import data_dir
+
+    return [data_dir() / "unsaved", Path(tempfile.gettempdir()) / f"recover-{os.getuid()}"]
+
+
+def rescue(call: Call, store_label: str, why: str, draft_id: str | None = None) -> tuple[Path | None, str]:
     """The whole call as an --answers file when the store will not take it: replayed later, nothing is retyped.
 
     Returns where it was written (None if nowhere could be) and the file's text.
     """
-    import tempfile
     from datetime import datetime
 
-    from recoverycli.config import data_dir
     from recoverycli.files import new_private
     from recoverycli.playbooks.source import dump_yaml
 
@@ -294,9 +304,11 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
     head = (
         f"# Not saved to {store_label} ({why}).\n"
         f"# Every answer is here. When the store is back, save it with:\n"
-        f"#   recover start --answers <this file>\n# then delete this file: it holds the customer's details.\n"
+        f"#   recover start --answers <this file>\n"
+        f"# which deletes this file (it holds the customer's details) and the unfinished draft below.\n"
+        + (f"{DRAFT_LINE}{draft_id}\n" if draft_id else "")
     )
-    for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir()) / f"recover-{os.getuid()}"):
+    for folder in rescue_folders():
         try:
             path = folder / name
             new_private(path, head + body)  # 0600 in a 0700 folder, never through a link
@@ -304,6 +316,65 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
         except (OSError, RecoverError):
             continue
     return None, head + body
+
+
+def is_rescue_file(path: Path) -> bool:
+    """A file `rescue` wrote: an .answers.yaml file right in one of its folders."""
+    try:
+        where = path.expanduser().resolve().parent
+        return path.name.endswith(".answers.yaml") and any(where == f.resolve() for f in rescue_folders())
+    except OSError:
+        return False
+
+
+def saved_from_rescue(path: Path, store: CaseStore, case_id: str) -> list[str]:
+    """A case is saved from a rescue file: the file has done its job, and so has the draft it names. Both go (the
+    file holds the customer's details); what was done, one line each."""
+    import re
+
+    if not is_rescue_file(path):
+        return []
+    done = []
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+        path.unlink()
+        done.append(f"deleted {path}: its case is saved as {case_id}")
+    except OSError as e:
+        return [f"could not delete {path} ({e.strerror}) — delete it by hand: it holds the customer's details"]
+    if (m := re.search("^" + re.escape(DRAFT_LINE) + r"(RC-\w+)$", head, re.MULTILINE)) is not None:
+        try:
+            store.discard(m.group(1))
+            done.append(f"discarded the unfinished draft {m.group(1)} of the same call")
+        except (NotFoundError, StoreError):
+            pass  # already saved, discarded, or resumed elsewhere: nothing to tidy
+    return done
+
+
+def rescued_for(contact_or_name: str) -> tuple[list[Path], list[Path]]:
+    """The rescue files that hold a customer, found as `forget` finds their cases (the contact and name keys), and
+    those that could not be read to tell."""
+    from recoverycli.call.answers_file import load_answers
+    from recoverycli.identity import contact_key, name_key
+
+    term = " ".join(contact_or_name.split())
+    keys = {contact_key(term), name_key(term)} - {""}
+    found: list[Path] = []
+    unread: list[Path] = []
+    for folder in rescue_folders():
+        try:
+            files = sorted(p for p in folder.glob("*.answers.yaml") if p.is_file() and not p.is_symlink())
+        except OSError:
+            continue
+        for path in files:
+            try:
+                customer = load_answers(path).customer
+            except RecoverError:
+                unread.append(path)
+                continue
+            held = {contact_key(str(customer.get("contact") or "")), name_key(str(customer.get("name") or ""))}
+            if keys & held:
+                found.append(path)
+    return found, unread
 
 
 @dataclass
@@ -351,7 +422,7 @@ def settle(outcome: Outcome, before_save: Callable[[str | None], None] | None = 
 
 
 def _rescued(call: Call, autosave: Autosave, why: str, interrupted: bool) -> Settled:
-    path, text = rescue(call, autosave.store.label, why)
+    path, text = rescue(call, autosave.store.label, why, autosave.case_id)
     return Settled(interrupted=interrupted, draft_id=autosave.case_id, unsaved=why, rescue_path=path, rescue_text=text)
 
 

@@ -59,7 +59,7 @@ def start(
 
     if answers is not None:
         from recoverycli.call.answers_file import case_from_file
-        from recoverycli.call.live import equip, link_to_crisis
+        from recoverycli.call.live import equip, link_to_crisis, saved_from_rescue
 
         lib = library(playbooks)
         st = store_at(store)
@@ -75,6 +75,8 @@ def start(
         sys.stdout.write(safe_text(saved.id, markup=False, multiline=False) + "\n")
         sys.stdout.flush()  # the id is out before any page is tried
         warn = lambda m: echo(m, err=True, fg="yellow")  # noqa: E731
+        for line in saved_from_rescue(answers, st, saved.id):
+            echo(line, err=True)
         if saved.severity == "emergency":
             from recoverycli import notify
 

@@ -61,7 +61,7 @@ def forget(
     store: StoreOpt = None,
 ) -> None:
     """Erase a customer's personal data from every case; the anonymised cases stay for statistics."""
-    from recoverycli.call.live import staff_name
+    from recoverycli.call.live import rescued_for, staff_name
     from recoverycli.store import utcnow
 
     st = store_at(store, create=False)
@@ -82,7 +82,9 @@ def forget(
         ):
             fail("kept — nothing erased")
     done = st.forget(customer, staff_name(staff) or "unknown", utcnow())
-    if not done.cases and not done.listed:
+    files, unread = rescued_for(customer)
+    deleted = [p for p in files if _deleted(p)]
+    if not done.cases and not done.listed and not deleted:
         fail(
             "no case matches that customer — give their contact or name as saved (case, accents, spacing and how a "
             "phone number is written do not matter)"
@@ -106,6 +108,13 @@ def forget(
             f"{', '.join(done.quoted_in)}",
             err=True,
         )
+    if deleted:
+        many = "s" if len(deleted) > 1 else ""
+        echo(f"deleted {len(deleted)} rescue file{many} that held them: {', '.join(map(str, deleted))}", err=True)
+    for path in [p for p in files if p not in deleted] + unread:
+        echo(
+            f"could not erase or read {path} (a call's rescue file) — open it and delete it if it holds them", err=True
+        )
     if st.erasure_note:
         echo(st.erasure_note, err=True, fg="yellow")
     if done.lingering:
@@ -113,6 +122,14 @@ def forget(
             f"not finished: {done.lingering} — end it (recover watch, a long export), then run this forget again "
             f"(it finds nothing left to erase, and clears the old copies)"
         )
+
+
+def _deleted(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
 
 
 app = typer.Typer(
