@@ -108,6 +108,9 @@ def forget(
             f"{', '.join(done.quoted_in)}",
             err=True,
         )
+    if done.crisis_logs:
+        logs = ", ".join(f"crisis {c}'s" for c in done.crisis_logs)
+        echo(f"also erased their full name or contact from {logs} supplier log and events", err=True)
     if deleted:
         many = "s" if len(deleted) > 1 else ""
         echo(f"deleted {len(deleted)} rescue file{many} that held them: {', '.join(map(str, deleted))}", err=True)
@@ -115,6 +118,12 @@ def forget(
         echo(
             f"could not erase or read {path} (a call's rescue file) — open it and delete it if it holds them", err=True
         )
+    echo(
+        "backups and exports made before now still hold their data — delete them, or make them again "
+        "(recover backup, recover export)",
+        err=True,
+        fg="yellow",
+    )
     if st.erasure_note:
         echo(st.erasure_note, err=True, fg="yellow")
     if done.lingering:

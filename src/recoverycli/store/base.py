@@ -779,7 +779,14 @@ class BaseStore(CrisisStoreMixin):
             if dry_run:
                 return out
             keys = sorted({k for k in (ck, *(contact_key(r["customer_contact"]) for r in rows)) if k})
-            out.listed = self.forget_listed(tx, term, keys, nk, ERASED)  # crisis lists, in the same transaction
+            listed_as: list[tuple[str, list[str]]] = []
+            out.listed = self.forget_listed(tx, term, keys, nk, ERASED, listed_as)  # crisis lists, same transaction
+            names = [r["customer_name"] for r in rows] + [name for name, _ in listed_as]
+            contacts = [r["customer_contact"] for r in rows] + [c for _, cs in listed_as for c in cs]
+            in_logs = Mentions(
+                [n for n in names if n and n != ERASED], [c for c in contacts if c and c != ERASED], False, True
+            )
+            out.crisis_logs = self.forget_in_crisis_logs(tx, in_logs, ERASED)
         # without a match, still finish what an earlier run had to leave while a reader held the file
         out.lingering = self.after_forget(wait=self.forget_wait if rows or out.listed else 0.0)
         return out
@@ -961,6 +968,7 @@ class Erasure:
     quoted_in: list[str] = field(default_factory=list)
     lingering: str | None = None  # why old copies of the text may still be in the store's files
     listed: list[str] = field(default_factory=list)  # crisis list entries erased ("CRISIS #n")
+    crisis_logs: list[str] = field(default_factory=list)  # crises whose own log (supplier notes, events) named them
 
 
 def _erased_values(data: Any, quotes: Callable[[str], bool], path: str = "") -> tuple[Any, list[str]]:
