@@ -132,7 +132,7 @@ class Mentions:
             for form in forms:
                 chars = [c for c in form if c.isalnum()]
                 if len(chars) >= 3:
-                    patterns.append(r"(?<!\w)\+?" + _SEP.join(re.escape(c) for c in chars) + r"(?!\w)")
+                    patterns.append(r"(?<!\w)[+(]{0,2}" + _SEP.join(re.escape(c) for c in chars) + r"(?!\w)")
         self.contact = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
