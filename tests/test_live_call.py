@@ -288,3 +288,15 @@ def test_forget_deletes_the_rescue_files_that_hold_the_customer(store_path: Path
     assert result.exit_code == 0, result.output
     assert settled.rescue_path is not None and not settled.rescue_path.exists() and other.exists()
     assert f"deleted 1 rescue file that held them: {settled.rescue_path}" in result.stderr
+
+
+def test_discarding_a_draft_that_changed_minutes_ago_says_a_desk_may_be_on_it(store_path: Path) -> None:
+    from tests.helpers import cli
+
+    store = open_store(store_path)
+    fresh, stale = _draft(store), _draft(store)
+    store.execute("UPDATE cases SET updated_at = '2026-01-01T09:00:00+00:00' WHERE id = ?", (stale,))
+    store.conn.commit()
+    said = cli("discard", fresh, "--yes").stderr
+    assert said.startswith(f"discarded {fresh}; it changed 0 min ago, so a desk may still be answering it"), said
+    assert cli("discard", stale, "--yes").stderr == f"discarded {stale}\n"

@@ -238,12 +238,22 @@ def discard(
     case = st.get(case_id)
     if case.status != "draft":
         raise RecoverError(f"case {case.id} is {case.status}, not a draft — only drafts can be discarded")
+    from recoverycli.store import utcnow
+
+    minutes = int((utcnow() - case.updated_at).total_seconds() // 60)
+    live = (
+        f"; it changed {minutes} min ago, so a desk may still be answering it: that call goes on as a new draft"
+        if minutes < 15
+        else ""
+    )
     if not yes:
         if not sys.stdin.isatty():
             fail(f"discarding {case.id} needs confirmation — run it in a terminal, or pass --yes")
         from recoverycli.call.live import answers_held
 
-        if not typer.confirm(f"Discard draft {case.id} ({answers_held(case)})? This cannot be undone", default=False):
+        if not typer.confirm(
+            f"Discard draft {case.id} ({answers_held(case)}{live})? This cannot be undone", default=False
+        ):
             fail("kept — nothing discarded")
     st.discard(case.id)
-    echo(f"discarded {case.id}", err=True)
+    echo(f"discarded {case.id}{live}", err=True)
