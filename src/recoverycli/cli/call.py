@@ -164,9 +164,7 @@ def rescued(settled, code: ExitCode) -> NoReturn:
     """The store would not take the call: say where every answer is (or print them), and end with `code`."""
     why, path = settled.unsaved, settled.rescue_path
     if settled.draft_id:
-        typer.echo(
-            f"(the unfinished draft {settled.draft_id} in the store can be discarded once the file is saved)", err=True
-        )
+        typer.echo(f"(saving the file discards the unfinished draft {settled.draft_id} and deletes the file)", err=True)
     if path is None:
         sys.stderr.write(settled.rescue_text)
         fail(
