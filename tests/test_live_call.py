@@ -298,5 +298,8 @@ def test_discarding_a_draft_that_changed_minutes_ago_says_a_desk_may_be_on_it(st
     store.execute("UPDATE cases SET updated_at = '2026-01-01T09:00:00+00:00' WHERE id = ?", (stale,))
     store.conn.commit()
     said = cli("discard", fresh, "--yes").stderr
-    assert said.startswith(f"discarded {fresh}; it changed 0 min ago, so a desk may still be answering it"), said
+    assert said == (
+        f"{fresh} changed 0 min ago: a desk may still be answering it (that call would go on as a new draft)\n"
+        f"discarded {fresh}\n"
+    )
     assert cli("discard", stale, "--yes").stderr == f"discarded {stale}\n"

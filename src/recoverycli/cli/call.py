@@ -239,19 +239,19 @@ def discard(
     from recoverycli.store import utcnow
 
     minutes = int((utcnow() - case.updated_at).total_seconds() // 60)
-    live = (
-        f"; it changed {minutes} min ago, so a desk may still be answering it: that call goes on as a new draft"
-        if minutes < 15
-        else ""
-    )
+    if minutes < 15:
+        echo(
+            f"{case.id} changed {minutes} min ago: a desk may still be answering it (that call would go on as a new "
+            f"draft)",
+            err=True,
+            fg="yellow",
+        )
     if not yes:
         if not sys.stdin.isatty():
             fail(f"discarding {case.id} needs confirmation — run it in a terminal, or pass --yes")
         from recoverycli.call.live import answers_held
 
-        if not typer.confirm(
-            f"Discard draft {case.id} ({answers_held(case)}{live})? This cannot be undone", default=False
-        ):
+        if not typer.confirm(f"Discard draft {case.id} ({answers_held(case)})? This cannot be undone", default=False):
             fail("kept — nothing discarded")
     st.discard(case.id)
-    echo(f"discarded {case.id}{live}", err=True)
+    echo(f"discarded {case.id}", err=True)
