@@ -244,6 +244,15 @@ def test_two_desks_resuming_one_draft_both_keep_their_call(store_path: Path) -> 
     assert first.moved is None
 
 
+@pytest.fixture
+def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rescue fallback folder lives in the temp dir: these tests read and delete there, so it is theirs."""
+    import tempfile
+
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+
+
 def _rescued_call(store_path: Path) -> tuple[Settled, str]:
     """A finished call the store refused: its rescue file, and the draft the store still holds."""
     store = open_store(store_path)
@@ -257,7 +266,9 @@ def _rescued_call(store_path: Path) -> tuple[Settled, str]:
     return settled, draft_id
 
 
-def test_a_rescue_file_goes_once_its_case_is_saved_from_it_and_so_does_its_draft(store_path: Path) -> None:
+def test_a_rescue_file_goes_once_its_case_is_saved_from_it_and_so_does_its_draft(
+    store_path: Path, own_tmp: None
+) -> None:
     """F8: the file holds the customer's details; replayed, it has done its job."""
     from tests.helpers import cli
 
@@ -278,7 +289,9 @@ def test_a_rescue_file_goes_once_its_case_is_saved_from_it_and_so_does_its_draft
         store.get(draft_id)
 
 
-def test_forget_deletes_the_rescue_files_that_hold_the_customer(store_path: Path, tmp_path: Path) -> None:
+def test_forget_deletes_the_rescue_files_that_hold_the_customer(
+    store_path: Path, tmp_path: Path, own_tmp: None
+) -> None:
     from tests.helpers import cli
 
     settled, _ = _rescued_call(store_path)
