@@ -509,6 +509,40 @@ def test_forget_erases_a_customer_from_crisis_lists_too(store_url: str, tmp_path
     assert "Kai" not in json.dumps(crisis.board(store, found, T0))
 
 
+def test_forget_erases_the_customer_from_the_supplier_log_and_says_what_it_cannot_reach(
+    store_url: str, tmp_path: Path
+) -> None:
+    """F6: the crisis's own log named her; the report printed it, and forget never said backups keep copies."""
+    store, found = opened(store_url, tmp_path, ["Zelda Quixote,+1 212 555 0199,BK-1,couple,", *people(1)])
+    crisis.log_supplier(
+        store,
+        found,
+        "Lena Duty",
+        "Spoke about Zelda Quixote XYZZYWORD",
+        "Refund two nights",
+        "2026-12-05",
+        "Zelda Quixote gets a free night",
+        T0,
+    )
+    crisis.log_supplier(store, found, "Lena Duty", "Room 412 and Guest 000 called", None, None, None, T0)
+    period = ["report", "--format", "json", "--since", "2026-01-01", "--until", "2027-12-31"]
+    hidden = cli(*period)
+    assert hidden.exit_code == 0, hidden.output
+    assert "Zelda" not in hidden.stdout and "Spoke about [customer] XYZZYWORD" in hidden.stdout
+    assert "Spoke about Zelda Quixote XYZZYWORD" in cli(*period, "--show-customers").stdout
+    result = cli("forget", "--customer", "+1 (212) 555-0199", "--yes")
+    assert result.exit_code == 0, result.output
+    log = crisis.supplier_entries(store, found.id)
+    assert [(e["note"], e["deal"]) for e in log] == [
+        ("Spoke about [erased] XYZZYWORD", "[erased] gets a free night"),
+        ("Room 412 and Guest 000 called", None),
+    ]
+    assert f"crisis {found.id}'s supplier log" in result.stderr
+    assert "backups and exports made before now still hold their data" in result.stderr
+    shown = cli(*period, "--show-customers")
+    assert "Zelda" not in shown.stdout and "Quixote" not in shown.stdout and "XYZZYWORD" in shown.stdout
+
+
 def test_crisis_call_with_answers_is_scriptable(store_url: str, tmp_path: Path) -> None:
     store, found = opened(store_url, tmp_path, people(2))
     reached = cli("crisis", "call", "--answers", str(REACHED))

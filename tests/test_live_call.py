@@ -14,6 +14,7 @@ import pytest
 from recoverycli.call.live import Settled, live, settle
 from recoverycli.call.resume import draft_to_resume, drafts_to_choose, playbook_change, resumed
 from recoverycli.call.wizard import Call, StepView
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NotFoundError, RecoverError
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.playbooks.schema import Prompt
@@ -186,3 +187,132 @@ def test_a_changed_playbook_is_said_before_the_first_question(store_path: Path, 
     )
     assert playbook_change(draft, again.call.playbook) == again.changed
     assert again.call.customer["name"] == "Ana Souza"
+
+
+class Discarder(Clerk):
+    """A clerk whose draft a manager discards at another desk while they answer `at`."""
+
+    def __init__(self, answers: dict[str, Any], path: Path, at: str) -> None:
+        super().__init__(answers)
+        self.path, self.at = path, at
+
+    def ask(self, prompt: Prompt, call: Call) -> Any:
+        if prompt.id == self.at:
+            other_desk = open_store(self.path)
+            (draft,) = [c for c in other_desk.cases(CaseFilter(status="draft"))]
+            other_desk.discard(draft.id)
+        return super().ask(prompt, call)
+
+
+def test_a_draft_discarded_at_another_desk_mid_call_loses_nothing(store_path: Path) -> None:
+    """F16: the live call carries on as a new draft and is saved whole; the clerk is told in one line."""
+    store = open_store(store_path)
+    said: list[str] = []
+    pb = Library([bundled_dir()]).get("other")
+    outcome = live(
+        Discarder(ANSWERS, store_path, at="commitment"),
+        store,
+        Call(playbook=pb, staff="Dana Reyes", today=TODAY),
+        warn=said.append,
+    )
+    settled = settle(outcome)
+    assert settled.case is not None and settled.unsaved is None
+    saved = open_store(store_path).get(settled.case.id)
+    assert saved.status == "open" and saved.customer.name == "Ana Souza"
+    assert saved.answers["customer_words"] == ANSWERS["customer_words"]
+    assert saved.answers["commitment"] == ANSWERS["commitment"]
+    assert [c.id for c in open_store(store_path).cases()] == [saved.id]
+    moved = [s for s in said if "discarded or saved at another desk" in s]
+    assert len(moved) == 1 and saved.id in moved[0] and "\n" not in moved[0]
+
+
+def test_two_desks_resuming_one_draft_both_keep_their_call(store_path: Path) -> None:
+    store = open_store(store_path)
+    draft_id = _draft(store)
+    library = Library([bundled_dir()])
+    both = [resumed(open_store(store_path).get(draft_id), library, TODAY) for _ in range(2)]  # the list offers it
+    desks = [
+        live(Clerk({**ANSWERS, "commitment": commitment}), open_store(store_path), again.call, draft=again.draft)
+        for again, commitment in zip(both, ("Desk A: refund today", "Desk B: room move by 18:00"), strict=True)
+    ]
+    first, second = settle(desks[0]), settle(desks[1])
+    assert first.case is not None and first.case.id == draft_id
+    assert second.case is not None and second.case.id != draft_id and second.unsaved is None
+    kept = {c.id: c.answers["commitment"] for c in open_store(store_path).cases()}
+    assert kept == {draft_id: "Desk A: refund today", second.case.id: "Desk B: room move by 18:00"}
+    assert second.moved is not None and draft_id in second.moved and second.case.id in second.moved
+    assert first.moved is None
+
+
+@pytest.fixture
+def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rescue fallback folder lives in the temp dir: these tests read and delete there, so it is theirs."""
+    import tempfile
+
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+
+
+def _rescued_call(store_path: Path) -> tuple[Settled, str]:
+    """A finished call the store refused: its rescue file, and the draft the store still holds."""
+    store = open_store(store_path)
+    outcome = ask(store, Clerk(ANSWERS))
+    draft_id = outcome.autosave.case_id
+    refuse_writes(store_path)
+    settled = settle(outcome)
+    assert settled.rescue_path is not None and settled.rescue_path.exists() and draft_id is not None
+    with sqlite3.connect(store_path) as conn:
+        conn.execute("DROP TRIGGER refuse")  # the store is back
+    return settled, draft_id
+
+
+def test_a_rescue_file_goes_once_its_case_is_saved_from_it_and_so_does_its_draft(
+    store_path: Path, own_tmp: None
+) -> None:
+    """F8: the file holds the customer's details; replayed, it has done its job."""
+    from tests.helpers import cli
+
+    settled, draft_id = _rescued_call(store_path)
+    path = settled.rescue_path
+    assert path is not None
+    result = cli("start", "--answers", str(path))
+    assert result.exit_code == 0, result.output
+    case_id = result.stdout.strip()
+    assert not path.exists()
+    assert f"deleted {path}: its case is saved as {case_id}" in result.stderr
+    assert f"discarded the unfinished draft {draft_id}" in result.stderr
+    store = open_store(store_path)
+    assert [c.id for c in store.cases()] == [case_id] and store.get(case_id).answers["commitment"] == ANSWERS[
+        "commitment"
+    ]
+    with pytest.raises(NotFoundError):
+        store.get(draft_id)
+
+
+def test_forget_deletes_the_rescue_files_that_hold_the_customer(
+    store_path: Path, tmp_path: Path, own_tmp: None
+) -> None:
+    from tests.helpers import cli
+
+    settled, _ = _rescued_call(store_path)
+    other = tmp_path / "share" / "recover" / "unsaved" / "20261125-101010-other.answers.yaml"
+    other.write_text("customer: {name: Bo Li, contact: bo@example.com}\nanswers: {customer_words: hello}\n")
+    result = cli("forget", "--customer", "ana@example.com", "--yes")
+    assert result.exit_code == 0, result.output
+    assert settled.rescue_path is not None and not settled.rescue_path.exists() and other.exists()
+    assert f"deleted 1 rescue file that held them: {settled.rescue_path}" in result.stderr
+
+
+def test_discarding_a_draft_that_changed_minutes_ago_says_a_desk_may_be_on_it(store_path: Path) -> None:
+    from tests.helpers import cli
+
+    store = open_store(store_path)
+    fresh, stale = _draft(store), _draft(store)
+    store.execute("UPDATE cases SET updated_at = '2026-01-01T09:00:00+00:00' WHERE id = ?", (stale,))
+    store.conn.commit()
+    said = cli("discard", fresh, "--yes").stderr
+    assert said == (
+        f"{fresh} changed 0 min ago: a desk may still be answering it (that call would go on as a new draft)\n"
+        f"discarded {fresh}\n"
+    )
+    assert cli("discard", stale, "--yes").stderr == f"discarded {stale}\n"

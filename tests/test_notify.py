@@ -229,6 +229,24 @@ def test_a_message_carries_the_case_never_the_customers_words_contact_or_unasked
     assert "shower" not in named and "Boiler" not in named
 
 
+def test_the_contact_is_masked_however_the_promise_writes_it() -> None:
+    """F14: saved as (212) 555-0199, written in the promise as +12125550199, 2125550199 or 212.555.0199."""
+    base = make_case(follow_up_date="2026-11-27").model_copy(
+        update={"id": "RC-ABCDE", "complaint_number": 2, "severity": "emergency"}
+    )
+    base = base.model_copy(update={"customer": base.customer.model_copy(update={"contact": "(212) 555-0199"})})
+    for written in ("(212) 555-0199", "+12125550199", "2125550199", "212.555.0199", "+1 212-555-0199"):
+        case = base.model_copy(update={"answers": {**base.answers, "commitment": f"I call back on {written} by 17:00"}})
+        for include_name in (False, True):
+            body = notify.emergency_message(case, include_name=include_name).body
+            assert "Promise: I call back on [contact] by 17:00" in body, (written, body)
+        digest = notify.overdue_batch_message([case], date(2026, 11, 28), include_name=False).body
+        assert "555" not in digest and "[contact]" in digest
+    name = base.customer.name.split()[0].lower()
+    mailed = base.model_copy(update={"answers": {**base.answers, "commitment": f"Mail {name}.q@example.com today"}})
+    assert "Promise: Mail [contact] today" in notify.emergency_message(mailed, include_name=False).body
+
+
 # --- claims -------------------------------------------------------------------------------------------------------
 def channel(n: int, kinds: tuple[str, ...] = ("emergency",)) -> Channel:
     return Channel(url=f"json://127.0.0.1:{9000 + n}/hook", kinds=frozenset(kinds), number=n, source="test")

@@ -422,6 +422,8 @@ def test_desks_work_a_crisis_and_managers_run_it(guide_roles: dict[str, str], tm
     voicemail = ROOT / "playbooks" / "examples" / "crisis" / "voicemail.answers.yaml"
     assert cli("crisis", "call", "--answers", str(voicemail), "--store", desk).exit_code == 0
     assert cli("crisis", "supplier", crisis_id, "--note", "Maria at Blue Line", "--store", desk).exit_code == 0
+    named = cli("crisis", "supplier", crisis_id, "--note", "Blue Line rebooked Kai Nakamura", "--store", desk)
+    assert named.exit_code == 0, named.output
     assert json.loads(cli("crisis", "board", crisis_id, "--format", "json", "--store", desk).stdout)["attempts"] == 2
     saved = cli("start", "other", "--answers", str(EXAMPLE), "--store", desk)  # the repeat lookup reads the attempts
     assert saved.exit_code == 0, saved.output
@@ -443,4 +445,7 @@ def test_desks_work_a_crisis_and_managers_run_it(guide_roles: dict[str, str], tm
         in cli("crisis", "close", crisis_id, "--reason", "x", "--give-up", "--store", desk).stderr
     )
     assert cli("crisis", "close", crisis_id, "--reason", "refunds paid", "--give-up", "--store", manager).exit_code == 0
-    assert cli("forget", "--customer", "+1 303 555 0101", "--yes", "--store", manager).exit_code == 0
+    forgot = cli("forget", "--customer", "+1 303 555 0101", "--yes", "--store", manager)
+    assert forgot.exit_code == 0, forgot.output
+    board = cli("crisis", "board", crisis_id, "--format", "json", "--store", manager).stdout
+    assert "Kai" not in board and "Nakamura" not in board and "Blue Line rebooked [erased]" in board

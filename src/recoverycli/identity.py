@@ -93,11 +93,26 @@ def fold(word: str) -> str:
     return "".join(c for c in folded if not unicodedata.combining(c))
 
 
+def identifies(contact: str) -> bool:
+    """Whether a contact names one person wherever it is written: an e-mail address or a phone number. A room
+    number or a short reference ("412") is also other customers' text, so it never stands for the customer there."""
+    text = " ".join(contact.split())
+    return bool(_EMAIL.fullmatch(text)) or contact_key(text).startswith("+")
+
+
 class Mentions:
     """Where a text quotes a customer, as whole words: by their contact, by their full name, or (parts=True) by any
-    part of their name of two letters or more. The one rule erasure and the report share."""
+    part of their name of two letters or more. The one rule erasure and the report share.
 
-    def __init__(self, names: list[str], contacts: list[str], parts: bool = True) -> None:
+    identifying=True is for text about someone else (another customer's case, an alert): only what picks out this
+    customer counts there, a full name of two words or more and a contact that `identifies` them; never "Sam"
+    alone or a room number."""
+
+    def __init__(self, names: list[str], contacts: list[str], parts: bool = True, identifying: bool = False) -> None:
+        if identifying:
+            names = [n for n in names if len(_WORD.findall(n)) >= 2]
+            contacts = [c for c in contacts if identifies(c)]
+        self.names, self.contacts = names, contacts  # as written, for a search to narrow by
         self.full = [words for words in ([fold(w) for w in _WORD.findall(n)] for n in names) if words]
         self.parts = {w for words in self.full for w in words if len(w) >= 2} if parts else set()
         patterns: list[str] = []
@@ -105,7 +120,7 @@ class Mentions:
             if not contact:
                 continue
             if "@" in contact:
-                patterns.append(re.escape(contact))
+                patterns.append(r"(?<![\w.+\-])" + re.escape(contact) + r"(?!\.?[\w\-])")  # the address, whole
                 continue
             key = contact_key(contact)
             forms = {key}
@@ -119,7 +134,7 @@ class Mentions:
             for form in forms:
                 chars = [c for c in form if c.isalnum()]
                 if len(chars) >= 3:
-                    patterns.append(r"(?<!\w)\+?" + _SEP.join(re.escape(c) for c in chars) + r"(?!\w)")
+                    patterns.append(r"(?<!\w)[+(]{0,2}" + _SEP.join(re.escape(c) for c in chars) + r"(?!\w)")
         self.contact = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
 
     def spans(self, text: str) -> list[tuple[int, int]]:

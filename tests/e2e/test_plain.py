@@ -152,3 +152,33 @@ def test_plain_mode_repeats_the_crisis_above_every_question_of_a_listed_caller(
     assert term.exit_status() == 0
     case = recover_json("list")[0]
     assert case["crisis_id"] == crisis_id and case["answers"]["customer_chased"] is True
+
+
+def test_a_draft_discarded_at_another_desk_mid_call_is_saved_whole_and_said(isolated_home: Path) -> None:
+    """F16: a manager tidies drafts while the clerk is still on the phone; the call goes on and is saved."""
+    term = Term("start", "other", "--plain", env=STAFF, size=(80, 24))
+    term.answer("Customer's name?", "Jo Okafor" + ENTER)
+    term.answer("Phone, email or booking reference?", "+1 555 0100" + ENTER)
+    term.answer("Who is the customer?", ENTER)
+    term.wait_for("When did it happen? (optional)")
+    draft = recover_json("list", "--status", "draft")[0]["id"]
+    subprocess.run([str(RECOVER), "discard", draft, "--yes"], check=True, capture_output=True)
+    term.send(ENTER)
+    term.wait_for(f"draft {draft} was discarded or saved at another desk meanwhile — this call goes on as RC-")
+    for question, keys in [
+        ("Did the customer have to chase us", "n" + ENTER),
+        ("What did you say to apologise?", "I am so sorry, Jo." + ENTER),
+        ("in the customer's own words?", "The spa charged me twice." + CTRL_D),
+        ("What outcome would they like?", "Refund today" + ENTER),
+        ("What will be done, by whom, by when?", "I refund it now; Ben confirms by Thursday 12:00" + ENTER),
+        ("What extra will you offer?", ENTER),
+        ("When will you follow up with the customer?", "tomorrow" + ENTER),
+        ("What caused it, as far as you know?", ENTER),
+        ("Save this case?", ENTER),
+    ]:
+        term.answer(question, keys)
+    assert term.exit_status() == 0
+    (saved,) = recover_json("list", "--status", "open")
+    assert saved["id"] != draft and saved["customer"]["name"] == "Jo Okafor"
+    assert saved["answers"]["customer_words"] == "The spa charged me twice."
+    assert saved["answers"]["commitment"] == "I refund it now; Ben confirms by Thursday 12:00"

@@ -236,3 +236,55 @@ def test_the_report_hides_customers_quoted_in_root_causes_unless_asked(store_url
     assert "Souza" not in table.stdout and "[customer]" in table.stdout
     shown = json.loads(cli("report", *period, "--show-customers").stdout)
     assert "Ana Souza's card was charged twice by the spa terminal" in [c["cause"] for c in shown["root_causes"]]
+
+
+def test_a_short_contact_or_a_one_word_name_never_erases_other_customers_text(store_url: str) -> None:
+    """F15: a room number as contact, or a caller who gave only "Sam", does not identify anyone in another case."""
+    store = open_store(store_url)
+    room = case_of(store, "Al Bo", "412", apology="Al, I am sorry about 412")
+    sam = case_of(store, "Sam", "sam.guest@example.com", apology="Sam, I am sorry")
+    bea = case_of(
+        store,
+        "Bea Cee",
+        "bea@example.com",
+        customer_words="Room 412 was freezing all night, and the heater in 412 clicked",
+        desired_outcome="refund for room 412",
+        root_cause="Heater in 412 broken",
+        commitment="Sam (maintenance) resets the breaker by 8:15; I call Bea at 8:20",
+    )
+    first = cli("forget", "--customer", "412", "--yes")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.split() == [room] and "other case" not in first.stderr
+    second = cli("forget", "--customer", "Sam", "--yes")
+    assert second.exit_code == 0, second.output
+    assert second.stdout.split() == [sam] and "other case" not in second.stderr
+    case = open_store(store_url).get(bea)
+    assert case.answers["customer_words"] == "Room 412 was freezing all night, and the heater in 412 clicked"
+    assert case.answers["desired_outcome"] == "refund for room 412"
+    assert case.answers["root_cause"] == "Heater in 412 broken"
+    assert case.answers["commitment"] == "Sam (maintenance) resets the breaker by 8:15; I call Bea at 8:20"
+    assert [e.kind for e in case.events].count("forgotten") == 0
+    for erased in (open_store(store_url).get(room), open_store(store_url).get(sam)):  # their own cases: all of it
+        assert erased.customer.name == ERASED and erased.answers["apology"] == ERASED
+
+
+def test_other_cases_quoting_a_phone_however_written_lose_it_and_the_prompt_says_how_many(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    monkeypatch.setattr(
+        "recoverycli.cli.store.sys", types.SimpleNamespace(stdin=types.SimpleNamespace(isatty=lambda: True))
+    )
+    store = open_store(store_url)
+    theirs = case_of(store, "Zelda Quixote", "(212) 555-0199")
+    quoting = case_of(store, "Bo Li", "bo@example.com", root_cause="Same as the guest on +1 212 555 0199")
+    asked = runner.invoke(
+        app, ["forget", "--customer", "Zelda Quixote"], input="n\n", env={"RECOVER_STAFF": "Privacy Officer"}
+    )
+    assert asked.exit_code == 1
+    assert "from 1 case(s) and 1 other case(s) that quote their full name or contact" in asked.output
+    assert open_store(store_url).get(quoting).answers["root_cause"] == "Same as the guest on +1 212 555 0199"
+    done = cli("forget", "--customer", "Zelda Quixote", "--yes")
+    assert done.stdout.split() == [theirs]
+    assert open_store(store_url).get(quoting).answers["root_cause"] == ERASED

@@ -11,7 +11,7 @@ from typing import Any
 
 from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, clean_staff, coaching_events, run_call
 from recoverycli.caselog.record import Case, Event, PlaybookRef, severity_of
-from recoverycli.errors import RecoverError, StoreError, UsageError
+from recoverycli.errors import NotFoundError, RecoverError, StoreError, UsageError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import BaseStore, iso, utcnow
 
@@ -128,6 +128,7 @@ class Autosave:
         self.case = draft
         self.warn = warn  # given: a store that stops answering mid-call is reported and retried, not fatal
         self.trouble: str | None = None  # why the last answer is not in the store yet
+        self.moved: str | None = None  # the one line saying the call went on as a new draft (see _start_again)
         self._ref: PlaybookRef | None = None
 
     @property
@@ -140,8 +141,13 @@ class Autosave:
                 self.case = self.store.add(case_from_call(call, self.via, utcnow(), status="draft"))
             else:
                 updated = self._updated(call)
-                self.store.save_draft(updated)
-                self.case = updated
+                try:
+                    self.store.save_draft(updated)
+                    self.case = updated
+                except NotFoundError:
+                    self._start_again(call)
+                    if self.warn is not None:
+                        self.warn(self.moved or "")
         except StoreError as e:
             if self.warn is None:
                 raise
@@ -174,15 +180,35 @@ class Autosave:
             }
         )
 
+    def _start_again(self, call: Call) -> None:
+        """The draft was discarded, or saved by another desk that resumed it too, while this call went on: the call
+        carries on as a new draft holding every answer, and `moved` says so in one line."""
+        assert self.case is not None
+        gone, now = self.case.id, utcnow()
+        fresh = case_from_call(call, self.via, now, status="draft").model_copy(
+            update={
+                "events": [Event(at=now, staff=call.staff, kind="created", data={"via": self.via, "continues": gone})]
+            }
+        )
+        self.case = self.store.add(fresh)
+        self.moved = (
+            f"draft {gone} was discarded or saved at another desk meanwhile — this call goes on as {self.case.id}, "
+            f"every answer kept"
+        )
+
     def finish(self, call: Call) -> Case:
-        """The clerk confirmed: the draft becomes an open case, in one transaction."""
+        """The clerk confirmed: the draft becomes an open case, in one transaction (a new one if the draft went)."""
         if self.case is None:
             self(call, "")
-        case = self._updated(call, final=True)
         now = utcnow()
-        self.store.finish_draft(
-            case, [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})]
-        )
+        events = [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})]
+        case = self._updated(call, final=True)
+        try:
+            self.store.finish_draft(case, events)
+        except NotFoundError:
+            self._start_again(call)
+            case = self._updated(call, final=True)
+            self.store.finish_draft(case, events)
         self.case = case.model_copy(update={"status": "open"})
         return self.case
 
@@ -262,15 +288,25 @@ def live(
     return Outcome(call, autosave, False, settings, pager)
 
 
-def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
+DRAFT_LINE = "# draft: "  # the rescue file's header names the draft the store kept of the same call
+
+
+def rescue_folders() -> list[Path]:
+    """Where `rescue` writes, first choice first."""
+    import tempfile
+
+    from recoverycli.config import data_dir
+
+    return [data_dir() / "unsaved", Path(tempfile.gettempdir()) / f"recover-{os.getuid()}"]
+
+
+def rescue(call: Call, store_label: str, why: str, draft_id: str | None = None) -> tuple[Path | None, str]:
     """The whole call as an --answers file when the store will not take it: replayed later, nothing is retyped.
 
     Returns where it was written (None if nowhere could be) and the file's text.
     """
-    import tempfile
     from datetime import datetime
 
-    from recoverycli.config import data_dir
     from recoverycli.files import new_private
     from recoverycli.playbooks.source import dump_yaml
 
@@ -282,9 +318,11 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
     head = (
         f"# Not saved to {store_label} ({why}).\n"
         f"# Every answer is here. When the store is back, save it with:\n"
-        f"#   recover start --answers <this file>\n# then delete this file: it holds the customer's details.\n"
+        f"#   recover start --answers <this file>\n"
+        f"# which deletes this file (it holds the customer's details) and the unfinished draft below.\n"
+        + (f"{DRAFT_LINE}{draft_id}\n" if draft_id else "")
     )
-    for folder in (data_dir() / "unsaved", Path(tempfile.gettempdir()) / f"recover-{os.getuid()}"):
+    for folder in rescue_folders():
         try:
             path = folder / name
             new_private(path, head + body)  # 0600 in a 0700 folder, never through a link
@@ -292,6 +330,65 @@ def rescue(call: Call, store_label: str, why: str) -> tuple[Path | None, str]:
         except (OSError, RecoverError):
             continue
     return None, head + body
+
+
+def is_rescue_file(path: Path) -> bool:
+    """A file `rescue` wrote: an .answers.yaml file right in one of its folders."""
+    try:
+        where = path.expanduser().resolve().parent
+        return path.name.endswith(".answers.yaml") and any(where == f.resolve() for f in rescue_folders())
+    except OSError:
+        return False
+
+
+def saved_from_rescue(path: Path, store: BaseStore, case_id: str) -> list[str]:
+    """A case is saved from a rescue file: the file has done its job, and so has the draft it names. Both go (the
+    file holds the customer's details); what was done, one line each."""
+    import re
+
+    if not is_rescue_file(path):
+        return []
+    done = []
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+        path.unlink()
+        done.append(f"deleted {path}: its case is saved as {case_id}")
+    except OSError as e:
+        return [f"could not delete {path} ({e.strerror}) — delete it by hand: it holds the customer's details"]
+    if (m := re.search("^" + re.escape(DRAFT_LINE) + r"(RC-\w+)$", head, re.MULTILINE)) is not None:
+        try:
+            store.discard(m.group(1))
+            done.append(f"discarded the unfinished draft {m.group(1)} of the same call")
+        except (NotFoundError, StoreError):
+            pass  # already saved, discarded, or resumed elsewhere: nothing to tidy
+    return done
+
+
+def rescued_for(contact_or_name: str) -> tuple[list[Path], list[Path]]:
+    """The rescue files that hold a customer, found as `forget` finds their cases (the contact and name keys), and
+    those that could not be read to tell."""
+    from recoverycli.call.answers_file import load_answers
+    from recoverycli.identity import contact_key, name_key
+
+    term = " ".join(contact_or_name.split())
+    keys = {contact_key(term), name_key(term)} - {""}
+    found: list[Path] = []
+    unread: list[Path] = []
+    for folder in rescue_folders():
+        try:
+            files = sorted(p for p in folder.glob("*.answers.yaml") if p.is_file() and not p.is_symlink())
+        except OSError:
+            continue
+        for path in files:
+            try:
+                customer = load_answers(path).customer
+            except RecoverError:
+                unread.append(path)
+                continue
+            held = {contact_key(str(customer.get("contact") or "")), name_key(str(customer.get("name") or ""))}
+            if keys & held:
+                found.append(path)
+    return found, unread
 
 
 @dataclass
@@ -304,6 +401,7 @@ class Settled:
     """
 
     case: Case | None = None
+    moved: str | None = None  # said once the screen is closed: the case was saved under a new id (Autosave.moved)
     interrupted: bool = False
     draft_id: str | None = None
     unsaved: str | None = None
@@ -330,14 +428,15 @@ def settle(outcome: Outcome, before_save: Callable[[str | None], None] | None = 
     try:
         if before_save is not None:
             before_save(autosave.case_id)
+        moved = autosave.moved
         saved = autosave.finish(call)
     except StoreError as e:
         return _rescued(call, autosave, e.message, interrupted=False)
-    return Settled(case=saved)
+    return Settled(case=saved, moved=autosave.moved if autosave.moved != moved else None)
 
 
 def _rescued(call: Call, autosave: Autosave, why: str, interrupted: bool) -> Settled:
-    path, text = rescue(call, autosave.store.label, why)
+    path, text = rescue(call, autosave.store.label, why, autosave.case_id)
     return Settled(interrupted=interrupted, draft_id=autosave.case_id, unsaved=why, rescue_path=path, rescue_text=text)
 
 

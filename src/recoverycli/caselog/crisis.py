@@ -821,8 +821,13 @@ def _empty_hint(placeholder: str) -> str:
 
 
 # --- the report ---------------------------------------------------------------------------------------------
-def report_section(store: Any, since: str, until: str, books: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    """One entry per crisis open during the period: reach times, outcomes, gestures, supplier commitments."""
+def report_section(
+    store: Any, since: str, until: str, books: dict[str, Any], now: datetime, show_customers: bool = True
+) -> list[dict[str, Any]]:
+    """One entry per crisis open during the period: reach times, outcomes, gestures, supplier commitments.
+
+    Without show_customers, the supplier log shows no listed customer's full name, phone or e-mail."""
+    from recoverycli.caselog.report import HIDDEN
     from recoverycli.caselog.report import gestures as gesture_tally
 
     out = []
@@ -847,10 +852,27 @@ def report_section(store: Any, since: str, until: str, books: dict[str, Any], no
                 "outcomes": store.attempt_outcomes(crisis.id),
                 "cases": len([c for c in store.crisis_cases(crisis.id) if c["status"] != "draft"]),
                 "gestures": gesture_tally(store.crisis_gestures(crisis.id), books),
-                "supplier_track": figures["supplier"],
+                "supplier_track": figures["supplier"] if show_customers else _hidden(store, crisis, figures, HIDDEN),
             }
         )
     return out
+
+
+def _hidden(store: Any, crisis: Crisis, figures: dict[str, Any], mark: str) -> list[dict[str, Any]]:
+    """The supplier log with what identifies a listed customer (identity.Mentions, identifying) replaced by mark."""
+    from recoverycli.identity import Mentions
+
+    listed = store.crisis_list(crisis.id)
+    names = [r["name"] for r in listed if r["name"]]
+    contacts = [c for r in listed for c in (r["contact"], r["alt_contact"]) if c]
+    mentions = Mentions(names, contacts, parts=False, identifying=True)
+    return [
+        {
+            k: mentions.redact(v, mark) if isinstance(v, str) and k in ("note", "commitment", "deal") else v
+            for k, v in e.items()
+        }
+        for e in figures["supplier"]
+    ]
 
 
 def _rank(sorted_values: list[float], tenths: int) -> float | None:

@@ -266,7 +266,7 @@ def make_report(
     start, end = default_period(today)
     start, end = since or start, until or end
     filt = CaseFilter(playbook=playbook, staff=staff, since=start, until=end)
-    crises = report_section(store, day_start_utc(start), day_end_utc(end), books, now)
+    crises = report_section(store, day_start_utc(start), day_end_utc(end), books, now, show_customers)
     data = build(
         store.aggregates(filt, today.isoformat()),
         start,

@@ -67,7 +67,7 @@ def start(
 
     if answers is not None:
         from recoverycli.call.answers_file import case_from_file
-        from recoverycli.call.live import equip, link_to_crisis
+        from recoverycli.call.live import equip, link_to_crisis, saved_from_rescue
 
         lib = library(playbooks)
         st = store_at(store)
@@ -83,6 +83,8 @@ def start(
         sys.stdout.write(safe_text(saved.id, markup=False, multiline=False) + "\n")
         sys.stdout.flush()  # the id is out before any page is tried
         warn = lambda m: echo(m, err=True, fg="yellow")  # noqa: E731
+        for line in saved_from_rescue(answers, st, saved.id):
+            echo(line, err=True)
         if saved.severity == "emergency":
             from recoverycli import notify
 
@@ -156,6 +158,8 @@ def settle(console: Console, outcome: Outcome, before_save: Callable[[str | None
 
     due = call.answers.get("follow_up_date")
     when = say_date(date.fromisoformat(due), call.today) if due else "—"
+    if settled.moved:
+        warn(settled.moved)
     console.print(f"[bold green]Saved case {safe_text(saved.id)}[/bold green] · follow-up {safe_text(when)}")
     sent = notify.after_save(st, saved, outcome.settings, warn, outcome.pager)
     if sent is not None and sent.ok:
@@ -168,9 +172,7 @@ def rescued(settled: Settled, code: ExitCode) -> NoReturn:
     """The store would not take the call: say where every answer is (or print them), and end with `code`."""
     why, path = settled.unsaved, settled.rescue_path
     if settled.draft_id:
-        typer.echo(
-            f"(the unfinished draft {settled.draft_id} in the store can be discarded once the file is saved)", err=True
-        )
+        typer.echo(f"(saving the file discards the unfinished draft {settled.draft_id} and deletes the file)", err=True)
     if path is None:
         sys.stderr.write(settled.rescue_text)
         fail(
@@ -242,6 +244,16 @@ def discard(
     case = st.get(case_id)
     if case.status != "draft":
         raise RecoverError(f"case {case.id} is {case.status}, not a draft — only drafts can be discarded")
+    from recoverycli.store import utcnow
+
+    minutes = int((utcnow() - case.updated_at).total_seconds() // 60)
+    if minutes < 15:
+        echo(
+            f"{case.id} changed {minutes} min ago: a desk may still be answering it (that call would go on as a new "
+            f"draft)",
+            err=True,
+            fg="yellow",
+        )
     if not yes:
         if not sys.stdin.isatty():
             fail(f"discarding {case.id} needs confirmation — run it in a terminal, or pass --yes")

@@ -64,19 +64,30 @@ def forget(
     store: StoreOpt = None,
 ) -> None:
     """Erase a customer's personal data from every case; the anonymised cases stay for statistics."""
-    from recoverycli.call.live import staff_name
+    from recoverycli.call.live import rescued_for, staff_name
     from recoverycli.store import utcnow
 
     st = store_at(store, create=False)
     if not yes:
         if not sys.stdin.isatty():
             fail("forgetting a customer needs confirmation — run it in a terminal, or pass --yes")
+        found = st.forget(customer, "", utcnow(), dry_run=True)
+        others = (
+            f" and {len(found.quoted_in)} other case(s) that quote their full name or contact"
+            f" ({', '.join(found.quoted_in)})"
+            if found.quoted_in
+            else ""
+        )
         if not typer.confirm(
-            "Erase this customer's name, contact and words from every case? This cannot be undone", default=False
+            f"Erase this customer's name, contact and words from {len(found.cases)} case(s){others}? This cannot be "
+            f"undone",
+            default=False,
         ):
             fail("kept — nothing erased")
     done = st.forget(customer, staff_name(staff) or "unknown", utcnow())
-    if not done.cases and not done.listed:
+    files, unread = rescued_for(customer)
+    deleted = [p for p in files if _deleted(p)]
+    if not done.cases and not done.listed and not deleted:
         fail(
             "no case matches that customer — give their contact or name as saved (case, accents, spacing and how a "
             "phone number is written do not matter)"
@@ -87,19 +98,35 @@ def forget(
         f"{done.by_contact} by contact ({done.key_contact})" if done.by_contact else "",
         f"{done.by_name} by name ({done.key_name})" if done.by_name else "",
     ]
-    found = f", found {' and '.join(k for k in keys if k)}" if done.cases else ""
+    found_by = f", found {' and '.join(k for k in keys if k)}" if done.cases else ""
     lists = (
         f" and {len(done.listed)} crisis list entr{'y' if len(done.listed) == 1 else 'ies'} ({', '.join(done.listed)})"
         if done.listed
         else ""
     )
-    echo(f"erased personal data from {len(done.cases)} case(s){lists}{found}", err=True)
+    echo(f"erased personal data from {len(done.cases)} case(s){lists}{found_by}", err=True)
     if done.quoted_in:
         echo(
             f"also erased their name or contact where {len(done.quoted_in)} other case(s) quoted it: "
             f"{', '.join(done.quoted_in)}",
             err=True,
         )
+    if done.crisis_logs:
+        logs = ", ".join(f"crisis {c}'s" for c in done.crisis_logs)
+        echo(f"also erased their full name or contact from {logs} supplier log and events", err=True)
+    if deleted:
+        many = "s" if len(deleted) > 1 else ""
+        echo(f"deleted {len(deleted)} rescue file{many} that held them: {', '.join(map(str, deleted))}", err=True)
+    for path in [p for p in files if p not in deleted] + unread:
+        echo(
+            f"could not erase or read {path} (a call's rescue file) — open it and delete it if it holds them", err=True
+        )
+    echo(
+        "backups and exports made before now still hold their data — delete them, or make them again "
+        "(recover backup, recover export)",
+        err=True,
+        fg="yellow",
+    )
     if st.erasure_note:
         echo(st.erasure_note, err=True, fg="yellow")
     if done.lingering:
@@ -107,6 +134,14 @@ def forget(
             f"not finished: {done.lingering} — end it (recover watch, a long export), then run this forget again "
             f"(it finds nothing left to erase, and clears the old copies)"
         )
+
+
+def _deleted(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
 
 
 app = typer.Typer(

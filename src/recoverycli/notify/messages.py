@@ -32,16 +32,26 @@ def clean_field(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _without_customer(text: str, case: Case) -> str:
-    """The promise may name the customer or quote their contact; without `include: name` neither goes out."""
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+
+
+def _without_customer(text: str, case: Case, include_name: bool = False) -> str:
+    """The promise may name the customer or quote their contact. Their contact never goes out, however it is
+    written (the normalised forms erasure matches: identity.Mentions), nor an e-mail address that holds their name;
+    their name only with `include: name`."""
+    from recoverycli.identity import Mentions
+
+    contact = " ".join(case.customer.contact.split())
+    if contact and contact != "[erased]":
+        text = Mentions([], [contact], parts=False).redact(text, "[contact]")
     name = " ".join(case.customer.name.split())
     words = [w for w in {name, *name.split()} if len(w) >= 2 and w != "[erased]"]
     if words:
+        named = Mentions([name], [])
+        text = _EMAIL.sub(lambda m: "[contact]" if named(m.group()) else m.group(), text)
+    if words and not include_name:
         pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
         text = re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", "[customer]", text, flags=re.IGNORECASE)
-    contact = case.customer.contact.strip()
-    if len(contact) >= 3:
-        text = re.sub(re.escape(contact), "[contact]", text, flags=re.IGNORECASE)
     return re.sub(r"\[customer\](\s+\[customer\])+", "[customer]", text)
 
 
@@ -55,7 +65,7 @@ def case_lines(case: Case, include_name: bool, promise_note: str | None = None) 
     if promise_note is not None:
         shown = promise_note
     elif promise:
-        shown = clean_field(promise if include_name else _without_customer(str(promise), case))
+        shown = clean_field(_without_customer(str(promise), case, include_name))
     else:
         shown = "—"
     lines = [
@@ -113,7 +123,7 @@ def overdue_batch_message(cases: list[Case], today: date, include_name: bool) ->
     for c in cases:
         due = str(c.answers.get("follow_up_date"))
         promise = c.answers.get("commitment")
-        shown = clean_field(promise if include_name else _without_customer(str(promise), c), 120) if promise else "—"
+        shown = clean_field(_without_customer(str(promise), c, include_name), 120) if promise else "—"
         who = f" · {clean_field(c.customer.name, 60)}" if include_name and c.customer.name else ""
         lines.append(
             f"{c.id} · due {due} · {clean_field(c.playbook.id, 40)} · {clean_field(c.staff, 60)}{who} · "
@@ -154,7 +164,7 @@ def digest_message(store: Any, today: date, include_name: bool, limit: int = 15)
 
     def line(c: Case, what: str) -> str:
         promise = c.answers.get("commitment")
-        shown = clean_field(promise if include_name else _without_customer(str(promise), c), 120) if promise else "—"
+        shown = clean_field(_without_customer(str(promise), c, include_name), 120) if promise else "—"
         who = f" · {clean_field(c.customer.name, 60)}" if include_name and c.customer.name else ""
         return (
             f"  {c.id} · {what} · {clean_field(c.playbook.id, 40)} · {clean_field(c.staff, 60)}{who} · "

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
 from recoverycli.caselog.record import EMERGENCY_FROM, Case, Event, iso_utc
@@ -33,6 +33,9 @@ from recoverycli.store.columns import (
 )
 from recoverycli.store.crisis import CrisisStoreMixin
 from recoverycli.store.migrations import NOTIFY_CHANNEL
+
+if TYPE_CHECKING:
+    from recoverycli.identity import Mentions
 
 ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read aloud
 ID_LENGTH = 5
@@ -561,13 +564,14 @@ class BaseStore(CrisisStoreMixin, ABC):
                 insert_event(tx, case_id, event)
         return event
 
-    def forget(self, who: str, staff: str, now: datetime) -> Erasure:
+    def forget(self, who: str, staff: str, now: datetime, dry_run: bool = False) -> Erasure:
         """Erase one customer's personal data from every case, keep the anonymised case, log the erasure.
 
         Their cases are found by the normalised keys the repeat check uses (a phone written another way is the
         same customer). In those cases every free-text answer, the resolution and every event value that quotes
-        any part of their name or their contact (whole words) is erased; other cases that quote their full name
-        or contact lose that text too.
+        any part of their name or their contact (whole words) is erased; other cases that quote what identifies
+        them (a full name of two words or more, a phone number or e-mail however written) lose that text too.
+        dry_run=True finds the same cases and changes nothing (what the confirmation counts).
         """
         from recoverycli.identity import Mentions, contact_key, name_key
 
@@ -577,10 +581,11 @@ class BaseStore(CrisisStoreMixin, ABC):
             return out
         ck, nk = contact_key(term), name_key(term)
         with self.transaction() as tx:
-            self.before_forget(tx)
+            if not dry_run:
+                self.before_forget(tx)
             rows = tx.execute(
                 f"SELECT * FROM cases WHERE (contact_key = ? AND contact_key != '') OR (name_key = ? AND"
-                f" name_key != '') ORDER BY id{self.lock_rows}",
+                f" name_key != '') ORDER BY id{'' if dry_run else self.lock_rows}",
                 (ck, nk),
             ).fetchall()
             if rows:
@@ -591,22 +596,40 @@ class BaseStore(CrisisStoreMixin, ABC):
                 contacts = sorted({r["customer_contact"] for r in rows})
                 theirs = Mentions(names, contacts)
                 for row in rows:
-                    self._erase(tx, row, theirs, staff, now, own=True)
+                    if not dry_run:
+                        self._erase(tx, row, theirs, staff, now, own=True)
                     out.cases.append(row["id"])
-                quoted = Mentions(names, contacts, parts=False)
-                for row in self._quoting(tx, names, contacts, exclude=set(out.cases)):
-                    if self._erase(tx, row, quoted, staff, now, own=False):
+                quoted = Mentions(names, contacts, parts=False, identifying=True)
+                for row in self._quoting(tx, quoted, exclude=set(out.cases), lock=not dry_run):
+                    if self._erase(tx, row, quoted, staff, now, own=False, dry_run=dry_run):
                         out.quoted_in.append(row["id"])
+            if dry_run:
+                return out
             keys = sorted({k for k in (ck, *(contact_key(r["customer_contact"]) for r in rows)) if k})
-            out.listed = self.forget_listed(tx, term, keys, nk, ERASED)  # crisis lists, in the same transaction
+            listed_as: list[tuple[str, list[str]]] = []
+            out.listed = self.forget_listed(tx, term, keys, nk, ERASED, listed_as)  # crisis lists, same transaction
+            names = [r["customer_name"] for r in rows] + [name for name, _ in listed_as]
+            contacts = [r["customer_contact"] for r in rows] + [c for _, cs in listed_as for c in cs]
+            in_logs = Mentions(
+                [n for n in names if n and n != ERASED], [c for c in contacts if c and c != ERASED], False, True
+            )
+            out.crisis_logs = self.forget_in_crisis_logs(tx, in_logs, ERASED)
         # without a match, still finish what an earlier run had to leave while a reader held the file
         out.lingering = self.after_forget(wait=self.forget_wait if rows or out.listed else 0.0)
         return out
 
     def _erase(
-        self, tx: Any, row: Any, quotes: Callable[[str], bool], staff: str, now: datetime, own: bool
+        self,
+        tx: Any,
+        row: Any,
+        quotes: Callable[[str], bool],
+        staff: str,
+        now: datetime,
+        own: bool,
+        dry_run: bool = False,
     ) -> list[str]:
-        """Erase from one case what quotes the customer (and, in their own case, who they are); the fields it erased."""
+        """Erase from one case what quotes the customer (and, in their own case, who they are); the fields it erased
+        (with dry_run, the fields it would erase, changing nothing)."""
         answers = load_json(row["answers"])
         erased = ["customer_name", "customer_contact"] if own else []
         for key, value in answers.items():
@@ -619,13 +642,13 @@ class BaseStore(CrisisStoreMixin, ABC):
             erased.append("resolution")
         for ev in tx.execute("SELECT seq, kind, data FROM events WHERE case_id = ?", (row["id"],)).fetchall():
             data, hits = _erased_values(load_json(ev["data"]), quotes)
-            if hits:
+            if hits and not dry_run:
                 tx.execute(
                     "UPDATE events SET data = ? WHERE seq = ?", (json.dumps(data, ensure_ascii=False), ev["seq"])
                 )
-                erased += [f"{ev['kind']} event: {k}" for k in hits]
-        if not erased:
-            return []
+            erased += [f"{ev['kind']} event: {k}" for k in hits]
+        if not erased or dry_run:
+            return erased
         who = "customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else ""
         own_columns = answer_columns(answers, self.answer_cell)  # the answers kept as columns are erased too
         tx.execute(
@@ -646,13 +669,13 @@ class BaseStore(CrisisStoreMixin, ABC):
         )
         return erased
 
-    def _quoting(self, tx: Any, names: list[str], contacts: list[str], exclude: set[str]) -> list[Any]:
-        """Other cases whose text may quote the customer's full name or contact (narrowed in SQL, decided by
-        Mentions)."""
+    def _quoting(self, tx: Any, quoted: Mentions, exclude: set[str], lock: bool = True) -> list[Any]:
+        """Other cases whose text may quote what identifies the customer (narrowed in SQL by a word of each full
+        name and the last digits of each contact, decided by `quoted`, a Mentions)."""
         import re
 
-        needles = {max(re.findall(r"\w+", n), key=len) for n in names if re.findall(r"\w+", n)}
-        needles |= {c if "@" in c else "".join(ch for ch in c if ch.isalnum())[-4:] for c in contacts}
+        needles = {max(re.findall(r"\w+", n), key=len) for n in quoted.names if re.findall(r"\w+", n)}
+        needles |= {c if "@" in c else "".join(ch for ch in c if ch.isalnum())[-4:] for c in quoted.contacts}
         needles = {n for n in needles if len(n) >= 2}
         if not needles:
             return []
@@ -662,7 +685,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         args = [like_pattern(n) for _ in columns for n in needles] + [like_pattern(n) for n in needles]
         sql = (
             f"SELECT * FROM cases WHERE ({text_of}) OR id IN (SELECT case_id FROM events WHERE {in_events})"
-            f" ORDER BY id{self.lock_rows}"
+            f" ORDER BY id{self.lock_rows if lock else ''}"
         )
         return [r for r in tx.execute(sql, args).fetchall() if r["id"] not in exclude]
 
@@ -769,6 +792,7 @@ class Erasure:
     quoted_in: list[str] = field(default_factory=list)
     lingering: str | None = None  # why old copies of the text may still be in the store's files
     listed: list[str] = field(default_factory=list)  # crisis list entries erased ("CRISIS #n")
+    crisis_logs: list[str] = field(default_factory=list)  # crises whose own log (supplier notes, events) named them
 
 
 def _erased_values(data: Any, quotes: Callable[[str], bool], path: str = "") -> tuple[Any, list[str]]:

@@ -577,9 +577,18 @@ class CrisisStoreMixin:
         return sorted(out, key=lambda m: m[2] == "name")
 
     # --- erasure ---------------------------------------------------------------------------------
-    def forget_listed(self, tx: Any, term: str, keys: list[str], name_key: str, erased: str) -> list[str]:
+    def forget_listed(
+        self,
+        tx: Any,
+        term: str,
+        keys: list[str],
+        name_key: str,
+        erased: str,
+        who: list[tuple[str, list[str]]] | None = None,
+    ) -> list[str]:
         """Erase one customer from every crisis list (name, contacts, booking, notes, what we told them), found as
-        `forget` finds their cases: by the normalised contact and name keys, or as written."""
+        `forget` finds their cases: by the normalised contact and name keys, or as written. `who` gathers the
+        (name, contacts) the lists held, for erasing them from the crises' own logs (forget_in_crisis_logs)."""
         rows = tx.execute(
             f"SELECT * FROM crisis_customers WHERE {self.ci_equal('name')} OR {self.ci_equal('contact')}"
             f" OR {self.ci_equal('alt_contact')} OR (name_key = ? AND name_key != '')"
@@ -593,6 +602,8 @@ class CrisisStoreMixin:
         ).fetchall()
         done = []
         for r in rows:
+            if who is not None:
+                who.append((r["name"], [r["contact"], r["alt_contact"]]))
             tx.execute(
                 "UPDATE crisis_customers SET name = ?, contact = ?, alt_contact = '', booking = '', notes = '{}',"
                 " contact_key = '', alt_key = '', booking_key = '', name_key = '', last_told = NULL WHERE id = ?",
@@ -601,6 +612,48 @@ class CrisisStoreMixin:
             tx.execute("UPDATE crisis_attempts SET told = NULL, data = '{}' WHERE customer_id = ?", (r["id"],))
             done.append(f"{r['crisis_id']} #{r['seq']}")
         return done
+
+    def forget_in_crisis_logs(self, tx: Any, mentions: Any, erased: str) -> list[str]:
+        """Erase what identifies a customer (a Mentions: full name, phone, e-mail) from the crises' own text: the
+        supplier log, titles, close reasons and crisis events, word by word so the rest of the log stays. The crises
+        changed."""
+        import json
+
+        changed: set[str] = set()
+        texts = (
+            ("crisis_supplier", "seq", ("note", "commitment", "deal")),
+            ("crises", "id", ("title", "supplier", "close_reason")),
+        )
+        for table, key, cols in texts:
+            owner = "id" if table == "crises" else "crisis_id"
+            for r in tx.execute(f"SELECT {key}, {owner}, {', '.join(cols)} FROM {table}").fetchall():
+                new = {c: _redacted(r[c], mentions, erased) for c in cols}
+                if any(new[c] != r[c] for c in cols):
+                    sets = ", ".join(f"{c} = ?" for c in cols)
+                    tx.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*new.values(), r[key]))
+                    changed.add(r[owner])
+        for r in tx.execute("SELECT seq, crisis_id, data FROM crisis_events").fetchall():
+            raw = r["data"] if isinstance(r["data"], str) else json.dumps(r["data"])
+            data = json.loads(raw or "{}")
+            new_data = _redacted(data, mentions, erased)
+            if new_data != data:
+                tx.execute(
+                    "UPDATE crisis_events SET data = ? WHERE seq = ?",
+                    (json.dumps(new_data, ensure_ascii=False), r["seq"]),
+                )
+                changed.add(r["crisis_id"])
+        return sorted(changed)
+
+
+def _redacted(value: Any, mentions: Any, erased: str) -> Any:
+    """`value` (text, or JSON data) with every mention of the customer replaced by `erased`, the rest kept."""
+    if isinstance(value, str):
+        return mentions.redact(value, erased)
+    if isinstance(value, dict):
+        return {k: _redacted(v, mentions, erased) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, mentions, erased) for v in value]
+    return value
 
 
 def _next_try(outcome: str, now: datetime, retry: timedelta, call_back_at: str | None) -> str | None:

@@ -322,7 +322,8 @@ class PgStore(BaseStore):
         return self.migrated_from if self.migrated_from is not None else self.schema_version(), self.schema_version()
 
     def before_forget(self, tx: Any) -> None:
-        self._require("events", "UPDATE", "erase a customer's data", "recover_manager")
+        for table in ("events", "crisis_supplier", "crisis_events"):  # all or nothing: checked before any change
+            self._require(table, "UPDATE", "erase a customer's data", "recover_manager")
 
     def wait_for_change(self, timeout: float, channel: str = NOTIFY_CHANNEL) -> None:
         """LISTEN on a second connection: a save at any desk wakes the feed (or a crisis board) at once."""
