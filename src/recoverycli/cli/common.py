@@ -209,8 +209,9 @@ def store_at(location: str | None, create: bool = True, migrate: bool = False):
 def store_location(location: str | None) -> str | Path:
     """--store / RECOVER_STORE, else the per-user default file: what an output path must never overwrite."""
     from recoverycli.config import default_store
+    from recoverycli.store.pgurl import store_location as checked
 
-    return location or default_store()
+    return default_store() if location is None else checked(location)
 
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists (never a case store or a backup).")]

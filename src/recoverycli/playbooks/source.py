@@ -185,13 +185,13 @@ def _compose(text: str, loader_class: Any) -> yaml.Node | None:
 
 def read_yaml(path: Path, label: str | None = None) -> Source:
     """Read one YAML document safely; any problem is a YamlProblem with file:line:col."""
-    from recoverycli.files import FileRefused, read_limited
+    from recoverycli.files import FileRefused, is_urlish, read_limited
 
     file = label or str(path)
     try:
         raw = read_limited(path, MAX_BYTES, "YAML file")  # a FIFO or /dev/zero is refused, never read forever
     except FileRefused as e:
-        raise YamlProblem(Problem(file, 1, 1, e.reason)) from None
+        raise YamlProblem(Problem("(a URL)" if is_urlish(path) else file, 1, 1, e.reason)) from None
     return parse_yaml(raw, file)
 
 
