@@ -30,6 +30,7 @@ from recoverycli.cli.common import (
     stdout_failed,
     store_at,
     store_location,
+    warn_left_out,
     within,
 )
 from recoverycli.cli.formats import ExportFormat, Format, ListFormat, ReportFormat, Zone
@@ -96,19 +97,21 @@ def list_cases(
 
         rows = st.export_rows(export.COLUMNS, filt, "newest", limit, neutralise=True) if st else []
         export.write_csv(rows, sys.stdout, export.COLUMNS)
+        if st:
+            warn_unreadable(st, filt)
         return
     cases = st.cases(filt, limit=limit) if st else []
     if format is ListFormat.json:
         from recoverycli.caselog.export import case_record
 
         print_json([case_record(c) for c in cases])
-        return
-    from recoverycli.ui import panels
-
-    if not cases:
+    elif not cases:
         make_console(stderr=True).print("No cases match." if st else "No cases yet. Start one with `recover start`.")
-        return
-    make_console().print(panels.cases_table(cases))
+    else:
+        from recoverycli.ui import panels
+
+        make_console().print(panels.cases_table(cases))
+    warn_left_out(st)
 
 
 @guarded

@@ -206,6 +206,18 @@ def store_at(location: str | None, create: bool = True, migrate: bool = False):
     return open_store(store_location(location), create=create, migrate=migrate)
 
 
+def warn_left_out(st: Any) -> None:
+    """A reader left out case rows that cannot be read (damaged, or written by another tool): name them on stderr."""
+    skipped = st.left_out() if st is not None else []
+    if skipped:
+        echo(
+            f"left out {len(skipped)} case(s) that cannot be read: {', '.join(skipped[:10])}"
+            f"{' …' if len(skipped) > 10 else ''} — run `recover check`",
+            err=True,
+            fg="yellow",
+        )
+
+
 def store_location(location: str | None) -> str | Path:
     """--store / RECOVER_STORE, else the per-user default file: what an output path must never overwrite."""
     from recoverycli.config import default_store

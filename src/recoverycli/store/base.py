@@ -296,6 +296,17 @@ def export_cells(row: Any, cols: tuple[str, ...], neutralise: bool) -> tuple[Any
     return tuple(out)
 
 
+class Garbled(str):
+    """Stored text that is not valid UTF-8 (another tool's Latin-1, a flipped bit), read with U+FFFD in place of the
+    bad bytes: the row it is in cannot be read as a case, and readers leave it out and name it."""
+
+
+def unreadable_row(row: Any) -> str | None:
+    """Why a case row cannot become a case before even trying (its text is not UTF-8), else None."""
+    bad = [k for k in row.keys() if isinstance(row[k], Garbled)] if hasattr(row, "keys") else []
+    return f"{', '.join(bad)} not valid UTF-8" if bad else None
+
+
 class BaseStore(CrisisStoreMixin):
     """The case logic both backends share; subclasses bring the connection and the dialect."""
 
@@ -305,6 +316,7 @@ class BaseStore(CrisisStoreMixin):
     live = False  # True where a save at another desk wakes wait_for_change at once (PostgreSQL)
     lock_rows = ""  # PostgreSQL: " FOR UPDATE", so two desks changing one case take turns
     duplicate_errors: tuple[type[BaseException], ...] = ()
+    skipped: list[str]  # ids of case rows a reader left out because they cannot be read (see `left_out`)
 
     # --- what a backend provides ---------------------------------------------------------
     def transaction(self) -> AbstractContextManager[Any]:
@@ -424,7 +436,16 @@ class BaseStore(CrisisStoreMixin):
         """Ids of matching cases an export or report leaves out: their stored answers cannot be read."""
         where, args = self.where(f)
         sql = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "") + " ORDER BY id"
-        return [r[0] for r in self.execute(sql, args).fetchall()]
+        return sorted({r[0] for r in self.execute(sql, args).fetchall()} | set(self.left_out()))
+
+    def left_out(self) -> list[str]:
+        """Ids of the case rows this store's readers have left out so far (a row that cannot be read)."""
+        return list(dict.fromkeys(getattr(self, "skipped", [])))
+
+    def _skip(self, case_id: str) -> None:
+        if not hasattr(self, "skipped"):
+            self.skipped = []
+        self.skipped.append(case_id)
 
     def damaged_rows(self, limit: int = 100) -> list[str]:
         """For `check`: rows that cannot be read back as a case, or whose JSON the database's functions reject."""
@@ -462,7 +483,13 @@ class BaseStore(CrisisStoreMixin):
         row = self.execute("SELECT * FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
         if row is None:
             raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
-        return self.case_from_row(row)
+        try:
+            return self.case_from_row(row)
+        except (ValueError, TypeError, KeyError) as e:  # pydantic's ValidationError is a ValueError
+            raise StoreError(
+                f"case {row['id']} in {self.label} cannot be read ({type(e).__name__}) — run `recover check`; "
+                "restore it from a backup"
+            ) from None
 
     def recent(self, limit: int = 20, status: str | None = None, staff: str | None = None) -> list[Case]:
         where = [c for c, v in (("status = ?", status), ("staff = ?", staff)) if v]
@@ -494,6 +521,7 @@ class BaseStore(CrisisStoreMixin):
     def _with_events(self, rows: list[Any], events: bool = True) -> list[Case]:
         """Cases with their events read in a few queries, not one per case (a round trip each on a remote server)."""
         found: dict[str, list[Event]] = {r["id"]: [] for r in rows}
+        bad: set[str] = set()
         ids = list(found) if events else []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -502,10 +530,23 @@ class BaseStore(CrisisStoreMixin):
                 " ORDER BY seq",
                 chunk,
             ).fetchall():
-                found[e["case_id"]].append(_event(e))
-        return [self.case_from_row(r, events=False, evs=found[r["id"]]) for r in rows]
+                try:
+                    found[e["case_id"]].append(_event(e))
+                except (ValueError, TypeError, KeyError):
+                    bad.add(e["case_id"])
+        out = []
+        for r in rows:  # one row that cannot be read is left out and named (left_out), never the whole list
+            try:
+                if r["id"] in bad:
+                    raise ValueError("cannot be read")
+                out.append(self.case_from_row(r, events=False, evs=found[r["id"]]))
+            except (ValueError, TypeError, KeyError):
+                self._skip(str(r["id"]))
+        return out
 
     def case_from_row(self, row: Any, events: bool = True, evs: list[Event] | None = None) -> Case:
+        if why := unreadable_row(row):
+            raise ValueError(why)
         if events:
             evs = [
                 _event(e)

@@ -8,7 +8,7 @@ import re
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ from recoverycli.store.base import (
     SCHEMA_VERSION,
     TEXT_COLUMNS,
     BaseStore,
+    Garbled,
+    unreadable_row,
 )
 
 BUSY_TIMEOUT_MS = 10_000
@@ -109,6 +111,11 @@ def inspect(path: Path) -> tuple[str, int]:
             conn.close()
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: {_describe(e)}") from None
+    except UnicodeDecodeError:  # damage in the schema itself: a table name that is not text
+        raise StoreError(
+            f"{path}: the store is damaged (its list of tables cannot be read) — restore the latest backup "
+            "(`recover backup` makes them)"
+        ) from None
     if not tables and version == 0:
         return "empty", 0
     ours = {"cases", "events"} <= tables
@@ -272,8 +279,8 @@ class SqliteStore(BaseStore):
             except sqlite3.DatabaseError:
                 pass
 
-    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, args)
+    def execute(self, sql: str, args: Any = ()) -> Any:
+        return _Reading(self.conn, lambda: self.conn.execute(sql, args))
 
     def ci_equal(self, column: str) -> str:
         return f"{column} = ? COLLATE NOCASE"
@@ -346,11 +353,25 @@ class SqliteStore(BaseStore):
         )
         outer = [_neutralised(c) if neutralise and c in TEXT_COLUMNS else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
-        cur = self.conn.cursor()
-        cur.row_factory = None
-        cur.execute(sql, args)
-        while batch := cur.fetchmany(1000):
-            yield from batch
+
+        def run() -> sqlite3.Cursor:
+            cur = self.conn.cursor()
+            cur.row_factory = None
+            return cur.execute(sql, args)
+
+        for row in _Reading(self.conn, run):
+            if any(isinstance(v, Garbled) for v in row):  # text that is not UTF-8: left out, named by unreadable()
+                continue
+            yield row
+
+    def unreadable(self, f: CaseFilter) -> list[str]:
+        """Also the rows holding text that is not UTF-8, once a reader has met one (a scan only then)."""
+        found = super().unreadable(f)
+        if self.conn.text_factory is not _tolerant:
+            return found
+        where, args = self.where(f)
+        rows = self.execute("SELECT * FROM cases" + (f" WHERE {where}" if where else ""), args)
+        return sorted(set(found) | {str(r["id"]) for r in rows if unreadable_row(r)})
 
     def backup(self, dest: Path) -> None:
         """A consistent copy while others keep writing (SQLite's online backup API); never over an existing file."""
@@ -469,3 +490,54 @@ def open_sqlite(path: Path, create: bool = True) -> SqliteStore:
     if blocker is not None and not blocker.is_dir():
         raise StoreError(f"{path}: {blocker} is a file, not a directory — choose another --store path")
     return SqliteStore(path, create=create)
+
+
+def _tolerant(raw: bytes) -> str:
+    """Text as SQLite holds it; bytes that are not UTF-8 become a Garbled string (U+FFFD for each bad byte)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Garbled(raw.decode("utf-8", "replace"))
+
+
+class _Reading:
+    """A cursor whose rows keep coming when one holds text that is not UTF-8 (the default decoder stops the whole
+    query): the connection then decodes tolerantly (slower, so only from then on), the query runs again and the
+    rows already read are passed over. Readers leave out the row holding Garbled text and name it."""
+
+    def __init__(self, conn: sqlite3.Connection, run: Callable[[], sqlite3.Cursor]) -> None:
+        self.conn, self.run, self.done = conn, run, 0
+        self.cur = run()
+
+    def __getattr__(self, name: str) -> Any:  # rowcount, lastrowid, description
+        return getattr(self.cur, name)
+
+    def fetchmany(self, size: int = 500) -> list[Any]:
+        while True:
+            try:
+                batch = self.cur.fetchmany(size)
+            except sqlite3.OperationalError as e:
+                if "decode" not in str(e) or self.conn.text_factory is _tolerant:
+                    raise
+                self.conn.text_factory = _tolerant
+                self.cur = self.run()
+                skip = self.done
+                while skip > 0 and (got := self.cur.fetchmany(min(skip, 1000))):
+                    skip -= len(got)
+                continue
+            self.done += len(batch)
+            return batch
+
+    def fetchone(self) -> Any:
+        batch = self.fetchmany(1)
+        return batch[0] if batch else None
+
+    def fetchall(self) -> list[Any]:
+        out: list[Any] = []
+        while batch := self.fetchmany(1000):
+            out += batch
+        return out
+
+    def __iter__(self) -> Iterator[Any]:
+        while batch := self.fetchmany(500):
+            yield from batch
