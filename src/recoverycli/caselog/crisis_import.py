@@ -397,14 +397,10 @@ def _capped(text: str) -> str:
 # --- files -----------------------------------------------------------------------------------
 def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], str]:
     """(row number, cells) for every record, and a note of how the file was read."""
-    try:
-        if path.is_dir():
-            raise RecoverError(f"{path} is a directory — give the customer list's file")
-        size = path.stat().st_size
-    except OSError as e:
-        raise RecoverError(f"{path}: cannot read it ({e.strerror}) — check the path") from None
-    if size > MAX_BYTES:
-        raise RecoverError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MiB limit — split the list")
+    from recoverycli.files import read_limited
+
+    # a regular file only, never past the limit: a FIFO would wait forever, /dev/zero would fill the memory
+    data = read_limited(path, MAX_BYTES, "customer list")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_rows(path), "Excel workbook, first sheet"
@@ -412,10 +408,6 @@ def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], str]:
         raise RecoverError(
             f"{path}: {suffix} files cannot be read — save the sheet as CSV UTF-8 (or .xlsx) and try again"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise RecoverError(f"{path}: cannot read it ({e.strerror}) — check the path and its permissions") from None
     if data[:4] == b"PK\x03\x04":
         return _xlsx_rows(path), "Excel workbook, first sheet"
     text, encoding = _decode(data, path)

@@ -529,12 +529,12 @@ def update(
     import json
 
     from recoverycli.caselog import crisis, export
-    from recoverycli.files import check_output, output_file
+    from recoverycli.files import check_output, output_file, read_limited
 
-    try:
-        template = message.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        fail(f"{message}: cannot read it ({getattr(e, 'strerror', None) or 'not UTF-8 text'}) — check the path")
+    try:  # a regular file only, at most 1 MiB (as `coach check --file`): never a FIFO's wait or /dev/zero's flood
+        template = read_limited(message, 1 << 20, "message").decode("utf-8")
+    except UnicodeDecodeError:
+        fail(f"{message}: cannot read it (not UTF-8 text) — save it as UTF-8")
     if output is not None:
         check_output(output, force, [store_location(store)], "mail merge")  # before any work: never onto the store
     st = store_at(store, create=False)

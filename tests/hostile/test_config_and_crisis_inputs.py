@@ -1,0 +1,59 @@
+"""The config file and the crisis inputs are read like an answers file (hostile pass 2, F11 and F12): a regular file
+only, never past a size limit, nesting capped — a FIFO or /dev/zero is one line at once, never a hang or a flood of
+memory (`crisis open --customers /dev/zero` took 6.9 GB in 4 s)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from recoverycli.config import config_file
+from tests.hostile import ANSWERS, one_line, run
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo"])
+def test_crisis_inputs_are_regular_files_only(source: str, fifo: Path) -> None:
+    path = str(fifo) if source == "fifo" else source
+    kind = "a FIFO" if source == "fifo" else "a character device"
+    opened = run("crisis", "open", "--title", "Power cut", "--customers", path, "--dry-run", timeout=20)
+    assert opened.returncode == 1
+    assert one_line(opened.stderr) == f"{path}: this is {kind}, not a file — give the customer list as a regular file"
+    update = run("crisis", "update", "CR-AAAAA", "--message", path, timeout=20)
+    assert update.returncode == 1
+    assert one_line(update.stderr) == f"{path}: this is {kind}, not a file — give the message as a regular file"
+
+
+def test_a_crisis_message_over_a_mebibyte_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "message.txt"
+    big.write_text("We are sorry. " * 100_000)
+    update = run("crisis", "update", "CR-AAAAA", "--message", str(big), timeout=20)
+    assert update.returncode == 1
+    assert "over the 1048576 limit" in one_line(update.stderr)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "deep"])
+def test_a_config_that_is_not_a_small_regular_file_never_hangs(kind: str) -> None:
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "/dev/zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.write_text("a = " + "[" * 30_000 + "]" * 30_000 + "\n")
+    listed = run("notify", "list", timeout=20)
+    assert listed.returncode == 1
+    line = one_line(listed.stderr)
+    assert line.startswith(f"{path}: ") and "unexpected" not in line, line
+    saved = run("start", "other", "--answers", str(ANSWERS), timeout=30)  # the config is read for the staff name
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stdout.strip().startswith("RC-")
