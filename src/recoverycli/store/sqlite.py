@@ -110,7 +110,7 @@ def inspect(path: Path) -> tuple[str, int]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
-        raise StoreError(f"{path}: {_describe(e)}") from None
+        raise StoreError(f"{path}: {_describe(e, path)}") from None
     except UnicodeDecodeError:  # damage in the schema itself: a table name that is not text
         raise StoreError(
             f"{path}: the store is damaged (its list of tables cannot be read) — restore the latest backup "
@@ -171,7 +171,7 @@ class SqliteStore(BaseStore):
             self.conn = self._connect(self.path)
             self._upgrade()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: {_describe(e)}") from None
+            raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
         except OSError as e:
             raise StoreError(
                 f"{self.path}: cannot open the case store ({e.strerror}) — check the path and its permissions, or "
@@ -257,7 +257,7 @@ class SqliteStore(BaseStore):
                 break
             except sqlite3.OperationalError as e:
                 if not _is_busy(e) or attempt == BUSY_RETRIES - 1:
-                    raise StoreError(f"{self.path}: {_describe(e)}") from None
+                    raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
                 time.sleep(0.05 * (attempt + 1))
         try:
             yield self.conn
@@ -267,7 +267,7 @@ class SqliteStore(BaseStore):
             raise
         except sqlite3.DatabaseError as e:
             self._rollback()
-            raise StoreError(f"{self.path}: {_describe(e)}") from None
+            raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
         except BaseException:
             self._rollback()
             raise
@@ -463,8 +463,27 @@ def _is_busy(e: sqlite3.OperationalError) -> bool:
     return "locked" in str(e) or "busy" in str(e)
 
 
-def _describe(e: sqlite3.DatabaseError) -> str:
+FULL_BELOW = 1 << 20  # bytes free: below this, SQLite's "disk I/O error" opening a store is a full disk
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system that holds (or would hold) `path` has next to no room left."""
+    where = next((p for p in (path.parent, *path.parents) if p.is_dir()), None)
+    try:
+        st = os.statvfs(where or ".")
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < FULL_BELOW
+
+
+def _describe(e: sqlite3.DatabaseError, path: Path | None = None) -> str:
     text = str(e)
+    if path is not None and ("disk I/O" in text or "cannot rollback" in text or "full" in text) and _disk_full(path):
+        # SQLite says "disk I/O error" when it cannot even make the -shm file: not damage, so `check` would not help
+        return (
+            f"the disk holding {Path(path).expanduser().parent} is full — free some space there and try again; "
+            "nothing new was saved"
+        )
     if "not a database" in text or "malformed" in text:
         return (
             "this file is not a recover case store (not SQLite, or damaged) — point --store at another file, or "
