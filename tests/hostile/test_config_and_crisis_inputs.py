@@ -57,3 +57,29 @@ def test_a_config_that_is_not_a_small_regular_file_never_hangs(kind: str) -> Non
     saved = run("start", "other", "--answers", str(ANSWERS), timeout=30)  # the config is read for the staff name
     assert saved.returncode == 0, saved.stderr
     assert saved.stdout.strip().startswith("RC-")
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "abc", "nan", "-1", "1e3"])
+def test_a_repeat_window_that_is_not_a_number_of_days_is_named(value: str) -> None:
+    """F13: RECOVER_REPEAT_DAYS=99999999999999999999 was "unexpected error (OverflowError)"; abc, nan, -1 ignored."""
+    from tests.helpers import cli
+
+    result = cli("start", "other", "--answers", str(ANSWERS), env={"RECOVER_REPEAT_DAYS": value})
+    assert result.exit_code == 2, result.output
+    assert one_line(result.stderr) == (
+        f"RECOVER_REPEAT_DAYS={value!r} is not a whole number of days from 0 to 36500 — fix it or remove it "
+        "(the default is 30)"
+    )
+
+
+def test_a_repeat_window_in_the_config_is_used_or_named() -> None:
+    from tests.helpers import cli
+
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('repeat_days = "two weeks"\n')
+    result = cli("start", "other", "--answers", str(ANSWERS))
+    assert result.exit_code == 2
+    assert one_line(result.stderr).startswith(f"{path}: repeat_days = 'two weeks' is not a whole number of days")
+    path.write_text("repeat_days = 14\n")
+    assert cli("start", "other", "--answers", str(ANSWERS)).exit_code == 0
