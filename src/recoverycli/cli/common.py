@@ -103,6 +103,8 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from recoverycli.errors import RecoverError
 
+        if sys.stdout is None:  # started with stdout closed (`recover list >&-`, some daemons)
+            sys.stdout = _ClosedStdout()
         try:
             result = fn(*args, **kwargs)
             sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
@@ -120,6 +122,8 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except OSError as e:
+            if isinstance(sys.stdout, _ClosedStdout) and e.errno == errno.EBADF:
+                _stop(_CLOSED, ExitCode.ERROR)
             if e.filename is None and e.errno in _WRITE_ERRORS:  # writing stdout: `recover list > /dev/full`
                 _drop_stdout()
                 _stop(_cannot_write(e), ExitCode.ERROR)
@@ -128,6 +132,30 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             _stop(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}", ExitCode.ERROR)
 
     return wrapper
+
+
+_CLOSED = "standard output is closed, so nothing could be printed — give the command somewhere to write (> FILE)"
+
+
+class _ClosedStdout:
+    """What sys.stdout is when the process started without one: every write fails as writing to fd 1 would."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def writelines(self, lines: Any) -> None:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _stop(message: str, code: int) -> NoReturn:
@@ -148,6 +176,8 @@ def stdout_failed(e: OSError) -> NoReturn:
 
 
 def _cannot_write(e: OSError) -> str:
+    if e.errno == errno.EBADF:
+        return _CLOSED
     return (
         f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged"
     )
