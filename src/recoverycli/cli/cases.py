@@ -23,6 +23,7 @@ from recoverycli.cli.common import (
     SystemFixOpt,
     UntilOpt,
     case_filter,
+    date_range,
     echo,
     guarded,
     make_console,
@@ -228,7 +229,6 @@ def report(
     import json
     from datetime import date, datetime
 
-    from recoverycli.caselog.filters import as_date
     from recoverycli.caselog.report import make_report
     from recoverycli.cli.common import library
     from recoverycli.files import check_output, write_output
@@ -236,7 +236,7 @@ def report(
     if output is not None:
         check_output(output, force, [store_location(store)], "report")  # before any work: never onto the store
     today = date.today()
-    start, end = as_date(since, today, "--since"), as_date(until, today, "--until")
+    start, end = date_range(since, until, today)
     books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
     made = make_report(st, books, today, datetime.now(UTC), start, end, playbook, staff, show_customers)

@@ -311,23 +311,35 @@ def within(value: Any, flag: str, high: Any, unit: str = "") -> Any:
 def case_filter(status, playbook, customer, staff, since, until, overdue, system_fix_open=False):
     from datetime import date
 
-    from recoverycli.caselog.filters import CaseFilter, as_date
+    from recoverycli.caselog.filters import CaseFilter
     from recoverycli.errors import UsageError
 
     if status is not None and status not in STATUSES:
         raise UsageError(f"--status: '{status}' is not a status — use draft, open or closed")
     today = date.today()
+    first, last = date_range(since, until, today)
     return CaseFilter(
         status=status,
         playbook=playbook,
         customer=customer,
         staff=staff,
-        since=as_date(since, today, "--since"),
-        until=as_date(until, today, "--until"),
+        since=first,
+        until=last,
         overdue=overdue,
         system_fix_open=system_fix_open,
         today=today,
     )
+
+
+def date_range(since: str | None, until: str | None, today: Any) -> tuple[Any, Any]:
+    """--since and --until as dates; reversed, they would match nothing without a word, so they are refused."""
+    from recoverycli.caselog.filters import as_date
+    from recoverycli.errors import UsageError
+
+    first, last = as_date(since, today, "--since"), as_date(until, today, "--until")
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"--since {first} is after --until {last} — swap them")
+    return first, last
 
 
 def staff_for_change(given: str | None) -> str:

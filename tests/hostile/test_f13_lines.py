@@ -1,0 +1,30 @@
+"""Smaller lines from hostile pass 2 (F13): each was a traceback-class error or a silent empty answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import cli
+from tests.hostile import ANSWERS, one_line
+
+
+@pytest.fixture(autouse=True)
+def a_case() -> None:
+    assert cli("start", "other", "--answers", str(ANSWERS)).exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["export", "report", "list"])
+def test_reversed_dates_are_refused_not_an_empty_answer(command: str) -> None:
+    args = [command, "--since", "2026-11-30", "--until", "2026-11-01"]
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert one_line(result.stderr) == "--since 2026-11-30 is after --until 2026-11-01 — swap them"
+
+
+def test_ten_thousand_columns_are_one_line_before_any_output() -> None:
+    result = cli("export", "--columns", "case_id," * 10_000)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert one_line(result.stderr) == "--columns: case_id is named twice — name each column once"
+    unknown = cli("export", "--columns", ",".join(f"x{i}" for i in range(10_000)))
+    assert unknown.exit_code == 2 and unknown.stdout == ""
+    assert one_line(unknown.stderr).startswith("--columns: unknown column(s) x0, x1, x2, x3, x4 and 9995 more — ")
