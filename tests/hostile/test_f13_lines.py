@@ -28,3 +28,12 @@ def test_ten_thousand_columns_are_one_line_before_any_output() -> None:
     unknown = cli("export", "--columns", ",".join(f"x{i}" for i in range(10_000)))
     assert unknown.exit_code == 2 and unknown.stdout == ""
     assert one_line(unknown.stderr).startswith("--columns: unknown column(s) x0, x1, x2, x3, x4 and 9995 more — ")
+
+
+def test_a_playbook_directory_that_does_not_exist_is_named(tmp_path) -> None:
+    missing = tmp_path / "typo"
+    warning = f"warning: no playbook directory {missing} (from --playbooks or RECOVER_PLAYBOOKS) — its playbooks"
+    listed = cli("playbook", "list", "--playbooks", str(missing))
+    assert listed.exit_code == 0 and warning in listed.stderr
+    started = cli("start", "late-checkin", "--answers", str(ANSWERS), env={"RECOVER_PLAYBOOKS": str(missing)})
+    assert started.exit_code != 0 and warning in started.stderr

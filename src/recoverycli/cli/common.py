@@ -52,12 +52,20 @@ PlaybooksOpt = Annotated[
 def library(dirs: list[Path] | None, warn: Callable[[str], None] | None = None):
     """Every playbook that loads. Each broken file is named once (on stderr, or through `warn`: the call screen shows
     it) and only its own playbook is refused: a trainer's typo must not stop a clerk's call on another playbook."""
-    from recoverycli.playbooks.library import Library
+    from recoverycli.playbooks.library import Library, search_dirs
 
     lib = Library.default(dirs)
     _, problems = lib.usable()
-    for p in problems:
-        message = f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)"
+    messages = [
+        f"warning: no playbook directory {d} (from --playbooks or RECOVER_PLAYBOOKS) — its playbooks are not loaded"
+        for d in search_dirs(dirs)[1:]
+        if not d.is_dir()
+    ]
+    messages += [
+        f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)"
+        for p in problems
+    ]
+    for message in messages:
         if warn is None:
             echo(message, fg="yellow", err=True)
         else:
