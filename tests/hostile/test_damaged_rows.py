@@ -101,3 +101,15 @@ def test_a_schema_that_is_not_utf8_is_one_line_from_check_and_backup(tmp_path: P
         assert result.exit_code == 1, result.output
         assert "the store is damaged" in one_line(result.stderr), result.output
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_check_names_a_column_dropped_by_hand(tmp_path: Path) -> None:
+    """F13: with `resolution` dropped, check said "ok" while export and forget failed."""
+    store, _, _ = store_with_damage(tmp_path, "segment = segment")
+    conn = sqlite3.connect(store)
+    conn.execute("ALTER TABLE cases DROP COLUMN resolution")
+    conn.commit()
+    conn.close()
+    check = cli("check", "--store", str(store))
+    assert check.exit_code == 1 and "DAMAGED" in check.stdout
+    assert "table cases lacks column(s) resolution of schema v" in check.stdout

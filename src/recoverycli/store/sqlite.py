@@ -407,6 +407,26 @@ class SqliteStore(BaseStore):
                 if os.path.lexists(leftover):
                     leftover.unlink()
 
+    def _missing_columns(self, ask: Callable[[str, str, Any], Any]) -> list[str]:
+        """Columns this schema version has that the store lacks (a column dropped by hand): every reader would fail."""
+        reference = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            self._migrate(reference, 0)
+            tables = [r[0] for r in reference.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            want = {t: [r[1] for r in reference.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+        finally:
+            reference.close()
+        out = []
+        for table, columns in want.items():
+            have = {r[1] for r in ask(f"read the {table} table's columns", f'PRAGMA table_info("{table}")', [])}
+            lacking = [c for c in columns if c not in have]
+            if lacking:
+                out.append(
+                    f"table {table} lacks column(s) {', '.join(lacking)} of schema v{SCHEMA_VERSION} — it was changed "
+                    "by hand; restore a backup"
+                )
+        return out
+
     def check(self) -> dict[str, Any]:
         """Integrity check plus the figures a person wants to see after it; damage is reported, never a crash."""
         problems: list[str] = []
@@ -419,6 +439,7 @@ class SqliteStore(BaseStore):
                 return default
 
         problems += [r[0] for r in ask("run the integrity check", "PRAGMA integrity_check", []) if r[0] != "ok"]
+        problems += self._missing_columns(ask)
         problems += [
             f"event {r[1]} points at a missing case" for r in ask("check the links", "PRAGMA foreign_key_check", [])
         ]
