@@ -37,3 +37,15 @@ def test_a_playbook_directory_that_does_not_exist_is_named(tmp_path) -> None:
     assert listed.exit_code == 0 and warning in listed.stderr
     started = cli("start", "late-checkin", "--answers", str(ANSWERS), env={"RECOVER_PLAYBOOKS": str(missing)})
     assert started.exit_code != 0 and warning in started.stderr
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_an_infinite_follow_up_date_is_not_a_date_not_a_number(value: str, tmp_path) -> None:
+    text = ANSWERS.read_text()
+    lines = [f"  follow_up_date: {value}" if ln.startswith("  follow_up_date:") else ln for ln in text.splitlines()]
+    path = tmp_path / "inf.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    result = cli("start", "other", "--answers", str(path))
+    assert result.exit_code == 1
+    assert "follow_up_date: '" in result.stderr and "' is not a date — write it as YYYY-MM-DD" in result.stderr
+    assert "not a number" not in result.stderr
