@@ -49,3 +49,12 @@ def test_an_infinite_follow_up_date_is_not_a_date_not_a_number(value: str, tmp_p
     assert result.exit_code == 1
     assert "follow_up_date: '" in result.stderr and "' is not a date — write it as YYYY-MM-DD" in result.stderr
     assert "not a number" not in result.stderr
+
+
+def test_store_migrate_on_a_new_path_says_it_made_a_store(tmp_path) -> None:
+    new = tmp_path / "nonexist.db"
+    made = cli("store", "migrate", "--store", str(new))
+    assert made.exit_code == 0
+    assert one_line(made.stderr) == f"{new}: created a new, empty case store (schema v6) — there was none at this path"
+    again = cli("store", "migrate", "--store", str(new))
+    assert one_line(again.stderr) == f"{new}: schema v6, already up to date"

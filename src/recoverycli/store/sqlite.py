@@ -155,6 +155,7 @@ class SqliteStore(BaseStore):
         self.migrated_from: int | None = None
         try:
             kind, _ = inspect(self.path)
+            self.created = kind != "store"  # `store migrate` says it made a new store, not "already up to date"
             if kind != "missing":
                 stale_temps(self.path)  # left by a recover killed while it created this store or replaced a file here
             if kind != "store" and not create:
