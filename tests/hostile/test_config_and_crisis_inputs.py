@@ -83,3 +83,24 @@ def test_a_repeat_window_in_the_config_is_used_or_named() -> None:
     assert one_line(result.stderr).startswith(f"{path}: repeat_days = 'two weeks' is not a whole number of days")
     path.write_text("repeat_days = 14\n")
     assert cli("start", "other", "--answers", str(ANSWERS)).exit_code == 0
+
+
+@pytest.mark.parametrize(("region", "shown"), [("XX", "XX"), ("GBR", "GBR"), ("../../", "…")])
+def test_an_unknown_phone_region_is_named_not_every_number_unparsable(region: str, shown: str, tmp_path: Path) -> None:
+    from tests.helpers import cli
+
+    customers = tmp_path / "list.csv"
+    customers.write_text("name,phone\nAna Souza,020 7946 0000\n")
+    for env, extra in (({}, ["--phone-region", region]), ({"RECOVER_PHONE_REGION": region}, [])):
+        result = cli(
+            "crisis", "open", "--title", "Power cut", "--customers", str(customers), "--dry-run", *extra, env=env
+        )
+        assert result.exit_code == 2, result.output
+        assert one_line(result.stderr) == (
+            f"phone region '{shown}' (--phone-region or RECOVER_PHONE_REGION) is not a two-letter country code — "
+            "use one such as US, GB or DE"
+        )
+    ok = cli(
+        "crisis", "open", "--title", "Power cut", "--customers", str(customers), "--dry-run", "--phone-region", "gb"
+    )
+    assert ok.exit_code == 0, ok.output

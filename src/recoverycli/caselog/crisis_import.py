@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recoverycli.errors import RecoverError
+from recoverycli.errors import RecoverError, UsageError
 from recoverycli.playbooks.schema import SEGMENTS, Segment
 from recoverycli.safety import CONTROL
 
@@ -220,6 +220,7 @@ def map_columns(headers: list[str]) -> Mapping:
 
 def read_customers(path: Path, region: str | None = None) -> ReadList:
     """Every row checked; the caller loads `customers` only if `problems` is empty."""
+    region = _region(region)
     rows, how = _rows(path)
     try:
         header = next(rows)
@@ -392,6 +393,23 @@ def _clean(text: str) -> str:
 
 def _capped(text: str) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def _region(given: str | None) -> str:
+    """The region for numbers without +code, refused when phonenumbers does not know it: an unknown one (XX, GBR)
+    would make every national number in the list "unparsable" with nothing saying why."""
+    import phonenumbers
+
+    from recoverycli.identity import phone_region
+
+    region = (given or phone_region()).strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        shown = region if len(region) <= 10 and region.isalnum() else "…"
+        raise UsageError(
+            f"phone region '{shown}' (--phone-region or RECOVER_PHONE_REGION) is not a two-letter country code — "
+            "use one such as US, GB or DE"
+        )
+    return str(region)
 
 
 # --- files -----------------------------------------------------------------------------------
