@@ -50,7 +50,7 @@ def test_a_store_on_a_full_disk_says_the_disk_is_full_and_where(small_disk: Path
         ANSWERS.read_text().replace("Jo Okafor", "Max Pereira").replace("jo.okafor@", "max.p@").replace("Jo,", "Max,")
     )
     fill(small_disk)
-    expected = f"{store}: the disk holding {small_disk} is full — free some space there and try again"
+    expected = f"{store}: the disk is full where the store is ({small_disk}) — free some space there and try again"
     saved = run("start", "other", "--answers", str(other), env=env)
     assert saved.returncode == 1, saved.stdout + saved.stderr
     assert one_line(saved.stderr).startswith(expected), saved.stderr
@@ -61,4 +61,6 @@ def test_a_store_on_a_full_disk_says_the_disk_is_full_and_where(small_disk: Path
     new = small_disk / "new.db"
     result = run("start", "other", "--answers", str(other), "--store", str(new), env=env)
     assert result.returncode == 1
-    assert one_line(result.stderr).startswith(f"{new}: the disk holding {small_disk} is full"), result.stderr
+    assert one_line(result.stderr).startswith(f"{new}: the disk is full where the store is ({small_disk})"), (
+        result.stderr
+    )

@@ -503,8 +503,8 @@ def _describe(e: sqlite3.DatabaseError, path: Path | None = None) -> str:
     if path is not None and ("disk I/O" in text or "cannot rollback" in text or "full" in text) and _disk_full(path):
         # SQLite says "disk I/O error" when it cannot even make the -shm file: not damage, so `check` would not help
         return (
-            f"the disk holding {Path(path).expanduser().parent} is full — free some space there and try again; "
-            "nothing new was saved"
+            f"the disk is full where the store is ({Path(path).expanduser().parent}) — free some space there and "
+            "try again; nothing new was saved"
         )
     if "not a database" in text or "malformed" in text:
         return (
