@@ -104,3 +104,15 @@ def test_an_unknown_phone_region_is_named_not_every_number_unparsable(region: st
         "crisis", "open", "--title", "Power cut", "--customers", str(customers), "--dry-run", "--phone-region", "gb"
     )
     assert ok.exit_code == 0, ok.output
+
+
+def test_a_list_of_blank_rows_is_no_customers_in_a_dry_run_too(tmp_path: Path) -> None:
+    """F13: it dry-ran as "would load 0 customer(s):  — nothing loaded" with exit 0; the real open refused it."""
+    from tests.helpers import cli
+
+    customers = tmp_path / "list.csv"
+    customers.write_text("name,phone\n   ,   \n")
+    result = cli("crisis", "open", "--title", "Power cut", "--customers", str(customers), "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert f"{customers}: no customers in the file — nothing to open a crisis for (dry run)" in result.stderr
+    assert "would load" not in result.output and result.stdout == ""

@@ -146,6 +146,8 @@ def open_(
     read = _read(customers, phone_region)
     clean = _report_rows(read)
     if dry_run:
+        if clean and not read.customers:  # what the real open would say, not "would load 0 customer(s)" and exit 0
+            fail(f"{customers}: no customers in the file — nothing to open a crisis for (dry run)")
         _preview(read)
         echo(
             f"would load {_summary(read.customers)}"
