@@ -58,3 +58,16 @@ def test_store_migrate_on_a_new_path_says_it_made_a_store(tmp_path) -> None:
     assert one_line(made.stderr) == f"{new}: created a new, empty case store (schema v6) — there was none at this path"
     again = cli("store", "migrate", "--store", str(new))
     assert one_line(again.stderr) == f"{new}: schema v6, already up to date"
+
+
+@pytest.mark.parametrize("args", [["list"], ["export", "--tz", "local"], ["followups"]])
+def test_a_time_zone_the_c_library_cannot_use_is_one_line(args: list[str]) -> None:
+    """F13: TZ=UTC+99 (a POSIX offset past 24 h) was "unexpected error (ValueError)", after export's header line."""
+    from tests.hostile import run
+
+    result = run(*args, env={"TZ": "UTC+99"})
+    assert result.returncode == 2 and result.stdout == ""
+    assert one_line(result.stderr) == (
+        "the time zone TZ='UTC+99' cannot be used — set TZ to a zone such as Europe/London, or unset it"
+    )
+    assert run(*args, env={"TZ": "UTC+5"}).returncode == 0

@@ -113,6 +113,7 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
 
         if sys.stdout is None:  # started with stdout closed (`recover list >&-`, some daemons)
             sys.stdout = _ClosedStdout()
+        _check_time_zone()
         try:
             result = fn(*args, **kwargs)
             sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
@@ -140,6 +141,23 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             _stop(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}", ExitCode.ERROR)
 
     return wrapper
+
+
+def _check_time_zone() -> None:
+    """Every date shown is local time: a TZ the C library cannot use (TZ=UTC+99) fails each conversion, so say so
+    once, before the command starts, instead of an unexpected error halfway through a table or an export."""
+    import os
+    from datetime import datetime
+
+    try:
+        datetime.now(UTC).astimezone()
+    except (ValueError, OverflowError, OSError):
+        shown = os.environ.get("TZ", "")
+        shown = shown if len(shown) <= 40 and shown.isprintable() else "…"
+        _stop(
+            f"the time zone TZ={shown!r} cannot be used — set TZ to a zone such as Europe/London, or unset it",
+            ExitCode.USAGE,
+        )
 
 
 _CLOSED = "standard output is closed, so nothing could be printed — give the command somewhere to write (> FILE)"
