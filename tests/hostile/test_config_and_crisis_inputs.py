@@ -116,3 +116,17 @@ def test_a_list_of_blank_rows_is_no_customers_in_a_dry_run_too(tmp_path: Path) -
     assert result.exit_code == 1, result.output
     assert f"{customers}: no customers in the file — nothing to open a crisis for (dry run)" in result.stderr
     assert "would load" not in result.output and result.stdout == ""
+
+
+@pytest.mark.parametrize("flag", ["--title", "--supplier"])
+def test_a_crisis_title_or_supplier_over_200_characters_is_refused_not_cut(flag: str, tmp_path: Path) -> None:
+    """F13: 100,000 characters were taken (and cut to 200 without a word)."""
+    from tests.helpers import cli
+
+    customers = tmp_path / "list.csv"
+    customers.write_text("name,phone\nAna Souza,+1 212 555 0100\n")
+    args = {"--title": "Power cut", "--supplier": "Aurora Lines"}
+    args[flag] = "x" * 100_000
+    result = cli("crisis", "open", "--customers", str(customers), *[a for kv in args.items() for a in kv])
+    assert result.exit_code == 2, result.output
+    assert one_line(result.stderr) == f"{flag} is 100000 characters, over the 200 limit — shorten it"

@@ -142,6 +142,7 @@ def open_(
     from recoverycli.playbooks.library import Library
 
     retry, hold = crisis.parse_duration(retry_after, "--retry-after"), crisis.parse_duration(lease, "--lease")
+    crisis.heading(title, supplier)  # a title too long is refused before the list is read
     Library.default(playbooks).get(playbook)  # an unknown playbook is refused before anything loads
     read = _read(customers, phone_region)
     clean = _report_rows(read)
