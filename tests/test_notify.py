@@ -202,6 +202,28 @@ def test_no_password_survives_redaction_or_the_label(password: str) -> None:
         assert password not in cleaned and quote(password, safe="") not in cleaned
 
 
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("json://duty:hunter2@mysecrettail@127.0.0.1:1/", "sending JSON notification to mysecrettail."),
+        ("mailto://duty:hunter2@secret@example.org", 'error while submitting email to "secret"'),
+        ("ntfys://duty:pw@secret-topic-x@ntfy.invalid/topic", "sending ntfy:https://secret-topic-x notification"),
+    ],
+)
+def test_an_unencoded_at_in_a_password_is_refused_before_sending_and_its_tail_redacted(url: str, said: str) -> None:
+    from recoverycli.notify.delivery import deliver
+    from recoverycli.notify.messages import Message
+
+    tail = url.split("@")[1]
+    assert tail not in redact(said, notify.url_secrets(url))
+    (got,) = deliver(
+        Message(kind="emergency", key="RC-AAAAA", title="t", body="b"),
+        [Channel(url=url, kinds=frozenset({"emergency"}), number=1, source="RECOVER_NOTIFY")],
+    )
+    assert not got.ok and got.reason == "the password holds an unencoded '@' — percent-encode it as %40"
+    assert tail not in got.reason and "hunter2" not in got.reason
+
+
 # --- messages -----------------------------------------------------------------------------------------------------
 def test_a_message_carries_the_case_never_the_customers_words_contact_or_unasked_name() -> None:
     case = make_case(

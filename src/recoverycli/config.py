@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 
 APP = "recover"
+CONFIG_LIMIT = 64 * 1024  # bytes: a config is a few lines; a FIFO or /dev/zero in its place is refused
 
 
 def config_dir() -> Path:
@@ -36,8 +38,8 @@ def read_config() -> dict[str, object]:
     if not config_file().exists():
         return {}
     try:
-        return tomllib.loads(read_limited(config_file(), 64 * 1024, "config file").decode("utf-8"))
-    except (RecoverError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return tomllib.loads(read_limited(config_file(), CONFIG_LIMIT, "config file").decode("utf-8"))
+    except (RecoverError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         return {}
 
 
@@ -51,14 +53,16 @@ def remember(key: str, value: str) -> None:
     import re
 
     from recoverycli.errors import RecoverError
-    from recoverycli.files import replace_private
+    from recoverycli.files import read_limited, replace_private
 
     path = config_file()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    except FileNotFoundError:
+    try:  # a FIFO or /dev/zero as the config: not remembered, never a hang after the save
+        lines = read_limited(path, CONFIG_LIMIT, "config file").decode("utf-8").splitlines(keepends=True)
+    except RecoverError:
+        if os.path.lexists(path):
+            return
         lines = []
-    except (OSError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         return
     line = f"{key} = {json.dumps(value, ensure_ascii=False)}\n"
     first_table = next((i for i, text in enumerate(lines) if text.lstrip().startswith("[")), len(lines))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,10 @@ COMPANIONS = ("-wal", "-shm", "-journal")
 TEMP_MARK = ".recover-tmp"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# A URL scheme (jdbc:postgresql too). A Path argument turns scheme:// into scheme:/, so a path starting with
+# scheme:/ is a database address given where a file was expected — and may hold a password.
+URL_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*(?::[A-Za-z][A-Za-z0-9+.\-]*)*"
+_URLISH = re.compile(rf"\s*{URL_SCHEME}:/")
 
 
 class FileRefused(RecoverError):
@@ -130,6 +135,17 @@ def _kind(mode: int) -> str:
     return "a file"
 
 
+def is_urlish(path: Path | str) -> bool:
+    return bool(_URLISH.match(str(path)))
+
+
+def refuse_url(path: Path | str, what: str) -> None:
+    """FileRefused for a URL given as a file path; the message never repeats it (it may hold a password)."""
+    if is_urlish(path):
+        reason = f"this is a URL, not a file (not shown: it may hold a password) — give a file path for the {what}"
+        raise FileRefused(f"the {what} path: {reason}", reason)
+
+
 def check_output(
     path: Path, force: bool | None = False, stores: Iterable[Path | str] = (), what: str = "output"
 ) -> str:
@@ -138,6 +154,7 @@ def check_output(
     "stream" is a character device or a FIFO (/dev/null, /dev/stdout, a pipe): written in place, nothing to replace.
     force=None: the command never replaces a file (a backup), so an existing one is simply refused.
     """
+    refuse_url(path, what)
     path = Path(path).expanduser()
     try:
         lst = os.lstat(path)
@@ -411,6 +428,7 @@ def read_limited(path: Path, limit: int, what: str = "file") -> bytes:
     Opened without blocking (a FIFO would wait for a writer forever) and read no further than the limit,
     whatever the size the file claims (/dev/zero claims none).
     """
+    refuse_url(path, what)
     path = Path(path).expanduser()
 
     def refuse(reason: str) -> FileRefused:

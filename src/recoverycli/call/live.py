@@ -18,16 +18,33 @@ from recoverycli.store import BaseStore, iso, utcnow
 REPEAT_DAYS = 30
 
 
-def repeat_days() -> int:
-    """How far back an earlier complaint still counts (RECOVER_REPEAT_DAYS, else config `repeat_days`, else 30)."""
-    from recoverycli.config import read_config
+MAX_REPEAT_DAYS = 36_500  # a hundred years: beyond it a date before the window cannot be written
 
-    for candidate in (os.environ.get("RECOVER_REPEAT_DAYS"), read_config().get("repeat_days")):
+
+def repeat_days() -> int:
+    """How far back an earlier complaint still counts (RECOVER_REPEAT_DAYS, else config `repeat_days`, else 30).
+
+    A value that is not a whole number of days from 0 to MAX_REPEAT_DAYS is a UsageError naming where it was set:
+    quietly using 30 instead would hide a repeat complaint the desk meant to catch."""
+    from recoverycli.config import config_file, read_config
+    from recoverycli.errors import UsageError
+
+    env = os.environ.get("RECOVER_REPEAT_DAYS")
+    for candidate, where in ((env, "RECOVER_REPEAT_DAYS"), (read_config().get("repeat_days"), str(config_file()))):
+        if candidate is None or (candidate == "" and where == "RECOVER_REPEAT_DAYS"):
+            continue
         try:
-            if isinstance(candidate, str | int | float) and int(candidate) >= 0:  # a TOML list or table is not a number
-                return int(candidate)
-        except (TypeError, ValueError):
-            pass
+            days = int(str(candidate).strip()) if not isinstance(candidate, bool) else -1
+        except ValueError:
+            days = -1
+        if not 0 <= days <= MAX_REPEAT_DAYS:
+            shown = str(candidate) if len(str(candidate)) <= 20 else str(candidate)[:20] + "…"
+            setting = f"{where}={shown!r}" if where == "RECOVER_REPEAT_DAYS" else f"{where}: repeat_days = {shown!r}"
+            raise UsageError(
+                f"{setting} is not a whole number of days from 0 to {MAX_REPEAT_DAYS} — fix it or remove it "
+                "(the default is 30)"
+            )
+        return days
     return REPEAT_DAYS
 
 

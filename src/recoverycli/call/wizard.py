@@ -231,6 +231,8 @@ def check_answer(prompt: Prompt, raw: Any, call: Call | None) -> Any:
         raise ValueError(f"'{raw}' is not yes or no — answer yes or no")
     if isinstance(raw, (dict, list)):
         raise ValueError("expected a single answer, not a list or mapping — write it as text")
+    if isinstance(raw, float) and not math.isfinite(raw) and prompt.type == "date":
+        raise ValueError(f"'{raw}' is not a date — write it as YYYY-MM-DD, e.g. {date.today().isoformat()}")
     if isinstance(raw, float) and not math.isfinite(raw):
         raise ValueError(
             f"'{raw}' is not a number that can be recorded — give digits, e.g. 40 or 12.50, or text in quotes"

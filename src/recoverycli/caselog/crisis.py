@@ -275,6 +275,18 @@ def stamped(read: ReadList, now: datetime, source: str) -> list[dict[str, Any]]:
     return [{**c, "added_at": iso(now), "source": source} for c in read.customers]
 
 
+def heading(title: str, supplier: str | None) -> tuple[str, str]:
+    """A crisis's title and supplier on one line each, at most 200 characters (every desk's queue line shows them):
+    refused when longer, never cut short without a word."""
+    title, supplier = " ".join(title.split()), " ".join((supplier or "").split())
+    if not title:
+        raise UsageError('--title is empty — say what happened, e.g. "Aurora lost power at sea, 12-14 Nov"')
+    for flag, value in (("--title", title), ("--supplier", supplier)):
+        if len(value) > 200:
+            raise UsageError(f"{flag} is {len(value)} characters, over the 200 limit — shorten it")
+    return title, supplier
+
+
 def open_crisis(
     store: Any,
     title: str,
@@ -289,14 +301,12 @@ def open_crisis(
     """A new crisis with its whole customer list, or nothing at all."""
     from recoverycli.store import iso
 
-    title = " ".join(title.split())
-    if not title:
-        raise UsageError('--title is empty — say what happened, e.g. "Aurora lost power at sea, 12-14 Nov"')
+    title, supplier = heading(title, supplier)
     if read.problems:
         raise RecoverError(f"{read.path}: {len(read.problems)} bad row(s); nothing loaded")
     crisis = {
-        "title": title[:200],
-        "supplier": " ".join((supplier or "").split())[:200],
+        "title": title,
+        "supplier": supplier,
         "playbook_id": playbook_id,
         "status": "open",
         "opened_at": iso(now),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recoverycli.errors import RecoverError
+from recoverycli.errors import RecoverError, UsageError
 from recoverycli.playbooks.schema import SEGMENTS, Segment
 from recoverycli.safety import CONTROL
 
@@ -220,6 +220,7 @@ def map_columns(headers: list[str]) -> Mapping:
 
 def read_customers(path: Path, region: str | None = None) -> ReadList:
     """Every row checked; the caller loads `customers` only if `problems` is empty."""
+    region = _region(region)
     rows, how = _rows(path)
     try:
         header = next(rows)
@@ -394,17 +395,30 @@ def _capped(text: str) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
+def _region(given: str | None) -> str:
+    """The region for numbers without +code, refused when phonenumbers does not know it: an unknown one (XX, GBR)
+    would make every national number in the list "unparsable" with nothing saying why."""
+    import phonenumbers
+
+    from recoverycli.identity import phone_region
+
+    region = (given or phone_region()).strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        shown = region if len(region) <= 10 and region.isalnum() else "…"
+        raise UsageError(
+            f"phone region '{shown}' (--phone-region or RECOVER_PHONE_REGION) is not a two-letter country code — "
+            "use one such as US, GB or DE"
+        )
+    return str(region)
+
+
 # --- files -----------------------------------------------------------------------------------
 def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], str]:
     """(row number, cells) for every record, and a note of how the file was read."""
-    try:
-        if path.is_dir():
-            raise RecoverError(f"{path} is a directory — give the customer list's file")
-        size = path.stat().st_size
-    except OSError as e:
-        raise RecoverError(f"{path}: cannot read it ({e.strerror}) — check the path") from None
-    if size > MAX_BYTES:
-        raise RecoverError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_BYTES // 2**20} MiB limit — split the list")
+    from recoverycli.files import read_limited
+
+    # a regular file only, never past the limit: a FIFO would wait forever, /dev/zero would fill the memory
+    data = read_limited(path, MAX_BYTES, "customer list")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_rows(path), "Excel workbook, first sheet"
@@ -412,10 +426,6 @@ def _rows(path: Path) -> tuple[Iterator[tuple[int, list[Any]]], str]:
         raise RecoverError(
             f"{path}: {suffix} files cannot be read — save the sheet as CSV UTF-8 (or .xlsx) and try again"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise RecoverError(f"{path}: cannot read it ({e.strerror}) — check the path and its permissions") from None
     if data[:4] == b"PK\x03\x04":
         return _xlsx_rows(path), "Excel workbook, first sheet"
     text, encoding = _decode(data, path)

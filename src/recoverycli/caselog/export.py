@@ -37,11 +37,13 @@ def pick_columns(spec: str | None) -> tuple[str, ...]:
     if not spec:
         return COLUMNS
     cols = tuple(c.strip() for c in spec.split(",") if c.strip())
-    unknown = [c for c in cols if c not in COLUMNS]
+    unknown = list(dict.fromkeys(c for c in cols if c not in COLUMNS))
     if unknown or not cols:
-        raise UsageError(
-            f"--columns: unknown column(s) {', '.join(unknown) or '(none given)'} — choose from: {', '.join(COLUMNS)}"
-        )
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise UsageError(f"--columns: unknown column(s) {shown or '(none given)'} — choose from: {', '.join(COLUMNS)}")
+    twice = next((c for i, c in enumerate(cols) if c in cols[:i]), None)
+    if twice is not None:  # a CSV would have two columns of that name, JSON one key: name each column once
+        raise UsageError(f"--columns: {twice} is named twice — name each column once")
     return cols
 
 

@@ -23,6 +23,7 @@ from recoverycli.cli.common import (
     SystemFixOpt,
     UntilOpt,
     case_filter,
+    date_range,
     echo,
     guarded,
     make_console,
@@ -30,6 +31,7 @@ from recoverycli.cli.common import (
     stdout_failed,
     store_at,
     store_location,
+    warn_left_out,
     within,
 )
 from recoverycli.cli.formats import ExportFormat, Format, ListFormat, ReportFormat, Zone
@@ -101,19 +103,21 @@ def list_cases(
 
         rows = st.export_rows(export.COLUMNS, filt, "newest", limit, neutralise=True) if st else []
         export.write_csv(rows, sys.stdout, export.COLUMNS)
+        if st:
+            warn_unreadable(st, filt)
         return
     cases = st.cases(filt, limit=limit) if st else []
     if format is ListFormat.json:
         from recoverycli.caselog.export import case_record
 
         print_json([case_record(c) for c in cases])
-        return
-    from recoverycli.ui import panels
-
-    if not cases:
+    elif not cases:
         make_console(stderr=True).print("No cases match." if st else "No cases yet. Start one with `recover start`.")
-        return
-    make_console().print(panels.cases_table(cases))
+    else:
+        from recoverycli.ui import panels
+
+        make_console().print(panels.cases_table(cases))
+    warn_left_out(st)
 
 
 @guarded
@@ -230,7 +234,6 @@ def report(
     import json
     from datetime import date, datetime
 
-    from recoverycli.caselog.filters import as_date
     from recoverycli.caselog.report import make_report
     from recoverycli.cli.common import library
     from recoverycli.files import check_output, write_output
@@ -238,7 +241,7 @@ def report(
     if output is not None:
         check_output(output, force, [store_location(store)], "report")  # before any work: never onto the store
     today = date.today()
-    start, end = as_date(since, today, "--since"), as_date(until, today, "--until")
+    start, end = date_range(since, until, today)
     books, _ = library(playbooks).usable()
     st = store_at(store, create=False)
     made = make_report(st, books, today, datetime.now(UTC), start, end, playbook, staff, show_customers)

@@ -22,6 +22,7 @@ from recoverycli.cli.common import (
     staff_for_change,
     store_at,
     store_location,
+    warn_left_out,
     within,
 )
 from recoverycli.cli.formats import ListFormat
@@ -53,6 +54,7 @@ def followups(
     if ics is not None:
         check_output(ics, force, [store_location(store)], "calendar")  # before any work: never onto the store
     today = date.today()
+    st = None
     try:
         st = store_at(store, create=False)
         cases = st.cases(due_filter(today, upcoming), order="follow_up", events=ics is not None)
@@ -74,6 +76,7 @@ def followups(
         from recoverycli.ui import panels
 
         make_console().print(panels.followups_table(rows))
+    warn_left_out(st)
 
 
 @guarded

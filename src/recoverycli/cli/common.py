@@ -59,12 +59,20 @@ PlaybooksOpt = Annotated[
 def library(dirs: list[Path] | None, warn: Callable[[str], None] | None = None) -> Library:
     """Every playbook that loads. Each broken file is named once (on stderr, or through `warn`: the call screen shows
     it) and only its own playbook is refused: a trainer's typo must not stop a clerk's call on another playbook."""
-    from recoverycli.playbooks.library import Library
+    from recoverycli.playbooks.library import Library, search_dirs
 
     lib = Library.default(dirs)
     _, problems = lib.usable()
-    for p in problems:
-        message = f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)"
+    messages = [
+        f"warning: no playbook directory {d} (from --playbooks or RECOVER_PLAYBOOKS) — its playbooks are not loaded"
+        for d in search_dirs(dirs)[1:]
+        if not d.is_dir()
+    ]
+    messages += [
+        f"warning: skipped a broken playbook — {p} (`recover playbook lint {p.file}` lists every problem)"
+        for p in problems
+    ]
+    for message in messages:
         if warn is None:
             echo(message, fg="yellow", err=True)
         else:
@@ -126,6 +134,9 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from recoverycli.errors import RecoverError
 
+        if sys.stdout is None:  # started with stdout closed (`recover list >&-`, some daemons)
+            sys.stdout = _ClosedStdout()
+        _check_time_zone()
         try:
             result = fn(*args, **kwargs)
             sys.stdout.flush()  # a full disk behind stdout shows here, not as a traceback at exit
@@ -143,6 +154,8 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except OSError as e:
+            if isinstance(sys.stdout, _ClosedStdout) and e.errno == errno.EBADF:
+                _stop(_CLOSED, ExitCode.ERROR)
             if e.filename is None and e.errno in _WRITE_ERRORS:  # writing stdout: `recover list > /dev/full`
                 _drop_stdout()
                 _stop(_cannot_write(e), ExitCode.ERROR)
@@ -151,6 +164,47 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
             _stop(f"unexpected error ({type(e).__name__}) — details in {_log_crash()}", ExitCode.ERROR)
 
     return wrapper
+
+
+def _check_time_zone() -> None:
+    """Every date shown is local time: a TZ the C library cannot use (TZ=UTC+99) fails each conversion, so say so
+    once, before the command starts, instead of an unexpected error halfway through a table or an export."""
+    import os
+    from datetime import datetime
+
+    try:
+        datetime.now(UTC).astimezone()
+    except (ValueError, OverflowError, OSError):
+        shown = os.environ.get("TZ", "")
+        shown = shown if len(shown) <= 40 and shown.isprintable() else "…"
+        _stop(
+            f"the time zone TZ={shown!r} cannot be used — set TZ to a zone such as Europe/London, or unset it",
+            ExitCode.USAGE,
+        )
+
+
+_CLOSED = "standard output is closed, so nothing could be printed — give the command somewhere to write (> FILE)"
+
+
+class _ClosedStdout:
+    """What sys.stdout is when the process started without one: every write fails as writing to fd 1 would."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def writelines(self, lines: Any) -> None:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _stop(message: str, code: int) -> NoReturn:
@@ -171,6 +225,8 @@ def stdout_failed(e: OSError) -> NoReturn:
 
 
 def _cannot_write(e: OSError) -> str:
+    if e.errno == errno.EBADF:
+        return _CLOSED
     return (
         f"cannot write the output ({e.strerror}) — free some space, or send it somewhere else; the store is unchanged"
     )
@@ -229,11 +285,24 @@ def store_at(location: str | None, create: bool = True, migrate: bool = False) -
     return open_store(store_location(location), create=create, migrate=migrate)
 
 
+def warn_left_out(st: Any) -> None:
+    """A reader left out case rows that cannot be read (damaged, or written by another tool): name them on stderr."""
+    skipped = st.left_out() if st is not None else []
+    if skipped:
+        echo(
+            f"left out {len(skipped)} case(s) that cannot be read: {', '.join(skipped[:10])}"
+            f"{' …' if len(skipped) > 10 else ''} — run `recover check`",
+            err=True,
+            fg="yellow",
+        )
+
+
 def store_location(location: str | None) -> str | Path:
     """--store / RECOVER_STORE, else the per-user default file: what an output path must never overwrite."""
     from recoverycli.config import default_store
+    from recoverycli.store.pgurl import store_location as checked
 
-    return location or default_store()
+    return default_store() if location is None else checked(location)
 
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists (never a case store or a backup).")]
@@ -300,23 +369,35 @@ def case_filter(
 ) -> CaseFilter:
     from datetime import date
 
-    from recoverycli.caselog.filters import CaseFilter, as_date
+    from recoverycli.caselog.filters import CaseFilter
     from recoverycli.errors import UsageError
 
     if status is not None and status not in STATUSES:
         raise UsageError(f"--status: '{status}' is not a status — use draft, open or closed")
     today = date.today()
+    first, last = date_range(since, until, today)
     return CaseFilter(
         status=status,
         playbook=playbook,
         customer=customer,
         staff=staff,
-        since=as_date(since, today, "--since"),
-        until=as_date(until, today, "--until"),
+        since=first,
+        until=last,
         overdue=overdue,
         system_fix_open=system_fix_open,
         today=today,
     )
+
+
+def date_range(since: str | None, until: str | None, today: Any) -> tuple[Any, Any]:
+    """--since and --until as dates; reversed, they would match nothing without a word, so they are refused."""
+    from recoverycli.caselog.filters import as_date
+    from recoverycli.errors import UsageError
+
+    first, last = as_date(since, today, "--since"), as_date(until, today, "--until")
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"--since {first} is after --until {last} — swap them")
+    return first, last
 
 
 def staff_for_change(given: str | None) -> str:

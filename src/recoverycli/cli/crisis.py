@@ -157,10 +157,13 @@ def open_(
     from recoverycli.playbooks.library import Library
 
     retry, hold = crisis.parse_duration(retry_after, "--retry-after"), crisis.parse_duration(lease, "--lease")
+    crisis.heading(title, supplier)  # a title too long is refused before the list is read
     Library.default(playbooks).get(playbook)  # an unknown playbook is refused before anything loads
     read = _read(customers, phone_region)
     clean = _report_rows(read)
     if dry_run:
+        if clean and not read.customers:  # what the real open would say, not "would load 0 customer(s)" and exit 0
+            fail(f"{customers}: no customers in the file — nothing to open a crisis for (dry run)")
         _preview(read)
         echo(
             f"would load {_summary(read.customers)}"
@@ -557,12 +560,12 @@ def update(
     import json
 
     from recoverycli.caselog import crisis, export
-    from recoverycli.files import check_output, output_file
+    from recoverycli.files import check_output, output_file, read_limited
 
-    try:
-        template = message.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        fail(f"{message}: cannot read it ({getattr(e, 'strerror', None) or 'not UTF-8 text'}) — check the path")
+    try:  # a regular file only, at most 1 MiB (as `coach check --file`): never a FIFO's wait or /dev/zero's flood
+        template = read_limited(message, 1 << 20, "message").decode("utf-8")
+    except UnicodeDecodeError:
+        fail(f"{message}: cannot read it (not UTF-8 text) — save it as UTF-8")
     if output is not None:
         check_output(output, force, [store_location(store)], "mail merge")  # before any work: never onto the store
     st = store_at(store, create=False)

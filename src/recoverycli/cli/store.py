@@ -154,7 +154,9 @@ def migrate(store: StoreOpt = None) -> None:
     """Bring a store's schema up to date (creating it in an empty PostgreSQL database). Run as the store's owner."""
     st = store_at(store, create=True, migrate=True)
     before, after = st.migrate()
-    if before == after:
+    if getattr(st, "created", False):  # a typo in the path must not look like the store it meant
+        echo(f"{st.label}: created a new, empty case store (schema v{after}) — there was none at this path", err=True)
+    elif before == after:
         echo(f"{st.label}: schema v{after}, already up to date", err=True)
     else:
         echo(f"{st.label}: schema v{before} → v{after}", err=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recoverycli.notify.messages import Message, clean_field
-from recoverycli.notify.redaction import redact, url_secrets
+from recoverycli.notify.redaction import ambiguous_at, redact, url_secrets
 from recoverycli.notify.settings import TIMEOUT, Channel
 
 
@@ -66,6 +66,9 @@ def deliver(message: Message, channels: Sequence[Channel], timeout: float = TIME
     results: dict[int, Outcome] = {}
 
     def one(i: int, channel: Channel) -> None:
+        if ambiguous_at(channel.url):
+            results[i] = Outcome(channel, False, "the password holds an unencoded '@' — percent-encode it as %40")
+            return
         try:
             plugin = apprise.Apprise.instantiate(channel.url, asset=asset, suppress_exceptions=True)
             if plugin is None:

@@ -63,6 +63,8 @@ def url_secrets(url: str) -> set[str]:
     for userinfo in (rest.split("/")[0].rpartition("@")[0], rest.rpartition("@")[0]):
         found.add(userinfo)
         found.add(userinfo.split(":", 1)[0])
+        # an unencoded @ in a password: a service takes what follows it for the host and names it in its error
+        found |= {piece for part in userinfo.split("@") for piece in (part, *part.split(":"))}
     try:
         parts = urlsplit(url)
         found |= {parts.username or "", parts.password or "", parts.fragment}
@@ -78,6 +80,13 @@ def url_secrets(url: str) -> set[str]:
     passwords = _passwords(url) | {unquote(p) for p in _passwords(url)}
     found |= {quote(p, safe="") for p in passwords}  # as a service might echo it back, encoded
     return {s for s in found if len(s) >= 3 or (s and s in passwords)}
+
+
+def ambiguous_at(url: str) -> bool:
+    """More than one @ before the path: a password holds an unencoded @, and the service would take the rest of the
+    password for the host (and look it up, and name it in its error)."""
+    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
+    return authority.count("@") > 1
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

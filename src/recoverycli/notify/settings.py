@@ -95,20 +95,26 @@ def _config_table(path: Path) -> dict[str, Any] | None:
     """The [notify] table; the file is tightened to 0600 (its folder 0700) when it holds one: its URLs are secrets."""
     import tomllib
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    from recoverycli.config import CONFIG_LIMIT
+    from recoverycli.files import FileRefused, read_limited
+
+    if not path.exists():
         return None
-    except (OSError, UnicodeDecodeError) as e:
-        raise NotifyConfigError(
-            f"{path}: cannot read the config file ({getattr(e, 'strerror', None) or 'not UTF-8'}) "
-            f"— fix its permissions or encoding"
-        ) from None
+    try:  # a regular file, at most CONFIG_LIMIT: a FIFO or /dev/zero as the config never hangs a page
+        text = read_limited(path, CONFIG_LIMIT, "config file").decode("utf-8")
+    except FileRefused as e:
+        raise NotifyConfigError(f"{path}: {e.reason}") from None
+    except UnicodeDecodeError:
+        raise NotifyConfigError(f"{path}: cannot read the config file (not UTF-8) — fix its encoding") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:  # its message gives line and column, never the text
         raise NotifyConfigError(
             f"{path}: not valid TOML ({e}) — fix that line; notifications are off until then"
+        ) from None
+    except RecursionError:
+        raise NotifyConfigError(
+            f"{path}: nested too deeply to read — flatten it; notifications are off until then"
         ) from None
     table = data.get("notify")
     if table is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,20 @@ class _Reader:
         self.src = Source(file, None)
         self.constructor = yaml.SafeLoader("")
 
+    def joined(self, node: yaml.Node) -> str:
+        """A \\uXXXX pair as json.dump writes an emoji ("\\ud83d\\ude00") is one character; half a pair is none."""
+        try:
+            return str(node.value.encode("utf-16-le", "surrogatepass").decode("utf-16-le"))
+        except UnicodeDecodeError as e:
+            lone = node.value.encode("utf-16-le", "surrogatepass")[e.start : e.start + 2].decode(
+                "utf-16-le", "surrogatepass"
+            )
+            raise self.fail(
+                node,
+                f"\\u{ord(lone):04x} is half of a character (a lone surrogate), not text — write the character "
+                "itself, or both halves of its \\uXXXX pair",
+            ) from None
+
     def fail(self, node: yaml.Node, message: str) -> YamlProblem:
         line, col = _pos(node)
         return YamlProblem(Problem(self.file, line, col, message))
@@ -161,6 +176,8 @@ class _Reader:
 
     def scalar(self, node: yaml.Node) -> Any:
         """A scalar (mappings and sequences are read by `value`); dates stay text, long numbers are refused."""
+        if isinstance(node.value, str) and _SURROGATE.search(node.value):
+            node.value = self.joined(node)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text; the model parses them
         if node.tag == _INT:
@@ -175,6 +192,9 @@ class _Reader:
             ) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _compose(text: str, loader_class: Any) -> yaml.Node | None:
     loader = loader_class(text)
     try:
@@ -185,13 +205,13 @@ def _compose(text: str, loader_class: Any) -> yaml.Node | None:
 
 def read_yaml(path: Path, label: str | None = None) -> Source:
     """Read one YAML document safely; any problem is a YamlProblem with file:line:col."""
-    from recoverycli.files import FileRefused, read_limited
+    from recoverycli.files import FileRefused, is_urlish, read_limited
 
     file = label or str(path)
     try:
         raw = read_limited(path, MAX_BYTES, "YAML file")  # a FIFO or /dev/zero is refused, never read forever
     except FileRefused as e:
-        raise YamlProblem(Problem(file, 1, 1, e.reason)) from None
+        raise YamlProblem(Problem("(a URL)" if is_urlish(path) else file, 1, 1, e.reason)) from None
     return parse_yaml(raw, file)
 
 

@@ -32,7 +32,20 @@ def is_url(location: object) -> bool:
 
 
 def open_store(location: str | Path, create: bool = True, migrate: bool = False) -> BaseStore:
-    """A SQLite file path, or a postgresql:// URL; read-only commands pass create=False."""
+    """A SQLite file path, or a postgresql:// URL; read-only commands pass create=False.
+
+    A URL of another kind (or one a Path argument collapsed to scheme:/) is refused, shown without its password,
+    never taken as a file name."""
+    from recoverycli.errors import StoreError
+    from recoverycli.store.pgurl import path_is_url, shown, store_location
+
+    if isinstance(location, str):
+        location = store_location(location)
+    elif path_is_url(location):
+        raise StoreError(
+            f"{shown(location)} is a URL, not a case store file — the shared store goes in --store or --to "
+            "as a postgresql:// URL"
+        )
     if is_url(location):
         from recoverycli.store.postgres import PgStore
 

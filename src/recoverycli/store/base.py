@@ -56,6 +56,17 @@ def new_case_id() -> str:
     return "RC-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
+class Garbled(str):
+    """Stored text that is not valid UTF-8 (another tool's Latin-1, a flipped bit), read with U+FFFD in place of the
+    bad bytes: the row it is in cannot be read as a case, and readers leave it out and name it."""
+
+
+def unreadable_row(row: Any) -> str | None:
+    """Why a case row cannot become a case before even trying (its text is not UTF-8), else None."""
+    bad = [k for k in row.keys() if isinstance(row[k], Garbled)] if hasattr(row, "keys") else []
+    return f"{', '.join(bad)} not valid UTF-8" if bad else None
+
+
 class BaseStore(CrisisStoreMixin, ABC):
     """The one store interface: every operation a command or the call may use, on either backend.
 
@@ -73,6 +84,7 @@ class BaseStore(CrisisStoreMixin, ABC):
     migrated_from: int | None = None  # the schema version this process upgraded the store from, if it did
     _unreadable_seen: tuple[str, list[Any], list[str]] | None = None  # (where, args, ids) of the last report's pass
     answer_cell = staticmethod(sqlite_json_value)  # an answer as its own column holds it (columns.ANSWER_COLUMNS)
+    skipped: list[str]  # ids of case rows a reader left out because they cannot be read (see `left_out`)
 
     # --- what a backend provides: connection and transactions --------------------------------
     @abstractmethod
@@ -222,10 +234,19 @@ class BaseStore(CrisisStoreMixin, ABC):
         where, args = self.where(f)
         seen = self._unreadable_seen
         if seen is not None and seen[:2] == (where, args):  # found by the report's pass a moment ago
-            return list(seen[2])
+            return sorted(set(seen[2]) | set(self.left_out()))
         sql = f"SELECT id FROM {self.period_source(f)} WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
         sql += " ORDER BY id"
-        return [r[0] for r in self.execute(sql, args).fetchall()]
+        return sorted({r[0] for r in self.execute(sql, args).fetchall()} | set(self.left_out()))
+
+    def left_out(self) -> list[str]:
+        """Ids of the case rows this store's readers have left out so far (a row that cannot be read)."""
+        return list(dict.fromkeys(getattr(self, "skipped", [])))
+
+    def _skip(self, case_id: str) -> None:
+        if not hasattr(self, "skipped"):
+            self.skipped = []
+        self.skipped.append(case_id)
 
     def damaged_rows(self, limit: int = 100) -> list[str]:
         """For `check`: rows that cannot be read back as a case, or whose JSON the database's functions reject."""
@@ -263,7 +284,13 @@ class BaseStore(CrisisStoreMixin, ABC):
         row = self.execute("SELECT * FROM cases WHERE id = ?", (case_id.strip().upper(),)).fetchone()
         if row is None:
             raise NotFoundError(f"no case '{case_id}' in {self.label} — `recover list` shows the cases there")
-        return self.case_from_row(row)
+        try:
+            return self.case_from_row(row)
+        except (ValueError, TypeError, KeyError) as e:  # pydantic's ValidationError is a ValueError
+            raise StoreError(
+                f"case {row['id']} in {self.label} cannot be read ({type(e).__name__}) — run `recover check`; "
+                "restore it from a backup"
+            ) from None
 
     def recent(self, limit: int = 20, status: str | None = None, staff: str | None = None) -> list[Case]:
         where = [c for c, v in (("status = ?", status), ("staff = ?", staff)) if v]
@@ -295,6 +322,7 @@ class BaseStore(CrisisStoreMixin, ABC):
     def _with_events(self, rows: list[Any], events: bool = True) -> list[Case]:
         """Cases with their events read in a few queries, not one per case (a round trip each on a remote server)."""
         found: dict[str, list[Event]] = {r["id"]: [] for r in rows}
+        bad: set[str] = set()
         ids = list(found) if events else []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -303,10 +331,23 @@ class BaseStore(CrisisStoreMixin, ABC):
                 " ORDER BY seq",
                 chunk,
             ).fetchall():
-                found[e["case_id"]].append(_event(e))
-        return [self.case_from_row(r, events=False, evs=found[r["id"]]) for r in rows]
+                try:
+                    found[e["case_id"]].append(_event(e))
+                except (ValueError, TypeError, KeyError):
+                    bad.add(e["case_id"])
+        out = []
+        for r in rows:  # one row that cannot be read is left out and named (left_out), never the whole list
+            try:
+                if r["id"] in bad:
+                    raise ValueError("cannot be read")
+                out.append(self.case_from_row(r, events=False, evs=found[r["id"]]))
+            except (ValueError, TypeError, KeyError):
+                self._skip(str(r["id"]))
+        return out
 
     def case_from_row(self, row: Any, events: bool = True, evs: list[Event] | None = None) -> Case:
+        if why := unreadable_row(row):
+            raise ValueError(why)
         if events:
             evs = [
                 _event(e)

@@ -8,10 +8,26 @@ never shown, only refused. Nothing here imports psycopg.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from recoverycli.errors import StoreError
+from recoverycli.files import URL_SCHEME
+
 SCHEMES = ("postgresql://", "postgres://")
+# A driver suffix as SQLAlchemy writes it: the same server, reached through libpq all the same.
+PG_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2", "postgres+psycopg"}
+# scheme:// (also jdbc:postgresql://); a path argument has been through pathlib, which makes it scheme:/
+_URL = re.compile(rf"({URL_SCHEME})://(.*)", re.S)
+_PATH_URL = re.compile(rf"({URL_SCHEME}):/(?!/)(.*)", re.S)
+# libpq's keyword=value connection string (only its own keywords, so a file named a=b.db stays a file)
+_CONNINFO_KEYS = (
+    "host|hostaddr|port|dbname|user|password|passfile|service|sslmode|sslpassword|connect_timeout|"
+    "application_name|options|target_session_attrs|channel_binding|gssencmode|krbsrvname|sslcert|sslkey|sslrootcert"
+)
+_CONNINFO = re.compile(rf"\s*({_CONNINFO_KEYS})\s*=", re.I)
+_CONNINFO_ITEM = re.compile(r"\s*([A-Za-z_]+)\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", re.S)
 HIDDEN = "***"
 OPAQUE = "…"
 
@@ -52,9 +68,13 @@ class PgUrl:
         return sorted({s for raw in found for s in (raw, unquote(raw))}, key=len, reverse=True)
 
 
-def parse(url: str) -> PgUrl:
-    """Split a postgresql:// URL as libpq does; UnreadableUrl if its parts cannot be told apart."""
+def parse(url: str, any_scheme: bool = False) -> PgUrl:
+    """Split a postgresql:// URL as libpq does; UnreadableUrl if its parts cannot be told apart.
+
+    any_scheme: split another kind of URL (mysql://…) the same way, only to show it without its password."""
     scheme = next((s for s in SCHEMES if url.startswith(s)), None)
+    if scheme is None and any_scheme and (m := _URL.match(url)):
+        scheme = m.group(1) + "://"
     if scheme is None:
         raise UnreadableUrl("not a postgresql:// URL")
     rest = url[len(scheme) :]
@@ -97,3 +117,69 @@ def secrets(url: str) -> list[str]:
         return parse(url).secrets()
     except UnreadableUrl:
         return []
+
+
+def looks_like_url(text: str) -> bool:
+    """scheme://… or a libpq key=value string: a database, never a file name."""
+    text = str(text).strip()
+    return bool(_URL.match(text) or _CONNINFO.match(text))
+
+
+def path_is_url(path: object) -> bool:
+    """A path argument that is really a URL: typer made it a Path, which turned scheme:// into scheme:/."""
+    text = str(path).strip()
+    return looks_like_url(text) or bool(_PATH_URL.match(text) and not text.startswith("/"))
+
+
+def shown(text: object) -> str:
+    """Any store location, path or URL as it may be shown: a URL of any scheme (also one a Path collapsed to
+    scheme:/) and a libpq key=value string lose their passwords; a plain path is itself."""
+    raw = str(text)
+    bare = raw.strip()
+    if (m := _PATH_URL.match(bare)) and not _URL.match(bare) and not bare.startswith("/"):
+        bare = f"{m.group(1)}://{m.group(2)}"
+    if _CONNINFO.match(bare):
+        return _conninfo_display(bare)
+    if not (m := _URL.match(bare)):
+        return raw
+    try:
+        return parse(bare, any_scheme=True).display()
+    except UnreadableUrl:
+        return m.group(1) + "://" + OPAQUE
+
+
+def _conninfo_display(text: str) -> str:
+    parts = []
+    for m in _CONNINFO_ITEM.finditer(text):
+        key, value = m.group(1), m.group(2)
+        parts.append(f"{key}={HIDDEN if _secret_key(key) else value}")
+    return " ".join(parts) or OPAQUE
+
+
+def store_location(raw: str) -> str:
+    """--store / RECOVER_STORE as recover uses it, or a StoreError that shows it without its password.
+
+    Whitespace around it is dropped (a copy-paste, an env file saved with CRLF): nobody means a store named
+    'cases.db\\r'. A PostgreSQL URL is recognised whatever the case of its scheme (and with SQLAlchemy's
+    +psycopg); any other URL, and libpq's key=value form, is refused — never taken as a file name.
+    """
+    text = raw.strip()
+    if not text:
+        raise StoreError(
+            "the store location (--store or RECOVER_STORE) is blank — give a file path or a URL, or unset it"
+        )
+    if _CONNINFO.match(text):
+        raise StoreError(
+            f"{_conninfo_display(text)}: recover takes the shared store as a URL, not key=value — "
+            "write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+        )
+    if m := _URL.match(text):
+        scheme = m.group(1).lower()
+        if scheme in ("postgresql", "postgres"):
+            return f"{scheme}://{m.group(2)}"
+        if scheme in PG_SCHEMES:
+            return f"postgresql://{m.group(2)}"
+        raise StoreError(
+            f"{shown(text)}: recover cannot use a {m.group(1)}:// store — give a postgresql:// URL or a file path"
+        )
+    return text

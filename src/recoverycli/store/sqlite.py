@@ -8,7 +8,7 @@ import re
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from recoverycli.files import (
     tighten,
 )
 from recoverycli.safety import RISKY
-from recoverycli.store.base import ORDERS, BaseStore
+from recoverycli.store.base import ORDERS, BaseStore, Garbled, unreadable_row
 from recoverycli.store.columns import ANSWER_COLUMNS, BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
 from recoverycli.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -103,7 +103,12 @@ def inspect(path: Path) -> tuple[str, int]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
-        raise StoreError(f"{path}: {_describe(e)}") from None
+        raise StoreError(f"{path}: {_describe(e, path)}") from None
+    except UnicodeDecodeError:  # damage in the schema itself: a table name that is not text
+        raise StoreError(
+            f"{path}: the store is damaged (its list of tables cannot be read) — restore the latest backup "
+            "(`recover backup` makes them)"
+        ) from None
     if not tables and version == 0:
         return "empty", 0
     ours = {"cases", "events"} <= tables
@@ -143,6 +148,7 @@ class SqliteStore(BaseStore):
         self.migrated_from: int | None = None
         try:
             kind, _ = inspect(self.path)
+            self.created = kind != "store"  # `store migrate` says it made a new store, not "already up to date"
             if kind != "missing":
                 stale_temps(self.path)  # left by a recover killed while it created this store or replaced a file here
             if kind != "store" and not create:
@@ -159,7 +165,7 @@ class SqliteStore(BaseStore):
             self.conn = self._connect(self.path)
             self._upgrade()
         except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: {_describe(e)}") from None
+            raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
         except OSError as e:
             raise StoreError(
                 f"{self.path}: cannot open the case store ({e.strerror}) — check the path and its permissions, or "
@@ -245,7 +251,7 @@ class SqliteStore(BaseStore):
                 break
             except sqlite3.OperationalError as e:
                 if not _is_busy(e) or attempt == BUSY_RETRIES - 1:
-                    raise StoreError(f"{self.path}: {_describe(e)}") from None
+                    raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
                 time.sleep(0.05 * (attempt + 1))
         try:
             yield self.conn
@@ -255,7 +261,7 @@ class SqliteStore(BaseStore):
             raise
         except sqlite3.DatabaseError as e:
             self._rollback()
-            raise StoreError(f"{self.path}: {_describe(e)}") from None
+            raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
         except BaseException:
             self._rollback()
             raise
@@ -267,8 +273,8 @@ class SqliteStore(BaseStore):
             except sqlite3.DatabaseError:
                 pass
 
-    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, args)
+    def execute(self, sql: str, args: Any = ()) -> Any:
+        return _Reading(self.conn, lambda: self.conn.execute(sql, args))
 
     def ci_equal(self, column: str) -> str:
         return f"{column} = ? COLLATE NOCASE"
@@ -355,11 +361,25 @@ class SqliteStore(BaseStore):
         )
         outer = [f"{formula_guard(c)} AS {c}" if neutralise and BY_NAME[c].text else c for c in cols]
         sql = f"SELECT {', '.join(outer)} FROM ({inner})"  # each JSON value extracted once, then checked
-        cur = self.conn.cursor()
-        cur.row_factory = None
-        cur.execute(sql, args)
-        while batch := cur.fetchmany(1000):
-            yield from batch
+
+        def run() -> sqlite3.Cursor:
+            cur = self.conn.cursor()
+            cur.row_factory = None
+            return cur.execute(sql, args)
+
+        for row in _Reading(self.conn, run):
+            if any(isinstance(v, Garbled) for v in row):  # text that is not UTF-8: left out, named by unreadable()
+                continue
+            yield row
+
+    def unreadable(self, f: CaseFilter) -> list[str]:
+        """Also the rows holding text that is not UTF-8, once a reader has met one (a scan only then)."""
+        found = super().unreadable(f)
+        if self.conn.text_factory is not _tolerant:
+            return found
+        where, args = self.where(f)
+        rows = self.execute("SELECT * FROM cases" + (f" WHERE {where}" if where else ""), args)
+        return sorted(set(found) | {str(r["id"]) for r in rows if unreadable_row(r)})
 
     def backup(self, dest: Path) -> None:
         """A consistent copy while others keep writing (SQLite's online backup API); never over an existing file."""
@@ -395,6 +415,26 @@ class SqliteStore(BaseStore):
                 if os.path.lexists(leftover):
                     leftover.unlink()
 
+    def _missing_columns(self, ask: Callable[[str, str, Any], Any]) -> list[str]:
+        """Columns this schema version has that the store lacks (a column dropped by hand): every reader would fail."""
+        reference = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            self._migrate(reference, 0)
+            tables = [r[0] for r in reference.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            want = {t: [r[1] for r in reference.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+        finally:
+            reference.close()
+        out = []
+        for table, columns in want.items():
+            have = {r[1] for r in ask(f"read the {table} table's columns", f'PRAGMA table_info("{table}")', [])}
+            lacking = [c for c in columns if c not in have]
+            if lacking:
+                out.append(
+                    f"table {table} lacks column(s) {', '.join(lacking)} of schema v{SCHEMA_VERSION} — it was changed "
+                    "by hand; restore a backup"
+                )
+        return out
+
     def check(self) -> dict[str, Any]:
         """Integrity check plus the figures a person wants to see after it; damage is reported, never a crash."""
         problems: list[str] = []
@@ -407,6 +447,7 @@ class SqliteStore(BaseStore):
                 return default
 
         problems += [r[0] for r in ask("run the integrity check", "PRAGMA integrity_check", []) if r[0] != "ok"]
+        problems += self._missing_columns(ask)
         problems += [
             f"event {r[1]} points at a missing case" for r in ask("check the links", "PRAGMA foreign_key_check", [])
         ]
@@ -462,8 +503,27 @@ def _is_busy(e: sqlite3.OperationalError) -> bool:
     return "locked" in str(e) or "busy" in str(e)
 
 
-def _describe(e: sqlite3.DatabaseError) -> str:
+FULL_BELOW = 1 << 20  # bytes free: below this, SQLite's "disk I/O error" opening a store is a full disk
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system that holds (or would hold) `path` has next to no room left."""
+    where = next((p for p in (path.parent, *path.parents) if p.is_dir()), None)
+    try:
+        st = os.statvfs(where or ".")
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < FULL_BELOW
+
+
+def _describe(e: sqlite3.DatabaseError, path: Path | None = None) -> str:
     text = str(e)
+    if path is not None and ("disk I/O" in text or "cannot rollback" in text or "full" in text) and _disk_full(path):
+        # SQLite says "disk I/O error" when it cannot even make the -shm file: not damage, so `check` would not help
+        return (
+            f"the disk is full where the store is ({Path(path).expanduser().parent}) — free some space there and "
+            "try again; nothing new was saved"
+        )
     if "not a database" in text or "malformed" in text:
         return (
             "this file is not a recover case store (not SQLite, or damaged) — point --store at another file, or "
@@ -489,3 +549,54 @@ def open_sqlite(path: Path, create: bool = True) -> SqliteStore:
     if blocker is not None and not blocker.is_dir():
         raise StoreError(f"{path}: {blocker} is a file, not a directory — choose another --store path")
     return SqliteStore(path, create=create)
+
+
+def _tolerant(raw: bytes) -> str:
+    """Text as SQLite holds it; bytes that are not UTF-8 become a Garbled string (U+FFFD for each bad byte)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Garbled(raw.decode("utf-8", "replace"))
+
+
+class _Reading:
+    """A cursor whose rows keep coming when one holds text that is not UTF-8 (the default decoder stops the whole
+    query): the connection then decodes tolerantly (slower, so only from then on), the query runs again and the
+    rows already read are passed over. Readers leave out the row holding Garbled text and name it."""
+
+    def __init__(self, conn: sqlite3.Connection, run: Callable[[], sqlite3.Cursor]) -> None:
+        self.conn, self.run, self.done = conn, run, 0
+        self.cur = run()
+
+    def __getattr__(self, name: str) -> Any:  # rowcount, lastrowid, description
+        return getattr(self.cur, name)
+
+    def fetchmany(self, size: int = 500) -> list[Any]:
+        while True:
+            try:
+                batch = self.cur.fetchmany(size)
+            except sqlite3.OperationalError as e:
+                if "decode" not in str(e) or self.conn.text_factory is _tolerant:
+                    raise
+                self.conn.text_factory = _tolerant
+                self.cur = self.run()
+                skip = self.done
+                while skip > 0 and (got := self.cur.fetchmany(min(skip, 1000))):
+                    skip -= len(got)
+                continue
+            self.done += len(batch)
+            return batch
+
+    def fetchone(self) -> Any:
+        batch = self.fetchmany(1)
+        return batch[0] if batch else None
+
+    def fetchall(self) -> list[Any]:
+        out: list[Any] = []
+        while batch := self.fetchmany(1000):
+            out += batch
+        return out
+
+    def __iter__(self) -> Iterator[Any]:
+        while batch := self.fetchmany(500):
+            yield from batch
