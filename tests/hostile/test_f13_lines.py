@@ -52,12 +52,17 @@ def test_an_infinite_follow_up_date_is_not_a_date_not_a_number(value: str, tmp_p
 
 
 def test_store_migrate_on_a_new_path_says_it_made_a_store(tmp_path) -> None:
+    from recoverycli.store import SCHEMA_VERSION
+
     new = tmp_path / "nonexist.db"
     made = cli("store", "migrate", "--store", str(new))
     assert made.exit_code == 0
-    assert one_line(made.stderr) == f"{new}: created a new, empty case store (schema v6) — there was none at this path"
+    assert (
+        one_line(made.stderr)
+        == f"{new}: created a new, empty case store (schema v{SCHEMA_VERSION}) — there was none at this path"
+    )
     again = cli("store", "migrate", "--store", str(new))
-    assert one_line(again.stderr) == f"{new}: schema v6, already up to date"
+    assert one_line(again.stderr) == f"{new}: schema v{SCHEMA_VERSION}, already up to date"
 
 
 @pytest.mark.parametrize("args", [["list"], ["export", "--tz", "local"], ["followups"]])
