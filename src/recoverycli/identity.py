@@ -23,6 +23,7 @@ def address_as(name: str) -> str:
     """How a say-line addresses the customer: "Mrs Obi" when they gave a title, else their first name ("Amara");
     the whole name rather than a bare title or an initial ("A. Obi")."""
     from nameparser import HumanName
+    from nameparser.config import CONSTANTS
 
     text = " ".join(name.split())
     if not text:
@@ -32,14 +33,19 @@ def address_as(name: str) -> str:
     title = parsed.title.replace(".", "").strip()
     first, last = parsed.first.strip(), parsed.last.strip()
     usable = bool(first) and not _INITIAL.match(first)
+    said = str(parsed)
     if title:
         if title.lower() in _GIVEN_NAME_TITLES and usable:
-            return f"{title} {first}"
-        if last or usable:
-            return f"{title} {last or first}"
+            said = f"{title} {first}"
+        elif last or usable:
+            said = f"{title} {last or first}"
     elif usable:
-        return first
-    return str(parsed)
+        said = first
+    # nameparser reads some short names as suffixes ("Mr Jp": Jp = Justice of the Peace), leaving the title as the
+    # first name: a bare title or initial is never how we address someone, so say the whole name instead
+    if _INITIAL.match(said) or said.lower().rstrip(".") in CONSTANTS.titles:
+        return str(parsed) or text
+    return said
 
 
 def given_name(name: str) -> str:
