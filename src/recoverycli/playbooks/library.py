@@ -12,7 +12,18 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from recoverycli.errors import NotFoundError, PlaybookError
-from recoverycli.playbooks.schema import BASE_PROMPTS, PROMPT_ID_PATTERN, Adapt, Gesture, Playbook, Prompt, Step, When
+from recoverycli.playbooks.schema import (
+    BASE_PROMPT_TYPES,
+    BASE_PROMPTS,
+    PROMPT_ID_PATTERN,
+    REQUIRED_BASE_PROMPTS,
+    Adapt,
+    Gesture,
+    Playbook,
+    Prompt,
+    Step,
+    When,
+)
 from recoverycli.playbooks.source import Problem, Source, YamlProblem, read_yaml
 
 if TYPE_CHECKING:
@@ -662,6 +673,7 @@ class Library:
                     f"playbook '{pb.id}' lacks base prompt(s) {', '.join(missing)} — extend '{BASE_ID}' and keep them",
                 )
             )
+        out += _base_prompt_problems(pb, entry)
         gesture = pb.prompt("gesture")
         if gesture is not None and gesture.choices_from == "gestures" and not pb.gestures:
             out.append(
@@ -719,6 +731,43 @@ class Library:
         return sorted(
             (b for b in books.values() if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower())
         )
+
+
+def _base_prompt_problems(pb: Playbook, entry: Entry) -> list[Problem]:
+    """A base prompt keeps its answer's type, and a required one stays required and always asked: the case record,
+    `followups`, the calendar and the export read them (a free-text or skipped follow-up date never comes due)."""
+    src, own = entry.source, entry.playbook
+    out: list[Problem] = []
+    for pid, types in BASE_PROMPT_TYPES.items():
+        prompt = pb.prompt(pid)
+        if prompt is None:
+            continue  # a missing base prompt is its own error
+        if prompt.type not in types:
+            allowed = " or ".join(f"`type: {t}`" for t in types)
+            out.append(
+                src.problem(
+                    prompt_loc(own, pid, "type"),
+                    f"base prompt '{pid}' must keep its type ({' or '.join(types)}), not {prompt.type} — "
+                    f"write {allowed}, or give your question its own id",
+                )
+            )
+        if pid not in REQUIRED_BASE_PROMPTS:
+            continue
+        if not prompt.required:
+            out.append(
+                src.problem(
+                    prompt_loc(own, pid, "required"), f"base prompt '{pid}' must stay required — set `required: true`"
+                )
+            )
+        if prompt.when:
+            out.append(
+                src.problem(
+                    prompt_loc(own, pid, "when"),
+                    f"base prompt '{pid}' must be asked on every call — remove its `when:`, "
+                    "or give a conditional question its own id",
+                )
+            )
+    return out
 
 
 def prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:
