@@ -527,6 +527,8 @@ class Library:
         self.by_path: dict[Path, Entry] = {}
         self.problems: dict[Path, list[Problem]] = {}
         self.broken: dict[str, Path] = {}  # playbook id -> the broken file that claims it
+        # playbook id -> what a skipped (broken) override would have replaced: the parent its children extend instead
+        self.fallback: dict[str, Entry] = {}
         self._merged: dict[str, Playbook] = {}
         self._resolved: dict[str, Playbook] = {}  # id -> merged with its ancestors (checked or not)
         for d in dirs:
@@ -549,16 +551,48 @@ class Library:
                 if any(p.level == "error" for p in problems):
                     self.broken[pid] = path
                     if not salvage:
-                        self.entries.pop(pid, None)  # a broken override is refused, never silently replaced
+                        prior = self.entries.pop(pid, None)  # a broken override is refused, never silently replaced
                         self.overridden.pop(pid, None)
+                        if prior is not None:
+                            self.fallback[pid] = prior
                         continue
                 else:
                     self.broken.pop(pid, None)
+                    self.fallback.pop(pid, None)
                 here.setdefault(pid, path)
                 self.by_path[path.resolve()] = entry
                 if pid in self.entries:
                     self.overridden[pid] = self.entries[pid]
                 self.entries[pid] = entry
+
+        self._skip_broken_overrides(salvage)
+
+    def _skip_broken_overrides(self, salvage: bool) -> None:
+        """An override that reads well but cannot be used (a `four-step.yaml` without the base prompts) is skipped
+        like one that does not parse: it is refused by its own error, in its own file, and its children extend what
+        it would have replaced. One bad file on a shared path must not take every playbook down with it.
+
+        Overrides are checked parents first, so a child is judged against the parent it will really get."""
+        for pid in sorted(self.overridden, key=lambda p: len(self._lineage(self.entries[p].playbook))):
+            entry = self.entries[pid]
+            path = Path(entry.source.file)
+            if pid not in self.broken:
+                self._merged.clear()
+                self._resolved.clear()
+                try:
+                    self.get(pid)
+                    continue
+                except PlaybookError as e:
+                    self.problems.setdefault(path, []).append(e.problem)
+                    self.broken[pid] = path
+            prior = self.overridden.pop(pid)
+            if salvage:
+                self.entries[pid] = prior  # lint checks the override's own file, and its children against this
+            else:
+                del self.entries[pid]
+                self.fallback[pid] = prior
+        self._merged.clear()
+        self._resolved.clear()
 
     @classmethod
     def default(cls, extra: list[Path] | None = None) -> Library:
@@ -636,6 +670,9 @@ class Library:
             if problem is None:
                 chain.append(self.entries[top.extends])
                 continue
+            if top.extends in self.fallback:  # its override is skipped: what it replaced is the parent
+                chain.append(self.fallback[top.extends])
+                continue
             if problems is None:
                 raise PlaybookError(problem)
             problems.append(problem)
@@ -705,12 +742,16 @@ class Library:
             asked[prompt.id] = prompt
         return out
 
+    def _parent(self, pid: str) -> Entry | None:
+        """The entry a playbook that extends `pid` builds on: `pid`'s own, or what its skipped override replaced."""
+        return self.entries.get(pid) or self.fallback.get(pid)
+
     def _lineage(self, pb: Playbook) -> list[str]:
         out = [pb.id]
         pid = pb.extends
-        while pid is not None and pid in self.entries and pid not in out:
+        while pid is not None and (parent := self._parent(pid)) is not None and pid not in out:
             out.append(pid)
-            pid = self.entries[pid].playbook.extends
+            pid = parent.playbook.extends
         return out
 
     def parent_known(self, pb: Playbook) -> bool:
@@ -718,10 +759,10 @@ class Library:
         seen = [pb.id]
         pid = pb.extends
         while pid is not None:
-            if pid in seen or pid not in self.entries:
+            if pid in seen or (parent := self._parent(pid)) is None:
                 return False
             seen.append(pid)
-            pid = self.entries[pid].playbook.extends
+            pid = parent.playbook.extends
         return True
 
     def catalogue(self) -> list[Playbook]:
