@@ -414,6 +414,37 @@ def test_update_refuses_a_canned_message_and_unknown_placeholders(store_url: str
     assert unknown.exit_code == 1 and f"{typo}:2:14: unknown placeholder {{customer.bookin}}" in unknown.stderr
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Dear {customer.first name}, sorry.\n", "1:6: unknown placeholder {customer.first name}"),
+        ("Dear {customer.name!r}, sorry.\n", "1:6: unknown placeholder {customer.name!r}"),
+        ("Dear {customer.name:>20}, sorry.\n", "1:6: unknown placeholder {customer.name:>20}"),
+        ("Dear {customer.name, sorry.\n", "1:6: a '{' that is never closed"),
+        ("Dear {customer.name}}, sorry.\n", "1:21: a stray '}'"),
+        ("Dear {{customer.name}}, sorry.\n", "1:6: a stray '{'"),
+        ("Dear [customer.name], sorry.\n", "1:6: [customer.name] is not a placeholder here — write {customer.name}"),
+        (
+            "Dear <<customer.name>>, sorry.\n",
+            "1:6: <<customer.name>> is not a placeholder here — write {customer.name}",
+        ),
+    ],
+)
+def test_update_refuses_any_brace_that_is_not_exactly_a_placeholder(
+    store_url: str, tmp_path: Path, text: str, said: str
+) -> None:
+    """F4: template junk went to every customer of the crisis as literal braces; now nothing is written."""
+    store, found = opened(store_url, tmp_path, ["Ana Bell,+1 415 555 0196,BK-4,vip,"])
+    message = tmp_path / "m.txt"
+    message.write_text(text)
+    out = tmp_path / "merge.csv"
+    refused = cli("crisis", "update", found.id, "--message", str(message), "-o", str(out))
+    assert refused.exit_code == 1 and refused.stdout == "" and not out.exists()
+    assert f"{message}:{said}" in refused.stderr
+    assert "use one of {customer.name}, {customer.first_name}," in refused.stderr
+    assert "nothing written" in refused.stderr
+
+
 def inbound(tmp_path: Path, name: str, contact: str, staff: str = "Dana Reyes", escalated: bool = False):
     text = OTHER.replace("Jo Okafor", name).replace("jo.okafor@example.com", contact).replace("Jo, ", "")
     text = text.replace("Dana Reyes", staff)

@@ -277,3 +277,39 @@ def test_a_second_complaint_is_an_emergency_by_one_rule() -> None:
     from recoverycli.caselog.record import severity_of
 
     assert [severity_of(n) for n in (1, 2, 3)] == ["normal", "emergency", "emergency"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # parses and passes the schema, but is no usable base
+        (
+            "id: four-step\ntitle: Hacked\nversion: 1\ncategory: base\ndescription: d\n",
+            "four-step.yaml:1:1: playbook 'four-step' lacks base prompt(s)",
+        ),
+        # parses, fails the schema
+        ("id: four-step\ntitle: Hacked\nsteps: 5\n", "four-step.yaml:3:8: 'steps'"),
+    ],
+)
+def test_an_unusable_override_of_the_base_is_skipped_and_its_children_use_the_bundled_one(
+    tmp_path: Path, store_path: Path, text: str, said: str
+) -> None:
+    """F2: one bad four-step.yaml on the path was 'skipped' yet still the parent of every bundled playbook, so every
+    call was refused with errors blaming bundled files the trainer never touched."""
+    from typer.testing import CliRunner
+
+    from recoverycli.cli import app
+
+    books = tmp_path / "override4"
+    write(books, "four-step.yaml", text)
+    answers = Path(__file__).parents[1] / "playbooks" / "examples" / "other.answers.yaml"
+    result = CliRunner().invoke(app, ["start", "other", "--answers", str(answers), "--playbooks", str(books)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and f"{books}/{said}" in warnings[0], result.stderr
+    lib = Library(search_dirs([books]))
+    books_ok, problems = lib.usable()
+    assert sorted(books_ok) == sorted(["crisis-outreach", *INCIDENTS])  # every bundled incident still loads
+    assert [p.file for p in problems] == [str(books / "four-step.yaml")]
+    with pytest.raises(PlaybookError, match="four-step.yaml"):  # the override itself is never used
+        lib.get("four-step")

@@ -436,3 +436,48 @@ def test_new_playbooks_header_commands_work_as_written_and_the_schema_file_is_na
     assert runner.invoke(app, command("lint")).exit_code == 0
     drill = command("drill")
     assert drill[drill.index("--playbooks") + 1] == str(where)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "where", "message"),
+    [
+        (
+            "{id: follow_up_date, label: When?, type: text, required: true}",
+            "7:50",
+            "base prompt 'follow_up_date' must keep its type (date), not text — write `type: date`, or give your "
+            "question its own id",
+        ),
+        (
+            "{id: commitment, label: What?, type: number, required: true}",
+            "7:46",
+            "base prompt 'commitment' must keep its type (text or multiline or choice), not number — write "
+            "`type: text` or `type: multiline` or `type: choice`, or give your question its own id",
+        ),
+        (
+            "{id: follow_up_date, label: When?, type: date, required: true, when: {segment: vip}}",
+            "7:78",
+            "base prompt 'follow_up_date' must be asked on every call — remove its `when:`, or give a conditional "
+            "question its own id",
+        ),
+    ],
+)
+def test_a_base_prompt_keeps_its_type_and_is_always_asked(
+    tmp_path: Path, store_path: Path, prompt: str, where: str, message: str
+) -> None:
+    """F17: a retyped or conditional follow-up date was lint-clean, and the promise never came due anywhere."""
+    books = tmp_path / "types"
+    books.mkdir()
+    (books / "x.yaml").write_text(
+        f"id: x\ntitle: Retyped\nextends: four-step\nsteps:\n  - id: fix\n    prompts:\n      - {prompt}\n"
+    )
+    result = runner.invoke(app, ["playbook", "lint", str(books)])
+    assert result.exit_code == 1
+    assert f"{books}/x.yaml:{where}: error: {message}\n" in result.stdout
+    # the loader refuses it too: no call runs with it, whatever lint was skipped
+    example = (ROOT / "playbooks" / "examples" / "other.answers.yaml").read_text()
+    answers = tmp_path / "a.answers.yaml"
+    answers.write_text(example)
+    result = runner.invoke(app, ["start", "x", "--answers", str(answers), "--playbooks", str(books)])
+    assert result.exit_code != 0
+    assert f"{books}/x.yaml:{where}: {message}" in result.stderr
+    assert runner.invoke(app, ["list"]).stdout.count("RC-") == 0

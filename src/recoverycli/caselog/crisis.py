@@ -694,6 +694,43 @@ UPDATE_FIELDS = (
     "coach",
 )
 _PLACE = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
+# Every brace in a message: a {…} pair on one line, or a brace on its own. Only an exact placeholder may stand.
+_BRACE = re.compile(r"\{([^{}\n]*)\}|[{}]")
+# Another mail merge's way of writing our placeholders: sent as is, the customer would read "Dear [customer.name]".
+_NAMED = r"\s*((?:customer|crisis|supplier|staff)\.[\w. ]+?)\s*"
+_OTHER_STYLE = re.compile(rf"\[\[?{_NAMED}\]\]?|<<{_NAMED}>>", re.IGNORECASE)
+
+
+def template_problems(template: str, source: str) -> list[str]:
+    """Each brace in a mail-merge message that is not exactly a known placeholder, and each placeholder written in
+    another tool's style, as source:line:col lines: left in, it goes to every customer as template junk."""
+    from recoverycli import coach
+
+    known = "use one of " + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    found: list[tuple[int, str]] = []
+    for m in _BRACE.finditer(template):
+        name = m.group(1)
+        if name is not None:
+            if name not in PLACEHOLDERS:
+                found.append((m.start(), f"unknown placeholder {{{name}}} — {known}"))
+            continue
+        if m.group() == "}":
+            found.append((m.start(), f"a stray '}}' — remove it; placeholders are written {{customer.name}}: {known}"))
+            continue
+        rest = template[m.end() :].split("\n", 1)[0]
+        if "}" not in rest.split("{", 1)[0]:
+            what = "a '{' that is never closed — close it on the same line"
+            if rest.startswith("{"):
+                what = "a stray '{' — placeholders take one brace each side, not two"
+            found.append((m.start(), f"{what}, e.g. {{customer.name}}: {known}"))
+    for m in _OTHER_STYLE.finditer(template):
+        inner = (m.group(1) or m.group(2)).strip().lower()
+        found.append((m.start(), f"{m.group()} is not a placeholder here — write {{{inner}}}: {known}"))
+    out = []
+    for at, what in sorted(found):
+        line, col = coach.position(template, at)
+        out.append(f"{source}:{line}:{col}: {what}")
+    return out
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
@@ -717,14 +754,7 @@ def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, 
     """
     from recoverycli import coach
 
-    problems: list[str] = []
-    for m in _PLACE.finditer(template):
-        if m.group(1) not in PLACEHOLDERS:
-            line, col = coach.position(template, m.start())
-            problems.append(
-                f"{source}:{line}:{col}: unknown placeholder {{{m.group(1)}}} — use one of "
-                + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            )
+    problems = template_problems(template, source)
     if not template.strip():
         problems.append(f"{source}: the message is empty — write the update to send")
     if problems:

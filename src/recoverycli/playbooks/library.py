@@ -12,7 +12,18 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from recoverycli.errors import NotFoundError, PlaybookError
-from recoverycli.playbooks.schema import BASE_PROMPTS, PROMPT_ID_PATTERN, Adapt, Gesture, Playbook, Prompt, Step, When
+from recoverycli.playbooks.schema import (
+    BASE_PROMPT_TYPES,
+    BASE_PROMPTS,
+    PROMPT_ID_PATTERN,
+    REQUIRED_BASE_PROMPTS,
+    Adapt,
+    Gesture,
+    Playbook,
+    Prompt,
+    Step,
+    When,
+)
 from recoverycli.playbooks.source import Problem, Source, YamlProblem, read_yaml
 
 if TYPE_CHECKING:
@@ -516,6 +527,8 @@ class Library:
         self.by_path: dict[Path, Entry] = {}
         self.problems: dict[Path, list[Problem]] = {}
         self.broken: dict[str, Path] = {}  # playbook id -> the broken file that claims it
+        # playbook id -> what a skipped (broken) override would have replaced: the parent its children extend instead
+        self.fallback: dict[str, Entry] = {}
         self._merged: dict[str, Playbook] = {}
         self._resolved: dict[str, Playbook] = {}  # id -> merged with its ancestors (checked or not)
         for d in dirs:
@@ -538,16 +551,48 @@ class Library:
                 if any(p.level == "error" for p in problems):
                     self.broken[pid] = path
                     if not salvage:
-                        self.entries.pop(pid, None)  # a broken override is refused, never silently replaced
+                        prior = self.entries.pop(pid, None)  # a broken override is refused, never silently replaced
                         self.overridden.pop(pid, None)
+                        if prior is not None:
+                            self.fallback[pid] = prior
                         continue
                 else:
                     self.broken.pop(pid, None)
+                    self.fallback.pop(pid, None)
                 here.setdefault(pid, path)
                 self.by_path[path.resolve()] = entry
                 if pid in self.entries:
                     self.overridden[pid] = self.entries[pid]
                 self.entries[pid] = entry
+
+        self._skip_broken_overrides(salvage)
+
+    def _skip_broken_overrides(self, salvage: bool) -> None:
+        """An override that reads well but cannot be used (a `four-step.yaml` without the base prompts) is skipped
+        like one that does not parse: it is refused by its own error, in its own file, and its children extend what
+        it would have replaced. One bad file on a shared path must not take every playbook down with it.
+
+        Overrides are checked parents first, so a child is judged against the parent it will really get."""
+        for pid in sorted(self.overridden, key=lambda p: len(self._lineage(self.entries[p].playbook))):
+            entry = self.entries[pid]
+            path = Path(entry.source.file)
+            if pid not in self.broken:
+                self._merged.clear()
+                self._resolved.clear()
+                try:
+                    self.get(pid)
+                    continue
+                except PlaybookError as e:
+                    self.problems.setdefault(path, []).append(e.problem)
+                    self.broken[pid] = path
+            prior = self.overridden.pop(pid)
+            if salvage:
+                self.entries[pid] = prior  # lint checks the override's own file, and its children against this
+            else:
+                del self.entries[pid]
+                self.fallback[pid] = prior
+        self._merged.clear()
+        self._resolved.clear()
 
     @classmethod
     def default(cls, extra: list[Path] | None = None) -> Library:
@@ -625,6 +670,9 @@ class Library:
             if problem is None:
                 chain.append(self.entries[top.extends])
                 continue
+            if top.extends in self.fallback:  # its override is skipped: what it replaced is the parent
+                chain.append(self.fallback[top.extends])
+                continue
             if problems is None:
                 raise PlaybookError(problem)
             problems.append(problem)
@@ -662,6 +710,7 @@ class Library:
                     f"playbook '{pb.id}' lacks base prompt(s) {', '.join(missing)} — extend '{BASE_ID}' and keep them",
                 )
             )
+        out += _base_prompt_problems(pb, entry)
         gesture = pb.prompt("gesture")
         if gesture is not None and gesture.choices_from == "gestures" and not pb.gestures:
             out.append(
@@ -693,12 +742,16 @@ class Library:
             asked[prompt.id] = prompt
         return out
 
+    def _parent(self, pid: str) -> Entry | None:
+        """The entry a playbook that extends `pid` builds on: `pid`'s own, or what its skipped override replaced."""
+        return self.entries.get(pid) or self.fallback.get(pid)
+
     def _lineage(self, pb: Playbook) -> list[str]:
         out = [pb.id]
         pid = pb.extends
-        while pid is not None and pid in self.entries and pid not in out:
+        while pid is not None and (parent := self._parent(pid)) is not None and pid not in out:
             out.append(pid)
-            pid = self.entries[pid].playbook.extends
+            pid = parent.playbook.extends
         return out
 
     def parent_known(self, pb: Playbook) -> bool:
@@ -706,10 +759,10 @@ class Library:
         seen = [pb.id]
         pid = pb.extends
         while pid is not None:
-            if pid in seen or pid not in self.entries:
+            if pid in seen or (parent := self._parent(pid)) is None:
                 return False
             seen.append(pid)
-            pid = self.entries[pid].playbook.extends
+            pid = parent.playbook.extends
         return True
 
     def catalogue(self) -> list[Playbook]:
@@ -719,6 +772,43 @@ class Library:
         return sorted(
             (b for b in books.values() if b.listed()), key=lambda b: (b.id == "other", (b.title or b.id).lower())
         )
+
+
+def _base_prompt_problems(pb: Playbook, entry: Entry) -> list[Problem]:
+    """A base prompt keeps its answer's type, and a required one stays required and always asked: the case record,
+    `followups`, the calendar and the export read them (a free-text or skipped follow-up date never comes due)."""
+    src, own = entry.source, entry.playbook
+    out: list[Problem] = []
+    for pid, types in BASE_PROMPT_TYPES.items():
+        prompt = pb.prompt(pid)
+        if prompt is None:
+            continue  # a missing base prompt is its own error
+        if prompt.type not in types:
+            allowed = " or ".join(f"`type: {t}`" for t in types)
+            out.append(
+                src.problem(
+                    prompt_loc(own, pid, "type"),
+                    f"base prompt '{pid}' must keep its type ({' or '.join(types)}), not {prompt.type} — "
+                    f"write {allowed}, or give your question its own id",
+                )
+            )
+        if pid not in REQUIRED_BASE_PROMPTS:
+            continue
+        if not prompt.required:
+            out.append(
+                src.problem(
+                    prompt_loc(own, pid, "required"), f"base prompt '{pid}' must stay required — set `required: true`"
+                )
+            )
+        if prompt.when:
+            out.append(
+                src.problem(
+                    prompt_loc(own, pid, "when"),
+                    f"base prompt '{pid}' must be asked on every call — remove its `when:`, "
+                    "or give a conditional question its own id",
+                )
+            )
+    return out
 
 
 def prompt_loc(pb: Playbook, prompt_id: str, key: str) -> tuple[Any, ...]:

@@ -12,7 +12,6 @@ from recoverycli.playbooks.library import (
     Library,
     bundled_dir,
     playbook_files,
-    prompt_loc,
     search_dirs,
 )
 from recoverycli.playbooks.schema import PLACEHOLDERS, Playbook
@@ -177,17 +176,6 @@ def advice(pb: Playbook, entry: Entry, base: Library) -> list[Problem]:
                 level="warning",
             )
         )
-    if own.id != BASE_ID and BASE_ID in base.entries:
-        four = base.get(BASE_ID)
-        for p in four.prompts():
-            mine = pb.prompt(p.id)
-            if mine is not None and p.required and not mine.required:
-                out.append(
-                    src.problem(
-                        prompt_loc(own, p.id, "required"),
-                        f"base prompt '{p.id}' must stay required — set `required: true`",
-                    )
-                )
     original = base.entries.get(own.id)
     if original is not None and not entry.bundled:
         changed = original.playbook.model_dump(exclude={"version"}) != own.model_dump(exclude={"version"})

@@ -41,6 +41,26 @@ BASE_PROMPTS: tuple[str, ...] = (
     "follow_up_date",
     "root_cause",
 )
+# What each base prompt's answer must stay, whoever overrides it: the case record, `followups`, the calendar, the digest
+# and the export columns read these answers as this type (a free-text follow-up date would never come due).
+_TEXT: tuple[PromptType, ...] = ("text", "multiline", "choice")
+BASE_PROMPT_TYPES: dict[str, tuple[PromptType, ...]] = {
+    "apology": _TEXT,
+    "customer_words": _TEXT,
+    "desired_outcome": _TEXT,
+    "commitment": _TEXT,
+    "gesture": _TEXT,
+    "follow_up_date": ("date",),
+    "root_cause": _TEXT,
+}
+# The base prompts every call must answer: never optional, never behind a `when:`.
+REQUIRED_BASE_PROMPTS: tuple[str, ...] = (
+    "customer_words",
+    "desired_outcome",
+    "commitment",
+    "gesture",
+    "follow_up_date",
+)
 
 
 class _Strict(BaseModel):
