@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import json
 import textwrap
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from recoverycli.call.live import live, settle
-from recoverycli.call.wizard import Call
+from recoverycli.call.wizard import Call, StepView
 from recoverycli.coach import load_rules
 from recoverycli.errors import PlaybookError
 from recoverycli.playbooks.library import Library, search_dirs
+from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import open_store
 from tests.helpers import EXAMPLES
 from tests.hostile import one_line, run
-from tests.test_live_call import ANSWERS, TODAY, Clerk
 
 BANANA = """\
 rules:
@@ -81,12 +82,44 @@ def test_a_directory_rule_coaches_a_call_from_an_answers_file(tmp_path: Path, st
     assert {"prompt": "commitment", "flags": ["banana"], "kept": True} in coached_events(json.loads(shown.stdout))
 
 
-class Flagged(Clerk):
+TODAY = date(2026, 11, 25)
+ANSWERS = {
+    "customer.name": "Ana Souza",
+    "customer.contact": "ana@example.com",
+    "customer.segment": "business",
+    "customer_words": "The heating is off.",
+    "desired_outcome": "A warm room tonight",
+    "commitment": "Sam fixes it by 20:00; I call at 20:15",
+    "gesture": "meal",
+    "follow_up_date": "tomorrow",
+}
+
+
+class Flagged:
+    """An Asker with canned answers that keeps every answer the coach flags, noting the rules that spoke."""
+
     def __init__(self, answers: dict[str, Any]) -> None:
-        super().__init__(answers)
+        self.answers = answers
         self.flags: list[str] = []
 
-    def coached(self, prompt: Any, value: str, flags: list[Any], blocking: bool) -> bool:
+    def show_step(self, view: StepView) -> None: ...
+
+    def ask(self, prompt: Prompt, call: Call) -> Any:
+        return self.answers.get(prompt.id)
+
+    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
+        raise AssertionError(f"{prompt.id}: {message}")
+
+    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None: ...
+
+    def review(self, call: Call) -> str | None:
+        return None
+
+    def emergency(self, call: Call, repeat: Any) -> None: ...
+
+    def crisis(self, call: Call, listing: Any) -> None: ...
+
+    def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
         self.flags += [f.rule for f in flags]
         return False
 
