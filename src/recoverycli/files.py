@@ -11,7 +11,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 import stat
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,8 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # scheme:/ is a database address given where a file was expected — and may hold a password.
 URL_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*(?::[A-Za-z][A-Za-z0-9+.\-]*)*"
 _URLISH = re.compile(rf"\s*{URL_SCHEME}:/")
+# `.NAME.recover-tmp.PID`, and the -journal/-wal/-shm a SQLite temp copy grows: what temp_beside names.
+_TEMP_NAME = re.compile(rf"\..+{re.escape(TEMP_MARK)}\.(\d+)(?:{'|'.join(COMPANIONS)})?")
 
 
 class FileRefused(RecoverError):
@@ -226,6 +230,35 @@ def _failed(path: Path, e: OSError, what: str, kept: str) -> RecoverError:
     return RecoverError(f"cannot write the {what} to {path} ({why}) — {hint}; {kept}")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a timeout, systemd) or SIGHUP (a closed terminal) while recover writes a file: it unwinds as Ctrl-C
+    does, so the writer's cleanup removes the partial copy instead of leaving it hidden beside the target."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def stopping_cleanly() -> Iterator[None]:
+    """While writing: SIGTERM and SIGHUP raise Terminated. A signal already ignored (nohup) or handled elsewhere is
+    left alone; outside the main thread (where Python cannot set handlers) nothing changes."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+                previous[sig] = signal.signal(sig, _terminate)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @contextmanager
 def output_file(
     path: Path,
@@ -236,8 +269,9 @@ def output_file(
     newline: str | None = None,
     mode: int = PRIVATE_FILE,
 ) -> Iterator[IO[Any]]:
-    """Write a file the user named: new files are created `mode` (0600); an existing one only with `force`, through
-    a temporary file renamed into place, so a failure (a full disk) leaves it as it was. Never the store or a backup.
+    """Write a file the user named: created `mode` (0600), an existing one replaced only with `force`; always through
+    a temporary file named into place once whole, so a failure (a full disk, a kill) never leaves half a file under
+    that name and an existing one stays as it was. Never the store or a backup.
     """
     path = Path(path).expanduser()
     how = check_output(path, force, stores, what)
@@ -262,36 +296,43 @@ def output_file(
             _close_quietly(fh)
             raise _failed(path, e, what, "the store is unchanged") from None
         return
-    target = temp_beside(path) if how == "replace" else path
-    try:
-        if how == "replace":
+    target = temp_beside(path)
+    with stopping_cleanly():
+        try:
             stale_temps(path)
-        fd = new_file(target, mode)
-    except FileExistsError:
-        raise FileRefused(f"{path} already exists — pass --force to replace it, or choose a new file name") from None
-    except OSError as e:
-        raise _failed(path, e, what, "nothing was written") from None
-    fh = open(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=newline)
-    done = False
-    try:
-        yield fh
-        fh.flush()
-        os.fsync(fh.fileno())
-        fh.close()
-        if how == "replace":
-            if protected_reason(path, stores) is not None:  # it became a database meanwhile: leave it be
-                raise FileRefused(
-                    f"{path}: will not replace it: it is now a SQLite database — choose another file name"
-                )
-            os.replace(target, path)
-        done = True
-    except OSError as e:
-        kept = f"{path} was left as it was" if how == "replace" else "no partial file was left"
-        raise _failed(path, e, what, kept) from None
-    finally:
-        if not done:
-            _close_quietly(fh)
-            _unlink_quietly(target)
+            _unlink_quietly(target)  # ours only if a killed process had our process id: never a live writer's
+            fd = new_file(target, mode)
+        except OSError as e:
+            raise _failed(path, e, what, "nothing was written") from None
+        fh = open(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=newline)
+        done = False
+        try:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            if how == "replace":
+                if protected_reason(path, stores) is not None:  # it became a database meanwhile: leave it be
+                    raise FileRefused(
+                        f"{path}: will not replace it: it is now a SQLite database — choose another file name"
+                    )
+                os.replace(target, path)
+            else:
+                try:
+                    link_into_place(target, path)
+                except FileExistsError:  # created by someone else while we wrote: theirs is kept
+                    raise FileRefused(
+                        f"{path} already exists — pass --force to replace it, or choose a new file name"
+                    ) from None
+                _unlink_quietly(target)
+            done = True
+        except OSError as e:
+            kept = f"{path} was left as it was" if how == "replace" else "no partial file was left"
+            raise _failed(path, e, what, kept) from None
+        finally:
+            if not done:
+                _close_quietly(fh)
+                _unlink_quietly(target)
 
 
 def _close_quietly(fh: IO[Any]) -> None:
@@ -388,9 +429,10 @@ def replace_private(path: Path, text: str) -> None:
 
 
 def stale_temps(path: Path) -> int:
-    """Remove temporary files beside `path` left by a recover process that no longer runs (a kill -9); their count.
+    """Remove temporary files in `path`'s directory left by a recover process that no longer runs (a kill -9 during
+    a backup, an export, the store's creation): whatever name they were written for. Their count.
 
-    Also the `.new-NAME.PID` files earlier versions left when killed while creating a store.
+    Also the `.new-NAME.PID` files earlier versions left when killed while creating the store `path`.
     """
     removed = 0
     try:
@@ -398,16 +440,18 @@ def stale_temps(path: Path) -> int:
     except OSError:
         return 0
     for p in siblings:
-        for prefix in (f".{path.name}{TEMP_MARK}.", f".new-{path.name}."):
-            rest = p.name[len(prefix) :] if p.name.startswith(prefix) else ""
+        ours = _TEMP_NAME.fullmatch(p.name)
+        rest = ours.group(1) if ours else ""
+        if not ours and p.name.startswith(old := f".new-{path.name}."):
+            rest = p.name[len(old) :]
             for suffix in COMPANIONS:
                 rest = rest.removesuffix(suffix)
-            if rest.isdigit() and int(rest) != os.getpid() and not _running(int(rest)):
-                try:
-                    p.unlink()
-                    removed += 1
-                except OSError:
-                    pass
+        if rest.isdigit() and int(rest) != os.getpid() and not _running(int(rest)):
+            try:
+                p.unlink()
+                removed += 1
+            except OSError:
+                pass
     return removed
 
 

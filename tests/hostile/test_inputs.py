@@ -261,6 +261,79 @@ def test_a_500_level_extends_chain_is_merged_once_per_playbook(tmp_path: Path, m
     assert deep.exit_code == 0
 
 
+class CountingDict(dict):  # type: ignore[type-arg]
+    """The library's playbooks by id, counting every look-up: the work a listing does, measured without a clock."""
+
+    lookups = 0
+
+    def __getitem__(self, key: object) -> object:
+        CountingDict.lookups += 1
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        CountingDict.lookups += 1
+        return super().__contains__(key)
+
+    def get(self, key: object, default: object = None) -> object:
+        CountingDict.lookups += 1
+        return super().get(key, default)
+
+
+def listing_work(folder: Path, n: int) -> int:
+    """Look-ups made to list every playbook (what `playbook list` and `recover start` do) with an n-level chain."""
+    import recoverycli.playbooks.library as pbs
+
+    folder.mkdir()
+    for i in range(n):
+        parent = "four-step" if i == 0 else f"c{i - 1}"
+        (folder / f"c{i}.yaml").write_text(f"id: c{i}\nextends: {parent}\ntitle: Chain {i}\n")
+    lib = pbs.Library([pbs.bundled_dir(), folder])
+    lib.entries = CountingDict(lib.entries)
+    CountingDict.lookups = 0
+    books, problems = lib.usable()
+    assert not problems and len(books) == len(lib.entries)
+    return CountingDict.lookups
+
+
+def test_listing_playbooks_with_a_long_extends_chain_costs_linear_work(tmp_path: Path) -> None:
+    # 2,000 levels took 32 s: each playbook's lineage was walked to the root, with a list for the ids already seen
+    small, large = listing_work(tmp_path / "small", 200), listing_work(tmp_path / "large", 400)
+    assert large <= 2.2 * small, (small, large)  # twice the chain, twice the work (quadratic would be four times)
+
+
+def test_linting_a_directory_with_a_long_extends_chain_costs_linear_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import recoverycli.playbooks.library as pbs
+    from recoverycli.playbooks import lint
+
+    merges: list[str] = []
+    real_merge = pbs.merge
+    monkeypatch.setattr(
+        pbs,
+        "merge",
+        lambda p, child, src, problems=None: merges.append(child.id) or real_merge(p, child, src, problems),
+    )
+
+    class Counted(pbs.Library):
+        def __init__(self, dirs: list[Path], salvage: bool = False) -> None:
+            super().__init__(dirs, salvage)
+            self.entries = CountingDict(self.entries)
+
+    monkeypatch.setattr(lint, "Library", Counted)
+    work = []
+    for n in (200, 400):
+        folder = tmp_path / f"chain-{n}"
+        listing_work(folder, n)
+        merges.clear()
+        CountingDict.lookups = 0
+        checked, problems = lint.lint([folder])
+        assert len(checked) == n and not [p for p in problems if p.level == "error"]
+        assert len(merges) == n  # each file merged once onto its parent, whatever order the files are checked in
+        work.append(CountingDict.lookups)
+    assert work[1] <= 2.2 * work[0], work
+
+
 # --- number options and dates at the ends of the calendar ---------------------------------------
 @pytest.mark.parametrize(
     "args, message",

@@ -11,7 +11,7 @@ from typing import Any
 
 from recoverycli.call.wizard import Asker, Call, Repeat, case_from_call, clean_staff, coaching_events, run_call
 from recoverycli.caselog.record import Case, Event, PlaybookRef, severity_of
-from recoverycli.errors import NotFoundError, RecoverError, StoreError, UsageError
+from recoverycli.errors import NotFoundError, PlaybookError, RecoverError, StoreError, UsageError
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import BaseStore, iso, utcnow
 
@@ -72,10 +72,15 @@ def equip(
     rules: list[Any] | None = None,
     days: int | None = None,
     warn: Callable[[str], None] | None = None,
+    dirs: list[Path] | None = None,
+    warn_rules: Callable[[str], None] | None = None,
 ) -> Call:
     """Give a call its memory (earlier complaints) and its coach; the wizard itself does no I/O.
 
-    With `warn` (a live call), an unreachable store costs the look-up, not the call.
+    The coach reads `rules`, else the bundled rules and each playbook directory's coach.yaml (`dirs`: the library's,
+    by default the bundled one and RECOVER_PLAYBOOKS), as `coach check` does. With `warn` (a live call), an
+    unreachable store costs the look-up, not the call, and a broken coach.yaml its own rules, not the coaching
+    (said through `warn_rules` when a call from a file has no `warn`).
     """
     from recoverycli import coach
     from recoverycli.identity import contact_key, name_key
@@ -88,7 +93,7 @@ def equip(
 
             # not a daemon: a Ctrl-C during warm-up waits for it (well under a second) instead of tearing the
             # thread down inside pydantic's compiled validators, which aborts the process ("exception not rethrown")
-            threading.Thread(target=coach.warm_up, name="coach-warm-up", daemon=False).start()
+            threading.Thread(target=coach.warm_up, args=(dirs,), name="coach-warm-up", daemon=False).start()
         from recoverycli.caselog.crisis import listing_for
 
         since = iso(c.now - timedelta(days=window))
@@ -107,11 +112,25 @@ def equip(
             return Repeat(complaint_number=1, previous=[])
         return Repeat(complaint_number=count + 1, previous=previous, crisis=listing)
 
+    refused: list[str] = []
+
+    def coach_rules() -> list[Any]:
+        try:
+            return coach.call_rules(dirs)
+        except PlaybookError as e:
+            say = warn or warn_rules
+            if say is None:
+                raise
+            if not refused:
+                refused.append(e.message)
+                say(f"warning: {e.message} — until it is fixed, this call is coached by the bundled rules only")
+            return coach.default_rules()
+
     def coach_answer(prompt: Prompt, text: str, c: Call) -> list[Any]:
         ctx = coach.Context(customer_name=c.customer.get("name"), today=c.today, prompt=prompt.id)
         # rules load on first use, not before the first prompt
         if rules is None:
-            return coach.check(text, coach.default_rules(), ctx, coach.second_opinion())
+            return coach.check(text, coach_rules(), ctx, coach.second_opinion())
         return coach.check(text, rules, ctx)
 
     call.identify = identify
@@ -282,17 +301,19 @@ def live(
     draft: Case | None = None,
     warn: Callable[[str], None] | None = None,
     prefilled: bool = False,
+    dirs: list[Path] | None = None,
 ) -> Outcome:
     """Ask every question (from the first unanswered one of a draft), autosaving each answer; Ctrl-C ends the
     questions, never the draft. Saving the finished case is the caller's, once the screen is closed.
 
     prefilled: what the call already holds (a crisis list's customer) is not asked again.
+    dirs: the playbook directories whose coach.yaml coach the call (the library's).
     """
     from recoverycli import notify
 
     autosave = Autosave(store, via="wizard", draft=draft, warn=warn)
     call.on_answer = autosave
-    equip(call, store, warn=warn)
+    equip(call, store, warn=warn, dirs=dirs)
     settings = notify.settings_for_call(warn or (lambda _: None))
     pager = None
     if settings is not None and settings.for_kind("emergency"):  # page the moment a repeat complaint is identified

@@ -88,7 +88,7 @@ def call_from_file(
     try:
         asker = AttemptFileAsker(data)
         attempt_call = Call(playbook=pb, staff=who, today=today)
-        equip(attempt_call, store)
+        equip(attempt_call, store, dirs=lib.dirs)
         attempt = ask_attempt(asker, attempt_call)
         case = None
         if outcome == "reached":
@@ -99,7 +99,7 @@ def call_from_file(
                 crisis_id=crisis.id,
                 customer={"name": got.customer.name, "contact": got.customer.contact, "segment": got.customer.segment},
             )
-            equip(call, store)
+            equip(call, store, dirs=lib.dirs)
             run_call(asker, call, skip_answered=True)
             asker.verdict(call)
             case = case_from_call(call, via="crisis-answers")

@@ -74,7 +74,13 @@ def start(
         notices: list[str] = []
         try:
             case = case_from_file(
-                lib, playbook, answers, staff, date.today(), equip=lambda c: equip(c, st), notices=notices
+                lib,
+                playbook,
+                answers,
+                staff,
+                date.today(),
+                equip=lambda c: equip(c, st, dirs=lib.dirs, warn_rules=notices.append),
+                notices=notices,
             )
         finally:  # the emergency must show even when the file is refused
             for line in notices:
@@ -112,7 +118,7 @@ def start(
         if who is None:
             who = clerk.ask_staff()
             remember("staff", who)
-        return live(clerk, st, Call(playbook=pb, staff=who, today=date.today()), warn=clerk.warn)
+        return live(clerk, st, Call(playbook=pb, staff=who, today=date.today()), warn=clerk.warn, dirs=lib.dirs)
 
     console = make_console()
     settle(console, run_with_clerk(conduct, plain, console))
@@ -225,7 +231,7 @@ def resume(
         if again.changed is not None:
             clerk.warn(again.changed)
         clerk.resumed(again.draft, again.call)
-        return live(clerk, st, again.call, draft=again.draft, warn=clerk.warn)
+        return live(clerk, st, again.call, draft=again.draft, warn=clerk.warn, dirs=lib.dirs)
 
     console = make_console()
     settle(console, run_with_clerk(conduct, plain, console))

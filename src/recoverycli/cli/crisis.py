@@ -357,7 +357,7 @@ def _call_loop(
         with crisis.Heartbeat(location, claim):
             try:
                 attempt_call = Call(playbook=pb, staff=who, today=date.today())
-                equip(attempt_call, st)
+                equip(attempt_call, st, dirs=lib.dirs)
                 attempt = ask_attempt(asker, attempt_call)
             except KeyboardInterrupt:
                 st.release(claim.customer.id, claim.token)
@@ -366,7 +366,7 @@ def _call_loop(
                     ExitCode.INTERRUPTED,
                 )
             if attempt.get("outcome") == "reached":
-                _reached(st, console, pb, who, claim, attempt, supplier, plain)
+                _reached(st, console, pb, who, claim, attempt, supplier, plain, lib.dirs)
             else:
                 _, held = crisis.record(st, claim, attempt, who, _now())
                 after = st.crisis_customer(claim.customer.id)
@@ -391,6 +391,7 @@ def _reached(
     attempt: dict[str, Any],
     supplier: list[dict[str, Any]],
     plain: bool,
+    dirs: list[Path],
 ) -> None:
     """The customer is on the line: the outreach playbook on the call screen, autosaved like any call, the crisis in
     view throughout; reached is recorded before the save (or on Ctrl-C, with the draft)."""
@@ -420,7 +421,7 @@ def _reached(
 
     def conduct(clerk: Clerk) -> Outcome:
         clerk.crisis(call, crisis.outreach_listing(claim, supplier))
-        return live(clerk, st, call, warn=clerk.warn, prefilled=True)
+        return live(clerk, st, call, warn=clerk.warn, prefilled=True, dirs=dirs)
 
     settle(console, run_with_clerk(conduct, plain, console), before_save=reached)
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from re import _parser  # type: ignore[attr-defined]  # the parse tree, to refuse patterns that never finish
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -47,7 +48,47 @@ class Rule(BaseModel):
                 re.compile(v)
             except re.error as e:
                 raise ValueError(f"pattern {v!r} is not a valid regular expression ({e}) — fix or quote it") from None
+            if _nested_repeat(_parser.parse(v)):
+                raise ValueError(
+                    f"pattern {v!r} repeats a repetition (a + or * inside a group that is itself repeated): on a long "
+                    "reply it can take for ever to match — write the inner part once, e.g. (a+)+ as a+"
+                )
         return values
+
+
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, getattr(_parser, "POSSESSIVE_REPEAT", _parser.MAX_REPEAT))
+_MANY = 10  # an outer repeat of at most this many times stays polynomial and small: (?:\w+\s+){0,3} is fine
+
+
+def _parts(op: Any, av: Any) -> list[Any]:
+    """The sub-patterns of one node of re's parse tree (groups, alternatives, look-arounds, repeats)."""
+    if op in _REPEATS:
+        return [av[2]]
+    if op in (_parser.SUBPATTERN, _parser.ATOMIC_GROUP):
+        return [av[-1]]
+    if op == _parser.BRANCH:
+        return list(av[1])
+    if op in (_parser.ASSERT, _parser.ASSERT_NOT):
+        return [av[1]]
+    if op == _parser.GROUPREF_EXISTS:
+        return [b for b in av[1:] if b is not None]
+    return []
+
+
+def _repeats(tree: Any) -> bool:
+    """Whether anything in the tree can match more than once."""
+    return any((op in _REPEATS and av[1] > 1) or any(_repeats(p) for p in _parts(op, av)) for op, av in tree)
+
+
+def _nested_repeat(tree: Any) -> bool:
+    """A repetition inside a repetition that may run many times, (a+)+ or (\\w+\\s?)*: the classic catastrophic
+    backtracking pattern, whose time grows exponentially with a reply that almost matches."""
+    for op, av in tree:
+        if op in _REPEATS and av[1] > _MANY and _repeats(av[2]):
+            return True
+        if any(_nested_repeat(p) for p in _parts(op, av)):
+            return True
+    return False
 
 
 class RuleSet(BaseModel):
@@ -699,10 +740,30 @@ def default_rules(path: Path | None = None) -> list[Compiled]:
         return _cached(str(path or bundled_rules_path()))
 
 
-def warm_up() -> None:
+@lru_cache(maxsize=4)
+def _cached_for(dirs: tuple[str, ...]) -> list[Compiled]:
+    return rules_for([Path(d) for d in dirs])
+
+
+def call_rules(dirs: list[Path] | None = None) -> list[Compiled]:
+    """The rules that coach a call: the bundled ones, then each playbook directory's coach.yaml, as `coach check`
+    reads them (dirs: the library's; by default the bundled one and RECOVER_PLAYBOOKS). Loaded once per process."""
+    from recoverycli.playbooks.library import search_dirs
+
+    with _LOADING:
+        return _cached_for(tuple(str(d) for d in (search_dirs() if dirs is None else dirs)))
+
+
+def warm_up(dirs: list[Path] | None = None) -> None:
     """Load the rules, the word dictionary and the model ahead of the first coached answer (run in a thread
-    mid-call)."""
-    check("warming up", default_rules(), Context(prompt="apology"), second_opinion())
+    mid-call). A broken coach.yaml is said at the first coached answer, not here."""
+    from recoverycli.errors import RecoverError
+
+    try:
+        rules = call_rules(dirs)
+    except RecoverError:
+        rules = default_rules()
+    check("warming up", rules, Context(prompt="apology"), second_opinion())
 
 
 @dataclass

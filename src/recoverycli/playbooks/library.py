@@ -530,6 +530,7 @@ class Library:
         # playbook id -> what a skipped (broken) override would have replaced: the parent its children extend instead
         self.fallback: dict[str, Entry] = {}
         self._merged: dict[str, Playbook] = {}
+        self._chains: dict[str, tuple[bool, bool]] = {}  # playbook id -> (its chain ends well, the base is in it)
         self._resolved: dict[str, Playbook] = {}  # id -> merged with its ancestors (checked or not)
         for d in dirs:
             here: dict[str, Path] = {}
@@ -646,15 +647,17 @@ class Library:
         Each playbook is merged once and remembered, walking the chain in a loop: a 500-level chain costs
         500 merges in all, not one chain per descendant (and never runs out of stack). With `problems` (lint),
         each mistake is noted and the rest still merged: a parent that cannot be found is stood in for by the
-        base, so the file's own checks still run (and nothing merged with a mistake is remembered).
+        base, so the file's own checks still run (and nothing merged with a mistake is remembered: what merged
+        cleanly is, so linting every file of a long chain merges each once).
         """
+        before = len(problems) if problems is not None else 0
         chain = [entry]
+        ids = {entry.playbook.id}  # the chain's ids, for a loop: a set, so a long chain is walked in linear time
         while (top := chain[-1].playbook).extends is not None and top.id not in self._resolved:
-            ids = [e.playbook.id for e in chain]
             src = chain[-1].source
             problem = None
             if top.extends in ids:
-                loop = " -> ".join([*ids, top.extends])
+                loop = " -> ".join([*(e.playbook.id for e in chain), top.extends])
                 problem = src.problem(("extends",), f"'extends' makes a loop ({loop}) — extend '{BASE_ID}' instead")
             elif top.extends in self.broken and top.extends not in self.entries:
                 bad = next(p for p in self.problems[self.broken[top.extends]] if p.level == "error")
@@ -669,6 +672,7 @@ class Library:
                 )
             if problem is None:
                 chain.append(self.entries[top.extends])
+                ids.add(top.extends)
                 continue
             if top.extends in self.fallback:  # its override is skipped: what it replaced is the parent
                 chain.append(self.fallback[top.extends])
@@ -684,7 +688,8 @@ class Library:
         merged = self._resolved.get(top.id, top) if self.entries.get(top.id) is chain[-1] else top
         for child in reversed(chain[:-1]):
             merged = merge(merged, child.playbook, child.source, problems)
-            if problems is None and self.entries.get(child.playbook.id) is child:
+            clean = problems is None or len(problems) == before  # no mistake so far: what get() would merge
+            if clean and self.entries.get(child.playbook.id) is child:
                 self._resolved[child.playbook.id] = merged
         return merged
 
@@ -692,7 +697,7 @@ class Library:
         """What makes a merged playbook unusable in a call (parent_known=False: the lineage checks are moot)."""
         src, own = entry.source, entry.playbook
         out: list[Problem] = []
-        if parent_known and BASE_ID not in self._lineage(own):
+        if parent_known and not self._extends_base(own):
             out.append(
                 src.problem(("id",), f"playbook '{pb.id}' does not extend '{BASE_ID}' — add `extends: {BASE_ID}`")
             )
@@ -746,22 +751,60 @@ class Library:
         """The entry a playbook that extends `pid` builds on: `pid`'s own, or what its skipped override replaced."""
         return self.entries.get(pid) or self.fallback.get(pid)
 
+    def _chain_from(self, pid: str) -> tuple[bool, bool]:
+        """For the playbook `pid` and its ancestors: whether the chain ends at a playbook with no parent (no loop, no
+        missing link), and whether the base is in it. Remembered per id, so checking every playbook of a 2,000-level
+        chain walks it once in all, not once per playbook."""
+        path: list[str] = []
+        on_path: set[str] = set()
+        here: str | None = pid
+        while here is not None and here not in self._chains:
+            parent = self._parent(here)
+            if parent is None or here in on_path:  # a missing link, or a loop
+                break
+            path.append(here)
+            on_path.add(here)
+            here = parent.playbook.extends
+        ends, has_base = self._chains[here] if here is not None and here in self._chains else (here is None, False)
+        for p in reversed(path):
+            has_base = has_base or p == BASE_ID
+            self._chains[p] = (ends, has_base)
+        return self._chains.get(pid, (ends, has_base))
+
+    def _own(self, pb: Playbook) -> bool:
+        """Whether `pb` is the playbook the library knows by its id (lint also checks files it overrides)."""
+        entry = self.entries.get(pb.id)
+        return entry is not None and entry.playbook is pb
+
     def _lineage(self, pb: Playbook) -> list[str]:
         out = [pb.id]
+        seen = {pb.id}
         pid = pb.extends
-        while pid is not None and (parent := self._parent(pid)) is not None and pid not in out:
+        while pid is not None and (parent := self._parent(pid)) is not None and pid not in seen:
             out.append(pid)
+            seen.add(pid)
             pid = parent.playbook.extends
         return out
 
+    def _extends_base(self, pb: Playbook) -> bool:
+        if pb.id == BASE_ID:
+            return True
+        if self._own(pb) and pb.extends is not None and self.parent_known(pb):
+            return self._chain_from(pb.extends)[1]
+        return BASE_ID in self._lineage(pb)
+
     def parent_known(self, pb: Playbook) -> bool:
         """Whether the `extends` chain ends at a playbook with no parent, with no loop and no missing link."""
-        seen = [pb.id]
-        pid = pb.extends
+        if pb.extends is None:
+            return True
+        if self._own(pb):  # a loop back to pb is a loop of its parent's chain too
+            return self._chain_from(pb.extends)[0]
+        seen = {pb.id}
+        pid: str | None = pb.extends
         while pid is not None:
             if pid in seen or (parent := self._parent(pid)) is None:
                 return False
-            seen.append(pid)
+            seen.add(pid)
             pid = parent.playbook.extends
         return True
 

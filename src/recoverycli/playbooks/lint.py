@@ -108,6 +108,8 @@ def _file_problems(f: Path, lib: Library, base: Library) -> list[Problem]:
 def _chain_problem(lib: Library, entry: Entry) -> Problem | None:
     """A loop or a missing link further up the `extends` chain, said at this file's own `extends` line."""
     pb, src = entry.playbook, entry.source
+    if lib.parent_known(pb):  # remembered per id: the walk below only for a chain that breaks
+        return None
     seen = [pb.id]
     pid = pb.extends
     while pid is not None:

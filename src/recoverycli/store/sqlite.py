@@ -24,6 +24,7 @@ from recoverycli.files import (
     new_file,
     private_dir,
     stale_temps,
+    stopping_cleanly,
     temp_beside,
     tighten,
 )
@@ -137,6 +138,13 @@ def inspect(path: Path) -> tuple[str, int]:
     return "store", version
 
 
+def _drop_temp(tmp: Path) -> None:
+    """A temp copy of a database and the rollback journal SQLite kept beside it."""
+    for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+        if os.path.lexists(leftover):
+            leftover.unlink()
+
+
 class SqliteStore(BaseStore):
     """Cases in one SQLite file, safe for several processes at once."""
 
@@ -203,9 +211,7 @@ class SqliteStore(BaseStore):
             except FileExistsError:
                 pass  # another desk created it meanwhile: theirs is kept, and may already hold a case
         finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-                if os.path.lexists(leftover):
-                    leftover.unlink()
+            _drop_temp(tmp)
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection, current: int) -> None:
@@ -385,13 +391,19 @@ class SqliteStore(BaseStore):
         """A consistent copy while others keep writing (SQLite's online backup API); never over an existing file."""
         dest = Path(dest).expanduser()
         check_output(dest, None, [self.path], "backup")
+        with stopping_cleanly():  # SIGTERM/SIGHUP unwind like Ctrl-C: the partial copy below is removed
+            self._backup_through_temp(dest)
+
+    def _backup_through_temp(self, dest: Path) -> None:
         stale_temps(dest)
         tmp = temp_beside(dest)
         try:
+            _drop_temp(tmp)  # left by a killed process that had our process id
             os.close(new_file(tmp, PRIVATE_FILE))
             target = sqlite3.connect(tmp)
             try:
-                self.conn.backup(target, pages=1024)
+                # the callback between steps lets a signal (Ctrl-C, SIGTERM) stop a long copy at once
+                self.conn.backup(target, pages=1024, progress=lambda status, remaining, total: None)
             finally:
                 target.close()
             link_into_place(tmp, dest)
@@ -411,9 +423,7 @@ class SqliteStore(BaseStore):
                 f"{dest}: cannot write the backup ({e.strerror}) — check the directory and free space"
             ) from None
         finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-                if os.path.lexists(leftover):
-                    leftover.unlink()
+            _drop_temp(tmp)
 
     def _missing_columns(self, ask: Callable[[str, str, Any], Any]) -> list[str]:
         """Columns this schema version has that the store lacks (a column dropped by hand): every reader would fail."""
