@@ -198,7 +198,7 @@ EXPECTED = {
         "flight-disruption, four-step, other, room-failure, theft-or-loss, trip-disruption, unknown-parent, "
         "wrong-booking"
     ),
-    "unknown-tip.yaml": "unknown-tip.yaml:6:11: 'tips': unknown tip tag 'be-nice' — use a tag from DOMAIN.md: "
+    "unknown-tip.yaml": "unknown-tip.yaml:6:11: 'tips': unknown tip tag 'be-nice' — use a tag from docs/practices.md: "
     + ", ".join(sorted(TIPS)),
     "wrong-type.yaml": (
         "wrong-type.yaml:3:10: 'version': 'first' is not a whole number — write digits without quotes, e.g. "

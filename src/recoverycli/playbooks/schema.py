@@ -215,7 +215,9 @@ class Step(_Authored):
     def _known_tips(cls, tags: list[str]) -> list[str]:
         for tag in tags:
             if tag not in TIPS:
-                raise ValueError(f"unknown tip tag '{tag}' — use a tag from DOMAIN.md: {', '.join(sorted(TIPS))}")
+                raise ValueError(
+                    f"unknown tip tag '{tag}' — use a tag from docs/practices.md: {', '.join(sorted(TIPS))}"
+                )
         return tags
 
     def guidance_for(self, segment: str | None) -> list[str]:
