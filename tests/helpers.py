@@ -89,3 +89,46 @@ def guide_sql() -> list[str]:
 def as_role(url: str, role: str) -> str:
     """The same database, logged in as another role (the test cluster trusts loopback; a password is ignored)."""
     return re.sub(r"^postgresql://[^@/]*@", f"postgresql://{role}:change-me@", url)
+
+
+# A whole call's answers, as an Asker is asked for them (the `other` playbook, a business guest).
+CALL_ANSWERS: dict[str, Any] = {
+    "customer.name": "Ana Souza",
+    "customer.contact": "ana@example.com",
+    "customer.segment": "business",
+    "customer_words": "The heating is off.\nIt is freezing.",
+    "desired_outcome": "A warm room tonight",
+    "commitment": "Sam fixes it by 20:00; I call at 20:15",
+    "gesture": "meal",
+    "follow_up_date": "tomorrow",
+}
+
+
+class Scripted:
+    """An Asker with canned answers whose clerk presses Ctrl-C at `stop_at`; it records what it was asked."""
+
+    def __init__(self, answers: dict[str, Any], stop_at: str | None = None) -> None:
+        self.answers, self.stop_at, self.asked = answers, stop_at, []
+
+    def show_step(self, view: Any) -> None: ...
+
+    def ask(self, prompt: Any, call: Call) -> Any:
+        if prompt.id == self.stop_at:
+            raise KeyboardInterrupt
+        self.asked.append(prompt.id)
+        return self.answers.get(prompt.id)
+
+    def rejected(self, prompt: Any, raw: Any, message: str) -> bool:
+        raise AssertionError(f"{prompt.id}: {message}")
+
+    def accepted(self, prompt: Any, value: Any, call: Call) -> None: ...
+
+    def review(self, call: Call) -> str | None:
+        return None
+
+    def emergency(self, call: Call, repeat: Any) -> None: ...
+
+    def crisis(self, call: Call, listing: Any) -> None: ...
+
+    def coached(self, prompt: Any, value: str, flags: list[Any], blocking: bool) -> bool:
+        return False

@@ -13,57 +13,18 @@ import pytest
 
 from recoverycli.call.live import Settled, live, settle
 from recoverycli.call.resume import draft_to_resume, drafts_to_choose, playbook_change, resumed
-from recoverycli.call.wizard import Call, StepView
+from recoverycli.call.wizard import Call
 from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NotFoundError, RecoverError
 from recoverycli.playbooks.library import Library, bundled_dir
 from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import open_store
+from tests.helpers import CALL_ANSWERS, Scripted
 
 TODAY = date(2026, 11, 25)
-ANSWERS = {
-    "customer.name": "Ana Souza",
-    "customer.contact": "ana@example.com",
-    "customer.segment": "business",
-    "customer_words": "The heating is off.\nIt is freezing.",
-    "desired_outcome": "A warm room tonight",
-    "commitment": "Sam fixes it by 20:00; I call at 20:15",
-    "gesture": "meal",
-    "follow_up_date": "tomorrow",
-}
 
 
-class Clerk:
-    """An Asker with canned answers whose clerk presses Ctrl-C at `stop_at`."""
-
-    def __init__(self, answers: dict[str, Any], stop_at: str | None = None) -> None:
-        self.answers, self.stop_at, self.asked = answers, stop_at, []
-
-    def show_step(self, view: StepView) -> None: ...
-
-    def ask(self, prompt: Prompt, call: Call) -> Any:
-        if prompt.id == self.stop_at:
-            raise KeyboardInterrupt
-        self.asked.append(prompt.id)
-        return self.answers.get(prompt.id)
-
-    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
-        raise AssertionError(f"{prompt.id}: {message}")
-
-    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None: ...
-
-    def review(self, call: Call) -> str | None:
-        return None
-
-    def emergency(self, call: Call, repeat: Any) -> None: ...
-
-    def crisis(self, call: Call, listing: Any) -> None: ...
-
-    def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
-        return False
-
-
-def ask(store: Any, clerk: Clerk, playbook: str = "other") -> Any:
+def ask(store: Any, clerk: Scripted, playbook: str = "other") -> Any:
     pb = Library([bundled_dir()]).get(playbook)
     return live(clerk, store, Call(playbook=pb, staff="Dana Reyes", today=TODAY))
 
@@ -81,24 +42,24 @@ def refuse_writes(path: Path) -> None:
 
 def test_a_finished_call_is_saved_as_one_open_case(store_path: Path) -> None:
     store = open_store(store_path)
-    settled = settle(ask(store, Clerk(ANSWERS)))
+    settled = settle(ask(store, Scripted(CALL_ANSWERS)))
     assert settled.case is not None and not settled.interrupted and settled.unsaved is None
     stored = open_store(store_path).get(settled.case.id)
     assert stored.status == "open" and stored.customer.name == "Ana Souza"
-    assert stored.answers["commitment"] == ANSWERS["commitment"]
+    assert stored.answers["commitment"] == CALL_ANSWERS["commitment"]
     assert [c.id for c in open_store(store_path).cases()] == [settled.case.id]
 
 
 def test_ctrl_c_keeps_the_draft_and_names_it_for_resume(store_path: Path) -> None:
     store = open_store(store_path)
-    settled = settle(ask(store, Clerk(ANSWERS, stop_at="commitment")))
+    settled = settle(ask(store, Scripted(CALL_ANSWERS, stop_at="commitment")))
     assert settled == Settled(interrupted=True, draft_id=settled.draft_id) and settled.draft_id is not None
     draft = open_store(store_path).get(settled.draft_id)
     assert draft.status == "draft" and draft.answers["desired_outcome"] == "A warm room tonight"
 
 
 def test_ctrl_c_before_the_first_answer_saves_nothing(store_path: Path) -> None:
-    settled = settle(ask(open_store(store_path), Clerk(ANSWERS, stop_at="customer.name")))
+    settled = settle(ask(open_store(store_path), Scripted(CALL_ANSWERS, stop_at="customer.name")))
     assert settled.interrupted and settled.draft_id is None and settled.case is None
     assert open_store(store_path).cases() == []
 
@@ -106,7 +67,7 @@ def test_ctrl_c_before_the_first_answer_saves_nothing(store_path: Path) -> None:
 def test_before_save_sees_the_draft_before_it_becomes_a_case(store_path: Path) -> None:
     store = open_store(store_path)
     seen: list[tuple[str | None, str]] = []
-    outcome = ask(store, Clerk(ANSWERS))
+    outcome = ask(store, Scripted(CALL_ANSWERS))
     settled = settle(outcome, before_save=lambda draft_id: seen.append((draft_id, store.get(draft_id).status)))
     assert settled.case is not None and seen == [(settled.case.id, "draft")]
 
@@ -115,7 +76,7 @@ def test_a_store_that_refuses_the_save_puts_every_answer_in_a_private_file(
     store_path: Path, isolated_home: Path
 ) -> None:
     store = open_store(store_path)
-    outcome = ask(store, Clerk(ANSWERS))
+    outcome = ask(store, Scripted(CALL_ANSWERS))
     refuse_writes(store_path)
     settled = settle(outcome)
     assert settled.case is None and not settled.interrupted
@@ -129,7 +90,7 @@ def test_a_store_that_refuses_the_save_puts_every_answer_in_a_private_file(
 
 def test_a_store_that_failed_mid_call_is_rescued_on_ctrl_c_too(store_path: Path) -> None:
     store = open_store(store_path)
-    outcome = ask(store, Clerk(ANSWERS, stop_at="gesture"))
+    outcome = ask(store, Scripted(CALL_ANSWERS, stop_at="gesture"))
     outcome.autosave.trouble = "disk is full"  # what autosave holds when the last answers did not reach the store
     settled = settle(outcome)
     assert settled.interrupted and settled.unsaved == "disk is full" and settled.rescue_path is not None
@@ -138,7 +99,7 @@ def test_a_store_that_failed_mid_call_is_rescued_on_ctrl_c_too(store_path: Path)
 
 def _draft(store: Any, staff: str = "Dana Reyes") -> str:
     pb = Library([bundled_dir()]).get("other")
-    outcome = live(Clerk(ANSWERS, stop_at="commitment"), store, Call(playbook=pb, staff=staff, today=TODAY))
+    outcome = live(Scripted(CALL_ANSWERS, stop_at="commitment"), store, Call(playbook=pb, staff=staff, today=TODAY))
     return settle(outcome).draft_id
 
 
@@ -146,7 +107,7 @@ def test_only_a_draft_can_be_resumed(store_path: Path) -> None:
     store = open_store(store_path)
     draft_id = _draft(store)
     assert draft_to_resume(store, draft_id).id == draft_id
-    saved = settle(ask(store, Clerk(ANSWERS))).case
+    saved = settle(ask(store, Scripted(CALL_ANSWERS))).case
     with pytest.raises(RecoverError, match=f"case {saved.id} is open, not a draft — nothing to resume"):
         draft_to_resume(store, saved.id)
     with pytest.raises(NotFoundError):
@@ -189,7 +150,7 @@ def test_a_changed_playbook_is_said_before_the_first_question(store_path: Path, 
     assert again.call.customer["name"] == "Ana Souza"
 
 
-class Discarder(Clerk):
+class Discarder(Scripted):
     """A clerk whose draft a manager discards at another desk while they answer `at`."""
 
     def __init__(self, answers: dict[str, Any], path: Path, at: str) -> None:
@@ -210,7 +171,7 @@ def test_a_draft_discarded_at_another_desk_mid_call_loses_nothing(store_path: Pa
     said: list[str] = []
     pb = Library([bundled_dir()]).get("other")
     outcome = live(
-        Discarder(ANSWERS, store_path, at="commitment"),
+        Discarder(CALL_ANSWERS, store_path, at="commitment"),
         store,
         Call(playbook=pb, staff="Dana Reyes", today=TODAY),
         warn=said.append,
@@ -219,8 +180,8 @@ def test_a_draft_discarded_at_another_desk_mid_call_loses_nothing(store_path: Pa
     assert settled.case is not None and settled.unsaved is None
     saved = open_store(store_path).get(settled.case.id)
     assert saved.status == "open" and saved.customer.name == "Ana Souza"
-    assert saved.answers["customer_words"] == ANSWERS["customer_words"]
-    assert saved.answers["commitment"] == ANSWERS["commitment"]
+    assert saved.answers["customer_words"] == CALL_ANSWERS["customer_words"]
+    assert saved.answers["commitment"] == CALL_ANSWERS["commitment"]
     assert [c.id for c in open_store(store_path).cases()] == [saved.id]
     moved = [s for s in said if "discarded or saved at another desk" in s]
     assert len(moved) == 1 and saved.id in moved[0] and "\n" not in moved[0]
@@ -232,7 +193,12 @@ def test_two_desks_resuming_one_draft_both_keep_their_call(store_path: Path) -> 
     library = Library([bundled_dir()])
     both = [resumed(open_store(store_path).get(draft_id), library, TODAY) for _ in range(2)]  # the list offers it
     desks = [
-        live(Clerk({**ANSWERS, "commitment": commitment}), open_store(store_path), again.call, draft=again.draft)
+        live(
+            Scripted({**CALL_ANSWERS, "commitment": commitment}),
+            open_store(store_path),
+            again.call,
+            draft=again.draft,
+        )
         for again, commitment in zip(both, ("Desk A: refund today", "Desk B: room move by 18:00"), strict=True)
     ]
     first, second = settle(desks[0]), settle(desks[1])
@@ -256,7 +222,7 @@ def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _rescued_call(store_path: Path) -> tuple[Settled, str]:
     """A finished call the store refused: its rescue file, and the draft the store still holds."""
     store = open_store(store_path)
-    outcome = ask(store, Clerk(ANSWERS))
+    outcome = ask(store, Scripted(CALL_ANSWERS))
     draft_id = outcome.autosave.case_id
     refuse_writes(store_path)
     settled = settle(outcome)
@@ -282,7 +248,7 @@ def test_a_rescue_file_goes_once_its_case_is_saved_from_it_and_so_does_its_draft
     assert f"deleted {path}: its case is saved as {case_id}" in result.stderr
     assert f"discarded the unfinished draft {draft_id}" in result.stderr
     store = open_store(store_path)
-    assert [c.id for c in store.cases()] == [case_id] and store.get(case_id).answers["commitment"] == ANSWERS[
+    assert [c.id for c in store.cases()] == [case_id] and store.get(case_id).answers["commitment"] == CALL_ANSWERS[
         "commitment"
     ]
     with pytest.raises(NotFoundError):

@@ -20,50 +20,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from recoverycli.call.live import Autosave
-from recoverycli.call.wizard import Call, StepView, call_from_case, run_call
+from recoverycli.call.wizard import Call, call_from_case, run_call
 from recoverycli.cli import app
 from recoverycli.errors import PlaybookError, StoreError
 from recoverycli.playbooks.library import Library, bundled_dir, parse_playbook
-from recoverycli.playbooks.schema import Prompt
 from recoverycli.store import ERASED, MIGRATIONS, SCHEMA_VERSION, SqliteStore, open_store
-from tests.helpers import make_case
+from tests.helpers import CALL_ANSWERS, Scripted, make_case
 
 runner = CliRunner()
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-FULL = {
-    "customer.name": "Ana Souza",
-    "customer.contact": "ana@example.com",
-    "customer.segment": "business",
-    "customer_words": "The heating is off.\nIt is freezing.",
-    "desired_outcome": "A warm room tonight",
-    "commitment": "Sam fixes it by 20:00; I call at 20:15",
-    "gesture": "meal",
-    "follow_up_date": "tomorrow",
-}
-
-
-class Scripted:
-    """An Asker with canned answers that can pull the plug at a given prompt."""
-
-    def __init__(self, answers: dict[str, Any], stop_at: str | None = None) -> None:
-        self.answers, self.stop_at, self.asked = answers, stop_at, []
-
-    def show_step(self, view: StepView) -> None: ...
-
-    def ask(self, prompt: Prompt, call: Call) -> Any:
-        if prompt.id == self.stop_at:
-            raise KeyboardInterrupt
-        self.asked.append(prompt.id)
-        return self.answers.get(prompt.id)
-
-    def rejected(self, prompt: Prompt, raw: Any, message: str) -> bool:
-        raise AssertionError(f"{prompt.id}: {message}")
-
-    def accepted(self, prompt: Prompt, value: Any, call: Call) -> None: ...
-
-    def review(self, call: Call) -> str | None:
-        return None
 
 
 def test_every_answer_is_in_the_store_the_moment_it_is_given(store_url: str) -> None:
@@ -72,14 +38,14 @@ def test_every_answer_is_in_the_store_the_moment_it_is_given(store_url: str) -> 
     autosave = Autosave(store, via="wizard")
     call = Call(playbook=pb, staff="Dana", today=TODAY, on_answer=autosave)
     with pytest.raises(KeyboardInterrupt):
-        run_call(Scripted(FULL, stop_at="commitment"), call)
+        run_call(Scripted(CALL_ANSWERS, stop_at="commitment"), call)
     draft = open_store(store_url).get(autosave.case_id)  # a second connection sees it: it is committed
     assert draft.status == "draft"
     assert draft.customer.name == "Ana Souza" and draft.answers["desired_outcome"] == "A warm room tonight"
     assert "commitment" not in draft.answers
 
     resumed = call_from_case(draft, pb, TODAY)
-    asker = Scripted(FULL)
+    asker = Scripted(CALL_ANSWERS)
     resumed.on_answer = again = Autosave(store, via="wizard", draft=draft)
     run_call(asker, resumed, skip_answered=True)
     assert asker.asked == [
@@ -93,7 +59,7 @@ def test_every_answer_is_in_the_store_the_moment_it_is_given(store_url: str) -> 
     ]
     case = again.finish(resumed)
     stored = open_store(store_url).get(case.id)
-    assert stored.status == "open" and stored.answers["commitment"] == FULL["commitment"]
+    assert stored.status == "open" and stored.answers["commitment"] == CALL_ANSWERS["commitment"]
     assert [e.kind for e in stored.events] == ["created", "saved"]
 
 
@@ -103,7 +69,8 @@ def test_resume_on_a_changed_playbook_asks_the_new_required_prompt(store_url: st
     autosave = Autosave(store, via="wizard")
     with pytest.raises(KeyboardInterrupt):
         run_call(
-            Scripted(FULL, stop_at="follow_up_date"), Call(playbook=old, staff="Dana", today=TODAY, on_answer=autosave)
+            Scripted(CALL_ANSWERS, stop_at="follow_up_date"),
+            Call(playbook=old, staff="Dana", today=TODAY, on_answer=autosave),
         )
     (tmp_path / "pb").mkdir()
     (tmp_path / "pb" / "other.yaml").write_text(
@@ -121,7 +88,7 @@ def test_resume_on_a_changed_playbook_asks_the_new_required_prompt(store_url: st
     new = Library([bundled_dir(), tmp_path / "pb"]).get("other")
     draft = store.get(autosave.case_id)
     assert draft.playbook.hash == old.content_hash() != new.content_hash()
-    asker = Scripted({**FULL, "booking_ref": "BK-1"})
+    asker = Scripted({**CALL_ANSWERS, "booking_ref": "BK-1"})
     call = call_from_case(draft, new, TODAY)
     call.on_answer = finish = Autosave(store, via="wizard", draft=draft)
     run_call(asker, call, skip_answered=True)
@@ -430,7 +397,7 @@ def test_a_store_that_stops_answering_mid_call_costs_no_answer(store_url: str) -
     shown: list[str] = []
     autosave = Autosave(flaky, via="wizard", warn=shown.append)
     call = Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=TODAY, on_answer=autosave)
-    run_call(Scripted(FULL), call)
+    run_call(Scripted(CALL_ANSWERS), call)
     case = autosave.finish(call)
     assert [m.split(" (")[0] for m in shown] == [
         "not saved just now",
@@ -447,7 +414,7 @@ def test_a_call_the_store_will_not_take_is_kept_in_a_file_that_replays(store_url
     from recoverycli.call.live import rescue
 
     call = Call(playbook=Library([bundled_dir()]).get("other"), staff="Dana", today=date.today())
-    run_call(Scripted({**FULL, "follow_up_date": "2026-12-24"}), call)
+    run_call(Scripted({**CALL_ANSWERS, "follow_up_date": "2026-12-24"}), call)
     path, text = rescue(call, "postgresql://desk:***@db/recover", "the connection to PostgreSQL failed")
     assert path is not None and path.parent == isolated_home / "share" / "recover" / "unsaved"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == text
