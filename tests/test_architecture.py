@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"call"}),
     frozenset({"caselog", "playbooks", "coach", "notify"}),
     frozenset({"store"}),
-    frozenset({"config", "dates", "errors", "files", "identity", "safety"}),
+    frozenset({"config", "dates", "errors", "files", "identity", "safety", "startup"}),
 )
 # Data definitions: importable from every layer below cli; they themselves import only each other and the leaves.
 DATA = frozenset(

@@ -3,13 +3,17 @@ heavy imports inside."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from recoverycli import startup
 
-import typer
+startup.loading()  # before typer and pydantic load: see startup.py
 
-from recoverycli.cli import call, cases, casework, coach, crisis, notify, playbook, store
-from recoverycli.cli.common import PlaybookIdsHelp
+from collections.abc import Callable  # noqa: E402
+from typing import Annotated, Any  # noqa: E402
+
+import typer  # noqa: E402
+
+from recoverycli.cli import call, cases, casework, coach, crisis, notify, playbook, store  # noqa: E402
+from recoverycli.cli.common import PlaybookIdsHelp  # noqa: E402
 
 app = typer.Typer(
     name="recover",

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from recoverycli import startup
 from recoverycli.cli.common import (
     MAX_DAYS,
     MAX_INTERVAL,
@@ -220,6 +221,7 @@ def watch(
     how = "as it happens (PostgreSQL notifications)" if st.live else f"every {interval:g} s"
     echo(f"watching {st.label} {how}{', paging' if settings else ''} — Ctrl-C to stop", err=True)
     colours = {"emergency": "red", "overdue": "yellow", "new-case": None}
+    startup.settled()  # a long-running feed: collect as usual from here on
     try:
         while True:
             if settings is not None:

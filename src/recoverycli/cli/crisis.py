@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO, cast
 
 import typer
 
+from recoverycli import startup
 from recoverycli.cli.common import (
     ForceOpt,
     PlainOpt,
@@ -480,6 +481,7 @@ def board(
     if format is Format.json and not watch:
         print_json(figures())
         return
+    startup.settled()  # a live board runs for hours: collect as usual from here on
     if format is Format.json:  # --watch: one JSON document a line, each time something changes
         import json
 

@@ -14,6 +14,7 @@ from prompt_toolkit.key_binding import KeyBindings
 from questionary import Choice
 from rich.console import Console
 
+from recoverycli import startup
 from recoverycli.call.wizard import Call, Repeat, StepView, clean_staff, notice, suggested
 from recoverycli.dates import local
 from recoverycli.playbooks.schema import OTHER_CHOICE, Playbook, Prompt
@@ -111,6 +112,7 @@ class TerminalAsker:
         self.console.print(panels.step_panel(view))
 
     def ask(self, prompt: Prompt, call: Call) -> Any:
+        startup.settled()  # the first question is on its way: collect as usual from here on
         try:
             return self._ask(prompt, call)
         except Unfinished as e:  # Ctrl-C mid-answer: what was typed goes into the draft

@@ -23,6 +23,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from recoverycli import startup
 from recoverycli.safety import safe_text
 from recoverycli.ui import views
 
@@ -665,6 +666,7 @@ class CallScreen(App[None]):
         self.opened_at = time.monotonic()  # the clock Textual stamps key events with (on Linux)
         self.accepting = True
         self._focus_answer()
+        startup.settled()  # the first question is up: collect as usual from here on
 
     @staticmethod
     def _save_in_view(summary: Choices) -> None:
