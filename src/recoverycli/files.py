@@ -13,9 +13,10 @@ import os
 import re
 import signal
 import stat
+import sys
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -150,6 +151,21 @@ def refuse_url(path: Path | str, what: str) -> None:
         raise FileRefused(f"the {what} path: {reason}", reason)
 
 
+_OWN_STREAM = re.compile(r"/dev/(?P<name>stdout|stderr)|/(?:dev/fd|proc/self/fd)/(?P<fd>\d+)")
+
+
+def own_stream(path: Path | str) -> int | None:
+    """The descriptor `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` or `/proc/self/fd/N` names in this process, if any.
+
+    Such a path is written through a copy of the descriptor, never opened by name: when standard output is a file
+    (`> out.csv`, `>> log`), opening the name again would start writing at the top of that file, over what is there.
+    """
+    m = _OWN_STREAM.fullmatch(str(path))
+    if m is None:
+        return None
+    return {"stdout": 1, "stderr": 2}[m["name"]] if m["name"] else int(m["fd"])
+
+
 def check_output(
     path: Path, force: bool | None = False, stores: Iterable[Path | str] = (), what: str = "output"
 ) -> str:
@@ -160,6 +176,16 @@ def check_output(
     """
     refuse_url(path, what)
     path = Path(path).expanduser()
+    fd = own_stream(path)
+    if fd is not None:
+        try:
+            os.fstat(fd)
+        except OSError:
+            raise FileRefused(f"{path}: that descriptor is not open in this process — give a file name") from None
+        reason = protected_reason(Path(f"/proc/self/fd/{fd}"), stores)
+        if reason is not None:
+            raise FileRefused(f"{path}: will not write the {what} there: {reason} — redirect it to another file")
+        return "stream"
     try:
         lst = os.lstat(path)
     except FileNotFoundError:
@@ -275,19 +301,28 @@ def output_file(
     """
     path = Path(path).expanduser()
     how = check_output(path, force, stores, what)
+    own = own_stream(path)
     if how == "stream":
         try:
-            fd = os.open(
-                path,
-                os.O_WRONLY | os.O_NONBLOCK | _CLOEXEC
-                if stat.S_ISFIFO(os.stat(path).st_mode)
-                else os.O_WRONLY | _CLOEXEC,
+            fd = (
+                os.dup(own)
+                if own is not None
+                else os.open(
+                    path,
+                    os.O_WRONLY | os.O_NONBLOCK | _CLOEXEC
+                    if stat.S_ISFIFO(os.stat(path).st_mode)
+                    else os.O_WRONLY | _CLOEXEC,
+                )
             )
             if stat.S_ISFIFO(os.fstat(fd).st_mode):
                 os.set_blocking(fd, True)
         except OSError as e:
             why = "no process is reading it" if e.errno == errno.ENXIO else e.strerror
             raise FileRefused(f"cannot write the {what} to {path} ({why})") from None
+        if own in (1, 2):  # what this process already printed there goes first
+            stream = sys.stdout if own == 1 else sys.stderr
+            with suppress(OSError, ValueError, AttributeError):
+                stream.flush()
         fh = open(fd, "wb" if binary else "w", encoding=None if binary else "utf-8", newline=newline)
         try:
             yield fh

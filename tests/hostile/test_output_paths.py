@@ -224,3 +224,36 @@ def test_a_failed_write_leaves_the_old_file_and_no_partial_one(store, tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("data", "config", "share", "home")) == [
         "cases.csv"
     ]
+
+
+def test_dev_stdout_redirected_to_a_file_is_written_through_the_shells_file(
+    store, store_path: Path, tmp_path: Path
+) -> None:
+    """`recover export -o /dev/stdout > out.csv` (a cron idiom): /dev/stdout is a link to the process's own stdout,
+    written through that descriptor — `>` gives the CSV, `>>` adds it after what the file held, a link it was not."""
+    out = tmp_path / "out.csv"
+    with out.open("w") as fh:
+        result = run("export", "--output", "/dev/stdout", stdout=fh)
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("case_id,") and len(lines) == 4
+    log = tmp_path / "nightly.log"
+    log.write_text("run 1\n")
+    with log.open("a") as fh:
+        assert run("report", "--format", "json", "--output", "/dev/fd/1", stdout=fh).returncode == 0
+    first, rest = log.read_text().split("\n", 1)
+    assert first == "run 1" and '"total": 3' in rest
+
+
+def test_dev_stdout_appending_to_the_store_is_refused(store, store_path: Path) -> None:
+    """`>> cases.db` after `-o /dev/stdout` would add CSV to the database: refused, the store intact."""
+    before = fingerprint(store_path)
+    with store_path.open("a") as fh:
+        result = run("export", "--output", "/dev/stdout", stdout=fh)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"/dev/stdout: will not write the export there: it is the case store ({store_path}) — redirect it to another"
+        " file"
+    )
+    assert fingerprint(store_path) == before
+    intact(store_path)
