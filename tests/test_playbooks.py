@@ -155,9 +155,14 @@ def test_content_hash_changes_with_content(tmp_path: Path, library: Library) -> 
     assert Library([bundled_dir()]).get("other").content_hash() == before
 
 
-def test_unknown_playbook_id_lists_the_known_ones(library: Library) -> None:
-    with pytest.raises(NotFoundError, match="no playbook 'nope' — choose one of: crisis-outreach, flight-disruption"):
+def test_unknown_playbook_id_lists_the_ones_a_clerk_can_pick(library: Library) -> None:
+    """The hidden base (four-step) and the crisis queue's own playbook are not offered (hostile pass 2, F13)."""
+    with pytest.raises(NotFoundError) as refused:
         library.get("nope")
+    assert str(refused.value) == (
+        "no playbook 'nope' — choose one of: " + ", ".join(sorted(b.id for b in library.catalogue()))
+    )
+    assert "four-step" not in str(refused.value) and "flight-disruption, other" in str(refused.value)
 
 
 EXPECTED = {

@@ -614,8 +614,8 @@ class Library:
         """The fully merged playbook, as the clerk will meet it."""
         if playbook_id not in self.entries:
             self._refuse(playbook_id)
-            known = ", ".join(sorted(self.entries))
-            raise NotFoundError(f"no playbook '{playbook_id}' — choose one of: {known}")
+            known = ", ".join(sorted(pid for pid, e in self.entries.items() if e.playbook.listed()))
+            raise NotFoundError(f"no playbook '{playbook_id}' — choose one of: {known}")  # never the hidden base
         if playbook_id not in self._merged:
             entry = self.entries[playbook_id]
             merged = self.resolve(entry)
