@@ -611,6 +611,11 @@ def test_a_refused_answers_file_claims_nobody(store_url: str, tmp_path: Path) ->
     late.write_text("staff: Maya\nanswers: {outcome: call back, call_back_at: yesterday 10:00}\n")
     refused = cli("crisis", "call", "--answers", str(late))
     assert refused.exit_code == 1 and "call_back_at:" in refused.stderr and "is in the past" in refused.stderr
+    for typo, said in (("2062-11-26 10:00", "is more than a month away"), ("in 400 days", "is more than a month away")):
+        far = tmp_path / "far.yaml"  # a mistyped year is not a call-back anyone will keep (hostile pass 2, F13)
+        far.write_text(f"staff: Maya\nanswers: {{outcome: call back, call_back_at: {typo}}}\n")
+        far_off = cli("crisis", "call", "--answers", str(far))
+        assert far_off.exit_code == 1 and "call_back_at:" in far_off.stderr and said in far_off.stderr, far_off.stderr
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text("staff: Maya\nanswers: {outcome: busy}\n")
     assert "'busy' is not one of reached, voicemail" in cli("crisis", "call", "--answers", str(unknown)).stderr

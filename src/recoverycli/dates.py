@@ -162,7 +162,7 @@ def parse_later(text: str, now: datetime) -> datetime:
             if unit.startswith("h")
             else timedelta(minutes=n)
         )
-        return local_now + step
+        return _soon_enough(local_now + step, local_now)
     day = None
     clock = s
     if (m := _DAY_CLOCK.match(s)) and not re.match(r"^\d", s):
@@ -188,4 +188,14 @@ def parse_later(text: str, now: datetime) -> datetime:
         at = at if at.tzinfo else at.astimezone()
     if at < local_now - timedelta(minutes=1):
         raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the past — give a later time")
+    return _soon_enough(at, local_now)
+
+
+CALL_BACK_WITHIN = timedelta(days=31)
+
+
+def _soon_enough(at: datetime, now: datetime) -> datetime:
+    """A call-back more than a month away is a mistyped date (2062 for 2026), not a promise in a crisis."""
+    if at - now > CALL_BACK_WITHIN:
+        raise ValueError(f"{at:%Y-%m-%d %H:%M} is more than a month away — give a time within the next 31 days")
     return at
