@@ -105,7 +105,7 @@ def test_a_schema_that_is_not_utf8_is_one_line_from_check_and_backup(tmp_path: P
 
 def test_check_names_a_column_dropped_by_hand(tmp_path: Path) -> None:
     """F13: with `resolution` dropped, check said "ok" while export and forget failed."""
-    store, _, _ = store_with_damage(tmp_path, "segment = segment")
+    store, _, healthy = store_with_damage(tmp_path, "segment = segment")
     conn = sqlite3.connect(store)
     conn.execute("ALTER TABLE cases DROP COLUMN resolution")
     conn.commit()
@@ -113,3 +113,18 @@ def test_check_names_a_column_dropped_by_hand(tmp_path: Path) -> None:
     check = cli("check", "--store", str(store))
     assert check.exit_code == 1 and "DAMAGED" in check.stdout
     assert "table cases lacks column(s) resolution of schema v" in check.stdout
+    # and every other command says so in one line instead of an unexpected error; the erasure erases nothing
+    said = (
+        f"{store}: the store's tables do not match its schema ({{}}) — it was changed by hand; `recover check` names"
+        " the damage; restore a backup"
+    )
+    for args, detail in (
+        (["export"], "no such column: resolution"),
+        (["close", healthy, "--resolution", "Refunded"], "no such column: resolution"),
+        (["forget", "--customer", "max.p@example.com", "--yes"], "a column the erasure clears is missing"),
+    ):
+        result = cli(*args, "--store", str(store))
+        assert result.exit_code == 1 and one_line(result.stderr) == said.format(detail), result.output
+    conn = sqlite3.connect(store)
+    assert conn.execute("SELECT count(*) FROM cases WHERE customer_name = 'Max Pereira'").fetchone()[0] == 1
+    conn.close()

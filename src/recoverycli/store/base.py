@@ -636,10 +636,15 @@ class BaseStore(CrisisStoreMixin, ABC):
                 names = sorted({r["customer_name"] for r in rows})
                 contacts = sorted({r["customer_contact"] for r in rows})
                 theirs = Mentions(names, contacts)
-                for row in rows:
-                    if not dry_run:
-                        self._erase(tx, row, theirs, staff, now, own=True)
-                    out.cases.append(row["id"])
+                try:
+                    for row in rows:
+                        if not dry_run:
+                            self._erase(tx, row, theirs, staff, now, own=True)
+                        out.cases.append(row["id"])
+                except IndexError:  # a column the erasure must clear is gone: nothing is erased
+                    raise StoreError(
+                        f"{self.label}: {altered_by_hand('a column the erasure clears is missing')}"
+                    ) from None
                 quoted = Mentions(names, contacts, parts=False, identifying=True)
                 for row in self._quoting(tx, quoted, exclude=set(out.cases), lock=not dry_run):
                     if self._erase(tx, row, quoted, staff, now, own=False, dry_run=dry_run):
@@ -804,6 +809,14 @@ class BaseStore(CrisisStoreMixin, ABC):
             ).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
+
+
+def altered_by_hand(detail: str) -> str:
+    """A table or column removed by hand while the version number still says all is well: what to do about it."""
+    return (
+        f"the store's tables do not match its schema ({detail}) — it was changed by hand; `recover check` names "
+        "the damage; restore a backup"
+    )
 
 
 def interpolate(n: int, p: float, at: float | None, above: float | None) -> float | None:

@@ -29,7 +29,7 @@ from recoverycli.files import (
     tighten,
 )
 from recoverycli.safety import RISKY
-from recoverycli.store.base import ORDERS, BaseStore, Garbled, unreadable_row
+from recoverycli.store.base import ORDERS, BaseStore, Garbled, altered_by_hand, unreadable_row
 from recoverycli.store.columns import ANSWER_COLUMNS, BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
 from recoverycli.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
@@ -280,7 +280,7 @@ class SqliteStore(BaseStore):
                 pass
 
     def execute(self, sql: str, args: Any = ()) -> Any:
-        return _Reading(self.conn, lambda: self.conn.execute(sql, args))
+        return _Reading(self.conn, lambda: self.conn.execute(sql, args), self.path)
 
     def ci_equal(self, column: str) -> str:
         return f"{column} = ? COLLATE NOCASE"
@@ -373,7 +373,7 @@ class SqliteStore(BaseStore):
             cur.row_factory = None
             return cur.execute(sql, args)
 
-        for row in _Reading(self.conn, run):
+        for row in _Reading(self.conn, run, self.path):
             if any(isinstance(v, Garbled) for v in row):  # text that is not UTF-8: left out, named by unreadable()
                 continue
             yield row
@@ -545,6 +545,8 @@ def _describe(e: sqlite3.DatabaseError, path: Path | None = None) -> str:
         return "the case store stayed busy for too long — try again in a moment"
     if "disk" in text and "full" in text:
         return "the disk is full; nothing new was saved — free some space and try again"
+    if text.startswith(("no such column", "no such table")):
+        return altered_by_hand(text)
     if "unable to open" in text:
         return "cannot open the case store — check the path and its permissions, or pass --store"
     return f"database error ({text}) — run `recover check`"
@@ -574,9 +576,20 @@ class _Reading:
     query): the connection then decodes tolerantly (slower, so only from then on), the query runs again and the
     rows already read are passed over. Readers leave out the row holding Garbled text and name it."""
 
-    def __init__(self, conn: sqlite3.Connection, run: Callable[[], sqlite3.Cursor]) -> None:
-        self.conn, self.run, self.done = conn, run, 0
-        self.cur = run()
+    def __init__(self, conn: sqlite3.Connection, run: Callable[[], sqlite3.Cursor], path: Path) -> None:
+        self.conn, self.done, self.path = conn, 0, path
+        self.run = lambda: self._schema_checked(run)
+        self.cur = self.run()
+
+    def _schema_checked(self, step: Callable[[], Any]) -> Any:
+        """A table or column removed by hand (the version number still says all is well) is one line naming the
+        damage, not an unexpected error halfway through an export or an erasure."""
+        try:
+            return step()
+        except sqlite3.OperationalError as e:
+            if str(e).startswith(("no such column", "no such table")):
+                raise StoreError(f"{self.path}: {_describe(e)}") from None
+            raise
 
     def __getattr__(self, name: str) -> Any:  # rowcount, lastrowid, description
         return getattr(self.cur, name)
@@ -584,7 +597,7 @@ class _Reading:
     def fetchmany(self, size: int = 500) -> list[Any]:
         while True:
             try:
-                batch = self.cur.fetchmany(size)
+                batch = self._schema_checked(lambda: self.cur.fetchmany(size))
             except sqlite3.OperationalError as e:
                 if "decode" not in str(e) or self.conn.text_factory is _tolerant:
                     raise
