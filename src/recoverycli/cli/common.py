@@ -208,9 +208,7 @@ class _ClosedStdout:
 
 
 def _stop(message: str, code: int) -> NoReturn:
-    from recoverycli.safety import safe_text
-
-    typer.secho(safe_text(message, markup=False, multiline=False), fg="red", err=True)
+    echo(message, err=True, fg="red")  # one line for a script; wrapped between words on a terminal
     raise typer.Exit(int(code))
 
 
