@@ -38,12 +38,18 @@ def _built_in(prompt_id: str, label: str, help: str = "", **fields: Any) -> Prom
 
 
 CUSTOMER_PROMPTS: tuple[Prompt, ...] = (
-    _built_in("customer.name", "Customer's name?", "As they would like to be addressed."),
-    _built_in("customer.contact", "Phone, email or booking reference?", "How we reach them for the follow-up."),
+    _built_in("customer.name", "Customer's name?", "As they would like to be addressed.", short="Name"),
+    _built_in(
+        "customer.contact",
+        "Phone, email or booking reference?",
+        "How we reach them for the follow-up.",
+        short="Contact",
+    ),
     _built_in(
         "customer.segment",
         "Who is the customer?",
         "Guidance adapts to them.",
+        short="Customer type",
         type="choice",
         choices=[Option(value=s, label=SEGMENT_LABELS[s]) for s in SEGMENTS],
         allow_other=False,

@@ -442,6 +442,8 @@ def merge_step(parent: Step, child: Step) -> Step:
         idx = next((i for i, q in enumerate(prompts) if q.id == p.id), None)
         if idx is None:
             prompts.append(p)
+        elif p.short is None and prompts[idx].short is not None:  # the same answer under a new question: its row
+            prompts[idx] = p.model_copy(update={"short": prompts[idx].short})  # in the summary keeps its name
         else:
             prompts[idx] = p
     merged.prompts = prompts

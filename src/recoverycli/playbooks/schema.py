@@ -131,6 +131,12 @@ class Prompt(_Authored):
 
     id: str = Field(pattern=PROMPT_ID_PATTERN)
     label: str = Field(min_length=1)
+    short: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=24,
+        description="a few words for the summary's row beside the answer (Apology, Customer's words); else the label",
+    )
     help: str = ""
     type: PromptType = "text"
     required: bool = False

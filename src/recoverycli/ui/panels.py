@@ -104,7 +104,9 @@ def call_summary(call: Call, title: str | None = None) -> Group:
     table.add_column("Answer", ratio=1)
     for i, prompt in enumerate(call.asked(), 1):
         answer = call.display(prompt)
-        table.add_row(str(i), safe_text(prompt.label), safe_text(answer) if answer else Text("—", style="dim"))
+        table.add_row(
+            str(i), safe_text(prompt.short or prompt.label), safe_text(answer) if answer else Text("—", style="dim")
+        )
     return Group(
         Rule(plain(title or f"Case summary · {call.playbook.title}", style="bold"), align="left", style="magenta"),
         table,

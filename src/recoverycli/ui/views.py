@@ -221,8 +221,9 @@ def one_line(text: str) -> str:
 
 
 def summary_rows(call: Call) -> list[tuple[str, str, str]]:
-    """(prompt id, question, answer on one line) for every question this call asks, in order."""
-    return [(p.id, p.label, one_line(call.display(p))) for p in call.asked()]
+    """(prompt id, its row name — the short label where the playbook gives one —, answer on one line) for every
+    question this call asks, in order."""
+    return [(p.id, p.short or p.label, one_line(call.display(p))) for p in call.asked()]
 
 
 def captured_line(case: Case, call: Call) -> str:
