@@ -86,3 +86,24 @@ def test_dates_and_times_are_said_the_way_a_clerk_reads_them_out() -> None:
     assert say_time(now.replace(hour=7, minute=40), now) == "today 07:40"
     assert say_time(now - timedelta(days=1), now).startswith("yesterday ")
     assert say_time(now - timedelta(days=3), now).startswith("Sun 22 Nov ")
+
+
+def test_call_back_times_as_typed_by_hand() -> None:
+    """hostile pass 3, F8/F9: ISO with Z, four-digit amounts, year 0 and the end of time are answered in words."""
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from recoverycli.dates import parse_later
+
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert parse_later("2026-11-27T10:00Z", now) == datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    assert (parse_later("in 1000 minutes", now) - now).total_seconds() == 60_000
+    for typed, said in (
+        ("0000-01-01 10:00", "is not a time I know"),
+        ("in 99999 days", "is more than a month away"),
+        ("2026-12-28 09:00+00:00", "is more than a month away"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            parse_later(typed, now)
+    assert parse_later("2026-12-27 08:00+00:00", now)  # 31 days less an hour: still a call-back

@@ -144,7 +144,7 @@ def _hour_minute(m: re.Match[str], text: str, how: str) -> tuple[int, int]:
     return hour, minute
 
 
-_IN = re.compile(r"^(?:in\s+|\+)(\d{1,3})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?)$")
+_IN = re.compile(r"^(?:in\s+|\+)(\d{1,5})\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?)$")
 _DAY_CLOCK = re.compile(r"^(today|tomorrow|tmr|tmrw|[a-z]{3,9})\s+(?:at\s+)?(.+)$")
 
 
@@ -181,11 +181,11 @@ def parse_later(text: str, now: datetime) -> datetime:
         if day is None and at <= local_now:
             at += timedelta(days=1)  # 09:00 said in the afternoon means tomorrow morning
     else:
-        try:
-            at = datetime.fromisoformat(s.replace(" ", "T"))
-        except ValueError:
+        try:  # upper case again for ISO's T and Z (2026-11-26T10:00Z)
+            at = datetime.fromisoformat(s.replace(" ", "T").upper())
+            at = at if at.tzinfo else at.astimezone()
+        except (ValueError, OverflowError):  # year 0, or 9999-12-31 past the end of time in this zone
             raise ValueError(f"'{text.strip()}' is not a time I know — {how}") from None
-        at = at if at.tzinfo else at.astimezone()
     if at < local_now - timedelta(minutes=1):
         raise ValueError(f"{at:%Y-%m-%d %H:%M} is in the past — give a later time")
     return _soon_enough(at, local_now)

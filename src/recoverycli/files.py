@@ -179,9 +179,11 @@ def check_output(
     fd = own_stream(path)
     if fd is not None:
         try:
-            os.fstat(fd)
-        except OSError:
+            mode = os.fstat(fd).st_mode
+        except (OSError, OverflowError):
             raise FileRefused(f"{path}: that descriptor is not open in this process — give a file name") from None
+        if stat.S_ISDIR(mode):
+            raise FileRefused(f"{path}: that descriptor is a directory — give a file name for the {what}")
         reason = protected_reason(Path(f"/proc/self/fd/{fd}"), stores)
         if reason is not None:
             raise FileRefused(f"{path}: will not write the {what} there: {reason} — redirect it to another file")

@@ -42,8 +42,14 @@ def clean_text(raw: str, multiline: bool) -> str:
     return text.strip()
 
 
+# bidirectional embeddings, overrides and isolates: on a terminal they reorder what follows them, so a line can be
+# made to read differently from what it holds ("Trojan Source"); kept in the data, never printed
+BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
 def safe_text(value: Any, markup: bool = True, multiline: bool = True) -> str:
-    """`value` as text safe to print: control characters removed (tabs become spaces), rich markup escaped.
+    """`value` as text safe to print: control characters and bidirectional overrides removed (tabs become spaces),
+    rich markup escaped.
 
     markup=False for text printed without rich (typer.echo); multiline=False keeps it to one line.
     """
@@ -51,7 +57,7 @@ def safe_text(value: Any, markup: bool = True, multiline: bool = True) -> str:
     text = text.replace("\r\n", "\n").replace("\t", " ")
     if not multiline:
         text = " ".join(text.replace("\r", "\n").split("\n"))
-    text = CONTROL.sub("", text)
+    text = BIDI_CONTROL.sub("", CONTROL.sub("", text))
     if markup:
         from rich.markup import escape
 

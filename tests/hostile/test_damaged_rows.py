@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from recoverycli.cli import app
-from tests.hostile import ANSWERS, one_line
+from recoverycli.store import SCHEMA_VERSION
+from tests.hostile import ANSWERS, fingerprint, one_line
 
 runner = CliRunner()
 SECOND = ANSWERS.read_text().replace("Jo Okafor", "Max Pereira").replace("jo.okafor@", "max.p@")
@@ -113,18 +114,22 @@ def test_check_names_a_column_dropped_by_hand(tmp_path: Path) -> None:
     check = cli("check", "--store", str(store))
     assert check.exit_code == 1 and "DAMAGED" in check.stdout
     assert "table cases lacks column(s) resolution of schema v" in check.stdout
-    # and every other command says so in one line instead of an unexpected error; the erasure erases nothing
+    # and every other command refuses the store at once, in one line, before reading or writing anything
     said = (
-        f"{store}: the store's tables do not match its schema ({{}}) — it was changed by hand; `recover check` names"
-        " the damage; restore a backup"
+        f"{store}: the store's tables do not match its schema (table cases lacks column(s) resolution of schema"
+        f" v{SCHEMA_VERSION}) — it was changed by hand; `recover check` names the damage; restore a backup"
     )
-    for args, detail in (
-        (["export"], "no such column: resolution"),
-        (["close", healthy, "--resolution", "Refunded"], "no such column: resolution"),
-        (["forget", "--customer", "max.p@example.com", "--yes"], "a column the erasure clears is missing"),
+    before = fingerprint(store)
+    for args in (
+        ["export"],
+        ["report", "--format", "json"],
+        ["close", healthy, "--resolution", "Refunded"],
+        ["note", healthy, "Called back"],
+        ["followup", healthy, "--done"],
+        ["forget", "--customer", "max.p@example.com", "--yes"],
+        ["start", "other", "--answers", str(ANSWERS)],
     ):
         result = cli(*args, "--store", str(store))
-        assert result.exit_code == 1 and one_line(result.stderr) == said.format(detail), result.output
-    conn = sqlite3.connect(store)
-    assert conn.execute("SELECT count(*) FROM cases WHERE customer_name = 'Max Pereira'").fetchone()[0] == 1
-    conn.close()
+        assert result.exit_code == 1 and one_line(result.stderr) == said, (args, result.output)
+    assert fingerprint(store) == before  # nothing written, nothing erased
+    assert cli("backup", str(tmp_path / "copy.db"), "--store", str(store)).exit_code == 0  # what is there can be saved

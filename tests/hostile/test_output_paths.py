@@ -257,3 +257,13 @@ def test_dev_stdout_appending_to_the_store_is_refused(store, store_path: Path) -
     )
     assert fingerprint(store_path) == before
     intact(store_path)
+
+
+def test_the_report_table_goes_to_the_file_it_is_given(store, tmp_path: Path) -> None:
+    """`report -o monday.txt` (table format) printed the table and wrote no file, exit 0 (hostile pass 3, F5)."""
+    out = tmp_path / "monday.txt"
+    result = cli("report", "--output", str(out))
+    assert result.exit_code == 0 and result.stdout == "", result.output
+    text = out.read_text()
+    assert "Cases" in text and "Report " in text and "\x1b[" not in text  # plain text, no colour codes
+    assert max(len(line) for line in text.splitlines()) <= 100 and stat.S_IMODE(out.stat().st_mode) == 0o600

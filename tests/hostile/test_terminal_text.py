@@ -133,6 +133,9 @@ def test_safe_text_strips_controls_and_escapes_markup() -> None:
     assert safe_text("[bold]x[/bold]", markup=False) == "[bold]x[/bold]"
     assert safe_text("one\ntwo", multiline=False) == "one two"
     assert safe_text("emoji 🙂, עברית, 中文, e\u0301") == "emoji 🙂, עברית, 中文, e\u0301"  # any other Unicode is kept
+    # a right-to-left override would make "RC-\u202eGPJ.exe" read as "RC-exe.JPG": overrides and isolates dropped,
+    # the marks a right-to-left name may carry (U+200E, U+200F) kept (hostile pass 3, F12)
+    assert safe_text("RC-\u202eGPJ.exe \u2066x\u2069 \u200fשלום") == "RC-GPJ.exe x \u200fשלום"
 
 
 def test_lint_flags_control_characters_even_escaped_in_quotes(tmp_path: Path) -> None:

@@ -27,7 +27,20 @@ if TYPE_CHECKING:
 
     from recoverycli.call.live import Outcome, Settled
     from recoverycli.caselog.record import Case
+    from recoverycli.playbooks.schema import Playbook
     from recoverycli.ui import Clerk
+
+
+def callable_playbook(pb: Playbook) -> Playbook:
+    """A call is taken with a playbook the picker offers: the base is what every playbook builds on, and the crisis
+    queue's own is dialled by `crisis call`, not taken as a call."""
+    from recoverycli.errors import UsageError
+
+    if pb.category == "base":
+        raise UsageError(f"'{pb.id}' is the base every playbook builds on — start `other` for the four steps alone")
+    if not pb.listed():
+        raise UsageError(f"'{pb.id}' is for the crisis queue — `recover crisis call` dials its customers")
+    return pb
 
 
 @guarded
@@ -70,6 +83,8 @@ def start(
         from recoverycli.call.live import equip, link_to_crisis, saved_from_rescue
 
         lib = library(playbooks)
+        if playbook:
+            callable_playbook(lib.get(playbook))  # before the file is read: its problems would hide this
         st = store_at(store)
         notices: list[str] = []
         try:
@@ -85,6 +100,7 @@ def start(
         finally:  # the emergency must show even when the file is refused
             for line in notices:
                 echo(line, err=True, fg="red" if line.startswith(("EMERGENCY", "CRISIS")) else "yellow")
+        callable_playbook(lib.get(case.playbook.id))
         saved = st.add(case)
         sys.stdout.write(safe_text(saved.id, markup=False, multiline=False) + "\n")
         sys.stdout.flush()  # the id is out before any page is tried
@@ -113,7 +129,7 @@ def start(
 
         st = store_at(store)
         lib = library(playbooks, warn=clerk.warn)  # a skipped playbook is said on the screen, not under it
-        pb = lib.get(playbook or clerk.choose_playbook(lib.catalogue()))
+        pb = callable_playbook(lib.get(playbook or clerk.choose_playbook(lib.catalogue())))
         who = known
         if who is None:
             who = clerk.ask_staff()

@@ -224,7 +224,8 @@ def report(
         ReportFormat, typer.Option("--format", help="table in the terminal, json for scripts, html for a page.")
     ] = ReportFormat.table,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the page (or JSON) here.", show_default=False)
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here (the table as plain text).", show_default=False),
     ] = None,
     force: ForceOpt = False,
     store: StoreOpt = None,
@@ -247,13 +248,23 @@ def report(
     made = make_report(st, books, today, datetime.now(UTC), start, end, playbook, staff, show_customers)
     data = made.data
     warn_skipped(made.unreadable)
-    if format is ReportFormat.table:
+    if format is ReportFormat.table and output is None:
         from recoverycli.ui import report as report_view
 
         console = make_console()
         console.print(report_view.terminal(data, console.width))
         return
-    if format is ReportFormat.html:
+    if format is ReportFormat.table:  # the same table as plain text, 100 columns wide, for a file or a mail
+        import io
+
+        from rich.console import Console
+
+        from recoverycli.ui import report as report_view
+
+        buffer = io.StringIO()
+        Console(file=buffer, width=100, color_system=None, force_terminal=False).print(report_view.terminal(data, 100))
+        text = buffer.getvalue()
+    elif format is ReportFormat.html:
         from recoverycli.ui import report as report_view
 
         text = report_view.html(data)

@@ -112,9 +112,13 @@ def echo(message: object, err: bool = False, **style: Any) -> None:
     text = safe_text(message, markup=False, multiline=False)
     stream = sys.stderr if err else sys.stdout
     if getattr(stream, "isatty", lambda: False)():
-        import shutil
+        import os
 
-        text = fitted(text, shutil.get_terminal_size().columns)
+        try:  # the width of the terminal this line goes to (stdout may be a file: `-o /dev/stdout > out.csv`)
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            width = 80
+        text = fitted(text, width)
     typer.secho(text, err=err, **style)
 
 
@@ -272,7 +276,7 @@ def _log_crash() -> str:
         return "(no log: data directory not writable)"
 
 
-def store_at(location: str | None, create: bool = True, migrate: bool = False) -> BaseStore:
+def store_at(location: str | None, create: bool = True, migrate: bool = False, damaged_ok: bool = False) -> BaseStore:
     from recoverycli.store import open_store
 
     if location is None and create:
@@ -280,7 +284,7 @@ def store_at(location: str | None, create: bool = True, migrate: bool = False) -
         from recoverycli.files import private_dir
 
         private_dir(data_dir(), tighten=True)  # recover's own directory: 0700 whatever the umask made it
-    return open_store(store_location(location), create=create, migrate=migrate)
+    return open_store(store_location(location), create=create, migrate=migrate, damaged_ok=damaged_ok)
 
 
 def warn_left_out(st: Any) -> None:

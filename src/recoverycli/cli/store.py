@@ -29,7 +29,7 @@ def backup(
     store: StoreOpt = None,
 ) -> None:
     """Write a consistent copy of the case store, while others keep working."""
-    store_at(store, create=False).backup(path)
+    store_at(store, create=False, damaged_ok=True).backup(path)
     echo(f"backed up to {path}", err=True)
 
 
@@ -39,7 +39,7 @@ def check(
     store: StoreOpt = None,
 ) -> None:
     """Run an integrity check on the case store and report it."""
-    report = store_at(store, create=False).check()
+    report = store_at(store, create=False, damaged_ok=True).check()
     if format is Format.json:
         print_json(report)
     else:

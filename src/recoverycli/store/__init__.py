@@ -31,11 +31,12 @@ def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(location: str | Path, create: bool = True, migrate: bool = False) -> BaseStore:
+def open_store(location: str | Path, create: bool = True, migrate: bool = False, damaged_ok: bool = False) -> BaseStore:
     """A SQLite file path, or a postgresql:// URL; read-only commands pass create=False.
 
     A URL of another kind (or one a Path argument collapsed to scheme:/) is refused, shown without its password,
-    never taken as a file name."""
+    never taken as a file name. A SQLite store whose tables were changed by hand is refused unless damaged_ok
+    (`check`, `backup`)."""
     from recoverycli.errors import StoreError
     from recoverycli.store.pgurl import path_is_url, shown, store_location
 
@@ -52,4 +53,4 @@ def open_store(location: str | Path, create: bool = True, migrate: bool = False)
         return PgStore(str(location), create=create, migrate=migrate)
     from recoverycli.store.sqlite import open_sqlite
 
-    return open_sqlite(Path(location), create=create)
+    return open_sqlite(Path(location), create=create, damaged_ok=damaged_ok)

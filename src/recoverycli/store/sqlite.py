@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import sqlite3
@@ -150,7 +151,7 @@ class SqliteStore(BaseStore):
 
     duplicate_errors = (sqlite3.IntegrityError,)
 
-    def __init__(self, path: Path, create: bool = True) -> None:
+    def __init__(self, path: Path, create: bool = True, damaged_ok: bool = False) -> None:
         self.path = Path(path).expanduser()
         self.label = str(self.path)
         self.migrated_from: int | None = None
@@ -172,6 +173,8 @@ class SqliteStore(BaseStore):
                     raise PermissionError(errno.EPERM, "Operation not permitted")
             self.conn = self._connect(self.path)
             self._upgrade()
+            if not damaged_ok:
+                self._refuse_altered()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
         except OSError as e:
@@ -427,23 +430,24 @@ class SqliteStore(BaseStore):
 
     def _missing_columns(self, ask: Callable[[str, str, Any], Any]) -> list[str]:
         """Columns this schema version has that the store lacks (a column dropped by hand): every reader would fail."""
-        reference = sqlite3.connect(":memory:", isolation_level=None)
-        try:
-            self._migrate(reference, 0)
-            tables = [r[0] for r in reference.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            want = {t: [r[1] for r in reference.execute(f'PRAGMA table_info("{t}")')] for t in tables}
-        finally:
-            reference.close()
         out = []
-        for table, columns in want.items():
+        for table, columns in _reference_columns().items():
             have = {r[1] for r in ask(f"read the {table} table's columns", f'PRAGMA table_info("{table}")', [])}
             lacking = [c for c in columns if c not in have]
             if lacking:
-                out.append(
-                    f"table {table} lacks column(s) {', '.join(lacking)} of schema v{SCHEMA_VERSION} — it was changed "
-                    "by hand; restore a backup"
-                )
+                out.append(f"table {table} lacks column(s) {', '.join(lacking)} of schema v{SCHEMA_VERSION}")
         return out
+
+    def _refuse_altered(self) -> None:
+        """A store whose tables lost a column by hand is refused at once, before any command reads or writes it:
+        found only mid-way, a note or a close was saved and then reported as an error (and saved twice on a retry).
+        `check` and `backup` open it anyway (damaged_ok), to name the damage and to copy what is there."""
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            return
+        lacking = self._missing_columns(lambda what, sql, default: self.conn.execute(sql).fetchall())
+        if lacking:
+            self.conn.close()
+            raise StoreError(f"{self.path}: {altered_by_hand('; '.join(lacking))}")
 
     def check(self) -> dict[str, Any]:
         """Integrity check plus the figures a person wants to see after it; damage is reported, never a crash."""
@@ -457,7 +461,7 @@ class SqliteStore(BaseStore):
                 return default
 
         problems += [r[0] for r in ask("run the integrity check", "PRAGMA integrity_check", []) if r[0] != "ok"]
-        problems += self._missing_columns(ask)
+        problems += [f"{m} — it was changed by hand; restore a backup" for m in self._missing_columns(ask)]
         problems += [
             f"event {r[1]} points at a missing case" for r in ask("check the links", "PRAGMA foreign_key_check", [])
         ]
@@ -552,7 +556,7 @@ def _describe(e: sqlite3.DatabaseError, path: Path | None = None) -> str:
     return f"database error ({text}) — run `recover check`"
 
 
-def open_sqlite(path: Path, create: bool = True) -> SqliteStore:
+def open_sqlite(path: Path, create: bool = True, damaged_ok: bool = False) -> SqliteStore:
     """Open (or first create, only in a new or empty file) the store; read-only commands pass create=False."""
     path = Path(path).expanduser()
     if path.is_dir():
@@ -560,7 +564,19 @@ def open_sqlite(path: Path, create: bool = True) -> SqliteStore:
     blocker = next((p for p in path.parents if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise StoreError(f"{path}: {blocker} is a file, not a directory — choose another --store path")
-    return SqliteStore(path, create=create)
+    return SqliteStore(path, create=create, damaged_ok=damaged_ok)
+
+
+@functools.cache
+def _reference_columns() -> dict[str, list[str]]:
+    """Every table's columns at this schema version, from the migrations run on an empty database (once a process)."""
+    reference = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        SqliteStore._migrate(reference, 0)
+        tables = [r[0] for r in reference.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: [r[1] for r in reference.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+    finally:
+        reference.close()
 
 
 def _tolerant(raw: bytes) -> str:
