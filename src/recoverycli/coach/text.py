@@ -39,6 +39,15 @@ _WHOLE = {
     "who's": "who is",
     "where's": "where is",
     "how's": "how is",
+    # text-speak in chats and SMS: "u'll need to" reads as "you will need to"
+    "u": "you",
+    "u'll": "you will",
+    "u're": "you are",
+    "u've": "you have",
+    "u'd": "you would",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
 }
 _ENDINGS = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'d", " would"))
 
