@@ -72,7 +72,8 @@ def test_the_same_moves_in_words_the_rules_were_not_written_from(text: str, cate
         ("I'm so sorry your guide didn't turn up at the museum.", "apology"),
         ("Even if it's busy on Saturday, I'll bring the cake to your table myself at 20:00.", "commitment"),
         (
-            "I'm sorry the power went just before your meeting. Let's get you ready first, then I'll deal with the fault.",
+            "I'm sorry the power went just before your meeting. Let's get you ready first, then I'll deal with "
+            "the fault.",
             "apology",
         ),
         ("I'm sorry. We charged you twice, and you were the one who had to spot it.", "apology"),

@@ -559,7 +559,9 @@ _SIGN_OFF = re.compile(
     re.I | re.M,
 )
 # where a name opens the reply: only an interjection or a title before it
-_OPENING = re.compile(r"\s*(?:(?:ah|oh|aw|aww|och|ach|ahh|right|so|sorry|well|okay|ok)[ \t,]+)?(?:" + _TITLE + r"\s+)?$", re.I)
+_OPENING = re.compile(
+    r"\s*(?:(?:ah|oh|aw|aww|och|ach|ahh|right|so|sorry|well|okay|ok)[ \t,]+)?(?:" + _TITLE + r"\s+)?$", re.I
+)
 
 
 def _signature_at(text: str) -> int:
@@ -704,7 +706,8 @@ _ROLE = re.compile(
 )
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
 _WHO = re.compile(
-    r"\b(?:I|we|he|she|they|our \w+)\b|(?:^|(?<=[.!?;:]\s))\s*(?!(?i:it|this|that|there|someone|somebody|everything|something)\b)"
+    r"\b(?:I|we|he|she|they|our \w+)\b|(?:^|(?<=[.!?;:]\s))\s*"
+    r"(?!(?i:it|this|that|there|someone|somebody|everything|something)\b)"
     r"(?-i:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)",
     re.I,
 )
