@@ -5,7 +5,10 @@ catches a kind of move (who acts, a stance), not one reply's words."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from recoverycli.coach import Context, check, default_rules
 
@@ -90,3 +93,20 @@ def test_sincere_replies_that_look_like_a_move_are_left_alone(text: str, prompt:
 
 def test_a_vague_time_in_the_apology_is_flagged_too() -> None:
     assert "vague-time" in {f.rule for f in flags("So sorry, someone will look at the heating shortly.", "apology")}
+
+
+PARAPHRASES = yaml.safe_load((Path(__file__).parent / "coach_paraphrases.yaml").read_text(encoding="utf-8"))
+
+
+def _prompt(field: str) -> str | None:
+    return None if field == "reply" else field
+
+
+@pytest.mark.parametrize("case", PARAPHRASES["bad"], ids=lambda c: f"{c['set']}-{c['move']}-{c['text'][:30]}")
+def test_every_paraphrased_move_is_flagged_by_the_rules_alone(case: dict) -> None:
+    assert flags(case["text"], _prompt(case["field"]), case.get("customer")), case["text"]
+
+
+@pytest.mark.parametrize("case", PARAPHRASES["sincere"], ids=lambda c: f"{c['set']}-{c['text'][:30]}")
+def test_no_paraphrased_sincere_reply_is_flagged(case: dict) -> None:
+    assert flags(case["text"], _prompt(case["field"]), case.get("customer")) == [], case["text"]

@@ -47,6 +47,8 @@ _WHOLE = {
     "u'd": "you would",
     "ur": "your",
     "pls": "please",
+    "sry": "sorry",
+    "soz": "sorry",
     "plz": "please",
 }
 _ENDINGS = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'d", " would"))
