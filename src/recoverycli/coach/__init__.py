@@ -214,7 +214,8 @@ _QUOTED = re.compile(r"(?:^|(?<=[\s(\[:—–-]))(['\"‘“])(?=\S)[^\n]{2,80}?
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
-    return any(m.start() < start and end <= m.end() for m in _QUOTED.finditer(text))
+    # a hit that starts inside the quotation is the clerk quoting, even when the pattern reads on past it
+    return any(m.start() < start < m.end() - 1 for m in _QUOTED.finditer(text))
 
 
 def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
