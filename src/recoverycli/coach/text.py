@@ -108,7 +108,8 @@ _KEEP = {
     "lot",
     "lots",
     "crew",
-}  # a noun here, not the past of "crow"
+    "bit",
+}  # a noun here, not the past of "crow" (nor "bit" of "bite": "a bit of a nightmare")
 _SPELLING = re.compile(
     r"^(apolog|real|organ|priorit|recogn|author|emphas|minim|custom|personal|sympath|special|"
     r"util|final|financ)is(e|ed|es|ing|ation)$"
