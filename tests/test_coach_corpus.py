@@ -532,7 +532,7 @@ def test_the_second_opinion_speaks_only_when_the_rules_are_silent() -> None:
 
     model = second_opinion()
     assert model is not None and model.trained_on and not any(f.startswith("heldout") for f in model.trained_on)
-    text = "Changeover days are really tight for us, we only get an hour between guests, so it all gets a bit rushed."
+    text = "Changeover days are really tight, we only get an hour between guests, so the odd thing gets missed."
     assert flags(text) == []  # no rule has words for it
     heard = check(text, default_rules(), Context(), model)
     assert [(f.level, f.rule.startswith("sounds-like-")) for f in heard] == [("warning", True)]
