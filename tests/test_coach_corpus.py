@@ -199,15 +199,15 @@ def test_the_coach_holds_its_figures_on_the_development_half() -> None:
 
 
 def test_every_development_file_is_reported_and_totalled() -> None:
-    """dev.yaml and the four files written apart (boundary, sincere, spoken, written) form the development half."""
+    """dev.yaml, the four files written apart (boundary, sincere, spoken, written) and the two spent held-out files
+    (read and trained on since round 4) form the development half."""
     result = runner.invoke(app, ["coach", "test", "--format", "json"])
     out = json.loads(result.stdout)
     names = [c["name"] for c in out["corpus"]]
-    assert (
-        names[:5] == ["dev", "dev-boundary", "dev-sincere", "dev-spoken", "dev-written"] and "heldout" not in names[:5]
-    )
+    development = ["dev", "dev-boundary", "dev-sincere", "dev-spent", "dev-spent-2", "dev-spoken", "dev-written"]
+    assert names[:7] == development and "heldout" not in names[:7]
     dev = next(h for h in out["halves"] if h["name"] == "dev (all)")
-    assert (dev["bad"], dev["sincere"]) == (530, 690)
+    assert (dev["bad"], dev["sincere"]) == (730, 890)
     assert dev["recall"] >= 0.97 and dev["false_flag_rate"] <= 0.02 and dev["false_blocks"] == 0
     rules_only = json.loads(runner.invoke(app, ["coach", "test", "--rules-only", "--format", "json"]).stdout)
     assert next(h for h in rules_only["halves"] if h["name"] == "dev (all)")["caught"] <= dev["caught"]
@@ -532,7 +532,7 @@ def test_the_second_opinion_speaks_only_when_the_rules_are_silent() -> None:
 
     model = second_opinion()
     assert model is not None and model.trained_on and not any(f.startswith("heldout") for f in model.trained_on)
-    text = "Honestly the lifts in this building are older than me, they break every other week."
+    text = "Changeover days are really tight, we only get an hour between guests, so the odd thing gets missed."
     assert flags(text) == []  # no rule has words for it
     heard = check(text, default_rules(), Context(), model)
     assert [(f.level, f.rule.startswith("sounds-like-")) for f in heard] == [("warning", True)]

@@ -142,7 +142,7 @@ def test_the_second_opinion_is_held_to_the_ownership_the_rules_respect() -> None
     from recoverycli.coach import second_opinion
 
     model = second_opinion()
-    excuse = "Honestly the lifts in this building are older than me, they break every other week."
+    excuse = "Changeover days are really tight, we only get an hour between guests, so the odd thing gets missed."
     assert [f.rule for f in check(excuse, default_rules(), Context(), model)] == ["sounds-like-excuse"]
     owned = excuse + " That's on us, and I've moved you to 412."
     assert check(owned, default_rules(), Context(), model) == []

@@ -34,13 +34,15 @@ class Rule(BaseModel):
     exceptions: list[str] = Field(default_factory=list)  # over the sentence, as typed or normalised
     exceptions_in: Literal["sentence", "reply"] = "sentence"  # where an exception is looked for
     unless_reply: list[str] = Field(default_factory=list)  # over the whole reply: when one matches, the rule is silent
+    # over the whole reply: when one matches, an error-level hit is only a warning (block only at very high confidence)
+    warn_if: list[str] = Field(default_factory=list)
     fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
     reason: str
     suggestion: str
     examples_flag: list[str] = Field(default_factory=list)
     examples_pass: list[str] = Field(default_factory=list)
 
-    @field_validator("patterns", "normal_patterns", "exceptions", "unless_reply")
+    @field_validator("patterns", "normal_patterns", "exceptions", "unless_reply", "warn_if")
     @classmethod
     def _compiles(cls, values: list[str]) -> list[str]:
         for v in values:
@@ -149,6 +151,7 @@ class Compiled:
     normal: list[re.Pattern[str]] = field(default_factory=list)  # over the normalised text
     exceptions: list[re.Pattern[str]] = field(default_factory=list)
     unless_reply: list[re.Pattern[str]] = field(default_factory=list)
+    warn_if: list[re.Pattern[str]] = field(default_factory=list)
     disowning: list[re.Pattern[str]] = field(default_factory=list)  # the rule set's, shared by every rule
 
 
@@ -183,6 +186,7 @@ def compile_rules(rules: RuleSet) -> list[Compiled]:
                 normal,
                 [rx(e) for e in r.exceptions],
                 [rx(u) for u in r.unless_reply],
+                [rx(w) for w in r.warn_if],
                 disowning,
             )
         )
@@ -210,7 +214,8 @@ _QUOTED = re.compile(r"(?:^|(?<=[\s(\[:—–-]))(['\"‘“])(?=\S)[^\n]{2,80}?
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
-    return any(m.start() < start and end <= m.end() for m in _QUOTED.finditer(text))
+    # a hit that starts inside the quotation is the clerk quoting, even when the pattern reads on past it
+    return any(m.start() < start < m.end() - 1 for m in _QUOTED.finditer(text))
 
 
 def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
@@ -228,6 +233,15 @@ def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
     if c.rule.exceptions_in == "reply":
         readings = (fold(text), normalise(text).text)
     return any(e.search(r) for e in c.exceptions for r in readings)
+
+
+def _level(c: Compiled, text: str) -> str:
+    """The rule's level, or a warning when the reply gives a reason to doubt an error (`warn_if`): a strict prompt
+    refuses an answer only when the coach is very sure."""
+    if c.rule.level == "error" and c.warn_if:
+        if any(w.search(r) for w in c.warn_if for r in (fold(text), normalise(text).text)):
+            return "warning"
+    return c.rule.level
 
 
 def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> list[Flag]:
@@ -249,7 +263,7 @@ def rule_flags(text: str, rules: list[Compiled], ctx: Context | None = None) -> 
                 Flag(
                     c.rule.id,
                     c.rule.category,
-                    c.rule.level,
+                    _level(c, text),
                     start,
                     end,
                     text[start:end],
@@ -537,8 +551,33 @@ def _goes_by(name: str, first: str) -> bool:
     )
 
 
+# a sign-off line: what follows is the sender's signature ("Warm regards,\nDaniel, Guest Services"), not a name spoken
+# to the customer
+_SIGN_OFF = re.compile(
+    r"^[ \t]*(?:(?:kind|warm|warmest|best|many|with|all the|yours|very best)[ \t]+)*"
+    r"(?:regards|wishes|thanks|sincerely|cheers|best|yours(?:[ \t]+(?:sincerely|truly|faithfully))?|take care|"
+    r"speak soon|talk soon|respectfully|cordially|warmly|love)[ \t]*[,.!]?[ \t]*$|^[ \t]*(?:--|—|–)[ \t]*\S",
+    re.I | re.M,
+)
+# where a name opens the reply: only an interjection or a title before it
+_OPENING = re.compile(
+    r"\s*(?:(?:ah|oh|aw|aww|och|ach|ahh|right|so|sorry|well|okay|ok)[ \t,]+)?(?:" + _TITLE + r"\s+)?$", re.I
+)
+
+
+def _signature_at(text: str) -> int:
+    """Where the signature starts (after the first sign-off line that follows some text), or the end of the text."""
+    for m in _SIGN_OFF.finditer(text):
+        if text[: m.start()].strip():
+            return m.start()
+    return len(text)
+
+
 def name_flags(text: str, customer: str) -> list[Flag]:
-    """A greeting or address that names someone other than this case's customer (the canned-reply disaster)."""
+    """A greeting or address that names someone other than this case's customer (the canned-reply disaster). A
+    greeting, or a name that opens the reply, blocks; another customer's name further in warns (it may be someone
+    the clerk quotes or forgot to introduce); the signature is the sender's own."""
+    signature = _signature_at(text)
     parts = [_plain(p) for p in re.split(r"[\s,]+", customer) if p]
     known = set(parts)
     first = next((p for p in parts if p.rstrip(".") not in {"mr", "mrs", "ms", "miss", "mx", "dr"}), "")
@@ -560,11 +599,14 @@ def name_flags(text: str, customer: str) -> list[Flag]:
                 continue
             if rx is not _TITLED and _goes_by(plain, first):  # a title goes with the surname
                 continue
+            if m.start(1) >= signature:
+                continue
+            sure = rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))
             out.append(
                 Flag(
                     "wrong-name",
                     "template",
-                    "error",
+                    "error" if sure else "warning",
                     m.start(1),
                     m.start(1) + len(name),
                     name,
@@ -649,7 +691,8 @@ _WHEN = re.compile(
     + _NUMBER_WORD
     + r"\b|\b(?:half|quarter (?:past|to)) \w+\b|"
     r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
-    r"\b(?:now|right now|just now|already|immediately|this minute)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+    r"\b(?:now|right now|just now|already|immediately|this minute)\b|\bthe \d{1,2}(?:st|nd|rd|th)\b|"
+    r"\bthe (?:day|night|morning|evening) (?:before|after)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
     r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
     + "|".join(_DAYS)
     + r"|\d{4}-\d{2}-\d{2}|(?:"
@@ -664,7 +707,10 @@ _ROLE = re.compile(
 )
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
 _WHO = re.compile(
-    r"\b(?:I|we|he|she|they|our \w+)\b|^\s*(?:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)", re.I
+    r"\b(?:I|we|he|she|they|our \w+)\b|(?:^|(?<=[.!?;:]\s))\s*"
+    r"(?!(?i:it|this|that|there|someone|somebody|everything|something)\b)"
+    r"(?-i:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)",
+    re.I,
 )
 
 

@@ -39,6 +39,17 @@ _WHOLE = {
     "who's": "who is",
     "where's": "where is",
     "how's": "how is",
+    # text-speak in chats and SMS: "u'll need to" reads as "you will need to"
+    "u": "you",
+    "u'll": "you will",
+    "u're": "you are",
+    "u've": "you have",
+    "u'd": "you would",
+    "ur": "your",
+    "pls": "please",
+    "sry": "sorry",
+    "soz": "sorry",
+    "plz": "please",
 }
 _ENDINGS = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'d", " would"))
 
@@ -97,7 +108,8 @@ _KEEP = {
     "lot",
     "lots",
     "crew",
-}  # a noun here, not the past of "crow"
+    "bit",
+}  # a noun here, not the past of "crow" (nor "bit" of "bite": "a bit of a nightmare")
 _SPELLING = re.compile(
     r"^(apolog|real|organ|priorit|recogn|author|emphas|minim|custom|personal|sympath|special|"
     r"util|final|financ)is(e|ed|es|ing|ation)$"
