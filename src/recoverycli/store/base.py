@@ -388,26 +388,45 @@ class BaseStore(CrisisStoreMixin, ABC):
             return self._figures(p, today)
 
     def _figures(self, p: str, today: str) -> dict[str, Any]:
-        """The report's figures from the period's scratch table `p`."""
+        """The report's figures from the period's scratch table `p`: a few sorts and scans, each serving several."""
         q = lambda sql, params=(): [tuple(r) for r in self.execute(sql, list(params)).fetchall()]  # noqa: E731
         names, contacts = self.distinct_json("customer_name"), self.distinct_json("customer_contact")
         out: dict[str, Any] = {}
-        out["by_status"] = dict(q(f"SELECT status, count(*) FROM {p} GROUP BY status"))
-        out["total"] = sum(out["by_status"].values())
-        out["by_playbook"] = dict(
-            q(f"SELECT playbook_id, count(*) FROM {p} GROUP BY playbook_id ORDER BY count(*) DESC")
-        )
         out["weeks"] = q(  # counted per day first: the week of each day, not of each case, is worked out
             f"SELECT {self.week_of('day')} AS week, playbook_id, status, CAST(sum(n) AS BIGINT) FROM (SELECT day,"
             f" playbook_id, status, count(*) AS n FROM {p} GROUP BY day, playbook_id, status) d"
             " GROUP BY 1, 2, 3 ORDER BY 1"
         )
+        by_status: dict[str, int] = {}
+        by_playbook: dict[str, int] = {}
+        for _, playbook, status, n in out["weeks"]:
+            by_status[status] = by_status.get(status, 0) + n
+            by_playbook[playbook] = by_playbook.get(playbook, 0) + n
+        out["by_status"] = dict(sorted(by_status.items()))
+        out["total"] = sum(by_status.values())
+        out["by_playbook"] = dict(sorted(sorted(by_playbook.items()), key=lambda kv: -kv[1]))
         # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
         out["root_causes"] = q(
             f"SELECT min(rc), playbook_id, place, count(*), {names}, {contacts} FROM {p}"
             f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
         )
-        out["repeats"] = q(f"SELECT count(*) FROM {p} WHERE complaint_number >= {EMERGENCY_FROM}")[0][0]
+        done, late = "follow_up_done_at IS NOT NULL", "follow_up_done_at IS NOT NULL AND done_days > 0"
+        row = q(  # one scan: the promises, the repeats, and how many values each percentile ranks
+            "SELECT sum(CASE WHEN follow_up_date <= ? THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN follow_up_date <= ? AND {done} AND done_days <= 0 THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN follow_up_date <= ? AND {late} THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN follow_up_date < ? AND follow_up_done_at IS NULL AND status = 'open' THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN follow_up_date = ? AND follow_up_done_at IS NULL THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN follow_up_date < ? AND follow_up_done_at IS NULL AND status != 'open' THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN complaint_number >= {EMERGENCY_FROM} THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN {late} THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN incident IS NOT NULL THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END) FROM {p}",
+            [today] * 6,
+        )[0]
+        counts = [int(v or 0) for v in row]
+        out["promises"] = dict(zip(("due", "on_time", "late", "overdue", "due_today", "closed_undone"), counts[:6]))
+        out["repeats"] = counts[6]
         out["repeat_customers"] = [
             r[0]
             for r in q(
@@ -415,28 +434,13 @@ class BaseStore(CrisisStoreMixin, ABC):
                 " ORDER BY customer_name"
             )
         ]
-        out["promises"] = dict(
-            zip(
-                ("due", "on_time", "late", "overdue", "due_today", "closed_undone"),
-                q(
-                    "SELECT count(*),"
-                    " sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days <= 0 THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days > 0 THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ?"
-                    " THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NULL AND follow_up_date = ? THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NULL AND status != 'open' AND follow_up_date < ?"
-                    " THEN 1 ELSE 0 END)"
-                    f" FROM {p} WHERE follow_up_date IS NOT NULL AND follow_up_date <= ?",
-                    [today, today, today, today],
-                )[0],
-            )
+        out["late_days"] = self._percentiles(f"SELECT done_days AS v FROM {p} WHERE {late}", counts[7])
+        out["to_contact_minutes"] = self._percentiles(
+            f"SELECT to_contact AS v FROM {p} WHERE incident IS NOT NULL", counts[8]
         )
-        out["late_days"] = self._percentiles(
-            f"SELECT done_days AS v FROM {p} WHERE follow_up_done_at IS NOT NULL AND done_days > 0", []
+        out["to_close_hours"] = self._percentiles(
+            f"SELECT to_close AS v FROM {p} WHERE closed_at IS NOT NULL", counts[9]
         )
-        out["to_contact_minutes"] = self._percentiles(f"SELECT to_contact AS v FROM {p} WHERE incident IS NOT NULL", [])
-        out["to_close_hours"] = self._percentiles(f"SELECT to_close AS v FROM {p} WHERE closed_at IS NOT NULL", [])
         out["gestures"] = q(
             f"SELECT playbook_id, g, count(*), {names}, {contacts} FROM {p}"
             f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC"
@@ -470,26 +474,27 @@ class BaseStore(CrisisStoreMixin, ABC):
         self.execute(f"CREATE TEMP TABLE {name} AS {select}", args)
         yield name
 
-    def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
-        """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.
+    def _percentiles(self, sql: str, n: int) -> dict[str, Any]:
+        """Median and 90th percentile of the `n` values `sql` selects (as `v`) by linear interpolation, as
+        PostgreSQL's percentile_cont, on both stores (SQLite has none, so PostgreSQL's is not used either).
 
-        The window functions pick the two ranks around each percentile (integer arithmetic, the same on both
-        engines); `interpolate` weighs them. SQLite has no percentile function, so PostgreSQL's is not used either.
+        Each percentile reads the two values around its rank (integer arithmetic, the same on both engines) with one
+        bounded sort from the nearer end, not a window over every value; `interpolate` weighs them.
         """
+        if not n:
+            return {"n": 0, "median": None, "p90": None}
         picks = []
         for tenths in (5, 9):
-            lo = f"(n - 1) * {tenths} / 10 + 1"  # 1-based rank at or below the percentile
-            picks += [f"max(CASE WHEN rn = {lo} THEN v END)", f"max(CASE WHEN rn = {lo} + 1 THEN v END)"]
-        row = self.execute(
-            f"SELECT n, {', '.join(picks)}"
-            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP "
-            "BY n",
-            args,
-        ).fetchone()
-        if not row:
-            return {"n": 0, "median": None, "p90": None}
-        n = row[0]
-        return {"n": n, "median": interpolate(n, 0.5, row[1], row[2]), "p90": interpolate(n, 0.9, row[3], row[4])}
+            lo = (n - 1) * tenths // 10 + 1  # 1-based rank at or below the percentile
+            hi = min(lo + 1, n)
+            if lo - 1 <= n - hi:  # nearer the smallest value
+                sql_at = f"SELECT v FROM ({sql}) s ORDER BY v LIMIT {hi - lo + 1} OFFSET {lo - 1}"
+                values = [r[0] for r in self.execute(sql_at).fetchall()]
+            else:  # the same ranks counted from the largest (NULLs sort at the same end either way round)
+                sql_at = f"SELECT v FROM ({sql}) s ORDER BY v DESC LIMIT {hi - lo + 1} OFFSET {n - hi}"
+                values = [r[0] for r in self.execute(sql_at).fetchall()][::-1]
+            picks.append((values[0] if values else None, values[1] if len(values) > 1 else None))
+        return {"n": n, "median": interpolate(n, 0.5, *picks[0]), "p90": interpolate(n, 0.9, *picks[1])}
 
     # --- writing ---------------------------------------------------------------------------
     def add(self, case: Case, keep_id: bool = False, later: dict[str, Any] | None = None) -> Case:
