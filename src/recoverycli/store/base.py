@@ -24,6 +24,8 @@ from recoverycli.store.columns import (
     ANSWER_COLUMNS,
     CHANGEABLE,
     LATER_COLUMNS,
+    NAME_IN_TEXT,
+    NAMED_ANSWERS,
     answer_columns,
     case_of,
     load_json,
@@ -235,7 +237,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         seen = self._unreadable_seen
         if seen is not None and seen[:2] == (where, args):  # found by the report's pass a moment ago
             return sorted(set(seen[2]) | set(self.left_out()))
-        sql = f"SELECT id FROM {self.period_source(f)} WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
+        sql = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")  # their index
         sql += " ORDER BY id"
         return sorted({r[0] for r in self.execute(sql, args).fetchall()} | set(self.left_out()))
 
@@ -361,55 +363,90 @@ class BaseStore(CrisisStoreMixin, ABC):
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
         """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases).
 
-        One pass over the period: what the figures need is read once into a scratch table (the answers from their
-        own columns, no JSON parsed), and every figure is an aggregate over that table, not another read of the
-        store. The same pass finds the cases whose answers cannot be read, for `unreadable`.
+        One pass over the period: what the figures need is read once into a scratch table (from one index: the
+        answers from their own columns, no JSON parsed, the wide rows never read), and every figure is an aggregate
+        over that table, not another read of the store. The cases whose answers cannot be read come from an index
+        holding only them, for `unreadable`.
         """
         where, args = self.where(f)
         j = self.answer_sql
         done = self.days_between("follow_up_done_at", "follow_up_date")
         period = (
             f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
-            f" complaint_number, follow_up_date, follow_up_done_at, closed_at,"
+            f" complaint_number, follow_up_date, follow_up_done_at, closed_at, {NAME_IN_TEXT} AS named,"
             f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
             f" {j('root_cause')} AS rc, coalesce({j('room_number')}, {j('location')}, '') AS place,"
             f" {j('gesture')} AS g,"
             f" {j('incident_at')} AS incident,"
             f" CASE WHEN {j('incident_at')} IS NOT NULL THEN {self.hours_between('created_at', j('incident_at'))} * 60"
             f" END AS to_contact,"
-            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close,"
-            f" {self.readable()} AS ok"
-            f" FROM {self.period_source(f)}" + (f" WHERE {where}" if where else "")
+            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close"
+            f" FROM {self.period_source(f)} WHERE status != 'draft'" + (f" AND {where}" if where else "")
         )
+        bad = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
         with self.scratch(period, args) as p:
-            unreadable = [r[0] for r in self.execute(f"SELECT id FROM {p} WHERE NOT ok ORDER BY id").fetchall()]
+            unreadable = [r[0] for r in self.execute(bad + " ORDER BY id", args).fetchall()]
             self._unreadable_seen = (where, list(args), unreadable)
-            self.execute(f"DELETE FROM {p} WHERE NOT ok OR status = 'draft'")
+            if unreadable:
+                self.execute(f"DELETE FROM {p} WHERE id IN ({bad})", args)
+            self.notice_odd_text(where, args)
             return self._figures(p, today)
+
+    def notice_odd_text(self, where: str, args: list[Any]) -> None:
+        """Read the period's names and contacts that may be text the store cannot decode (SQLite), so that such a
+        case is left out and named, as by every reader."""
 
     def _figures(self, p: str, today: str) -> dict[str, Any]:
         """The report's figures from the period's scratch table `p`: a few sorts and scans, each serving several."""
+        from recoverycli.identity import may_hold_contact
+
         q = lambda sql, params=(): [tuple(r) for r in self.execute(sql, list(params)).fetchall()]  # noqa: E731
-        names, contacts = self.distinct_json("customer_name"), self.distinct_json("customer_contact")
         out: dict[str, Any] = {}
-        out["weeks"] = q(  # counted per day first: the week of each day, not of each case, is worked out
-            f"SELECT {self.week_of('day')} AS week, playbook_id, status, CAST(sum(n) AS BIGINT) FROM (SELECT day,"
-            f" playbook_id, status, count(*) AS n FROM {p} GROUP BY day, playbook_id, status) d"
-            " GROUP BY 1, 2, 3 ORDER BY 1"
+        counted = q(  # per day first: the week of each day, not of each case, is worked out; gestures ride along
+            f"SELECT {self.week_of('day')} AS week, playbook_id, status, g, CAST(sum(n) AS BIGINT), max(named) FROM"
+            f" (SELECT day, playbook_id, status, g, count(*) AS n, max(named & {GESTURE_BIT}) AS named FROM {p}"
+            " GROUP BY day, playbook_id, status, g) d GROUP BY 1, 2, 3, 4"
         )
+        weeks: dict[tuple[Any, str, str], int] = {}
+        given: dict[tuple[str, Any], list[int]] = {}
+        for week, playbook, status, g, n, named in counted:
+            weeks[week, playbook, status] = weeks.get((week, playbook, status), 0) + n
+            if g is not None:
+                tally = given.setdefault((playbook, g), [0, 0])
+                tally[0] += n
+                tally[1] |= named
+        out["weeks"] = [(*k, n) for k, n in sorted(weeks.items(), key=lambda kv: tuple(map(sql_order, kv[0])))]
         by_status: dict[str, int] = {}
         by_playbook: dict[str, int] = {}
-        for _, playbook, status, n in out["weeks"]:
+        for (_, playbook, status), n in weeks.items():
             by_status[status] = by_status.get(status, 0) + n
             by_playbook[playbook] = by_playbook.get(playbook, 0) + n
         out["by_status"] = dict(sorted(by_status.items()))
         out["total"] = sum(by_status.values())
         out["by_playbook"] = dict(sorted(sorted(by_playbook.items()), key=lambda kv: -kv[1]))
-        # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
-        out["root_causes"] = q(
-            f"SELECT min(rc), playbook_id, place, count(*), {names}, {contacts} FROM {p}"
-            f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
+        # free text may quote a customer: a group brings the names and contacts of its cases, to hide them by, where
+        # a case's own text shares a word with its customer's name (name_in_text, kept at save) or holds a digit or @
+        has_cause = "rc IS NOT NULL AND trim(rc) != ''"
+        causes = q(
+            f"SELECT lower(trim(rc)), playbook_id, place, min(rc), count(*), max(named & {CAUSE_BIT}) FROM {p}"
+            f" WHERE {has_cause} GROUP BY lower(trim(rc)), playbook_id, place"
         )
+        people = self._people(
+            p,
+            ("lower(trim(rc))", "playbook_id", "place"),
+            has_cause,
+            [r[:3] for r in causes if r[5] or may_hold_contact(str(r[3]))],
+        )
+        out["root_causes"] = [(text, pb, at, n, *people.get((k, pb, at), NOBODY)) for k, pb, at, text, n, _ in causes]
+        # as SQL's GROUP BY playbook_id, g ORDER BY count(*) DESC gave them
+        ranked = sorted(sorted(given.items(), key=lambda kv: (kv[0][0], sql_order(kv[0][1]))), key=lambda kv: -kv[1][0])
+        people = self._people(
+            p,
+            ("g", "playbook_id"),
+            "g IS NOT NULL",
+            [(g, pb) for (pb, g), (_, named) in ranked if named or may_hold_contact(str(g))],
+        )
+        out["gestures"] = [(pb, g, n, *people.get((g, pb), NOBODY)) for (pb, g), (n, _) in ranked]
         done, late = "follow_up_done_at IS NOT NULL", "follow_up_done_at IS NOT NULL AND done_days > 0"
         row = q(  # one scan: the promises, the repeats, and how many values each percentile ranks
             "SELECT sum(CASE WHEN follow_up_date <= ? THEN 1 ELSE 0 END),"
@@ -441,10 +478,6 @@ class BaseStore(CrisisStoreMixin, ABC):
         out["to_close_hours"] = self._percentiles(
             f"SELECT to_close AS v FROM {p} WHERE closed_at IS NOT NULL", counts[9]
         )
-        out["gestures"] = q(
-            f"SELECT playbook_id, g, count(*), {names}, {contacts} FROM {p}"
-            f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC"
-        )
         out["coaching"] = q(
             "SELECT f.value, count(*),"
             f" sum(CASE WHEN {self.is_true(self.json_text('kept', 'e.data'))} THEN 1 ELSE 0 END)"
@@ -454,12 +487,27 @@ class BaseStore(CrisisStoreMixin, ABC):
         )
         return out
 
+    def _people(
+        self, p: str, keys: tuple[str, ...], where: str, wanted: list[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], tuple[str, str]]:
+        """The names and contacts (JSON arrays) of the cases of each `wanted` group of `p`, grouped by `keys`."""
+        if not wanted:
+            return {}
+        names, contacts = self.distinct_json("customer_name"), self.distinct_json("customer_contact")
+        sql = f"SELECT {', '.join(keys)}, {names}, {contacts} FROM {p} WHERE {where}"
+        first = list(dict.fromkeys(w[0] for w in wanted))
+        if len(first) <= 500:  # else every group: one sort either way
+            sql += f" AND {keys[0]} IN ({', '.join('?' * len(first))})"
+        rows = self.execute(sql + f" GROUP BY {', '.join(keys)}", first if len(first) <= 500 else []).fetchall()
+        want = set(wanted)
+        return {key: (r[-2], r[-1]) for r in rows if (key := tuple(r[: len(keys)])) in want}
+
     def answer_sql(self, key: str) -> str:
         """An answer in SQL: its own column where it has one, else read from the answers JSON."""
         return key if key in ANSWER_COLUMNS else self.json_text(key)
 
     def period_source(self, f: CaseFilter) -> str:
-        """The FROM item the report reads its period from (SQLite chooses a full scan for a large share)."""
+        """The FROM item the report reads its period from (SQLite names the index that holds what it reads)."""
         return "cases"
 
     @contextmanager
@@ -582,7 +630,7 @@ class BaseStore(CrisisStoreMixin, ABC):
             if answers:
                 merged = {**load_json(row["answers"]), **answers}
                 updates["answers"] = stored_json(merged, row["id"])
-                updates.update(answer_columns(merged, self.answer_cell))
+                updates.update(answer_columns(merged, self.answer_cell, row["customer_name"]))
             assert all(k in CHANGEABLE for k in updates)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
@@ -696,7 +744,8 @@ class BaseStore(CrisisStoreMixin, ABC):
         if not erased or dry_run:
             return erased
         who = "customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else ""
-        own_columns = answer_columns(answers, self.answer_cell)  # the answers kept as columns are erased too
+        # the answers kept as columns are erased too
+        own_columns = answer_columns(answers, self.answer_cell, ERASED if own else row["customer_name"])
         tx.execute(
             f"UPDATE cases SET {who}answers = ?, {''.join(f'{k} = ?, ' for k in own_columns)}resolution = ?,"
             f" updated_at = ? WHERE id = ?",
@@ -809,6 +858,19 @@ class BaseStore(CrisisStoreMixin, ABC):
             ).fetchone()[0]
             for ev in [e for e in case.events if e.kind != "copied"][have:]:
                 insert_event(tx, target_id, ev)
+
+
+NOBODY = ("[]", "[]")  # the names and contacts of a group whose text cannot quote any of its customers
+CAUSE_BIT, GESTURE_BIT = (bit for _, bit in NAMED_ANSWERS)
+
+
+def sql_order(value: Any) -> tuple[int, Any]:
+    """A sort key that orders values of mixed types as SQLite does: NULL, numbers, text, blobs."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (int, float)):
+        return (1, value)
+    return (2, value) if isinstance(value, str) else (3, value)
 
 
 def interpolate(n: int, p: float, at: float | None, above: float | None) -> float | None:
