@@ -471,12 +471,14 @@ class BaseStore(CrisisStoreMixin, ABC):
                 " ORDER BY customer_name"
             )
         ]
-        out["late_days"] = self._percentiles(f"SELECT done_days AS v FROM {p} WHERE {late}", counts[7])
-        out["to_contact_minutes"] = self._percentiles(
-            f"SELECT to_contact AS v FROM {p} WHERE incident IS NOT NULL", counts[8]
-        )
-        out["to_close_hours"] = self._percentiles(
-            f"SELECT to_close AS v FROM {p} WHERE closed_at IS NOT NULL", counts[9]
+        out["late_days"], out["to_contact_minutes"], out["to_close_hours"] = self._percentiles(
+            p,
+            out["total"],
+            [
+                ("done_days", late, counts[7]),
+                ("to_contact", "incident IS NOT NULL", counts[8]),
+                ("to_close", "closed_at IS NOT NULL", counts[9]),
+            ],
         )
         out["coaching"] = q(
             "SELECT f.value, count(*),"
@@ -522,27 +524,110 @@ class BaseStore(CrisisStoreMixin, ABC):
         self.execute(f"CREATE TEMP TABLE {name} AS {select}", args)
         yield name
 
-    def _percentiles(self, sql: str, n: int) -> dict[str, Any]:
-        """Median and 90th percentile of the `n` values `sql` selects (as `v`) by linear interpolation, as
-        PostgreSQL's percentile_cont, on both stores (SQLite has none, so PostgreSQL's is not used either).
+    def _percentiles(self, p: str, rows: int, sets: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+        """Median and 90th percentile of each set (column v of the n rows of `p`, of `rows`, that match `where`), by
+        linear interpolation as PostgreSQL's percentile_cont, on both stores (SQLite has none, so neither is used).
 
-        Each percentile reads the two values around its rank (integer arithmetic, the same on both engines) with one
-        bounded sort from the nearer end, not a window over every value; `interpolate` weighs them.
+        Each percentile weighs the two values around its rank (integer arithmetic, the same on both engines), found
+        without sorting every value where a sample brackets them (`_ranked_in_windows`), else by a bounded sort.
         """
-        if not n:
-            return {"n": 0, "median": None, "p90": None}
-        picks = []
-        for tenths in (5, 9):
-            lo = (n - 1) * tenths // 10 + 1  # 1-based rank at or below the percentile
-            hi = min(lo + 1, n)
-            if lo - 1 <= n - hi:  # nearer the smallest value
-                sql_at = f"SELECT v FROM ({sql}) s ORDER BY v LIMIT {hi - lo + 1} OFFSET {lo - 1}"
-                values = [r[0] for r in self.execute(sql_at).fetchall()]
-            else:  # the same ranks counted from the largest (NULLs sort at the same end either way round)
-                sql_at = f"SELECT v FROM ({sql}) s ORDER BY v DESC LIMIT {hi - lo + 1} OFFSET {n - hi}"
-                values = [r[0] for r in self.execute(sql_at).fetchall()][::-1]
-            picks.append((values[0] if values else None, values[1] if len(values) > 1 else None))
-        return {"n": n, "median": interpolate(n, 0.5, *picks[0]), "p90": interpolate(n, 0.9, *picks[1])}
+        ranks = []
+        for _, _, n in sets:
+            los = [(n - 1) * tenths // 10 + 1 for tenths in (5, 9)]  # 1-based rank at or below the percentile
+            ranks.append([(lo, min(lo + 1, n)) for lo in los])
+        big = [i for i, (_, _, n) in enumerate(sets) if n >= self.window_from]
+        found = self._ranked_in_windows(p, rows, [sets[i] for i in big], [ranks[i] for i in big]) if big else []
+        out = []
+        for i, ((v, where, n), pairs) in enumerate(zip(sets, ranks)):
+            if not n:
+                out.append({"n": 0, "median": None, "p90": None})
+                continue
+            at = found[big.index(i)] if i in big else None
+            if at is None:
+                at = [self._ranked_by_sort(p, v, where, n, lo, hi) for lo, hi in pairs]
+            (at5, above5), (at9, above9) = ((a, b if hi > lo else None) for (a, b), (lo, hi) in zip(at, pairs))
+            out.append({"n": n, "median": interpolate(n, 0.5, at5, above5), "p90": interpolate(n, 0.9, at9, above9)})
+        return out
+
+    window_from = 20_000  # values: fewer are sorted outright, as cheap as any cleverness
+    sample_size = 16_000  # rows sampled to guess the windows
+    nulls_first = True  # where ORDER BY puts NULL (SQLite: first; PostgreSQL: last)
+
+    def sample_rows(self, every: int) -> str:
+        """SQL true for about one row in `every` of a scratch table."""
+        return f"rowid % {every} = 0"
+
+    def _ranked_by_sort(self, p: str, v: str, where: str, n: int, lo: int, hi: int) -> tuple[Any, Any]:
+        """The values at ascending ranks lo and hi (1-based; hi is lo or lo + 1): one sort bounded by the nearer end."""
+        if lo - 1 <= n - hi:
+            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} LIMIT {hi - lo + 1} OFFSET {lo - 1}"
+            values = [r[0] for r in self.execute(sql).fetchall()]
+        else:  # the same ranks counted from the largest (NULLs sort at the other end, so the same way round)
+            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} DESC LIMIT {hi - lo + 1} OFFSET {n - hi}"
+            values = [r[0] for r in self.execute(sql).fetchall()][::-1]
+        return (values[0] if values else None), (values[-1] if values else None)
+
+    def _ranked_in_windows(
+        self, p: str, rows: int, sets: list[tuple[str, str, int]], ranks: list[list[tuple[int, int]]]
+    ) -> list[list[tuple[Any, Any]] | None]:
+        """The values at the given ascending ranks of each set, read from narrow windows of values, not a sort of all.
+
+        One scan samples about `sample_size` rows; each set's sorted sample guesses a window [a, b] around each rank.
+        One scan counts each set's NULLs and its values below each window; each set's windows are then read sorted. A
+        rank lands in its window, or that set gets None (the caller sorts): exact either way.
+        """
+        every = max(1, rows // self.sample_size)
+        cols = ", ".join(f"{v}, CASE WHEN {where} THEN 1 ELSE 0 END" for v, where, _ in sets)
+        sampled = self.execute(f"SELECT {cols} FROM {p} WHERE {self.sample_rows(every)}").fetchall()
+        windows: list[list[tuple[Any, Any]] | None] = []
+        for i, ((_, _, n), pairs) in enumerate(zip(sets, ranks)):
+            sample = sorted(r[2 * i] for r in sampled if r[2 * i + 1] and r[2 * i] is not None)
+            if len(sample) < self.sample_size // 16:  # too few to guess from
+                windows.append(None)
+                continue
+            margin = int(2.5 * len(sample) ** 0.5) + 2  # a sample rank strays by about half the square root of n
+            at = [int((lo + hi) / 2 / n * len(sample)) for lo, hi in pairs]
+            windows.append([(sample[max(0, g - margin)], sample[min(len(sample) - 1, g + margin)]) for g in at])
+        asked = [(i, w) for i, ws in enumerate(windows) if ws is not None for w in ws]
+        if not asked:
+            return windows
+        with_nulls = sorted({i for i, _ in asked})
+        counts = [f"sum(CASE WHEN ({sets[i][1]}) AND {sets[i][0]} IS NULL THEN 1 ELSE 0 END)" for i in with_nulls]
+        counts += [f"sum(CASE WHEN ({sets[i][1]}) AND {sets[i][0]} < ? THEN 1 ELSE 0 END)" for i, _ in asked]
+        row = self.execute(f"SELECT {', '.join(counts)} FROM {p}", [w[0] for _, w in asked]).fetchone()
+        got = [int(c or 0) for c in row]
+        nulls = dict(zip(with_nulls, got))
+        under = iter(got[len(nulls) :])
+        out: list[list[tuple[Any, Any]] | None] = []
+        for i, ((v, where, n), pairs, ws) in enumerate(zip(sets, ranks, windows)):
+            if ws is None:
+                out.append(None)
+                continue
+            within = " OR ".join(f"({v} >= ? AND {v} <= ?)" for _ in ws)
+            both = self.execute(  # each value once with how many have it: a window of equal values is one row
+                f"SELECT {v}, count(*) FROM {p} WHERE ({where}) AND ({within}) GROUP BY {v} ORDER BY {v}",
+                [x for w in ws for x in w],
+            ).fetchall()
+            found: list[tuple[Any, Any]] | None = []
+            for (lo, hi), (a, b) in zip(pairs, ws):
+                below = next(under)
+                inside = [r for r in both if a <= r[0] <= b]
+                pair = [self._in_window(rank, n, nulls[i], below, inside) for rank in (lo, hi)]
+                if found is not None:
+                    found = None if any(x is _MISSED for x in pair) else [*found, (pair[0], pair[1])]
+            out.append(found)
+        return out
+
+    def _in_window(self, rank: int, n: int, nulls: int, below: int, inside: list[Any]) -> Any:
+        """The value at ascending `rank` of n from a window (value, how many) with `below` values under it."""
+        if (rank <= nulls) if self.nulls_first else (rank > n - nulls):
+            return None  # the rank falls among the NULLs
+        k = (rank - nulls if self.nulls_first else rank) - below  # 1-based, within the window
+        for value, many in inside:
+            if 0 < k <= many:
+                return value
+            k -= many
+        return _MISSED  # outside the window: sort instead
 
     # --- writing ---------------------------------------------------------------------------
     def add(self, case: Case, keep_id: bool = False, later: dict[str, Any] | None = None) -> Case:
@@ -860,6 +945,7 @@ class BaseStore(CrisisStoreMixin, ABC):
                 insert_event(tx, target_id, ev)
 
 
+_MISSED = object()  # a rank outside the window read for it
 NOBODY = ("[]", "[]")  # the names and contacts of a group whose text cannot quote any of its customers
 CAUSE_BIT, GESTURE_BIT = (bit for _, bit in NAMED_ANSWERS)
 

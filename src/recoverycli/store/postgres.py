@@ -265,6 +265,11 @@ class PgStore(BaseStore):
     def distinct_json(self, column: str) -> str:
         return f"json_agg(DISTINCT {column})::text"
 
+    nulls_first = False
+
+    def sample_rows(self, every: int) -> str:
+        return f"random() < {1 / every}"  # a temporary table has no rowid; which rows does not change the answer
+
     @contextmanager
     def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
         """The report's scratch table, in one transaction (one snapshot of the store), dropped at its end."""
