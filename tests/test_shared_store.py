@@ -75,6 +75,8 @@ def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
         "DROP INDEX cases_period",
         "DROP VIEW recover_export",
         "ALTER TABLE cases DROP COLUMN name_in_text",
+        "DROP FUNCTION recover_coached() CASCADE",
+        "ALTER TABLE cases DROP COLUMN coached",
         "DROP VIEW recover_crisis_list",
         "DROP FUNCTION recover_crisis_notify() CASCADE",
         "DROP TABLE crisis_events, crisis_attempts, crisis_supplier, crisis_customers, crises",

@@ -114,6 +114,9 @@ UNDO_V8 = (  # a SQLite store back to schema v7 as v7 left it
     "DROP INDEX cases_unreadable",
     "DROP INDEX cases_odd_text",
     "ALTER TABLE cases DROP COLUMN name_in_text",
+    "DROP TRIGGER events_coached",
+    "DROP TRIGGER events_coached_changed",
+    "ALTER TABLE cases DROP COLUMN coached",
 )
 
 
@@ -136,6 +139,8 @@ def test_a_v7_file_gets_its_period_index_and_knows_which_texts_may_name_the_cust
     for stmt in UNDO_V8:
         store.conn.execute(stmt)
     store.conn.execute("UPDATE cases SET customer_name = CAST(X'4A6FFF' AS TEXT) WHERE id = ?", (ids["damaged"],))
+    coach = "INSERT INTO events (case_id, at, staff, kind, data) VALUES (?, '2026-11-20', 'Dana', 'coached', '{}')"
+    store.conn.execute(coach, (ids["cause"],))
     store.conn.execute("PRAGMA user_version = 7")
     store.close()
     again = SqliteStore(store_path)  # a name that is not UTF-8 does not stop the upgrade
@@ -143,6 +148,10 @@ def test_a_v7_file_gets_its_period_index_and_knows_which_texts_may_name_the_cust
     assert [again.conn.execute(named, (i,)).fetchone()[0] for i in ids.values()] == [1, 2, 0, 0]
     indexes = {r[0] for r in again.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"cases_period", "cases_unreadable", "cases_odd_text"} <= indexes
+    coached = "SELECT id FROM cases WHERE coached = 1 ORDER BY id"
+    assert [r[0] for r in again.conn.execute(coached)] == [ids["cause"]]  # filled from the events there
+    again.conn.execute(coach, (ids["gesture"],))  # and kept by every writer of an event
+    assert [r[0] for r in again.conn.execute(coached)] == sorted([ids["cause"], ids["gesture"]])
     # a change of the answers keeps it true
     again.conn.execute(
         "UPDATE cases SET answers = json_set(answers, '$.gesture', 'Flowers for Ana') WHERE id = ?", (ids["neither"],)

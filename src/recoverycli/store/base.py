@@ -373,7 +373,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         done = self.days_between("follow_up_done_at", "follow_up_date")
         period = (
             f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
-            f" complaint_number, follow_up_date, follow_up_done_at, closed_at, {NAME_IN_TEXT} AS named,"
+            f" complaint_number, follow_up_date, follow_up_done_at, closed_at, {NAME_IN_TEXT} AS named, coached,"
             f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
             f" {j('root_cause')} AS rc, coalesce({j('room_number')}, {j('location')}, '') AS place,"
             f" {j('gesture')} AS g,"
@@ -484,7 +484,8 @@ class BaseStore(CrisisStoreMixin, ABC):
             "SELECT f.value, count(*),"
             f" sum(CASE WHEN {self.is_true(self.json_text('kept', 'e.data'))} THEN 1 ELSE 0 END)"
             f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
-            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM {p})"
+            f" WHERE e.kind = 'coached' AND {self.readable('e.data')}"
+            f" AND e.case_id IN (SELECT id FROM {p} WHERE coached = 1)"  # cases.coached: those with such an event
             f" GROUP BY f.value ORDER BY count(*) DESC"
         )
         return out

@@ -180,8 +180,25 @@ _ANSWERS_PG = (
 # cases.name_in_text (store/columns.py NAME_IN_TEXT), filled here for the cases already stored.
 _PERIOD = (  # the list as v8 made it: the report's scratch table reads only these (store/base.py `aggregates`)
     "status, playbook_id, staff, complaint_number, follow_up_date, follow_up_done_at, closed_at, root_cause,"
-    " room_number, location, gesture, incident_at, name_in_text, customer_name, customer_contact, id"
+    " room_number, location, gesture, incident_at, name_in_text, coached, customer_name, customer_contact, id"
 )
+# cases.coached: 1 once the case has a `coached` event, set by a trigger so every writer keeps it (a superset: the
+# report's coaching figure joins the events of these cases only, not of every case in the period)
+_COACHED_SQLITE = """
+CREATE TRIGGER events_coached AFTER INSERT ON events WHEN NEW.kind = 'coached'
+BEGIN UPDATE cases SET coached = 1 WHERE id = NEW.case_id AND coached = 0; END;
+CREATE TRIGGER events_coached_changed AFTER UPDATE OF kind, case_id ON events WHEN NEW.kind = 'coached'
+BEGIN UPDATE cases SET coached = 1 WHERE id = NEW.case_id AND coached = 0; END;
+"""
+_COACHED_PG = """
+CREATE FUNCTION recover_coached() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE cases SET coached = 1 WHERE id = NEW.case_id AND coached = 0;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER events_coached AFTER INSERT OR UPDATE OF kind, case_id ON events
+    FOR EACH ROW WHEN (NEW.kind = 'coached') EXECUTE FUNCTION recover_coached();
+"""
 ODD_TEXT = "customer_name GLOB '*[^ -~]*' OR customer_contact GLOB '*[^ -~]*'"
 
 
@@ -192,6 +209,8 @@ def add_period_index(db: Any) -> None:
     from recoverycli.store.columns import name_in_text
 
     db.execute("ALTER TABLE cases ADD COLUMN name_in_text INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE cases ADD COLUMN coached INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE cases SET coached = 1 WHERE id IN (SELECT case_id FROM events WHERE kind = 'coached')")
     lite = isinstance(db, sqlite3.Connection)
     factory = db.text_factory if lite else None
     if lite:  # a name that is not UTF-8 (hand damage) must not stop the upgrade: readers leave that row out
@@ -210,10 +229,13 @@ def add_period_index(db: Any) -> None:
     if named:
         db.executemany("UPDATE cases SET name_in_text = ? WHERE id = ?", named)
     if lite:
+        for trigger in _COACHED_SQLITE.split("END;")[:-1]:
+            db.execute(trigger + "END;")
         db.execute(f"CREATE INDEX cases_period ON cases(created_at, {_PERIOD})")
         db.execute("CREATE INDEX cases_unreadable ON cases(created_at) WHERE NOT json_valid(answers)")
         db.execute(f"CREATE INDEX cases_odd_text ON cases(created_at) WHERE {ODD_TEXT}")
     else:
+        db.execute(_COACHED_PG)
         db.execute(f"CREATE INDEX cases_period ON cases(created_at) INCLUDE ({_PERIOD})")
 
 
