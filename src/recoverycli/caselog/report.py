@@ -175,6 +175,8 @@ _GUESTS = _GuestWords()
 
 def without_customers(text: str, names: str, contacts: str) -> str:
     """Free text with the names and contacts of the customers of its cases hidden, as erasure would find them."""
+    if names == "[]" and contacts == "[]":  # the store found that the text cannot quote any of them
+        return text
     import json
 
     from recoverycli.identity import Mentions, may_hold_contact, words
