@@ -274,6 +274,8 @@ class PgStore(BaseStore):
     def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
         """The report's scratch table, in one transaction (one snapshot of the store), dropped at its end."""
         with self.transaction():
+            # the groups of half a million cases hash in memory instead of sorting on disk (the default is 4 MB)
+            self.execute("SET LOCAL work_mem = '64MB'")
             self.execute(f"CREATE TEMP TABLE recover_period ON COMMIT DROP AS {select}", args)
             yield "recover_period"
 
