@@ -16,6 +16,7 @@ random time order, the worst case for reading a period through the created_at in
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import random
@@ -82,6 +83,9 @@ def generate(location: str, n: int, order: str) -> None:
     offsets = [timedelta(days=rnd.randrange(60), minutes=rnd.randrange(1440)) for _ in range(n)]
     if order == "time":
         offsets.sort(reverse=True)  # oldest first: made, and inserted, in time order
+    if answer_columns is not None and len(inspect.signature(answer_columns).parameters) == 2:  # before schema v8
+        two = answer_columns
+        answer_columns = lambda answers, cell, name: two(answers, cell)  # noqa: E731
     cols = COLS + (tuple(answer_columns({}, store.answer_cell, "")) if answer_columns else ())
     rows: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
