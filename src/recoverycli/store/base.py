@@ -538,7 +538,7 @@ class BaseStore(CrisisStoreMixin, ABC):
             ranks.append([(lo, min(lo + 1, n)) for lo in los])
         big = [i for i, (_, _, n) in enumerate(sets) if n >= self.window_from]
         found = self._ranked_in_windows(p, rows, [sets[i] for i in big], [ranks[i] for i in big]) if big else []
-        out = []
+        out: list[dict[str, Any]] = []
         for i, ((v, where, n), pairs) in enumerate(zip(sets, ranks)):
             if not n:
                 out.append({"n": 0, "median": None, "p90": None})
