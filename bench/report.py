@@ -16,6 +16,7 @@ random time order, the worst case for reading a period through the created_at in
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import random
@@ -82,7 +83,10 @@ def generate(location: str, n: int, order: str) -> None:
     offsets = [timedelta(days=rnd.randrange(60), minutes=rnd.randrange(1440)) for _ in range(n)]
     if order == "time":
         offsets.sort(reverse=True)  # oldest first: made, and inserted, in time order
-    cols = COLS + (tuple(answer_columns({}, store.answer_cell)) if answer_columns else ())
+    if answer_columns is not None and len(inspect.signature(answer_columns).parameters) == 2:  # before schema v8
+        two = answer_columns
+        answer_columns = lambda answers, cell, name: two(answers, cell)  # noqa: E731
+    cols = COLS + (tuple(answer_columns({}, store.answer_cell, "")) if answer_columns else ())
     rows: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     for i, offset in enumerate(offsets):
@@ -119,7 +123,8 @@ def generate(location: str, n: int, order: str) -> None:
             f"g{i % 30000}@example.com",
             f"guest {i % 30000}",
         )
-        rows.append(row + (tuple(answer_columns(answers, store.answer_cell).values()) if answer_columns else ()))
+        cells = answer_columns(answers, store.answer_cell, row[5]) if answer_columns else {}
+        rows.append(row + tuple(cells.values()))
         if i % 10 == 0:
             flags = rnd.sample(["blame", "no_apology", "vague_commitment", "jargon"], k=rnd.randrange(1, 3))
             events.append((f"RC-{i:07d}", iso(created), "Desk", "coached", json.dumps({"flags": flags, "kept": True})))

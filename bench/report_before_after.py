@@ -2,7 +2,7 @@
 checkout upgrades the store (`recover store migrate`) and times the same report on the same data.
 
 Run by hand from a clone:
-    git worktree add /tmp/recover-before <older commit>
+    mkdir /tmp/recover-before && git archive <older commit> | tar -x -C /tmp/recover-before
     python bench/report_before_after.py /tmp/recover-before/src 1000000 scrambled
 Each report is its own process under /usr/bin/time (median of 3, peak RSS), next to its floor: the statements
 that version sends, replayed by sqlite3 (bench/report.py does the generating, timing and capturing).

@@ -69,10 +69,14 @@ def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     rich = make_case(customer_words="Cold.", gesture=5, root_cause="Boiler", incident_at="2026-11-25T08:00:00+00:00")
     rich_id = open_store(pg_url).add(rich).id
     store = open_store(pg_url)
-    # back to v5 exactly as v5 left it: no crisis tables, no cases.crisis_id, no answer columns, no events_kind,
-    # the export view over v5's columns
+    # back to v5 exactly as v5 left it: nothing of v8, no crisis tables, no cases.crisis_id, no answer columns, no
+    # events_kind, the export view over v5's columns
     for stmt in (
+        "DROP INDEX cases_period",
         "DROP VIEW recover_export",
+        "ALTER TABLE cases DROP COLUMN name_in_text",
+        "DROP FUNCTION recover_coached() CASCADE",
+        "ALTER TABLE cases DROP COLUMN coached",
         "DROP VIEW recover_crisis_list",
         "DROP FUNCTION recover_crisis_notify() CASCADE",
         "DROP TABLE crisis_events, crisis_attempts, crisis_supplier, crisis_customers, crises",

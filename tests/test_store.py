@@ -97,8 +97,8 @@ def test_a_v6_file_gets_its_answers_as_columns_and_exports_the_same(store_path: 
     rich = make_case(customer_words="Cold.", gesture=5, root_cause="Boiler", apology=True, commitment=["a", 1])
     ids = [store.add(rich).id, store.add(make_case()).id]
     before = sorted(store.export_rows(COLUMNS, CaseFilter(), "oldest", None, neutralise=True))
-    # back to v6 as v6 left it: no answer columns, no events_kind index
-    for stmt in [*(f"ALTER TABLE cases DROP COLUMN {k}" for k in ANSWER_COLUMNS), "DROP INDEX events_kind"]:
+    # back to v6 as v6 left it: nothing of v8, no answer columns, no events_kind index
+    for stmt in [*UNDO_V8, *(f"ALTER TABLE cases DROP COLUMN {k}" for k in ANSWER_COLUMNS), "DROP INDEX events_kind"]:
         store.conn.execute(stmt)
     store.conn.execute("PRAGMA user_version = 6")
     store.close()
@@ -107,6 +107,57 @@ def test_a_v6_file_gets_its_answers_as_columns_and_exports_the_same(store_path: 
     filled = again.conn.execute(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM cases WHERE id = ?", (ids[0],)).fetchone()
     assert tuple(filled) == (None, 1, '["a",1]', 5, "Boiler", None, None, None)  # as json_extract reads them: typed
     assert sorted(again.export_rows(COLUMNS, CaseFilter(), "oldest", None, neutralise=True)) == before
+
+
+UNDO_V8 = (  # a SQLite store back to schema v7 as v7 left it
+    "DROP INDEX cases_period",
+    "DROP INDEX cases_unreadable",
+    "DROP INDEX cases_odd_text",
+    "ALTER TABLE cases DROP COLUMN name_in_text",
+    "DROP TRIGGER events_coached",
+    "DROP TRIGGER events_coached_changed",
+    "ALTER TABLE cases DROP COLUMN coached",
+)
+
+
+def test_a_v7_file_gets_its_period_index_and_knows_which_texts_may_name_the_customer(store_path: Path) -> None:
+    from datetime import date
+
+    from recoverycli.caselog.changes import reschedule
+
+    store = open_store(store_path)
+    who = Customer(name="Ana Souza", contact="ana@example.com", segment="family")
+    cases = {
+        "cause": make_case(root_cause="Ana Souza's card was charged twice"),
+        "gesture": make_case(root_cause="Spa terminal", gesture="Dinner for ana and family"),
+        "neither": make_case(root_cause="Annual boiler service", gesture="meal"),
+        "damaged": make_case(root_cause="Souza"),
+    }
+    ids = {k: store.add(c.model_copy(update={"customer": who})).id for k, c in cases.items()}
+    named = "SELECT name_in_text FROM cases WHERE id = ?"
+    assert [store.conn.execute(named, (i,)).fetchone()[0] for i in ids.values()] == [1, 2, 0, 1]  # kept at save
+    for stmt in UNDO_V8:
+        store.conn.execute(stmt)
+    store.conn.execute("UPDATE cases SET customer_name = CAST(X'4A6FFF' AS TEXT) WHERE id = ?", (ids["damaged"],))
+    coach = "INSERT INTO events (case_id, at, staff, kind, data) VALUES (?, '2026-11-20', 'Dana', 'coached', '{}')"
+    store.conn.execute(coach, (ids["cause"],))
+    store.conn.execute("PRAGMA user_version = 7")
+    store.close()
+    again = SqliteStore(store_path)  # a name that is not UTF-8 does not stop the upgrade
+    assert again.migrated_from == 7 and again.schema_version() == SCHEMA_VERSION
+    assert [again.conn.execute(named, (i,)).fetchone()[0] for i in ids.values()] == [1, 2, 0, 0]
+    indexes = {r[0] for r in again.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"cases_period", "cases_unreadable", "cases_odd_text"} <= indexes
+    coached = "SELECT id FROM cases WHERE coached = 1 ORDER BY id"
+    assert [r[0] for r in again.conn.execute(coached)] == [ids["cause"]]  # filled from the events there
+    again.conn.execute(coach, (ids["gesture"],))  # and kept by every writer of an event
+    assert [r[0] for r in again.conn.execute(coached)] == sorted([ids["cause"], ids["gesture"]])
+    # a change of the answers keeps it true
+    again.conn.execute(
+        "UPDATE cases SET answers = json_set(answers, '$.gesture', 'Flowers for Ana') WHERE id = ?", (ids["neither"],)
+    )
+    reschedule(again, ids["neither"], "Dana Reyes", "2099-01-02", "guest away", date(2026, 11, 20))
+    assert again.conn.execute(named, (ids["neither"],)).fetchone()[0] == 2
 
 
 def test_read_only_commands_do_not_create_a_store(store_path: Path) -> None:

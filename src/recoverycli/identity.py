@@ -99,6 +99,21 @@ def fold(word: str) -> str:
     return "".join(c for c in folded if not unicodedata.combining(c))
 
 
+def words(text: str) -> set[str]:
+    """The folded words of a text: what `Mentions` compares a name with, part by part."""
+    return {fold(w) for w in _WORD.findall(text)}
+
+
+def may_name(text: str, name: str) -> bool:
+    """Whether free text could quote this customer by name: it shares a word with it (`Mentions` decides)."""
+    return bool(name) and not words(text).isdisjoint(words(name))
+
+
+def may_hold_contact(text: str) -> bool:
+    """Whether free text could quote a contact (a phone number or an address has a digit or an @)."""
+    return any(c.isdigit() or c == "@" for c in text)
+
+
 def identifies(contact: str) -> bool:
     """Whether a contact names one person wherever it is written: an e-mail address or a phone number. A room
     number or a short reference ("412") is also other customers' text, so it never stands for the customer there."""

@@ -158,16 +158,16 @@ class _GuestWords:
         self.names: set[str] = set()
         self.words: set[str] = set()
 
-    def could_quote(self, words: set[str], people: list[str | None]) -> bool:
-        from recoverycli.identity import fold
+    def could_quote(self, text_words: set[str], people: list[str | None]) -> bool:
+        from recoverycli.identity import words
 
         new = {n for n in people if n} - self.names
         for name in new:
-            self.words.update(fold(w) for w in re.findall(r"\w+", name))
+            self.words.update(words(name))
         self.names |= new
-        if words.isdisjoint(self.words):
+        if text_words.isdisjoint(self.words):
             return False
-        return any(words & {fold(w) for w in re.findall(r"\w+", n)} for n in people if n)
+        return any(text_words & words(n) for n in people if n)
 
 
 _GUESTS = _GuestWords()
@@ -175,14 +175,15 @@ _GUESTS = _GuestWords()
 
 def without_customers(text: str, names: str, contacts: str) -> str:
     """Free text with the names and contacts of the customers of its cases hidden, as erasure would find them."""
+    if names == "[]" and contacts == "[]":  # the store found that the text cannot quote any of them
+        return text
     import json
 
-    from recoverycli.identity import Mentions, fold
+    from recoverycli.identity import Mentions, may_hold_contact, words
 
     people, reach = json.loads(names), json.loads(contacts)
-    words = {fold(w) for w in re.findall(r"\w+", text)}
-    if not any(c.isdigit() or c == "@" for c in text) and not _GUESTS.could_quote(words, people):
-        return text  # nothing that could be a name or a contact: no matcher to build
+    if not may_hold_contact(text) and not _GUESTS.could_quote(words(text), people):
+        return text  # nothing that could be a name or a contact: no matcher to build (the store's test too)
     return Mentions([n for n in people if n], [c for c in reach if c]).redact(text, HIDDEN)
 
 

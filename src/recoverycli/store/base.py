@@ -24,6 +24,8 @@ from recoverycli.store.columns import (
     ANSWER_COLUMNS,
     CHANGEABLE,
     LATER_COLUMNS,
+    NAME_IN_TEXT,
+    NAMED_ANSWERS,
     answer_columns,
     case_of,
     load_json,
@@ -235,7 +237,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         seen = self._unreadable_seen
         if seen is not None and seen[:2] == (where, args):  # found by the report's pass a moment ago
             return sorted(set(seen[2]) | set(self.left_out()))
-        sql = f"SELECT id FROM {self.period_source(f)} WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
+        sql = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")  # their index
         sql += " ORDER BY id"
         return sorted({r[0] for r in self.execute(sql, args).fetchall()} | set(self.left_out()))
 
@@ -361,53 +363,107 @@ class BaseStore(CrisisStoreMixin, ABC):
     def aggregates(self, f: CaseFilter, today: str) -> dict[str, Any]:
         """The manager's figures, computed by the database in aggregate queries (never a Python loop over cases).
 
-        One pass over the period: what the figures need is read once into a scratch table (the answers from their
-        own columns, no JSON parsed), and every figure is an aggregate over that table, not another read of the
-        store. The same pass finds the cases whose answers cannot be read, for `unreadable`.
+        One pass over the period: what the figures need is read once into a scratch table (from one index: the
+        answers from their own columns, no JSON parsed, the wide rows never read), and every figure is an aggregate
+        over that table, not another read of the store. The cases whose answers cannot be read come from an index
+        holding only them, for `unreadable`.
         """
         where, args = self.where(f)
         j = self.answer_sql
         done = self.days_between("follow_up_done_at", "follow_up_date")
         period = (
             f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
-            f" complaint_number, follow_up_date, follow_up_done_at, closed_at,"
+            f" complaint_number, follow_up_date, follow_up_done_at, closed_at, {NAME_IN_TEXT} AS named, coached,"
             f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
             f" {j('root_cause')} AS rc, coalesce({j('room_number')}, {j('location')}, '') AS place,"
             f" {j('gesture')} AS g,"
             f" {j('incident_at')} AS incident,"
             f" CASE WHEN {j('incident_at')} IS NOT NULL THEN {self.hours_between('created_at', j('incident_at'))} * 60"
             f" END AS to_contact,"
-            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close,"
-            f" {self.readable()} AS ok"
-            f" FROM {self.period_source(f)}" + (f" WHERE {where}" if where else "")
+            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close"
+            f" FROM {self.period_source(f)} WHERE status != 'draft'" + (f" AND {where}" if where else "")
         )
+        bad = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
         with self.scratch(period, args) as p:
-            unreadable = [r[0] for r in self.execute(f"SELECT id FROM {p} WHERE NOT ok ORDER BY id").fetchall()]
+            unreadable = [r[0] for r in self.execute(bad + " ORDER BY id", args).fetchall()]
             self._unreadable_seen = (where, list(args), unreadable)
-            self.execute(f"DELETE FROM {p} WHERE NOT ok OR status = 'draft'")
+            if unreadable:
+                self.execute(f"DELETE FROM {p} WHERE id IN ({bad})", args)
+            self.notice_odd_text(where, args)
             return self._figures(p, today)
 
+    def notice_odd_text(self, where: str, args: list[Any]) -> None:
+        """Read the period's names and contacts that may be text the store cannot decode (SQLite), so that such a
+        case is left out and named, as by every reader."""
+
     def _figures(self, p: str, today: str) -> dict[str, Any]:
-        """The report's figures from the period's scratch table `p`."""
+        """The report's figures from the period's scratch table `p`: a few sorts and scans, each serving several."""
+        from recoverycli.identity import may_hold_contact
+
         q = lambda sql, params=(): [tuple(r) for r in self.execute(sql, list(params)).fetchall()]  # noqa: E731
-        names, contacts = self.distinct_json("customer_name"), self.distinct_json("customer_contact")
         out: dict[str, Any] = {}
-        out["by_status"] = dict(q(f"SELECT status, count(*) FROM {p} GROUP BY status"))
-        out["total"] = sum(out["by_status"].values())
-        out["by_playbook"] = dict(
-            q(f"SELECT playbook_id, count(*) FROM {p} GROUP BY playbook_id ORDER BY count(*) DESC")
+        counted = q(  # per day first: the week of each day, not of each case, is worked out; gestures ride along
+            f"SELECT {self.week_of('day')} AS week, playbook_id, status, g, CAST(sum(n) AS BIGINT), max(named) FROM"
+            f" (SELECT day, playbook_id, status, g, count(*) AS n, max(named & {GESTURE_BIT}) AS named FROM {p}"
+            " GROUP BY day, playbook_id, status, g) d GROUP BY 1, 2, 3, 4"
         )
-        out["weeks"] = q(  # counted per day first: the week of each day, not of each case, is worked out
-            f"SELECT {self.week_of('day')} AS week, playbook_id, status, CAST(sum(n) AS BIGINT) FROM (SELECT day,"
-            f" playbook_id, status, count(*) AS n FROM {p} GROUP BY day, playbook_id, status) d"
-            " GROUP BY 1, 2, 3 ORDER BY 1"
+        weeks: dict[tuple[Any, str, str], int] = {}
+        given: dict[tuple[str, Any], list[int]] = {}
+        for week, playbook, status, g, n, named in counted:
+            weeks[week, playbook, status] = weeks.get((week, playbook, status), 0) + n
+            if g is not None:
+                tally = given.setdefault((playbook, g), [0, 0])
+                tally[0] += n
+                tally[1] |= named
+        out["weeks"] = [(*k, n) for k, n in sorted(weeks.items(), key=lambda kv: tuple(map(sql_order, kv[0])))]
+        by_status: dict[str, int] = {}
+        by_playbook: dict[str, int] = {}
+        for (_, playbook, status), n in weeks.items():
+            by_status[status] = by_status.get(status, 0) + n
+            by_playbook[playbook] = by_playbook.get(playbook, 0) + n
+        out["by_status"] = dict(sorted(by_status.items()))
+        out["total"] = sum(by_status.values())
+        out["by_playbook"] = dict(sorted(sorted(by_playbook.items()), key=lambda kv: -kv[1]))
+        # free text may quote a customer: a group brings the names and contacts of its cases, to hide them by, where
+        # a case's own text shares a word with its customer's name (name_in_text, kept at save) or holds a digit or @
+        has_cause = "rc IS NOT NULL AND trim(rc) != ''"
+        causes = q(
+            f"SELECT lower(trim(rc)), playbook_id, place, min(rc), count(*), max(named & {CAUSE_BIT}) FROM {p}"
+            f" WHERE {has_cause} GROUP BY lower(trim(rc)), playbook_id, place"
         )
-        # free text may quote a customer: each group brings the names and contacts of its cases, to hide them by
-        out["root_causes"] = q(
-            f"SELECT min(rc), playbook_id, place, count(*), {names}, {contacts} FROM {p}"
-            f" WHERE rc IS NOT NULL AND trim(rc) != '' GROUP BY lower(trim(rc)), playbook_id, place"
+        people = self._people(
+            p,
+            ("lower(trim(rc))", "playbook_id", "place"),
+            has_cause,
+            [r[:3] for r in causes if r[5] or may_hold_contact(str(r[3]))],
         )
-        out["repeats"] = q(f"SELECT count(*) FROM {p} WHERE complaint_number >= {EMERGENCY_FROM}")[0][0]
+        out["root_causes"] = [(text, pb, at, n, *people.get((k, pb, at), NOBODY)) for k, pb, at, text, n, _ in causes]
+        # as SQL's GROUP BY playbook_id, g ORDER BY count(*) DESC gave them
+        ranked = sorted(sorted(given.items(), key=lambda kv: (kv[0][0], sql_order(kv[0][1]))), key=lambda kv: -kv[1][0])
+        people = self._people(
+            p,
+            ("g", "playbook_id"),
+            "g IS NOT NULL",
+            [(g, pb) for (pb, g), (_, named) in ranked if named or may_hold_contact(str(g))],
+        )
+        out["gestures"] = [(pb, g, n, *people.get((g, pb), NOBODY)) for (pb, g), (n, _) in ranked]
+        done, late = "follow_up_done_at IS NOT NULL", "follow_up_done_at IS NOT NULL AND done_days > 0"
+        row = q(  # one scan: the promises, the repeats, and how many values each percentile ranks
+            "SELECT sum(CASE WHEN follow_up_date <= ? THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN follow_up_date <= ? AND {done} AND done_days <= 0 THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN follow_up_date <= ? AND {late} THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN follow_up_date < ? AND follow_up_done_at IS NULL AND status = 'open' THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN follow_up_date = ? AND follow_up_done_at IS NULL THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN follow_up_date < ? AND follow_up_done_at IS NULL AND status != 'open' THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN complaint_number >= {EMERGENCY_FROM} THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN {late} THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN incident IS NOT NULL THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END) FROM {p}",
+            [today] * 6,
+        )[0]
+        counts = [int(v or 0) for v in row]
+        out["promises"] = dict(zip(("due", "on_time", "late", "overdue", "due_today", "closed_undone"), counts[:6]))
+        out["repeats"] = counts[6]
         out["repeat_customers"] = [
             r[0]
             for r in q(
@@ -415,47 +471,46 @@ class BaseStore(CrisisStoreMixin, ABC):
                 " ORDER BY customer_name"
             )
         ]
-        out["promises"] = dict(
-            zip(
-                ("due", "on_time", "late", "overdue", "due_today", "closed_undone"),
-                q(
-                    "SELECT count(*),"
-                    " sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days <= 0 THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NOT NULL AND done_days > 0 THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NULL AND status = 'open' AND follow_up_date < ?"
-                    " THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NULL AND follow_up_date = ? THEN 1 ELSE 0 END),"
-                    " sum(CASE WHEN follow_up_done_at IS NULL AND status != 'open' AND follow_up_date < ?"
-                    " THEN 1 ELSE 0 END)"
-                    f" FROM {p} WHERE follow_up_date IS NOT NULL AND follow_up_date <= ?",
-                    [today, today, today, today],
-                )[0],
-            )
-        )
-        out["late_days"] = self._percentiles(
-            f"SELECT done_days AS v FROM {p} WHERE follow_up_done_at IS NOT NULL AND done_days > 0", []
-        )
-        out["to_contact_minutes"] = self._percentiles(f"SELECT to_contact AS v FROM {p} WHERE incident IS NOT NULL", [])
-        out["to_close_hours"] = self._percentiles(f"SELECT to_close AS v FROM {p} WHERE closed_at IS NOT NULL", [])
-        out["gestures"] = q(
-            f"SELECT playbook_id, g, count(*), {names}, {contacts} FROM {p}"
-            f" WHERE g IS NOT NULL GROUP BY playbook_id, g ORDER BY count(*) DESC"
+        out["late_days"], out["to_contact_minutes"], out["to_close_hours"] = self._percentiles(
+            p,
+            out["total"],
+            [
+                ("done_days", late, counts[7]),
+                ("to_contact", "incident IS NOT NULL", counts[8]),
+                ("to_close", "closed_at IS NOT NULL", counts[9]),
+            ],
         )
         out["coaching"] = q(
             "SELECT f.value, count(*),"
             f" sum(CASE WHEN {self.is_true(self.json_text('kept', 'e.data'))} THEN 1 ELSE 0 END)"
             f" FROM events e CROSS JOIN {self.flags_of('e.data')}"
-            f" WHERE e.kind = 'coached' AND {self.readable('e.data')} AND e.case_id IN (SELECT id FROM {p})"
+            f" WHERE e.kind = 'coached' AND {self.readable('e.data')}"
+            f" AND e.case_id IN (SELECT id FROM {p} WHERE coached = 1)"  # cases.coached: those with such an event
             f" GROUP BY f.value ORDER BY count(*) DESC"
         )
         return out
+
+    def _people(
+        self, p: str, keys: tuple[str, ...], where: str, wanted: list[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], tuple[str, str]]:
+        """The names and contacts (JSON arrays) of the cases of each `wanted` group of `p`, grouped by `keys`."""
+        if not wanted:
+            return {}
+        names, contacts = self.distinct_json("customer_name"), self.distinct_json("customer_contact")
+        sql = f"SELECT {', '.join(keys)}, {names}, {contacts} FROM {p} WHERE {where}"
+        first = list(dict.fromkeys(w[0] for w in wanted))
+        if len(first) <= 500:  # else every group: one sort either way
+            sql += f" AND {keys[0]} IN ({', '.join('?' * len(first))})"
+        rows = self.execute(sql + f" GROUP BY {', '.join(keys)}", first if len(first) <= 500 else []).fetchall()
+        want = set(wanted)
+        return {key: (r[-2], r[-1]) for r in rows if (key := tuple(r[: len(keys)])) in want}
 
     def answer_sql(self, key: str) -> str:
         """An answer in SQL: its own column where it has one, else read from the answers JSON."""
         return key if key in ANSWER_COLUMNS else self.json_text(key)
 
     def period_source(self, f: CaseFilter) -> str:
-        """The FROM item the report reads its period from (SQLite chooses a full scan for a large share)."""
+        """The FROM item the report reads its period from (SQLite names the index that holds what it reads)."""
         return "cases"
 
     @contextmanager
@@ -470,26 +525,110 @@ class BaseStore(CrisisStoreMixin, ABC):
         self.execute(f"CREATE TEMP TABLE {name} AS {select}", args)
         yield name
 
-    def _percentiles(self, sql: str, args: list[Any]) -> dict[str, Any]:
-        """Median and 90th percentile by linear interpolation, as PostgreSQL's percentile_cont, on both stores.
+    def _percentiles(self, p: str, rows: int, sets: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+        """Median and 90th percentile of each set (column v of the n rows of `p`, of `rows`, that match `where`), by
+        linear interpolation as PostgreSQL's percentile_cont, on both stores (SQLite has none, so neither is used).
 
-        The window functions pick the two ranks around each percentile (integer arithmetic, the same on both
-        engines); `interpolate` weighs them. SQLite has no percentile function, so PostgreSQL's is not used either.
+        Each percentile weighs the two values around its rank (integer arithmetic, the same on both engines), found
+        without sorting every value where a sample brackets them (`_ranked_in_windows`), else by a bounded sort.
         """
-        picks = []
-        for tenths in (5, 9):
-            lo = f"(n - 1) * {tenths} / 10 + 1"  # 1-based rank at or below the percentile
-            picks += [f"max(CASE WHEN rn = {lo} THEN v END)", f"max(CASE WHEN rn = {lo} + 1 THEN v END)"]
-        row = self.execute(
-            f"SELECT n, {', '.join(picks)}"
-            f" FROM (SELECT v, row_number() OVER (ORDER BY v) AS rn, count(*) OVER () AS n FROM ({sql}) s0) s GROUP "
-            "BY n",
-            args,
-        ).fetchone()
-        if not row:
-            return {"n": 0, "median": None, "p90": None}
-        n = row[0]
-        return {"n": n, "median": interpolate(n, 0.5, row[1], row[2]), "p90": interpolate(n, 0.9, row[3], row[4])}
+        ranks = []
+        for _, _, n in sets:
+            los = [(n - 1) * tenths // 10 + 1 for tenths in (5, 9)]  # 1-based rank at or below the percentile
+            ranks.append([(lo, min(lo + 1, n)) for lo in los])
+        big = [i for i, (_, _, n) in enumerate(sets) if n >= self.window_from]
+        found = self._ranked_in_windows(p, rows, [sets[i] for i in big], [ranks[i] for i in big]) if big else []
+        out: list[dict[str, Any]] = []
+        for i, ((v, where, n), pairs) in enumerate(zip(sets, ranks)):
+            if not n:
+                out.append({"n": 0, "median": None, "p90": None})
+                continue
+            at = found[big.index(i)] if i in big else None
+            if at is None:
+                at = [self._ranked_by_sort(p, v, where, n, lo, hi) for lo, hi in pairs]
+            (at5, above5), (at9, above9) = ((a, b if hi > lo else None) for (a, b), (lo, hi) in zip(at, pairs))
+            out.append({"n": n, "median": interpolate(n, 0.5, at5, above5), "p90": interpolate(n, 0.9, at9, above9)})
+        return out
+
+    window_from = 20_000  # values: fewer are sorted outright, as cheap as any cleverness
+    sample_size = 16_000  # rows sampled to guess the windows
+    nulls_first = True  # where ORDER BY puts NULL (SQLite: first; PostgreSQL: last)
+
+    def sample_rows(self, every: int) -> str:
+        """SQL true for about one row in `every` of a scratch table."""
+        return f"rowid % {every} = 0"
+
+    def _ranked_by_sort(self, p: str, v: str, where: str, n: int, lo: int, hi: int) -> tuple[Any, Any]:
+        """The values at ascending ranks lo and hi (1-based; hi is lo or lo + 1): one sort bounded by the nearer end."""
+        if lo - 1 <= n - hi:
+            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} LIMIT {hi - lo + 1} OFFSET {lo - 1}"
+            values = [r[0] for r in self.execute(sql).fetchall()]
+        else:  # the same ranks counted from the largest (NULLs sort at the other end, so the same way round)
+            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} DESC LIMIT {hi - lo + 1} OFFSET {n - hi}"
+            values = [r[0] for r in self.execute(sql).fetchall()][::-1]
+        return (values[0] if values else None), (values[-1] if values else None)
+
+    def _ranked_in_windows(
+        self, p: str, rows: int, sets: list[tuple[str, str, int]], ranks: list[list[tuple[int, int]]]
+    ) -> list[list[tuple[Any, Any]] | None]:
+        """The values at the given ascending ranks of each set, read from narrow windows of values, not a sort of all.
+
+        One scan samples about `sample_size` rows; each set's sorted sample guesses a window [a, b] around each rank.
+        One scan counts each set's NULLs and its values below each window; each set's windows are then read sorted. A
+        rank lands in its window, or that set gets None (the caller sorts): exact either way.
+        """
+        every = max(1, rows // self.sample_size)
+        cols = ", ".join(f"{v}, CASE WHEN {where} THEN 1 ELSE 0 END" for v, where, _ in sets)
+        sampled = self.execute(f"SELECT {cols} FROM {p} WHERE {self.sample_rows(every)}").fetchall()
+        windows: list[list[tuple[Any, Any]] | None] = []
+        for i, ((_, _, n), pairs) in enumerate(zip(sets, ranks)):
+            sample = sorted(r[2 * i] for r in sampled if r[2 * i + 1] and r[2 * i] is not None)
+            if len(sample) < self.sample_size // 16:  # too few to guess from
+                windows.append(None)
+                continue
+            margin = int(2.5 * len(sample) ** 0.5) + 2  # a sample rank strays by about half the square root of n
+            at = [int((lo + hi) / 2 / n * len(sample)) for lo, hi in pairs]
+            windows.append([(sample[max(0, g - margin)], sample[min(len(sample) - 1, g + margin)]) for g in at])
+        asked = [(i, w) for i, ws in enumerate(windows) if ws is not None for w in ws]
+        if not asked:
+            return windows
+        with_nulls = sorted({i for i, _ in asked})
+        counts = [f"sum(CASE WHEN ({sets[i][1]}) AND {sets[i][0]} IS NULL THEN 1 ELSE 0 END)" for i in with_nulls]
+        counts += [f"sum(CASE WHEN ({sets[i][1]}) AND {sets[i][0]} < ? THEN 1 ELSE 0 END)" for i, _ in asked]
+        row = self.execute(f"SELECT {', '.join(counts)} FROM {p}", [w[0] for _, w in asked]).fetchone()
+        got = [int(c or 0) for c in row]
+        nulls = dict(zip(with_nulls, got))
+        under = iter(got[len(nulls) :])
+        out: list[list[tuple[Any, Any]] | None] = []
+        for i, ((v, where, n), pairs, ws) in enumerate(zip(sets, ranks, windows)):
+            if ws is None:
+                out.append(None)
+                continue
+            within = " OR ".join(f"({v} >= ? AND {v} <= ?)" for _ in ws)
+            both = self.execute(  # each value once with how many have it: a window of equal values is one row
+                f"SELECT {v}, count(*) FROM {p} WHERE ({where}) AND ({within}) GROUP BY {v} ORDER BY {v}",
+                [x for w in ws for x in w],
+            ).fetchall()
+            found: list[tuple[Any, Any]] | None = []
+            for (lo, hi), (a, b) in zip(pairs, ws):
+                below = next(under)
+                inside = [r for r in both if a <= r[0] <= b]
+                pair = [self._in_window(rank, n, nulls[i], below, inside) for rank in (lo, hi)]
+                if found is not None:
+                    found = None if any(x is _MISSED for x in pair) else [*found, (pair[0], pair[1])]
+            out.append(found)
+        return out
+
+    def _in_window(self, rank: int, n: int, nulls: int, below: int, inside: list[Any]) -> Any:
+        """The value at ascending `rank` of n from a window (value, how many) with `below` values under it."""
+        if (rank <= nulls) if self.nulls_first else (rank > n - nulls):
+            return None  # the rank falls among the NULLs
+        k = (rank - nulls if self.nulls_first else rank) - below  # 1-based, within the window
+        for value, many in inside:
+            if 0 < k <= many:
+                return value
+            k -= many
+        return _MISSED  # outside the window: sort instead
 
     # --- writing ---------------------------------------------------------------------------
     def add(self, case: Case, keep_id: bool = False, later: dict[str, Any] | None = None) -> Case:
@@ -577,7 +716,7 @@ class BaseStore(CrisisStoreMixin, ABC):
             if answers:
                 merged = {**load_json(row["answers"]), **answers}
                 updates["answers"] = stored_json(merged, row["id"])
-                updates.update(answer_columns(merged, self.answer_cell))
+                updates.update(answer_columns(merged, self.answer_cell, row["customer_name"]))
             assert all(k in CHANGEABLE for k in updates)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
@@ -696,7 +835,8 @@ class BaseStore(CrisisStoreMixin, ABC):
         if not erased or dry_run:
             return erased
         who = "customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else ""
-        own_columns = answer_columns(answers, self.answer_cell)  # the answers kept as columns are erased too
+        # the answers kept as columns are erased too
+        own_columns = answer_columns(answers, self.answer_cell, ERASED if own else row["customer_name"])
         tx.execute(
             f"UPDATE cases SET {who}answers = ?, {''.join(f'{k} = ?, ' for k in own_columns)}resolution = ?,"
             f" updated_at = ? WHERE id = ?",
@@ -817,6 +957,20 @@ def altered_by_hand(detail: str) -> str:
         f"the store's tables do not match its schema ({detail}) — it was changed by hand; `recover check` names "
         "the damage; restore a backup"
     )
+
+
+_MISSED = object()  # a rank outside the window read for it
+NOBODY = ("[]", "[]")  # the names and contacts of a group whose text cannot quote any of its customers
+CAUSE_BIT, GESTURE_BIT = (bit for _, bit in NAMED_ANSWERS)
+
+
+def sql_order(value: Any) -> tuple[int, Any]:
+    """A sort key that orders values of mixed types as SQLite does: NULL, numbers, text, blobs."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (int, float)):
+        return (1, value)
+    return (2, value) if isinstance(value, str) else (3, value)
 
 
 def interpolate(n: int, p: float, at: float | None, above: float | None) -> float | None:

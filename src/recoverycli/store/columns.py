@@ -86,6 +86,12 @@ ANSWER_COLUMNS = (
     "location",
 )
 
+# Whether the case's free text may quote its customer by name (schema v8), written with the answer columns: bit 1 the
+# root cause shares a word with the customer's name, bit 2 the gesture does. The report fetches the names of a group
+# of cases, to hide them, only where a case says so (or the text holds a digit or an @: a contact).
+NAME_IN_TEXT = "name_in_text"
+NAMED_ANSWERS = (("root_cause", 1), ("gesture", 2))
+
 # Columns set by later commands (follow-up, close, system fix) that a copy must carry over too.
 LATER_COLUMNS = ("follow_up_done_at", "closed_at", "resolution", "system_fix_done_at")
 # Columns a change after the call may set (BaseStore.apply).
@@ -100,6 +106,7 @@ CHANGEABLE = frozenset(
         "answers",
         "system_fix_done_at",
         *ANSWER_COLUMNS,
+        NAME_IN_TEXT,
     }
 )
 
@@ -127,13 +134,24 @@ def row_of(case: Case, cell: Callable[[Any], Any] | None = None) -> dict[str, An
         "contact_key": contact_key(case.customer.contact),
         "name_key": name_key(case.customer.name),
         "crisis_id": case.crisis_id,
-        **answer_columns(case.answers, cell or sqlite_json_value),
+        **answer_columns(case.answers, cell or sqlite_json_value, case.customer.name),
     }
 
 
-def answer_columns(answers: dict[str, Any], cell: Callable[[Any], Any]) -> dict[str, Any]:
-    """The ANSWER_COLUMNS of a row, from its answers."""
-    return {k: cell(answers.get(k)) for k in ANSWER_COLUMNS}
+def answer_columns(answers: dict[str, Any], cell: Callable[[Any], Any], name: str) -> dict[str, Any]:
+    """The ANSWER_COLUMNS of a row, from its answers, and NAME_IN_TEXT (`name`: the customer's name)."""
+    out = {k: cell(answers.get(k)) for k in ANSWER_COLUMNS}
+    out[NAME_IN_TEXT] = name_in_text(name, *(out[k] for k, _ in NAMED_ANSWERS))
+    return out
+
+
+def name_in_text(name: Any, *texts: Any) -> int:
+    """NAME_IN_TEXT from the customer's name and the NAMED_ANSWERS as their columns hold them (the report's text)."""
+    from recoverycli.identity import may_name
+
+    if not isinstance(name, str):
+        return 0
+    return sum(bit for (_, bit), text in zip(NAMED_ANSWERS, texts) if text is not None and may_name(str(text), name))
 
 
 def case_of(row: Any, events: list[Event]) -> Case:

@@ -173,6 +173,72 @@ _ANSWERS_PG = (
     + "CREATE OR REPLACE VIEW recover_export AS SELECT * FROM cases;\n"
 )
 
+# v8: what the report reads of a period, in one index (a range of it is the period: the wide rows holding the answers
+# JSON are never read); the rows whose answers cannot be read (SQLite; PostgreSQL's json type holds none) and, as a
+# superset of the rows whose text is not UTF-8, those with any character that is not printable ASCII, each in an
+# index of its own that holds only them, which every writer keeps true (a hand edit with sqlite3 too); and
+# cases.name_in_text (store/columns.py NAME_IN_TEXT), filled here for the cases already stored.
+_PERIOD = (  # the list as v8 made it: the report's scratch table reads only these (store/base.py `aggregates`)
+    "status, playbook_id, staff, complaint_number, follow_up_date, follow_up_done_at, closed_at, root_cause,"
+    " room_number, location, gesture, incident_at, name_in_text, coached, customer_name, customer_contact, id"
+)
+# cases.coached: 1 once the case has a `coached` event, set by a trigger so every writer keeps it (a superset: the
+# report's coaching figure joins the events of these cases only, not of every case in the period)
+_COACHED_SQLITE = """
+CREATE TRIGGER events_coached AFTER INSERT ON events WHEN NEW.kind = 'coached'
+BEGIN UPDATE cases SET coached = 1 WHERE id = NEW.case_id AND coached = 0; END;
+CREATE TRIGGER events_coached_changed AFTER UPDATE OF kind, case_id ON events WHEN NEW.kind = 'coached'
+BEGIN UPDATE cases SET coached = 1 WHERE id = NEW.case_id AND coached = 0; END;
+"""
+_COACHED_PG = """
+CREATE FUNCTION recover_coached() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE cases SET coached = 1 WHERE id = NEW.case_id AND coached = 0;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER events_coached AFTER INSERT OR UPDATE OF kind, case_id ON events
+    FOR EACH ROW WHEN (NEW.kind = 'coached') EXECUTE FUNCTION recover_coached();
+"""
+ODD_TEXT = "customer_name GLOB '*[^ -~]*' OR customer_contact GLOB '*[^ -~]*'"
+
+
+def add_period_index(db: Any) -> None:
+    """v8 on both engines (`db`: a sqlite3 connection or a PgStore, both with execute and executemany)."""
+    import sqlite3
+
+    from recoverycli.store.columns import name_in_text
+
+    db.execute("ALTER TABLE cases ADD COLUMN name_in_text INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE cases ADD COLUMN coached INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE cases SET coached = 1 WHERE id IN (SELECT case_id FROM events WHERE kind = 'coached')")
+    lite = isinstance(db, sqlite3.Connection)
+    factory = db.text_factory if lite else None
+    if lite:  # a name that is not UTF-8 (hand damage) must not stop the upgrade: readers leave that row out
+        db.text_factory = lambda raw: raw.decode("utf-8", "replace")
+    named = []
+    try:
+        cur = db.execute(
+            "SELECT id, customer_name, root_cause, gesture FROM cases"
+            " WHERE root_cause IS NOT NULL OR gesture IS NOT NULL"
+        )
+        while rows := cur.fetchmany(5000):
+            named += [(bits, r[0]) for r in rows if (bits := name_in_text(r[1], r[2], r[3]))]
+    finally:
+        if lite:
+            db.text_factory = factory
+    if named:
+        db.executemany("UPDATE cases SET name_in_text = ? WHERE id = ?", named)
+    if lite:
+        for trigger in _COACHED_SQLITE.split("END;")[:-1]:
+            db.execute(trigger + "END;")
+        db.execute(f"CREATE INDEX cases_period ON cases(created_at, {_PERIOD})")
+        db.execute("CREATE INDEX cases_unreadable ON cases(created_at) WHERE NOT json_valid(answers)")
+        db.execute(f"CREATE INDEX cases_odd_text ON cases(created_at) WHERE {ODD_TEXT}")
+    else:
+        db.execute(_COACHED_PG)
+        db.execute(f"CREATE INDEX cases_period ON cases(created_at) INCLUDE ({_PERIOD})")
+
+
 # Each entry upgrades the schema by one version on both engines; never edit a released one, append.
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -261,6 +327,11 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(
         "the report's and export's base answers as columns; coaching events by kind", _ANSWERS_SQLITE, _ANSWERS_PG
+    ),
+    Migration(
+        "the report's period in one index, unreadable and odd rows indexed apart, cases.name_in_text",
+        add_period_index,
+        add_period_index,
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

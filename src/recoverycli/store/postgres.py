@@ -265,10 +265,20 @@ class PgStore(BaseStore):
     def distinct_json(self, column: str) -> str:
         return f"json_agg(DISTINCT {column})::text"
 
+    nulls_first = False
+
+    def sample_rows(self, every: int) -> str:
+        return f"random() < {1 / every}"  # a temporary table has no rowid; which rows does not change the answer
+
     @contextmanager
     def scratch(self, select: str, args: list[Any]) -> Iterator[str]:
         """The report's scratch table, in one transaction (one snapshot of the store), dropped at its end."""
         with self.transaction():
+            # the groups of half a million cases hash in memory instead of sorting on disk (the default is 4 MB)
+            self.execute("SET LOCAL work_mem = '64MB'")
+            # the period's rows carry durations parsed from text, which the planner does not cost: read by parallel
+            # workers (its default finds passing rows between processes too dear), the table fills much faster
+            self.execute("SET LOCAL parallel_tuple_cost = 0.01")
             self.execute(f"CREATE TEMP TABLE recover_period ON COMMIT DROP AS {select}", args)
             yield "recover_period"
 
