@@ -283,18 +283,15 @@ def test_start_help_lists_the_playbooks_and_says_dir(tmp_path: Path, monkeypatch
     assert "Room not ready at a late check-in" in listed
 
 
-def test_a_call_is_never_taken_with_the_base_or_the_crisis_queues_playbook(tmp_path) -> None:
-    """hostile pass 3, F13: `start four-step` saved a case on the hidden base; crisis-outreach is dialled by the
-    queue. Both refused in one line, nothing saved; `other` is the four steps alone."""
+def test_a_call_is_never_taken_with_the_base(tmp_path) -> None:
+    """hostile pass 3, F13: `start four-step` saved a case on the hidden base. Refused in one line, nothing saved;
+    `other` is the four steps alone."""
     from recoverycli.caselog.filters import CaseFilter
 
     store = tmp_path / "cases.db"
     answers = EXAMPLES / "other.answers.yaml"
-    for pid, said in (
-        ("four-step", "'four-step' is the base every playbook builds on — start `other` for the four steps alone"),
-        ("crisis-outreach", "'crisis-outreach' is for the crisis queue — `recover crisis call` dials its customers"),
-    ):
-        result = runner.invoke(app, ["start", pid, "--answers", str(answers), "--store", str(store)])
-        assert result.exit_code == 2 and result.stderr.strip() == said, result.output
+    result = runner.invoke(app, ["start", "four-step", "--answers", str(answers), "--store", str(store)])
+    said = "'four-step' is the base every playbook builds on — start `other` for the four steps alone"
+    assert result.exit_code == 2 and result.stderr.strip() == said, result.output
     assert not store.exists() or open_store(store).count(CaseFilter()) == 0
     assert runner.invoke(app, ["start", "other", "--answers", str(answers), "--store", str(store)]).exit_code == 0

@@ -32,14 +32,12 @@ if TYPE_CHECKING:
 
 
 def callable_playbook(pb: Playbook) -> Playbook:
-    """A call is taken with a playbook the picker offers: the base is what every playbook builds on, and the crisis
-    queue's own is dialled by `crisis call`, not taken as a call."""
+    """A call is never taken with the base itself: it is what every playbook builds on (`other` is the four steps
+    alone). crisis-outreach may be started by name: the queue's call, taken from a file or for a caller."""
     from recoverycli.errors import UsageError
 
     if pb.category == "base":
         raise UsageError(f"'{pb.id}' is the base every playbook builds on — start `other` for the four steps alone")
-    if not pb.listed():
-        raise UsageError(f"'{pb.id}' is for the crisis queue — `recover crisis call` dials its customers")
     return pb
 
 
