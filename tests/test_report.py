@@ -446,3 +446,67 @@ def test_percentiles_read_from_windows_of_a_sample_are_those_of_a_full_sort(stor
     assert any(f is not None for f in found)  # the windows were read, not sorted instead
     for key in ("to_close_hours", "to_contact_minutes"):
         assert windowed[key] == sorted_out[key] and sorted_out[key]["n"] > 300
+
+
+def test_root_causes_and_gestures_never_show_a_customer_quoted_in_them(store_url: str) -> None:
+    """Free text may quote the customer, by name or by contact however written: hidden unless --show-customers.
+    A group of many customers whose text holds only a room number stays as written, and cheaply: the store keeps,
+    at save, which texts may quote their own customer (hostile pass 3, F15: 100,000 customers behind "Floor 4"
+    built a matcher of every name, 14 s and 930 MB)."""
+    store = open_store(store_url)
+    at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+
+    def case_for(who: Customer, cause: str, gesture: str):
+        made = make_case(customer_words="It failed", follow_up_date="2026-11-27", root_cause=cause, gesture=gesture)
+        return made.model_copy(update={"customer": who, "created_at": at, "updated_at": at})
+
+    people = [
+        Customer(name=f"Ada {chr(65 + n % 26)}{chr(97 + n // 26)}nwu", contact=f"+44 20 7946 {n:04d}", segment="couple")
+        for n in range(40)
+    ]
+    for who in people:
+        store.add(case_for(who, "Floor 4 breaker, room 412", "meal"))
+    quoted = [
+        (
+            Customer(name="Zelda Quixote", contact="+1 212 555 0199", segment="vip"),
+            "Zelda Quixote's key card failed",
+            "meal",
+        ),
+        (
+            Customer(name="Amit Rao", contact="amit.rao@example.com", segment="family"),
+            "Sent to AMIT.RAO@example.com twice",
+            "meal",
+        ),
+        (
+            Customer(name="Lena Duty", contact="+1 (415) 555-0123", segment="couple"),
+            "Rebooked after a call to 415 555 0123",
+            "Dinner with Lena",
+        ),
+    ]
+    for who, cause, gesture in quoted:
+        store.add(case_for(who, cause, gesture))
+    period = ["report", "--store", store_url, "--format", "json", "--since", "2026-11-01", "--until", "2026-11-30"]
+    hidden = runner.invoke(app, period)
+    assert hidden.exit_code == 0, hidden.output
+    data = json.loads(hidden.stdout)
+    causes = {c["cause"] for c in data["root_causes"]}
+    assert causes == {
+        "Floor 4 breaker, room 412",
+        "[customer]'s key card failed",
+        "Sent to [customer] twice",
+        "Rebooked after a call to [customer]",
+    }
+    for secret in ("Zelda", "Quixote", "amit.rao", "0123", "Lena"):
+        assert secret not in hidden.stdout
+    shown = runner.invoke(app, [*period, "--show-customers"]).stdout
+    assert "Zelda Quixote's key card failed" in shown and "Dinner with Lena" in shown and "415 555 0123" in shown
+    asked: list = []
+    fetch = store._people
+    store._people = lambda p, keys, where, wanted: asked.extend(wanted) or fetch(p, keys, where, wanted)
+    store.aggregates(CaseFilter(since=SINCE, until=UNTIL), TODAY)
+    assert sorted(str(w[0]).lower() for w in asked) == [  # the names of the quoting groups' own customers only
+        "dinner with lena",
+        "rebooked after a call to 415 555 0123",
+        "sent to amit.rao@example.com twice",
+        "zelda quixote's key card failed",
+    ]

@@ -132,10 +132,12 @@ def test_a_v7_file_gets_its_period_index_and_knows_which_texts_may_name_the_cust
         "gesture": make_case(root_cause="Spa terminal", gesture="Dinner for ana and family"),
         "neither": make_case(root_cause="Annual boiler service", gesture="meal"),
         "damaged": make_case(root_cause="Souza"),
+        "contact": make_case(root_cause="Confirmation went to ANA@example.com twice"),  # her contact, not her name
+        "digits": make_case(root_cause="Floor 4 breaker, room 412"),  # a digit, but nobody's contact
     }
     ids = {k: store.add(c.model_copy(update={"customer": who})).id for k, c in cases.items()}
     named = "SELECT name_in_text FROM cases WHERE id = ?"
-    assert [store.conn.execute(named, (i,)).fetchone()[0] for i in ids.values()] == [1, 2, 0, 1]  # kept at save
+    assert [store.conn.execute(named, (i,)).fetchone()[0] for i in ids.values()] == [1, 2, 0, 1, 1, 0]  # at save
     for stmt in UNDO_V8:
         store.conn.execute(stmt)
     store.conn.execute("UPDATE cases SET customer_name = CAST(X'4A6FFF' AS TEXT) WHERE id = ?", (ids["damaged"],))
@@ -145,7 +147,7 @@ def test_a_v7_file_gets_its_period_index_and_knows_which_texts_may_name_the_cust
     store.close()
     again = SqliteStore(store_path)  # a name that is not UTF-8 does not stop the upgrade
     assert again.migrated_from == 7 and again.schema_version() == SCHEMA_VERSION
-    assert [again.conn.execute(named, (i,)).fetchone()[0] for i in ids.values()] == [1, 2, 0, 0]
+    assert [again.conn.execute(named, (i,)).fetchone()[0] for i in ids.values()] == [1, 2, 0, 0, 1, 0]
     indexes = {r[0] for r in again.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"cases_period", "cases_unreadable", "cases_odd_text"} <= indexes
     coached = "SELECT id FROM cases WHERE coached = 1 ORDER BY id"

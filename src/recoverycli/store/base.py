@@ -398,8 +398,6 @@ class BaseStore(CrisisStoreMixin, ABC):
 
     def _figures(self, p: str, today: str) -> dict[str, Any]:
         """The report's figures from the period's scratch table `p`: a few sorts and scans, each serving several."""
-        from recoverycli.identity import may_hold_contact
-
         q = lambda sql, params=(): [tuple(r) for r in self.execute(sql, list(params)).fetchall()]  # noqa: E731
         out: dict[str, Any] = {}
         counted = q(  # per day first: the week of each day, not of each case, is worked out; gestures ride along
@@ -424,8 +422,9 @@ class BaseStore(CrisisStoreMixin, ABC):
         out["by_status"] = dict(sorted(by_status.items()))
         out["total"] = sum(by_status.values())
         out["by_playbook"] = dict(sorted(sorted(by_playbook.items()), key=lambda kv: -kv[1]))
-        # free text may quote a customer: a group brings the names and contacts of its cases, to hide them by, where
-        # a case's own text shares a word with its customer's name (name_in_text, kept at save) or holds a digit or @
+        # free text may quote a customer: a group brings the names and contacts of the cases whose own text shares a
+        # word with their customer's name or holds their contact (name_in_text, kept at save), to hide them by; a
+        # group's cases share its text, so whoever it quotes is among them
         has_cause = "rc IS NOT NULL AND trim(rc) != ''"
         causes = q(
             f"SELECT lower(trim(rc)), playbook_id, place, min(rc), count(*), max(named & {CAUSE_BIT}) FROM {p}"
@@ -434,8 +433,8 @@ class BaseStore(CrisisStoreMixin, ABC):
         people = self._people(
             p,
             ("lower(trim(rc))", "playbook_id", "place"),
-            has_cause,
-            [r[:3] for r in causes if r[5] or may_hold_contact(str(r[3]))],
+            f"{has_cause} AND (named & {CAUSE_BIT}) != 0",
+            [r[:3] for r in causes if r[5]],
         )
         out["root_causes"] = [(text, pb, at, n, *people.get((k, pb, at), NOBODY)) for k, pb, at, text, n, _ in causes]
         # as SQL's GROUP BY playbook_id, g ORDER BY count(*) DESC gave them
@@ -443,8 +442,8 @@ class BaseStore(CrisisStoreMixin, ABC):
         people = self._people(
             p,
             ("g", "playbook_id"),
-            "g IS NOT NULL",
-            [(g, pb) for (pb, g), (_, named) in ranked if named or may_hold_contact(str(g))],
+            f"g IS NOT NULL AND (named & {GESTURE_BIT}) != 0",
+            [(g, pb) for (pb, g), (_, named) in ranked if named],
         )
         out["gestures"] = [(pb, g, n, *people.get((g, pb), NOBODY)) for (pb, g), (n, _) in ranked]
         done, late = "follow_up_done_at IS NOT NULL", "follow_up_done_at IS NOT NULL AND done_days > 0"
@@ -716,7 +715,7 @@ class BaseStore(CrisisStoreMixin, ABC):
             if answers:
                 merged = {**load_json(row["answers"]), **answers}
                 updates["answers"] = stored_json(merged, row["id"])
-                updates.update(answer_columns(merged, self.answer_cell, row["customer_name"]))
+                updates.update(answer_columns(merged, self.answer_cell, row["customer_name"], row["customer_contact"]))
             assert all(k in CHANGEABLE for k in updates)
             tx.execute(
                 f"UPDATE cases SET {', '.join(f'{k} = ?' for k in updates)} WHERE id = ?",
@@ -836,7 +835,12 @@ class BaseStore(CrisisStoreMixin, ABC):
             return erased
         who = "customer_name = ?, customer_contact = ?, contact_key = '', name_key = '', " if own else ""
         # the answers kept as columns are erased too
-        own_columns = answer_columns(answers, self.answer_cell, ERASED if own else row["customer_name"])
+        own_columns = answer_columns(
+            answers,
+            self.answer_cell,
+            ERASED if own else row["customer_name"],
+            ERASED if own else row["customer_contact"],
+        )
         tx.execute(
             f"UPDATE cases SET {who}answers = ?, {''.join(f'{k} = ?, ' for k in own_columns)}resolution = ?,"
             f" updated_at = ? WHERE id = ?",

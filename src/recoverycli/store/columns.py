@@ -134,24 +134,33 @@ def row_of(case: Case, cell: Callable[[Any], Any] | None = None) -> dict[str, An
         "contact_key": contact_key(case.customer.contact),
         "name_key": name_key(case.customer.name),
         "crisis_id": case.crisis_id,
-        **answer_columns(case.answers, cell or sqlite_json_value, case.customer.name),
+        **answer_columns(case.answers, cell or sqlite_json_value, case.customer.name, case.customer.contact),
     }
 
 
-def answer_columns(answers: dict[str, Any], cell: Callable[[Any], Any], name: str) -> dict[str, Any]:
-    """The ANSWER_COLUMNS of a row, from its answers, and NAME_IN_TEXT (`name`: the customer's name)."""
+def answer_columns(answers: dict[str, Any], cell: Callable[[Any], Any], name: str, contact: str) -> dict[str, Any]:
+    """The ANSWER_COLUMNS of a row, from its answers, and NAME_IN_TEXT (`name`, `contact`: the customer's)."""
     out = {k: cell(answers.get(k)) for k in ANSWER_COLUMNS}
-    out[NAME_IN_TEXT] = name_in_text(name, *(out[k] for k, _ in NAMED_ANSWERS))
+    out[NAME_IN_TEXT] = name_in_text(name, contact, *(out[k] for k, _ in NAMED_ANSWERS))
     return out
 
 
-def name_in_text(name: Any, *texts: Any) -> int:
-    """NAME_IN_TEXT from the customer's name and the NAMED_ANSWERS as their columns hold them (the report's text)."""
-    from recoverycli.identity import may_name
+def name_in_text(name: Any, contact: Any, *texts: Any) -> int:
+    """NAME_IN_TEXT from the customer's name and contact and the NAMED_ANSWERS as their columns hold them (the
+    report's text): a text's bit is set where it shares a word with the name, or holds the contact as erasure finds
+    it. The report hides customers only in groups where a case's bit is set, by the customers of those cases."""
+    from recoverycli.identity import Mentions, may_hold_contact, may_name
 
-    if not isinstance(name, str):
-        return 0
-    return sum(bit for (_, bit), text in zip(NAMED_ANSWERS, texts) if text is not None and may_name(str(text), name))
+    bits = 0
+    for (_, bit), text in zip(NAMED_ANSWERS, texts):
+        if text is None:
+            continue
+        said = str(text)
+        if isinstance(name, str) and may_name(said, name):
+            bits |= bit
+        elif isinstance(contact, str) and contact.strip() and may_hold_contact(said) and Mentions([], [contact])(said):
+            bits |= bit
+    return bits
 
 
 def case_of(row: Any, events: list[Event]) -> Case:

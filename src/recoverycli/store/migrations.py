@@ -218,11 +218,11 @@ def add_period_index(db: Any) -> None:
     named = []
     try:
         cur = db.execute(
-            "SELECT id, customer_name, root_cause, gesture FROM cases"
+            "SELECT id, customer_name, customer_contact, root_cause, gesture FROM cases"
             " WHERE root_cause IS NOT NULL OR gesture IS NOT NULL"
         )
         while rows := cur.fetchmany(5000):
-            named += [(bits, r[0]) for r in rows if (bits := name_in_text(r[1], r[2], r[3]))]
+            named += [(bits, r[0]) for r in rows if (bits := name_in_text(r[1], r[2], r[3], r[4]))]
     finally:
         if lite:
             db.text_factory = factory
