@@ -172,9 +172,8 @@ class SqliteStore(BaseStore):
                 if not tighten(self.path, follow_links=True):  # it is about to hold personal data
                     raise PermissionError(errno.EPERM, "Operation not permitted")
             self.conn = self._connect(self.path)
-            self._upgrade()
-            if not damaged_ok:
-                self._refuse_altered()
+            if not self._altered(refuse=not damaged_ok):  # a damaged store is never written, not even migrated
+                self._upgrade()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: {_describe(e, self.path)}") from None
         except OSError as e:
@@ -217,8 +216,8 @@ class SqliteStore(BaseStore):
             _drop_temp(tmp)
 
     @staticmethod
-    def _migrate(conn: sqlite3.Connection, current: int) -> None:
-        for version in range(current, SCHEMA_VERSION):
+    def _migrate(conn: sqlite3.Connection, current: int, to: int = SCHEMA_VERSION) -> None:
+        for version in range(current, to):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 now = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -428,26 +427,28 @@ class SqliteStore(BaseStore):
         finally:
             _drop_temp(tmp)
 
-    def _missing_columns(self, ask: Callable[[str, str, Any], Any]) -> list[str]:
-        """Columns this schema version has that the store lacks (a column dropped by hand): every reader would fail."""
+    def _missing_columns(self, ask: Callable[[str, str, Any], Any], version: int = SCHEMA_VERSION) -> list[str]:
+        """Columns schema `version` has that the store lacks (a column dropped by hand): every reader would fail."""
         out = []
-        for table, columns in _reference_columns().items():
+        for table, columns in _reference_columns(version).items():
             have = {r[1] for r in ask(f"read the {table} table's columns", f'PRAGMA table_info("{table}")', [])}
             lacking = [c for c in columns if c not in have]
             if lacking:
-                out.append(f"table {table} lacks column(s) {', '.join(lacking)} of schema v{SCHEMA_VERSION}")
+                out.append(f"table {table} lacks column(s) {', '.join(lacking)} of schema v{version}")
         return out
 
-    def _refuse_altered(self) -> None:
-        """A store whose tables lost a column by hand is refused at once, before any command reads or writes it:
-        found only mid-way, a note or a close was saved and then reported as an error (and saved twice on a retry).
-        `check` and `backup` open it anyway (damaged_ok), to name the damage and to copy what is there."""
-        if self.conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-            return
-        lacking = self._missing_columns(lambda what, sql, default: self.conn.execute(sql).fetchall())
-        if lacking:
+    def _altered(self, refuse: bool) -> bool:
+        """Whether the store's tables lost a column by hand; refused at once, before any command reads or writes it
+        (found only mid-way, a note or a close was saved and then reported as an error, and saved twice on a retry).
+        `check` and `backup` open it anyway (refuse=False), to name the damage and to copy what is there."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if not 0 < version <= SCHEMA_VERSION:  # an empty file has nothing yet; a newer one is refused as such
+            return False
+        lacking = self._missing_columns(lambda what, sql, default: self.conn.execute(sql).fetchall(), version)
+        if lacking and refuse:
             self.conn.close()
             raise StoreError(f"{self.path}: {altered_by_hand('; '.join(lacking))}")
+        return bool(lacking)
 
     def check(self) -> dict[str, Any]:
         """Integrity check plus the figures a person wants to see after it; damage is reported, never a crash."""
@@ -461,12 +462,13 @@ class SqliteStore(BaseStore):
                 return default
 
         problems += [r[0] for r in ask("run the integrity check", "PRAGMA integrity_check", []) if r[0] != "ok"]
-        problems += [f"{m} — it was changed by hand; restore a backup" for m in self._missing_columns(ask)]
+        missing = self._missing_columns(ask)
+        problems += [f"{m} — it was changed by hand; restore a backup" for m in missing]
         problems += [
             f"event {r[1]} points at a missing case" for r in ask("check the links", "PRAGMA foreign_key_check", [])
         ]
         try:
-            problems += self.damaged_rows()
+            problems += [] if missing else self.damaged_rows()  # rows cannot be read whole without their columns
         except sqlite3.DatabaseError as e:
             problems.append(f"cannot read every case ({e})")
         by_status = dict(ask("count the cases", "SELECT status, count(*) FROM cases GROUP BY status", []))
@@ -568,11 +570,11 @@ def open_sqlite(path: Path, create: bool = True, damaged_ok: bool = False) -> Sq
 
 
 @functools.cache
-def _reference_columns() -> dict[str, list[str]]:
-    """Every table's columns at this schema version, from the migrations run on an empty database (once a process)."""
+def _reference_columns(version: int) -> dict[str, list[str]]:
+    """Every table's columns at schema `version`, from the migrations run on an empty database (once a process)."""
     reference = sqlite3.connect(":memory:", isolation_level=None)
     try:
-        SqliteStore._migrate(reference, 0)
+        SqliteStore._migrate(reference, 0, version)
         tables = [r[0] for r in reference.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         return {t: [r[1] for r in reference.execute(f'PRAGMA table_info("{t}")')] for t in tables}
     finally:
