@@ -140,7 +140,7 @@ def test_the_shared_store_going_away_mid_call_loses_nothing(pg_cluster, pg_url: 
     pg_cluster.sql(away, pg_url)
     term.send(ENTER)
     assert term.exit_status() == 1
-    kept = re.search(r"every answer is in (\S+\.answers\.yaml); when the store is back", term.everything())
+    kept = re.search(r"every answer is in\s+(\S+\.answers\.yaml);\s+when the store is back", term.everything())
     assert kept, term.text()
     pg_cluster.sql(back, pg_url)
 
