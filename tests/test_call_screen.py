@@ -525,3 +525,26 @@ def test_help_loads_neither_the_call_screen_nor_the_prompts() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_a_filter_and_enter_typed_in_one_burst_pick_what_was_typed(store) -> None:
+    """ "room⏎" typed at once: the Enter arrived before the list had narrowed, and picked the first playbook of the
+    whole list ("Booked wrong by a partner"). Found in tmux at 80×24 with `send-keys room Enter`."""
+    books = Library([bundled_dir()]).catalogue()
+    picked: list[str] = []
+
+    def conduct(clerk: Any) -> None:
+        picked.append(clerk.choose_playbook(books))
+        picked.append(clerk.ask_staff())
+
+    app = CallScreen(conduct)
+
+    async def call() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, "What went wrong?")
+            await type_keys(pilot, "flight\r")  # one burst, Enter included
+            await answer(pilot, "Your name (staff)?", "Dana Reyes\r")
+            await pilot.pause(0.2)
+
+    run(call())
+    assert picked == ["flight-disruption", "Dana Reyes"]

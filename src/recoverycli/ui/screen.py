@@ -413,9 +413,19 @@ class FilterBox(Gate, Input):
         elif event.key == "enter":
             event.stop()
             event.prevent_default()
+            screen = self.call_screen
+            if screen.filtered_for != self.value and screen.frame is not None:
+                # "room⏎" typed in one burst: the list has not caught up with the last keys yet, so pick from what
+                # was typed, not from the list as it stood a moment ago (that picked "Booked wrong by a partner")
+                from recoverycli.playbooks.library import matching
+
+                ranked = matching(screen.frame.ask.books, self.value)
+                if ranked:
+                    screen.submit(ranked[0].id)
+                return
             option = choices.highlighted_option
             if option is not None:
-                self.call_screen.submit(option.id)
+                screen.submit(option.id)
 
 
 class CallScreen(App[None]):
@@ -478,6 +488,7 @@ class CallScreen(App[None]):
         self.failure: BaseException | None = None
         self.finished = False
         self.noted_dropped = False
+        self.filtered_for = ""  # the filter text the picker's list shows the matches of
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -602,6 +613,7 @@ class CallScreen(App[None]):
             ranked = matching(self.frame.ask.books, event.value)
             labels = dict(self.frame.ask.options)
             self._fill(self.query_one("#choices", Choices), [(b.id, labels[b.id]) for b in ranked], None)
+            self.filtered_for = event.value
 
     # -- drawing ----------------------------------------------------------------------------------
 
@@ -655,6 +667,7 @@ class CallScreen(App[None]):
             self._fill(choices, ask.options, ask.highlight)
         if ask.kind == "picker":
             filter_box.value = ""
+            self.filtered_for = ""  # the list just filled is the whole list
         if ask.kind in ("text", "multiline"):
             area.multiline = ask.kind == "multiline"
             area.set_class(area.multiline, "multiline")
