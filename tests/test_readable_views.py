@@ -145,3 +145,24 @@ def test_show_of_a_draft_stopped_mid_answer_says_what_was_being_typed(store_path
     words = flat(screen(["show", saved.id], 80))
     assert "Being typed when the call stopped (What outcome would they like?) A refund and" in words
     assert "{'prompt'" not in words
+
+
+def test_a_rule_that_fires_twice_is_one_note_quoting_both_places() -> None:
+    """At 80×24 "Someone will look into it as soon as possible" printed the same reason and advice twice (for
+    "Someone will" and for "look into it"), pushing the third flag off the screen."""
+    from recoverycli.coach import Flag
+    from recoverycli.ui.views import coach_notes
+
+    def flag(rule: str, match: str, level: str = "warning") -> Flag:
+        return Flag(rule, "vague", level, 0, len(match), match, f"why {rule}", f"try {rule}")
+
+    flags = [
+        flag("not-specific", "as soon as possible"),
+        flag("vague-someone", "Someone will"),
+        flag("vague-someone", "look into it", "error"),
+    ]
+    notes = coach_notes(flags)
+    assert [(q, f.rule, f.level) for q, f in notes] == [
+        ("“as soon as possible”", "not-specific", "warning"),
+        ("“Someone will”, “look into it”", "vague-someone", "error"),  # both places, at the stricter level
+    ]

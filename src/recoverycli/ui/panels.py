@@ -15,6 +15,7 @@ from rich.text import Text
 
 from recoverycli.dates import local
 from recoverycli.safety import safe_text
+from recoverycli.ui import views
 
 if TYPE_CHECKING:
     from recoverycli.call.wizard import Call, Repeat, StepView
@@ -384,9 +385,9 @@ def emergency_panel(call: Call, repeat: Repeat) -> Panel:
 
 def coach_flags(flags: list[Flag]) -> Panel:
     lines: list[RenderableType] = []
-    for f in flags:
+    for quoted, f in views.coach_notes(flags):  # one note per rule, quoting every place it fired
         line = Text("⚑ ", style="yellow" if f.level == "warning" else "red")
-        line.append(safe_text(f"“{f.match}”", markup=False), style="bold")
+        line.append(safe_text(quoted, markup=False), style="bold")
         line.append(safe_text(f" — {f.reason}\n   Try: {f.suggestion} ", markup=False))
         line.append(safe_text(f"[{f.rule}]", markup=False), style="dim")
         lines.append(line)

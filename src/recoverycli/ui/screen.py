@@ -213,7 +213,7 @@ class ScreenAsker:
         self.crisis_detail = views.crisis_detail(call, listing)
 
     def coached(self, prompt: Prompt, value: str, flags: list[Any], blocking: bool) -> bool:
-        notes = [("coach", f"⚑ “{f.match}” — {f.reason} Try: {f.suggestion} [{f.rule}]") for f in flags]
+        notes = [("coach", f"⚑ {q} — {f.reason} Try: {f.suggestion} [{f.rule}]") for q, f in views.coach_notes(flags)]
         self.retry[prompt.id] = value
         if blocking:  # said first: the flags under it may run past the bottom of a small screen
             self.pending += [("error", "✗ This cannot be saved as it is — rewrite it; why is below (PgDn)"), *notes]

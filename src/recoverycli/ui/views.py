@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from recoverycli.dates import say_time
@@ -248,3 +249,17 @@ def confirm_hint(prompt: Prompt, current: Any) -> tuple[str, bool]:
     """'(y/N)' and the answer Enter alone gives: what was answered before, else no."""
     default = bool(current) if current is not None else False
     return ("(Y/n)" if default else "(y/N)"), default
+
+
+def coach_notes(flags: list[Any]) -> list[tuple[str, Any]]:
+    """The coach's flags as the clerk reads them: one per rule, quoting every place it fired ("Someone will",
+    "look into it"), so the same reason and advice are not printed twice on a small screen. (the quotes, the rule's
+    first flag, at the level of its strictest)"""
+    by_rule: dict[str, list[Any]] = {}
+    for f in flags:
+        by_rule.setdefault(f.rule, []).append(f)
+    notes = []
+    for same in by_rule.values():
+        level = "error" if any(f.level == "error" for f in same) else same[0].level
+        notes.append((", ".join(dict.fromkeys(f"“{f.match}”" for f in same)), replace(same[0], level=level)))
+    return notes
