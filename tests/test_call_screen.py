@@ -359,15 +359,20 @@ def test_resume_opens_at_the_first_unanswered_question_with_what_was_captured(st
     assert "Customer's name?" not in first
 
 
-def test_the_picker_puts_ids_and_titles_before_descriptions(store) -> None:
+def picker_screen(picked: list[str]) -> CallScreen:
+    """A call screen that asks only for a playbook from the bundled catalogue and the staff name, into `picked`."""
     books = Library([bundled_dir()]).catalogue()
-    picked: list[str] = []
 
     def conduct(clerk: Any) -> None:
         picked.append(clerk.choose_playbook(books))
         picked.append(clerk.ask_staff())
 
-    app = CallScreen(conduct)
+    return CallScreen(conduct)
+
+
+def test_the_picker_puts_ids_and_titles_before_descriptions(store) -> None:
+    picked: list[str] = []
+    app = picker_screen(picked)
 
     async def call() -> str:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -530,14 +535,8 @@ def test_help_loads_neither_the_call_screen_nor_the_prompts() -> None:
 def test_a_filter_and_enter_typed_in_one_burst_pick_what_was_typed(store) -> None:
     """ "room⏎" typed at once: the Enter arrived before the list had narrowed, and picked the first playbook of the
     whole list ("Booked wrong by a partner"). Found in tmux at 80×24 with `send-keys room Enter`."""
-    books = Library([bundled_dir()]).catalogue()
     picked: list[str] = []
-
-    def conduct(clerk: Any) -> None:
-        picked.append(clerk.choose_playbook(books))
-        picked.append(clerk.ask_staff())
-
-    app = CallScreen(conduct)
+    app = picker_screen(picked)
 
     async def call() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
