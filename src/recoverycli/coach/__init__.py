@@ -573,6 +573,14 @@ def _signature_at(text: str) -> int:
     return len(text)
 
 
+def _addressed(text: str, end: int, known: set[str]) -> bool:
+    """Whether the words after a greeting's first word, up to the end of the greeting, name the customer: the first word
+    was a title or a role ("Dear Professor Vollmer", "Hi Coach Ramirez", "Dear Father Michael Byrne")."""
+    rest = re.match(r"[^\n,.!?:;]{0,60}", text[end:])
+    words = re.findall(r"[^\W\d_][\w'’-]*", rest.group(0) if rest else "")
+    return any(_plain(w) in known for w in words[:3])
+
+
 def name_flags(text: str, customer: str) -> list[Flag]:
     """A greeting or address that names someone other than this case's customer (the canned-reply disaster). A
     greeting, or a name that opens the reply, blocks; another customer's name further in warns (it may be someone
@@ -601,7 +609,11 @@ def name_flags(text: str, customer: str) -> list[Flag]:
                 continue
             if m.start(1) >= signature:
                 continue
-            sure = rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))
+            if rx is _GREETING and _addressed(text, m.end(1), known):  # "Dear Professor Vollmer", "Hi Coach Ramirez"
+                continue
+            # a greeting, or a name that opens the reply, blocks - unless the name is also a word ("Hi Coach,",
+            # "Dear Captain,"): a strict prompt refuses only when the coach is sure it is someone else's name
+            sure = (rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))) and not _is_word(name)
             out.append(
                 Flag(
                     "wrong-name",
