@@ -341,7 +341,8 @@ def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> l
 
 
 _PLACEHOLDER = re.compile(
-    r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
+    r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|"
+    r"\[[A-Z][A-Z0-9 _/.#-]*[A-Z.#]\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
     r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}"
 )
 
