@@ -732,8 +732,8 @@ _WHO = re.compile(
 _DONE = re.compile(
     r"\b(?:I|we)(?:'ve|’ve| have)\s+(?:just\s+|already\s+|now\s+|personally\s+|also\s+)*"
     r"(?!been\b|had\b|got to\b|(?:raised|passed|flagged|noted|logged|forwarded|escalated|reported|mentioned|asked|"
-    r"told|spoken|contacted|emailed|messaged|sent|put in|made a note|let|informed|alerted|chased|requested)\b)"
-    r"[a-z]+(?:ed|t|en|ne|ung|ught|ade|ook|ent|ut)\b(?!\s+to\b)|"
+    r"told|said|spoken|contacted|emailed|messaged|sent|put in|made a note|let|informed|alerted|chased|requested)\b)"
+    r"[a-z]+(?:ed|t|en|ne|ung|ught|ade|ook|ent|ut|aid)\b(?!\s+to\b)|"
     r"\b(?:has|have) (?:now |already |just )?been [a-z]+(?:ed|t|en|ne)\b|"
     r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b",
     re.I,
