@@ -38,6 +38,7 @@ def test_a_greeting_word_that_is_also_a_word_warns_rather_than_blocks() -> None:
 
     assert levels("Hi Coach, I've refunded the transfer.") <= {"warning"}
     assert levels("Hi Marco, I've refunded the transfer.") == {"error"}
+    assert levels("Dear Marco Okoro, I've refunded the transfer.") == {"warning"}  # another first name: still said
 
 
 @pytest.mark.parametrize(

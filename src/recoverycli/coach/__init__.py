@@ -610,11 +610,14 @@ def name_flags(text: str, customer: str) -> list[Flag]:
                 continue
             if m.start(1) >= signature:
                 continue
-            if rx is _GREETING and _addressed(text, m.end(1), known):  # "Dear Professor Vollmer", "Hi Coach Ramirez"
+            addressed = rx is _GREETING and _addressed(text, m.end(1), known)
+            if addressed and _is_word(name):  # a title or a role: "Dear Professor Vollmer", "Hi Coach Ramirez"
                 continue
             # a greeting, or a name that opens the reply, blocks - unless the name is also a word ("Hi Coach,",
-            # "Dear Captain,"): a strict prompt refuses only when the coach is sure it is someone else's name
+            # "Dear Captain,") or the customer's own name follows ("Dear Maria Souza" to Ana Souza: a warning): a
+            # strict prompt refuses only when the coach is sure it is someone else's name
             sure = (rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))) and not _is_word(name)
+            sure = sure and not addressed
             out.append(
                 Flag(
                     "wrong-name",
