@@ -341,7 +341,8 @@ def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> l
 
 
 _PLACEHOLDER = re.compile(
-    r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
+    r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|"
+    r"\[[A-Z][A-Z0-9 _/.#-]*[A-Z.#]\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
     r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}"
 )
 
@@ -573,6 +574,14 @@ def _signature_at(text: str) -> int:
     return len(text)
 
 
+def _addressed(text: str, end: int, known: set[str]) -> bool:
+    """Whether the words after a greeting's first word, up to the end of the greeting, name the customer: the first word
+    was a title or a role ("Dear Professor Vollmer", "Hi Coach Ramirez", "Dear Father Michael Byrne")."""
+    rest = re.match(r"[^\n,.!?:;]{0,60}", text[end:])
+    words = re.findall(r"[^\W\d_][\w'’-]*", rest.group(0) if rest else "")
+    return any(_plain(w) in known for w in words[:3])
+
+
 def name_flags(text: str, customer: str) -> list[Flag]:
     """A greeting or address that names someone other than this case's customer (the canned-reply disaster). A
     greeting, or a name that opens the reply, blocks; another customer's name further in warns (it may be someone
@@ -601,7 +610,14 @@ def name_flags(text: str, customer: str) -> list[Flag]:
                 continue
             if m.start(1) >= signature:
                 continue
-            sure = rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))
+            addressed = rx is _GREETING and _addressed(text, m.end(1), known)
+            if addressed and _is_word(name):  # a title or a role: "Dear Professor Vollmer", "Hi Coach Ramirez"
+                continue
+            # a greeting, or a name that opens the reply, blocks - unless the name is also a word ("Hi Coach,",
+            # "Dear Captain,") or the customer's own name follows ("Dear Maria Souza" to Ana Souza: a warning): a
+            # strict prompt refuses only when the coach is sure it is someone else's name
+            sure = (rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))) and not _is_word(name)
+            sure = sure and not addressed
             out.append(
                 Flag(
                     "wrong-name",
@@ -714,12 +730,26 @@ _WHO = re.compile(
 )
 
 
+# a commitment already carried out needs no "when" or "who" ("I've reversed the charge myself", "your new boarding
+# passes are on your phone", "the refund has been issued"): what is done cannot be vague
+_DONE = re.compile(
+    r"\b(?:I|we)(?:'ve|’ve| have)\s+(?:just\s+|already\s+|now\s+|personally\s+|also\s+)*"
+    r"(?!been\b|had\b|got to\b|(?:raised|passed|flagged|noted|logged|forwarded|escalated|reported|mentioned|asked|"
+    r"told|said|spoken|contacted|emailed|messaged|sent|put in|made a note|let|informed|alerted|chased|requested)\b)"
+    r"[a-z]+(?:ed|t|en|ne|ung|ught|ade|ook|ent|ut|aid)\b(?!\s+to\b)|"
+    r"\b(?:has|have) (?:now |already |just )?been [a-z]+(?:ed|t|en|ne)\b|"
+    r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b",
+    re.I,
+)
+
+
 def specific_flags(text: str) -> list[Flag]:
     """[kuzmeski-specific] a commitment says what will happen, who does it, and when."""
     missing = []
-    if not _WHEN.search(text):
+    done = bool(_DONE.search(text))
+    if not _WHEN.search(text) and not done:
         missing.append("when")
-    if not _WHO.search(text) and not _ROLE.search(text) and not _NAME.search(text):
+    if not _WHO.search(text) and not _ROLE.search(text) and not _NAME.search(text) and not done:
         missing.append("who")
     words = re.findall(r"[^\W\d_]{2,}", text)
     if len(words) < 3:

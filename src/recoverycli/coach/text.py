@@ -50,6 +50,23 @@ _WHOLE = {
     "sry": "sorry",
     "soz": "sorry",
     "plz": "please",
+    # apostrophes left out in a hurry: "wont", "youll", "dont"
+    "wont": "will not",
+    "youll": "you will",
+    "youre": "you are",
+    "dont": "do not",
+    "didnt": "did not",
+    "doesnt": "does not",
+    "isnt": "is not",
+    "wasnt": "was not",
+    "cant": "can not",
+    "couldnt": "could not",
+    "wouldnt": "would not",
+    "theyll": "they will",
+    "theyre": "they are",
+    "ive": "i have",
+    "im": "i am",
+    "thats": "that is",
 }
 _ENDINGS = (("n't", " not"), ("'ll", " will"), ("'re", " are"), ("'ve", " have"), ("'m", " am"), ("'d", " would"))
 
