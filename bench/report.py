@@ -83,10 +83,10 @@ def generate(location: str, n: int, order: str) -> None:
     offsets = [timedelta(days=rnd.randrange(60), minutes=rnd.randrange(1440)) for _ in range(n)]
     if order == "time":
         offsets.sort(reverse=True)  # oldest first: made, and inserted, in time order
-    if answer_columns is not None and len(inspect.signature(answer_columns).parameters) == 2:  # before schema v8
-        two = answer_columns
-        answer_columns = lambda answers, cell, name: two(answers, cell)  # noqa: E731
-    cols = COLS + (tuple(answer_columns({}, store.answer_cell, "")) if answer_columns else ())
+    if answer_columns is not None:  # (answers, cell) before schema v8, then (…, name), then (…, name, contact)
+        given, takes = answer_columns, len(inspect.signature(answer_columns).parameters)
+        answer_columns = lambda *args: given(*args[:takes])  # noqa: E731
+    cols = COLS + (tuple(answer_columns({}, store.answer_cell, "", "")) if answer_columns else ())
     rows: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     for i, offset in enumerate(offsets):
@@ -123,7 +123,7 @@ def generate(location: str, n: int, order: str) -> None:
             f"g{i % 30000}@example.com",
             f"guest {i % 30000}",
         )
-        cells = answer_columns(answers, store.answer_cell, row[5]) if answer_columns else {}
+        cells = answer_columns(answers, store.answer_cell, row[5], row[6]) if answer_columns else {}
         rows.append(row + tuple(cells.values()))
         if i % 10 == 0:
             flags = rnd.sample(["blame", "no_apology", "vague_commitment", "jargon"], k=rnd.randrange(1, 3))
