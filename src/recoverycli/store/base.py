@@ -375,7 +375,8 @@ class BaseStore(CrisisStoreMixin, ABC):
             f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
             f" complaint_number, follow_up_date, follow_up_done_at, closed_at, {NAME_IN_TEXT} AS named, coached,"
             f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
-            f" {j('root_cause')} AS rc, coalesce({j('room_number')}, {j('location')}, '') AS place,"
+            f" {j('root_cause')} AS rc, CASE WHEN trim({j('root_cause')}) != '' THEN lower(trim({j('root_cause')})) END"
+            f" AS rc_key, coalesce({j('room_number')}, {j('location')}, '') AS place,"
             f" {j('gesture')} AS g,"
             f" {j('incident_at')} AS incident,"
             f" CASE WHEN {j('incident_at')} IS NOT NULL THEN {self.hours_between('created_at', j('incident_at'))} * 60"
@@ -425,15 +426,14 @@ class BaseStore(CrisisStoreMixin, ABC):
         # free text may quote a customer: a group brings the names and contacts of the cases whose own text shares a
         # word with their customer's name or holds their contact (name_in_text, kept at save), to hide them by; a
         # group's cases share its text, so whoever it quotes is among them
-        has_cause = "rc IS NOT NULL AND trim(rc) != ''"
-        causes = q(
-            f"SELECT lower(trim(rc)), playbook_id, place, min(rc), count(*), max(named & {CAUSE_BIT}) FROM {p}"
-            f" WHERE {has_cause} GROUP BY lower(trim(rc)), playbook_id, place"
+        causes = q(  # rc_key: the cause as grouped (trimmed, lower case), NULL for none
+            f"SELECT rc_key, playbook_id, place, min(rc), count(*), max(named & {CAUSE_BIT}) FROM {p}"
+            " WHERE rc_key IS NOT NULL GROUP BY rc_key, playbook_id, place"
         )
         people = self._people(
             p,
-            ("lower(trim(rc))", "playbook_id", "place"),
-            f"{has_cause} AND (named & {CAUSE_BIT}) != 0",
+            ("rc_key", "playbook_id", "place"),
+            f"rc_key IS NOT NULL AND (named & {CAUSE_BIT}) != 0",
             [r[:3] for r in causes if r[5]],
         )
         out["root_causes"] = [(text, pb, at, n, *people.get((k, pb, at), NOBODY)) for k, pb, at, text, n, _ in causes]
