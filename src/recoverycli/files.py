@@ -126,6 +126,25 @@ def protected_reason(path: Path, stores: Iterable[Path | str] = ()) -> str | Non
     return None
 
 
+def streams_onto_a_store() -> dict[int, str]:
+    """Standard output or error (fd 1, 2) that the shell opened onto a case store, a companion or a backup
+    (`recover export >> cases.db`, `2>> cases.db`), with why: anything written there would be appended to the
+    database. Only a non-empty regular file is looked at, so a terminal, a pipe or a new file costs one fstat."""
+    found: dict[int, str] = {}
+    for fd in (1, 2):
+        try:
+            st = os.fstat(fd)
+            if not (stat.S_ISREG(st.st_mode) and st.st_size):
+                continue
+            target = Path(os.readlink(f"/proc/self/fd/{fd}"))  # the file's own name, for its -wal/-shm suffix
+        except OSError:  # closed, or no /proc (the shell's own check is then all there is)
+            continue
+        reason = protected_reason(target)
+        if reason is not None:
+            found[fd] = f"{target}: {reason}"
+    return found
+
+
 # --- output files a user names ------------------------------------------------------------------
 def _kind(mode: int) -> str:
     for test, name in (

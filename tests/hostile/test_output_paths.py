@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,6 +20,7 @@ from tests.helpers import make_case
 from tests.hostile import fingerprint, one_line, run
 
 runner = CliRunner()
+BIN = Path(sys.executable).parent
 WRITERS = {
     "export": ["export", "--output"],
     "report": ["report", "--format", "json", "--output"],
@@ -246,17 +250,74 @@ def test_dev_stdout_redirected_to_a_file_is_written_through_the_shells_file(
 
 
 def test_dev_stdout_appending_to_the_store_is_refused(store, store_path: Path) -> None:
-    """`>> cases.db` after `-o /dev/stdout` would add CSV to the database: refused, the store intact."""
+    """`>> cases.db` after `-o /dev/stdout` would add CSV to the database: refused before the command runs, the store
+    intact; a descriptor beyond the standard ones (`-o /dev/fd/3 3>> cases.db`) is refused by the output check."""
     before = fingerprint(store_path)
     with store_path.open("a") as fh:
         result = run("export", "--output", "/dev/stdout", stdout=fh)
+    assert result.returncode == 2
+    assert one_line(result.stderr) == (
+        f"error: standard output is {store_path}: it is a SQLite database (a case store or a backup of one) — nothing"
+        " was written and the command did not run; redirect > to another file"
+    )
+    assert fingerprint(store_path) == before
+    with store_path.open("a") as fh:
+        result = run_with_fd3("export", "--output", "/dev/fd/3", fd3=fh)
     assert result.returncode == 1
     assert one_line(result.stderr) == (
-        f"/dev/stdout: will not write the export there: it is the case store ({store_path}) — redirect it to another"
-        " file"
+        f"/dev/fd/3: will not write the export there: it is the case store ({store_path}) — redirect it to another file"
     )
     assert fingerprint(store_path) == before
     intact(store_path)
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_shell_redirection_onto_the_store_writes_nothing_there(store, store_path: Path, stream: str) -> None:
+    """`recover export >> cases.db` or `recover report --since nonsense 2>> cases.db` (hostile pass 3: the refusal
+    itself was appended to the database): the command does not run, not one byte reaches the store, and the other
+    stream says why. A `>>` onto an ordinary file still works."""
+    before = fingerprint(store_path)
+    args = ["export"] if stream == "stdout" else ["report", "--since", "nonsense"]
+    with store_path.open("a") as fh:
+        if stream == "stdout":
+            result = run(*args, stdout=fh)
+            said = result.stderr
+        else:
+            result = subprocess.run(
+                [str(BIN / "recover"), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=fh, text=True
+            )
+            said = result.stdout
+    assert result.returncode == 2
+    redirect = ">" if stream == "stdout" else "2>"
+    assert one_line(said) == (
+        f"error: standard {'output' if stream == 'stdout' else 'error'} is {store_path}: it is a SQLite database (a"
+        f" case store or a backup of one) — nothing was written and the command did not run; redirect {redirect} to"
+        " another file"
+    )
+    assert fingerprint(store_path) == before
+    intact(store_path)
+
+
+def test_appending_to_an_ordinary_file_still_works(store, tmp_path: Path) -> None:
+    log = tmp_path / "nightly.csv"
+    log.write_text("earlier run\n")
+    with log.open("a") as fh:
+        assert run("export", stdout=fh).returncode == 0
+    first, rest = log.read_text().split("\n", 1)
+    assert first == "earlier run" and rest.startswith("case_id,") and len(rest.splitlines()) == 4
+
+
+def run_with_fd3(*args: str, fd3: Any) -> subprocess.CompletedProcess[str]:
+    """`recover ARGS 3>> FILE`: the file open as descriptor 3 in the child."""
+    fd = fd3.fileno()
+    return subprocess.run(
+        [str(BIN / "recover"), *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        close_fds=False,  # the descriptor is made 3 in the child, after the fork
+        preexec_fn=lambda: os.dup2(fd, 3),
+    )
 
 
 def test_the_report_table_goes_to_the_file_it_is_given(store, tmp_path: Path) -> None:

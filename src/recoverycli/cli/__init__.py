@@ -146,7 +146,31 @@ def _options(
 
 
 def main() -> None:
+    _refuse_streams_onto_a_store()
     app()
+
+
+def _refuse_streams_onto_a_store() -> None:
+    """`recover export >> cases.db` (or `2>> cases.db`): the shell opened the store for appending before recover
+    ran. Nothing is written there, the command does not run; the other stream says why, if it is safe."""
+    from recoverycli.files import streams_onto_a_store
+
+    found = streams_onto_a_store()
+    if not found:
+        return
+    import os
+    import sys
+
+    for fd, why in found.items():
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fd)  # not one byte reaches the store, even from a library
+        if 3 - fd not in found:
+            stream = "output" if fd == 1 else "error"
+            os.write(
+                3 - fd,
+                f"error: standard {stream} is {why} — nothing was written and the command did not run; redirect"
+                f" {'>' if fd == 1 else '2>'} to another file\n".encode(),
+            )
+    sys.exit(2)
 
 
 if __name__ == "__main__":
