@@ -716,3 +716,16 @@ def test_a_claim_works_without_libpq_pipelines(pg_url: str, tmp_path: Path, monk
     first, second = crisis.claim(store, found, "Desk 1", T0), crisis.claim(store, found, "Desk 2", T0)
     assert (first.customer.name, second.customer.name) == ("Guest 000", "Guest 001")
     assert crisis.claim(store, found, "Desk 3", T0) is None
+
+
+def test_a_call_back_weeks_away_is_confirmed_with_its_date(store_url: str, tmp_path: Path) -> None:
+    """'tried again after Tue 14:05' was ambiguous for a call-back three weeks away (hostile pass 3): a moment more
+    than a day off is said with its date, as everywhere else."""
+    store, found = opened(store_url, tmp_path, people(1))
+    later = tmp_path / "later.yaml"
+    later.write_text("staff: Maya\nanswers: {outcome: call back, call_back_at: in 20 days}\n")
+    result = cli("crisis", "call", "--answers", str(later))
+    assert result.exit_code == 0, result.output
+    due = store.crisis_list(found.id)[0]["next_try_at"]
+    local = datetime.fromisoformat(due).astimezone()
+    assert f"tried again after {local:%a} {local.day} {local:%b} {local:%H:%M}" in result.stderr, result.stderr

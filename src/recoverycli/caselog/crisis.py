@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from recoverycli.caselog.crisis_import import Problem, ReadList
+from recoverycli.dates import say_time
 from recoverycli.errors import NotFoundError, RecoverError, UsageError
 from recoverycli.playbooks.schema import Option, Prompt
 
@@ -265,7 +266,7 @@ class Listing:
 
 
 def _when(dt: datetime | None) -> str:
-    return dt.astimezone().strftime("%a %H:%M") if dt else "—"
+    return say_time(dt, datetime.now(UTC)) if dt else "—"
 
 
 # --- opening a crisis and loading its list ----------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from recoverycli.dates import say_time
 from recoverycli.safety import safe_text
 
 if TYPE_CHECKING:
@@ -33,13 +34,12 @@ OUTCOME_WORDS = {
 
 
 def when(value: datetime | str | None) -> str:
-    """A time as people say it at a desk: 'Tue 14:05'."""
+    """A time as people say it at a desk: 'today 14:05', 'Tue 1 Dec 09:00' (a call-back weeks away has its date)."""
     if value is None:
         return "—"
     if isinstance(value, str) and "T" not in value:  # a day, not a moment: 'Sat 5 Dec'
         return datetime.fromisoformat(value).strftime("%a %-d %b")
-    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return dt.astimezone().strftime("%a %H:%M")
+    return say_time(datetime.fromisoformat(value) if isinstance(value, str) else value, datetime.now(UTC))
 
 
 def _attempt_line(a: Attempt) -> Text:
