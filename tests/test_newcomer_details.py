@@ -38,3 +38,17 @@ def test_a_long_message_is_wrapped_between_words_never_inside_one() -> None:
     path = "/tmp/" + "a" * 100 + "/list.csv"
     assert fitted(f"read {path}", 80).split("\n") == ["read", path]  # a path is never cut
     assert fitted("short", 80) == "short"
+
+
+def test_wide_characters_are_wrapped_by_the_cells_they_take() -> None:
+    """A customer's name in Chinese or Japanese takes two columns a character (hostile pass 3: wrapped by characters,
+    the line ran past the terminal and was cut there)."""
+    from rich.cells import cell_len
+
+    from recoverycli.cli.common import fitted
+
+    message = "error: no case for 王小明 山田花子 李娜 — " + "请再检查一下顾客的名字 " * 2 + "(check it)"
+    assert len(message) <= 80 < cell_len(message)
+    lines = fitted(message, 80).split("\n")
+    assert len(lines) == 2 and all(cell_len(line) <= 80 for line in lines)
+    assert " ".join(lines) == message

@@ -123,12 +123,25 @@ def echo(message: object, err: bool = False, **style: Any) -> None:
 
 
 def fitted(text: str, width: int) -> str:
-    """`text` wrapped at spaces to `width`; a word longer than the line (a path, a URL) stays whole."""
-    if len(text) <= width:
+    """`text` wrapped at spaces to `width` terminal cells (a Chinese or Japanese character takes two); a word longer
+    than the line (a path, a URL) stays whole."""
+    if len(text) * 2 <= width:
         return text
-    import textwrap
+    from rich.cells import cell_len
 
-    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+    if cell_len(text) <= width:
+        return text
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    for word in text.split():
+        size = cell_len(word)
+        if line and used + 1 + size > width:
+            lines.append(" ".join(line))
+            line, used = [], 0
+        used += size + (1 if line else 0)
+        line.append(word)
+    return "\n".join([*lines, " ".join(line)])
 
 
 def guarded(fn: Callable[P, R]) -> Callable[P, R]:
