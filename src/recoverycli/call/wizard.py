@@ -62,7 +62,7 @@ MAX_NUMBER = 10**15  # larger is a typo, and beyond what JSON numbers carry exac
 
 def clean_staff(raw: Any) -> str:
     """A staff name, checked as a customer's name is: text, control characters stripped, at most 200 characters."""
-    return check_answer(STAFF_PROMPT, raw, None)
+    return str(check_answer(STAFF_PROMPT, raw, None))
 
 
 @dataclass

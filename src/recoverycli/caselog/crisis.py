@@ -13,12 +13,15 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recoverycli.caselog.crisis_import import Problem, ReadList
 from recoverycli.dates import say_time
 from recoverycli.errors import NotFoundError, RecoverError, UsageError
 from recoverycli.playbooks.schema import Option, Prompt
+
+if TYPE_CHECKING:
+    from recoverycli.store.base import BaseStore
 
 OUTREACH = "outreach"
 RETRY = timedelta(minutes=30)
@@ -289,7 +292,7 @@ def heading(title: str, supplier: str | None) -> tuple[str, str]:
 
 
 def open_crisis(
-    store: Any,
+    store: BaseStore,
     title: str,
     supplier: str | None,
     playbook_id: str,
@@ -371,7 +374,7 @@ class Added:
     problems: list[Problem]
 
 
-def add_customers(store: Any, crisis_id: str, read: ReadList, now: datetime, staff: str = "") -> Added:
+def add_customers(store: BaseStore, crisis_id: str, read: ReadList, now: datetime, staff: str = "") -> Added:
     """More customers for an open crisis: every row checked against the list too; nothing added if any is bad.
 
     A row for a customer marked wrong number, with a new contact, corrects them and puts them back in the queue.
@@ -394,7 +397,7 @@ def add_customers(store: Any, crisis_id: str, read: ReadList, now: datetime, sta
     return result
 
 
-def reach_figures(store: Any, now: datetime) -> list[tuple[Crisis, int, int]]:
+def reach_figures(store: BaseStore, now: datetime) -> list[tuple[Crisis, int, int]]:
     """Each open crisis with its customers and how many are reached: what a pace check needs (`watch --notify`)."""
     out = []
     for row in store.crisis_rows("open"):
@@ -403,7 +406,7 @@ def reach_figures(store: Any, now: datetime) -> list[tuple[Crisis, int, int]]:
     return out
 
 
-def resolve(store: Any, crisis_id: str | None, open_only: bool = True) -> Crisis:
+def resolve(store: BaseStore, crisis_id: str | None, open_only: bool = True) -> Crisis:
     """The crisis named, or the only open one."""
     if crisis_id:
         return Crisis.from_row(store.crisis_row(crisis_id))
@@ -428,7 +431,7 @@ class Claim:
     draft_ids: list[str] = field(default_factory=list)
 
 
-def claim(store: Any, crisis: Crisis, staff: str, now: datetime) -> Claim | None:
+def claim(store: BaseStore, crisis: Crisis, staff: str, now: datetime) -> Claim | None:
     if crisis.status != "open":
         raise RecoverError(f"crisis {crisis.id} is closed ({crisis.close_reason}) — nobody is called for it any more")
     got = store.claim_next(crisis.id, staff, now, crisis.lease)
@@ -445,7 +448,7 @@ def outreach_listing(claim_: Claim, supplier: list[dict[str, Any]]) -> Listing:
     return Listing(claim_.crisis, claim_.customer, OUTREACH, claim_.attempts, supplier)
 
 
-def nobody_due(store: Any, crisis: Crisis, now: datetime) -> str:
+def nobody_due(store: BaseStore, crisis: Crisis, now: datetime) -> str:
     """Why there is nobody to call right now, and when there will be."""
     counts = store.crisis_counts(crisis.id, now)["by_state"]
     nxt = store.next_due(crisis.id, now)
@@ -508,7 +511,7 @@ def attempt_record(attempt: dict[str, Any], staff: str, answers: dict[str, Any] 
 
 
 def record(
-    store: Any,
+    store: BaseStore,
     claim_: Claim,
     attempt: dict[str, Any],
     staff: str,
@@ -527,7 +530,7 @@ def record(
 
 
 # --- the board --------------------------------------------------------------------------------------
-def board(store: Any, crisis: Crisis, now: datetime) -> dict[str, Any]:
+def board(store: BaseStore, crisis: Crisis, now: datetime) -> dict[str, Any]:
     """Everything a manager watches during a crisis, as one JSON-able document."""
     counts = store.crisis_counts(crisis.id, now)
     total = counts["total"]
@@ -551,7 +554,7 @@ def board(store: Any, crisis: Crisis, now: datetime) -> dict[str, Any]:
     }
 
 
-def supplier_entries(store: Any, crisis_id: str) -> list[dict[str, Any]]:
+def supplier_entries(store: BaseStore, crisis_id: str) -> list[dict[str, Any]]:
     return [
         {
             "at": r["at"],
@@ -566,7 +569,7 @@ def supplier_entries(store: Any, crisis_id: str) -> list[dict[str, Any]]:
 
 
 def log_supplier(
-    store: Any,
+    store: BaseStore,
     crisis: Crisis,
     staff: str,
     note: str,
@@ -617,14 +620,14 @@ def log_supplier(
     return entry
 
 
-def close(store: Any, crisis: Crisis, staff: str, reason: str, give_up: bool, now: datetime) -> dict[str, int]:
+def close(store: BaseStore, crisis: Crisis, staff: str, reason: str, give_up: bool, now: datetime) -> dict[str, int]:
     from recoverycli.caselog.changes import _text
 
     return store.close_crisis(crisis.id, staff, _text(reason, "the reason"), now, give_up)
 
 
 # --- inbound: a listed customer calls us ---------------------------------------------------------------
-def listing_for(store: Any, contact: str, name: str, closed_since: str) -> Listing | None:
+def listing_for(store: BaseStore, contact: str, name: str, closed_since: str) -> Listing | None:
     """The crisis list this caller is on, if any (open crises, or closed within the repeat window)."""
     from recoverycli.identity import contact_key, name_key
 
@@ -643,7 +646,7 @@ def listing_for(store: Any, contact: str, name: str, closed_since: str) -> Listi
     )
 
 
-def note_inbound(store: Any, case: Any) -> str | None:
+def note_inbound(store: BaseStore, case: Any) -> str | None:
     """A listed customer's own call was saved: it goes in their history, and they count as reached (an outreach
     call's case is recorded by its attempt already). What changed, in words, or None."""
     from recoverycli.identity import contact_key, name_key
@@ -746,7 +749,9 @@ class Update:
     warnings: list[str]
 
 
-def updates(store: Any, crisis: Crisis, template: str, source: str, staff: str, only: str, rules: Any = None) -> Update:
+def updates(
+    store: BaseStore, crisis: Crisis, template: str, source: str, staff: str, only: str, rules: Any = None
+) -> Update:
     """A personal message for each selected customer, every one checked by the coach [riffey-canned].
 
     An unknown placeholder, an empty one for some customer, or an error-level flag (another customer's name,
@@ -863,7 +868,7 @@ def _empty_hint(placeholder: str) -> str:
 
 # --- the report ---------------------------------------------------------------------------------------------
 def report_section(
-    store: Any, since: str, until: str, books: dict[str, Any], now: datetime, show_customers: bool = True
+    store: BaseStore, since: str, until: str, books: dict[str, Any], now: datetime, show_customers: bool = True
 ) -> list[dict[str, Any]]:
     """One entry per crisis open during the period: reach times, outcomes, gestures, supplier commitments.
 
@@ -899,7 +904,7 @@ def report_section(
     return out
 
 
-def _hidden(store: Any, crisis: Crisis, figures: dict[str, Any], mark: str) -> list[dict[str, Any]]:
+def _hidden(store: BaseStore, crisis: Crisis, figures: dict[str, Any], mark: str) -> list[dict[str, Any]]:
     """The supplier log with what identifies a listed customer (identity.Mentions, identifying) replaced by mark."""
     from recoverycli.identity import Mentions
 

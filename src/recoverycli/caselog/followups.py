@@ -100,4 +100,4 @@ def ics_bytes(rows: list[dict[str, Any]], sequences: dict[str, int], now: dateti
         # a moved date must replace the old entry: calendars keep the copy with the higher sequence
         ev.add("sequence", sequences.get(r["case_id"], 0))
         cal.add_component(ev)
-    return cal.to_ical()
+    return bytes(cal.to_ical())

@@ -192,7 +192,7 @@ def lemma(word: str) -> str:
     found = getAllLemmas(word)
     for pos in ("VERB", "AUX", "NOUN", "ADJ", "ADV"):
         if found.get(pos):
-            return found[pos][0]
+            return str(found[pos][0])
     return word
 
 

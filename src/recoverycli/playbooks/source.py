@@ -198,7 +198,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _compose(text: str, loader_class: Any) -> yaml.Node | None:
     loader = loader_class(text)
     try:
-        return loader.get_single_node()
+        node: yaml.Node | None = loader.get_single_node()
+        return node
     finally:
         loader.dispose()
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from recoverycli.caselog.filters import CaseFilter, day_after, day_start_utc
 from recoverycli.caselog.record import EMERGENCY_FROM, Case, Event, iso_utc
@@ -69,6 +69,18 @@ def unreadable_row(row: Any) -> str | None:
     return f"{', '.join(bad)} not valid UTF-8" if bad else None
 
 
+class Rows(Protocol):
+    """What `execute` returns on both backends (sqlite3's cursor, psycopg's, or the tolerant reader): rows are
+    sqlite3.Row-like (by name or position), so a row is Any; the list of them is not."""
+
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
 class BaseStore(CrisisStoreMixin, ABC):
     """The one store interface: every operation a command or the call may use, on either backend.
 
@@ -94,7 +106,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         """One short write transaction; yields something with `execute` (and `executemany`)."""
 
     @abstractmethod
-    def execute(self, sql: str, args: Any = ()) -> Any:
+    def execute(self, sql: str, args: Any = ()) -> Rows:
         """Run one statement (written with ? placeholders) outside a transaction; a cursor."""
 
     @abstractmethod
@@ -275,7 +287,9 @@ class BaseStore(CrisisStoreMixin, ABC):
 
     def count(self, f: CaseFilter) -> int:
         where, args = self.where(f)
-        return self.execute("SELECT count(*) FROM cases" + (f" WHERE {where}" if where else ""), args).fetchone()[0]
+        return int(
+            self.execute("SELECT count(*) FROM cases" + (f" WHERE {where}" if where else ""), args).fetchone()[0]
+        )
 
     def cases(
         self, f: CaseFilter | None = None, order: str = "newest", limit: int | None = None, events: bool = True
@@ -924,12 +938,12 @@ class BaseStore(CrisisStoreMixin, ABC):
             "SELECT id FROM cases WHERE created_at = ? AND staff = ? ORDER BY id", (created_at, staff)
         ).fetchall():
             if row["id"] == original_id:
-                return row["id"]
+                return original_id
             marks = self.execute(
                 "SELECT data FROM events WHERE case_id = ? AND kind = 'copied'", (row["id"],)
             ).fetchall()
             if any(load_json(m["data"]).get("from_id") == original_id for m in marks):
-                return row["id"]
+                return str(row["id"])
         return None
 
     def add_copy(self, case: Case, later: dict[str, Any], staff: str) -> str:

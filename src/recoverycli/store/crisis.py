@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from recoverycli.errors import NotFoundError, StoreError
 
 if TYPE_CHECKING:
     from recoverycli.caselog.record import Case
+    from recoverycli.store.base import Rows
 
 CRISIS_CHANNEL = "recover_crises"
 CRISIS_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -69,7 +70,7 @@ class CrisisStoreMixin:
     if TYPE_CHECKING:  # what BaseStore and the two backends supply, declared so the queries here are checked
 
         def transaction(self) -> AbstractContextManager[Any]: ...
-        def execute(self, sql: str, args: Any = ()) -> Any: ...
+        def execute(self, sql: str, args: Any = ()) -> Rows: ...
         def ci_equal(self, column: str) -> str: ...
         def json_text(self, key: str, column: str = "answers") -> str: ...
         def hours_between(self, later: str, earlier: str) -> str: ...
@@ -138,8 +139,13 @@ class CrisisStoreMixin:
         return event
 
     def add_crisis_customers(
-        self, crisis_id: str, customers: list[dict[str, Any]], check: Any = None, staff: str = "", at: str = ""
-    ) -> list[str]:
+        self,
+        crisis_id: str,
+        customers: list[dict[str, Any]],
+        check: Callable[[list[Any]], tuple[list[Any], dict[int, int]]] | None = None,
+        staff: str = "",
+        at: str = "",
+    ) -> list[Any]:
         """More customers for an open crisis, in one transaction.
 
         check(existing rows) returns (problems, corrections): with any problem nothing is added; a correction
@@ -294,7 +300,7 @@ class CrisisStoreMixin:
                 "UPDATE crisis_customers SET lease_until = ? WHERE id = ? AND lease_token = ?",
                 (_iso(until), customer_id, token),
             )
-            return cur.rowcount == 1
+            return bool(cur.rowcount == 1)
 
     def release(self, customer_id: int, token: str) -> None:
         """The desk let go without a call (interrupted, or its answers were refused): back in the queue at once."""

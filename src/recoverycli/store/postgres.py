@@ -15,7 +15,7 @@ from typing import Any
 
 from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NoRightError, NotFoundError, StoreError
-from recoverycli.store.base import ORDERS, BaseStore
+from recoverycli.store.base import ORDERS, BaseStore, Rows
 from recoverycli.store.columns import export_cells, pg_text
 from recoverycli.store.migrations import MIGRATIONS, NOTIFY_CHANNEL, SCHEMA_VERSION
 from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
@@ -156,17 +156,20 @@ class PgStore(BaseStore):
             pass
         self.conn = self._connect()
 
-    def execute(self, sql: str, args: Any = ()) -> Any:
+    def execute(self, sql: str, args: Any = ()) -> Rows:
         """Outside a transaction a dropped connection is reopened and the read tried once more."""
-        for attempt in (1, 2):
+        retried = False
+        while True:
             try:
-                return self.conn.execute(pg_sql(sql), args) if args else self.conn.execute(sql)
+                cursor: Rows = self.conn.execute(pg_sql(sql), args) if args else self.conn.execute(sql)
+                return cursor
             except self.duplicate_errors:
                 raise
             except self._pg.OperationalError as e:
-                if self._depth or attempt == 2 or not self.conn.broken:
+                if self._depth or retried or not self.conn.broken:
                     raise self._describe(e) from None
                 self._reconnect()
+                retried = True
             except self._pg.Error as e:
                 raise self._describe(e) from None
 
@@ -293,7 +296,7 @@ class PgStore(BaseStore):
                     f"use another database or schema for recover"
                 )
             return 0
-        return self.execute("SELECT version FROM recover_schema").fetchone()[0]
+        return int(self.execute("SELECT version FROM recover_schema").fetchone()[0])
 
     def _migrate(self, upgrade: bool) -> int:
         """Create (or, with `upgrade`, bring up to date) the whole schema as one transaction, under an advisory lock.

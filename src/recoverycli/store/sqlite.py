@@ -30,7 +30,7 @@ from recoverycli.files import (
     tighten,
 )
 from recoverycli.safety import RISKY
-from recoverycli.store.base import ORDERS, BaseStore, Garbled, altered_by_hand, unreadable_row
+from recoverycli.store.base import ORDERS, BaseStore, Garbled, Rows, altered_by_hand, unreadable_row
 from recoverycli.store.columns import ANSWER_COLUMNS, BASE_ANSWERS, BY_NAME, EXPORT, EXTRA
 from recoverycli.store.migrations import MIGRATIONS, ODD_TEXT, SCHEMA_VERSION
 
@@ -281,7 +281,7 @@ class SqliteStore(BaseStore):
             except sqlite3.DatabaseError:
                 pass
 
-    def execute(self, sql: str, args: Any = ()) -> Any:
+    def execute(self, sql: str, args: Any = ()) -> Rows:
         return _Reading(self.conn, lambda: self.conn.execute(sql, args), self.path)
 
     def ci_equal(self, column: str) -> str:
@@ -349,7 +349,7 @@ class SqliteStore(BaseStore):
             time.sleep(0.2)
 
     def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self) -> tuple[int, int]:
         """Bring the file up to date (opening it already does: a desk's own file upgrades itself)."""
@@ -615,7 +615,7 @@ class _Reading:
     def fetchmany(self, size: int = 500) -> list[Any]:
         while True:
             try:
-                batch = self._schema_checked(lambda: self.cur.fetchmany(size))
+                batch: list[Any] = self._schema_checked(lambda: self.cur.fetchmany(size))
             except sqlite3.OperationalError as e:
                 if "decode" not in str(e) or self.conn.text_factory is _tolerant:
                     raise

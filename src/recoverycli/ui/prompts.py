@@ -215,9 +215,10 @@ class TerminalAsker:
             return None
         self._heading("Which answer?", "Type to filter, Enter to pick.")
         choices = [Choice(title=f"{i}. {p.label}", value=p.id) for i, p in enumerate(call.asked(), 1)]
-        return questionary.select(
+        picked: str = questionary.select(
             "", qmark=ANSWER, choices=choices, use_search_filter=True, use_jk_keys=False, instruction=" "
         ).unsafe_ask()
+        return picked
 
     def choose_playbook(self, books: list[Playbook]) -> str:
         """A numbered list; a number, an id or a word picks, ids and titles before descriptions."""
@@ -268,7 +269,8 @@ class TerminalAsker:
             for c in drafts
         ]
         self._heading("Which call do you want to continue?")
-        return questionary.select("", qmark=ANSWER, choices=choices).unsafe_ask()
+        picked: str = questionary.select("", qmark=ANSWER, choices=choices).unsafe_ask()
+        return picked
 
     def warn(self, message: str) -> None:
         self.console.print(f"[yellow]{safe_text(message)}[/yellow]")

@@ -258,7 +258,8 @@ class ScreenAsker:
             options=options,
             books=books,
         )
-        return self._request(ask, None, None)
+        picked: str = self._request(ask, None, None)
+        return picked
 
     def ask_staff(self) -> str:
         from recoverycli.call.wizard import clean_staff
@@ -285,7 +286,8 @@ class ScreenAsker:
             )
             for c in drafts
         ]
-        return self._request(Ask("choice", "Which call do you want to continue?", options=options), None, None)
+        picked: str = self._request(Ask("choice", "Which call do you want to continue?", options=options), None, None)
+        return picked
 
     def warn(self, message: str) -> None:
         self.pending.append(("warning", message))
@@ -805,4 +807,5 @@ def run_screen(conduct: Callable[[ScreenAsker], T]) -> T:
         raise app.failure
     if not app.finished:
         raise KeyboardInterrupt  # the screen closed before the call did
-    return app.outcome
+    outcome: T = app.outcome
+    return outcome
