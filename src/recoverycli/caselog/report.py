@@ -43,11 +43,16 @@ def group_causes(rows: list[tuple[str, str, str, int]], top: int = 10) -> list[d
     """Root causes grouped: exact after normalising, then near-duplicates (similar wording) merged into the bigger
     group."""
     groups: dict[str, dict[str, Any]] = {}
+    seen: dict[str, tuple[str, str]] = {}  # a cause's key and spelling, worked out once: rows repeat it per place
     for cause, playbook, place, count in rows:
-        key = cause_key(cause)
-        g = groups.setdefault(key, {"count": 0, "variants": Counter(), "playbooks": Counter(), "places": Counter()})
+        if (known := seen.get(cause)) is None:
+            known = seen[cause] = (cause_key(cause), " ".join(cause.split()))
+        key, variant = known
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = {"count": 0, "variants": Counter(), "playbooks": Counter(), "places": Counter()}
         g["count"] += count
-        g["variants"][" ".join(cause.split())] += count
+        g["variants"][variant] += count
         g["playbooks"][playbook] += count
         if place:
             g["places"][str(place)] += count

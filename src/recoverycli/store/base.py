@@ -593,9 +593,10 @@ class BaseStore(CrisisStoreMixin, ABC):
         every = max(1, rows // self.sample_size)
         cols = ", ".join(f"{v}, CASE WHEN {where} THEN 1 ELSE 0 END" for v, where, _ in sets)
         sampled = self.execute(f"SELECT {cols} FROM {p} WHERE {self.sample_rows(every)}").fetchall()
+        columns = list(zip(*sampled)) or [()] * (2 * len(sets))  # by column: no row indexed value by value
         windows: list[list[tuple[Any, Any]] | None] = []
         for i, ((_, _, n), pairs) in enumerate(zip(sets, ranks)):
-            sample = sorted(r[2 * i] for r in sampled if r[2 * i + 1] and r[2 * i] is not None)
+            sample = sorted(v for v, wanted in zip(columns[2 * i], columns[2 * i + 1]) if wanted and v is not None)
             if len(sample) < self.sample_size // 16:  # too few to guess from
                 windows.append(None)
                 continue
