@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -9,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from recoverycli.caselog import report as rp
@@ -510,3 +512,19 @@ def test_root_causes_and_gestures_never_show_a_customer_quoted_in_them(store_url
         "sent to amit.rao@example.com twice",
         "zelda quixote's key card failed",
     ]
+
+
+def test_counts_at_chain_scale_read_as_counts_in_the_terminal_and_the_page() -> None:
+    """A manager reads 1,204,311, not 1204311 or 1.20431e+06 (what `:g` made of a chart's count past a million)."""
+    week = {"week": "2026-11-02", "count": 1_204_311, "by_playbook": {}, "by_status": {}, "days": 7, "partial": False}
+    r = {
+        **rp.build({**EMPTY_AGG, "total": 1_204_311}, date(2026, 11, 2), date(2026, 11, 8), {}, False, {}),
+        "cases": {"total": 1_204_311, "per_week": [week], "by_playbook": {"other": 1_204_311}, "by_status": {}},
+    }
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(report_view.terminal(r, 100))
+    screen = flat(console.export_text())
+    assert "Cases 1,204,311" in screen and "█ 1,204,311" in screen
+    assert "1204311" not in screen and "e+06" not in screen
+    page = report_view.html(r)
+    assert ">1,204,311</span>" in page and 'data-value="1204311"' in page and "e+06" not in page

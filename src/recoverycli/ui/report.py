@@ -67,6 +67,11 @@ def charts(r: dict[str, Any]) -> list[Chart]:
     ]
 
 
+def number(v: float) -> str:
+    """A count as a manager reads it: 50,240 (never 5.024e+04); a fraction keeps one decimal."""
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+
+
 def percent(share: float | None) -> str:
     return "—" if share is None else f"{round(share * 100, 1):g} %"
 
@@ -79,7 +84,7 @@ def money(amount: float, currency: str | None) -> str:
 def _speed(s: dict[str, Any], minutes_per_unit: float) -> str:
     if not s["n"]:
         return "no cases yet"
-    cases = "1 case" if s["n"] == 1 else f"{s['n']} cases"
+    cases = "1 case" if s["n"] == 1 else f"{number(s['n'])} cases"
     return (
         f"median {spoken_duration(s['median'] * minutes_per_unit)}, "
         f"90th percentile {spoken_duration(s['p90'] * minutes_per_unit)} ({cases})"
@@ -91,17 +96,17 @@ def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
     s, rep, p, g = r["speed"], r["repeats"], r["promises"], r["gestures"]
     late = f" (median {spoken_days(p['median_days_late'])} late)" if p["median_days_late"] is not None else ""
     lines = [
-        ("Cases", str(r["cases"]["total"]), False),
+        ("Cases", number(r["cases"]["total"]), False),
         (
             "Repeat complaints",
-            f"{rep['cases']} ({percent(rep['share'])}) from {rep['customer_count']} customer(s)",
+            f"{number(rep['cases'])} ({percent(rep['share'])}) from {number(rep['customer_count'])} customer(s)",
             False,
         ),
         (
             "Follow-ups due",
-            f"{p['due']}: {p['on_time']} on time, {p['late']} late{late}, {p['overdue']} still overdue, "
-            f"{p.get('due_today', 0)} due today"
-            + (f", {p['closed_undone']} closed without one" if p.get("closed_undone") else ""),
+            f"{number(p['due'])}: {number(p['on_time'])} on time, {number(p['late'])} late{late}, "
+            f"{number(p['overdue'])} still overdue, {number(p.get('due_today', 0))} due today"
+            + (f", {number(p['closed_undone'])} closed without one" if p.get("closed_undone") else ""),
             False,
         ),
     ]
@@ -109,7 +114,7 @@ def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         lines.append(
             (
                 "Overdue promises",
-                f"{p['overdue']} follow-up(s) past their date and not done — recover followups lists them",
+                f"{number(p['overdue'])} follow-up(s) past their date and not done — recover followups lists them",
                 True,
             )
         )
@@ -118,9 +123,9 @@ def summary_lines(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("Contact → close", _speed(s["contact_to_close_hours"], 60), False),
         (
             "Gestures",
-            f"{g['total']}, {percent(g['consumable_share'])} consumable, rough cost "
+            f"{number(g['total'])}, {percent(g['consumable_share'])} consumable, rough cost "
             f"{money(g['rough_cost'], g.get('currency'))}"
-            + (f" ({g['unpriced']} without a price)" if g["unpriced"] else ""),
+            + (f" ({number(g['unpriced'])} without a price)" if g["unpriced"] else ""),
             False,
         ),
     ]
@@ -165,7 +170,7 @@ def terminal(r: dict[str, Any], width: int = 80) -> Group:
             t.add_row(
                 Text(safe_text(label, markup=False), style="bold red" if alert else ""),
                 Text("█" * max(1, round(v / top * bar_width)) if v else "", style=style),
-                f"{v:g}",
+                number(v),
             )
         parts.append(Panel(t, title=chart.title, title_align="left"))
     for c in r.get("crises", []):
@@ -263,8 +268,8 @@ def _bars(chart: Chart) -> str:
             f'<span class="label{" alert" if alert else ""}">{h(str(label))}</span>'
             f'<span{alert}><svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">'
             f'<rect class="bar" x="0" y="0" width="{width:g}" height="10" data-label="{h(str(label))}" '
-            f'data-value="{v:g}"/></svg></span>'
-            f'<span class="value{" alert" if alert else ""}">{v:g}</span>'
+            f'data-value="{v}"/></svg></span>'
+            f'<span class="value{" alert" if alert else ""}">{number(v)}</span>'
         )
     return f'<div class="bars">{"".join(rows)}</div>'
 
@@ -277,7 +282,7 @@ def html(r: dict[str, Any]) -> str:
     figures = []
     for chart in charts(r):
         body = _bars(chart) if chart.data else '<p class="empty">Nothing in this period.</p>'
-        table = "".join(f"<tr><td>{h(str(label))}</td><td>{v:g}</td></tr>" for label, v in chart.data)
+        table = "".join(f"<tr><td>{h(str(label))}</td><td>{number(v)}</td></tr>" for label, v in chart.data)
         figures.append(
             f'<figure class="chart" data-chart="{chart.id}" aria-labelledby="{chart.id}-title">'
             f'<figcaption id="{chart.id}-title">{h(chart.title)}</figcaption>{body}'
