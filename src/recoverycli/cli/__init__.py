@@ -161,10 +161,13 @@ def _refuse_streams_onto_a_store() -> None:
     import os
     import sys
 
+    from recoverycli.safety import safe_text
+
     for fd, why in found.items():
         os.dup2(os.open(os.devnull, os.O_WRONLY), fd)  # not one byte reaches the store, even from a library
         if 3 - fd not in found:
             stream = "output" if fd == 1 else "error"
+            why = safe_text(why, markup=False, multiline=False)
             os.write(
                 3 - fd,
                 f"error: standard {stream} is {why} — nothing was written and the command did not run; redirect"
