@@ -38,6 +38,8 @@ def test_a_long_message_is_wrapped_between_words_never_inside_one() -> None:
     path = "/tmp/" + "a" * 100 + "/list.csv"
     assert fitted(f"read {path}", 80).split("\n") == ["read", path]  # a path is never cut
     assert fitted("short", 80) == "short"
+    spaced = "/tmp/no  such   dir/" + "x" * 70 + "/list.csv: the directory does not exist"
+    assert " ".join(fitted(spaced, 80).split("\n")) == spaced  # a path's runs of spaces are the path's (F9)
 
 
 def test_wide_characters_are_wrapped_by_the_cells_they_take() -> None:

@@ -126,20 +126,22 @@ def protected_reason(path: Path, stores: Iterable[Path | str] = ()) -> str | Non
     return None
 
 
-def streams_onto_a_store() -> dict[int, str]:
-    """Standard output or error (fd 1, 2) that the shell opened onto a case store, a companion or a backup
-    (`recover export >> cases.db`, `2>> cases.db`), with why: anything written there would be appended to the
-    database. Only a non-empty regular file is looked at, so a terminal, a pipe or a new file costs one fstat."""
+def streams_onto_a_store(stores: Iterable[Path | str] = ()) -> dict[int, str]:
+    """Standard output or error (fd 1, 2) that the shell opened onto a case store (one of `stores`, even emptied by
+    `>`), a companion of one (its -wal even while empty: another process may be using it) or a backup, with why:
+    anything written there would land in the database."""
     found: dict[int, str] = {}
     for fd in (1, 2):
         try:
             st = os.fstat(fd)
-            if not (stat.S_ISREG(st.st_mode) and st.st_size):
+            if not stat.S_ISREG(st.st_mode):
                 continue
             target = Path(os.readlink(f"/proc/self/fd/{fd}"))  # the file's own name, for its -wal/-shm suffix
         except OSError:  # closed, or no /proc (the shell's own check is then all there is)
             continue
-        reason = protected_reason(target)
+        reason = protected_reason(target, stores)
+        if reason is not None and st.st_size == 0 and reason.startswith("it is the case store"):
+            reason += " — the shell's `>` has just emptied it: put back your latest backup (`recover backup` made it)"
         if reason is not None:
             found[fd] = f"{target}: {reason}"
     return found

@@ -257,8 +257,8 @@ def test_dev_stdout_appending_to_the_store_is_refused(store, store_path: Path) -
         result = run("export", "--output", "/dev/stdout", stdout=fh)
     assert result.returncode == 2
     assert one_line(result.stderr) == (
-        f"error: standard output is {store_path}: it is a SQLite database (a case store or a backup of one) — nothing"
-        " was written and the command did not run; redirect > to another file"
+        f"error: standard output is {store_path}: it is the case store ({store_path}) — nothing was written and the"
+        " command did not run; redirect > to another file"
     )
     assert fingerprint(store_path) == before
     with store_path.open("a") as fh:
@@ -290,9 +290,8 @@ def test_a_shell_redirection_onto_the_store_writes_nothing_there(store, store_pa
     assert result.returncode == 2
     redirect = ">" if stream == "stdout" else "2>"
     assert one_line(said) == (
-        f"error: standard {'output' if stream == 'stdout' else 'error'} is {store_path}: it is a SQLite database (a"
-        f" case store or a backup of one) — nothing was written and the command did not run; redirect {redirect} to"
-        " another file"
+        f"error: standard {'output' if stream == 'stdout' else 'error'} is {store_path}: it is the case store"
+        f" ({store_path}) — nothing was written and the command did not run; redirect {redirect} to another file"
     )
     assert fingerprint(store_path) == before
     intact(store_path)
@@ -328,3 +327,30 @@ def test_the_report_table_goes_to_the_file_it_is_given(store, tmp_path: Path) ->
     text = out.read_text()
     assert "Cases" in text and "Report " in text and "\x1b[" not in text  # plain text, no colour codes
     assert max(len(line) for line in text.splitlines()) <= 100 and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_an_empty_wal_or_an_emptied_store_as_stdout_is_refused(store, store_path: Path, tmp_path: Path) -> None:
+    """Hostile pass 4: `> cases.db-wal` while another process has the store open (the -wal exists, empty) wrote the
+    case id over the WAL header and the case was lost; `start … > cases.db` (the shell empties the store) quietly
+    built a new store there. Both are refused: an empty file is checked by name against the store it would be."""
+    holder = sqlite3.connect(store_path)  # another desk, or `recover watch`, has the store open
+    try:
+        holder.execute("SELECT count(*) FROM cases").fetchone()
+        holder.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log emptied, the file kept: as between writes
+        wal = store_path.with_name(store_path.name + "-wal")
+        assert wal.exists() and wal.stat().st_size == 0
+        with wal.open("w") as fh:
+            result = run("export", stdout=fh)
+        assert result.returncode == 2 and wal.stat().st_size == 0
+        assert "its -wal file" in one_line(result.stderr)
+    finally:
+        holder.close()
+    intact(store_path)
+    emptied = tmp_path / "emptied.db"
+    emptied.write_bytes(store_path.read_bytes())
+    answers = tmp_path / "a.yaml"
+    answers.write_text("staff: Maya\ncustomer: {name: Zed New, contact: zed@example.net}\nanswers: {}\n")
+    with emptied.open("w") as fh:  # what `recover start … --store emptied.db > emptied.db` does to it
+        result = run("start", "other", "--store", str(emptied), "--answers", str(answers), stdout=fh)
+    assert result.returncode == 2 and emptied.stat().st_size == 0
+    assert "the shell's `>` has just emptied it: put back your latest backup" in one_line(result.stderr)

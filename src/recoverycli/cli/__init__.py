@@ -153,27 +153,51 @@ def main() -> None:
 def _refuse_streams_onto_a_store() -> None:
     """`recover export >> cases.db` (or `2>> cases.db`): the shell opened the store for appending before recover
     ran. Nothing is written there, the command does not run; the other stream says why, if it is safe."""
-    from recoverycli.files import streams_onto_a_store
-
-    found = streams_onto_a_store()
-    if not found:
-        return
     import os
     import sys
 
+    from recoverycli.files import streams_onto_a_store
+
+    found = streams_onto_a_store([_named_store(sys.argv[1:])])
+    if not found:
+        return
     from recoverycli.safety import safe_text
 
+    said = []
     for fd, why in found.items():
         os.dup2(os.open(os.devnull, os.O_WRONLY), fd)  # not one byte reaches the store, even from a library
-        if 3 - fd not in found:
-            stream = "output" if fd == 1 else "error"
-            why = safe_text(why, markup=False, multiline=False)
-            os.write(
-                3 - fd,
-                f"error: standard {stream} is {why} — nothing was written and the command did not run; redirect"
-                f" {'>' if fd == 1 else '2>'} to another file\n".encode(),
-            )
+        stream = "output" if fd == 1 else "error"
+        said.append(
+            f"error: standard {stream} is {safe_text(why, markup=False, multiline=False)} — nothing was written and"
+            f" the command did not run; redirect {'>' if fd == 1 else '2>'} to another file\n"
+        )
+    for line in said:  # on the stream that is not the store; with both there (`&>> cases.db`), on the terminal
+        try:
+            if len(found) == 1:
+                os.write(3 - next(iter(found)), line.encode())
+            else:
+                with open("/dev/tty", "w") as tty:
+                    tty.write(line)
+        except OSError:
+            pass  # no terminal either: the exit status is all there is
     sys.exit(2)
+
+
+def _named_store(args: list[str]) -> str:
+    """The store this command line names (--store, else RECOVER_STORE, else the per-user file), read before Typer
+    parses anything: only to protect it from the shell's redirections."""
+    import os
+
+    for i, arg in enumerate(args):
+        if arg == "--store" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--store="):
+            return arg.partition("=")[2]
+    if os.environ.get("RECOVER_STORE"):
+        return os.environ["RECOVER_STORE"]
+    from recoverycli.config import default_store
+
+    return str(default_store())
 
 
 if __name__ == "__main__":

@@ -118,7 +118,8 @@ def echo(message: object, err: bool = False, **style: Any) -> None:
             width = os.get_terminal_size(stream.fileno()).columns
         except (OSError, ValueError):
             width = 80
-        text = fitted(text, width)
+        if width >= 20:  # a pty that reports no width (0 columns) gets the line as it is
+            text = fitted(text, width)
     typer.secho(text, err=err, **style)
 
 
@@ -134,7 +135,7 @@ def fitted(text: str, width: int) -> str:
     lines: list[str] = []
     line: list[str] = []
     used = 0
-    for word in text.split():
+    for word in text.split(" "):  # single spaces: a run of spaces in a path is kept as it was
         size = cell_len(word)
         if line and used + 1 + size > width:
             lines.append(" ".join(line))
