@@ -251,6 +251,27 @@ def test_a_message_carries_the_case_never_the_customers_words_contact_or_unasked
     assert "shower" not in named and "Boiler" not in named
 
 
+def test_the_name_is_held_back_however_the_clerk_spelled_it() -> None:
+    """Hostile pass 4: 'Jose Nunez' for the customer José Núñez, or 'Mary' of Mary-Jane, reached the pager with
+    the name off: it is matched as erasure matches it, accents and case ignored, part by part."""
+    case = make_case(
+        commitment="I move Jose Nunez and Mary to room 412 by 20:00 and call JOSÉ at 20:15 on 600-123-456",
+        follow_up_date="2026-11-27",
+    ).model_copy(update={"id": "RC-ABCDE", "complaint_number": 2, "severity": "emergency"})
+    case = case.model_copy(
+        update={
+            "customer": case.customer.model_copy(update={"name": "José Mary-Jane Núñez", "contact": "+34 600 123 456"})
+        }
+    )
+    body = notify.emergency_message(case, include_name=False).body
+    assert (
+        "Promise: I move [customer] and [customer] to room 412 by 20:00 and call [customer] at 20:15 on [contact]"
+        in body
+    )
+    for never in ("Jose", "JOSÉ", "Nunez", "Mary", "600"):
+        assert never not in body
+
+
 def test_the_contact_is_masked_however_the_promise_writes_it() -> None:
     """F14: saved as (212) 555-0199, written in the promise as +12125550199, 2125550199 or 212.555.0199."""
     base = make_case(follow_up_date="2026-11-27").model_copy(

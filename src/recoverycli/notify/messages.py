@@ -49,9 +49,8 @@ def _without_customer(text: str, case: Case, include_name: bool = False) -> str:
     if words:
         named = Mentions([name], [])
         text = _EMAIL.sub(lambda m: "[contact]" if named(m.group()) else m.group(), text)
-    if words and not include_name:
-        pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        text = re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", "[customer]", text, flags=re.IGNORECASE)
+    if words and not include_name:  # each part of the name, however accented or cased ("Jose" for José)
+        text = Mentions([name], []).redact(text, "[customer]")
     return re.sub(r"\[customer\](\s+\[customer\])+", "[customer]", text)
 
 
