@@ -729,3 +729,22 @@ def test_a_call_back_weeks_away_is_confirmed_with_its_date(store_url: str, tmp_p
     due = store.crisis_list(found.id)[0]["next_try_at"]
     local = datetime.fromisoformat(due).astimezone()
     assert f"tried again after {local:%a} {local.day} {local:%b} {local:%H:%M}" in result.stderr, result.stderr
+
+
+def test_an_update_never_carries_one_listed_customers_name_or_number_to_the_others(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Hostile pass 4: '{supplier.commitment}' held 'Blue Line rebooks Guest 001 (+1 415 555 1001)…' and every
+    customer's message said so. Refused before anything is written; a commitment naming nobody still goes out."""
+    store, found = opened(store_url, tmp_path, people(3))
+    message = tmp_path / "update.txt"
+    message.write_text("Hi {customer.first_name}, I am so sorry. {supplier.commitment}. I call you by 16:00 today.\n")
+    for leak in ("Blue Line rebooks Guest 001 on Friday", "Blue Line calls +1 (415) 555-1001 back on Friday"):
+        crisis.log_supplier(store, found, "Lena", "Maria", leak, None, None, T0)
+        refused = cli("crisis", "update", found.id, "--message", str(message))
+        assert refused.exit_code == 1 and refused.stdout == ""
+        assert "identifies a customer on this list" in refused.stderr and "Guest 001" not in refused.stderr
+    crisis.log_supplier(store, found, "Lena", "Maria", "Blue Line rebooks everyone on Friday", None, None, T0)
+    sent = cli("crisis", "update", found.id, "--message", str(message))
+    assert sent.exit_code == 0, sent.stderr
+    assert "Hi Guest, I am so sorry. Blue Line rebooks everyone on Friday." in sent.stdout

@@ -772,8 +772,20 @@ def updates(
     }[only]
     supplier = supplier_entries(store, crisis.id)
     latest = {k: next((e[k] for e in reversed(supplier) if e.get(k)), "") or "" for k in ("commitment", "due", "deal")}
-    ruleset = coach.default_rules() if rules is None else rules
     used = sorted({m.group(1) for m in _PLACE.finditer(template)})
+    told = [latest[k] for k in ("commitment", "deal") if f"supplier.{k}" in used]
+    mentions = listed_mentions(store, crisis.id, told) if told else None
+    if mentions is not None and any(mentions(t) for t in told):  # one customer's name or number sent to all of them
+        return Update(
+            [],
+            [
+                f"{source}: the supplier's latest commitment or deal identifies a customer on this list (a full name, "
+                "phone or e-mail) and would go to every customer — record it again without them with `recover crisis "
+                "supplier`, or leave that placeholder out"
+            ],
+            [],
+        )
+    ruleset = coach.default_rules() if rules is None else rules
     rows: list[dict[str, Any]] = []
     grouped: dict[tuple[str, ...], list[str]] = {}
     said: dict[tuple[str, ...], tuple[str, str]] = {}
@@ -906,19 +918,44 @@ def report_section(
 
 def _hidden(store: BaseStore, crisis: Crisis, figures: dict[str, Any], mark: str) -> list[dict[str, Any]]:
     """The supplier log with what identifies a listed customer (identity.Mentions, identifying) replaced by mark."""
-    from recoverycli.identity import Mentions
-
-    listed = store.crisis_list(crisis.id)
-    names = [r["name"] for r in listed if r["name"]]
-    contacts = [c for r in listed for c in (r["contact"], r["alt_contact"]) if c]
-    mentions = Mentions(names, contacts, parts=False, identifying=True)
+    texts = [v for e in figures["supplier"] for k, v in e.items() if k in SUPPLIER_TEXT and isinstance(v, str)]
+    mentions = listed_mentions(store, crisis.id, texts)
+    if mentions is None:
+        return list(figures["supplier"])
     return [
-        {
-            k: mentions.redact(v, mark) if isinstance(v, str) and k in ("note", "commitment", "deal") else v
-            for k, v in e.items()
-        }
+        {k: mentions.redact(v, mark) if isinstance(v, str) and k in SUPPLIER_TEXT else v for k, v in e.items()}
         for e in figures["supplier"]
     ]
+
+
+SUPPLIER_TEXT = ("note", "commitment", "deal")
+
+
+def listed_mentions(store: BaseStore, crisis_id: str, texts: list[str]) -> Any:
+    """A matcher of the listed customers `texts` may identify (full name, or a contact that picks them out), or None
+    when they can name nobody. Only candidates are compiled: a name sharing a word with the texts, a phone number
+    whose last four digits they hold, an address they contain — a list of 200,000 is not one regular expression."""
+    from recoverycli.identity import Mentions, identifies, words
+
+    blob = " ".join(texts)
+    if not blob.strip():
+        return None
+    said, digits, lower = words(blob), "".join(c for c in blob if c.isdigit()), blob.lower()
+    names, contacts = [], []
+    for r in store.crisis_list(crisis_id):
+        if r["name"] and not said.isdisjoint(words(r["name"])):
+            names.append(r["name"])
+        for c in (r["contact"], r["alt_contact"]):
+            if not c or not identifies(c):
+                continue
+            if "@" in c:
+                if c.strip().lower() in lower:
+                    contacts.append(c)
+            elif (tail := "".join(ch for ch in c if ch.isdigit())[-4:]) and tail in digits:
+                contacts.append(c)
+    if not names and not contacts:
+        return None
+    return Mentions(names, contacts, parts=False, identifying=True)
 
 
 def _rank(sorted_values: list[float], tenths: int) -> float | None:
