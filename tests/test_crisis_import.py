@@ -205,6 +205,31 @@ def test_an_xlsx_sheet_loads_with_excel_row_numbers(tmp_path: Path) -> None:
     assert [(p.row, p.message) for p in read.problems] == [(3, "no contact — add a phone number or an e-mail address")]
 
 
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hostile pass 4: a 1.1 MB .xlsx holding a 1.2 GB cell took all the memory (MemoryError). Its parts' sizes are
+    read from the zip first (the limit is lowered here so the test writes 3 MB, not gigabytes)."""
+    import zipfile
+
+    from recoverycli.caselog import crisis_import
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Phone"])
+    book.active.append(["Ana Souza", "+1 212 555 0100"])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/padding.bin", b"0" * 3 * 2**20)
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(crisis_import, "MAX_UNPACKED", 2 * 2**20)
+    with pytest.raises(RecoverError, match=r"list\.xlsx: this workbook unpacks to 3 MB, more than a customer list"):
+        read_customers(path, "US")
+    monkeypatch.setattr(crisis_import, "MAX_UNPACKED", 8 * 2**20)
+    assert read_customers(path, "US").customers[0]["name"] == "Ana Souza"
+
+
 def test_headers_are_matched_leniently() -> None:
     m = map_columns(
         [

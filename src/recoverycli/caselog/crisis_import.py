@@ -479,6 +479,26 @@ def _csv_rows(text: str, delimiter: str, path: Path) -> Iterator[tuple[int, list
         yield number, cells
 
 
+MAX_UNPACKED = 200 * 1024 * 1024  # an .xlsx is a zip: 1 MB on disk can unpack to gigabytes
+
+
+def _unpacks_within(path: Path) -> None:
+    """Refuse a workbook whose parts unpack beyond MAX_UNPACKED before anything reads them (a 1.1 MB sheet holding
+    one 1.2 GB cell took every byte of memory): the sizes a zip declares are what its reader will inflate."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            size = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl says it is not a readable workbook
+    if size > MAX_UNPACKED:
+        raise RecoverError(
+            f"{path}: this workbook unpacks to {size / 2**20:,.0f} MB, more than a customer list needs "
+            f"({MAX_UNPACKED // 2**20} MB) — save the sheet as CSV UTF-8 and load that"
+        )
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
     try:
         import openpyxl
@@ -487,6 +507,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
             f"{path}: reading Excel files needs openpyxl — pip install 'recoverycli[xlsx]', or save "
             f"the sheet as CSV UTF-8"
         ) from None
+    _unpacks_within(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or foreign file
