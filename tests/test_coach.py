@@ -183,3 +183,14 @@ def test_rules_compile_once_and_checks_are_repeatable() -> None:
     rules = compile_rules(load_rules())
     assert check("It's not our fault.", rules) == check("It's not our fault.", rules)
     assert default_rules() is default_rules()
+
+
+def test_a_draft_can_be_piped_in_and_an_empty_one_is_not_sincere() -> None:
+    """Hostile pass 4: `… | recover coach check --file -` said '-: cannot read file', and `coach check ""` said
+    'no flags: sounds sincere', exit 0."""
+    piped = runner.invoke(app, ["coach", "check", "--file", "-", "--rules-only"], input="It's our policy, sorry.\n")
+    assert piped.exit_code == 1 and "-:1:" in piped.stdout and "policy" in piped.stdout
+    for empty in (["coach", "check", ""], ["coach", "check", "  \n "]):
+        result = runner.invoke(app, empty)
+        assert result.exit_code == 2 and "nothing to check: the reply is empty" in result.stderr
+    assert runner.invoke(app, ["coach", "check", "--file", "-"], input="").exit_code == 2

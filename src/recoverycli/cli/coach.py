@@ -52,7 +52,8 @@ def check(
         str | None, typer.Argument(help="The sentence or reply to check (or use --file).", show_default=False)
     ] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="An e-mail or reply draft to check.", show_default=False)
+        Path | None,
+        typer.Option("--file", help="An e-mail or reply draft to check (- reads standard input).", show_default=False),
     ] = None,
     customer: Annotated[
         str | None,
@@ -87,12 +88,17 @@ def check(
     if file is not None:
         from recoverycli.files import read_limited
 
-        try:  # never a FIFO or /dev/zero read forever
-            body = read_limited(file, 1 << 20, "draft").decode("utf-8")
+        try:  # never a FIFO or /dev/zero read forever; `-` is a draft piped in, read as far as the same limit
+            raw = sys.stdin.buffer.read((1 << 20) + 1) if str(file) == "-" else read_limited(file, 1 << 20, "draft")
+            if len(raw) > 1 << 20:
+                fail("-: the draft piped in is over 1 MB — check a reply, not a mailbox")
+            body = raw.decode("utf-8")
         except UnicodeDecodeError:
             fail(f"{file}: cannot read it (not UTF-8 text) — save it as UTF-8")
     else:
         body = text or ""
+    if not body.strip():
+        raise UsageError("nothing to check: the reply is empty — give the words you are about to send")
     follow_up = None
     if case_id is not None:
         case = store_at(store, create=False).get(case_id)
