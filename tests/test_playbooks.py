@@ -167,7 +167,7 @@ def test_unknown_playbook_id_lists_the_ones_a_clerk_can_pick(library: Library) -
 
 EXPECTED = {
     "alias-bomb.yaml": (
-        "alias-bomb.yaml:3:57: more than 20000 values (aliases expanding?) — remove repeated anchors and aliases"
+        "alias-bomb.yaml:3:36: more than 20000 values through aliases — remove repeated anchors and aliases"
     ),
     "bad-insert.yaml": (
         "bad-insert.yaml:7:13: no step 'negotiate' to insert before — use one of: apologise, review, fix, document"
@@ -318,3 +318,13 @@ def test_an_unusable_override_of_the_base_is_skipped_and_its_children_use_the_bu
     assert [p.file for p in problems] == [str(books / "four-step.yaml")]
     with pytest.raises(PlaybookError, match="four-step.yaml"):  # the override itself is never used
         lib.get("four-step")
+
+
+def test_a_large_plain_file_is_no_alias_bomb(tmp_path: Path) -> None:
+    """Hostile pass 4: a corpus of 2,300 replies (no anchor, no alias) was refused as 'aliases expanding?'."""
+    from recoverycli.playbooks.source import parse_yaml
+
+    text = "replies:\n" + "".join(
+        f"  - {{text: reply {i}, verdict: bad, move: excuse, field: reply}}\n" for i in range(6000)
+    )
+    assert len(parse_yaml(text, "big.yaml").data["replies"]) == 6000

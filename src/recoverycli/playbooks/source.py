@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 MAX_BYTES = 512 * 1024
-MAX_VALUES = 20_000
+MAX_VALUES = 20_000  # reached through aliases (an alias bomb); a plain file of MAX_BYTES may hold 5 × as many
+MAX_PLAIN_VALUES = 100_000
 MAX_DEPTH = 64
 MAX_DIGITS = 100  # an integer longer than this is a mistake (and past 4,300 digits Python refuses to read it)
 
@@ -122,6 +123,8 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.count = 0
+        self.aliased = 0  # values read again through an alias
+        self.seen: set[int] = set()
         self.src = Source(file, None)
         self.constructor = yaml.SafeLoader("")
 
@@ -145,10 +148,16 @@ class _Reader:
 
     def value(self, node: yaml.Node, loc: Loc) -> Any:
         self.count += 1
-        if self.count > MAX_VALUES:
+        if id(node) in self.seen:
+            self.aliased += 1
+        else:
+            self.seen.add(id(node))
+        if self.aliased > MAX_VALUES:
             raise self.fail(
-                node, f"more than {MAX_VALUES} values (aliases expanding?) — remove repeated anchors and aliases"
+                node, f"more than {MAX_VALUES} values through aliases — remove repeated anchors and aliases"
             )
+        if self.count > MAX_PLAIN_VALUES:
+            raise self.fail(node, f"more than {MAX_PLAIN_VALUES} values — split the file into smaller ones")
         if len(loc) > MAX_DEPTH:
             raise self.fail(node, f"nested deeper than {MAX_DEPTH} levels — flatten the structure")
         self.src.values[loc] = _pos(node)
