@@ -528,3 +528,24 @@ def test_counts_at_chain_scale_read_as_counts_in_the_terminal_and_the_page() -> 
     assert "1204311" not in screen and "e+06" not in screen
     page = report_view.html(r)
     assert ">1,204,311</span>" in page and 'data-value="1204311"' in page and "e+06" not in page
+
+
+def test_a_surname_that_is_a_word_leaves_the_root_cause_readable(store_url: str) -> None:
+    """Hostile pass 4: for customers Lee Power and Sam Heating, "power cut and heating failure" read "[customer] cut
+    and [customer] failure". A lone part of a name is hidden where it is written as a name, the full name always."""
+    store = open_store(store_url)
+    at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    for name, cause in (
+        ("Lee Power", "power cut and heating failure in block B"),
+        ("Sam Heating", "power cut and heating failure in block B"),
+        ("Ana Souza", "Mrs Souza's kettle blew the fuse; lee power said so"),
+    ):
+        made = make_case(customer_words="It failed", follow_up_date="2026-11-27", root_cause=cause)
+        who = Customer(name=name, contact="+1 212 555 0100", segment="couple")
+        store.add(made.model_copy(update={"customer": who, "created_at": at, "updated_at": at}))
+    period = ["report", "--store", store_url, "--format", "json", "--since", "2026-11-01", "--until", "2026-11-30"]
+    causes = {c["cause"] for c in json.loads(runner.invoke(app, period).stdout)["root_causes"]}
+    assert causes == {
+        "power cut and heating failure in block B",
+        "Mrs [customer]'s kettle blew the fuse; lee power said so",
+    }

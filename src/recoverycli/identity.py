@@ -123,17 +123,21 @@ def identifies(contact: str) -> bool:
 
 class Mentions:
     """Where a text quotes a customer, as whole words: by their contact, by their full name, or (parts=True) by any
-    part of their name of two letters or more. The one rule erasure and the report share.
+    part of their name of two letters or more. The one rule erasure and the report share (the report with
+    cased=True: its root causes are staff's words, where "power" in "power cut" is no customer Lee Power).
 
     identifying=True is for text about someone else (another customer's case, an alert): only what picks out this
     customer counts there, a full name of two words or more and a contact that `identifies` them; never "Sam"
     alone or a room number."""
 
-    def __init__(self, names: list[str], contacts: list[str], parts: bool = True, identifying: bool = False) -> None:
+    def __init__(
+        self, names: list[str], contacts: list[str], parts: bool = True, identifying: bool = False, cased: bool = False
+    ) -> None:
         if identifying:
             names = [n for n in names if len(_WORD.findall(n)) >= 2]
             contacts = [c for c in contacts if identifies(c)]
         self.names, self.contacts = names, contacts  # as written, for a search to narrow by
+        self.cased = cased  # a lone part of a name counts only written as a name ("Power", not "power cut")
         self.full = [words for words in ([fold(w) for w in _WORD.findall(n)] for n in names) if words]
         self.parts = {w for words in self.full for w in words if len(w) >= 2} if parts else set()
         patterns: list[str] = []
@@ -164,7 +168,7 @@ class Mentions:
             found += [m.span() for m in self.contact.finditer(text)]
         words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
         for i, (start, end, word) in enumerate(words):
-            if word in self.parts:
+            if word in self.parts and (not self.cased or text[start].isupper()):
                 found.append((start, end))
             for name in self.full:
                 if [w for _, _, w in words[i : i + len(name)]] == name:

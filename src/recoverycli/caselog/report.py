@@ -179,7 +179,8 @@ _GUESTS = _GuestWords()
 
 
 def without_customers(text: str, names: str, contacts: str) -> str:
-    """Free text with the names and contacts of the customers of its cases hidden, as erasure would find them."""
+    """Free text with the names and contacts of the customers of its cases hidden, as erasure would find them; a
+    lone part of a name only where it is written as a name (capitalised): "power cut" stays for a Lee Power."""
     if names == "[]" and contacts == "[]":  # the store found that the text cannot quote any of them
         return text
     import json
@@ -189,7 +190,7 @@ def without_customers(text: str, names: str, contacts: str) -> str:
     people, reach = json.loads(names), json.loads(contacts)
     if not may_hold_contact(text) and not _GUESTS.could_quote(words(text), people):
         return text  # nothing that could be a name or a contact: no matcher to build (the store's test too)
-    return Mentions([n for n in people if n], [c for c in reach if c]).redact(text, HIDDEN)
+    return Mentions([n for n in people if n], [c for c in reach if c], cased=True).redact(text, HIDDEN)
 
 
 def build(
