@@ -236,9 +236,11 @@ def read_customers(path: Path, region: str | None = None) -> ReadList:
     if not (mapping.columns.get("phone") or mapping.columns.get("email") or mapping.columns.get("contact")):
         need.append("how to reach them (a column called phone, mobile, e-mail or contact)")
     if need:
+        named = [str(h)[:40] for h in headers if h]
+        shown = ", ".join(named[:12]) + (f" and {len(named) - 12:,} more" if len(named) > 12 else "")
         raise RecoverError(
-            f"{path}: row 1: no column for {' or '.join(need)} — the columns are: "
-            f"{', '.join(h for h in headers if h) or '(none)'}; rename one and try again"
+            f"{path}: row 1: no column for {' or '.join(need)} — the columns are: {shown or '(none)'}; rename one and"
+            " try again"
         )
     out = ReadList(str(path), mapping, [], [], [], how)
     seen: dict[str, tuple[int, str]] = {}
