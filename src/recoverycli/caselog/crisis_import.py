@@ -474,6 +474,11 @@ def _csv_rows(text: str, delimiter: str, path: Path) -> Iterator[tuple[int, list
         except StopIteration:
             return
         except csv.Error as e:
+            if "field larger than field limit" in str(e):  # 128 KB in one cell: no customer list holds that
+                raise RecoverError(
+                    f"{path}: row {number + 1}: a cell holds over {csv.field_size_limit() // 1024} KB of text — a"
+                    " customer list's cells are a name, a number, a note; remove what was pasted into that row"
+                ) from None
             raise RecoverError(
                 f"{path}: row {number + 1}: the file is not valid CSV ({e}) — check the quotes on that row"
             ) from None
