@@ -566,9 +566,13 @@ _OPENING = re.compile(
 )
 
 
+# any short closing line ending in a comma, with no more than a name, a role and a place after it ("Mahalo,\nKeoni")
+_CLOSING = re.compile(r"^[ \t]*[^\W\d_][\w'’ ]{0,24},[ \t]*\n(?=(?:[ \t]*[^\n]{0,60}(?:\n|\Z)){1,3}\Z)", re.M)
+
+
 def _signature_at(text: str) -> int:
     """Where the signature starts (after the first sign-off line that follows some text), or the end of the text."""
-    for m in _SIGN_OFF.finditer(text):
+    for m in (*_SIGN_OFF.finditer(text), *_CLOSING.finditer(text)):
         if text[: m.start()].strip():
             return m.start()
     return len(text)
@@ -708,7 +712,9 @@ _WHEN = re.compile(
     + r"\b|\b(?:half|quarter (?:past|to)) \w+\b|"
     r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
     r"\b(?:now|right now|just now|already|immediately|this minute)\b|\bthe \d{1,2}(?:st|nd|rd|th)\b|"
-    r"\bthe (?:day|night|morning|evening) (?:before|after)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+    r"\bthe (?:day|night|morning|evening) (?:before|after)\b|"
+    r"\b(?:before|by the time) you (?:reach|arrive|get (?:to|back|home|in)|land|leave|check (?:in|out)|board|wake|return)\b|"
+    r"\b(?:today|tonight|tomorrow|noon|midday|midnight|"
     r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
     + "|".join(_DAYS)
     + r"|\d{4}-\d{2}-\d{2}|(?:"
@@ -723,7 +729,7 @@ _ROLE = re.compile(
 )
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
 _WHO = re.compile(
-    r"\b(?:I|we|he|she|they|our \w+)\b|(?:^|(?<=[.!?;:]\s))\s*"
+    r"\b(?:I|we|he|she|they|our \w+)\b|\bon (?:us|me)\b|\b(?:call|ring|text|phone|message) me\b|(?:^|(?<=[.!?;:]\s))\s*"
     r"(?!(?i:it|this|that|there|someone|somebody|everything|something)\b)"
     r"(?-i:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)",
     re.I,
@@ -737,8 +743,11 @@ _DONE = re.compile(
     r"(?!been\b|had\b|got to\b|(?:raised|passed|flagged|noted|logged|forwarded|escalated|reported|mentioned|asked|"
     r"told|said|spoken|contacted|emailed|messaged|sent|put in|made a note|let|informed|alerted|chased|requested)\b)"
     r"[a-z]+(?:ed|t|en|ne|ung|ught|ade|ook|ent|ut|aid)\b(?!\s+to\b)|"
-    r"\b(?:has|have) (?:now |already |just )?been [a-z]+(?:ed|t|en|ne)\b|"
-    r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b",
+    r"\b(?:has|have) (?:now |already |just )?been (?!(?:requested|raised|passed|flagged|noted|logged|forwarded|escalated|"
+    r"reported|mentioned|asked|told|chased|put in|sent through|referred|submitted)\b)[a-z]+(?:ed|t|en|ne)\b|"
+    r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b|"
+    r"\b(?:is|are) (?:now |already )?(?:taken )?off your (?:bill|invoice|account|statement)\b|"
+    r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b",
     re.I,
 )
 
