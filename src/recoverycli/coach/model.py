@@ -59,14 +59,59 @@ def reply_cues(text: str, prompt: str | None) -> list[str]:
     return cues
 
 
+# classes of words, so that a move said with a noun or verb the model never saw still shares features with one it did:
+# "the caterer let us down" and "the florist let us down" both read "PARTY let us down"; who acts in a clause
+_CLASSES: dict[str, tuple[str, ...]] = {
+    "YOU": ("you", "your", "yours", "yourself", "u", "ur", "yr"),
+    "WE": ("we", "i", "us", "our", "me", "my", "ours", "myself", "ourselves"),
+    "THEY": ("they", "them", "their", "he", "she", "him", "her", "his", "theirs", "themselves"),
+    "PARTY": (
+        "contractor staff subcontractor vendor supplier partner operator agency agent provider handler crew lad lads guy "
+        "girl team shift department reception receptionist housekeeping housekeeper kitchen chef cook waiter waitress "
+        "server driver guide colleague cleaner valet attendant porter technician engineer mechanic airline airport "
+        "authority company firm carrier system software app site website platform portal computer supervisor trainee "
+        "caterer florist baker photographer concierge rep representative owner landlord office desk counter manager "
+        "insurer bank issuer council franchise hotel resort spa line operator it finance accounts dispatch depot "
+        "harbour port terminal ground handler night overnight weekend"
+    ).split(),
+    "CONTACT": (
+        "call ring phone email contact reach text message write speak talk visit pop go head drop number line cell "
+        "website form portal address details hold touch"
+    ).split(),
+    "FAIL": (
+        "forget miss lose fail drop skip mess mix wrong late delay break broken crash glitch error mistake fault "
+        "overbook swap switch move change without"
+    ).split(),
+    "SMALL": (
+        "only just few little tiny small minor least still anyway relax end ahead bright plenty worse "
+        "short brief fraction less most usual normal"
+    ).split(),
+    "CAN": ("can", "could", "would", "should", "might", "may", "need", "best", "better", "quick", "fast", "easy"),
+}
+_CLASS_OF = {w: c for c, ws in _CLASSES.items() for w in ws}
+
+
+def _classed(ws: list[str]) -> list[str]:
+    return [_CLASS_OF.get(w, "_") for w in ws]
+
+
 def features(sentence: str, cues: list[str]) -> list[str]:
-    """Words, word pairs and word triples of one sentence, and the reply's cues."""
+    """Words, word pairs and word triples of one sentence, the same with words replaced by their class, and the
+    reply's cues."""
     ws = words(sentence)
     padded = ["<s>", *ws, "</s>"]
     feats = [f"w:{w}" for w in ws]
     feats += [f"b:{a} {b}" for a, b in zip(padded, padded[1:])]
     feats += [f"t:{a} {b} {c}" for a, b, c in zip(padded, padded[1:], padded[2:])]
+    if CLASS_FEATURES:
+        cls = ["<s>", *[c if c != "_" else w for c, w in zip(_classed(ws), ws)], "</s>"]
+        feats += [f"cb:{a} {b}" for a, b in zip(cls, cls[1:]) if a.isupper() or b.isupper()]
+        seq = [c for c in _classed(ws) if c != "_"]
+        feats += [f"cs:{a} {b}" for a, b in zip(seq, seq[1:])]
     return sorted(set(feats + cues))
+
+
+CLASS_FEATURES = True
 
 
 @dataclass
