@@ -713,7 +713,8 @@ _WHEN = re.compile(
     r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
     r"\b(?:now|right now|just now|already|immediately|this minute)\b|\bthe \d{1,2}(?:st|nd|rd|th)\b|"
     r"\bthe (?:day|night|morning|evening) (?:before|after)\b|"
-    r"\b(?:before|by the time) you (?:reach|arrive|get (?:to|back|home|in)|land|leave|check (?:in|out)|board|wake|return)\b|"
+    r"\b(?:before|by the time) you (?:reach|arrive|get (?:to|back|home|in)|land|leave|check (?:in|out)|board|wake|"
+    r"return)\b|"
     r"\b(?:today|tonight|tomorrow|noon|midday|midnight|"
     r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
     + "|".join(_DAYS)
@@ -743,8 +744,8 @@ _DONE = re.compile(
     r"(?!been\b|had\b|got to\b|(?:raised|passed|flagged|noted|logged|forwarded|escalated|reported|mentioned|asked|"
     r"told|said|spoken|contacted|emailed|messaged|sent|put in|made a note|let|informed|alerted|chased|requested)\b)"
     r"[a-z]+(?:ed|t|en|ne|ung|ught|ade|ook|ent|ut|aid)\b(?!\s+to\b)|"
-    r"\b(?:has|have) (?:now |already |just )?been (?!(?:requested|raised|passed|flagged|noted|logged|forwarded|escalated|"
-    r"reported|mentioned|asked|told|chased|put in|sent through|referred|submitted)\b)[a-z]+(?:ed|t|en|ne)\b|"
+    r"\b(?:has|have) (?:now |already |just )?been (?!(?:requested|raised|passed|flagged|noted|logged|forwarded|"
+    r"escalated|reported|mentioned|asked|told|chased|put in|sent through|referred|submitted)\b)[a-z]+(?:ed|t|en|ne)\b|"
     r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b|"
     r"\b(?:is|are) (?:now |already )?(?:taken )?off your (?:bill|invoice|account|statement)\b|"
     r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b",
