@@ -303,12 +303,13 @@ _CHECKED_EXACTLY = {"template"}
 
 
 def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
-    """Whether the rules of `move` keep quiet about this whole reply (their `unless_reply`: it owns the problem or puts
-    it right); the trained second opinion is held to the same, so it does not hear blame where the rules would not."""
+    """Whether the trained second opinion keeps quiet about this whole reply: it owns the problem or puts it right (any
+    rule's `unless_reply`, the veto the indirect rules share). The model hears implied moves, and a reply that owns it
+    or puts it right is not heard as one, whatever move its words resemble; explicit wording is the rules' to flag."""
     if move in _CHECKED_EXACTLY:
         return True
     readings = (fold(text), normalise(text).text)
-    return any(u.search(r) for c in rules if c.rule.category == move for u in c.unless_reply for r in readings)
+    return any(u.search(r) for c in rules for u in c.unless_reply for r in readings)
 
 
 def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> list[Flag]:
