@@ -241,7 +241,7 @@ def test_coach_test_reports_each_half_and_each_move(tmp_path: Path, monkeypatch:
             move: deflect
             field: commitment
             customer: Ana Souza
-          - text: "Honestly, the weather does that here."
+          - text: "The ferry runs on island time."  # an excuse the coach still misses
             verdict: bad
             move: excuse
             field: reply
@@ -273,7 +273,7 @@ def test_coach_test_reports_each_half_and_each_move(tmp_path: Path, monkeypatch:
     assert any(re.match(r"\s*heldout\s+2\s+1\s+50\.0%\s+2\s+0\s+0\.0%\s+100\.0%\s+0\s*$", line) for line in lines), (
         table.stdout
     )
-    assert f"{folder / 'heldout.yaml'}:7: missed excuse (reply): Honestly, the weather does that here." in lines
+    assert f"{folder / 'heldout.yaml'}:7: missed excuse (reply): The ferry runs on island time." in lines
     assert max(len(line) for line in lines if ".yaml:" not in line) <= 80  # the tables fit a plain terminal
 
 

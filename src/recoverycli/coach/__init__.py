@@ -303,12 +303,13 @@ _CHECKED_EXACTLY = {"template"}
 
 
 def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
-    """Whether the rules of `move` keep quiet about this whole reply (their `unless_reply`: it owns the problem or puts
-    it right); the trained second opinion is held to the same, so it does not hear blame where the rules would not."""
+    """Whether the trained second opinion keeps quiet about this whole reply: it owns the problem or puts it right (any
+    rule's `unless_reply`, the veto the indirect rules share). The model hears implied moves, and a reply that owns it
+    or puts it right is not heard as one, whatever move its words resemble; explicit wording is the rules' to flag."""
     if move in _CHECKED_EXACTLY:
         return True
     readings = (fold(text), normalise(text).text)
-    return any(u.search(r) for c in rules if c.rule.category == move for u in c.unless_reply for r in readings)
+    return any(u.search(r) for c in rules for u in c.unless_reply for r in readings)
 
 
 def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> list[Flag]:
@@ -566,9 +567,13 @@ _OPENING = re.compile(
 )
 
 
+# any short closing line ending in a comma, with no more than a name, a role and a place after it ("Mahalo,\nKeoni")
+_CLOSING = re.compile(r"^[ \t]*[^\W\d_][\w'’ ]{0,24},[ \t]*\n(?=(?:[ \t]*[^\n]{0,60}(?:\n|\Z)){1,3}\Z)", re.M)
+
+
 def _signature_at(text: str) -> int:
     """Where the signature starts (after the first sign-off line that follows some text), or the end of the text."""
-    for m in _SIGN_OFF.finditer(text):
+    for m in (*_SIGN_OFF.finditer(text), *_CLOSING.finditer(text)):
         if text[: m.start()].strip():
             return m.start()
     return len(text)
@@ -708,7 +713,10 @@ _WHEN = re.compile(
     + r"\b|\b(?:half|quarter (?:past|to)) \w+\b|"
     r"\bo'?clock\b|\b" + _NUMBER_WORD + r"\s*(?:min|mins|minutes?|hours?|hrs?)\b|\bwithin the hour\b|"
     r"\b(?:now|right now|just now|already|immediately|this minute)\b|\bthe \d{1,2}(?:st|nd|rd|th)\b|"
-    r"\bthe (?:day|night|morning|evening) (?:before|after)\b|\b(?:today|tonight|tomorrow|noon|midday|midnight|"
+    r"\bthe (?:day|night|morning|evening) (?:before|after)\b|"
+    r"\b(?:before|by the time) you (?:reach|arrive|get (?:to|back|home|in)|land|leave|check (?:in|out)|board|wake|"
+    r"return)\b|"
+    r"\b(?:today|tonight|tomorrow|noon|midday|midnight|"
     r"this (?:morning|afternoon|evening)|within \d+\s*(?:min|minute|hour|day)s?|in \d+\s*(?:min|minute|hour|day)s?|"
     + "|".join(_DAYS)
     + r"|\d{4}-\d{2}-\d{2}|(?:"
@@ -723,7 +731,7 @@ _ROLE = re.compile(
 )
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
 _WHO = re.compile(
-    r"\b(?:I|we|he|she|they|our \w+)\b|(?:^|(?<=[.!?;:]\s))\s*"
+    r"\b(?:I|we|he|she|they|our \w+)\b|\bon (?:us|me)\b|\b(?:call|ring|text|phone|message) me\b|(?:^|(?<=[.!?;:]\s))\s*"
     r"(?!(?i:it|this|that|there|someone|somebody|everything|something)\b)"
     r"(?-i:[A-Z][a-z]+)\b(?= (?:at|from|in|on|will|is|has|'ll|’ll)\b)",
     re.I,
@@ -737,8 +745,11 @@ _DONE = re.compile(
     r"(?!been\b|had\b|got to\b|(?:raised|passed|flagged|noted|logged|forwarded|escalated|reported|mentioned|asked|"
     r"told|said|spoken|contacted|emailed|messaged|sent|put in|made a note|let|informed|alerted|chased|requested)\b)"
     r"[a-z]+(?:ed|t|en|ne|ung|ught|ade|ook|ent|ut|aid)\b(?!\s+to\b)|"
-    r"\b(?:has|have) (?:now |already |just )?been [a-z]+(?:ed|t|en|ne)\b|"
-    r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b",
+    r"\b(?:has|have) (?:now |already |just )?been (?!(?:requested|raised|passed|flagged|noted|logged|forwarded|"
+    r"escalated|reported|mentioned|asked|told|chased|put in|sent through|referred|submitted)\b)[a-z]+(?:ed|t|en|ne)\b|"
+    r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b|"
+    r"\b(?:is|are) (?:now |already )?(?:taken )?off your (?:bill|invoice|account|statement)\b|"
+    r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b",
     re.I,
 )
 

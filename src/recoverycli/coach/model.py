@@ -1,8 +1,10 @@
 """A second opinion beside the rules: a small trained scorer for bad replies in wording no rule was written for.
 
-Logistic regression over the words, word pairs and word triples of each normalised sentence, with a few
-cues about the whole reply (does it own the problem, does it say who acts and when). A reply sounds bad
-when its worst sentence does; a second model over the same features names the move a customer would hear.
+Logistic regression over the words, word pairs and word triples of each normalised sentence, the same pairs with
+words replaced by a class (a colleague or partner, a way of contacting, a failure, a minimiser, who: you / we /
+they), so that a move said with a noun the corpus never used still weighs the same, with a few cues about the
+whole reply (does it own the problem, does it say who acts and when). A reply sounds bad when its worst sentence
+does; a second model over the same features names the move a customer would hear.
 The weights are plain JSON inside the package (`coach/model.json`), trained by `bench/coach_train.py` on
 the development half of the labelled corpus; scoring is pure Python, loaded the first time it is needed.
 """
@@ -59,13 +61,56 @@ def reply_cues(text: str, prompt: str | None) -> list[str]:
     return cues
 
 
+# classes of words, so that a move said with a noun or verb the model never saw still shares features with one it did:
+# "the caterer let us down" and "the florist let us down" both read "PARTY let us down"; who acts in a clause
+_CLASSES: dict[str, tuple[str, ...] | list[str]] = {
+    "YOU": ("you", "your", "yours", "yourself", "u", "ur", "yr"),
+    "WE": ("we", "i", "us", "our", "me", "my", "ours", "myself", "ourselves"),
+    "THEY": ("they", "them", "their", "he", "she", "him", "her", "his", "theirs", "themselves"),
+    "PARTY": (
+        "contractor staff subcontractor vendor supplier partner operator agency agent provider handler crew "
+        "lad lads guy girl team shift department reception receptionist housekeeping housekeeper kitchen chef "
+        "cook waiter waitress server driver guide colleague cleaner valet attendant porter technician "
+        "engineer mechanic airline airport authority company firm carrier system software app site website "
+        "platform portal computer supervisor trainee caterer florist baker photographer concierge rep "
+        "representative owner landlord office desk counter manager insurer bank issuer council franchise "
+        "hotel resort spa line operator it finance accounts dispatch depot harbour port terminal ground "
+        "handler night overnight weekend"
+    ).split(),
+    "CONTACT": (
+        "call ring phone email contact reach text message write speak talk visit pop go head drop number line cell "
+        "website form portal address details hold touch"
+    ).split(),
+    "FAIL": (
+        "forget miss lose fail drop skip mess mix wrong late delay break broken crash glitch error mistake fault "
+        "overbook swap switch move change without"
+    ).split(),
+    "SMALL": (
+        "only just few little tiny small minor least still anyway relax end ahead bright plenty worse "
+        "short brief fraction less most usual normal"
+    ).split(),
+    "CAN": ("can", "could", "would", "should", "might", "may", "need", "best", "better", "quick", "fast", "easy"),
+}
+_CLASS_OF = {w: c for c, ws in _CLASSES.items() for w in ws}
+
+
+def _classed(ws: list[str]) -> list[str]:
+    return [_CLASS_OF.get(w, "_") for w in ws]
+
+
 def features(sentence: str, cues: list[str]) -> list[str]:
-    """Words, word pairs and word triples of one sentence, and the reply's cues."""
+    """Words, word pairs and word triples of one sentence; word pairs with words replaced by their class ("PARTY let")
+    and the order of the classes in it ("PARTY FAIL", "YOU CONTACT"); and the reply's cues."""
     ws = words(sentence)
     padded = ["<s>", *ws, "</s>"]
     feats = [f"w:{w}" for w in ws]
     feats += [f"b:{a} {b}" for a, b in zip(padded, padded[1:])]
     feats += [f"t:{a} {b} {c}" for a, b, c in zip(padded, padded[1:], padded[2:])]
+    classes = _classed(ws)
+    cls = ["<s>", *[c if c != "_" else w for c, w in zip(classes, ws)], "</s>"]
+    feats += [f"cb:{a} {b}" for a, b in zip(cls, cls[1:]) if a.isupper() or b.isupper()]
+    seq = [c for c in classes if c != "_"]
+    feats += [f"cs:{a} {b}" for a, b in zip(seq, seq[1:])]
     return sorted(set(feats + cues))
 
 

@@ -50,6 +50,12 @@ _WHOLE = {
     "sry": "sorry",
     "soz": "sorry",
     "plz": "please",
+    "cd": "could",
+    "wd": "would",
+    "shd": "should",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
     # apostrophes left out in a hurry: "wont", "youll", "dont"
     "wont": "will not",
     "youll": "you will",
