@@ -83,6 +83,21 @@ def main() -> None:
             samples.append(time.perf_counter() - t)
         per_reply[text] = samples
 
+    # long drafts (hostile pass 4: checking was quadratic in hits × length): an answer above a quoted thread, and a
+    # draft of blank lines with a customer's name given
+    quoted = (
+        "> Someone will look into it as soon as possible, as per our policy we cannot refund, unfortunately the system"
+        " was down and the team was busy. Please contact the airline.\n>\n"
+    )
+    long_drafts = {f"e-mail over a {n}-message quoted thread": REPLIES[2] + "\n\n" + quoted * n for n in (60, 200)} | {
+        "20,000 blank lines then 'sorry'": "\n" * 20_000 + "sorry"
+    }
+    per_long = {}
+    for label, text in long_drafts.items():
+        t = time.perf_counter()
+        coach.check(text, rules, coach.Context(customer_name="Amara Obi"), model)
+        per_long[f"{label} ({len(text) // 1024} KB)"] = time.perf_counter() - t
+
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(str(Path(tmp) / "cases.db"))
         call = Call(
@@ -104,6 +119,8 @@ def main() -> None:
         label = f"check of {len(text)} characters"
         print(f"{label:38}: {ms(statistics.median(samples))}  worst {ms(max(samples))}")
     print(f"live call, coach on one answer        : {ms(statistics.median(live))}  worst {ms(max(live))}")
+    for label, took in per_long.items():
+        print(f"{label:38}: {ms(took)}  (once)")
     print(f"recover --help imports the coach      : {'no (lazy)' if lazy else 'YES - not lazy'}")
 
 

@@ -194,3 +194,22 @@ def test_a_draft_can_be_piped_in_and_an_empty_one_is_not_sincere() -> None:
         result = runner.invoke(app, empty)
         assert result.exit_code == 2 and "nothing to check: the reply is empty" in result.stderr
     assert runner.invoke(app, ["coach", "check", "--file", "-"], input="").exit_code == 2
+
+
+def test_a_draft_past_64_kb_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A mailbox pasted whole: one line saying so, not minutes of checking (hostile pass 4)."""
+    draft = tmp_path / "thread.txt"
+    draft.write_text("I'm so sorry, I have moved you to 412.\n" + "> earlier message in the thread\n" * 3000)
+    result = runner.invoke(app, ["coach", "check", "--file", str(draft)])
+    assert result.exit_code == 1
+    assert "over 65,536 — check the reply you are writing, not the thread it quotes" in result.stderr
+
+
+def test_a_long_thread_gets_the_flags_of_its_parts() -> None:
+    """Checking each hit's sentence once per text (the speed fix) loses no flag: each of 50 quoted policy lines is
+    flagged where it stands."""
+    line = "> As per our policy we cannot refund, please contact the airline."
+    thread = "Dear Ana,\nI'm so sorry. I have moved you to 412 and call you at 18:00.\n\n" + (line + "\n") * 50
+    flags = check(thread, default_rules(), Context(customer_name="Ana Souza"))
+    for rule in ("policy-refusal", "deflect-contact-them"):
+        assert len({f.start for f in flags if f.rule == rule}) == 50

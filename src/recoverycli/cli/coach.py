@@ -46,6 +46,9 @@ def _rules(rules_file: Path | None, playbooks: list[Path] | None) -> list[Compil
     return coach.rules_for(search_dirs(playbooks))
 
 
+MAX_DRAFT = 64 * 1024
+
+
 @guarded
 def check(
     text: Annotated[
@@ -99,6 +102,11 @@ def check(
         body = text or ""
     if not body.strip():
         raise UsageError("nothing to check: the reply is empty — give the words you are about to send")
+    if len(body) > MAX_DRAFT:  # the rules read every hit's sentence: a whole mailbox would take minutes
+        fail(
+            f"{file or 'the text'}: {len(body):,} characters, over {MAX_DRAFT:,} — check the reply you are writing,"
+            " not the thread it quotes"
+        )
     follow_up = None
     if case_id is not None:
         case = store_at(store, create=False).get(case_id)

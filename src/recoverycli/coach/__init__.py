@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -193,11 +194,33 @@ def compile_rules(rules: RuleSet) -> list[Compiled]:
     return out
 
 
+@lru_cache(maxsize=16)
+def _sentences(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """The sentences of a reply and where each starts, worked out once however many hits ask (a long e-mail has
+    hundreds: asking again for each made checking it quadratic)."""
+    spans = sentence_spans(text)
+    return [a for a, _ in spans], spans
+
+
 def _sentence_at(text: str, pos: int) -> str:
-    for a, b in sentence_spans(text):
-        if a <= pos < b:
-            return text[a:b]
+    starts, spans = _sentences(text)
+    i = bisect_right(starts, pos) - 1
+    if i >= 0 and pos < spans[i][1]:
+        return text[spans[i][0] : spans[i][1]]
     return text
+
+
+@lru_cache(maxsize=64)
+def _readings(text: str) -> tuple[str, str]:
+    """A text as the rules read it: folded as typed, and normalised."""
+    return fold(text), normalise(text).text
+
+
+@lru_cache(maxsize=4096)
+def _says(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    """Whether any of a rule's reply-wide patterns (unless_reply, warn_if, exceptions over the reply) is in the text:
+    the same answer for every hit of the rule, so asked once."""
+    return any(p.search(r) for p in patterns for r in _readings(text))
 
 
 def _hits(c: Compiled, folded: str, text: str) -> list[tuple[int, int]]:
@@ -213,33 +236,35 @@ def _hits(c: Compiled, folded: str, text: str) -> list[tuple[int, int]]:
 _QUOTED = re.compile(r"(?:^|(?<=[\s(\[:—–-]))(['\"‘“])(?=\S)[^\n]{2,80}?(?<=\S)['\"’”](?=[\s.,;:!?)—–-]|$)")
 
 
+@lru_cache(maxsize=16)
+def _quotations(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _QUOTED.finditer(text))
+
+
 def _quoted(text: str, start: int, end: int) -> bool:
     # a hit that starts inside the quotation is the clerk quoting, even when the pattern reads on past it
-    return any(m.start() < start < m.end() - 1 for m in _QUOTED.finditer(text))
+    return any(a < start < b - 1 for a, b in _quotations(text))
 
 
 def _excepted(c: Compiled, text: str, pos: int, end: int) -> bool:
     if c.disowning or c.exceptions:
         sentence = _sentence_at(text, pos)
-        readings = (fold(sentence), normalise(sentence).text)
-        if any(d.search(r) for d in c.disowning for r in readings):
+        if c.disowning and _says(tuple(c.disowning), sentence):
             return True
     if c.disowning and _quoted(text, pos, end):
         return True
-    if c.unless_reply and any(u.search(r) for u in c.unless_reply for r in (fold(text), normalise(text).text)):
+    if c.unless_reply and _says(tuple(c.unless_reply), text):
         return True
     if not c.exceptions:
         return False
-    if c.rule.exceptions_in == "reply":
-        readings = (fold(text), normalise(text).text)
-    return any(e.search(r) for e in c.exceptions for r in readings)
+    return _says(tuple(c.exceptions), text if c.rule.exceptions_in == "reply" else sentence)
 
 
 def _level(c: Compiled, text: str) -> str:
     """The rule's level, or a warning when the reply gives a reason to doubt an error (`warn_if`): a strict prompt
     refuses an answer only when the coach is very sure."""
     if c.rule.level == "error" and c.warn_if:
-        if any(w.search(r) for w in c.warn_if for r in (fold(text), normalise(text).text)):
+        if _says(tuple(c.warn_if), text):
             return "warning"
     return c.rule.level
 
@@ -374,8 +399,9 @@ _INTERJECTED = re.compile(r"(?:^|(?<=\n))[ \t]*(?i:ah|oh|aw|aww|och|ach|ahh)[ \t
 _VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?:our|the|my|from|who|at|your|a|an)\b)")
 # a title and a name spoken to the customer: at the start, after a comma, or closing a sentence
 _TITLED = re.compile(
-    r"(?:^|[\n.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
-    r"\s*"
+    # a line start (re.M) rather than "\n\s*": after each of 20,000 blank lines "\s*" ran to the end (quadratic)
+    r"(?:^|[.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
+    r"[^\S\n]*"
     + _TITLE
     + r"\s+("
     + _NAME_WORD
