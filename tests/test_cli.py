@@ -295,3 +295,17 @@ def test_a_call_is_never_taken_with_the_base(tmp_path) -> None:
     assert result.exit_code == 2 and result.stderr.strip() == said, result.output
     assert not store.exists() or open_store(store).count(CaseFilter()) == 0
     assert runner.invoke(app, ["start", "other", "--answers", str(answers), "--store", str(store)]).exit_code == 0
+
+
+def test_the_lean_app_main_runs_is_the_whole_app_for_its_command() -> None:
+    """main() gives Typer only the command (or group) the first word names, to start faster: every command's and
+    group's help, and an unknown word's error, read exactly as through the whole app."""
+    from recoverycli.cli import COMMANDS, GROUPS, lean_app
+
+    asked = [words.split() for words, _ in COMMANDS] + [[g] for g in GROUPS] + [["repor"], []]
+    for words in asked:
+        lean, whole = lean_app(words), app
+        assert (lean is whole) == (not words or words == ["repor"])
+        for tail in (["--help"], ["--no-such-option"]):
+            a, b = runner.invoke(lean, [*words, *tail]), runner.invoke(whole, [*words, *tail])
+            assert (a.exit_code, a.output) == (b.exit_code, b.output), words
