@@ -748,3 +748,33 @@ def test_an_update_never_carries_one_listed_customers_name_or_number_to_the_othe
     sent = cli("crisis", "update", found.id, "--message", str(message))
     assert sent.exit_code == 0, sent.stderr
     assert "Hi Guest, I am so sorry. Blue Line rebooks everyone on Friday." in sent.stdout
+
+
+def test_forget_also_erases_her_title_and_surname_and_booking_from_the_crisis_logs(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Hostile pass 4: after `forget --customer "Di Four"` the supplier log still said "Rebook Ms. Four and D. Four",
+    and "booking BK-4417", and an update mailed that to the other customers. A crisis's own logs name its own
+    customers, so a title or an initial with the surname, and her booking reference, pick her out there."""
+    store, found = opened(store_url, tmp_path, ["Di Four,+1 415 555 0104,BK-4417,family,", *people(2)])
+    crisis.log_supplier(
+        store,
+        found,
+        "Lena",
+        "Spoke to Blue Line about booking BK-4417",
+        "Rebook Ms. Four and D. Four on Friday",
+        None,
+        None,
+        T0,
+    )
+    message = tmp_path / "update.txt"
+    message.write_text("Hi {customer.first_name}, so sorry. {supplier.commitment}. I call you by 16:00 today.\n")
+    refused = cli("crisis", "update", found.id, "--message", str(message))
+    assert refused.exit_code == 1 and "identifies a customer on this list" in refused.stderr
+    shown = cli("report", "--format", "json", "--since", "2026-01-01", "--until", "2027-12-31").stdout
+    assert "Four" not in shown and "BK-4417" not in shown and "Rebook [customer] and [customer] on Friday" in shown
+    assert cli("forget", "--customer", "Di Four", "--yes").exit_code == 0
+    log = crisis.supplier_entries(store, found.id)
+    assert [(e["note"], e["commitment"]) for e in log] == [
+        ("Spoke to Blue Line about booking [erased]", "Rebook [erased] and [erased] on Friday")
+    ]

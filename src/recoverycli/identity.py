@@ -88,6 +88,7 @@ def name_key(name: str) -> str:
 
 _WORD = re.compile(r"\w+")
 _SEP = r"[\s\-_/.()]*"
+_TITLES = "mr|mrs|ms|miss|mx|dr|mister"
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
@@ -131,7 +132,14 @@ class Mentions:
     alone or a room number."""
 
     def __init__(
-        self, names: list[str], contacts: list[str], parts: bool = True, identifying: bool = False, cased: bool = False
+        self,
+        names: list[str],
+        contacts: list[str],
+        parts: bool = True,
+        identifying: bool = False,
+        cased: bool = False,
+        titled: bool = False,
+        references: list[str] | None = None,
     ) -> None:
         if identifying:
             names = [n for n in names if len(_WORD.findall(n)) >= 2]
@@ -161,11 +169,29 @@ class Mentions:
                 if len(chars) >= 3:
                     patterns.append(r"(?<!\w)[+(]{0,2}" + _SEP.join(re.escape(c) for c in chars) + r"(?!\w)")
         self.contact = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+        # titled: a title and the surname ("Ms. Four" for Di Four), and references (a booking "BK4"): in a crisis's
+        # own logs, where every name is one of the crisis's customers, these pick one out too
+        extra = []
+        if titled:
+            for words in self.full:
+                if len(words) >= 2 and len(words[-1]) >= 2:
+                    surnames = {re.escape(words[-1])} | {
+                        re.escape(w) for n in names for w in _WORD.findall(n) if fold(w) == words[-1]
+                    }
+                    surname = "|".join(sorted(surnames))
+                    extra.append(rf"(?<!\w)(?:{_TITLES})\.?\s+(?:{surname})(?!\w)")
+                    extra.append(rf"(?<!\w){re.escape(words[0][0])}\.?\s+(?:{surname})(?!\w)")  # "D. Four"
+        for ref in (r.strip() for r in references or []):
+            if len(ref) >= 3:
+                extra.append(rf"(?<![\w-]){re.escape(ref)}(?![\w-])")
+        self.extra = re.compile("|".join(extra), re.IGNORECASE) if extra else None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
         if self.contact is not None:
             found += [m.span() for m in self.contact.finditer(text)]
+        if self.extra is not None:
+            found += [m.span() for m in self.extra.finditer(text)]
         words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
         for i, (start, end, word) in enumerate(words):
             if word in self.parts and (not self.cased or text[start].isupper()):

@@ -932,7 +932,8 @@ SUPPLIER_TEXT = ("note", "commitment", "deal")
 
 
 def listed_mentions(store: BaseStore, crisis_id: str, texts: list[str]) -> Any:
-    """A matcher of the listed customers `texts` may identify (full name, or a contact that picks them out), or None
+    """A matcher of the listed customers `texts` may identify (full name, a title or initial with the surname, a
+    contact that picks them out, their booking reference), or None
     when they can name nobody. Only candidates are compiled: a name sharing a word with the texts, a phone number
     whose last four digits they hold, an address they contain — a list of 200,000 is not one regular expression."""
     from recoverycli.identity import Mentions, identifies, words
@@ -941,10 +942,12 @@ def listed_mentions(store: BaseStore, crisis_id: str, texts: list[str]) -> Any:
     if not blob.strip():
         return None
     said, digits, lower = words(blob), "".join(c for c in blob if c.isdigit()), blob.lower()
-    names, contacts = [], []
+    names, contacts, bookings = [], [], []
     for r in store.crisis_list(crisis_id):
         if r["name"] and not said.isdisjoint(words(r["name"])):
             names.append(r["name"])
+        if r["booking"] and len(r["booking"].strip()) >= 3 and r["booking"].strip().lower() in lower:
+            bookings.append(r["booking"])
         for c in (r["contact"], r["alt_contact"]):
             if not c or not identifies(c):
                 continue
@@ -953,9 +956,9 @@ def listed_mentions(store: BaseStore, crisis_id: str, texts: list[str]) -> Any:
                     contacts.append(c)
             elif (tail := "".join(ch for ch in c if ch.isdigit())[-4:]) and tail in digits:
                 contacts.append(c)
-    if not names and not contacts:
+    if not names and not contacts and not bookings:
         return None
-    return Mentions(names, contacts, parts=False, identifying=True)
+    return Mentions(names, contacts, parts=False, identifying=True, titled=True, references=bookings)
 
 
 def _rank(sorted_values: list[float], tenths: int) -> float | None:

@@ -805,12 +805,17 @@ class BaseStore(CrisisStoreMixin, ABC):
             if dry_run:
                 return out
             keys = sorted({k for k in (ck, *(contact_key(r["customer_contact"]) for r in rows)) if k})
-            listed_as: list[tuple[str, list[str]]] = []
+            listed_as: list[tuple[str, list[str], str]] = []
             out.listed = self.forget_listed(tx, term, keys, nk, ERASED, listed_as)  # crisis lists, same transaction
-            names = [r["customer_name"] for r in rows] + [name for name, _ in listed_as]
-            contacts = [r["customer_contact"] for r in rows] + [c for _, cs in listed_as for c in cs]
-            in_logs = Mentions(
-                [n for n in names if n and n != ERASED], [c for c in contacts if c and c != ERASED], False, True
+            names = [r["customer_name"] for r in rows] + [name for name, _, _ in listed_as]
+            contacts = [r["customer_contact"] for r in rows] + [c for _, cs, _ in listed_as for c in cs]
+            in_logs = Mentions(  # the crises' logs name their own customers: "Ms. Four" and a booking are theirs
+                [n for n in names if n and n != ERASED],
+                [c for c in contacts if c and c != ERASED],
+                False,
+                True,
+                titled=True,
+                references=[b for _, _, b in listed_as if b],
             )
             out.crisis_logs = self.forget_in_crisis_logs(tx, in_logs, ERASED)
         # without a match, still finish what an earlier run had to leave while a reader held the file

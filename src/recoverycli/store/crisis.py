@@ -590,11 +590,11 @@ class CrisisStoreMixin:
         keys: list[str],
         name_key: str,
         erased: str,
-        who: list[tuple[str, list[str]]] | None = None,
+        who: list[tuple[str, list[str], str]] | None = None,
     ) -> list[str]:
         """Erase one customer from every crisis list (name, contacts, booking, notes, what we told them), found as
         `forget` finds their cases: by the normalised contact and name keys, or as written. `who` gathers the
-        (name, contacts) the lists held, for erasing them from the crises' own logs (forget_in_crisis_logs)."""
+        (name, contacts, booking) the lists held, for erasing them from the crises' own logs (forget_in_crisis_logs)."""
         rows = tx.execute(
             f"SELECT * FROM crisis_customers WHERE {self.ci_equal('name')} OR {self.ci_equal('contact')}"
             f" OR {self.ci_equal('alt_contact')} OR (name_key = ? AND name_key != '')"
@@ -609,7 +609,7 @@ class CrisisStoreMixin:
         done = []
         for r in rows:
             if who is not None:
-                who.append((r["name"], [r["contact"], r["alt_contact"]]))
+                who.append((r["name"], [r["contact"], r["alt_contact"]], r["booking"] or ""))
             tx.execute(
                 "UPDATE crisis_customers SET name = ?, contact = ?, alt_contact = '', booking = '', notes = '{}',"
                 " contact_key = '', alt_key = '', booking_key = '', name_key = '', last_told = NULL WHERE id = ?",
