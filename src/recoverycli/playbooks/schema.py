@@ -161,6 +161,7 @@ class Prompt(_Authored):
         return Prompt(
             id=f"{self.id}_verified",
             label=self.verify or "Did you check it?",
+            short="Checked it",  # the summary's row, right below the promise it checks
             type="confirm",
             required=True,
             help="Say yes only once you have checked.",
