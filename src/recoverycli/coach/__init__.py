@@ -726,7 +726,7 @@ _WHEN = re.compile(
 )
 _ROLE = re.compile(
     r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
-    r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b",
+    r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent|courier(?:ed)?)\b",
     re.I,
 )
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
@@ -749,7 +749,10 @@ _DONE = re.compile(
     r"escalated|reported|mentioned|asked|told|chased|put in|sent through|referred|submitted)\b)[a-z]+(?:ed|t|en|ne)\b|"
     r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b|"
     r"\b(?:is|are) (?:now |already )?(?:taken )?off your (?:bill|invoice|account|statement)\b|"
-    r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b",
+    r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b|"
+    # a change already made, said as the new state ("Seat 42C is now 12A", "your table is now confirmed", "Done.")
+    r"\b(?:is|are) now (?:(?:[A-Z]{0,2}\d+[A-Z]?)\b|(?:confirmed|booked|reserved|fixed|sorted|cancell?ed|refunded|"
+    r"waived|upgraded|changed|moved|ready)\b)|(?:^|(?<=[.!?]\s))(?:All\s+)?(?:done|sorted)\s*[.!]",
     re.I,
 )
 
