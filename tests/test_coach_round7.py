@@ -72,3 +72,36 @@ def test_a_reply_that_puts_it_right_silences_the_trained_ear(text: str) -> None:
     from recoverycli.coach import silenced
 
     assert silenced(text, "deflect", default_rules())
+
+
+@pytest.mark.parametrize(
+    "text, prompt, category",
+    [
+        # the kinds added for the weaker moves, in words no corpus reply used
+        ("We were a bit short-handed with the flu going round.", None, "excuse"),
+        ("Just bad timing, really - the system was updating.", None, "excuse"),
+        ("The desk clerk is brand new, so she didn't realise.", None, "blame"),
+        ("It was left like that by the previous guest, I'm afraid.", None, "blame"),
+        ("That's where the fault lies: the agency's booking team is separate from ours.", None, "blame"),
+        ("We can't waive the fee for anyone, sorry.", None, "policy"),
+        ("The contract you signed is very clear about cancellations.", None, "policy"),
+        ("One rainy afternoon is hardly going to ruin your week.", None, "dismiss"),
+        ("Sorry the delay came as a shock to you.", "apology", "non-apology"),
+    ],
+)
+def test_weaker_moves_said_another_way(text: str, prompt: str | None, category: str) -> None:
+    assert category in {f.category for f in flags(text, prompt)}
+
+
+@pytest.mark.parametrize(
+    "text, prompt",
+    [
+        ("I'm on my own tonight, so I'll bring the towels up myself in five minutes.", None),
+        ("That was bad timing on our part, and I'm sorry. I've moved your tour to Thursday.", None),
+        ("I'm sorry the bill came as such a shock; it was wrong, and I've reversed the extra £80.", None),
+        ("Our rental agreement promises a working car, and we didn't give you one. I'm sorry.", "apology"),
+        ("There's not a scratch on your car now: the body shop fixed it this morning, at our expense.", None),
+    ],
+)
+def test_the_same_words_owned_or_put_right_pass(text: str, prompt: str | None) -> None:
+    assert not flags(text, prompt), [f.rule for f in flags(text, prompt)]
