@@ -105,3 +105,19 @@ def test_weaker_moves_said_another_way(text: str, prompt: str | None, category: 
 )
 def test_the_same_words_owned_or_put_right_pass(text: str, prompt: str | None) -> None:
     assert not flags(text, prompt), [f.rule for f in flags(text, prompt)]
+
+
+@pytest.mark.parametrize(
+    "text, quiet",
+    [
+        ("I'm so sorry. Our driver left the pier before you got there, and you were right on time.", True),
+        ("We cancelled your breakfast booking with no warning, and I'd be upset too.", True),
+        ("I've added a second night for free.", True),
+        ("If we cancelled it, you would have had an email.", False),
+        ("The driver left before you got there.", False),
+    ],
+)
+def test_the_trained_ear_is_quiet_when_we_are_the_one_who_failed(text: str, quiet: bool) -> None:
+    from recoverycli.coach import silenced
+
+    assert silenced(text, "blame", default_rules()) is quiet
