@@ -327,11 +327,27 @@ def second_opinion() -> Any:
 _CHECKED_EXACTLY = {"template"}
 
 
+# what else keeps the trained ear quiet (not the rules, whose own vetoes stay as trainers wrote them): we or one of
+# our people named as the one who failed ("our guide left before you got there", "we cancelled it with no warning"),
+# or something given free. The model hears a failure narrated; when we are its subject, it is owned, not blamed.
+_OWNED_BY_US = re.compile(
+    r"(?<!if )(?<!when )\b(?:we|our (?:[\w-]+ ){0,2}?(?:server|waiter|guide|driver|staff|team|crew|housekeepers?|"
+    r"cleaner|agent|kitchen|chef|desk|reception|receptionist|colleague|steward|porter|rep|technician|engineer|pilot|"
+    r"captain)s?|one of our (?:[\w-]+ ){1,2})\s+(?:(?:just|completely|simply|somehow) )?"
+    r"(?:(?:didn't|did not|never)(?! know| realis| realiz| see| get| receive| have| hear)|"
+    r"forgot|failed|cancell?ed|lost|left|missed|gave|loaded|double-booked|overbooked|mixed|charged|broke|damaged|"
+    r"dropped|went into)\b|\bfor free\b|\bat no (?:extra )?cost\b|\bpaid for by us\b",
+    re.I,
+)
+
+
 def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
     """Whether the trained second opinion keeps quiet about this whole reply: it owns the problem or puts it right (any
     rule's `unless_reply`, the veto the indirect rules share). The model hears implied moves, and a reply that owns it
     or puts it right is not heard as one, whatever move its words resemble; explicit wording is the rules' to flag."""
     if move in _CHECKED_EXACTLY:
+        return True
+    if _OWNED_BY_US.search(fold(text)):
         return True
     readings = (fold(text), normalise(text).text)
     return any(u.search(r) for c in rules for u in c.unless_reply for r in readings)
@@ -752,7 +768,7 @@ _WHEN = re.compile(
 )
 _ROLE = re.compile(
     r"\b(?:maintenance|housekeeping|front desk|reception|manager|duty manager|concierge|accounts|engineering|"
-    r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent)\b",
+    r"security|porter|driver|chef|kitchen|technician|supplier|airline|cruise line|agent|courier(?:ed)?)\b",
     re.I,
 )
 _NAME = re.compile(r"(?<!^)(?<![.!?;]\s)\b[A-Z][a-z]+\b", re.M)  # a capitalised word mid-sentence: Sam, Lena, Rosa
@@ -775,7 +791,10 @@ _DONE = re.compile(
     r"escalated|reported|mentioned|asked|told|chased|put in|sent through|referred|submitted)\b)[a-z]+(?:ed|t|en|ne)\b|"
     r"\b(?:is|are) (?:now |already )?(?:on|in) your (?:phone|account|card|inbox|email|app|wallet|booking)\b|"
     r"\b(?:is|are) (?:now |already )?(?:taken )?off your (?:bill|invoice|account|statement)\b|"
-    r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b",
+    r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b|"
+    # a change already made, said as the new state ("Seat 42C is now 12A", "your table is now confirmed", "Done.")
+    r"\b(?:is|are) now (?:(?:[A-Z]{0,2}\d+[A-Z]?)\b|(?:confirmed|booked|reserved|fixed|sorted|cancell?ed|refunded|"
+    r"waived|upgraded|changed|moved|ready)\b)|(?:^|(?<=[.!?]\s))(?:All\s+)?(?:done|sorted)\s*[.!]",
     re.I,
 )
 
