@@ -361,7 +361,9 @@ def test_the_summary_at_120_columns_uses_the_width_the_guide_gives_up(store) -> 
         return summary
 
     summary = run(call())
-    assert "Did you call maintenance to check" in summary  # not cut at 24 characters
+    lines = summary.split("\n")
+    promise = next(i for i, line in enumerate(lines) if "What will be done" in line)
+    assert "Checked it" in lines[promise + 1] and "yes" in lines[promise + 1]  # the check, named short, under it
     assert "F1 closes this" not in summary and "F1 widens this" not in summary  # no empty side panel
     row = next(line for line in summary.split("\n") if "What will be done" in line)
     assert "Sam resets the breaker by 8:15; I call at 8:20" in row
@@ -530,7 +532,9 @@ def test_the_summary_at_80_columns_keeps_whole_labels_where_the_answer_is_short(
         return summary
 
     summary = run(call())
-    assert "Did you call maintenance to check where they really are?  yes" in summary  # told apart from the next
+    lines = summary.split("\n")
+    promise = next(i for i, line in enumerate(lines) if "What will be done" in line)
+    assert "Checked it" in lines[promise + 1] and "yes" in lines[promise + 1]  # the check, under the promise
     assert all(len(line) <= 80 for line in summary.split("\n"))
     # rows with long answers are named by the playbook's short labels, so none is cut to "What did you say to apo…"
     # and "What happened, in the c…" (newcomer #12)
