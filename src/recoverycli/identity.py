@@ -88,7 +88,8 @@ def name_key(name: str) -> str:
 
 _WORD = re.compile(r"\w+")
 _SEP = r"[\s\-_/.()]*"
-_TITLES = "mr|mrs|ms|miss|mx|dr|mister"
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "mister"}
+_TITLE_GAP = re.compile(r"\.?\s+")
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
@@ -169,33 +170,31 @@ class Mentions:
                 if len(chars) >= 3:
                     patterns.append(r"(?<!\w)[+(]{0,2}" + _SEP.join(re.escape(c) for c in chars) + r"(?!\w)")
         self.contact = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
-        # titled: a title and the surname ("Ms. Four" for Di Four), and references (a booking "BK4"): in a crisis's
-        # own logs, where every name is one of the crisis's customers, these pick one out too
-        extra = []
+        # titled: a title or the first initial before the surname ("Ms. Four", "D. Four" for Di Four), and references
+        # (a booking "BK4"): in a crisis's own logs, where every name is one of the crisis's customers, these pick one
+        # out too. Read word by word as full names are, so a list of 200,000 is no regular expression.
+        self.initials: dict[str, set[str]] = {}  # folded surname -> the first initials it goes with
         if titled:
             for words in self.full:
                 if len(words) >= 2 and len(words[-1]) >= 2:
-                    surnames = {re.escape(words[-1])} | {
-                        re.escape(w) for n in names for w in _WORD.findall(n) if fold(w) == words[-1]
-                    }
-                    surname = "|".join(sorted(surnames))
-                    extra.append(rf"(?<!\w)(?:{_TITLES})\.?\s+(?:{surname})(?!\w)")
-                    extra.append(rf"(?<!\w){re.escape(words[0][0])}\.?\s+(?:{surname})(?!\w)")  # "D. Four"
-        for ref in (r.strip() for r in references or []):
-            if len(ref) >= 3:
-                extra.append(rf"(?<![\w-]){re.escape(ref)}(?![\w-])")
-        self.extra = re.compile("|".join(extra), re.IGNORECASE) if extra else None
+                    self.initials.setdefault(words[-1], set()).add(words[0][0])
+        refs = [rf"(?<![\w-]){re.escape(r.strip())}(?![\w-])" for r in references or [] if len(r.strip()) >= 3]
+        self.references = re.compile("|".join(refs), re.IGNORECASE) if refs else None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
         if self.contact is not None:
             found += [m.span() for m in self.contact.finditer(text)]
-        if self.extra is not None:
-            found += [m.span() for m in self.extra.finditer(text)]
+        if self.references is not None:
+            found += [m.span() for m in self.references.finditer(text)]
         words = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
         for i, (start, end, word) in enumerate(words):
             if word in self.parts and (not self.cased or text[start].isupper()):
                 found.append((start, end))
+            if self.initials and i + 1 < len(words) and _TITLE_GAP.fullmatch(text, end, words[i + 1][0]):
+                initials = self.initials.get(words[i + 1][2], set())
+                if initials and (word in _TITLES or word in initials):  # "Ms. Four", "D. Four"
+                    found.append((start, words[i + 1][1]))
             for name in self.full:
                 if [w for _, _, w in words[i : i + len(name)]] == name:
                     found.append((start, words[i + len(name) - 1][1]))
