@@ -205,15 +205,14 @@ def _refuse_streams_onto_a_store() -> None:
             f"error: standard {stream} is {safe_text(why, markup=False, multiline=False)} — nothing was written and"
             f" the command did not run; redirect {'>' if fd == 1 else '2>'} to another file\n"
         )
-    for line in said:  # on the stream that is not the store; with both there (`&>> cases.db`), on the terminal
-        try:
-            if len(found) == 1:
-                os.write(3 - next(iter(found)), line.encode())
-            else:
-                with open("/dev/tty", "w") as tty:
-                    tty.write(line)
-        except OSError:
-            pass  # no terminal either: the exit status is all there is
+    try:  # on the stream that is not the store; with both there (`&>> cases.db`), on the terminal
+        if len(found) == 1:
+            os.write(3 - next(iter(found)), "".join(said).encode())
+        else:
+            with open("/dev/tty", "w") as tty:
+                tty.write("".join(said))
+    except OSError:
+        pass  # no terminal either: the exit status is all there is
     sys.exit(2)
 
 

@@ -347,10 +347,9 @@ def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
     or puts it right is not heard as one, whatever move its words resemble; explicit wording is the rules' to flag."""
     if move in _CHECKED_EXACTLY:
         return True
-    if _OWNED_BY_US.search(fold(text)):
+    if _OWNED_BY_US.search(_readings(text)[0]):
         return True
-    readings = (fold(text), normalise(text).text)
-    return any(u.search(r) for c in rules for u in c.unless_reply for r in readings)
+    return any(_says(tuple(c.unless_reply), text) for c in rules if c.unless_reply)
 
 
 def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> list[Flag]:
