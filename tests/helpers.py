@@ -132,3 +132,10 @@ class Scripted:
 
     def coached(self, prompt: Any, value: str, flags: list[Any], blocking: bool) -> bool:
         return False
+
+
+def coach_flags(text: str, prompt: str | None = None, customer: str | None = None) -> list[Any]:
+    """What the bundled coach says about `text`, typed at `prompt` to `customer`: the one way the coach tests ask."""
+    from recoverycli.coach import Context, check, default_rules
+
+    return check(text, default_rules(), Context(customer_name=customer, prompt=prompt))

@@ -10,11 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recoverycli.coach import Context, check, default_rules
-
-
-def flags(text: str, prompt: str | None = None, customer: str | None = None) -> list:
-    return check(text, default_rules(), Context(customer_name=customer, prompt=prompt))
+from tests.helpers import coach_flags as flags
 
 
 def levels(text: str, rule: str, prompt: str | None = None, customer: str | None = None) -> set[str]:

@@ -17,14 +17,11 @@ from recoverycli.coach.corpus import load_corpus
 from recoverycli.coach.text import normalise
 from recoverycli.errors import PlaybookError
 from recoverycli.store import open_store
+from tests.helpers import coach_flags as flags
 
 runner = CliRunner()
 CORPUS_DIR = Path(__file__).parent / "coach"
 DEV = CORPUS_DIR / "dev.yaml"
-
-
-def flags(text: str, prompt: str | None = None, customer: str | None = None) -> list:
-    return check(text, default_rules(), Context(customer_name=customer, prompt=prompt))
 
 
 def categories(text: str, prompt: str | None = None, customer: str | None = None) -> set[str]:

@@ -7,10 +7,7 @@ import pytest
 
 from recoverycli.coach import Context, check, default_rules
 from recoverycli.coach.text import sentence_spans
-
-
-def flags(text: str, prompt: str | None = None, customer: str | None = None) -> list:
-    return check(text, default_rules(), Context(customer_name=customer, prompt=prompt))
+from tests.helpers import coach_flags as flags
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from recoverycli.coach import Context, check, default_rules
-
-
-def flags(text: str, prompt: str | None = None, customer: str | None = None) -> list:
-    return check(text, default_rules(), Context(customer_name=customer, prompt=prompt))
+from tests.helpers import coach_flags as flags
 
 
 def rules(text: str, prompt: str | None = None, customer: str | None = None) -> set[str]:

@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from recoverycli.coach import Context, check, default_rules
 from recoverycli.coach import model as coachmodel
-
-
-def flags(text: str, prompt: str | None = None, customer: str | None = None) -> list:
-    return check(text, default_rules(), Context(customer_name=customer, prompt=prompt))
+from tests.helpers import coach_flags as flags
 
 
 def categories(text: str, prompt: str | None = None, customer: str | None = None) -> set[str]:

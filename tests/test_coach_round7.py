@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from recoverycli.coach import Context, check, default_rules
-
-
-def flags(text: str, prompt: str | None = None) -> list:
-    return check(text, default_rules(), Context(prompt=prompt))
+from recoverycli.coach import default_rules
+from tests.helpers import coach_flags as flags
 
 
 @pytest.mark.parametrize(
