@@ -549,3 +549,18 @@ def test_a_surname_that_is_a_word_leaves_the_root_cause_readable(store_url: str)
         "power cut and heating failure in block B",
         "Mrs [customer]'s kettle blew the fuse; lee power said so",
     }
+
+
+def test_a_time_that_is_no_timestamp_gives_no_duration_and_is_not_counted(store_url: str) -> None:
+    """An incident time that cannot be read (a hand edit, an old import) is left out of the speed figures on both
+    stores alike, not ranked as the shortest (SQLite) or longest (PostgreSQL) wait, nor a failed report."""
+    store = open_store(store_url)
+    created = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+    for incident in ("2026-11-03T07:15:00+00:00", "2026-11-03T06:30:00+00:00", "2026-11-03T08:30+01:00", "last night"):
+        store.add(
+            make_case(customer_words="x", incident_at=incident).model_copy(
+                update={"created_at": created, "updated_at": created}
+            )
+        )
+    figures = store.aggregates(CaseFilter(since=SINCE, until=UNTIL), TODAY)
+    assert figures["to_contact_minutes"] == {"n": 3, "median": 45.0, "p90": 81.0}

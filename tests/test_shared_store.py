@@ -69,9 +69,11 @@ def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     rich = make_case(customer_words="Cold.", gesture=5, root_cause="Boiler", incident_at="2026-11-25T08:00:00+00:00")
     rich_id = open_store(pg_url).add(rich).id
     store = open_store(pg_url)
-    # back to v5 exactly as v5 left it: nothing of v8, no crisis tables, no cases.crisis_id, no answer columns, no
-    # events_kind, the export view over v5's columns
+    # back to v5 exactly as v5 left it: nothing of v8 and v9, no crisis tables, no cases.crisis_id, no answer columns,
+    # no events_kind, the export view over v5's columns
     for stmt in (
+        "ALTER TABLE cases DROP COLUMN minutes_to_contact, DROP COLUMN hours_to_close",
+        "DROP FUNCTION recover_hours",
         "DROP INDEX cases_period",
         "DROP VIEW recover_export",
         "ALTER TABLE cases DROP COLUMN name_in_text",

@@ -3,15 +3,17 @@ from __future__ import annotations
 import re
 import sqlite3
 import stat
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recoverycli.caselog.filters import CaseFilter
 from recoverycli.caselog.record import Customer
 from recoverycli.errors import NotFoundError, StoreError
-from recoverycli.store import SCHEMA_VERSION, SqliteStore, open_store
+from recoverycli.store import SCHEMA_VERSION, SqliteStore, iso, open_store
 from tests.helpers import NOW, make_case
 
 
@@ -191,3 +193,42 @@ def test_round_trip_any_unicode(store_url: str, name: str, answers: dict[str, ob
     saved = store.add(case)
     assert store.get(saved.id).model_dump() == saved.model_dump()
     store.close()
+
+
+def test_a_v8_postgresql_store_gets_the_report_durations_kept_by_the_database(pg_url: str) -> None:
+    """PostgreSQL keeps each case's minutes to contact and hours to close in columns (schema v9): filled for the cases
+    already stored, kept by every writer (a hand UPDATE too), and a text that is no timestamp gives no duration
+    instead of refusing the save, as SQLite's julianday() gives none."""
+    from recoverycli.store.postgres import PgStore
+
+    created = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+    store = open_store(pg_url)
+    kept = [
+        store.add(
+            make_case(customer_words="x", incident_at=(created - timedelta(minutes=m)).isoformat()).model_copy(
+                update={"created_at": created, "updated_at": created}
+            )
+        ).id
+        for m in (45, 90)
+    ]
+    store.execute("UPDATE cases SET closed_at = ? WHERE id = ?", (iso(created + timedelta(hours=30)), kept[0]))
+    # back to v8 as v8 left it
+    store.execute("ALTER TABLE cases DROP COLUMN minutes_to_contact, DROP COLUMN hours_to_close")
+    store.execute("DROP FUNCTION recover_hours")
+    store.close()
+    set_schema_version(pg_url, 8)
+    again = open_store(pg_url, migrate=True)  # `recover store migrate`, as the store's owner
+    assert isinstance(again, PgStore) and again.migrated_from == 8 and again.schema_version() == SCHEMA_VERSION
+    durations = "SELECT minutes_to_contact, hours_to_close FROM cases WHERE id = ?"
+    assert [tuple(again.execute(durations, (i,)).fetchone()) for i in kept] == [(45.0, 30.0), (90.0, None)]
+    again.execute("UPDATE cases SET closed_at = ? WHERE id = ?", (iso(created + timedelta(hours=2.5)), kept[1]))
+    local = make_case(customer_words="x", incident_at="2026-11-03T08:30+01:00")  # an offset of its own
+    odd = make_case(customer_words="x", incident_at="the night before")
+    added = [again.add(c.model_copy(update={"created_at": created, "updated_at": created})).id for c in (local, odd)]
+    assert [tuple(again.execute(durations, (i,)).fetchone()) for i in [kept[1], *added]] == [
+        (90.0, 2.5),
+        (30.0, None),
+        (None, None),
+    ]
+    figures = again.aggregates(CaseFilter(since=date(2026, 11, 1), until=date(2026, 11, 30)), "2026-11-20")
+    assert figures["to_contact_minutes"] == {"n": 3, "median": 45.0, "p90": 81.0}  # the odd text is not counted

@@ -150,8 +150,9 @@ class BaseStore(CrisisStoreMixin, ABC):
         """SQL true where a JSON boolean is true."""
 
     @abstractmethod
-    def distinct_json(self, column: str) -> str:
-        """An aggregate: the distinct values of `column` in the group, as a JSON array text."""
+    def distinct_json(self, column: str, where: str = "") -> str:
+        """An aggregate: the distinct values of `column` in the group (of its rows where `where`), as a JSON array
+        text (NULL or [] for none)."""
 
     # --- what a backend provides: what only it knows how to do ---------------------------------
     @abstractmethod
@@ -385,6 +386,7 @@ class BaseStore(CrisisStoreMixin, ABC):
         where, args = self.where(f)
         j = self.answer_sql
         done = self.days_between("follow_up_done_at", "follow_up_date")
+        to_contact, to_close = self.durations()
         period = (
             f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
             f" complaint_number, follow_up_date, follow_up_done_at, closed_at, {NAME_IN_TEXT} AS named, coached,"
@@ -392,10 +394,7 @@ class BaseStore(CrisisStoreMixin, ABC):
             f" {j('root_cause')} AS rc, CASE WHEN trim({j('root_cause')}) != '' THEN lower(trim({j('root_cause')})) END"
             f" AS rc_key, coalesce({j('room_number')}, {j('location')}, '') AS place,"
             f" {j('gesture')} AS g,"
-            f" {j('incident_at')} AS incident,"
-            f" CASE WHEN {j('incident_at')} IS NOT NULL THEN {self.hours_between('created_at', j('incident_at'))} * 60"
-            f" END AS to_contact,"
-            f" CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END AS to_close"
+            f" {to_contact} AS to_contact, {to_close} AS to_close"
             f" FROM {self.period_source(f)} WHERE status != 'draft'" + (f" AND {where}" if where else "")
         )
         bad = f"SELECT id FROM cases WHERE NOT {self.readable()}" + (f" AND {where}" if where else "")
@@ -470,27 +469,23 @@ class BaseStore(CrisisStoreMixin, ABC):
             " sum(CASE WHEN follow_up_date < ? AND follow_up_done_at IS NULL AND status != 'open' THEN 1 ELSE 0 END),"
             f" sum(CASE WHEN complaint_number >= {EMERGENCY_FROM} THEN 1 ELSE 0 END),"
             f" sum(CASE WHEN {late} THEN 1 ELSE 0 END),"
-            " sum(CASE WHEN incident IS NOT NULL THEN 1 ELSE 0 END),"
-            f" sum(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END) FROM {p}",
+            " sum(CASE WHEN to_contact IS NOT NULL THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN to_close IS NOT NULL THEN 1 ELSE 0 END),"
+            f" {self.distinct_json('customer_name', f'complaint_number >= {EMERGENCY_FROM}')} FROM {p}",
             [today] * 6,
         )[0]
-        counts = [int(v or 0) for v in row]
+        counts = [int(v or 0) for v in row[:-1]]
         out["promises"] = dict(zip(("due", "on_time", "late", "overdue", "due_today", "closed_undone"), counts[:6]))
         out["repeats"] = counts[6]
-        out["repeat_customers"] = [
-            r[0]
-            for r in q(
-                f"SELECT DISTINCT customer_name FROM {p} WHERE complaint_number >= {EMERGENCY_FROM}"
-                " ORDER BY customer_name"
-            )
-        ]
+        out["repeat_customers"] = sorted(json.loads(row[-1] or "[]"))  # code point order: both stores' text order
         out["late_days"], out["to_contact_minutes"], out["to_close_hours"] = self._percentiles(
             p,
             out["total"],
             [
                 ("done_days", late, counts[7]),
-                ("to_contact", "incident IS NOT NULL", counts[8]),
-                ("to_close", "closed_at IS NOT NULL", counts[9]),
+                # a time that is no timestamp (a hand edit, an old import) gives no duration: not counted
+                ("to_contact", "to_contact IS NOT NULL", counts[8]),
+                ("to_close", "to_close IS NOT NULL", counts[9]),
             ],
         )
         out["coaching"] = q(
@@ -517,6 +512,14 @@ class BaseStore(CrisisStoreMixin, ABC):
         rows = self.execute(sql + f" GROUP BY {', '.join(keys)}", first if len(first) <= 500 else []).fetchall()
         want = set(wanted)
         return {key: (r[-2], r[-1]) for r in rows if (key := tuple(r[: len(keys)])) in want}
+
+    def durations(self) -> tuple[str, str]:
+        """A case's minutes from the incident to our first contact and hours from opening to close, in SQL."""
+        incident = self.answer_sql("incident_at")
+        return (
+            f"CASE WHEN {incident} IS NOT NULL THEN {self.hours_between('created_at', incident)} * 60 END",
+            f"CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END",
+        )
 
     def answer_sql(self, key: str) -> str:
         """An answer in SQL: its own column where it has one, else read from the answers JSON."""
@@ -558,7 +561,7 @@ class BaseStore(CrisisStoreMixin, ABC):
                 continue
             at = found[big.index(i)] if i in big else None
             if at is None:
-                at = [self._ranked_by_sort(p, v, where, n, lo, hi) for lo, hi in pairs]
+                at = self._ranked_by_sort(p, v, where, n, pairs)
             (at5, above5), (at9, above9) = ((a, b if hi > lo else None) for (a, b), (lo, hi) in zip(at, pairs))
             out.append({"n": n, "median": interpolate(n, 0.5, at5, above5), "p90": interpolate(n, 0.9, at9, above9)})
         return out
@@ -571,15 +574,20 @@ class BaseStore(CrisisStoreMixin, ABC):
         """SQL true for about one row in `every` of a scratch table."""
         return f"rowid % {every} = 0"
 
-    def _ranked_by_sort(self, p: str, v: str, where: str, n: int, lo: int, hi: int) -> tuple[Any, Any]:
-        """The values at ascending ranks lo and hi (1-based; hi is lo or lo + 1): one sort bounded by the nearer end."""
-        if lo - 1 <= n - hi:
-            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} LIMIT {hi - lo + 1} OFFSET {lo - 1}"
+    def _ranked_by_sort(
+        self, p: str, v: str, where: str, n: int, pairs: list[tuple[int, int]]
+    ) -> list[tuple[Any, Any]]:
+        """The values at each pair of ascending ranks (1-based; hi is lo or lo + 1): one sort, of the ranks from the
+        lowest asked to the highest, bounded by the nearer end."""
+        first, last = min(lo for lo, _ in pairs), max(hi for _, hi in pairs)
+        if first - 1 <= n - last:
+            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} LIMIT {last - first + 1} OFFSET {first - 1}"
             values = [r[0] for r in self.execute(sql).fetchall()]
         else:  # the same ranks counted from the largest (NULLs sort at the other end, so the same way round)
-            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} DESC LIMIT {hi - lo + 1} OFFSET {n - hi}"
+            sql = f"SELECT {v} FROM {p} WHERE {where} ORDER BY {v} DESC LIMIT {last - first + 1} OFFSET {n - last}"
             values = [r[0] for r in self.execute(sql).fetchall()][::-1]
-        return (values[0] if values else None), (values[-1] if values else None)
+        at = lambda rank: values[rank - first] if 0 <= rank - first < len(values) else None  # noqa: E731
+        return [(at(lo), at(hi)) for lo, hi in pairs]
 
     def _ranked_in_windows(
         self, p: str, rows: int, sets: list[tuple[str, str, int]], ranks: list[list[tuple[int, int]]]

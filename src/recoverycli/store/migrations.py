@@ -199,6 +199,22 @@ END $$;
 CREATE TRIGGER events_coached AFTER INSERT OR UPDATE OF kind, case_id ON events
     FOR EACH ROW WHEN (NEW.kind = 'coached') EXECUTE FUNCTION recover_coached();
 """
+# v9 (PostgreSQL): the report's durations, kept by the database in columns of their own. Parsing two text timestamps
+# per case was half of the report's scratch table there (~60 ms of ~120 at 100,000 cases); SQLite's julianday() is
+# cheap and its period index covers what the report reads, so it computes them as before (store/base.py durations).
+# A text that is no timestamp gives no duration (NULL, as julianday() does) rather than refuse the row's save.
+_DURATIONS_PG = """
+CREATE FUNCTION recover_hours(later text, earlier text) RETURNS float8 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET TimeZone = 'UTC' AS $$
+BEGIN
+    RETURN extract(epoch FROM later::timestamptz - earlier::timestamptz)::float8 / 3600;
+EXCEPTION WHEN data_exception THEN
+    RETURN NULL;
+END $$;
+ALTER TABLE cases
+    ADD COLUMN minutes_to_contact float8 GENERATED ALWAYS AS (recover_hours(created_at, incident_at) * 60) STORED,
+    ADD COLUMN hours_to_close float8 GENERATED ALWAYS AS (recover_hours(closed_at, created_at)) STORED;
+"""
 ODD_TEXT = "customer_name GLOB '*[^ -~]*' OR customer_contact GLOB '*[^ -~]*'"
 
 
@@ -333,5 +349,6 @@ MIGRATIONS: list[Migration] = [
         add_period_index,
         add_period_index,
     ),
+    Migration("the report's durations as columns the database keeps (PostgreSQL)", "", _DURATIONS_PG),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

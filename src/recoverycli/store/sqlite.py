@@ -311,8 +311,8 @@ class SqliteStore(BaseStore):
     def is_true(self, expr: str) -> str:
         return f"{expr} = 1"
 
-    def distinct_json(self, column: str) -> str:
-        return f"json_group_array(DISTINCT {column})"
+    def distinct_json(self, column: str, where: str = "") -> str:
+        return f"json_group_array(DISTINCT {column})" + (f" FILTER (WHERE {where})" if where else "")
 
     def period_source(self, f: CaseFilter) -> str:
         """The report reads its period from the index that holds what it needs (schema v8), never the wide rows: a
