@@ -24,7 +24,7 @@ def probe(then: str) -> dict:
 
 def test_the_command_line_loads_with_fewer_collections_and_settles_to_the_usual_ones() -> None:
     seen = probe("startup.settled(); startup.settled(); startup.loading()")
-    assert seen["loading"] == [50_000, 10, 10]
+    assert seen["loading"] == [500_000, 10, 10]
     # settled: the usual thresholds back, start-up's objects frozen, and nothing raises them again
     assert seen["after"] == [700, 10, 10] and seen["frozen"] > 10_000
 
