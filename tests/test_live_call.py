@@ -282,3 +282,25 @@ def test_discarding_a_draft_that_changed_minutes_ago_says_a_desk_may_be_on_it(st
         f"discarded {fresh}\n"
     )
     assert cli("discard", stale, "--yes").stderr == f"discarded {stale}\n"
+
+
+def test_a_store_that_refuses_every_save_from_the_first_answer_is_rescued_at_the_end(
+    store_path: Path, isolated_home: Path
+) -> None:
+    """No draft ever reached the store (hostile pass 5, F1: a role that may not write a case row): the call went on
+    with every answer held, and the final save, refused too, rescues them all to a file instead of failing."""
+    store = open_store(store_path)
+    with sqlite3.connect(store_path) as conn:
+        conn.executescript(
+            "CREATE TABLE doomed (x);"
+            "CREATE TRIGGER refuse BEFORE INSERT ON cases BEGIN INSERT INTO doomed VALUES (1); END;"
+            "DROP TABLE doomed;"
+        )
+    said: list[str] = []
+    pb = Library([bundled_dir()]).get("other")
+    outcome = live(Scripted(CALL_ANSWERS), store, Call(playbook=pb, staff="Dana Reyes", today=TODAY), warn=said.append)
+    assert outcome.autosave.case_id is None and "every answer is held here" in said[0]
+    settled = settle(outcome)
+    assert settled.case is None and settled.draft_id is None and settled.unsaved is not None
+    assert settled.rescue_path is not None and "Sam fixes it by 20:00" in settled.rescue_path.read_text()
+    assert open_store(store_path).cases() == []

@@ -552,15 +552,27 @@ def test_a_surname_that_is_a_word_leaves_the_root_cause_readable(store_url: str)
 
 
 def test_a_time_that_is_no_timestamp_gives_no_duration_and_is_not_counted(store_url: str) -> None:
-    """An incident time that cannot be read (a hand edit, an old import) is left out of the speed figures on both
-    stores alike, not ranked as the shortest (SQLite) or longest (PostgreSQL) wait, nor a failed report."""
+    """Only an ISO 8601 time counts, by one rule on both stores (hostile pass 5, F4/F5): words PostgreSQL would read
+    as of the day the row is written, a date in the desk's DateStyle, a bare time SQLite would put in 2000, a Julian
+    day number, a day that does not exist. Such a case is left out of the speed figures, not ranked as the shortest
+    or longest wait, nor a failed report; the same figures on SQLite and PostgreSQL."""
     store = open_store(store_url)
     created = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
-    for incident in ("2026-11-03T07:15:00+00:00", "2026-11-03T06:30:00+00:00", "2026-11-03T08:30+01:00", "last night"):
+    times = [
+        "2026-11-03T07:15:00+00:00",  # 45 minutes before the call
+        "2026-11-03T06:30:00+00:00",  # 90
+        "2026-11-03T08:30+01:00",  # 30: an offset of its own, to the minute
+        "2026-11-03T07:00:00.5+01:00",  # 120, less half a second
+        "2026-11-03 07:00",  # 60: naive, read as UTC
+        "2026-11-03",  # 480: a date alone is its midnight
+        *("last night", "yesterday", "now", "10:00", "11/12/2026 10:00", "2026-02-30T10:00", "2461000.5"),
+        *(" 2026-11-03T07:00Z", "2026-11-03T25:00", "2026-13-01", "2026-1-3", ""),
+    ]
+    for incident in times:
         store.add(
             make_case(customer_words="x", incident_at=incident).model_copy(
                 update={"created_at": created, "updated_at": created}
             )
         )
     figures = store.aggregates(CaseFilter(since=SINCE, until=UNTIL), TODAY)
-    assert figures["to_contact_minutes"] == {"n": 3, "median": 45.0, "p90": 81.0}
+    assert figures["to_contact_minutes"] == {"n": 6, "median": 75.0, "p90": 300.0}

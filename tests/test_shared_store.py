@@ -50,6 +50,22 @@ def test_desks_take_calls_managers_also_export_and_forget(guide_roles: dict[str,
     assert migrate.exit_code == 0 and "already up to date" in migrate.stderr
 
 
+def test_desks_save_and_close_on_a_store_that_grants_no_function_to_everyone(
+    guide_roles: dict[str, str], pg_cluster, pg_url: str
+) -> None:
+    """Revoking the default EXECUTE on functions is common hardening: the durations PostgreSQL keeps for the report
+    (schema v9) come from a trigger, which needs no grant for the desks that write (hostile pass 5, F1)."""
+    pg_cluster.sql("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC", pg_url)
+    desk = guide_roles["desk_lobby"]
+    saved = cli("start", "other", "--answers", str(EXAMPLE), "--store", desk)
+    assert saved.exit_code == 0, saved.output
+    case_id = saved.stdout.strip()
+    closed = cli("close", case_id, "--resolution", "Refunded", "--store", desk)
+    assert closed.exit_code == 0, closed.output
+    kept = open_store(pg_url).execute("SELECT hours_to_close FROM cases WHERE id = ?", (case_id,)).fetchone()[0]
+    assert kept is not None and kept >= 0
+
+
 def test_a_desk_cannot_create_the_store_and_says_who_can(pg_cluster, pg_url: str) -> None:
     tag = uuid.uuid4().hex[:6]
     pg_cluster.sql(f"CREATE ROLE desk_{tag} LOGIN")
@@ -72,8 +88,9 @@ def test_an_older_shared_schema_is_refused_until_migrated(pg_url: str) -> None:
     # back to v5 exactly as v5 left it: nothing of v8 and v9, no crisis tables, no cases.crisis_id, no answer columns,
     # no events_kind, the export view over v5's columns
     for stmt in (
+        "DROP TRIGGER cases_durations ON cases",
+        "DROP FUNCTION recover_durations",
         "ALTER TABLE cases DROP COLUMN minutes_to_contact, DROP COLUMN hours_to_close",
-        "DROP FUNCTION recover_hours",
         "DROP INDEX cases_period",
         "DROP VIEW recover_export",
         "ALTER TABLE cases DROP COLUMN name_in_text",

@@ -197,8 +197,8 @@ def test_round_trip_any_unicode(store_url: str, name: str, answers: dict[str, ob
 
 def test_a_v8_postgresql_store_gets_the_report_durations_kept_by_the_database(pg_url: str) -> None:
     """PostgreSQL keeps each case's minutes to contact and hours to close in columns (schema v9): filled for the cases
-    already stored, kept by every writer (a hand UPDATE too), and a text that is no timestamp gives no duration
-    instead of refusing the save, as SQLite's julianday() gives none."""
+    already stored, kept by a trigger for every writer (a hand UPDATE too), and a text that is no timestamp gives no
+    duration instead of refusing the save."""
     from recoverycli.store.postgres import PgStore
 
     created = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
@@ -213,8 +213,9 @@ def test_a_v8_postgresql_store_gets_the_report_durations_kept_by_the_database(pg
     ]
     store.execute("UPDATE cases SET closed_at = ? WHERE id = ?", (iso(created + timedelta(hours=30)), kept[0]))
     # back to v8 as v8 left it
+    store.execute("DROP TRIGGER cases_durations ON cases")
+    store.execute("DROP FUNCTION recover_durations")
     store.execute("ALTER TABLE cases DROP COLUMN minutes_to_contact, DROP COLUMN hours_to_close")
-    store.execute("DROP FUNCTION recover_hours")
     store.close()
     set_schema_version(pg_url, 8)
     again = open_store(pg_url, migrate=True)  # `recover store migrate`, as the store's owner
@@ -232,3 +233,47 @@ def test_a_v8_postgresql_store_gets_the_report_durations_kept_by_the_database(pg
     ]
     figures = again.aggregates(CaseFilter(since=date(2026, 11, 1), until=date(2026, 11, 30)), "2026-11-20")
     assert figures["to_contact_minutes"] == {"n": 3, "median": 45.0, "p90": 81.0}  # the odd text is not counted
+
+
+def test_a_sqlite_file_lacking_only_postgresql_steps_is_read_as_it_is(store_path: Path) -> None:
+    """Schema v9 changed PostgreSQL only: a v8 file is not rewritten to bump its number (hostile pass 5, F3), so a
+    read-only copy of it (a backup, a snapshot) stays readable and the older recover that wrote it still reads it."""
+    store = open_store(store_path)
+    saved = store.add(make_case()).id
+    store.conn.execute("PRAGMA user_version = 8")
+    store.close()
+    before = store_path.read_bytes()
+    again = open_store(store_path, create=False)
+    assert again.get(saved).id == saved and again.schema_version() == 8 and again.migrate() == (8, 8)
+    again.close()
+    assert store_path.read_bytes() == before
+    store_path.chmod(0o444)
+    try:
+        assert open_store(store_path, create=False).get(saved).id == saved
+    finally:
+        store_path.chmod(0o600)
+
+
+def test_an_upgrade_blocked_by_another_session_says_so_instead_of_freezing_every_desk(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manager's export left open in a pager holds `cases`: `store migrate` waits a few seconds, not for ever with
+    every desk queued behind it, and says what to do (hostile pass 5, F6)."""
+    import psycopg
+
+    from recoverycli.store import postgres
+
+    store = open_store(pg_url)
+    store.add(make_case())
+    store.execute("DROP TRIGGER cases_durations ON cases")
+    store.execute("DROP FUNCTION recover_durations")
+    store.execute("ALTER TABLE cases DROP COLUMN minutes_to_contact, DROP COLUMN hours_to_close")
+    store.close()
+    set_schema_version(pg_url, 8)
+    monkeypatch.setattr(postgres, "MIGRATE_LOCK_WAIT", "1s")
+    with psycopg.connect(pg_url) as holder:
+        holder.execute("SELECT count(*) FROM cases").fetchone()  # a transaction left open holds the table
+        with pytest.raises(StoreError, match="another session holds the tables this needs .* nothing was changed"):
+            open_store(pg_url, migrate=True)
+    again = open_store(pg_url, migrate=True)
+    assert again.schema_version() == SCHEMA_VERSION

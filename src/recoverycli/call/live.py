@@ -234,8 +234,8 @@ class Autosave:
 
     def finish(self, call: Call) -> Case:
         """The clerk confirmed: the draft becomes an open case, in one transaction (a new one if the draft went)."""
-        if self.case is None:
-            self(call, "")
+        if self.case is None:  # no draft was ever saved: a store refusing this too raises, and the call is rescued
+            self.case = self.store.add(case_from_call(call, self.via, utcnow(), status="draft"))
         now = utcnow()
         events = [*coaching_events(call, now), Event(at=now, staff=call.staff, kind="saved", data={"via": self.via})]
         case = self._updated(call, final=True)

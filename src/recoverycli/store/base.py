@@ -142,6 +142,11 @@ class BaseStore(CrisisStoreMixin, ABC):
         """Hours between two timestamps, as a float."""
 
     @abstractmethod
+    def is_timestamp(self, x: str) -> str:
+        """SQL true where `x` is to be read as a time: text of migrations.TIMESTAMP_FORM (ISO 8601, the forms recover
+        writes), never words, a bare time or a day that does not exist."""
+
+    @abstractmethod
     def flags_of(self, column: str) -> str:
         """A FROM item `f` with one row per element (`f.value`) of the JSON array at `column`.flags."""
 
@@ -150,9 +155,8 @@ class BaseStore(CrisisStoreMixin, ABC):
         """SQL true where a JSON boolean is true."""
 
     @abstractmethod
-    def distinct_json(self, column: str, where: str = "") -> str:
-        """An aggregate: the distinct values of `column` in the group (of its rows where `where`), as a JSON array
-        text (NULL or [] for none)."""
+    def distinct_json(self, column: str) -> str:
+        """An aggregate: the distinct values of `column` in the group, as a JSON array text."""
 
     # --- what a backend provides: what only it knows how to do ---------------------------------
     @abstractmethod
@@ -470,14 +474,19 @@ class BaseStore(CrisisStoreMixin, ABC):
             f" sum(CASE WHEN complaint_number >= {EMERGENCY_FROM} THEN 1 ELSE 0 END),"
             f" sum(CASE WHEN {late} THEN 1 ELSE 0 END),"
             " sum(CASE WHEN to_contact IS NOT NULL THEN 1 ELSE 0 END),"
-            f" sum(CASE WHEN to_close IS NOT NULL THEN 1 ELSE 0 END),"
-            f" {self.distinct_json('customer_name', f'complaint_number >= {EMERGENCY_FROM}')} FROM {p}",
+            f" sum(CASE WHEN to_close IS NOT NULL THEN 1 ELSE 0 END) FROM {p}",
             [today] * 6,
         )[0]
-        counts = [int(v or 0) for v in row[:-1]]
+        counts = [int(v or 0) for v in row]
         out["promises"] = dict(zip(("due", "on_time", "late", "overdue", "due_today", "closed_undone"), counts[:6]))
         out["repeats"] = counts[6]
-        out["repeat_customers"] = sorted(json.loads(row[-1] or "[]"))  # code point order: both stores' text order
+        out["repeat_customers"] = [  # its own query: a JSON aggregate would refuse a name stored as a BLOB by hand
+            r[0]
+            for r in q(
+                f"SELECT DISTINCT customer_name FROM {p} WHERE complaint_number >= {EMERGENCY_FROM}"
+                " ORDER BY customer_name"
+            )
+        ]
         out["late_days"], out["to_contact_minutes"], out["to_close_hours"] = self._percentiles(
             p,
             out["total"],
@@ -514,10 +523,12 @@ class BaseStore(CrisisStoreMixin, ABC):
         return {key: (r[-2], r[-1]) for r in rows if (key := tuple(r[: len(keys)])) in want}
 
     def durations(self) -> tuple[str, str]:
-        """A case's minutes from the incident to our first contact and hours from opening to close, in SQL."""
+        """A case's minutes from the incident to our first contact and hours from opening to close, in SQL: only from
+        an ISO 8601 time (migrations.TIMESTAMP_FORM, the same rule PostgreSQL's trigger keeps), never from words
+        such as 'yesterday' or a bare '10:00' that a free-text answer may hold."""
         incident = self.answer_sql("incident_at")
         return (
-            f"CASE WHEN {incident} IS NOT NULL THEN {self.hours_between('created_at', incident)} * 60 END",
+            f"CASE WHEN {self.is_timestamp(incident)} THEN {self.hours_between('created_at', incident)} * 60 END",
             f"CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END",
         )
 

@@ -17,13 +17,14 @@ from recoverycli.caselog.filters import CaseFilter
 from recoverycli.errors import NoRightError, NotFoundError, StoreError
 from recoverycli.store.base import ORDERS, BaseStore, Rows
 from recoverycli.store.columns import export_cells, pg_text
-from recoverycli.store.migrations import MIGRATIONS, NOTIFY_CHANNEL, SCHEMA_VERSION
+from recoverycli.store.migrations import MIGRATIONS, NOTIFY_CHANNEL, SCHEMA_VERSION, TIMESTAMP_FORM
 from recoverycli.store.pgurl import UnreadableUrl, parse, redact, secrets
 
 __all__ = ["PgStore", "redact"]
 
 GUIDE = "docs/shared-store.md"
 MIGRATE_LOCK = 0x7265636F  # any fixed number: one `recover store migrate` at a time
+MIGRATE_LOCK_WAIT = "10s"  # how long `store migrate` waits for a table another session holds
 
 
 @lru_cache(maxsize=256)
@@ -128,6 +129,11 @@ class PgStore(BaseStore):
         errors = self._pg.errors
         if isinstance(e, errors.InsufficientPrivilege):
             return self.no_right("do this", str(getattr(e.diag, "message_primary", "") or self._first_line(e)))
+        if isinstance(e, errors.LockNotAvailable):  # lock_timeout: the schema upgrade waits for no one for long
+            return StoreError(
+                f"{self.label}: another session holds the tables this needs ({self._first_line(e)}) — nothing was "
+                f"changed; try again once it ends (a long export, a pager left open, an open transaction)"
+            )
         if isinstance(e, self._pg.OperationalError):
             return StoreError(
                 f"{self.label}: the connection to PostgreSQL failed ({self._first_line(e)}) — nothing "
@@ -259,6 +265,9 @@ class PgStore(BaseStore):
     def hours_between(self, later: str, earlier: str) -> str:
         return f"(extract(epoch FROM {later}::timestamptz - {earlier}::timestamptz)::float8 / 3600)"
 
+    def is_timestamp(self, x: str) -> str:
+        return f"({x} ~ '{TIMESTAMP_FORM}')"
+
     def durations(self) -> tuple[str, str]:
         return "minutes_to_contact", "hours_to_close"  # kept by the database (schema v9, store/migrations.py)
 
@@ -268,8 +277,8 @@ class PgStore(BaseStore):
     def is_true(self, expr: str) -> str:
         return f"({expr})::boolean"
 
-    def distinct_json(self, column: str, where: str = "") -> str:
-        return f"json_agg(DISTINCT {column})" + (f" FILTER (WHERE {where})" if where else "") + "::text"
+    def distinct_json(self, column: str) -> str:
+        return f"json_agg(DISTINCT {column})::text"
 
     nulls_first = False
 
@@ -312,6 +321,9 @@ class PgStore(BaseStore):
         try:
             with self.transaction():
                 self.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
+                # an upgrade that locks `cases` queues every desk behind it: never wait long for a session that
+                # holds it (a manager's export in a pager), say so instead
+                self.execute(f"SET LOCAL lock_timeout = '{MIGRATE_LOCK_WAIT}'")
                 # not to_regclass(): its catalog cache may not show a table another desk committed a moment ago
                 self.execute("CREATE TABLE IF NOT EXISTS recover_schema (version INTEGER NOT NULL)")
                 row = self.execute("SELECT version FROM recover_schema").fetchone()
