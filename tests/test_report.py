@@ -576,3 +576,16 @@ def test_a_time_that_is_no_timestamp_gives_no_duration_and_is_not_counted(store_
         )
     figures = store.aggregates(CaseFilter(since=SINCE, until=UNTIL), TODAY)
     assert figures["to_contact_minutes"] == {"n": 6, "median": 75.0, "p90": 300.0}
+
+
+def test_a_repeat_customer_whose_name_was_written_as_bytes_does_not_stop_the_report(store_path: Path) -> None:
+    """Another tool wrote a name as a BLOB (SQLite keeps it so): the report still runs (hostile pass 5, F2)."""
+    store = open_store(store_path)
+    at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    saved = store.add(make_case(customer_words="x").model_copy(update={"created_at": at, "updated_at": at}))
+    store.conn.execute(
+        "UPDATE cases SET customer_name = x'4a6f20536d6f6b65', complaint_number = 2 WHERE id = ?", (saved.id,)
+    )
+    result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["repeats"]["cases"] == 1
