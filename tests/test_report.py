@@ -589,3 +589,15 @@ def test_a_repeat_customer_whose_name_was_written_as_bytes_does_not_stop_the_rep
     result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["repeats"]["cases"] == 1
+
+
+def test_both_stores_read_the_same_texts_as_times_in_a_query_with_parameters(store_url: str) -> None:
+    """The rule for 'is a time' (is_timestamp) on each store, inside SQL sent with parameters as the report's is."""
+    store = open_store(store_url)
+    texts = ["2026-11-03T07:15:00.000000+00:00", "2026-11-03 07:00", "2026-11-03", "2026-11-03T07:00Z"]
+    texts += ["yesterday", "10:00", "11/12/2026 10:00", "2461000.5", ""]  # 30 February: refused when read as a time
+    read = [
+        bool(store.execute(f"SELECT {store.is_timestamp('v')} FROM (SELECT ? AS v) t", (text,)).fetchone()[0])
+        for text in texts
+    ]
+    assert read == [True] * 4 + [False] * 5

@@ -144,7 +144,8 @@ class BaseStore(CrisisStoreMixin, ABC):
     @abstractmethod
     def is_timestamp(self, x: str) -> str:
         """SQL true where `x` is to be read as a time: text of migrations.TIMESTAMP_FORM (ISO 8601, the forms recover
-        writes), never words, a bare time or a day that does not exist."""
+        writes), never words or a bare time. A day that does not exist may pass here; it gives no duration all the
+        same (SQLite refuses it here, PostgreSQL when it reads the time)."""
 
     @abstractmethod
     def flags_of(self, column: str) -> str:

@@ -207,8 +207,9 @@ CREATE TRIGGER events_coached AFTER INSERT OR UPDATE OF kind, case_id ON events
 # recover writes; SQLite reads the same, store/sqlite.py is_timestamp): never 'yesterday' or '11/12/2026', which
 # PostgreSQL would read as of the day the row is written or by the desk's DateStyle; a time it still cannot read gives
 # no duration, and never refuses the row's save.
-TIMESTAMP_FORM = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?$"
+TIMESTAMP_FORM = (  # {0,1}, not ?: a ? in SQL sent with parameters would be taken for a placeholder
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+){0,1}){0,1}(Z|[+-][0-9]{2}:[0-9]{2}){0,1}){0,1}$"
 )
 _HOURS = "(extract(epoch FROM {later}::timestamptz - {earlier}::timestamptz)::float8 / 3600)"  # the one arithmetic
 _DURATIONS_PG = f"""
