@@ -58,6 +58,9 @@ def stalled(store_path: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         cwd=ROOT,
+        # a writer in a terminal that can hang up, even when the tests themselves run under nohup (SIGHUP ignored,
+        # which the writer rightly keeps: see the nohup test below)
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
     )
     assert proc.stdout is not None and proc.stdout.readline() == "writing\n"
     return proc
