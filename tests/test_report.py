@@ -589,6 +589,12 @@ def test_a_repeat_customer_whose_name_was_written_as_bytes_does_not_stop_the_rep
     result = runner.invoke(app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["repeats"]["cases"] == 1
+    for shown in (["--format", "json"], []):  # named, in JSON and in the table (it crashed on the bytes: F2, N3)
+        result = runner.invoke(
+            app, ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--show-customers", *shown]
+        )
+        assert result.exit_code == 0, result.output
+        assert "Jo Smoke" in result.stdout
 
 
 def test_both_stores_read_the_same_texts_as_times_in_a_query_with_parameters(store_url: str) -> None:

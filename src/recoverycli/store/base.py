@@ -393,7 +393,9 @@ class BaseStore(CrisisStoreMixin, ABC):
         done = self.days_between("follow_up_done_at", "follow_up_date")
         to_contact, to_close = self.durations()
         period = (
-            f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day, customer_name, customer_contact,"
+            f"SELECT id, status, playbook_id, substr(created_at, 1, 10) AS day,"
+            f" {self.as_text('customer_name')} AS customer_name,"
+            f" {self.as_text('customer_contact')} AS customer_contact,"
             f" complaint_number, follow_up_date, follow_up_done_at, closed_at, {NAME_IN_TEXT} AS named, coached,"
             f" CASE WHEN follow_up_done_at IS NOT NULL THEN {done} END AS done_days,"
             f" {j('root_cause')} AS rc, CASE WHEN trim({j('root_cause')}) != '' THEN lower(trim({j('root_cause')})) END"
@@ -532,6 +534,10 @@ class BaseStore(CrisisStoreMixin, ABC):
             f"CASE WHEN {self.is_timestamp(incident)} THEN {self.hours_between('created_at', incident)} * 60 END",
             f"CASE WHEN closed_at IS NOT NULL THEN {self.hours_between('closed_at', 'created_at')} END",
         )
+
+    def as_text(self, column: str) -> str:
+        """A text column as text, whatever another tool stored in it (SQLite keeps bytes written by hand as a BLOB)."""
+        return column
 
     def answer_sql(self, key: str) -> str:
         """An answer in SQL: its own column where it has one, else read from the answers JSON."""
