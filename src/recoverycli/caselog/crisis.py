@@ -933,9 +933,9 @@ SUPPLIER_TEXT = ("note", "commitment", "deal")
 
 def listed_mentions(store: BaseStore, crisis_id: str, texts: list[str]) -> Any:
     """A matcher of the listed customers `texts` may identify (full name, a title or initial with the surname, a
-    contact that picks them out, their booking reference), or None
-    when they can name nobody. Only candidates are compiled: a name sharing a word with the texts, a phone number
-    whose last four digits they hold, an address they contain — a list of 200,000 is not one regular expression."""
+    contact that picks them out, their booking reference), or None when they can name nobody. Only candidates are
+    compiled: a name sharing a word with the texts, a phone number whose last four digits they hold, an address they
+    contain — a list of 200,000 is not one regular expression."""
     from recoverycli.identity import Mentions, identifies, words
 
     blob = " ".join(texts)

@@ -49,8 +49,8 @@ def _without_customer(text: str, case: Case, include_name: bool = False) -> str:
     if words:
         named = Mentions([name], [])
         text = _EMAIL.sub(lambda m: "[contact]" if named(m.group()) else m.group(), text)
-    if words and not include_name:  # each part of the name, however accented or cased ("Jose" for José)
-        text = Mentions([name], []).redact(text, "[customer]")
+        if not include_name:  # each part of the name, however accented or cased ("Jose" for José)
+            text = named.redact(text, "[customer]")
     return re.sub(r"\[customer\](\s+\[customer\])+", "[customer]", text)
 
 
