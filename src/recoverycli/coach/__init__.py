@@ -793,7 +793,13 @@ _DONE = re.compile(
     r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b|"
     # a change already made, said as the new state ("Seat 42C is now 12A", "your table is now confirmed", "Done.")
     r"\b(?:is|are) now (?:(?:[A-Z]{0,2}\d+[A-Z]?)\b|(?:confirmed|booked|reserved|fixed|sorted|cancell?ed|refunded|"
-    r"waived|upgraded|changed|moved|ready)\b)|(?:^|(?<=[.!?]\s))(?:All\s+)?(?:done|sorted)\s*[.!]",
+    r"waived|upgraded|changed|moved|ready)\b)|(?:^|(?<=[.!?]\s))(?:All\s+)?(?:done|sorted)\s*[.!]|"
+    # the refund said done as a headline, as a text or chat puts it ("Refund of $412.80 done.", "Full refund issued on
+    # ticket 7731", "Refund for the burnt pizza is done"): not "will be processed", which is still to come
+    r"\b(?:refund|credit|reimbursement|rebooking|cancellation|upgrade|payment|transfer)s?"
+    r"(?: of [$£€]?[\d.,]+| for (?:the |your )?[\w-]+(?: [\w-]+){0,2}"
+    r"| on (?:ticket|booking|order|ref\.?|reference) [\w-]+)?"
+    r" (?:is |are |has been |have been )?(?:now |all |already )?(?:done|issued|processed|approved|completed?|sent)\b",
     re.I,
 )
 
