@@ -71,3 +71,29 @@ def test_sincere_constructions_are_not_flagged(text: str, prompt: str | None) ->
 )
 def test_the_moves_next_to_them_are_still_flagged(text: str, prompt: str | None, category: str) -> None:
     assert category in {f.category for f in flags(text, prompt)}, [(f.rule, f.match) for f in flags(text, prompt)]
+
+
+def test_a_concrete_act_of_ours_with_a_time_puts_it_right() -> None:
+    """Measured on earlier rounds' rule files over writers they never saw: fewer false flags, no bad reply lost."""
+    named = "The tour operator didn't send the minibus, Mrs Kaur."
+    assert not flags(f"{named} Our own driver will collect you from the lobby at 9:15.")
+    assert "blame" in {f.category for f in flags(f"{named} You'll need to get a taxi, sorry.")}
+    assert "blame" in {f.category for f in flags(f"{named} If our driver can collect you at 9:15, fine.")}
+
+
+@pytest.mark.parametrize(
+    "text, silent",
+    [
+        ("We oversold the ferry and you were the one left on the quay, Mr Lowe.", True),
+        ("We were careless with your passport copy, Ms Berg.", True),
+        ("The whole £45 is on its way back to your card today.", True),
+        ("Two meal vouchers are on your boarding passes now.", True),
+        ("The 1 pm late checkout is yours.", True),
+        ("The ferry company oversold it, so you were the one left on the quay.", False),
+        ("Your refund request is with our finance team.", False),
+    ],
+)
+def test_the_trained_ear_keeps_quiet_when_we_failed_or_it_is_already_with_them(text: str, silent: bool) -> None:
+    from recoverycli.coach import default_rules, silenced
+
+    assert silenced(text, "blame", default_rules()) is silent
