@@ -171,7 +171,7 @@ def main() -> int:
         "--also", nargs="*", default=[], type=Path, help="further corpus files to train on (scratch halves)"
     )
     ap.add_argument(
-        "--target", type=float, default=0.0125, help="share of an unseen writer's sincere replies the model may flag"
+        "--target", type=float, default=0.01, help="share of an unseen writer's sincere replies the model may flag"
     )
     ap.add_argument("--lofo", action="store_true", help="leave each file out in turn and score on it")
     ap.add_argument("--write", action="store_true", help="write src/recoverycli/coach/model.json")
