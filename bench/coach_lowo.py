@@ -3,13 +3,17 @@
     python bench/coach_lowo.py                                  # train 13 models, score; ~3 minutes
     python bench/coach_lowo.py --scores /tmp/lowo.pkl           # keep the models' scores, to re-score rules quickly
     python bench/coach_lowo.py --scores /tmp/lowo.pkl --targets 0.01 0.0125 0.015 --files dev-spent-7 dev-spent-8
+    python bench/coach_lowo.py --scores /tmp/lowo.pkl --rules OLD.yaml   # an earlier round's rules, honest on its files
+    python bench/coach_lowo.py --rounds --scores /tmp/rounds.pkl          # leave out both files of a held-out round
 
 For each development file, the model is trained once on all the other files and scores the left-out file; a reply's
 score does not depend on the rules, so it is computed once and can be kept (--scores) while the rules change. The
 threshold for a left-out file is the one that would flag --target of the OTHER files' sincere replies the model may
 speak on (rules silent, not `coach.silenced`), taken from their own left-out scores. This is quicker than
 `bench/coach_train.py --lofo` (which nests the calibration: 13 x 12 trainings) and differs from it only in that the
-other files' left-out scores were computed by models that had seen the scored file.
+other files' left-out scores were computed by models that had seen the scored file. With --rounds, the two files of a
+held-out round (written at the same time, to the same brief) are left out together, for the training and for the
+threshold: the round-8 figure, since leaving out one file of a pair ran 1.5-3.5 points low on false flags.
 
 It prints the rules alone on every file, then rules + model on --files at each target, and the model alone over
 every file (the share of all bad replies it hears where it may speak, and the false flags it adds).
@@ -24,19 +28,21 @@ import pickle
 import sys
 from pathlib import Path
 
-from coach_train import train
+from coach_train import train, writer_groups
 from recoverycli import coach
 from recoverycli.coach import model as coachmodel
 from recoverycli.coach.corpus import bundled_corpus_dir, context_for, load_corpus
 
 
-def left_out_scores(corpora: dict[str, list]) -> dict[str, list[tuple[float, str | None]]]:
+def left_out_scores(corpora: dict[str, list], rounds: bool = False) -> dict[str, list[tuple[float, str | None]]]:
     out: dict[str, list[tuple[float, str | None]]] = {}
-    for test in corpora:
-        m = train([r for s, rs in corpora.items() if s != test for r in rs])
-        verdicts = [coachmodel.judge(r.text, context_for(r).prompt, m) for r in corpora[test]]
-        out[test] = [(v.score, v.move) if v else (float("-inf"), None) for v in verdicts]
-        print(f"  trained without {test}", file=sys.stderr, flush=True)
+    groups = writer_groups(list(corpora)) if rounds else [(s,) for s in corpora]
+    for group in groups:
+        m = train([r for s, rs in corpora.items() if s not in group for r in rs])
+        for test in group:
+            verdicts = [coachmodel.judge(r.text, context_for(r).prompt, m) for r in corpora[test]]
+            out[test] = [(v.score, v.move) if v else (float("-inf"), None) for v in verdicts]
+        print(f"  trained without {', '.join(group)}", file=sys.stderr, flush=True)
     return out
 
 
@@ -44,16 +50,18 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scores", type=Path, help="a pickle of the left-out scores: read if it exists, else written")
     ap.add_argument("--targets", nargs="*", type=float, default=[0.01, 0.0125, 0.015, 0.02])
-    ap.add_argument("--files", nargs="*", default=["dev-spent-7", "dev-spent-8"])
+    ap.add_argument("--files", nargs="*", default=["dev-spent-9", "dev-spent-10"])
+    ap.add_argument("--rules", type=Path, help="a coach.yaml instead of the bundled one (e.g. an earlier round's)")
+    ap.add_argument("--rounds", action="store_true", help="leave out both files of a held-out round together")
     args = ap.parse_args()
     corpora = {p.stem: load_corpus(p) for p in sorted(bundled_corpus_dir().glob("dev*.yaml"))}
     if args.scores and args.scores.exists():
         scores = pickle.loads(args.scores.read_bytes())
     else:
-        scores = left_out_scores(corpora)
+        scores = left_out_scores(corpora, args.rounds)
         if args.scores:
             args.scores.write_bytes(pickle.dumps(scores))
-    rules = coach.default_rules()
+    rules = coach.default_rules(args.rules)
     rows = {}  # id(reply): (rules flag, rules block, score, the model may speak, the model is quiet on it)
     for s, rs in corpora.items():
         for r, (score, move) in zip(rs, scores[s]):
@@ -61,8 +69,11 @@ def main() -> int:
             quiet = move is None or coach.silenced(r.text, move, rules)
             rows[id(r)] = (bool(flags), any(f.level == "error" for f in flags), score, not flags and not quiet, quiet)
 
+    partners = {s: g for g in (writer_groups(list(corpora)) if args.rounds else []) for s in g}
+
     def threshold(test: str, target: float) -> float:
-        sincere = [r for s, rs in corpora.items() if s != test for r in rs if r.verdict == "sincere"]
+        out = partners.get(test, (test,))  # with --rounds, calibrated without the other file of its round too
+        sincere = [r for s, rs in corpora.items() if s not in out for r in rs if r.verdict == "sincere"]
         eligible = sorted((rows[id(r)][2] for r in sincere if rows[id(r)][3]), reverse=True)
         k = int(len(sincere) * target)
         return eligible[k] if k < len(eligible) else float("-inf")

@@ -336,7 +336,14 @@ _OWNED_BY_US = re.compile(
     r"captain)s?|one of our (?:[\w-]+ ){1,2})\s+(?:(?:just|completely|simply|somehow) )?"
     r"(?:(?:didn't|did not|never)(?! know| realis| realiz| see| get| receive| have| hear)|"
     r"forgot|failed|cancell?ed|lost|left|missed|gave|loaded|double-booked|overbooked|mixed|charged|broke|damaged|"
-    r"dropped|went into)\b|\bfor free\b|\bat no (?:extra )?cost\b|\bpaid for by us\b",
+    r"dropped|went into|oversold|misread|were (?:careless|wrong|rude|slow|late|unclear))\b|\bfor free\b|"
+    r"\bat no (?:extra )?cost\b|\bpaid for by us\b|"
+    # round 8: the remedy already with the customer, said as where it is or whose it is ("the full £60 is on its way
+    # back to your card", "they're on your boarding passes now", "late checkout at 1pm is yours")
+    r"\b(?:is|are|'s|’s) (?:now |already )?on (?:its|their) way (?:back )?to (?:you|your)\b|"
+    r"\b(?:is|are|'re|’re) (?:now |already )?(?:on|in) your "
+    r"(?:boarding pass|phone|account|card|inbox|app|booking)e?s?\b|"
+    r"\b(?:is|are) (?:all |still )?yours\b",
     re.I,
 )
 
@@ -793,7 +800,13 @@ _DONE = re.compile(
     r"\b(?:is|are) being [a-z]+(?:ed|t|en|ne|de) (?:right )?now\b|"
     # a change already made, said as the new state ("Seat 42C is now 12A", "your table is now confirmed", "Done.")
     r"\b(?:is|are) now (?:(?:[A-Z]{0,2}\d+[A-Z]?)\b|(?:confirmed|booked|reserved|fixed|sorted|cancell?ed|refunded|"
-    r"waived|upgraded|changed|moved|ready)\b)|(?:^|(?<=[.!?]\s))(?:All\s+)?(?:done|sorted)\s*[.!]",
+    r"waived|upgraded|changed|moved|ready)\b)|(?:^|(?<=[.!?]\s))(?:All\s+)?(?:done|sorted)\s*[.!]|"
+    # the refund said done as a headline, as a text or chat puts it ("Refund of $412.80 done.", "Full refund issued on
+    # ticket 7731", "Refund for the burnt pizza is done"): not "will be processed", which is still to come
+    r"\b(?:refund|credit|reimbursement|rebooking|cancellation|upgrade|payment|transfer)s?"
+    r"(?: of [$£€]?[\d.,]+| for (?:the |your )?[\w-]+(?: [\w-]+){0,2}"
+    r"| on (?:ticket|booking|order|ref\.?|reference) [\w-]+)?"
+    r" (?:is |are |has been |have been )?(?:now |all |already )?(?:done|issued|processed|approved|completed?|sent)\b",
     re.I,
 )
 
