@@ -122,7 +122,7 @@ def test_coach_check_cli_spans_exit_codes_and_json(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 1
     lines = bad.stdout.splitlines()
-    assert lines[0].startswith("1:4-10: error: wrong-name: “Carlos”")
+    assert lines[0].startswith("1:4-10: warning: wrong-name: “Carlos”")  # a bare first name warns
     assert lines[1].startswith("2:8-22: error: deflect-not-affiliated: “not affiliated”") and "Try: " in lines[1]
     good = runner.invoke(app, ["coach", "check", "Ana, I'm so sorry. Your new room is ready now."])
     assert good.exit_code == 0 and good.stdout == ""

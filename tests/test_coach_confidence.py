@@ -25,9 +25,12 @@ def test_the_senders_signature_is_not_another_customers_name() -> None:
     assert "wrong-name" not in {f.rule for f in flags(text, customer="Giulia Rossi")}
 
 
-def test_another_name_blocks_in_a_greeting_and_warns_further_in() -> None:
-    assert levels("Hi Marco, your room is ready.", "wrong-name", "commitment", "Diego Romero") == {"error"}
-    assert levels("Marco, I'm so sorry about the room.", "wrong-name", "apology", "Diego Romero") == {"error"}
+def test_another_surname_blocks_in_a_greeting_a_first_name_warns_and_further_in_warns() -> None:
+    assert levels("Dear Mr Okafor, your room is ready.", "wrong-name", "commitment", "Diego Romero") == {"error"}
+    assert levels("Hi Maria Lopez, your room is ready.", "wrong-name", "commitment", "Diego Romero") == {"error"}
+    # a first name may be what the customer goes by (Sasha for Aleksandr, an English name chosen for work): it warns
+    assert levels("Hi Marco, your room is ready.", "wrong-name", "commitment", "Diego Romero") == {"warning"}
+    assert levels("Marco, I'm so sorry about the room.", "wrong-name", "apology", "Diego Romero") == {"warning"}
     further = "I'm so sorry about the wait. Thanks for your patience, Mr Jones. Your room is ready at 15:00."
     assert levels(further, "wrong-name", "commitment", "Amara Obi") == {"warning"}
 

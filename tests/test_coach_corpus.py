@@ -422,8 +422,9 @@ def test_a_name_the_customer_goes_by_is_not_another_customers(text: str, custome
 def test_a_short_form_the_list_does_not_know_passes_and_another_name_blocks() -> None:
     assert flags("Hi Kasia, sorry you had to sleep in the common room.", customer="Katarzyna Nowak") == []
     assert flags("Hi Dai, you're on the 21:00 tonight instead, no charge.", customer="David Morgan") == []
-    assert blocked("Hey Marco! Ellie from maintenance fixes it by 6.", customer="Diego Romero")
-    assert blocked("Hi Dana, your room is ready.", customer="Kasia Nowak")
+    assert not blocked("Hey Marco! Ellie from maintenance fixes it by 6.", customer="Diego Romero")  # warned
+    assert "wrong-name" in {f.rule for f in flags("Hi Dana, your room is ready.", customer="Kasia Nowak")}
+    assert blocked("Dear Mrs Dana Fischer, your room is ready.", customer="Kasia Nowak")
 
 
 @pytest.mark.parametrize(

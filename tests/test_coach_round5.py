@@ -33,7 +33,8 @@ def test_a_greeting_word_that_is_also_a_word_warns_rather_than_blocks() -> None:
         return {f.level for f in flags(text, "commitment", "Daniel Okoro") if f.rule == "wrong-name"}
 
     assert levels("Hi Coach, I've refunded the transfer.") <= {"warning"}
-    assert levels("Hi Marco, I've refunded the transfer.") == {"error"}
+    assert levels("Hi Marco, I've refunded the transfer.") == {"warning"}  # a first name: it may be what they go by
+    assert levels("Dear Mr Marco Ferri, I've refunded the transfer.") == {"error"}
     assert levels("Dear Marco Okoro, I've refunded the transfer.") == {"warning"}  # another first name: still said
 
 

@@ -815,8 +815,11 @@ def updates(
         text = _fill(template, values)
         flags = coach.check(text, ruleset, coach.Context(customer_name=c.name))
         for f in flags:
-            grouped.setdefault((f.level, f.rule, f.match), []).append(who)
-            said.setdefault((f.level, f.rule, f.match), (f.reason, f.suggestion))
+            # a name typed into the template goes to every customer on the list: sure to be someone else's for the
+            # others, so it refuses here even where a single reply's bare first name only warns
+            level = "error" if f.rule == "wrong-name" and re.search(rf"\b{re.escape(f.match)}\b", template) else f.level
+            grouped.setdefault((level, f.rule, f.match), []).append(who)
+            said.setdefault((level, f.rule, f.match), (f.reason, f.suggestion))
         rows.append(
             {
                 "customer": c.seq,

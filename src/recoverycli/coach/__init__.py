@@ -390,25 +390,74 @@ def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> l
 
 _PLACEHOLDER = re.compile(
     r"\{\{?\s*[\w.]+\s*\}?\}|\[(?:[A-Za-z][A-Za-z]*)(?:[ _/][A-Za-z]+)*\]|"
-    r"\[[A-Z][A-Z0-9 _/.#-]*[A-Z.#]\]|<[A-Za-z][A-Za-z _]*>|%[A-Z_]+%"
+    r"\[[A-Z][A-Z0-9 _/.#-]*[A-Z.#]\]|<[A-Za-z][A-Za-z _]*>|(?<![\w%])%[A-Z_]+%"
     r"|\bX{2,}(?:[:.]X{2})?\b|_{3,}|\b(?:Mr|Mrs|Ms|Miss|Mx)/(?:Mr|Mrs|Ms|Miss|Mx)\b|\[\s*\]|\{\s*\}"
+)
+# what a mail merge fills in: a bracket that holds nothing but the name of a field ("[CUSTOMER NAME]", "<first name>",
+# "%DATE%", "[insert date]") is a placeholder for sure; "[sic]", "[PDF]", "[QX7TRL]", "[photo attached]" are not
+_FIELD = re.compile(
+    r"(?:(?:insert|enter|add|put)\b.*|(?:the |your |my |our )?"
+    r"(?:(?:customer|guest|client|passenger|traveller|traveler|member|caller|recipient|agent|staff|hotel|company)"
+    r"(?:'?s)?[ _]?)?(?:(?:first|last|full|given|family|sur|user)[ _]?)?"
+    r"(?:name|title|salutation|customer|guest|client|passenger|date|time|day|amount|price|sum|figure|ref|reference|"
+    r"booking(?:[ _](?:ref|reference|number|no|code))?|confirmation(?:[ _](?:number|no|code))?|pnr|number|no|"
+    r"room(?:[ _](?:number|no|type))?|flight(?:[ _](?:number|no))?|hotel|property|signature|e-?mail|phone|address|"
+    r"city|destination|company|location|amount due|refund amount|reason|details?|x+)(?:[ _]here)?)",
+    re.I,
+)
+# digits masked for privacy ("card ending XXXX 4471", "XXXX-XXXX-XXXX-0932", "07700 XXX 123"): not a placeholder
+_DIGIT_GROUP = re.compile(r"[\dX*•]+(?:[ .-][\dX*•]+)*")
+# a field's name inside capitals in brackets: "[RUN NAME]", "[CABIN NO.]", "[Mr/Ms SURNAME]"
+_FIELD_WORD = re.compile(r"\b(?:NAME|SURNAME|TITLE|DATE|TIME|REF|REFERENCE|NUMBER|NO|AMOUNT|CUSTOMER|GUEST|CLIENT)\b")
+_CHECKBOX = re.compile(r"\[[ xX✓✔]\]")
+# a placeholder the clerk is telling the customer about ("the screen said <Guest name>"), not one left in the reply
+_MENTIONED = re.compile(
+    r"\b(?:said|says|say|showed|shows|show|read|reads|displayed|printed|appeared|came up|come up|left|"
+    r"headed|titled|labelled|labeled|with|as|field|line|subject)\W{1,3}(?:\w+\W{1,3}){0,2}$",
+    re.I,
 )
 
 
+def _placeholder_level(text: str, m: re.Match[str]) -> str | None:
+    """How sure the coach is that a match is a template's placeholder: `error` (sure), `warning`, or None (not one).
+    Only a bracket naming a mail-merge field, or braces round an identifier, blocks; anything that could be a masked
+    number, a checklist, a link, a quotation or a mention only warns or passes."""
+    found, a, b = m.group(0), m.start(), m.end()
+    if _CHECKBOX.fullmatch(found) or (found[0] == "[" and text.startswith("(", b)):  # "[x] done", "[here](https://…)"
+        return None
+    if found[0] == "X":
+        group = next((g.group(0) for g in _DIGIT_GROUP.finditer(text) if g.start() <= a < g.end()), found)
+        return None if any(ch.isdigit() or ch in "*•" for ch in group) else "warning"
+    inner = found.strip("[]{}<>% ").replace("_", " ")
+    sure = bool(re.fullmatch(r"\{\{?\s*[\w.]+\s*\}?\}", found)) or (
+        found[0] in "[<%" and (bool(_FIELD.fullmatch(inner)) or (found[0] == "[" and bool(_FIELD_WORD.search(inner))))
+    )
+    if found[0] in "[<" and not sure and not re.search(r"\b(?:tbc|tba|to follow|xx+)\b", inner, re.I):
+        return None  # "[sic]", "[PDF]", "[QX7TRL]", "[Annex A]", "<Manage booking>": text in brackets, not a field
+    if sure and not _quoted(text, a, b) and not _MENTIONED.search(text, max(0, a - 40), a):
+        return "error"
+    return "warning"
+
+
 def placeholder_flags(text: str) -> list[Flag]:
-    return [
-        Flag(
-            "unfilled-placeholder",
-            "template",
-            "error",
-            m.start(),
-            m.end(),
-            m.group(0),
-            "A template placeholder was left in: the customer sees a form letter.",
-            "Replace it with the real detail, or rewrite the sentence in your own words.",
+    out = []
+    for m in _PLACEHOLDER.finditer(text):
+        level = _placeholder_level(text, m)
+        if level is None:
+            continue
+        out.append(
+            Flag(
+                "unfilled-placeholder",
+                "template",
+                level,
+                m.start(),
+                m.end(),
+                m.group(0),
+                "A template placeholder was left in: the customer sees a form letter.",
+                "Replace it with the real detail, or rewrite the sentence in your own words.",
+            )
         )
-        for m in _PLACEHOLDER.finditer(text)
-    ]
+    return out
 
 
 _NAME_WORD = r"[A-Z][^\W\d_]*(?:[-'’][A-Za-z][^\W\d_]*)*"
@@ -635,22 +684,67 @@ def _addressed(text: str, end: int, known: set[str]) -> bool:
     return any(_plain(w) in known for w in words[:3])
 
 
+# a name with a respectful suffix is still the customer's ("Tanaka-san", "Sharma-ji")
+_HONORIFIC = re.compile(r"[-‐](?:san|sama|chan|kun|sensei|ji|jee|sahib|saab|bhai|didi)$", re.I)
+# the reply goes to someone writing for the customer, or names them with their partner or family
+_PROXY = re.compile(
+    r"\bbehalf\b|\byour (?:father|mother|dad|mum|mom|husband|wife|partner|son|daughter|boss|manager|family|colleague|"
+    r"employer|client|friend|brother|sister|parents?|grand\w+|principal|executive|guests?|group|party)\b|"
+    r"\bpass (?:\w+ ){0,3}on\b|\blet (?:him|her|them) know\b|\bplease tell\b",
+    re.I,
+)
+
+
+def _names_customer(text: str, span: tuple[int, int], known: set[str], first: str) -> bool:
+    """Whether the reply also names the customer elsewhere ("Dear Mrs Iyer, dear Mr Patel" to Mr Patel, "Hi Priya &
+    Raj" to Rajesh): then the other name is a partner's or a family member's, not another customer's."""
+    for w in re.finditer(r"[A-Z][^\W\d_]+(?:[-'’][A-Za-z][^\W\d_]*)*", text):
+        if span[0] <= w.start() < span[1]:
+            continue
+        plain = _plain(_HONORIFIC.sub("", w.group(0)))
+        if plain in _TITLE_WORDS:
+            continue
+        if any(p in known for p in plain.split("-")):
+            return True
+        if len(plain) >= 3 and not _is_word(w.group(0)) and _goes_by(plain, first):
+            return True
+    return False
+
+
+_TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "mister"}
+
+
+def _surname_given(text: str, m: re.Match[str], titled: bool) -> bool:
+    """Whether the name spoken to is a surname (after a title: "Dear Mr Okafor") or a full name ("Hi Maria Lopez"),
+    which no nickname explains, and not one of a couple ("Dear Jo-Anne and Mike")."""
+    after = text[m.end(1) : m.end(1) + 40]
+    if re.match(r"[ \t]*(?:and|&)[ \t]", after):
+        return False
+    if titled or re.search(_TITLE + r"\s+$", text[m.start() : m.start(1)], re.I):
+        return True
+    nxt = re.match(r"[ \t]+(" + _NAME_WORD + r")\b", after)
+    return nxt is not None and not _is_word(nxt.group(1)) and _plain(nxt.group(1)) not in _NOT_NAMES
+
+
 def name_flags(text: str, customer: str) -> list[Flag]:
-    """A greeting or address that names someone other than this case's customer (the canned-reply disaster). A
-    greeting, or a name that opens the reply, blocks; another customer's name further in warns (it may be someone
-    the clerk quotes or forgot to introduce); the signature is the sender's own."""
+    """A greeting or address that names someone other than this case's customer (the canned-reply disaster). It blocks
+    only when the coach is sure: a greeting or opening with a title and a surname, or a full name, that is none of the
+    customer's, while nothing else in the reply names the customer or says it goes to someone writing for them. A
+    bare first name only warns (people go by names no list knows: Sasha, Chema, an English name chosen for work), and
+    so does another name further in (someone the clerk quotes or forgot to introduce); the signature is the sender's."""
     signature = _signature_at(text)
     parts = [_plain(p) for p in re.split(r"[\s,]+", customer) if p]
     known = set(parts)
-    first = next((p for p in parts if p.rstrip(".") not in {"mr", "mrs", "ms", "miss", "mx", "dr"}), "")
+    first = next((p for p in parts if p.rstrip(".") not in _TITLE_WORDS), "")
     out: list[Flag] = []
     for rx in (_GREETING, _TITLED, _VOCATIVE, _INTERJECTED):
         for m in rx.finditer(text):
             name = m.group(1).strip("'’-")
-            plain = _plain(name)
+            plain = _plain(_HONORIFIC.sub("", name))
             if (
                 plain in _NOT_NAMES
                 or plain in known
+                or any(p in known for p in plain.split("-"))
                 or not name[:1].isupper()
                 or any(f.start == m.start(1) for f in out)
             ):
@@ -670,7 +764,8 @@ def name_flags(text: str, customer: str) -> list[Flag]:
             # "Dear Captain,") or the customer's own name follows ("Dear Maria Souza" to Ana Souza: a warning): a
             # strict prompt refuses only when the coach is sure it is someone else's name
             sure = (rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))) and not _is_word(name)
-            sure = sure and not addressed
+            sure = sure and not addressed and _surname_given(text, m, rx is _TITLED)
+            sure = sure and not _names_customer(text, m.span(1), known, first) and not _PROXY.search(text)
             out.append(
                 Flag(
                     "wrong-name",
