@@ -2,8 +2,10 @@
 
 tests/coach_blocks.yaml holds 150 sincere replies a hostile tester wrote to trip each blocking mechanism (masked card
 numbers, "[sic]", a markdown link, a nickname, a couple, a clerk introducing themselves, "you're not overreacting",
-"please ring reception, Ana has your key ready") and 50 bad replies close in wording. Before this round 108 of the 150
-were refused."""
+"please ring reception, Ana has your key ready") and 50 bad replies close in wording; before this round 108 of the 150
+were refused. tests/coach_blocks_2.yaml is a second tester's 121 sincere and 40 bad replies aimed at the narrowed
+checks (a maiden name, a transliteration, an app's "[My booking]" button, the embassy, "Overreacting? Not one bit");
+77 of its sincere replies were refused by the first fix."""
 
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from recoverycli import coach
 from recoverycli.coach import corpus
 from recoverycli.coach import model as coachmodel
 
-REPLIES = corpus.load_corpus(Path(__file__).parent / "coach_blocks.yaml")
+FILES = {"coach_blocks.yaml": 200, "coach_blocks_2.yaml": 161}
 RULES = coach.default_rules()
 MODEL = coachmodel.load()
 
@@ -26,15 +28,17 @@ def levels(text: str, rule: str, customer: str | None = None) -> set[str]:
     return {f.level for f in flags(text, customer=customer) if f.rule == rule}
 
 
-def test_no_sincere_reply_written_against_the_blocks_is_refused_and_every_bad_one_is_still_flagged() -> None:
+@pytest.mark.parametrize("name", FILES)
+def test_no_sincere_reply_written_against_the_blocks_is_refused_and_every_bad_one_is_still_flagged(name: str) -> None:
+    replies = corpus.load_corpus(Path(__file__).parent / name)
     blocked, missed = [], []
-    for reply in REPLIES:
+    for reply in replies:
         found = coach.check(reply.text, RULES, corpus.context_for(reply), MODEL)
         if reply.verdict == "sincere" and any(f.level == "error" for f in found):
             blocked.append(reply.text[:80])
         if reply.verdict == "bad" and not found:
             missed.append(reply.text[:80])
-    assert len(REPLIES) == 200 and blocked == [] and missed == []
+    assert len(replies) == FILES[name] and blocked == [] and missed == []
 
 
 @pytest.mark.parametrize(
@@ -56,6 +60,8 @@ def test_a_placeholder_blocks_when_it_can_only_be_a_mail_merge_field() -> None:
         assert levels(text, "unfilled-placeholder") == {"error"}, text
     # a run of Xs or a blank line could be a redaction: flagged, not refused
     assert levels("Your refund of £XXX is on its way.", "unfilled-placeholder") == {"warning"}
+    # a reply that owns the slip it quotes is flagged, never refused
+    assert levels("Our e-mail began 'Dear {first_name}' - that was our mistake.", "unfilled-placeholder") == {"warning"}
     # told about, not left in: "the screen said <Guest name>"
     assert levels("I'm sorry the welcome screen said 'Dear <Guest name>'.", "unfilled-placeholder") == {"warning"}
 
@@ -68,6 +74,10 @@ def test_a_placeholder_blocks_when_it_can_only_be_a_mail_merge_field() -> None:
         ("Hi Priya & Raj, so sorry about the dinner. The table is held at 8.", "Rajesh Patel"),
         ("Dear Claire, thank you for writing on your father's behalf. I've refunded his night.", "Gerald Dunne"),
         ("Dear Mrs Okonkwo-Bello, I'm sorry about the shuttle; a taxi is booked for 9.", "Ngozi Okonkwo"),
+        ("Dear Ms Iyer, I'm sorry about the shuttle; a taxi is booked for 9.", "Priya Raman-Iyer"),
+        ("Dear Mr Choudhury, the spelling on your passport is the one on the new ticket.", "Imran Chaudhry"),
+        ("Dr Patel, resident physician on board, will see you at 10:00 in the medical centre.", "Ana Souza"),
+        ("Dear Mr Ó Briain, your confirmation in Irish is attached.", "Cathal Ó Briain"),
     ],
 )
 def test_a_partner_a_proxy_an_honorific_or_a_married_name_is_not_refused(text: str, customer: str) -> None:
@@ -86,6 +96,10 @@ def test_a_partner_a_proxy_an_honorific_or_a_married_name_is_not_refused(text: s
         "Our duty manager Priya is taking it up with the airline herself and calls you by 18:00.",
         "You're not responsible for the scratch on the bumper - it was logged at pick-up.",
         "That text asking for your card details had nothing to do with us - please don't reply to it.",
+        "Overreacting? Not one bit. Your new room is 402 and it's ready now.",
+        "Please call the embassy on 020 7946 0000; I've told them you're coming and our rep Ines goes with you.",
+        "Please call Maria directly on 07700 900 412 - she is waiting for your call to set the pick-up time.",
+        "I'm so sorry about the scald, and thank you for your call - please look after yourself tonight.",
     ],
 )
 def test_the_error_rules_do_not_refuse_reassurance_a_step_we_set_up_or_a_warning(text: str) -> None:
@@ -103,4 +117,5 @@ def test_the_error_rules_do_not_refuse_reassurance_a_step_we_set_up_or_a_warning
     ],
 )
 def test_the_error_rules_still_refuse_the_moves_they_were_written_for(text: str) -> None:
+    """A bare refusal to help, with nothing owned or put right beside it, is still refused."""
     assert any(f.level == "error" for f in flags(text))

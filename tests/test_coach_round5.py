@@ -34,7 +34,8 @@ def test_a_greeting_word_that_is_also_a_word_warns_rather_than_blocks() -> None:
 
     assert levels("Hi Coach, I've refunded the transfer.") <= {"warning"}
     assert levels("Hi Marco, I've refunded the transfer.") == {"warning"}  # a first name: it may be what they go by
-    assert levels("Dear Mr Marco Ferri, I've refunded the transfer.") == {"error"}
+    assert levels("Dear Mr Marco Ferri, your transfer is at nine.") == {"error"}
+    assert levels("Dear Mr Marco Ferri, I've refunded the transfer.") == {"warning"}  # put right: flagged, not refused
     assert levels("Dear Marco Okoro, I've refunded the transfer.") == {"warning"}  # another first name: still said
 
 

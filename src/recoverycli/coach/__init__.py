@@ -9,7 +9,7 @@ import re
 import threading
 import unicodedata
 from bisect import bisect_right
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -307,6 +307,8 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: A
     flags += placeholder_flags(text)
     if ctx.customer_name:
         flags += name_flags(text, ctx.customer_name)
+    if any(f.level == "error" for f in flags) and _owns_it(text, rules):
+        flags = [replace(f, level="warning") for f in flags]
     if ctx.prompt is None and ctx.follow_up_date and ctx.today:
         flags += date_flags(text, ctx.follow_up_date, ctx.today)
     if ctx.prompt == "commitment":
@@ -348,15 +350,26 @@ _OWNED_BY_US = re.compile(
 )
 
 
-def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
-    """Whether the trained second opinion keeps quiet about this whole reply: it owns the problem or puts it right (any
-    rule's `unless_reply`, the veto the indirect rules share). The model hears implied moves, and a reply that owns it
-    or puts it right is not heard as one, whatever move its words resemble; explicit wording is the rules' to flag."""
-    if move in _CHECKED_EXACTLY:
-        return True
+def _owns_it(text: str, rules: list[Compiled]) -> bool:
+    """A reply that owns the problem or puts it right is flagged, never refused, whatever check fires on it (a
+    template's slip quoted in an apology, a name, a firm it names): the error rules' `warn_if`, and what keeps the
+    model quiet."""
+    return _owned(text, rules) or any(_says(tuple(c.warn_if), text) for c in rules if c.warn_if)
+
+
+def _owned(text: str, rules: list[Compiled]) -> bool:
+    """The reply owns the problem or puts it right: we are the ones who failed, something is given free or is already
+    the customer's, or any rule's `unless_reply` (the veto the indirect rules share)."""
     if _OWNED_BY_US.search(_readings(text)[0]):
         return True
     return any(_says(tuple(c.unless_reply), text) for c in rules if c.unless_reply)
+
+
+def silenced(text: str, move: str, rules: list[Compiled]) -> bool:
+    """Whether the trained second opinion keeps quiet about this whole reply: it owns the problem or puts it right.
+    The model hears implied moves, and a reply that owns it or puts it right is not heard as one, whatever move its
+    words resemble; explicit wording is the rules' to flag."""
+    return move in _CHECKED_EXACTLY or _owned(text, rules)
 
 
 def model_flags(text: str, rules: list[Compiled], ctx: Context, model: Any) -> list[Flag]:
@@ -399,21 +412,27 @@ _FIELD = re.compile(
     r"(?:(?:insert|enter|add|put)\b.*|(?:the |your |my |our )?"
     r"(?:(?:customer|guest|client|passenger|traveller|traveler|member|caller|recipient|agent|staff|hotel|company)"
     r"(?:'?s)?[ _]?)?(?:(?:first|last|full|given|family|sur|user)[ _]?)?"
-    r"(?:name|title|salutation|customer|guest|client|passenger|date|time|day|amount|price|sum|figure|ref|reference|"
-    r"booking(?:[ _](?:ref|reference|number|no|code))?|confirmation(?:[ _](?:number|no|code))?|pnr|number|no|"
-    r"room(?:[ _](?:number|no|type))?|flight(?:[ _](?:number|no))?|hotel|property|signature|e-?mail|phone|address|"
-    r"city|destination|company|location|amount due|refund amount|reason|details?|x+)(?:[ _]here)?)",
+    r"(?:name|title|salutation|customer|guest|client|passenger|date|time|day|amount|price|sum|figure|amount due|"
+    r"refund amount|x+)(?:[ _]here)?)",
     re.I,
 )
 # digits masked for privacy ("card ending XXXX 4471", "XXXX-XXXX-XXXX-0932", "07700 XXX 123"): not a placeholder
 _DIGIT_GROUP = re.compile(r"[\dX*•]+(?:[ .-][\dX*•]+)*")
 # a field's name inside capitals in brackets: "[RUN NAME]", "[CABIN NO.]", "[Mr/Ms SURNAME]"
-_FIELD_WORD = re.compile(r"\b(?:NAME|SURNAME|TITLE|DATE|TIME|REF|REFERENCE|NUMBER|NO|AMOUNT|CUSTOMER|GUEST|CLIENT)\b")
+_FIELD_WORD = re.compile(r"\b(?:NAME|SURNAME|TITLE|DATE|TIME|AMOUNT)\b")
+# any other field a template fills in: flagged, not refused ("[BOOKING REF]", "[CABIN NO.]", "<room>")
+_ANY_FIELD = re.compile(
+    r"\b(?:name|surname|title|date|time|amount|ref|reference|number|no\.|booking|confirmation|pnr|room|cabin|flight|"
+    r"hotel|property|signature|e-?mail|phone|address|city|destination|company|location|reason|details?|tbc|tba|"
+    r"to follow|xx+|insert|customer|client|passenger)\b",
+    re.I,
+)
 _CHECKBOX = re.compile(r"\[[ xX✓✔]\]")
 # a placeholder the clerk is telling the customer about ("the screen said <Guest name>"), not one left in the reply
 _MENTIONED = re.compile(
     r"\b(?:said|says|say|showed|shows|show|read|reads|displayed|printed|appeared|came up|come up|left|"
-    r"headed|titled|labelled|labeled|with|as|field|line|subject)\W{1,3}(?:\w+\W{1,3}){0,2}$",
+    r"headed|titled|labelled|labeled|with|as|field|line|subject|addressed to|began|begins|started|opened|had)"
+    r"\W{1,3}(?:\w+\W{1,3}){0,2}$",
     re.I,
 )
 
@@ -432,8 +451,10 @@ def _placeholder_level(text: str, m: re.Match[str]) -> str | None:
     sure = bool(re.fullmatch(r"\{\{?\s*[\w.]+\s*\}?\}", found)) or (
         found[0] in "[<%" and (bool(_FIELD.fullmatch(inner)) or (found[0] == "[" and bool(_FIELD_WORD.search(inner))))
     )
-    if found[0] in "[<" and not sure and not re.search(r"\b(?:tbc|tba|to follow|xx+)\b", inner, re.I):
-        return None  # "[sic]", "[PDF]", "[QX7TRL]", "[Annex A]", "<Manage booking>": text in brackets, not a field
+    if found[0] in "[<" and not sure and not _ANY_FIELD.search(inner.replace(".", ". ")):
+        return None  # "[sic]", "[PDF]", "[QX7TRL]", "[Annex A]", "[PRIORITY GUEST]": text in brackets, not a field
+    if found[0] == "[" and not sure and inner[:1].isupper() and not inner.isupper() and len(inner.split()) <= 3:
+        return None  # the name of a screen or a box: "[My booking]", "[Your details]", "[Reference]"
     if sure and not _quoted(text, a, b) and not _MENTIONED.search(text, max(0, a - 40), a):
         return "error"
     return "warning"
@@ -690,7 +711,8 @@ _HONORIFIC = re.compile(r"[-‐](?:san|sama|chan|kun|sensei|ji|jee|sahib|saab|bh
 _PROXY = re.compile(
     r"\bbehalf\b|\byour (?:father|mother|dad|mum|mom|husband|wife|partner|son|daughter|boss|manager|family|colleague|"
     r"employer|client|friend|brother|sister|parents?|grand\w+|principal|executive|guests?|group|party)\b|"
-    r"\bpass (?:\w+ ){0,3}on\b|\blet (?:him|her|them) know\b|\bplease tell\b",
+    r"\bpass (?:this|that|it|my|our|these|the) (?:\w+ ){0,2}on\b(?! time)|\blet (?:him|her|them) know\b|"
+    r"\bplease tell\b|\b(?:calling|writing|here) (?:for|as|on)\b|\bteam\b",
     re.I,
 )
 
@@ -712,6 +734,21 @@ def _names_customer(text: str, span: tuple[int, int], known: set[str], first: st
 
 
 _TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "mister"}
+# a colleague named with their role after the name ("Dr Patel, resident physician on board, will see you")
+_ROLE_AFTER = re.compile(
+    r"\s*,\s*(?:[\w-]+\s+){0,3}(?:manager|officer|physician|doctor|nurse|driver|colleague|director|host|chef|guide|"
+    r"agent|captain|engineer|technician|supervisor|representative|rep|concierge|purser|steward|coordinator|head|lead|"
+    r"assistant|receptionist|attendant|conductor|pilot|mechanic|porter|here)\b",
+    re.I,
+)
+
+
+def _spelled_like(name: str, known: set[str]) -> bool:
+    """Another spelling of one of the customer's names (Chaudhry / Choudhury, Al-Farsi / El-Farsi, Chou / Zhou):
+    a transliteration the clerk copied from a passport is not another customer."""
+    from difflib import SequenceMatcher
+
+    return any(len(k) > 2 and SequenceMatcher(None, name, k).ratio() >= 0.6 for k in known)
 
 
 def _surname_given(text: str, m: re.Match[str], titled: bool) -> bool:
@@ -734,15 +771,16 @@ def name_flags(text: str, customer: str) -> list[Flag]:
     so does another name further in (someone the clerk quotes or forgot to introduce); the signature is the sender's."""
     signature = _signature_at(text)
     parts = [_plain(p) for p in re.split(r"[\s,]+", customer) if p]
-    known = set(parts)
+    known = set(parts) | {h for p in parts for h in p.split("-") if len(h) > 1}
     first = next((p for p in parts if p.rstrip(".") not in _TITLE_WORDS), "")
     out: list[Flag] = []
     for rx in (_GREETING, _TITLED, _VOCATIVE, _INTERJECTED):
         for m in rx.finditer(text):
             name = m.group(1).strip("'’-")
-            plain = _plain(_HONORIFIC.sub("", name))
+            plain = _plain(_HONORIFIC.sub("", re.sub(r"['’]s$", "", name)))
             if (
-                plain in _NOT_NAMES
+                len(plain) < 2  # "Ó" of "Ó Briain"
+                or plain in _NOT_NAMES
                 or plain in known
                 or any(p in known for p in plain.split("-"))
                 or not name[:1].isupper()
@@ -766,6 +804,7 @@ def name_flags(text: str, customer: str) -> list[Flag]:
             sure = (rx is _GREETING or bool(_OPENING.fullmatch(text, 0, m.start(1)))) and not _is_word(name)
             sure = sure and not addressed and _surname_given(text, m, rx is _TITLED)
             sure = sure and not _names_customer(text, m.span(1), known, first) and not _PROXY.search(text)
+            sure = sure and not _spelled_like(plain, known) and not _ROLE_AFTER.match(text, m.end(1))
             out.append(
                 Flag(
                     "wrong-name",
