@@ -78,6 +78,9 @@ def test_a_placeholder_blocks_when_it_can_only_be_a_mail_merge_field() -> None:
         ("Dear Mr Choudhury, the spelling on your passport is the one on the new ticket.", "Imran Chaudhry"),
         ("Dr Patel, resident physician on board, will see you at 10:00 in the medical centre.", "Ana Souza"),
         ("Dear Mr Ó Briain, your confirmation in Irish is attached.", "Cathal Ó Briain"),
+        ("Dear Mr Sokolov, your transfer is at 9.", "Дмитрий Соколов"),
+        ("Dear Mensah Owusu team, the second coach is at door 14 now.", "Kwame Mensah"),
+        ("Ms Reyes, in housekeeping, has found your earring; it is at reception now.", "Ana Souza"),
     ],
 )
 def test_a_partner_a_proxy_an_honorific_or_a_married_name_is_not_refused(text: str, customer: str) -> None:
@@ -100,15 +103,28 @@ def test_a_partner_a_proxy_an_honorific_or_a_married_name_is_not_refused(text: s
         "Please call the embassy on 020 7946 0000; I've told them you're coming and our rep Ines goes with you.",
         "Please call Maria directly on 07700 900 412 - she is waiting for your call to set the pick-up time.",
         "I'm so sorry about the scald, and thank you for your call - please look after yourself tonight.",
+        "Calm down? Not a chance - you've every right to be furious, and I'm sorry.",
+        "I'm so sorry. You had to take it up with three of our people before anyone listened.",
+        # says who does what by when: warned about the words, not refused
+        "You'll have to speak to the airline at the desk; Dimitri from our team walks you there at 14:10.",
     ],
 )
 def test_the_error_rules_do_not_refuse_reassurance_a_step_we_set_up_or_a_warning(text: str) -> None:
     assert not any(f.level == "error" for f in flags(text))
 
 
+def test_a_label_on_a_screen_warns_and_a_couple_with_another_surname_is_flagged() -> None:
+    assert levels("Tap [Date] on the kiosk and pick Friday.", "unfilled-placeholder") <= {"warning"}
+    assert levels("Dear [First Name], your room is ready.", "unfilled-placeholder") == {"error"}
+    assert levels("Dear Mr. and Mrs. Caldwell, your room is ready.", "wrong-name", "Amara Obi") == {"warning"}
+    assert levels("Dear Mr and Mrs Obi, your room is ready.", "wrong-name", "Amara Obi") == set()
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "Please calm down. Our driver is doing his best.",
+        "Dear [CUSTOMER NAME], our staff will review it.",
         "You'll need to call the airline yourself.",
         "Please contact your bank about the double charge.",
         "We are not affiliated with that booking site.",

@@ -307,8 +307,8 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: A
     flags += placeholder_flags(text)
     if ctx.customer_name:
         flags += name_flags(text, ctx.customer_name)
-    if any(f.level == "error" for f in flags) and _owns_it(text, rules):
-        flags = [replace(f, level="warning") for f in flags]
+    if any(f.level == "error" for f in flags):
+        flags = _only_when_sure(text, rules, flags)
     if ctx.prompt is None and ctx.follow_up_date and ctx.today:
         flags += date_flags(text, ctx.follow_up_date, ctx.today)
     if ctx.prompt == "commitment":
@@ -350,11 +350,18 @@ _OWNED_BY_US = re.compile(
 )
 
 
-def _owns_it(text: str, rules: list[Compiled]) -> bool:
-    """A reply that owns the problem or puts it right is flagged, never refused, whatever check fires on it (a
-    template's slip quoted in an apology, a name, a firm it names): the error rules' `warn_if`, and what keeps the
-    model quiet."""
-    return _owned(text, rules) or any(_says(tuple(c.warn_if), text) for c in rules if c.warn_if)
+def _only_when_sure(text: str, rules: list[Compiled], flags: list[Flag]) -> list[Flag]:
+    """Errors become warnings unless the coach is sure. A reply that owns the problem or puts it right (what keeps the
+    model quiet) is flagged, never refused, whatever check fires on it - a template's slip quoted in an apology, a
+    name, a firm it names. And a rule's wording (sending them elsewhere, dismissing them) refuses only a reply that
+    commits to nothing itself: one that says who does what by when has something sincere in it, so the clerk is
+    warned about the words and decides."""
+    if _owned(text, rules):
+        return [replace(f, level="warning") for f in flags]
+    if specific_flags(text):
+        return flags
+    exact = ("unfilled-placeholder", "wrong-name")
+    return [f if f.rule in exact else replace(f, level="warning") for f in flags]
 
 
 def _owned(text: str, rules: list[Compiled]) -> bool:
@@ -448,9 +455,13 @@ def _placeholder_level(text: str, m: re.Match[str]) -> str | None:
         group = next((g.group(0) for g in _DIGIT_GROUP.finditer(text) if g.start() <= a < g.end()), found)
         return None if any(ch.isdigit() or ch in "*•" for ch in group) else "warning"
     inner = found.strip("[]{}<>% ").replace("_", " ")
+    greeted = bool(re.search(r"\b(?:dear|hi|hello|hey)\s+$", text[max(0, a - 8) : a], re.I))
     sure = bool(re.fullmatch(r"\{\{?\s*[\w.]+\s*\}?\}", found)) or (
         found[0] in "[<%" and (bool(_FIELD.fullmatch(inner)) or (found[0] == "[" and bool(_FIELD_WORD.search(inner))))
     )
+    # a Title-case label in square brackets may be a screen's button or a form's box ("tap [Date]", "the [Surname]
+    # box"); only capitals, braces, or a greeting before it ("Dear [First Name]") make it a mail merge for sure
+    sure = sure and (found[0] != "[" or inner.isupper() or greeted)
     if found[0] in "[<" and not sure and not _ANY_FIELD.search(inner.replace(".", ". ")):
         return None  # "[sic]", "[PDF]", "[QX7TRL]", "[Annex A]", "[PRIORITY GUEST]": text in brackets, not a field
     if found[0] == "[" and not sure and inner[:1].isupper() and not inner.isupper() and len(inner.split()) <= 3:
@@ -492,7 +503,8 @@ _VOCATIVE = re.compile(r"(?:^|(?<=\n))[ \t]*(" + _NAME_WORD + r"),(?=\s)(?!\s+(?
 # a title and a name spoken to the customer: at the start, after a comma, or closing a sentence
 _TITLED = re.compile(
     # a line start (re.M) rather than "\n\s*": after each of 20,000 blank lines "\s*" ran to the end (quadratic)
-    r"(?:^|[.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b)"
+    r"(?:^|[.!?,;:]|\b(?:dear|hi|hello|hey|right|sorry|thanks|morning|evening|afternoon)\b|"
+    r"\b(?:dear|hi|hello) (?:mr|mrs|ms|dr)\.? (?:and|&))"
     r"[^\S\n]*"
     + _TITLE
     + r"\s+("
@@ -712,7 +724,7 @@ _PROXY = re.compile(
     r"\bbehalf\b|\byour (?:father|mother|dad|mum|mom|husband|wife|partner|son|daughter|boss|manager|family|colleague|"
     r"employer|client|friend|brother|sister|parents?|grand\w+|principal|executive|guests?|group|party)\b|"
     r"\bpass (?:this|that|it|my|our|these|the) (?:\w+ ){0,2}on\b(?! time)|\blet (?:him|her|them) know\b|"
-    r"\bplease tell\b|\b(?:calling|writing|here) (?:for|as|on)\b|\bteam\b",
+    r"\bplease tell\b|\b(?:calling|writing|here) (?:for|as|on)\b",
     re.I,
 )
 
@@ -738,9 +750,15 @@ _TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "mister"}
 _ROLE_AFTER = re.compile(
     r"\s*,\s*(?:[\w-]+\s+){0,3}(?:manager|officer|physician|doctor|nurse|driver|colleague|director|host|chef|guide|"
     r"agent|captain|engineer|technician|supervisor|representative|rep|concierge|purser|steward|coordinator|head|lead|"
-    r"assistant|receptionist|attendant|conductor|pilot|mechanic|porter|here)\b",
+    r"assistant|receptionist|attendant|conductor|pilot|mechanic|porter|here|housekeeping|maintenance|reception|"
+    r"security|kitchen|desk|relations|office|department|team)\b",
     re.I,
 )
+
+
+def _latin(ch: str) -> bool:
+    """A customer stored in another script (Соколов, الفاسي) has no Latin spelling to compare a greeting with."""
+    return not ch.isalpha() or "LATIN" in unicodedata.name(ch, "")
 
 
 def _spelled_like(name: str, known: set[str]) -> bool:
@@ -748,15 +766,17 @@ def _spelled_like(name: str, known: set[str]) -> bool:
     a transliteration the clerk copied from a passport is not another customer."""
     from difflib import SequenceMatcher
 
-    return any(len(k) > 2 and SequenceMatcher(None, name, k).ratio() >= 0.6 for k in known)
+    return any(len(k) > 2 and SequenceMatcher(None, name, k).ratio() >= 0.5 for k in known)
 
 
 def _surname_given(text: str, m: re.Match[str], titled: bool) -> bool:
     """Whether the name spoken to is a surname (after a title: "Dear Mr Okafor") or a full name ("Hi Maria Lopez"),
     which no nickname explains, and not one of a couple ("Dear Jo-Anne and Mike")."""
     after = text[m.end(1) : m.end(1) + 40]
-    if re.match(r"[ \t]*(?:and|&)[ \t]", after):
-        return False
+    if re.match(
+        r"[ \t]*(?:and|&)[ \t]|(?:[ \t]+[\w'’-]+)?[ \t]+(?:team|family|group|party|household|all)\b", after, re.I
+    ):
+        return False  # a couple, a family or a firm's team: "Dear Jo-Anne and Mike", "Dear Mensah Owusu team"
     if titled or re.search(_TITLE + r"\s+$", text[m.start() : m.start(1)], re.I):
         return True
     nxt = re.match(r"[ \t]+(" + _NAME_WORD + r")\b", after)
@@ -805,6 +825,7 @@ def name_flags(text: str, customer: str) -> list[Flag]:
             sure = sure and not addressed and _surname_given(text, m, rx is _TITLED)
             sure = sure and not _names_customer(text, m.span(1), known, first) and not _PROXY.search(text)
             sure = sure and not _spelled_like(plain, known) and not _ROLE_AFTER.match(text, m.end(1))
+            sure = sure and customer.isascii() or sure and all(_latin(ch) for ch in customer)
             out.append(
                 Flag(
                     "wrong-name",
