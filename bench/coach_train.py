@@ -122,10 +122,10 @@ def writer_groups(stems) -> list[tuple[str, ...]]:
     return groups + [(s,) for s in stems if not any(s in g for g in groups)]
 
 
-def unseen_scores(corpora: dict[str, list], rules) -> dict[int, tuple[float, bool]]:
-    """For every reply, the model's score when trained without that reply's writer (leave one file out, with the
-    other file of its held-out round; 5-fold within the file when there is only one), and whether the coach would let
-    the model speak on it at all."""
+def unseen_scores(corpora: dict[str, list], rules, seed: int = 0) -> list[tuple[float, bool]]:
+    """For every reply (in the order of `corpora`), the model's score when trained without that reply's writer (leave
+    one file out, with the other file of its held-out round; 5-fold within the file when there is only one), and
+    whether the coach would let the model speak on it at all."""
     out: dict[int, tuple[float, bool]] = {}
     every = [r for rs in corpora.values() for r in rs]
     groups = (
@@ -135,21 +135,41 @@ def unseen_scores(corpora: dict[str, list], rules) -> dict[int, tuple[float, boo
     )
     for held in groups:
         ids = {id(r) for r in held}
-        m = train([r for r in every if id(r) not in ids])
+        m = train([r for r in every if id(r) not in ids], seed=seed)
         for r in held:
             v = coachmodel.judge(r.text, context_for(r).prompt, m)
             speaks = not coach.check(r.text, rules, context_for(r)) and not coach.silenced(r.text, v.move, rules)
             out[id(r)] = (v.score, speaks)
-    return out
+    return [out[id(r)] for r in every]
 
 
-def calibrate(corpora: dict[str, list], target: float, rules) -> float:
+# round 9: the threshold is calibrated over several trainings (shuffling seeds), pooled. One training's left-out
+# scores put it at 3.45 or 2.06 for the same target depending only on the order of the training rows (round 8): the
+# threshold sits in a sparse tail of a dozen sincere scores. Pooling the seeds' left-out scores and taking the same
+# share of the pool is a steadier estimate of where an unseen writer's sincere replies start to be flagged.
+SEEDS = (0, 1, 2)
+
+
+def _seed_scores(job: tuple[dict[str, list], int]) -> list[tuple[float, bool]]:
+    corpora, seed = job
+    return unseen_scores(corpora, coach.default_rules(), seed)
+
+
+def calibrate(corpora: dict[str, list], target: float, rules, seeds: tuple[int, ...] = SEEDS) -> float:
     """The score above which the model would add false flags on about `target` of the sincere replies of an unseen
-    writer, counting only the replies it may speak on (rules silent, not owned or put right)."""
-    scores = unseen_scores(corpora, rules)
-    sincere = [r for rs in corpora.values() for r in rs if r.verdict == "sincere"]
-    eligible = sorted((scores[id(r)][0] for r in sincere if scores[id(r)][1]), reverse=True)
-    allowed = int(len(sincere) * target)
+    writer, counting only the replies it may speak on (rules silent, not owned or put right), pooled over `seeds`
+    trainings (run side by side, one process each)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    if rules is not coach.default_rules():  # the bundled rules are what a worker process loads
+        runs = [unseen_scores(corpora, rules, s) for s in seeds]
+    else:
+        with ProcessPoolExecutor(max_workers=min(len(seeds), 2)) as pool:
+            runs = list(pool.map(_seed_scores, [(corpora, s) for s in seeds]))
+    every = [r for rs in corpora.values() for r in rs]
+    sincere = [i for i, r in enumerate(every) if r.verdict == "sincere"]
+    eligible = sorted((run[i][0] for run in runs for i in sincere if run[i][1]), reverse=True)
+    allowed = int(len(sincere) * len(runs) * target)
     return eligible[allowed] if allowed < len(eligible) else float("-inf")
 
 
