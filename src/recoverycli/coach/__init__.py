@@ -366,7 +366,13 @@ _OWNED_BY_US = re.compile(
     r"\b(?:is|are|'s|’s) (?:now |already )?on (?:its|their) way (?:back )?to (?:you|your)\b|"
     r"\b(?:is|are|'re|’re) (?:now |already )?(?:on|in) your "
     r"(?:boarding pass|phone|account|card|inbox|app|booking)e?s?\b|"
-    r"\b(?:is|are) (?:all |still )?yours\b",
+    r"\b(?:is|are) (?:all |still )?yours\b|"
+    # round 9: the customer asked what would put it right, or which of our offers suits them ("what would make this
+    # right for you?", "which would work better for your family?"): a real question, 5 sincere and 0 bad replies
+    r"\bwhat (?:would|will|could|can) (?:make (?:this|it|that|things) (?:right|better|up to you)|help (?:you )?most|"
+    r"work (?:best|better) for you|suit you)\b|"
+    r"\bwhich (?:would|will|one would|option would) "
+    r"(?:suit|work (?:best |better )?for|be (?:best|better) for|you prefer)\b",
     re.I,
 )
 
