@@ -9,10 +9,7 @@ The model learns from the development files only (tests/coach/dev*.yaml); the he
 It speaks only where the rules are silent and the reply is not one the rules of its move keep quiet about
 (it owns the problem or puts it right), so its threshold is set where it matters: leaving each writer's
 file out in turn, the threshold above which the model alone would flag about --target of all the sincere
-replies of a writer it has not seen (default 0.75 % since round 9: with the model quieting the implied moves' warnings
-when it is sure a reply is sincere, earlier rule files on the writers after them, each round left out, went from
-1.7-3.2 % false flags at 1 % to 1.7-2.8 % at 0.75 %, recall 92.2-94.5 %; bench/coach_quiet.py, docs/coach.md Round 9.
-Before: 1 % in round 8, 1.25 %: round 7 chose it by leaving each of the thirteen writers out:
+replies of a writer it has not seen (default 1.25 %: round 7 chose it by leaving each of the thirteen writers out:
 with the round-7 veto (coach.silenced: we or our people named as the one who failed, something given free) the model
 alone heard 76.5 % of an unseen writer's bad replies at 1 %, 78.8 % at 1.25 % and 79.8 % at 1.5 %, for 1.07 / 1.28 /
 1.54 % false flags; past 1.25 % recall grows at a third of the rate, and the rules' own false flags on a new writer
@@ -72,7 +69,7 @@ def logistic(rows, l2=0.002, epochs=25, seed=7):
     return b, w
 
 
-def train(replies, threshold=0.0, rounds=2, seed=0) -> coachmodel.Model:
+def train(replies, threshold=0.0, rounds=2) -> coachmodel.Model:
     """Sincere replies' sentences are all good; a bad reply has at least one bad sentence, found by training on
     all its sentences first, then keeping the one the model finds worst (multiple-instance learning)."""
     good = [f for r in replies if r.verdict == "sincere" for f in sentence_features(r)]
@@ -82,13 +79,13 @@ def train(replies, threshold=0.0, rounds=2, seed=0) -> coachmodel.Model:
     for rnd in range(rounds):
         ratio = len(good) / max(len(chosen), 1)
         rows = [(f, 0.0, 1.0) for f in good] + [(f, 1.0, ratio / len(s)) for s in chosen for f in s]
-        model.bias, model.weights = logistic(rows, seed=7 + rnd + 100 * seed)
+        model.bias, model.weights = logistic(rows, seed=7 + rnd)
         chosen = [[max(s, key=model.score)] for _, s in bad]
     worst = [(move, s[0]) for (move, _), s in zip(bad, chosen)]
     for move in MOVES:
         rows = [(f, 1.0 if m == move else 0.0, 1.0) for m, f in worst]
         if any(y for _, y, _ in rows):
-            model.moves[move] = logistic(rows, l2=0.004, epochs=20, seed=11 + 100 * seed)
+            model.moves[move] = logistic(rows, l2=0.004, epochs=20, seed=11)
     return model
 
 
@@ -116,7 +113,7 @@ def folds(replies, k=5, seed=15):
 # held-out set is a new round's pair: when a file is left out, so is the other file of its round, whose writer writes
 # much like it (leaving one file out of a pair made the unseen writer look more familiar than a new round's is)
 ROUNDS = [("dev-spent-3", "dev-spent-4"), ("dev-spent-5", "dev-spent-6"), ("dev-spent-7", "dev-spent-8"),
-          ("dev-spent-9", "dev-spent-10"), ("dev-spent-11", "dev-spent-12")]  # fmt: skip
+          ("dev-spent-9", "dev-spent-10")]  # fmt: skip
 
 
 def writer_groups(stems) -> list[tuple[str, ...]]:
@@ -125,10 +122,10 @@ def writer_groups(stems) -> list[tuple[str, ...]]:
     return groups + [(s,) for s in stems if not any(s in g for g in groups)]
 
 
-def unseen_scores(corpora: dict[str, list], rules, seed: int = 0) -> list[tuple[float, bool]]:
-    """For every reply (in the order of `corpora`), the model's score when trained without that reply's writer (leave
-    one file out, with the other file of its held-out round; 5-fold within the file when there is only one), and
-    whether the coach would let the model speak on it at all."""
+def unseen_scores(corpora: dict[str, list], rules) -> dict[int, tuple[float, bool]]:
+    """For every reply, the model's score when trained without that reply's writer (leave one file out, with the
+    other file of its held-out round; 5-fold within the file when there is only one), and whether the coach would let
+    the model speak on it at all."""
     out: dict[int, tuple[float, bool]] = {}
     every = [r for rs in corpora.values() for r in rs]
     groups = (
@@ -138,41 +135,21 @@ def unseen_scores(corpora: dict[str, list], rules, seed: int = 0) -> list[tuple[
     )
     for held in groups:
         ids = {id(r) for r in held}
-        m = train([r for r in every if id(r) not in ids], seed=seed)
+        m = train([r for r in every if id(r) not in ids])
         for r in held:
             v = coachmodel.judge(r.text, context_for(r).prompt, m)
             speaks = not coach.check(r.text, rules, context_for(r)) and not coach.silenced(r.text, v.move, rules)
             out[id(r)] = (v.score, speaks)
-    return [out[id(r)] for r in every]
+    return out
 
 
-# round 9: the threshold is calibrated over several trainings (shuffling seeds), pooled. One training's left-out
-# scores put it at 3.45 or 2.06 for the same target depending only on the order of the training rows (round 8): the
-# threshold sits in a sparse tail of a dozen sincere scores. Pooling the seeds' left-out scores and taking the same
-# share of the pool is a steadier estimate of where an unseen writer's sincere replies start to be flagged.
-SEEDS = (0, 1, 2)
-
-
-def _seed_scores(job: tuple[dict[str, list], int]) -> list[tuple[float, bool]]:
-    corpora, seed = job
-    return unseen_scores(corpora, coach.default_rules(), seed)
-
-
-def calibrate(corpora: dict[str, list], target: float, rules, seeds: tuple[int, ...] = SEEDS) -> float:
+def calibrate(corpora: dict[str, list], target: float, rules) -> float:
     """The score above which the model would add false flags on about `target` of the sincere replies of an unseen
-    writer, counting only the replies it may speak on (rules silent, not owned or put right), pooled over `seeds`
-    trainings (run side by side, one process each)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    if rules is not coach.default_rules():  # the bundled rules are what a worker process loads
-        runs = [unseen_scores(corpora, rules, s) for s in seeds]
-    else:
-        with ProcessPoolExecutor(max_workers=min(len(seeds), 2)) as pool:
-            runs = list(pool.map(_seed_scores, [(corpora, s) for s in seeds]))
-    every = [r for rs in corpora.values() for r in rs]
-    sincere = [i for i, r in enumerate(every) if r.verdict == "sincere"]
-    eligible = sorted((run[i][0] for run in runs for i in sincere if run[i][1]), reverse=True)
-    allowed = int(len(sincere) * len(runs) * target)
+    writer, counting only the replies it may speak on (rules silent, not owned or put right)."""
+    scores = unseen_scores(corpora, rules)
+    sincere = [r for rs in corpora.values() for r in rs if r.verdict == "sincere"]
+    eligible = sorted((scores[id(r)][0] for r in sincere if scores[id(r)][1]), reverse=True)
+    allowed = int(len(sincere) * target)
     return eligible[allowed] if allowed < len(eligible) else float("-inf")
 
 
@@ -194,7 +171,7 @@ def main() -> int:
         "--also", nargs="*", default=[], type=Path, help="further corpus files to train on (scratch halves)"
     )
     ap.add_argument(
-        "--target", type=float, default=0.0075, help="share of an unseen writer's sincere replies the model may flag"
+        "--target", type=float, default=0.01, help="share of an unseen writer's sincere replies the model may flag"
     )
     ap.add_argument("--lofo", action="store_true", help="leave each file out in turn and score on it")
     ap.add_argument("--write", action="store_true", help="write src/recoverycli/coach/model.json")

@@ -38,10 +38,6 @@ class Rule(BaseModel):
     # over the whole reply: when one matches, an error-level hit is only a warning (block only at very high confidence)
     warn_if: list[str] = Field(default_factory=list)
     fields: list[Literal["apology", "commitment", "reply"]] = Field(default_factory=list)  # empty: everywhere
-    # a warning the trained model may quiet when it is very sure the whole reply is sincere (round 9): the moves heard
-    # as a reason or an attitude (a circumstance, blame, policy, minimising), whose wording sincere writers also use;
-    # never the explicit ones ("not our fault", canned text, a non-apology)
-    quiet_when_sincere: bool = False
     reason: str
     suggestion: str
     examples_flag: list[str] = Field(default_factory=list)
@@ -317,28 +313,9 @@ def check(text: str, rules: list[Compiled], ctx: Context | None = None, model: A
         flags += date_flags(text, ctx.follow_up_date, ctx.today)
     if ctx.prompt == "commitment":
         flags += specific_flags(text)
-    if model is not None and flags and _only_quietable(flags, rules) and _surely_sincere(text, ctx, model):
-        return []
     if model is not None and not flags:
         flags += model_flags(text, rules, ctx, model)
     return sorted(flags, key=lambda f: (f.start, f.rule))
-
-
-def _only_quietable(flags: list[Flag], rules: list[Compiled]) -> bool:
-    """Whether every flag is a warning of a rule the trained model may quiet (`quiet_when_sincere`)."""
-    quietable = {c.rule.id for c in rules if c.rule.quiet_when_sincere}
-    return all(f.level == "warning" and f.rule in quietable for f in flags)
-
-
-def _surely_sincere(text: str, ctx: Context, model: Any) -> bool:
-    """Whether the trained model hears the whole reply, even its worst sentence, as plainly sincere. Round 9 measured
-    it on earlier rounds' rule files over writers they never saw, with the model trained without each writer's round:
-    false flags 3.85 -> 2.8 % (round 4's rules, 1,000 replies), 4.4 -> 3.3 % (round 6's), 2.25 -> 1.75 % (round 8's),
-    for 0-0.3 points of recall (docs/coach.md, Round 9)."""
-    from recoverycli.coach.model import SURELY_SINCERE, judge
-
-    verdict = judge(text, ctx.prompt, model)
-    return verdict is not None and verdict.score < SURELY_SINCERE
 
 
 def second_opinion() -> Any:
@@ -368,13 +345,7 @@ _OWNED_BY_US = re.compile(
     r"\b(?:is|are|'s|’s) (?:now |already )?on (?:its|their) way (?:back )?to (?:you|your)\b|"
     r"\b(?:is|are|'re|’re) (?:now |already )?(?:on|in) your "
     r"(?:boarding pass|phone|account|card|inbox|app|booking)e?s?\b|"
-    r"\b(?:is|are) (?:all |still )?yours\b|"
-    # round 9: the customer asked what would put it right, or which of our offers suits them ("what would make this
-    # right for you?", "which would work better for your family?"): a real question, 5 sincere and 0 bad replies
-    r"\bwhat (?:would|will|could|can) (?:make (?:this|it|that|things) (?:right|better|up to you)|help (?:you )?most|"
-    r"work (?:best|better) for you|suit you)\b|"
-    r"\bwhich (?:would|will|one would|option would) "
-    r"(?:suit|work (?:best |better )?for|be (?:best|better) for|you prefer)\b",
+    r"\b(?:is|are) (?:all |still )?yours\b",
     re.I,
 )
 

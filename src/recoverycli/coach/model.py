@@ -21,10 +21,6 @@ from typing import Any
 from recoverycli.coach.text import normalise, sentence_spans
 
 MODEL_PATH = Path(__file__).with_name("model.json")
-# below this score (log-odds of a bad sentence; about 2 %) the model is sure enough that a reply is sincere to quiet
-# the warnings of the rules that allow it (`quiet_when_sincere`): round 9 found -3 to -5 gave about the same false
-# flags on writers the rules never saw, with less recall lost the lower it is
-SURELY_SINCERE = -4.0
 
 _NUM = re.compile(r"^[\d.,:/%$€£-]+$")
 _PUNCT = set(",.:;!?-\"()[]{}/&+*%$€£#@–—…'")
