@@ -825,7 +825,7 @@ def name_flags(text: str, customer: str) -> list[Flag]:
             sure = sure and not addressed and _surname_given(text, m, rx is _TITLED)
             sure = sure and not _names_customer(text, m.span(1), known, first) and not _PROXY.search(text)
             sure = sure and not _spelled_like(plain, known) and not _ROLE_AFTER.match(text, m.end(1))
-            sure = sure and customer.isascii() or sure and all(_latin(ch) for ch in customer)
+            sure = sure and all(_latin(ch) for ch in customer)
             out.append(
                 Flag(
                     "wrong-name",
