@@ -456,7 +456,7 @@ def _placeholder_level(text: str, m: re.Match[str]) -> str | None:
         return None if any(ch.isdigit() or ch in "*•" for ch in group) else "warning"
     inner = found.strip("[]{}<>% ").replace("_", " ")
     greeted = bool(re.search(r"\b(?:dear|hi|hello|hey)\s+$", text[max(0, a - 8) : a], re.I))
-    sure = bool(re.fullmatch(r"\{\{?\s*[\w.]+\s*\}?\}", found)) or (
+    sure = (found[0] == "{" and bool(inner)) or (
         found[0] in "[<%" and (bool(_FIELD.fullmatch(inner)) or (found[0] == "[" and bool(_FIELD_WORD.search(inner))))
     )
     # a Title-case label in square brackets may be a screen's button or a form's box ("tap [Date]", "the [Surname]
@@ -493,7 +493,8 @@ def placeholder_flags(text: str) -> list[Flag]:
 
 
 _NAME_WORD = r"[A-Z][^\W\d_]*(?:[-'’][A-Za-z][^\W\d_]*)*"
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister)\.?"
+_TITLE_WORDS = ("mr", "mrs", "ms", "miss", "mx", "dr", "mister")
+_TITLE = r"(?:" + "|".join(_TITLE_WORDS) + r")\.?"  # read with re.I everywhere
 _TITLES = r"(?:(?:mr|mrs|ms|miss|mx|dr)\.?\s+)?"
 _GREETING = re.compile(
     r"\b(?:dear|hi|hello|hey|good (?:morning|afternoon|evening))[ \t]+" + _TITLES + r"([^\W\d_][\w'’-]*)", re.I
@@ -513,11 +514,15 @@ _TITLED = re.compile(
     re.I | re.M,
 )
 # a colleague or a supplier's person introduced by their role, not the customer spoken to
+# the roles of people who work for us or with us, named beside their name
+_ROLES = (
+    r"manager|officer|driver|colleague|director|host|chef|guide|agent|captain|engineer|technician|supervisor|"
+    r"representative|rep|concierge|purser|steward|coordinator|head|lead|assistant|receptionist|attendant|conductor|"
+    r"pilot|mechanic"
+)
 _APPOSITION = re.compile(
-    r"\b(?:manager|officer|driver|colleague|director|host|chef|guide|agent|captain|engineer|technician|"
-    r"supervisor|representative|rep|owner|contact|concierge|purser|steward|coordinator|head|lead|assistant|"
-    r"partner|supplier|operator|planner|advisor|adviser|consultant|specialist|inspector|controller|clerk|"
-    r"receptionist|attendant|conductor|pilot|mechanic|chief|founder)"
+    r"\b(?:" + _ROLES + r"|owner|contact|partner|supplier|operator|planner|advisor|adviser|consultant|specialist|"
+    r"inspector|controller|clerk|chief|founder)"
     r"(?:\s+\w+)?\s*,\s*" + _TITLE + r"\s+$"
     r"|\bour\s+(?:[\w-]+\s+){0,2}[\w-]+\s*,\s*" + _TITLE + r"\s+$",
     re.I,
@@ -745,13 +750,10 @@ def _names_customer(text: str, span: tuple[int, int], known: set[str], first: st
     return False
 
 
-_TITLE_WORDS = {"mr", "mrs", "ms", "miss", "mx", "dr", "mister"}
 # a colleague named with their role after the name ("Dr Patel, resident physician on board, will see you")
 _ROLE_AFTER = re.compile(
-    r"\s*,\s*(?:[\w-]+\s+){0,3}(?:manager|officer|physician|doctor|nurse|driver|colleague|director|host|chef|guide|"
-    r"agent|captain|engineer|technician|supervisor|representative|rep|concierge|purser|steward|coordinator|head|lead|"
-    r"assistant|receptionist|attendant|conductor|pilot|mechanic|porter|here|housekeeping|maintenance|reception|"
-    r"security|kitchen|desk|relations|office|department|team)\b",
+    r"\s*,\s*(?:[\w-]+\s+){0,3}(?:" + _ROLES + r"|physician|doctor|nurse|porter|here|housekeeping|maintenance|"
+    r"reception|security|kitchen|desk|relations|office|department|team)\b",
     re.I,
 )
 
