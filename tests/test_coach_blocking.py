@@ -113,6 +113,11 @@ def test_the_error_rules_do_not_refuse_reassurance_a_step_we_set_up_or_a_warning
     assert not any(f.level == "error" for f in flags(text))
 
 
+def test_a_colleague_named_in_the_next_clause_does_not_excuse_another_customers_surname() -> None:
+    text = "Dear Mr Okafor, Sam from maintenance fixes the heating by 21:00; I call you at 21:15."
+    assert levels(text, "wrong-name", "Tomás Ruiz") == {"error"}
+
+
 def test_a_label_on_a_screen_warns_and_a_couple_with_another_surname_is_flagged() -> None:
     assert levels("Tap [Date] on the kiosk and pick Friday.", "unfilled-placeholder") <= {"warning"}
     assert levels("Dear [First Name], your room is ready.", "unfilled-placeholder") == {"error"}

@@ -751,8 +751,11 @@ def _names_customer(text: str, span: tuple[int, int], known: set[str], first: st
 
 
 # a colleague named with their role after the name ("Dr Patel, resident physician on board, will see you")
+# the words before the role are in lower case: ", Sam from maintenance" starts the next clause, it is not a role
 _ROLE_AFTER = re.compile(
-    r"\s*,\s*(?:[\w-]+\s+){0,3}(?:" + _ROLES + r"|physician|doctor|nurse|porter|here|housekeeping|maintenance|"
+    r"\s*,\s*(?:(?-i:[a-z])[\w-]*\s+){0,3}(?:"
+    + _ROLES
+    + r"|physician|doctor|nurse|porter|here|housekeeping|maintenance|"
     r"reception|security|kitchen|desk|relations|office|department|team)\b",
     re.I,
 )
